@@ -1,0 +1,24 @@
+//===- NNOps.h - nn dialect ---------------------------------------*- C++ -*-===//
+//
+// Part of Tessera. The `nn` dialect: tensor operations with ONNX semantics.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSERA_DIALECT_NN_NNOPS_H
+#define TESSERA_DIALECT_NN_NNOPS_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "NN/NNDialect.h.inc"
+#include "NN/NNInterfaces.h.inc"
+#include "NN/NNShapeFunctions.h"
+
+#define GET_OP_CLASSES
+#include "NN/NNOps.h.inc"
+
+#endif // TESSERA_DIALECT_NN_NNOPS_H

@@ -1,0 +1,74 @@
+//===- NNShapeFunctions.h - shape functions of nn ops -------------*- C++ -*-===//
+//
+// Part of Tessera. One shape function per family of ONNX operators. Each
+// computes the result types of an op from its operands, attributes and
+// constant operand values, with dynamic dims where a size cannot be known, and
+// emits a located error when the op is inconsistent.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSERA_DIALECT_NN_NNSHAPEFUNCTIONS_H
+#define TESSERA_DIALECT_NN_NNSHAPEFUNCTIONS_H
+
+#include "mlir/IR/Operation.h"
+#include "llvm/ADT/SmallVector.h"
+
+namespace tessera::nn {
+
+/// Runs the op's shape function and checks that every declared result type
+/// is compatible with (equal to, or less static than) the inferred one.
+llvm::LogicalResult verifyInferredResultTypes(mlir::Operation *op);
+
+/// Returns the inferred result types of an nn op, or failure (without
+/// diagnostics) when the op has no shape function or it fails.
+llvm::FailureOr<llvm::SmallVector<mlir::Type>>
+inferResultTypesQuietly(mlir::Operation *op);
+
+#define TESSERA_NN_SHAPE_FN(NAME)                                              \
+  llvm::LogicalResult infer##NAME##Shape(mlir::Operation *op,                  \
+                                         llvm::SmallVectorImpl<mlir::Type> &types);
+// Elementwise (NNShapesElementwise.cpp).
+TESSERA_NN_SHAPE_FN(SameAsFirst)
+TESSERA_NN_SHAPE_FN(Broadcast)
+TESSERA_NN_SHAPE_FN(Compare)
+TESSERA_NN_SHAPE_FN(Where)
+TESSERA_NN_SHAPE_FN(Cast)
+TESSERA_NN_SHAPE_FN(Dropout)
+TESSERA_NN_SHAPE_FN(Quantize)
+TESSERA_NN_SHAPE_FN(Dequantize)
+// Compute ops (NNShapesCompute.cpp).
+TESSERA_NN_SHAPE_FN(Conv)
+TESSERA_NN_SHAPE_FN(ConvTranspose)
+TESSERA_NN_SHAPE_FN(Pool)
+TESSERA_NN_SHAPE_FN(GlobalPool)
+TESSERA_NN_SHAPE_FN(Gemm)
+TESSERA_NN_SHAPE_FN(MatMul)
+TESSERA_NN_SHAPE_FN(Einsum)
+TESSERA_NN_SHAPE_FN(BatchNorm)
+TESSERA_NN_SHAPE_FN(LayerNorm)
+TESSERA_NN_SHAPE_FN(Reduce)
+TESSERA_NN_SHAPE_FN(ArgReduce)
+// Data movement and shape ops (NNShapesData.cpp).
+TESSERA_NN_SHAPE_FN(Reshape)
+TESSERA_NN_SHAPE_FN(Flatten)
+TESSERA_NN_SHAPE_FN(Transpose)
+TESSERA_NN_SHAPE_FN(Concat)
+TESSERA_NN_SHAPE_FN(Split)
+TESSERA_NN_SHAPE_FN(Slice)
+TESSERA_NN_SHAPE_FN(Gather)
+TESSERA_NN_SHAPE_FN(Squeeze)
+TESSERA_NN_SHAPE_FN(Unsqueeze)
+TESSERA_NN_SHAPE_FN(Expand)
+TESSERA_NN_SHAPE_FN(Tile)
+TESSERA_NN_SHAPE_FN(Pad)
+TESSERA_NN_SHAPE_FN(Resize)
+TESSERA_NN_SHAPE_FN(DepthToSpace)
+TESSERA_NN_SHAPE_FN(SpaceToDepth)
+TESSERA_NN_SHAPE_FN(Shape)
+TESSERA_NN_SHAPE_FN(ConstantOfShape)
+TESSERA_NN_SHAPE_FN(Range)
+#undef TESSERA_NN_SHAPE_FN
+
+} // namespace tessera::nn
+
+#endif // TESSERA_DIALECT_NN_NNSHAPEFUNCTIONS_H

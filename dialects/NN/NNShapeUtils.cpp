@@ -1,0 +1,126 @@
+//===- NNShapeUtils.cpp - helpers shared by the shape functions -------------===//
+//
+// Part of Tessera.
+//
+//===----------------------------------------------------------------------===//
+
+#include "NN/NNShapeUtils.h"
+#include "NN/NNOps.h"
+
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/TypeUtilities.h"
+
+using namespace mlir;
+
+namespace tessera::nn {
+
+bool isNone(Value v) { return !v || isa<NoneType>(v.getType()); }
+
+std::optional<SmallVector<int64_t>> getShape(Value v) {
+  if (isNone(v))
+    return std::nullopt;
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  if (!type)
+    return std::nullopt;
+  return SmallVector<int64_t>(type.getShape());
+}
+
+Type getElementType(Value v) {
+  if (isNone(v))
+    return nullptr;
+  return getElementTypeOrSelf(v.getType());
+}
+
+static DenseElementsAttr getConstantElements(Value v) {
+  if (isNone(v))
+    return nullptr;
+  Attribute attr;
+  if (!matchPattern(v, m_Constant(&attr)))
+    return nullptr;
+  return dyn_cast<DenseElementsAttr>(attr);
+}
+
+std::optional<SmallVector<int64_t>> getConstantInts(Value v) {
+  DenseElementsAttr elements = getConstantElements(v);
+  if (!elements || !isa<IntegerType>(elements.getElementType()))
+    return std::nullopt;
+  bool isUnsigned = elements.getElementType().isUnsignedInteger();
+  SmallVector<int64_t> values;
+  values.reserve(elements.getNumElements());
+  for (const APInt &value : elements.getValues<APInt>())
+    values.push_back(isUnsigned ? (int64_t)value.getZExtValue()
+                                : value.getSExtValue());
+  return values;
+}
+
+std::optional<SmallVector<double>> getConstantFloats(Value v) {
+  DenseElementsAttr elements = getConstantElements(v);
+  if (!elements || !isa<FloatType>(elements.getElementType()))
+    return std::nullopt;
+  SmallVector<double> values;
+  for (const APFloat &value : elements.getValues<APFloat>())
+    values.push_back(value.convertToDouble());
+  return values;
+}
+
+std::optional<SmallVector<int64_t>> getIntsAttr(Operation *op, StringRef name) {
+  auto attr = op->getAttrOfType<DenseI64ArrayAttr>(name);
+  if (!attr)
+    return std::nullopt;
+  return SmallVector<int64_t>(attr.asArrayRef());
+}
+
+int64_t getIntAttr(Operation *op, StringRef name, int64_t dflt) {
+  auto attr = op->getAttrOfType<IntegerAttr>(name);
+  return attr ? attr.getInt() : dflt;
+}
+
+Type makeTensor(std::optional<ArrayRef<int64_t>> shape, Type elementType) {
+  if (!shape)
+    return UnrankedTensorType::get(elementType);
+  return RankedTensorType::get(*shape, elementType);
+}
+
+FailureOr<int64_t> normalizeAxis(Operation *op, int64_t axis, int64_t rank,
+                                 StringRef what, bool inclusive) {
+  int64_t limit = inclusive ? rank + 1 : rank;
+  int64_t normalized = axis < 0 ? axis + limit : axis;
+  if (normalized < 0 || normalized >= limit)
+    return op->emitOpError() << what << " " << axis << " is out of range for "
+                             << (inclusive ? "a result of rank " : "rank ")
+                             << (inclusive ? rank + 1 : rank);
+  return normalized;
+}
+
+FailureOr<SmallVector<int64_t>> broadcastShapes(Operation *op,
+                                                ArrayRef<int64_t> a,
+                                                ArrayRef<int64_t> b) {
+  size_t rank = std::max(a.size(), b.size());
+  SmallVector<int64_t> result(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (da == 1) {
+      result[i] = db;
+    } else if (db == 1) {
+      result[i] = da;
+    } else if (ShapedType::isDynamic(da)) {
+      result[i] = db;
+    } else if (ShapedType::isDynamic(db) || da == db) {
+      result[i] = da;
+    } else {
+      return op->emitOpError()
+             << "operands are not broadcast-compatible: dimension " << i
+             << " of the result would need " << da << " and " << db;
+    }
+  }
+  return result;
+}
+
+int64_t mulDims(int64_t a, int64_t b) {
+  if (ShapedType::isDynamic(a) || ShapedType::isDynamic(b))
+    return ShapedType::kDynamic;
+  return a * b;
+}
+
+} // namespace tessera::nn

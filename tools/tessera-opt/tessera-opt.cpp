@@ -1,0 +1,25 @@
+//===- tessera-opt.cpp - Tessera's opt-style driver -------------------------===//
+//
+// Part of Tessera. Every Tessera dialect and pass plus the upstream ones.
+//
+//===----------------------------------------------------------------------===//
+
+#include "NN/NNOps.h"
+#include "tessera/Transforms/Passes.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+
+int main(int argc, char **argv) {
+  mlir::DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  mlir::registerAllPasses();
+  registry.insert<tessera::nn::NNDialect>();
+  tessera::registerTesseraPasses();
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "Tessera optimizer driver\n", registry));
+}
