@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "NN/NNOps.h"
+#include "tessera/Pipelines/Pipelines.h"
 #include "tessera/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -20,6 +21,7 @@ int main(int argc, char **argv) {
   mlir::registerAllPasses();
   registry.insert<tessera::nn::NNDialect>();
   tessera::registerTesseraPasses();
+  tessera::registerTesseraPipelines();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "Tessera optimizer driver\n", registry));
 }

@@ -1,0 +1,856 @@
+//===- ImportONNX.cpp - ONNX model to nn dialect ----------------------------===//
+//
+// Part of Tessera. The libonnx calls that may throw live in ONNXLoader.cpp;
+// this file walks the checked, upgraded and shape-inferred ModelProto and
+// builds nn ops generically from the table generated with the dialect
+// (NNOnnxNames.def), so adding an op to the dialect adds it to the importer.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tessera/Target/ONNX/ImportONNX.h"
+#include "NN/NNOps.h"
+#include "ONNXLoader.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Tools/mlir-translate/Translation.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/Path.h"
+
+#include "onnx/onnx_pb.h"
+
+using namespace mlir;
+using llvm::StringRef;
+
+namespace {
+
+struct OnnxOpInfo {
+  const char *nnName;
+  unsigned numInputs;
+  bool variadicInputs;
+  unsigned numOutputs;
+  bool variadicOutputs;
+};
+
+const llvm::StringMap<OnnxOpInfo> &getOpTable() {
+  static const llvm::StringMap<OnnxOpInfo> table = [] {
+    llvm::StringMap<OnnxOpInfo> t;
+#define NN_ONNX_OP(ONNX, NN, NIN, VIN, NOUT, VOUT)                             \
+  t[ONNX] = OnnxOpInfo{NN, NIN, VIN, NOUT, VOUT};
+#include "NN/NNOnnxNames.def"
+    return t;
+  }();
+  return table;
+}
+
+/// One problem that makes the model unsupported, reported with all others.
+struct Unsupported {
+  std::string node, opType, reason;
+};
+
+class Importer {
+public:
+  Importer(MLIRContext *ctx, const tessera::ONNXImportOptions &options,
+           StringRef fileName, StringRef modelDir)
+      : ctx(ctx), options(options), builder(ctx), modelDir(modelDir.str()),
+        fileLoc(FileLineColLoc::get(ctx, fileName, 0, 0)) {}
+
+  OwningOpRef<ModuleOp> run(onnx::ModelProto &model);
+
+private:
+  LogicalResult prepare(onnx::ModelProto &model);
+  LogicalResult pinInputShapes(onnx::GraphProto &graph);
+  void collectUnsupported(const onnx::GraphProto &graph,
+                          SmallVectorImpl<Unsupported> &problems);
+  LogicalResult importGraph(onnx::GraphProto &graph, ModuleOp module);
+  LogicalResult importNode(onnx::NodeProto &node, unsigned index);
+  FailureOr<Type> convertElementType(int32_t dtype, Location loc,
+                                     StringRef what);
+  FailureOr<Type> convertType(const onnx::TypeProto &type, Location loc,
+                              StringRef what);
+  FailureOr<ElementsAttr> convertTensor(onnx::TensorProto &tensor,
+                                        Location loc);
+  FailureOr<Attribute> convertAttribute(onnx::AttributeProto &attr,
+                                        Location loc);
+  FailureOr<std::unique_ptr<llvm::MemoryBuffer>>
+  readExternalData(const onnx::TensorProto &tensor, int64_t expectedBytes,
+                   Location loc);
+  Value getNone();
+  Location nodeLoc(const onnx::NodeProto &node, unsigned index);
+
+  MLIRContext *ctx;
+  const tessera::ONNXImportOptions &options;
+  OpBuilder builder;
+  std::string modelDir;
+  Location fileLoc;
+  llvm::StringMap<Value> values;
+  llvm::StringMap<const onnx::TypeProto *> valueTypes;
+  Value none;
+};
+
+} // namespace
+
+static std::string nodeName(const onnx::NodeProto &node, unsigned index) {
+  if (!node.name().empty())
+    return node.name();
+  return node.op_type() + "_" + std::to_string(index);
+}
+
+Location Importer::nodeLoc(const onnx::NodeProto &node, unsigned index) {
+  return NameLoc::get(StringAttr::get(ctx, nodeName(node, index)), fileLoc);
+}
+
+Value Importer::getNone() {
+  if (!none) {
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPointToStart(builder.getInsertionBlock());
+    none = tessera::nn::NoneOp::create(builder, fileLoc, NoneType::get(ctx));
+  }
+  return none;
+}
+
+FailureOr<Type> Importer::convertElementType(int32_t dtype, Location loc,
+                                             StringRef what) {
+  using TP = onnx::TensorProto;
+  switch (dtype) {
+  case TP::FLOAT:
+    return Type(builder.getF32Type());
+  case TP::DOUBLE:
+    return Type(builder.getF64Type());
+  case TP::FLOAT16:
+    return Type(builder.getF16Type());
+  case TP::BFLOAT16:
+    return Type(builder.getBF16Type());
+  case TP::BOOL:
+    return Type(builder.getI1Type());
+  case TP::INT8:
+    return Type(builder.getIntegerType(8));
+  case TP::INT16:
+    return Type(builder.getIntegerType(16));
+  case TP::INT32:
+    return Type(builder.getIntegerType(32));
+  case TP::INT64:
+    return Type(builder.getIntegerType(64));
+  case TP::UINT8:
+    return Type(builder.getIntegerType(8, /*isSigned=*/false));
+  case TP::UINT16:
+    return Type(builder.getIntegerType(16, false));
+  case TP::UINT32:
+    return Type(builder.getIntegerType(32, false));
+  case TP::UINT64:
+    return Type(builder.getIntegerType(64, false));
+  default:
+    break;
+  }
+  std::string name = TP::DataType_IsValid(dtype)
+                         ? TP::DataType_Name((TP::DataType)dtype)
+                         : "#" + std::to_string(dtype);
+  return emitError(loc) << what << " has unsupported element type " << name;
+}
+
+FailureOr<Type> Importer::convertType(const onnx::TypeProto &type, Location loc,
+                                      StringRef what) {
+  if (!type.has_tensor_type())
+    return emitError(loc) << what << " is not a tensor (sequences, maps and "
+                                     "optionals are not supported)";
+  const auto &tensor = type.tensor_type();
+  FailureOr<Type> element = convertElementType(tensor.elem_type(), loc, what);
+  if (failed(element))
+    return failure();
+  if (!tensor.has_shape())
+    return Type(UnrankedTensorType::get(*element));
+  SmallVector<int64_t> shape;
+  for (const auto &dim : tensor.shape().dim())
+    shape.push_back(dim.has_dim_value() ? dim.dim_value() : ShapedType::kDynamic);
+  return Type(RankedTensorType::get(shape, *element));
+}
+
+FailureOr<std::unique_ptr<llvm::MemoryBuffer>>
+Importer::readExternalData(const onnx::TensorProto &tensor,
+                           int64_t expectedBytes, Location loc) {
+  std::string location;
+  int64_t offset = 0, length = -1;
+  for (const auto &entry : tensor.external_data()) {
+    if (entry.key() == "location")
+      location = entry.value();
+    else if (entry.key() == "offset" || entry.key() == "length") {
+      int64_t v;
+      if (StringRef(entry.value()).getAsInteger(10, v) || v < 0)
+        return emitError(loc) << "initializer '" << tensor.name()
+                              << "' has an invalid external-data " << entry.key()
+                              << " '" << entry.value() << "'";
+      (entry.key() == "offset" ? offset : length) = v;
+    }
+  }
+  if (location.empty())
+    return emitError(loc) << "initializer '" << tensor.name()
+                          << "' is stored externally but names no file";
+  if (llvm::sys::path::is_absolute(location) ||
+      llvm::is_contained(llvm::make_range(llvm::sys::path::begin(location),
+                                          llvm::sys::path::end(location)),
+                         ".."))
+    return emitError(loc) << "initializer '" << tensor.name()
+                          << "': external-data path '" << location
+                          << "' must be relative and stay inside the model's directory";
+  SmallString<256> path(modelDir);
+  llvm::sys::path::append(path, location);
+  uint64_t fileSize;
+  if (llvm::sys::fs::file_size(path, fileSize))
+    return emitError(loc) << "initializer '" << tensor.name()
+                          << "': external-data file '" << path
+                          << "' is missing or unreadable";
+  if (length < 0)
+    length = (int64_t)fileSize - offset;
+  if (offset + length > (int64_t)fileSize || length != expectedBytes)
+    return emitError(loc) << "initializer '" << tensor.name() << "' needs "
+                          << expectedBytes << " bytes at offset " << offset
+                          << " of '" << path << "' (" << fileSize
+                          << " bytes, length " << length << ")";
+  auto buffer = llvm::MemoryBuffer::getFileSlice(path, length, offset);
+  if (!buffer)
+    return emitError(loc) << "initializer '" << tensor.name()
+                          << "': cannot read '" << path
+                          << "': " << buffer.getError().message();
+  return std::move(*buffer);
+}
+
+/// A resource key made of characters the MLIR printer keeps bare.
+static std::string resourceKey(StringRef name) {
+  std::string key;
+  for (char c : name)
+    key.push_back(isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.'
+                      ? c
+                      : '_');
+  if (key.empty() || isdigit(static_cast<unsigned char>(key[0])))
+    key.insert(0, "w_");
+  return key;
+}
+
+FailureOr<ElementsAttr> Importer::convertTensor(onnx::TensorProto &tensor,
+                                                Location loc) {
+  using TP = onnx::TensorProto;
+  std::string what = "tensor '" + tensor.name() + "'";
+  FailureOr<Type> element = convertElementType(tensor.data_type(), loc, what);
+  if (failed(element))
+    return failure();
+  SmallVector<int64_t> shape(tensor.dims().begin(), tensor.dims().end());
+  int64_t count = 1;
+  for (int64_t d : shape) {
+    if (d < 0)
+      return emitError(loc) << what << " has a negative dimension";
+    count *= d;
+  }
+  auto type = RankedTensorType::get(shape, *element);
+  unsigned width = element->isInteger(1) ? 8 : element->getIntOrFloatBitWidth();
+  int64_t bytes = count * (width / 8);
+
+  // Gather the little-endian bytes: borrowed (raw_data, external file) or
+  // packed from the typed repeated fields.
+  std::string *ownedRaw = nullptr;
+  std::unique_ptr<llvm::MemoryBuffer> external;
+  std::vector<char> packed;
+  ArrayRef<char> data;
+  if (tensor.data_location() == TP::EXTERNAL) {
+    auto buffer = readExternalData(tensor, bytes, loc);
+    if (failed(buffer))
+      return failure();
+    external = std::move(*buffer);
+    data = ArrayRef<char>(external->getBufferStart(), external->getBufferSize());
+  } else if (tensor.has_raw_data()) {
+    if ((int64_t)tensor.raw_data().size() != bytes)
+      return emitError(loc) << what << " has " << tensor.raw_data().size()
+                            << " bytes of data, expected " << bytes << " for "
+                            << type;
+    ownedRaw = tensor.release_raw_data();
+    data = ArrayRef<char>(ownedRaw->data(), ownedRaw->size());
+  } else {
+    auto pack = [&](auto begin, auto end, auto convert) -> LogicalResult {
+      if (end - begin != count)
+        return emitError(loc) << what << " has " << (int64_t)(end - begin)
+                              << " values, expected " << count;
+      packed.resize(bytes);
+      char *out = packed.data();
+      for (auto it = begin; it != end; ++it) {
+        auto v = convert(*it);
+        std::memcpy(out, &v, sizeof(v));
+        out += sizeof(v);
+      }
+      return success();
+    };
+    LogicalResult ok = failure();
+    switch (tensor.data_type()) {
+    case TP::FLOAT:
+      ok = pack(tensor.float_data().begin(), tensor.float_data().end(),
+                [](float v) { return v; });
+      break;
+    case TP::DOUBLE:
+      ok = pack(tensor.double_data().begin(), tensor.double_data().end(),
+                [](double v) { return v; });
+      break;
+    case TP::INT64:
+      ok = pack(tensor.int64_data().begin(), tensor.int64_data().end(),
+                [](int64_t v) { return v; });
+      break;
+    case TP::INT32:
+      ok = pack(tensor.int32_data().begin(), tensor.int32_data().end(),
+                [](int32_t v) { return v; });
+      break;
+    case TP::INT16:
+    case TP::UINT16:
+    case TP::FLOAT16:
+    case TP::BFLOAT16:
+      ok = pack(tensor.int32_data().begin(), tensor.int32_data().end(),
+                [](int32_t v) { return (uint16_t)v; });
+      break;
+    case TP::INT8:
+    case TP::UINT8:
+    case TP::BOOL:
+      ok = pack(tensor.int32_data().begin(), tensor.int32_data().end(),
+                [](int32_t v) { return (uint8_t)v; });
+      break;
+    case TP::UINT32:
+      ok = pack(tensor.uint64_data().begin(), tensor.uint64_data().end(),
+                [](uint64_t v) { return (uint32_t)v; });
+      break;
+    case TP::UINT64:
+      ok = pack(tensor.uint64_data().begin(), tensor.uint64_data().end(),
+                [](uint64_t v) { return v; });
+      break;
+    default:
+      return emitError(loc) << what << " has no data";
+    }
+    if (failed(ok))
+      return failure();
+    data = packed;
+  }
+
+  // Small tensors (shape operands, scalars) stay inline so folders can read
+  // them; booleans too, since resources store no i1.
+  if (count <= options.inlineElementLimit || element->isInteger(1)) {
+    if (element->isInteger(1)) {
+      SmallVector<bool> bits;
+      for (char c : data)
+        bits.push_back(c != 0);
+      delete ownedRaw;
+      return ElementsAttr(DenseElementsAttr::get(type, bits));
+    }
+    auto attr = DenseElementsAttr::getFromRawBuffer(type, data);
+    delete ownedRaw;
+    return ElementsAttr(attr);
+  }
+
+  size_t align = width / 8;
+  AsmResourceBlob blob;
+  if (ownedRaw && reinterpret_cast<uintptr_t>(ownedRaw->data()) % align == 0) {
+    // Hand the protobuf's own bytes to the blob: no copy.
+    blob = AsmResourceBlob(data, align,
+                           [ownedRaw](void *, size_t, size_t) { delete ownedRaw; },
+                           /*dataIsMutable=*/false);
+  } else if (external &&
+             reinterpret_cast<uintptr_t>(external->getBufferStart()) % align == 0) {
+    llvm::MemoryBuffer *raw = external.release();
+    blob = AsmResourceBlob(data, align,
+                           [raw](void *, size_t, size_t) { delete raw; },
+                           /*dataIsMutable=*/false);
+  } else {
+    blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(data, align);
+    delete ownedRaw;
+  }
+  return ElementsAttr(DenseResourceElementsAttr::get(
+      type, resourceKey(tensor.name()), std::move(blob)));
+}
+
+FailureOr<Attribute> Importer::convertAttribute(onnx::AttributeProto &attr,
+                                                Location loc) {
+  using AP = onnx::AttributeProto;
+  switch (attr.type()) {
+  case AP::INT:
+    return Attribute(builder.getI64IntegerAttr(attr.i()));
+  case AP::FLOAT:
+    return Attribute(builder.getF32FloatAttr(attr.f()));
+  case AP::STRING:
+    return Attribute(builder.getStringAttr(attr.s()));
+  case AP::INTS:
+    return Attribute(builder.getDenseI64ArrayAttr(
+        SmallVector<int64_t>(attr.ints().begin(), attr.ints().end())));
+  case AP::FLOATS:
+    return Attribute(builder.getDenseF32ArrayAttr(
+        SmallVector<float>(attr.floats().begin(), attr.floats().end())));
+  case AP::STRINGS: {
+    SmallVector<StringRef> strings(attr.strings().begin(), attr.strings().end());
+    return Attribute(builder.getStrArrayAttr(strings));
+  }
+  case AP::TENSOR: {
+    FailureOr<ElementsAttr> t = convertTensor(*attr.mutable_t(), loc);
+    if (failed(t))
+      return failure();
+    return Attribute(*t);
+  }
+  default:
+    return emitError(loc) << "attribute '" << attr.name()
+                          << "' has an unsupported kind";
+  }
+}
+
+LogicalResult Importer::pinInputShapes(onnx::GraphProto &graph) {
+  llvm::StringSet<> initializers;
+  for (const auto &init : graph.initializer())
+    initializers.insert(init.name());
+  llvm::StringSet<> seen;
+  std::string inputNames;
+  for (auto &input : *graph.mutable_input()) {
+    if (initializers.contains(input.name()))
+      continue;
+    inputNames += (inputNames.empty() ? "" : ", ") + input.name();
+    auto it = options.inputShapes.find(input.name());
+    if (it == options.inputShapes.end())
+      continue;
+    seen.insert(input.name());
+    ArrayRef<int64_t> pinned = it->second;
+    auto *tensor = input.mutable_type()->mutable_tensor_type();
+    auto *shape = tensor->mutable_shape();
+    if (shape->dim_size() != 0 && shape->dim_size() != (int)pinned.size())
+      return emitError(fileLoc)
+             << "--input-shape gives " << pinned.size() << " dims for input '"
+             << input.name() << "', which has rank " << shape->dim_size();
+    if (shape->dim_size() == 0)
+      for (size_t i = 0; i < pinned.size(); ++i)
+        shape->add_dim();
+    for (auto [i, d] : llvm::enumerate(pinned)) {
+      auto *dim = shape->mutable_dim(i);
+      if (dim->has_dim_value() && dim->dim_value() != d)
+        return emitError(fileLoc)
+               << "--input-shape pins dim " << i << " of input '"
+               << input.name() << "' to " << d << ", but the model fixes it to "
+               << dim->dim_value();
+      dim->set_dim_value(d);
+    }
+  }
+  for (const auto &entry : options.inputShapes)
+    if (!seen.contains(entry.first()))
+      return emitError(fileLoc) << "--input-shape names '" << entry.first()
+                                << "', which is not an input of the model "
+                                   "(inputs: "
+                                << inputNames << ")";
+  // Every remaining dynamic dim or rank is an error naming the input and dim.
+  for (const auto &input : graph.input()) {
+    if (initializers.contains(input.name()))
+      continue;
+    if (!input.type().has_tensor_type())
+      return emitError(fileLoc) << "input '" << input.name()
+                                << "' is not a tensor";
+    const auto &tensor = input.type().tensor_type();
+    if (!tensor.has_shape())
+      return emitError(fileLoc) << "input '" << input.name()
+                                << "' has a dynamic rank; pin its shape with "
+                                   "--input-shape "
+                                << input.name() << "=d0,d1,...";
+    for (auto [i, dim] : llvm::enumerate(tensor.shape().dim())) {
+      if (dim.has_dim_value() && dim.dim_value() >= 0)
+        continue;
+      InFlightDiagnostic diag = emitError(fileLoc);
+      diag << "input '" << input.name() << "' dim " << i;
+      if (dim.has_dim_param())
+        diag << " ('" << dim.dim_param() << "')";
+      diag << " is dynamic; pin it with --input-shape " << input.name() << "=...";
+      return diag;
+    }
+  }
+  return success();
+}
+
+void Importer::collectUnsupported(const onnx::GraphProto &graph,
+                                  SmallVectorImpl<Unsupported> &problems) {
+  const auto &table = getOpTable();
+  for (auto [index, node] : llvm::enumerate(graph.node())) {
+    std::string name = nodeName(node, index);
+    auto report = [&](std::string reason) {
+      problems.push_back({name, node.op_type(), std::move(reason)});
+    };
+    if (!node.domain().empty() && node.domain() != "ai.onnx") {
+      report("operators of domain '" + node.domain() + "' are not supported");
+      continue;
+    }
+    if (node.op_type() == "Constant") {
+      for (const auto &attr : node.attribute())
+        if (attr.name() == "sparse_value" || attr.name() == "value_string" ||
+            attr.name() == "value_strings")
+          report("attribute '" + attr.name() + "' is not supported");
+      continue;
+    }
+    auto it = table.find(node.op_type());
+    if (it == table.end()) {
+      report("operator is not supported");
+      continue;
+    }
+    std::optional<RegisteredOperationName> opName =
+        RegisteredOperationName::lookup(it->second.nnName, ctx);
+    if (!opName) {
+      report("operator is not registered");
+      continue;
+    }
+    ArrayRef<StringAttr> known = opName->getAttributeNames();
+    for (const auto &attr : node.attribute()) {
+      bool isKnown = llvm::any_of(
+          known, [&](StringAttr k) { return k.getValue() == attr.name(); });
+      if (!isKnown)
+        report("attribute '" + attr.name() + "' is not supported");
+      else if (attr.type() == onnx::AttributeProto::GRAPH ||
+               attr.type() == onnx::AttributeProto::SPARSE_TENSOR)
+        report("attribute '" + attr.name() + "' has an unsupported kind");
+      else if (attr.name() == "training_mode" && attr.i() != 0)
+        report("training mode is not supported (inference only)");
+      else if (node.op_type() == "Cast" && attr.name() == "to" &&
+               (attr.i() == onnx::TensorProto::STRING ||
+                attr.i() == onnx::TensorProto::COMPLEX64 ||
+                attr.i() == onnx::TensorProto::COMPLEX128))
+        report("casting to strings or complex numbers is not supported");
+    }
+  }
+}
+
+LogicalResult Importer::importNode(onnx::NodeProto &node, unsigned index) {
+  Location loc = nodeLoc(node, index);
+  auto outputType = [&](StringRef name) -> Type {
+    auto it = valueTypes.find(name);
+    if (it == valueTypes.end())
+      return nullptr;
+    ScopedDiagnosticHandler silence(ctx, [](Diagnostic &) { return success(); });
+    FailureOr<Type> t = convertType(*it->second, loc, name);
+    return succeeded(t) ? *t : Type();
+  };
+
+  if (node.op_type() == "Constant") {
+    if (node.attribute_size() != 1 || node.output_size() != 1)
+      return emitError(loc) << "Constant must have one attribute and one output";
+    auto &attr = *node.mutable_attribute(0);
+    ElementsAttr value;
+    StringRef an = attr.name();
+    if (an == "value") {
+      FailureOr<ElementsAttr> t = convertTensor(*attr.mutable_t(), loc);
+      if (failed(t))
+        return failure();
+      value = *t;
+    } else if (an == "value_float") {
+      value = DenseElementsAttr::get(RankedTensorType::get({}, builder.getF32Type()),
+                                     attr.f());
+    } else if (an == "value_floats") {
+      SmallVector<float> v(attr.floats().begin(), attr.floats().end());
+      value = DenseElementsAttr::get(
+          RankedTensorType::get({(int64_t)v.size()}, builder.getF32Type()),
+          ArrayRef<float>(v));
+    } else if (an == "value_int") {
+      value = DenseElementsAttr::get(
+          RankedTensorType::get({}, builder.getI64Type()), (int64_t)attr.i());
+    } else if (an == "value_ints") {
+      SmallVector<int64_t> v(attr.ints().begin(), attr.ints().end());
+      value = DenseElementsAttr::get(
+          RankedTensorType::get({(int64_t)v.size()}, builder.getI64Type()),
+          ArrayRef<int64_t>(v));
+    } else {
+      return emitError(loc) << "Constant attribute '" << an
+                            << "' is not supported";
+    }
+    values[node.output(0)] =
+        tessera::nn::ConstantOp::create(builder, loc, value.getType(), value);
+    return success();
+  }
+
+  const OnnxOpInfo &info = getOpTable().find(node.op_type())->second;
+  SmallVector<Value> operands;
+  for (const std::string &input : node.input()) {
+    if (input.empty()) {
+      if (info.variadicInputs)
+        return emitError(loc) << "variadic inputs of " << node.op_type()
+                              << " cannot be empty";
+      operands.push_back(getNone());
+      continue;
+    }
+    auto it = values.find(input);
+    if (it == values.end())
+      return emitError(loc) << "input '" << input
+                            << "' is not defined before its use";
+    operands.push_back(it->second);
+  }
+  if (!info.variadicInputs) {
+    if (operands.size() > info.numInputs)
+      return emitError(loc) << node.op_type() << " takes at most "
+                            << info.numInputs << " inputs, got "
+                            << operands.size();
+    while (operands.size() < info.numInputs)
+      operands.push_back(getNone());
+  }
+
+  SmallVector<NamedAttribute> attributes;
+  for (auto &attr : *node.mutable_attribute()) {
+    if (node.op_type() == "Cast" && attr.name() == "to") {
+      FailureOr<Type> to = convertElementType((int32_t)attr.i(), loc,
+                                              "Cast's 'to' attribute");
+      if (failed(to))
+        return failure();
+      attributes.push_back(builder.getNamedAttr("to", TypeAttr::get(*to)));
+      continue;
+    }
+    FailureOr<Attribute> value = convertAttribute(attr, loc);
+    if (failed(value))
+      return failure();
+    attributes.push_back(builder.getNamedAttr(attr.name(), *value));
+  }
+
+  unsigned numResults =
+      info.variadicOutputs ? (unsigned)node.output_size() : info.numOutputs;
+  if (!info.variadicOutputs && (unsigned)node.output_size() > numResults)
+    return emitError(loc) << node.op_type() << " has at most " << numResults
+                          << " outputs, got " << node.output_size();
+  SmallVector<Type> resultTypes;
+  for (unsigned i = 0; i < numResults; ++i) {
+    Type t = i < (unsigned)node.output_size() && !node.output(i).empty()
+                 ? outputType(node.output(i))
+                 : Type();
+    resultTypes.push_back(t ? t : Type(NoneType::get(ctx)));
+  }
+  OperationState state(loc, info.nnName);
+  state.addOperands(operands);
+  state.addAttributes(attributes);
+  state.addTypes(resultTypes);
+  Operation *op = builder.create(state);
+
+  // Take ONNX's type where it knows one compatible with the shape function,
+  // the shape function's otherwise; the verifier reports any conflict.
+  FailureOr<SmallVector<Type>> inferred = tessera::nn::inferResultTypesQuietly(op);
+  for (auto [i, result] : llvm::enumerate(op->getResults())) {
+    if (failed(inferred) || i >= inferred->size())
+      break;
+    Type current = result.getType(), candidate = (*inferred)[i];
+    bool placeholder = isa<NoneType>(current);
+    bool compatible = !placeholder &&
+                      getElementTypeOrSelf(current) == getElementTypeOrSelf(candidate) &&
+                      succeeded(verifyCompatibleShape(current, candidate));
+    if (placeholder)
+      result.setType(candidate);
+    else if (compatible && isa<UnrankedTensorType>(current))
+      result.setType(candidate);
+  }
+  if (failed(verify(op)))
+    return failure();
+  for (auto [i, output] : llvm::enumerate(node.output()))
+    if (!output.empty())
+      values[output] = op->getResult(i);
+  return success();
+}
+
+LogicalResult Importer::importGraph(onnx::GraphProto &graph, ModuleOp module) {
+  for (const auto &vi : graph.value_info())
+    valueTypes[vi.name()] = &vi.type();
+  for (const auto &vi : graph.output())
+    valueTypes[vi.name()] = &vi.type();
+
+  llvm::StringSet<> initializerNames;
+  for (const auto &init : graph.initializer())
+    initializerNames.insert(init.name());
+
+  SmallVector<Type> argTypes;
+  SmallVector<std::string> argNames;
+  for (const auto &input : graph.input()) {
+    if (initializerNames.contains(input.name()))
+      continue;
+    FailureOr<Type> t =
+        convertType(input.type(), fileLoc, "input '" + input.name() + "'");
+    if (failed(t))
+      return failure();
+    argTypes.push_back(*t);
+    argNames.push_back(input.name());
+  }
+  SmallVector<Type> resultTypes;
+  for (const auto &output : graph.output()) {
+    FailureOr<Type> t =
+        convertType(output.type(), fileLoc, "output '" + output.name() + "'");
+    if (failed(t))
+      return failure();
+    resultTypes.push_back(*t);
+  }
+
+  builder.setInsertionPointToEnd(module.getBody());
+  auto func = func::FuncOp::create(builder, fileLoc, options.functionName,
+                                   builder.getFunctionType(argTypes, resultTypes));
+  Block *entry = func.addEntryBlock();
+  builder.setInsertionPointToStart(entry);
+  for (auto [i, name] : llvm::enumerate(argNames)) {
+    values[name] = entry->getArgument(i);
+    func.setArgAttr(i, "nn.name", builder.getStringAttr(name));
+  }
+
+  for (auto &init : *graph.mutable_initializer()) {
+    Location loc = NameLoc::get(builder.getStringAttr(init.name()), fileLoc);
+    FailureOr<ElementsAttr> value = convertTensor(init, loc);
+    if (failed(value))
+      return failure();
+    values[init.name()] =
+        tessera::nn::ConstantOp::create(builder, loc, value->getType(), *value);
+  }
+
+  for (auto [index, node] : llvm::enumerate(*graph.mutable_node()))
+    if (failed(importNode(node, index)))
+      return failure();
+
+  SmallVector<Value> results;
+  for (auto [i, output] : llvm::enumerate(graph.output())) {
+    auto it = values.find(output.name());
+    if (it == values.end())
+      return emitError(fileLoc) << "graph output '" << output.name()
+                                << "' is never computed";
+    func.setResultAttr(i, "nn.name", builder.getStringAttr(output.name()));
+    results.push_back(it->second);
+  }
+  func::ReturnOp::create(builder, fileLoc, results);
+  func.setType(builder.getFunctionType(argTypes,
+                                       ValueRange(results).getTypes()));
+  return success();
+}
+
+LogicalResult Importer::prepare(onnx::ModelProto &model) {
+  int64_t opset = -1;
+  for (const auto &import : model.opset_import())
+    if (import.domain().empty() || import.domain() == "ai.onnx")
+      opset = import.version();
+  if (opset < 0)
+    return emitError(fileLoc) << "the model imports no default-domain opset";
+  if (opset > options.targetOpset)
+    return emitError(fileLoc) << "the model uses opset " << opset
+                              << "; Tessera supports opsets up to "
+                              << options.targetOpset;
+  if (model.graph().input_size() == 0 && model.graph().node_size() == 0 &&
+      model.graph().output_size() == 0)
+    return emitError(fileLoc) << "the model's graph is empty";
+  std::string error = tessera::onnx_loader::checkModel(model, modelDir);
+  if (!error.empty())
+    return emitError(fileLoc) << error;
+  if (failed(pinInputShapes(*model.mutable_graph())))
+    return failure();
+  error = tessera::onnx_loader::convertOpset(model, opset, options.targetOpset);
+  if (!error.empty())
+    return emitError(fileLoc) << error << " (from opset " << opset << " to "
+                              << options.targetOpset << ")";
+  error = tessera::onnx_loader::inferShapes(model);
+  if (!error.empty())
+    return emitError(fileLoc) << error;
+  return success();
+}
+
+OwningOpRef<ModuleOp> Importer::run(onnx::ModelProto &model) {
+  ctx->loadDialect<tessera::nn::NNDialect, func::FuncDialect>();
+  // Unsupported ops are listed before anything can fail on them.
+  SmallVector<Unsupported> problems;
+  collectUnsupported(model.graph(), problems);
+  if (!problems.empty()) {
+    InFlightDiagnostic diag = emitError(fileLoc);
+    diag << "the model uses " << problems.size()
+         << " unsupported operator(s) or attribute(s):";
+    for (const Unsupported &p : problems)
+      diag << "\n  node '" << p.node << "' (" << p.opType << "): " << p.reason;
+    return nullptr;
+  }
+  if (failed(prepare(model)))
+    return nullptr;
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
+  if (failed(importGraph(*model.mutable_graph(), *module)))
+    return nullptr;
+  if (failed(verify(*module)))
+    return nullptr;
+  return module;
+}
+
+OwningOpRef<ModuleOp> tessera::importONNXFile(StringRef path, MLIRContext *ctx,
+                                              const ONNXImportOptions &options) {
+  Location loc = FileLineColLoc::get(ctx, path, 0, 0);
+  if (!llvm::sys::fs::exists(path)) {
+    emitError(loc) << "no such file";
+    return nullptr;
+  }
+  onnx::ModelProto model;
+  std::string error = onnx_loader::parseModelFile(path.str(), model);
+  if (!error.empty()) {
+    emitError(loc) << error;
+    return nullptr;
+  }
+  SmallString<256> dir(path);
+  llvm::sys::path::remove_filename(dir);
+  if (dir.empty())
+    dir = ".";
+  return Importer(ctx, options, path, dir).run(model);
+}
+
+OwningOpRef<ModuleOp> tessera::importONNXBuffer(StringRef buffer,
+                                                StringRef bufferName,
+                                                StringRef modelDir,
+                                                MLIRContext *ctx,
+                                                const ONNXImportOptions &options) {
+  onnx::ModelProto model;
+  std::string error =
+      onnx_loader::parseModelBuffer(buffer.data(), buffer.size(), model);
+  if (!error.empty()) {
+    emitError(FileLineColLoc::get(ctx, bufferName, 0, 0)) << error;
+    return nullptr;
+  }
+  return Importer(ctx, options, bufferName, modelDir).run(model);
+}
+
+std::string tessera::parseInputShapeSpec(StringRef spec,
+                                         ONNXImportOptions &options) {
+  auto [name, dims] = spec.rsplit('=');
+  if (name.empty() || !spec.contains('='))
+    return "--input-shape expects name=d0,d1,..., got '" + spec.str() + "'";
+  SmallVector<StringRef> parts;
+  dims.split(parts, ',');
+  SmallVector<int64_t> shape;
+  for (StringRef part : parts) {
+    int64_t d;
+    if (dims.empty())
+      break;
+    if (part.trim().getAsInteger(10, d) || d < 0)
+      return "--input-shape for '" + name.str() + "': '" + part.str() +
+             "' is not a non-negative integer";
+    shape.push_back(d);
+  }
+  options.inputShapes[name] = std::move(shape);
+  return "";
+}
+
+void tessera::registerONNXImportTranslation() {
+  static llvm::cl::list<std::string> inputShapes(
+      "input-shape", llvm::cl::desc("Pin an input's shape: name=d0,d1,..."),
+      llvm::cl::ZeroOrMore);
+  TranslateToMLIRRegistration importOnnx(
+      "import-onnx", "import an ONNX model into the nn dialect",
+      [](llvm::SourceMgr &sourceMgr, MLIRContext *ctx) -> OwningOpRef<Operation *> {
+        ONNXImportOptions options;
+        for (const std::string &spec : inputShapes) {
+          std::string error = parseInputShapeSpec(spec, options);
+          if (!error.empty()) {
+            emitError(UnknownLoc::get(ctx)) << error;
+            return nullptr;
+          }
+        }
+        const llvm::MemoryBuffer *buffer =
+            sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
+        StringRef name = buffer->getBufferIdentifier();
+        SmallString<256> dir(name);
+        llvm::sys::path::remove_filename(dir);
+        if (dir.empty())
+          dir = ".";
+        OwningOpRef<ModuleOp> module =
+            importONNXBuffer(buffer->getBuffer(), name, dir, ctx, options);
+        return OwningOpRef<Operation *>(module.release());
+      },
+      [](DialectRegistry &registry) {
+        registry.insert<tessera::nn::NNDialect, func::FuncDialect>();
+      });
+}

@@ -1,0 +1,17 @@
+//===- tessera-translate.cpp - Tessera's translation driver -----------------===//
+//
+// Part of Tessera. `--import-onnx` and the upstream translations.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tessera/Target/ONNX/ImportONNX.h"
+
+#include "mlir/InitAllTranslations.h"
+#include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
+
+int main(int argc, char **argv) {
+  mlir::registerAllTranslations();
+  tessera::registerONNXImportTranslation();
+  return mlir::failed(
+      mlir::mlirTranslateMain(argc, argv, "Tessera translation driver\n"));
+}
