@@ -83,12 +83,12 @@ Type makeTensor(std::optional<ArrayRef<int64_t>> shape, Type elementType) {
 
 FailureOr<int64_t> normalizeAxis(Operation *op, int64_t axis, int64_t rank,
                                  StringRef what, bool inclusive) {
+  // Inclusive axes (Flatten's) range over [-rank, rank].
   int64_t limit = inclusive ? rank + 1 : rank;
-  int64_t normalized = axis < 0 ? axis + limit : axis;
+  int64_t normalized = axis < 0 ? axis + rank : axis;
   if (normalized < 0 || normalized >= limit)
     return op->emitOpError() << what << " " << axis << " is out of range for "
-                             << (inclusive ? "a result of rank " : "rank ")
-                             << (inclusive ? rank + 1 : rank);
+                             << "rank " << rank;
   return normalized;
 }
 

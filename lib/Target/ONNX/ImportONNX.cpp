@@ -69,7 +69,8 @@ private:
   LogicalResult prepare(onnx::ModelProto &model);
   LogicalResult pinInputShapes(onnx::GraphProto &graph);
   void collectUnsupported(const onnx::GraphProto &graph,
-                          SmallVectorImpl<Unsupported> &problems);
+                          SmallVectorImpl<Unsupported> &problems,
+                          bool checkAttributes);
   LogicalResult importGraph(onnx::GraphProto &graph, ModuleOp module);
   LogicalResult importNode(onnx::NodeProto &node, unsigned index);
   FailureOr<Type> convertElementType(int32_t dtype, Location loc,
@@ -97,6 +98,18 @@ private:
 };
 
 } // namespace
+
+/// Reports `problems` as one error listing every node; true if any.
+static bool reportUnsupported(Location loc, ArrayRef<Unsupported> problems) {
+  if (problems.empty())
+    return false;
+  InFlightDiagnostic diag = emitError(loc);
+  diag << "the model uses " << problems.size()
+       << " unsupported operator(s) or attribute(s):";
+  for (const Unsupported &p : problems)
+    diag << "\n  node '" << p.node << "' (" << p.opType << "): " << p.reason;
+  return true;
+}
 
 static std::string nodeName(const onnx::NodeProto &node, unsigned index) {
   if (!node.name().empty())
@@ -468,7 +481,8 @@ LogicalResult Importer::pinInputShapes(onnx::GraphProto &graph) {
 }
 
 void Importer::collectUnsupported(const onnx::GraphProto &graph,
-                                  SmallVectorImpl<Unsupported> &problems) {
+                                  SmallVectorImpl<Unsupported> &problems,
+                                  bool checkAttributes) {
   const auto &table = getOpTable();
   for (auto [index, node] : llvm::enumerate(graph.node())) {
     std::string name = nodeName(node, index);
@@ -480,6 +494,8 @@ void Importer::collectUnsupported(const onnx::GraphProto &graph,
       continue;
     }
     if (node.op_type() == "Constant") {
+      if (!checkAttributes)
+        continue;
       for (const auto &attr : node.attribute())
         if (attr.name() == "sparse_value" || attr.name() == "value_string" ||
             attr.name() == "value_strings")
@@ -497,6 +513,8 @@ void Importer::collectUnsupported(const onnx::GraphProto &graph,
       report("operator is not registered");
       continue;
     }
+    if (!checkAttributes)
+      continue;
     ArrayRef<StringAttr> known = opName->getAttributeNames();
     for (const auto &attr : node.attribute()) {
       bool isKnown = llvm::any_of(
@@ -716,7 +734,47 @@ LogicalResult Importer::importGraph(onnx::GraphProto &graph, ModuleOp module) {
   return success();
 }
 
+/// Opset-6 PRelu broadcast a 1-D slope over the channel axis; the version
+/// converter keeps the 1-D initializer, which numpy rules align with the last
+/// axis instead. Give such slopes their channel-first shape.
+static void fixLegacyPRelu(onnx::GraphProto &graph) {
+  llvm::StringMap<onnx::TensorProto *> initializers;
+  for (auto &init : *graph.mutable_initializer())
+    initializers[init.name()] = &init;
+  llvm::StringMap<int> ranks;
+  llvm::StringMap<onnx::TensorShapeProto *> inputShapes;
+  for (auto &input : *graph.mutable_input())
+    if (input.type().tensor_type().has_shape()) {
+      ranks[input.name()] = input.type().tensor_type().shape().dim_size();
+      inputShapes[input.name()] =
+          input.mutable_type()->mutable_tensor_type()->mutable_shape();
+    }
+  for (const auto &node : graph.node()) {
+    if (node.op_type() != "PRelu" || node.input_size() != 2)
+      continue;
+    auto slope = initializers.find(node.input(1));
+    auto rank = ranks.find(node.input(0));
+    if (slope == initializers.end() || rank == ranks.end() ||
+        slope->second->dims_size() != 1 || rank->second <= 2)
+      continue;
+    // Old IR versions list initializers as inputs too: keep both in step.
+    auto declared = inputShapes.find(node.input(1));
+    for (int i = 2; i < rank->second; ++i) {
+      slope->second->add_dims(1);
+      if (declared != inputShapes.end())
+        declared->second->add_dim()->set_dim_value(1);
+    }
+  }
+}
+
 LogicalResult Importer::prepare(onnx::ModelProto &model) {
+  // Unknown operators are listed first, all at once, before anything else
+  // can fail on them (an op type's support does not depend on the opset).
+  SmallVector<Unsupported> problems;
+  collectUnsupported(model.graph(), problems, /*checkAttributes=*/false);
+  if (reportUnsupported(fileLoc, problems))
+    return failure();
+
   int64_t opset = -1;
   for (const auto &import : model.opset_import())
     if (import.domain().empty() || import.domain() == "ai.onnx")
@@ -730,16 +788,31 @@ LogicalResult Importer::prepare(onnx::ModelProto &model) {
   if (model.graph().input_size() == 0 && model.graph().node_size() == 0 &&
       model.graph().output_size() == 0)
     return emitError(fileLoc) << "the model's graph is empty";
+
   std::string error = tessera::onnx_loader::checkModel(model, modelDir);
   if (!error.empty())
     return emitError(fileLoc) << error;
   if (failed(pinInputShapes(*model.mutable_graph())))
     return failure();
-  error = tessera::onnx_loader::convertOpset(model, opset, options.targetOpset);
-  if (!error.empty())
-    return emitError(fileLoc) << error << " (from opset " << opset << " to "
-                              << options.targetOpset << ")";
-  error = tessera::onnx_loader::inferShapes(model);
+  if (opset < options.targetOpset) {
+    if (opset < 7)
+      fixLegacyPRelu(*model.mutable_graph());
+    // Some adapters (Softmax 12->13) need shapes. Old exporters wrote nodes
+    // their opset did not allow (int64 Constant-1), so stay lenient here.
+    error = tessera::onnx_loader::inferShapes(model, /*strict=*/false);
+    if (error.empty())
+      error = tessera::onnx_loader::convertOpset(model, opset,
+                                                 options.targetOpset);
+    if (!error.empty())
+      return emitError(fileLoc) << error << " (while upgrading from opset "
+                                << opset << " to " << options.targetOpset
+                                << ")";
+  }
+  // Attributes are checked against the schemas of the target opset.
+  collectUnsupported(model.graph(), problems, /*checkAttributes=*/true);
+  if (reportUnsupported(fileLoc, problems))
+    return failure();
+  error = tessera::onnx_loader::inferShapes(model, /*strict=*/true);
   if (!error.empty())
     return emitError(fileLoc) << error;
   return success();
@@ -747,17 +820,6 @@ LogicalResult Importer::prepare(onnx::ModelProto &model) {
 
 OwningOpRef<ModuleOp> Importer::run(onnx::ModelProto &model) {
   ctx->loadDialect<tessera::nn::NNDialect, func::FuncDialect>();
-  // Unsupported ops are listed before anything can fail on them.
-  SmallVector<Unsupported> problems;
-  collectUnsupported(model.graph(), problems);
-  if (!problems.empty()) {
-    InFlightDiagnostic diag = emitError(fileLoc);
-    diag << "the model uses " << problems.size()
-         << " unsupported operator(s) or attribute(s):";
-    for (const Unsupported &p : problems)
-      diag << "\n  node '" << p.node << "' (" << p.opType << "): " << p.reason;
-    return nullptr;
-  }
   if (failed(prepare(model)))
     return nullptr;
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);

@@ -36,8 +36,9 @@ std::string checkModel(const onnx::ModelProto &model, const std::string &modelDi
 std::string convertOpset(onnx::ModelProto &model, int64_t fromVersion,
                          int64_t target);
 
-/// Runs libonnx's shape inference with data propagation, strict about errors.
-std::string inferShapes(onnx::ModelProto &model);
+/// Runs libonnx's shape inference with data propagation; `strict` turns
+/// node-level inference errors into failures.
+std::string inferShapes(onnx::ModelProto &model, bool strict);
 
 } // namespace tessera::onnx_loader
 
