@@ -105,6 +105,9 @@ def main():
     print("%-18s %6d %9d %8d %8d %9d %12d" % ("total", sum(total.values()), total["imported"], total["feature"], total["FAILED"], total["rejected"], total["MISREPORTED"]))
     for suite, test, status, reason in bad:
         print("%s %s/%s: %s" % (status, suite, test, reason))
+    print("summary: imported=%d feature=%d rejected=%d FAILED=%d MISREPORTED=%d" % (
+        total["imported"], total["feature"], total["rejected"], total["FAILED"],
+        total["MISREPORTED"]))
     failures = [b for b in bad if b[2] != "feature"]
     return 1 if failures and not args.allow_failures else 0
 

@@ -789,11 +789,12 @@ LogicalResult Importer::prepare(onnx::ModelProto &model) {
       model.graph().output_size() == 0)
     return emitError(fileLoc) << "the model's graph is empty";
 
+  // Pinning first: a dynamic rank is then reported with the input's name.
+  if (failed(pinInputShapes(*model.mutable_graph())))
+    return failure();
   std::string error = tessera::onnx_loader::checkModel(model, modelDir);
   if (!error.empty())
     return emitError(fileLoc) << error;
-  if (failed(pinInputShapes(*model.mutable_graph())))
-    return failure();
   if (opset < options.targetOpset) {
     if (opset < 7)
       fixLegacyPRelu(*model.mutable_graph());

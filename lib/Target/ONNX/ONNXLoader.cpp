@@ -94,7 +94,7 @@ std::string convertOpset(onnx::ModelProto &model, int64_t fromVersion,
 
 std::string inferShapes(onnx::ModelProto &model, bool strict) {
   return guarded("ONNX shape inference failed", [&]() -> std::string {
-    onnx::ShapeInferenceOptions options(/*check_type=*/true,
+    onnx::ShapeInferenceOptions options(/*check_type=*/strict,
                                         /*error_mode=*/strict ? 1 : 0,
                                         /*enable_data_propagation=*/true);
     onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),

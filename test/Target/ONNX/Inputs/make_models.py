@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+# ===- make_models.py - small ONNX models for the importer tests --------------===#
+#
+# Usage: make_models.py CASE OUT.onnx
+# Each case builds one small model with onnx.helper, so no binary model is
+# checked in. Some cases write deliberately broken files.
+#
+# ===-------------------------------------------------------------------------===#
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+OPSET = 17
+
+
+def model(nodes, inputs, outputs, inits=(), opset=OPSET, name="g"):
+    graph = helper.make_graph(nodes, name, inputs, outputs, list(inits))
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    m.ir_version = 8
+    return m
+
+
+def vi(name, shape, dtype=TensorProto.FLOAT):
+    return helper.make_tensor_value_info(name, dtype, shape)
+
+
+def weights(name, shape, seed=0):
+    rng = np.random.default_rng(seed)
+    return numpy_helper.from_array(rng.standard_normal(shape).astype(np.float32), name)
+
+
+def conv_relu():
+    return model(
+        [helper.make_node("Conv", ["x", "w", "b"], ["c"], name="conv0",
+                          kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+         helper.make_node("Relu", ["c"], ["y"], name="relu0")],
+        [vi("x", [1, 3, 8, 8])], [vi("y", [1, 16, 8, 8])],
+        [weights("w", [16, 3, 3, 3]), weights("b", [16], 1)])
+
+
+def dynamic_reshape():
+    # The PyTorch flatten pattern: x.view(x.size(0), -1).
+    shape_of = helper.make_node("Shape", ["x"], ["s"], name="shape0")
+    zero = numpy_helper.from_array(np.array(0, dtype=np.int64), "zero")
+    axes = numpy_helper.from_array(np.array([0], dtype=np.int64), "axes")
+    minus1 = numpy_helper.from_array(np.array([-1], dtype=np.int64), "minus1")
+    return model(
+        [shape_of,
+         helper.make_node("Gather", ["s", "zero"], ["n"], name="gather0", axis=0),
+         helper.make_node("Unsqueeze", ["n", "axes"], ["n1"], name="unsqueeze0"),
+         helper.make_node("Concat", ["n1", "minus1"], ["target"], name="concat0", axis=0),
+         helper.make_node("Reshape", ["x", "target"], ["y"], name="reshape0")],
+        [vi("x", ["batch", 3, 4, 4])], [vi("y", ["batch", 48])],
+        [zero, axes, minus1])
+
+
+def unsupported_ops():
+    m = model(
+        [helper.make_node("Relu", ["x"], ["a"], name="relu0"),
+         helper.make_node("NonMaxSuppression", ["a", "a"], ["b"], name="nms0"),
+         helper.make_node("FancyOp", ["b"], ["c"], name="fancy0", domain="com.example"),
+         helper.make_node("Gelu", ["c"], ["y"], name="gelu0", domain="com.microsoft")],
+        [vi("x", [1, 4, 4])], [vi("y", [1, 4, 4])])
+    m.opset_import.extend([helper.make_opsetid("com.example", 1),
+                           helper.make_opsetid("com.microsoft", 1)])
+    return m
+
+
+def bad_kernel():
+    # kernel_shape has one value for a 2-D convolution.
+    return model(
+        [helper.make_node("Conv", ["x", "w"], ["y"], name="conv_bad", kernel_shape=[3])],
+        [vi("x", [1, 3, 8, 8])], [vi("y", ["n", "c", "h", "w"])], [weights("w", [4, 3, 3, 3])])
+
+
+def bad_transpose():
+    # perm is not a permutation; ONNX shape inference does not catch it.
+    return model(
+        [helper.make_node("Transpose", ["x"], ["y"], name="transpose_bad", perm=[0, 0, 1])],
+        [vi("x", [2, 3, 4])], [vi("y", ["a", "b", "c"])])
+
+
+def bad_pad_mode():
+    # ONNX 1.12's shape inference accepts any mode; nn's verifier does not.
+    pads = numpy_helper.from_array(np.array([0, 1, 0, 1], dtype=np.int64), "pads")
+    return model(
+        [helper.make_node("Pad", ["x", "pads"], ["y"], name="pad_wrap", mode="wrap")],
+        [vi("x", [2, 3])], [vi("y", ["a", "b"])], [pads])
+
+
+def dynamic_rank():
+    return model([helper.make_node("Relu", ["x"], ["y"], name="relu0")],
+                 [helper.make_tensor_value_info("x", TensorProto.FLOAT, None)],
+                 [vi("y", ["n"])])
+
+
+def _external(out, write_data):
+    m = conv_relu()
+    w = m.graph.initializer[0]
+    data = w.raw_data
+    w.ClearField("raw_data")
+    w.data_location = TensorProto.EXTERNAL
+    for k, v in (("location", "conv_weights.bin"), ("offset", "0"), ("length", str(len(data)))):
+        e = w.external_data.add()
+        e.key, e.value = k, v
+    if write_data:
+        with open(os.path.join(os.path.dirname(os.path.abspath(out)), "conv_weights.bin"), "wb") as f:
+            f.write(data)
+    return m
+
+
+def upgrade():
+    # Opset 9: Slice takes attributes and BatchNormalization has no
+    # training_mode; both are upgraded to opset 17.
+    c = 4
+    inits = [numpy_helper.from_array(np.ones(c, np.float32), n) for n in ("scale", "bias", "mean")]
+    inits.append(numpy_helper.from_array(np.full(c, 2.0, np.float32), "var"))
+    return model(
+        [helper.make_node("BatchNormalization", ["x", "scale", "bias", "mean", "var"], ["bn"],
+                          name="bn0", epsilon=1e-5),
+         helper.make_node("Slice", ["bn"], ["y"], name="slice0", starts=[1], ends=[3], axes=[1])],
+        [vi("x", [1, c, 5, 5])], [vi("y", [1, 2, 5, 5])], inits, opset=9)
+
+
+def too_new():
+    return model([helper.make_node("Relu", ["x"], ["y"], name="relu0")],
+                 [vi("x", [2])], [vi("y", [2])], opset=18)
+
+
+CASES = {
+    "conv_relu": conv_relu, "dynamic_reshape": dynamic_reshape,
+    "unsupported_ops": unsupported_ops, "bad_kernel": bad_kernel,
+    "bad_transpose": bad_transpose, "bad_pad_mode": bad_pad_mode, "dynamic_rank": dynamic_rank,
+    "upgrade": upgrade, "too_new": too_new,
+}
+
+
+def main():
+    case, out = sys.argv[1], sys.argv[2]
+    if case == "truncated":
+        data = conv_relu().SerializeToString()
+        open(out, "wb").write(data[: len(data) // 2])
+    elif case == "not_onnx":
+        open(out, "w").write("This is a README, not an ONNX model.\n" * 4)
+    elif case in ("external", "external_missing"):
+        m = _external(out, write_data=case == "external")
+        open(out, "wb").write(m.SerializeToString())
+    else:
+        open(out, "wb").write(CASES[case]().SerializeToString())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+# -*- Python -*- lit configuration of Tessera's regression tests.
+import os
+import subprocess
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "TESSERA"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.tessera_obj_root, "test")
+
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+# Debian's python3 has python3-onnx and numpy; the one first on PATH may not.
+python = "/usr/bin/python3"
+config.substitutions.append(("%python", python))
+config.substitutions.append(("%tessera_src", config.tessera_src_root))
+config.substitutions.append(("%tessera_build", config.tessera_obj_root))
+config.substitutions.append(
+    ("%make_model", "%s %s/test/Target/ONNX/Inputs/make_models.py" % (python, config.tessera_src_root)))
+
+if subprocess.run([python, "-c", "import onnx, numpy"], capture_output=True).returncode == 0:
+    config.available_features.add("python-onnx")
+if os.path.isdir("/usr/share/libonnx-testdata/data/node"):
+    config.available_features.add("onnx-testdata")
+
+tool_dirs = [config.tessera_tools_dir, config.llvm_tools_dir]
+tools = ["tessera-opt", "tessera-translate", "tessera-compile"]
+llvm_config.add_tool_substitutions(tools, tool_dirs)
