@@ -16,6 +16,7 @@ config.test_exec_root = os.path.join(config.tessera_obj_root, "test")
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.tessera_tools_dir, append_path=True)
 
 # Debian's python3 has python3-onnx and numpy; the one first on PATH may not.
 python = "/usr/bin/python3"
