@@ -7,7 +7,10 @@
 #include "tessera/Pipelines/Pipelines.h"
 #include "tessera/Transforms/Passes.h"
 
+#include "tessera/Conversion/Passes.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/InitAllPasses.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -17,9 +20,9 @@ llvm::ArrayRef<tessera::StageInfo> tessera::getStages() {
   static const StageInfo stages[] = {
       {"nn", "nn dialect: imported, shapes inferred, shape subgraphs folded",
        true},
-      {"linalg", "linalg/tensor on tensors (CPU path)", false},
-      {"llvm", "LLVM dialect (CPU path)", false},
-      {"obj", "native object (CPU path)", false},
+      {"linalg", "linalg/tensor/arith/math on tensors", true},
+      {"llvm", "LLVM dialect (CPU path)", true},
+      {"obj", "native object for the host CPU (CPU path)", true},
       {"npu", "npu dialect, ISA level", false},
       {"ptx", "PTX for sm_90", false},
   };
@@ -28,7 +31,7 @@ llvm::ArrayRef<tessera::StageInfo> tessera::getStages() {
 
 llvm::ArrayRef<tessera::StageInfo> tessera::getTargets() {
   static const StageInfo targets[] = {
-      {"cpu", "host CPU shared library (reference path)", false},
+      {"cpu", "host CPU shared library + manifest (reference path)", true},
       {"npu", "Tessera NPU program (simulator)", false},
       {"gpu", "NVIDIA GPU (NVVM -> PTX, sm_90)", false},
   };
@@ -43,6 +46,42 @@ void tessera::buildNNStagePipeline(OpPassManager &pm, bool requireStatic) {
   ShapeInferenceOptions options;
   options.requireStatic = requireStatic;
   func.addPass(createShapeInference(options));
+}
+
+void tessera::buildLinalgStagePipeline(OpPassManager &pm) {
+  pm.addPass(createConvertNNToLinalg());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void tessera::registerPipelineDependencies() {
+  static bool once = [] {
+    registerAllPasses();
+    registerTesseraConversionPasses();
+    return true;
+  }();
+  (void)once;
+}
+
+void tessera::buildCPULLVMStagePipeline(OpPassManager &pm) {
+  registerPipelineDependencies();
+  // Results become out-params so the C ABI passes every buffer in.
+  const char *pipeline =
+      "one-shot-bufferize{bufferize-function-boundaries "
+      "function-boundary-type-conversion=identity-layout-map},"
+      "buffer-results-to-out-params{hoist-static-allocs=true "
+      "modify-public-functions=true},"
+      "canonicalize,cse,"
+      "buffer-deallocation-pipeline,"
+      "convert-linalg-to-loops,"
+      "convert-vector-to-scf,expand-strided-metadata,lower-affine,"
+      "convert-scf-to-cf,convert-vector-to-llvm,finalize-memref-to-llvm,"
+      "convert-math-to-llvm,convert-math-to-libm,convert-arith-to-llvm,"
+      "convert-ub-to-llvm,convert-index-to-llvm,"
+      "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
+      "convert-cf-to-llvm,reconcile-unrealized-casts";
+  if (failed(parsePassPipeline(pipeline, pm)))
+    llvm::report_fatal_error("tessera: invalid built-in CPU pipeline");
 }
 
 namespace {
@@ -60,4 +99,11 @@ void tessera::registerTesseraPipelines() {
       [](OpPassManager &pm, const NNStageOptions &options) {
         buildNNStagePipeline(pm, options.requireStatic);
       });
+  PassPipelineRegistration<>(
+      "tessera-linalg-stage", "The `linalg` stage: nn to linalg on tensors",
+      [](OpPassManager &pm) { buildLinalgStagePipeline(pm); });
+  PassPipelineRegistration<>(
+      "tessera-cpu-llvm-stage",
+      "The CPU `llvm` stage: bufferize and lower to the LLVM dialect",
+      [](OpPassManager &pm) { buildCPULLVMStagePipeline(pm); });
 }

@@ -40,32 +40,25 @@ static bool isMoreStatic(Type candidate, Type current) {
   return true;
 }
 
-/// Replaces an nn op's result types by the more static ones its shape
-/// function infers. Users see the refined types; nn ops accept any shape of
-/// their element types, and returns are fixed up by the pass afterwards.
-struct RefineResultTypes
-    : public OpInterfaceRewritePattern<tessera::nn::ShapeInferenceOpInterface> {
-  using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
+} // namespace
 
-  LogicalResult matchAndRewrite(tessera::nn::ShapeInferenceOpInterface op,
-                                PatternRewriter &rewriter) const override {
-    FailureOr<SmallVector<Type>> inferred =
-        tessera::nn::inferResultTypesQuietly(op);
-    if (failed(inferred) || inferred->size() != op->getNumResults())
-      return rewriter.notifyMatchFailure(op, "shape function failed");
-    bool changed = false;
-    for (auto [result, type] : llvm::zip(op->getResults(), *inferred))
-      changed |= isMoreStatic(type, result.getType());
-    if (!changed)
-      return rewriter.notifyMatchFailure(op, "types already as static as inferred");
-    rewriter.modifyOpInPlace(op, [&] {
-      for (auto [result, type] : llvm::zip(op->getResults(), *inferred))
-        if (isMoreStatic(type, result.getType()))
-          result.setType(type);
-    });
-    return success();
+LogicalResult
+tessera::refineResultTypes(tessera::nn::ShapeInferenceOpInterface op) {
+  FailureOr<SmallVector<Type>> inferred =
+      tessera::nn::inferResultTypesQuietly(op);
+  if (failed(inferred) || inferred->size() != op->getNumResults())
+    return failure();
+  bool changed = false;
+  for (auto [result, type] : llvm::zip(op->getResults(), *inferred)) {
+    if (!isMoreStatic(type, result.getType()))
+      continue;
+    result.setType(type);
+    changed = true;
   }
-};
+  return success(changed);
+}
+
+namespace {
 
 struct ShapeInferencePass
     : public tessera::impl::ShapeInferenceBase<ShapeInferencePass> {
@@ -75,12 +68,36 @@ struct ShapeInferencePass
     func::FuncOp func = getOperation();
     MLIRContext *ctx = &getContext();
     RewritePatternSet patterns(ctx);
-    tessera::populateShapeRefinementPatterns(patterns);
     for (RegisteredOperationName name : ctx->getRegisteredOperations())
       if (name.getDialectNamespace() == "nn")
         name.getCanonicalizationPatterns(patterns, ctx);
-    if (failed(applyPatternsGreedily(func, std::move(patterns))))
-      return signalPassFailure();
+    FrozenRewritePatternSet frozen(std::move(patterns));
+
+    // Refining in program order reaches every user after its producers in
+    // one sweep; folding then may expose constants for the next sweep. Each
+    // sweep that changes something makes a type strictly more static, so
+    // this terminates; the bound only guards against a folder cycling.
+    constexpr int kMaxSweeps = 64;
+    for (int sweep = 0;; ++sweep) {
+      bool refined = false;
+      func.walk([&](tessera::nn::ShapeInferenceOpInterface op) {
+        refined |= succeeded(tessera::refineResultTypes(op));
+      });
+      bool folded = false;
+      GreedyRewriteConfig config;
+      config.setMaxIterations(GreedyRewriteConfig::kNoLimit);
+      if (failed(applyPatternsGreedily(func, frozen, config, &folded))) {
+        func.emitError("folding shape subgraphs did not converge");
+        return signalPassFailure();
+      }
+      if (!refined && !folded)
+        break;
+      if (sweep == kMaxSweeps) {
+        func.emitError("shape inference did not converge after ")
+            << kMaxSweeps << " sweeps";
+        return signalPassFailure();
+      }
+    }
 
     // Returns may now carry more static types than the signature declares.
     if (!func.isExternal()) {
@@ -114,6 +131,3 @@ struct ShapeInferencePass
 
 } // namespace
 
-void tessera::populateShapeRefinementPatterns(RewritePatternSet &patterns) {
-  patterns.add<RefineResultTypes>(patterns.getContext());
-}

@@ -1,7 +1,8 @@
 //===- tessera-compile.cpp - Tessera's compiler driver ----------------------===//
 //
-// Part of Tessera. `tessera-compile model.onnx --emit=<stage> -o FILE`: import
-// an ONNX model and run the pipeline stages up to the requested one.
+// Part of Tessera. `tessera-compile model.onnx --target=cpu -o DIR` imports an
+// ONNX model and compiles it to an artifact (shared library + manifest);
+// `--emit=<stage> -o FILE` stops after a stage and writes it.
 //
 // Exit codes: 0 success, 1 the model could not be compiled (diagnostics say
 // why), 2 bad command line.
@@ -10,6 +11,7 @@
 
 #include "NN/NNOps.h"
 #include "tessera/Pipelines/Pipelines.h"
+#include "tessera/Target/CPU/CPUTarget.h"
 #include "tessera/Target/ONNX/ImportONNX.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -19,6 +21,8 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
@@ -107,19 +111,22 @@ int main(int argc, char **argv) {
   for (const tessera::StageInfo &info : tessera::getStages())
     if (info.name == emit)
       stageInfo = &info;
-  if (emit.empty() || !stageInfo) {
-    std::string names;
-    for (const tessera::StageInfo &info : tessera::getStages())
-      names += (names.empty() ? "" : ", ") + info.name.str();
-    if (emit.empty() && !targetInfo->available)
-      return usage("the " + target +
-                   " target's back end is not built yet; pass --emit=nn to "
-                   "stop after the nn stage");
-    if (!emit.empty())
-      return usage("unknown stage '" + emit + "' (stages: " + names + ")");
-  }
-  if (!stageInfo->available)
-    return usage("stage '" + emit + "' is not built yet (available: nn)");
+  std::string names;
+  for (const tessera::StageInfo &info : tessera::getStages())
+    names += (names.empty() ? "" : ", ") + info.name.str();
+  if (!emit.empty() && !stageInfo)
+    return usage("unknown stage '" + emit + "' (stages: " + names + ")");
+  if (!targetInfo->available && (emit.empty() || (emit != "nn" && emit != "linalg")))
+    return usage("the " + target +
+                 " target's back end is not built yet; use --target=cpu, or "
+                 "--emit=nn or --emit=linalg to stop before the back end");
+  if (stageInfo && !stageInfo->available)
+    return usage("stage '" + emit + "' is not built yet");
+  if (stageInfo && target != "cpu" &&
+      (emit == "llvm" || emit == "obj"))
+    return usage("stage '" + emit + "' belongs to the cpu target");
+  if (emit.empty() && outputFile == "-")
+    return usage("compiling an artifact needs -o DIR");
 
   tessera::ONNXImportOptions options;
   for (const std::string &spec : inputShapes) {
@@ -138,21 +145,63 @@ int main(int argc, char **argv) {
   if (!module)
     return 1;
 
+  auto print = [&](ModuleOp m) -> int {
+    std::string error;
+    auto output = openOutputFile(outputFile, &error);
+    if (!output) {
+      llvm::WithColor::error(llvm::errs(), "tessera-compile") << error << "\n";
+      return 1;
+    }
+    OpPrintingFlags flags;
+    if (elideWeights)
+      flags.elideLargeResourceString(64);
+    m->print(output->os(), flags);
+    output->keep();
+    return 0;
+  };
+
   PassManager pm(&context);
   tessera::buildNNStagePipeline(pm, /*requireStatic=*/true);
   if (failed(pm.run(*module)))
     return 1;
+  if (emit == "nn")
+    return print(*module);
+  FailureOr<tessera::ModelSignature> signature =
+      tessera::getModelSignature(*module);
+  if (failed(signature))
+    return 1;
 
-  std::string error;
-  auto output = openOutputFile(outputFile, &error);
-  if (!output) {
-    llvm::WithColor::error(llvm::errs(), "tessera-compile") << error << "\n";
+  PassManager linalgPM(&context);
+  tessera::buildLinalgStagePipeline(linalgPM);
+  if (failed(linalgPM.run(*module)))
+    return 1;
+  if (emit == "linalg")
+    return print(*module);
+
+  PassManager llvmPM(&context);
+  tessera::buildCPULLVMStagePipeline(llvmPM);
+  if (failed(llvmPM.run(*module)) ||
+      failed(tessera::addRunEntryPoint(*module, *signature)))
+    return 1;
+  if (emit == "llvm")
+    return print(*module);
+  if (emit == "obj")
+    return failed(tessera::emitHostObject(*module, outputFile)) ? 1 : 0;
+
+  // The artifact: DIR/model.so + DIR/manifest.json.
+  Location loc = module->getLoc();
+  if (std::error_code ec = llvm::sys::fs::create_directories(outputFile)) {
+    emitError(loc) << "cannot create " << outputFile << ": " << ec.message();
     return 1;
   }
-  OpPrintingFlags flags;
-  if (elideWeights)
-    flags.elideLargeResourceString(64);
-  module->print(output->os(), flags);
-  output->keep();
+  SmallString<256> object(outputFile), library(outputFile), manifest(outputFile);
+  llvm::sys::path::append(object, "model.o");
+  llvm::sys::path::append(library, "model.so");
+  llvm::sys::path::append(manifest, "manifest.json");
+  if (failed(tessera::emitHostObject(*module, object)) ||
+      failed(tessera::linkSharedLibrary(loc, object, library)) ||
+      failed(tessera::writeManifest(loc, manifest, *signature, "model.so")))
+    return 1;
+  llvm::sys::fs::remove(object);
   return 0;
 }

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "NN/NNOps.h"
+#include "tessera/Conversion/Passes.h"
 #include "tessera/Pipelines/Pipelines.h"
 #include "tessera/Transforms/Passes.h"
 
@@ -22,6 +23,7 @@ int main(int argc, char **argv) {
   registry.insert<tessera::nn::NNDialect>();
   tessera::registerTesseraPasses();
   tessera::registerTesseraPipelines();
+  tessera::registerTesseraConversionPasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "Tessera optimizer driver\n", registry));
 }

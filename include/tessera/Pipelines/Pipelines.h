@@ -33,7 +33,18 @@ llvm::ArrayRef<StageInfo> getTargets();
 /// folded; every tensor static when `requireStatic`.
 void buildNNStagePipeline(mlir::OpPassManager &pm, bool requireStatic = true);
 
-/// Registers `tessera-nn-stage` as a named pipeline for tessera-opt.
+/// Stage `linalg`: nn lowered to linalg/tensor/arith/math on tensors.
+void buildLinalgStagePipeline(mlir::OpPassManager &pm);
+
+/// Stage `llvm` (CPU): bufferized, out-params for results, lowered to the
+/// LLVM dialect with bare-pointer calling convention.
+void buildCPULLVMStagePipeline(mlir::OpPassManager &pm);
+
+/// Registers the upstream passes the pipelines name.
+void registerPipelineDependencies();
+
+/// Registers `tessera-nn-stage`, `tessera-linalg-stage` and
+/// `tessera-cpu-llvm-stage` as named pipelines for tessera-opt.
 void registerTesseraPipelines();
 
 } // namespace tessera

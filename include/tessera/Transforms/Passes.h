@@ -18,8 +18,10 @@ namespace tessera {
 #define GEN_PASS_DECL
 #include "tessera/Transforms/Passes.h.inc"
 
-/// Adds the patterns that refine nn result types to their inferred types.
-void populateShapeRefinementPatterns(mlir::RewritePatternSet &patterns);
+/// Sets the result types of `op` to the more static ones its shape function
+/// infers (nn ops accept any shape of their element types, so users stay
+/// valid); fails when nothing changed.
+llvm::LogicalResult refineResultTypes(nn::ShapeInferenceOpInterface op);
 
 #define GEN_PASS_REGISTRATION
 #include "tessera/Transforms/Passes.h.inc"

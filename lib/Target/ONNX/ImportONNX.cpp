@@ -453,31 +453,45 @@ LogicalResult Importer::pinInputShapes(onnx::GraphProto &graph) {
                                 << "', which is not an input of the model "
                                    "(inputs: "
                                 << inputNames << ")";
-  // Every remaining dynamic dim or rank is an error naming the input and dim.
+  // Every remaining dynamic dim or rank is an error naming the input and its
+  // dims, all inputs at once.
+  bool ok = true;
   for (const auto &input : graph.input()) {
     if (initializers.contains(input.name()))
       continue;
-    if (!input.type().has_tensor_type())
-      return emitError(fileLoc) << "input '" << input.name()
-                                << "' is not a tensor";
+    if (!input.type().has_tensor_type()) {
+      emitError(fileLoc) << "input '" << input.name() << "' is not a tensor";
+      ok = false;
+      continue;
+    }
     const auto &tensor = input.type().tensor_type();
-    if (!tensor.has_shape())
-      return emitError(fileLoc) << "input '" << input.name()
-                                << "' has a dynamic rank; pin its shape with "
-                                   "--input-shape "
-                                << input.name() << "=d0,d1,...";
+    if (!tensor.has_shape()) {
+      emitError(fileLoc) << "input '" << input.name()
+                         << "' has a dynamic rank; pin its shape with "
+                            "--input-shape "
+                         << input.name() << "=d0,d1,...";
+      ok = false;
+      continue;
+    }
+    std::string dims;
+    int count = 0;
     for (auto [i, dim] : llvm::enumerate(tensor.shape().dim())) {
       if (dim.has_dim_value() && dim.dim_value() >= 0)
         continue;
-      InFlightDiagnostic diag = emitError(fileLoc);
-      diag << "input '" << input.name() << "' dim " << i;
+      dims += (count++ ? ", " : "") + std::to_string(i);
       if (dim.has_dim_param())
-        diag << " ('" << dim.dim_param() << "')";
-      diag << " is dynamic; pin it with --input-shape " << input.name() << "=...";
-      return diag;
+        dims += " ('" + dim.dim_param() + "')";
     }
+    if (!count)
+      continue;
+    emitError(fileLoc) << "input '" << input.name() << "' dim"
+                       << (count > 1 ? "s " : " ") << dims
+                       << (count > 1 ? " are" : " is") << " dynamic; pin "
+                       << (count > 1 ? "them" : "it") << " with --input-shape "
+                       << input.name() << "=...";
+    ok = false;
   }
-  return success();
+  return success(ok);
 }
 
 void Importer::collectUnsupported(const onnx::GraphProto &graph,
@@ -878,9 +892,9 @@ std::string tessera::parseInputShapeSpec(StringRef spec,
     int64_t d;
     if (dims.empty())
       break;
-    if (part.trim().getAsInteger(10, d) || d < 0)
+    if (part.trim().getAsInteger(10, d) || d <= 0)
       return "--input-shape for '" + name.str() + "': '" + part.str() +
-             "' is not a non-negative integer";
+             "' is not a positive integer";
     shape.push_back(d);
   }
   options.inputShapes[name] = std::move(shape);

@@ -92,11 +92,13 @@ std::string convertOpset(onnx::ModelProto &model, int64_t fromVersion,
   });
 }
 
+// Data propagation stays off: libonnx 1.12 crashes in it on some invalid
+// broadcasts, and Tessera's own folders compute shape subgraphs anyway.
 std::string inferShapes(onnx::ModelProto &model, bool strict) {
   return guarded("ONNX shape inference failed", [&]() -> std::string {
     onnx::ShapeInferenceOptions options(/*check_type=*/strict,
                                         /*error_mode=*/strict ? 1 : 0,
-                                        /*enable_data_propagation=*/true);
+                                        /*enable_data_propagation=*/false);
     onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
                                        options);
     return "";

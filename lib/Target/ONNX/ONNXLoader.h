@@ -36,7 +36,7 @@ std::string checkModel(const onnx::ModelProto &model, const std::string &modelDi
 std::string convertOpset(onnx::ModelProto &model, int64_t fromVersion,
                          int64_t target);
 
-/// Runs libonnx's shape inference with data propagation; `strict` turns
+/// Runs libonnx's shape inference (no data propagation); `strict` turns
 /// node-level inference errors into failures.
 std::string inferShapes(onnx::ModelProto &model, bool strict);
 

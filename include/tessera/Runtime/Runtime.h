@@ -1,0 +1,75 @@
+//===- Runtime.h - loading and running Tessera artifacts ----------*- C++ -*-===//
+//
+// Part of Tessera. The host runtime: tensors read from and written to .npy
+// and ONNX TensorProto (.pb) files, and artifacts (a shared library with the
+// C ABI of tessera/Target/CPU/CPUTarget.h plus manifest.json) loaded with
+// dlopen and run. Device programs will be started through this runtime too.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSERA_RUNTIME_RUNTIME_H
+#define TESSERA_RUNTIME_RUNTIME_H
+
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <string>
+#include <vector>
+
+namespace tessera::runtime {
+
+/// A dense row-major tensor in host memory.
+struct HostTensor {
+  std::string name;  // from a TensorProto, or empty
+  std::string dtype; // numpy spelling: float32, int64, uint8, bool, ...
+  llvm::SmallVector<int64_t> shape;
+  std::vector<char> data;
+
+  int64_t numElements() const;
+  /// Element `i` converted to double (for comparisons).
+  double getAsDouble(int64_t i) const;
+};
+
+/// Bytes per element of a dtype, or 0 when unknown.
+size_t getDTypeSize(llvm::StringRef dtype);
+
+/// Reads a .npy file (format 1.0/2.0, little-endian, C order).
+llvm::Expected<HostTensor> readNpy(llvm::StringRef path);
+/// Writes a .npy file (format 1.0).
+llvm::Error writeNpy(llvm::StringRef path, const HostTensor &tensor);
+/// Reads a serialized ONNX TensorProto (the libonnx-testdata format).
+llvm::Expected<HostTensor> readTensorProto(llvm::StringRef path);
+/// Reads either, by extension (.npy, else TensorProto).
+llvm::Expected<HostTensor> readTensorFile(llvm::StringRef path);
+
+/// The declared I/O of an artifact.
+struct TensorSpec {
+  std::string name, dtype;
+  llvm::SmallVector<int64_t> shape;
+};
+
+/// A loaded artifact.
+class Artifact {
+public:
+  /// Loads `dir/manifest.json` and the library it names.
+  static llvm::Expected<Artifact> load(llvm::StringRef dir);
+
+  llvm::ArrayRef<TensorSpec> getInputs() const { return inputs; }
+  llvm::ArrayRef<TensorSpec> getOutputs() const { return outputs; }
+
+  /// Runs the model; `inputs` must match getInputs() in order, dtype and
+  /// shape (checked); outputs are allocated.
+  llvm::Expected<std::vector<HostTensor>>
+  run(llvm::ArrayRef<const HostTensor *> inputs) const;
+
+private:
+  using EntryFn = int32_t (*)(void *const *, void *const *);
+  llvm::SmallVector<TensorSpec> inputs, outputs;
+  EntryFn entry = nullptr;
+  std::shared_ptr<void> handle;
+};
+
+} // namespace tessera::runtime
+
+#endif // TESSERA_RUNTIME_RUNTIME_H

@@ -1,0 +1,68 @@
+//===- CPUTarget.h - host CPU artifacts ---------------------------*- C++ -*-===//
+//
+// Part of Tessera. The last steps of the CPU path: an LLVM-dialect module
+// becomes an object for the host CPU and a shared library with a small C ABI
+// plus a JSON manifest that tessera-run (and any C program) reads.
+//
+// The C ABI of an artifact:
+//   int32_t tessera_run(void *const *inputs, void *const *outputs);
+// `inputs[i]` and `outputs[i]` point to dense row-major buffers in the order
+// and with the dtypes and shapes the manifest lists. It returns 0.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSERA_TARGET_CPU_CPUTARGET_H
+#define TESSERA_TARGET_CPU_CPUTARGET_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/SmallVector.h"
+
+#include <string>
+
+namespace tessera {
+
+/// The artifact format this build writes and reads.
+constexpr int64_t kArtifactFormatVersion = 1;
+
+/// One input or output tensor of a compiled model.
+struct TensorDesc {
+  std::string name;
+  std::string dtype; // numpy spelling: float32, int64, uint8, bool, ...
+  llvm::SmallVector<int64_t> shape;
+};
+
+/// The I/O of a compiled model.
+struct ModelSignature {
+  llvm::SmallVector<TensorDesc> inputs, outputs;
+};
+
+/// Reads the signature of `@main` from the nn stage (names from `nn.name`).
+mlir::FailureOr<ModelSignature> getModelSignature(mlir::ModuleOp module);
+
+/// The numpy dtype name of an nn element type, or "" when it has none.
+std::string getDTypeName(mlir::Type elementType);
+
+/// Adds `tessera_run` (the C ABI above) calling `@main`, which must take
+/// bare pointers to its inputs then its outputs; LLVM dialect level.
+llvm::LogicalResult addRunEntryPoint(mlir::ModuleOp module,
+                                     const ModelSignature &signature);
+
+/// Translates an LLVM-dialect module to LLVM IR, optimizes it (O3, host CPU
+/// and features) and writes an object file. With `llvmIR`, writes the
+/// optimized LLVM IR as text instead.
+llvm::LogicalResult emitHostObject(mlir::ModuleOp module, llvm::StringRef path,
+                                   bool llvmIR = false);
+
+/// Links an object into a shared library with the system C compiler.
+llvm::LogicalResult linkSharedLibrary(mlir::Location loc,
+                                      llvm::StringRef object,
+                                      llvm::StringRef library);
+
+/// Writes `manifest.json` for an artifact.
+llvm::LogicalResult writeManifest(mlir::Location loc, llvm::StringRef path,
+                                  const ModelSignature &signature,
+                                  llvm::StringRef library);
+
+} // namespace tessera
+
+#endif // TESSERA_TARGET_CPU_CPUTARGET_H

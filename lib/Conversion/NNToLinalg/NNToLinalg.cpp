@@ -1,0 +1,116 @@
+//===- NNToLinalg.cpp - the convert-nn-to-linalg pass -----------------------===//
+//
+// Part of Tessera. The type converter, constants, and the pass that applies
+// every family's patterns.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tessera/Conversion/NNToLinalg/NNToLinalg.h"
+#include "Utils.h"
+#include "tessera/Conversion/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Func/Transforms/FuncConversions.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+using namespace mlir;
+using namespace tessera::nn_to_linalg;
+
+namespace tessera {
+#define GEN_PASS_DEF_CONVERTNNTOLINALG
+#include "tessera/Conversion/Passes.h.inc"
+} // namespace tessera
+
+static Type signless(Type element) {
+  auto intType = dyn_cast<IntegerType>(element);
+  if (!intType || intType.isSignless())
+    return element;
+  return IntegerType::get(element.getContext(), intType.getWidth());
+}
+
+tessera::NNToLinalgTypeConverter::NNToLinalgTypeConverter() {
+  addConversion([](Type type) { return type; });
+  addConversion([](RankedTensorType type) -> Type {
+    return type.clone(signless(type.getElementType()));
+  });
+  auto bitcast = [](OpBuilder &b, Type type, ValueRange inputs,
+                    Location loc) -> Value {
+    if (inputs.size() != 1 || !isa<TensorType>(type) ||
+        !isa<TensorType>(inputs[0].getType()))
+      return nullptr;
+    return tensor::BitcastOp::create(b, loc, type, inputs[0]);
+  };
+  addSourceMaterialization(bitcast);
+  addTargetMaterialization(bitcast);
+}
+
+namespace {
+
+struct ConstantOpLowering : public OpConversionPattern<tessera::nn::ConstantOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(tessera::nn::ConstantOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(
+        getTypeConverter()->convertType(op.getOutput().getType()));
+    Attribute value = op.getValue();
+    if (type != op.getOutput().getType()) {
+      if (auto dense = dyn_cast<DenseElementsAttr>(value))
+        value = dense.bitcast(type.getElementType());
+      else if (auto resource = dyn_cast<DenseResourceElementsAttr>(value))
+        value = DenseResourceElementsAttr::get(type, resource.getRawHandle());
+      else
+        return rewriter.notifyMatchFailure(op, "unsupported constant kind");
+    }
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, type,
+                                                   cast<TypedAttr>(value));
+    return success();
+  }
+};
+
+struct ConvertNNToLinalgPass
+    : public tessera::impl::ConvertNNToLinalgBase<ConvertNNToLinalgPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    tessera::NNToLinalgTypeConverter converter;
+    RewritePatternSet patterns(ctx);
+    tessera::populateNNToLinalgConversionPatterns(converter, patterns);
+    populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
+                                                                  converter);
+    populateReturnOpTypeConversionPattern(patterns, converter);
+
+    ConversionTarget target(*ctx);
+    target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
+                           arith::ArithDialect, math::MathDialect,
+                           scf::SCFDialect>();
+    target.addIllegalDialect<tessera::nn::NNDialect>();
+    // Absent optional operands are inspected by patterns and die with them.
+    target.addLegalOp<tessera::nn::NoneOp>();
+    target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp op) {
+      return converter.isSignatureLegal(op.getFunctionType());
+    });
+    target.addDynamicallyLegalOp<func::ReturnOp>(
+        [&](func::ReturnOp op) { return converter.isLegal(op); });
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      return signalPassFailure();
+    getOperation().walk([](tessera::nn::NoneOp op) {
+      if (op->use_empty())
+        op->erase();
+    });
+  }
+};
+
+} // namespace
+
+void tessera::populateNNToLinalgConversionPatterns(
+    const TypeConverter &converter, RewritePatternSet &patterns) {
+  patterns.add<ConstantOpLowering>(converter, patterns.getContext());
+  populateNNElementwiseToLinalgPatterns(converter, patterns);
+  populateNNContractionToLinalgPatterns(converter, patterns);
+  populateNNPoolingToLinalgPatterns(converter, patterns);
+  populateNNReductionToLinalgPatterns(converter, patterns);
+  populateNNDataMovementToLinalgPatterns(converter, patterns);
+  populateNNQuantizationToLinalgPatterns(converter, patterns);
+}

@@ -1,0 +1,15 @@
+//===- Quantization.cpp - nn Quantization ops to linalg ------------------------------===//
+//
+// Part of Tessera.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Utils.h"
+#include "tessera/Conversion/NNToLinalg/NNToLinalg.h"
+
+using namespace mlir;
+using namespace tessera;
+using namespace tessera::nn_to_linalg;
+
+void tessera::populateNNQuantizationToLinalgPatterns(
+    const TypeConverter &converter, RewritePatternSet &patterns) {}

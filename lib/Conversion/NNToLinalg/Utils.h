@@ -1,0 +1,66 @@
+//===- Utils.h - helpers shared by the nn -> linalg patterns ------*- C++ -*-===//
+//
+// Part of Tessera. Internal to lib/Conversion/NNToLinalg.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSERA_LIB_CONVERSION_NNTOLINALG_UTILS_H
+#define TESSERA_LIB_CONVERSION_NNTOLINALG_UTILS_H
+
+#include "NN/NNOps.h"
+#include "NN/NNShapeUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace tessera::nn_to_linalg {
+
+/// `tensor.empty` of a static type.
+mlir::Value createEmpty(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::RankedTensorType type);
+
+/// `tensor.empty` filled with `value`.
+mlir::Value createFilled(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::RankedTensorType type, mlir::Value value);
+
+/// An elementwise `linalg.generic` producing `resultType` that reads each of
+/// `inputs` with numpy broadcasting (missing leading dims and dims of size 1
+/// read index 0). `body` maps the scalar inputs to the scalar result.
+mlir::Value buildElementwise(
+    mlir::OpBuilder &b, mlir::Location loc, mlir::RankedTensorType resultType,
+    mlir::ValueRange inputs,
+    llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                   mlir::ValueRange)>
+        body);
+
+/// A scalar constant of an integer or float type.
+mlir::Value scalarConstant(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::Type type, double value);
+
+/// The element of a 0-d or one-element tensor.
+mlir::Value extractScalar(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Value tensor);
+
+/// The converted (signless, static) type of an original nn value; null when
+/// the value is not a statically shaped tensor.
+mlir::RankedTensorType getConvertedType(const mlir::TypeConverter &converter,
+                                        mlir::Value original);
+
+/// True when an original nn value has an unsigned integer element type.
+bool isUnsignedElement(mlir::Value original);
+
+/// Converts scalar `v` of type `from` (as nn sees it: signedness from
+/// `fromUnsigned`) to `to` with ONNX Cast semantics.
+mlir::Value castScalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
+                       mlir::Type to, bool fromUnsigned, bool toUnsigned);
+
+/// Fails the match when any result of `op` is not statically shaped.
+llvm::LogicalResult requireStaticResults(mlir::Operation *op,
+                                         mlir::ConversionPatternRewriter &rewriter);
+
+} // namespace tessera::nn_to_linalg
+
+#endif // TESSERA_LIB_CONVERSION_NNTOLINALG_UTILS_H

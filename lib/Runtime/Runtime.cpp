@@ -1,0 +1,372 @@
+//===- Runtime.cpp - loading and running Tessera artifacts ------------------===//
+//
+// Part of Tessera.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tessera/Runtime/Runtime.h"
+#include "tessera/Target/CPU/CPUTarget.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include "onnx/onnx_pb.h"
+
+#include <cstring>
+#include <dlfcn.h>
+
+using namespace llvm;
+
+namespace tessera::runtime {
+
+static Error fail(const Twine &message) {
+  return createStringError(inconvertibleErrorCode(), message);
+}
+
+size_t getDTypeSize(StringRef dtype) {
+  return StringSwitch<size_t>(dtype)
+      .Cases({"float32", "int32", "uint32"}, 4)
+      .Cases({"float64", "int64", "uint64"}, 8)
+      .Cases({"float16", "bfloat16", "int16", "uint16"}, 2)
+      .Cases({"int8", "uint8", "bool"}, 1)
+      .Default(0);
+}
+
+int64_t HostTensor::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+static float halfToFloat(uint16_t h, bool bf16) {
+  uint32_t bits;
+  if (bf16) {
+    bits = (uint32_t)h << 16;
+  } else {
+    uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff;
+    if (exp == 0) {
+      if (man == 0) {
+        bits = sign;
+      } else {
+        int e = -1;
+        do {
+          ++e;
+          man <<= 1;
+        } while (!(man & 0x400));
+        bits = sign | ((uint32_t)(127 - 15 - e) << 23) | ((man & 0x3ff) << 13);
+      }
+    } else if (exp == 31) {
+      bits = sign | 0x7f800000u | (man << 13);
+    } else {
+      bits = sign | ((exp - 15 + 127) << 23) | (man << 13);
+    }
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+double HostTensor::getAsDouble(int64_t i) const {
+  const char *p = data.data() + i * getDTypeSize(dtype);
+  auto read = [&](auto v) {
+    std::memcpy(&v, p, sizeof(v));
+    return (double)v;
+  };
+  if (dtype == "float32") return read(float());
+  if (dtype == "float64") return read(double());
+  if (dtype == "int64") return read(int64_t());
+  if (dtype == "int32") return read(int32_t());
+  if (dtype == "int16") return read(int16_t());
+  if (dtype == "int8") return read(int8_t());
+  if (dtype == "uint64") return read(uint64_t());
+  if (dtype == "uint32") return read(uint32_t());
+  if (dtype == "uint16") return read(uint16_t());
+  if (dtype == "uint8" || dtype == "bool") return read(uint8_t());
+  if (dtype == "float16" || dtype == "bfloat16") {
+    uint16_t h;
+    std::memcpy(&h, p, 2);
+    return halfToFloat(h, dtype == "bfloat16");
+  }
+  return 0;
+}
+
+static StringRef npyDescr(StringRef dtype) {
+  return StringSwitch<StringRef>(dtype)
+      .Case("float32", "<f4").Case("float64", "<f8").Case("float16", "<f2")
+      .Case("int8", "|i1").Case("int16", "<i2").Case("int32", "<i4")
+      .Case("int64", "<i8").Case("uint8", "|u1").Case("uint16", "<u2")
+      .Case("uint32", "<u4").Case("uint64", "<u8").Case("bool", "|b1")
+      .Default("");
+}
+
+Expected<HostTensor> readNpy(StringRef path) {
+  auto buffer = MemoryBuffer::getFile(path);
+  if (!buffer)
+    return fail(path + ": cannot read: " + buffer.getError().message());
+  StringRef bytes = (*buffer)->getBuffer();
+  auto bad = [&](const Twine &why) { return fail(path + ": not a valid .npy file: " + why); };
+  if (bytes.size() < 10 || !bytes.starts_with("\x93NUMPY"))
+    return bad("bad magic");
+  uint8_t major = bytes[6];
+  size_t headerLen, offset;
+  if (major == 1) {
+    headerLen = (uint8_t)bytes[8] | ((uint8_t)bytes[9] << 8);
+    offset = 10;
+  } else if (major == 2 || major == 3) {
+    if (bytes.size() < 12)
+      return bad("truncated header");
+    headerLen = (uint8_t)bytes[8] | ((uint8_t)bytes[9] << 8) |
+                ((uint8_t)bytes[10] << 16) | ((size_t)(uint8_t)bytes[11] << 24);
+    offset = 12;
+  } else {
+    return bad("unsupported version " + Twine(major));
+  }
+  if (offset + headerLen > bytes.size())
+    return bad("truncated header");
+  StringRef header = bytes.substr(offset, headerLen);
+  auto field = [&](StringRef key) -> StringRef {
+    size_t at = header.find("'" + key.str() + "'");
+    if (at == StringRef::npos)
+      return "";
+    StringRef rest = header.substr(at + key.size() + 2).ltrim(" :");
+    if (rest.starts_with("'"))
+      return rest.drop_front().take_until([](char c) { return c == '\''; });
+    if (rest.starts_with("("))
+      return rest.drop_front().take_until([](char c) { return c == ')'; });
+    return rest.take_until([](char c) { return c == ',' || c == '}'; }).trim();
+  };
+  HostTensor t;
+  StringRef descr = field("descr");
+  for (StringRef d : {"float32", "float64", "float16", "int8", "int16", "int32",
+                      "int64", "uint8", "uint16", "uint32", "uint64", "bool"})
+    if (npyDescr(d) == descr || (descr.size() == 3 && npyDescr(d).drop_front() == descr.drop_front() &&
+                                 (descr[0] == '<' || descr[0] == '|' || descr[0] == '=')))
+      t.dtype = d.str();
+  if (t.dtype.empty())
+    return bad("unsupported dtype '" + descr + "'");
+  if (field("fortran_order") == "True")
+    return bad("Fortran order is not supported");
+  SmallVector<StringRef> dims;
+  field("shape").split(dims, ',', -1, /*KeepEmpty=*/false);
+  for (StringRef d : dims) {
+    int64_t v;
+    if (d.trim().getAsInteger(10, v) || v < 0)
+      return bad("bad shape");
+    t.shape.push_back(v);
+  }
+  size_t size = t.numElements() * getDTypeSize(t.dtype);
+  if (bytes.size() - offset - headerLen != size)
+    return bad("holds " + Twine(bytes.size() - offset - headerLen) +
+               " data bytes, expected " + Twine(size));
+  const char *data = bytes.data() + offset + headerLen;
+  t.data.assign(data, data + size);
+  return t;
+}
+
+Error writeNpy(StringRef path, const HostTensor &tensor) {
+  std::string shape;
+  for (int64_t d : tensor.shape)
+    shape += std::to_string(d) + ", ";
+  if (tensor.shape.size() > 1)
+    shape.resize(shape.size() - 1);
+  std::string header = "{'descr': '" + npyDescr(tensor.dtype).str() +
+                       "', 'fortran_order': False, 'shape': (" + shape + "), }";
+  while ((10 + header.size() + 1) % 64)
+    header += ' ';
+  header += '\n';
+  std::error_code ec;
+  raw_fd_ostream os(path, ec);
+  if (ec)
+    return fail(path + ": cannot write: " + ec.message());
+  os << "\x93NUMPY" << '\x01' << '\x00';
+  os << (char)(header.size() & 0xff) << (char)(header.size() >> 8) << header;
+  os.write(tensor.data.data(), tensor.data.size());
+  return Error::success();
+}
+
+Expected<HostTensor> readTensorProto(StringRef path) {
+  auto buffer = MemoryBuffer::getFile(path);
+  if (!buffer)
+    return fail(path + ": cannot read: " + buffer.getError().message());
+  onnx::TensorProto proto;
+  if (!proto.ParseFromArray((*buffer)->getBufferStart(),
+                            (int)(*buffer)->getBufferSize()))
+    return fail(path + ": not a valid ONNX TensorProto");
+  using TP = onnx::TensorProto;
+  HostTensor t;
+  t.name = proto.name();
+  switch (proto.data_type()) {
+  case TP::FLOAT: t.dtype = "float32"; break;
+  case TP::DOUBLE: t.dtype = "float64"; break;
+  case TP::FLOAT16: t.dtype = "float16"; break;
+  case TP::BFLOAT16: t.dtype = "bfloat16"; break;
+  case TP::INT8: t.dtype = "int8"; break;
+  case TP::INT16: t.dtype = "int16"; break;
+  case TP::INT32: t.dtype = "int32"; break;
+  case TP::INT64: t.dtype = "int64"; break;
+  case TP::UINT8: t.dtype = "uint8"; break;
+  case TP::UINT16: t.dtype = "uint16"; break;
+  case TP::UINT32: t.dtype = "uint32"; break;
+  case TP::UINT64: t.dtype = "uint64"; break;
+  case TP::BOOL: t.dtype = "bool"; break;
+  default:
+    return fail(path + ": unsupported tensor element type " +
+                Twine(proto.data_type()));
+  }
+  for (int64_t d : proto.dims()) {
+    if (d < 0)
+      return fail(path + ": negative dimension");
+    t.shape.push_back(d);
+  }
+  int64_t n = t.numElements();
+  size_t elem = getDTypeSize(t.dtype);
+  t.data.resize(n * elem);
+  if (proto.has_raw_data()) {
+    if (proto.raw_data().size() != t.data.size())
+      return fail(path + ": holds " + Twine(proto.raw_data().size()) +
+                  " data bytes, expected " + Twine(t.data.size()));
+    std::memcpy(t.data.data(), proto.raw_data().data(), t.data.size());
+    return t;
+  }
+  auto pack = [&](const auto &values, auto convert) -> Error {
+    if ((int64_t)values.size() != n)
+      return fail(path + ": holds " + Twine((int64_t)values.size()) +
+                  " values, expected " + Twine(n));
+    char *out = t.data.data();
+    for (auto v : values) {
+      auto c = convert(v);
+      std::memcpy(out, &c, sizeof(c));
+      out += sizeof(c);
+    }
+    return Error::success();
+  };
+  Error err = Error::success();
+  switch (proto.data_type()) {
+  case TP::FLOAT: err = pack(proto.float_data(), [](float v) { return v; }); break;
+  case TP::DOUBLE: err = pack(proto.double_data(), [](double v) { return v; }); break;
+  case TP::INT64: err = pack(proto.int64_data(), [](int64_t v) { return v; }); break;
+  case TP::INT32: err = pack(proto.int32_data(), [](int32_t v) { return v; }); break;
+  case TP::INT16: case TP::UINT16: case TP::FLOAT16: case TP::BFLOAT16:
+    err = pack(proto.int32_data(), [](int32_t v) { return (uint16_t)v; }); break;
+  case TP::INT8: case TP::UINT8: case TP::BOOL:
+    err = pack(proto.int32_data(), [](int32_t v) { return (uint8_t)v; }); break;
+  case TP::UINT32: err = pack(proto.uint64_data(), [](uint64_t v) { return (uint32_t)v; }); break;
+  case TP::UINT64: err = pack(proto.uint64_data(), [](uint64_t v) { return v; }); break;
+  default: break;
+  }
+  if (err)
+    return std::move(err);
+  return t;
+}
+
+Expected<HostTensor> readTensorFile(StringRef path) {
+  if (path.ends_with(".npy"))
+    return readNpy(path);
+  return readTensorProto(path);
+}
+
+Expected<Artifact> Artifact::load(StringRef dir) {
+  SmallString<256> manifestPath(dir);
+  sys::path::append(manifestPath, "manifest.json");
+  auto buffer = MemoryBuffer::getFile(manifestPath);
+  if (!buffer)
+    return fail(manifestPath + ": cannot read: " + buffer.getError().message() +
+                " (is '" + dir + "' an artifact of tessera-compile --target=cpu?)");
+  Expected<json::Value> parsed = json::parse((*buffer)->getBuffer());
+  if (!parsed)
+    return fail(manifestPath + ": invalid JSON: " + toString(parsed.takeError()));
+  const json::Object *root = parsed->getAsObject();
+  auto bad = [&](const Twine &why) { return fail(manifestPath + ": " + why); };
+  if (!root || root->getString("format") != StringRef("tessera-artifact"))
+    return bad("not a Tessera artifact manifest");
+  std::optional<int64_t> version = root->getInteger("format_version");
+  if (version != kArtifactFormatVersion)
+    return bad("artifact format version " +
+               (version ? Twine(*version) : Twine("(none)")) +
+               ", but this tessera-run reads version " +
+               Twine(kArtifactFormatVersion) + "; recompile the model");
+  Artifact artifact;
+  auto specs = [&](StringRef key, SmallVectorImpl<TensorSpec> &out) -> Error {
+    const json::Array *array = root->getArray(key);
+    if (!array)
+      return bad("missing '" + key + "'");
+    for (const json::Value &v : *array) {
+      const json::Object *o = v.getAsObject();
+      const json::Array *shape = o ? o->getArray("shape") : nullptr;
+      if (!o || !o->getString("name") || !o->getString("dtype") || !shape)
+        return bad("malformed entry in '" + key + "'");
+      TensorSpec spec;
+      spec.name = o->getString("name")->str();
+      spec.dtype = o->getString("dtype")->str();
+      for (const json::Value &d : *shape)
+        spec.shape.push_back(d.getAsInteger().value_or(-1));
+      out.push_back(std::move(spec));
+    }
+    return Error::success();
+  };
+  if (Error err = specs("inputs", artifact.inputs))
+    return std::move(err);
+  if (Error err = specs("outputs", artifact.outputs))
+    return std::move(err);
+  std::optional<StringRef> library = root->getString("library");
+  if (!library)
+    return bad("missing 'library'");
+  SmallString<256> libraryPath(dir);
+  sys::path::append(libraryPath, *library);
+  void *handle = ::dlopen(libraryPath.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle)
+    return fail(libraryPath + ": cannot load: " + ::dlerror());
+  artifact.handle = std::shared_ptr<void>(handle, [](void *h) { ::dlclose(h); });
+  std::string entry = root->getString("entry").value_or("tessera_run").str();
+  artifact.entry = reinterpret_cast<EntryFn>(::dlsym(handle, entry.c_str()));
+  if (!artifact.entry)
+    return fail(libraryPath + ": no entry point '" + entry + "'");
+  return artifact;
+}
+
+static std::string shapeString(ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (auto [i, d] : llvm::enumerate(shape))
+    s += (i ? "," : "") + std::to_string(d);
+  return s + "]";
+}
+
+Expected<std::vector<HostTensor>>
+Artifact::run(ArrayRef<const HostTensor *> given) const {
+  if (given.size() != inputs.size())
+    return fail("the model takes " + Twine(inputs.size()) + " inputs, got " +
+                Twine(given.size()));
+  SmallVector<void *> inPtrs, outPtrs;
+  for (auto [spec, tensor] : llvm::zip(inputs, given)) {
+    if (tensor->dtype != spec.dtype || ArrayRef<int64_t>(tensor->shape) != ArrayRef<int64_t>(spec.shape))
+      return fail("input '" + spec.name + "' is " + tensor->dtype + " " +
+                  shapeString(tensor->shape) + ", but the model expects " +
+                  spec.dtype + " " + shapeString(spec.shape));
+    inPtrs.push_back(const_cast<char *>(tensor->data.data()));
+  }
+  std::vector<HostTensor> results;
+  results.reserve(outputs.size());
+  for (const TensorSpec &spec : outputs) {
+    HostTensor t;
+    t.name = spec.name;
+    t.dtype = spec.dtype;
+    t.shape = spec.shape;
+    t.data.assign(t.numElements() * getDTypeSize(t.dtype) + 1, 0);
+    results.push_back(std::move(t));
+  }
+  for (HostTensor &t : results)
+    outPtrs.push_back(t.data.data());
+  int32_t rc = entry(inPtrs.data(), outPtrs.data());
+  if (rc != 0)
+    return fail("the model returned error code " + Twine(rc));
+  for (HostTensor &t : results)
+    t.data.pop_back();
+  return results;
+}
+
+} // namespace tessera::runtime

@@ -1,0 +1,219 @@
+//===- CPUTarget.cpp - host CPU artifacts -----------------------------------===//
+//
+// Part of Tessera.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tessera/Target/CPU/CPUTarget.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+
+#include "mlir/Support/FileUtilities.h"
+
+using namespace mlir;
+
+namespace tessera {
+
+std::string getDTypeName(Type type) {
+  if (type.isF32())
+    return "float32";
+  if (type.isF64())
+    return "float64";
+  if (type.isF16())
+    return "float16";
+  if (type.isBF16())
+    return "bfloat16";
+  if (auto intType = dyn_cast<IntegerType>(type)) {
+    if (intType.getWidth() == 1)
+      return "bool";
+    return (intType.isUnsigned() ? "uint" : "int") +
+           std::to_string(intType.getWidth());
+  }
+  return "";
+}
+
+FailureOr<ModelSignature> getModelSignature(ModuleOp module) {
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main)
+    return emitError(module.getLoc()) << "the module has no @main function";
+  ModelSignature signature;
+  auto describe = [&](Type type, DictionaryAttr attrs, StringRef fallback,
+                      SmallVectorImpl<TensorDesc> &out) -> LogicalResult {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    if (!tensor || !tensor.hasStaticShape())
+      return emitError(main.getLoc()) << "model I/O must be static tensors, got " << type;
+    TensorDesc desc;
+    auto name = attrs ? attrs.getAs<StringAttr>("nn.name") : StringAttr();
+    desc.name = name ? name.str() : fallback.str();
+    desc.dtype = getDTypeName(tensor.getElementType());
+    if (desc.dtype.empty())
+      return emitError(main.getLoc()) << "unsupported I/O element type " << tensor.getElementType();
+    desc.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
+    out.push_back(std::move(desc));
+    return success();
+  };
+  for (auto [i, type] : llvm::enumerate(main.getArgumentTypes()))
+    if (failed(describe(type, main.getArgAttrDict(i), "input" + std::to_string(i),
+                        signature.inputs)))
+      return failure();
+  for (auto [i, type] : llvm::enumerate(main.getResultTypes()))
+    if (failed(describe(type, main.getResultAttrDict(i),
+                        "output" + std::to_string(i), signature.outputs)))
+      return failure();
+  return signature;
+}
+
+LogicalResult addRunEntryPoint(ModuleOp module, const ModelSignature &signature) {
+  auto main = module.lookupSymbol<LLVM::LLVMFuncOp>("main");
+  if (!main)
+    return emitError(module.getLoc()) << "no lowered @main to wrap";
+  unsigned numArgs = signature.inputs.size() + signature.outputs.size();
+  if (main.getNumArguments() != numArgs)
+    return emitError(main.getLoc())
+           << "@main takes " << main.getNumArguments()
+           << " arguments, expected one pointer per input and output ("
+           << numArgs << ")";
+  MLIRContext *ctx = module.getContext();
+  OpBuilder b(ctx);
+  b.setInsertionPointToEnd(module.getBody());
+  Location loc = main.getLoc();
+  auto ptr = LLVM::LLVMPointerType::get(ctx);
+  auto i32 = IntegerType::get(ctx, 32);
+  auto fnType = LLVM::LLVMFunctionType::get(i32, {ptr, ptr});
+  auto run = LLVM::LLVMFuncOp::create(b, loc, "tessera_run", fnType);
+  Block *entry = run.addEntryBlock(b);
+  b.setInsertionPointToStart(entry);
+  SmallVector<Value> args;
+  auto load = [&](Value base, int64_t index) {
+    Value slot = LLVM::GEPOp::create(b, loc, ptr, ptr, base,
+                                     ArrayRef<LLVM::GEPArg>{(int32_t)index});
+    args.push_back(LLVM::LoadOp::create(b, loc, ptr, slot));
+  };
+  for (size_t i = 0; i < signature.inputs.size(); ++i)
+    load(entry->getArgument(0), i);
+  for (size_t i = 0; i < signature.outputs.size(); ++i)
+    load(entry->getArgument(1), i);
+  LLVM::CallOp::create(b, loc, main, args);
+  Value zero = LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(0));
+  LLVM::ReturnOp::create(b, loc, zero);
+  return success();
+}
+
+LogicalResult emitHostObject(ModuleOp module, StringRef path, bool llvmIR) {
+  static bool initialized = [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    return true;
+  }();
+  (void)initialized;
+  MLIRContext *ctx = module.getContext();
+  registerBuiltinDialectTranslation(*ctx);
+  registerLLVMDialectTranslation(*ctx);
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, llvmContext, "tessera_model");
+  if (!llvmModule)
+    return emitError(module.getLoc()) << "cannot translate the module to LLVM IR";
+
+  std::string triple = llvm::sys::getProcessTriple();
+  std::string error;
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(llvm::Triple(triple), error);
+  if (!target)
+    return emitError(module.getLoc()) << "no LLVM target for " << triple << ": " << error;
+  std::string cpu = llvm::sys::getHostCPUName().str();
+  llvm::SubtargetFeatures features;
+  for (auto &feature : llvm::sys::getHostCPUFeatures())
+    features.AddFeature(feature.first(), feature.second);
+  llvm::TargetOptions options;
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      llvm::Triple(triple), cpu, features.getString(), options, llvm::Reloc::PIC_,
+      std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+  if (!machine)
+    return emitError(module.getLoc()) << "cannot create a target machine for " << cpu;
+  llvmModule->setDataLayout(machine->createDataLayout());
+  llvmModule->setTargetTriple(llvm::Triple(triple));
+  auto optimize = makeOptimizingTransformer(3, 0, machine.get());
+  if (llvm::Error err = optimize(llvmModule.get()))
+    return emitError(module.getLoc()) << "LLVM optimization failed: "
+                                      << llvm::toString(std::move(err));
+
+  auto output = openOutputFile(path, &error);
+  if (!output)
+    return emitError(module.getLoc()) << error;
+  if (llvmIR) {
+    llvmModule->print(output->os(), nullptr);
+  } else {
+    llvm::legacy::PassManager pm;
+    if (machine->addPassesToEmitFile(pm, output->os(), nullptr,
+                                     llvm::CodeGenFileType::ObjectFile))
+      return emitError(module.getLoc()) << "the target cannot emit object files";
+    pm.run(*llvmModule);
+  }
+  output->keep();
+  return success();
+}
+
+LogicalResult linkSharedLibrary(Location loc, StringRef object,
+                                StringRef library) {
+  llvm::ErrorOr<std::string> cc = llvm::sys::findProgramByName("cc");
+  if (!cc)
+    return emitError(loc) << "no system C compiler ('cc') to link the shared library";
+  SmallVector<StringRef> args = {*cc, "-shared", "-o", library, object, "-lm"};
+  std::string error;
+  int rc = llvm::sys::ExecuteAndWait(*cc, args, std::nullopt, {}, 0, 0, &error);
+  if (rc != 0)
+    return emitError(loc) << "linking " << library << " failed (" << rc
+                          << "): " << error;
+  return success();
+}
+
+LogicalResult writeManifest(Location loc, StringRef path,
+                            const ModelSignature &signature, StringRef library) {
+  auto tensors = [](ArrayRef<TensorDesc> descs) {
+    llvm::json::Array array;
+    for (const TensorDesc &d : descs) {
+      llvm::json::Array shape;
+      for (int64_t s : d.shape)
+        shape.push_back(s);
+      array.push_back(llvm::json::Object{
+          {"name", d.name}, {"dtype", d.dtype}, {"shape", std::move(shape)}});
+    }
+    return array;
+  };
+  llvm::json::Object manifest{
+      {"format", "tessera-artifact"},
+      {"format_version", kArtifactFormatVersion},
+      {"target", "cpu"},
+      {"library", library},
+      {"entry", "tessera_run"},
+      {"inputs", tensors(signature.inputs)},
+      {"outputs", tensors(signature.outputs)},
+  };
+  std::string error;
+  auto output = openOutputFile(path, &error);
+  if (!output)
+    return emitError(loc) << error;
+  output->os() << llvm::formatv("{0:2}", llvm::json::Value(std::move(manifest)))
+               << "\n";
+  output->keep();
+  return success();
+}
+
+} // namespace tessera

@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+# ===- export_torch_models.py - real-world PyTorch models as ONNX -------------===#
+#
+# Exports models of the size and op mix of real ones, with random weights (no
+# downloads) and in eval mode, via torch.onnx.export at opset 17:
+#
+#   resnet50      torchvision ResNet-50     input 'input': batch x 3 x 224 x 224
+#   mobilenet_v2  torchvision MobileNetV2   input 'input': batch x 3 x 224 x 224
+#   transformer   nn.TransformerEncoder (d_model 256, 4 heads, 4 layers, ffn
+#                 1024, batch_first)       input 'input': batch x seq x 256
+#
+# The batch dim (and the transformer's sequence length) is dynamic; pin it with
+# `tessera-compile --input-shape input=1,3,224,224` (or input=1,128,256).
+# Writes OUTDIR/NAME.onnx. Never commit the outputs (*.onnx is gitignored).
+#
+# Usage: /usr/bin/python3 export_torch_models.py OUTDIR
+#            [--models resnet50,mobilenet_v2,transformer]
+#
+# ===-------------------------------------------------------------------------===#
+import argparse
+import os
+import sys
+
+import torch
+import torchvision
+
+OPSET = 17
+
+
+def torchvision_model(name):
+    ctor = getattr(torchvision.models, name)
+    try:
+        return ctor(weights=None)  # torchvision >= 0.13
+    except TypeError:
+        return ctor(pretrained=False)
+
+
+def transformer():
+    layer = torch.nn.TransformerEncoderLayer(d_model=256, nhead=4, dim_feedforward=1024,
+                                             batch_first=True)
+    model = torch.nn.TransformerEncoder(layer, num_layers=4)
+    # The layers are deep copies of one; re-draw their matrices, or the exporter
+    # deduplicates the equal initializers into one layer's worth of weights.
+    for p in model.parameters():
+        if p.dim() > 1:
+            torch.nn.init.xavier_uniform_(p)
+    return model
+
+
+# name -> (constructor, example input shape, dynamic axes of 'input' and 'output')
+MODELS = {
+    "resnet50": (lambda: torchvision_model("resnet50"), (1, 3, 224, 224), {0: "batch"}),
+    "mobilenet_v2": (lambda: torchvision_model("mobilenet_v2"), (1, 3, 224, 224), {0: "batch"}),
+    "transformer": (transformer, (1, 128, 256), {0: "batch", 1: "seq"}),
+}
+
+
+def export(name, path):
+    ctor, shape, axes = MODELS[name]
+    torch.manual_seed(0)
+    model = ctor().eval()
+    # Not under torch.no_grad(): in eval mode without autograd, torch 1.13's
+    # TransformerEncoderLayer takes a fused fast path that ONNX cannot export.
+    torch.onnx.export(model, torch.randn(*shape), path, opset_version=OPSET,
+                      input_names=["input"], output_names=["output"],
+                      dynamic_axes={"input": axes, "output": axes})
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Export PyTorch models as ONNX.")
+    parser.add_argument("outdir")
+    parser.add_argument("--models", default=",".join(MODELS),
+                        help="comma-separated subset of: " + ", ".join(MODELS))
+    args = parser.parse_args()
+    names = [n for n in args.models.split(",") if n]
+    unknown = [n for n in names if n not in MODELS]
+    if unknown:
+        parser.error("unknown model(s): " + ", ".join(unknown))
+    os.makedirs(args.outdir, exist_ok=True)
+    for name in names:
+        path = os.path.join(args.outdir, name + ".onnx")
+        export(name, path)
+        print(f"{path}: {os.path.getsize(path) / 1e6:.1f} MB", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
