@@ -67,6 +67,7 @@ void tessera::buildCPULLVMStagePipeline(OpPassManager &pm) {
   registerPipelineDependencies();
   // Results become out-params so the C ABI passes every buffer in.
   const char *pipeline =
+      "eliminate-empty-tensors,empty-tensor-to-alloc-tensor,"
       "one-shot-bufferize{bufferize-function-boundaries "
       "function-boundary-type-conversion=identity-layout-map},"
       "buffer-results-to-out-params{hoist-static-allocs=true "

@@ -18,6 +18,9 @@
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
@@ -135,7 +138,13 @@ int main(int argc, char **argv) {
       return usage(error);
   }
 
-  MLIRContext context;
+  // Every dialect and interface model (bufferization, LLVM translation) the
+  // pipelines may need.
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registerAllToLLVMIRTranslations(registry);
+  MLIRContext context(registry);
   context.getDiagEngine().registerHandler([](Diagnostic &diag) {
     printDiagnostic(diag);
     return success();

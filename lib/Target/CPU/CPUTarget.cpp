@@ -90,6 +90,9 @@ LogicalResult addRunEntryPoint(ModuleOp module, const ModelSignature &signature)
            << "@main takes " << main.getNumArguments()
            << " arguments, expected one pointer per input and output ("
            << numArgs << ")";
+  // The names live in the manifest now; LLVM has no use for them.
+  for (unsigned i = 0; i < numArgs; ++i)
+    main.removeArgAttr(i, "nn.name");
   MLIRContext *ctx = module.getContext();
   OpBuilder b(ctx);
   b.setInsertionPointToEnd(module.getBody());
