@@ -46,6 +46,15 @@ struct ElementwiseLowering : public ConversionPattern {
                   ConversionPatternRewriter &rewriter) const override {
     if (failed(requireStaticResults(op, rewriter)))
       return failure();
+    // Only inference-mode Dropout is the identity.
+    if (auto dropout = dyn_cast<nn::DropoutOp>(op)) {
+      if (!nn::isNone(dropout.getTrainingMode())) {
+        std::optional<SmallVector<int64_t>> mode =
+            nn::getConstantInts(dropout.getTrainingMode());
+        if (!mode || mode->size() != 1 || (*mode)[0] != 0)
+          return rewriter.notifyMatchFailure(op, "training-mode Dropout");
+      }
+    }
     RankedTensorType resultType =
         getConvertedType(*getTypeConverter(), op->getResult(0));
     SmallVector<Value> inputs;

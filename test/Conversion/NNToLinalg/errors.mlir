@@ -1,0 +1,10 @@
+// RUN: tessera-opt %s -convert-nn-to-linalg -verify-diagnostics
+
+// A Dropout in training mode has no lowering: the error is at the op.
+func.func @dropout_training(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %none = nn.none
+  %t = nn.constant dense<true> : tensor<i1>
+  // expected-error @+1 {{failed to legalize operation 'nn.dropout'}}
+  %y, %m = nn.dropout %x, %none, %t : (tensor<4xf32>, none, tensor<i1>) -> (tensor<4xf32>, tensor<4xi1>)
+  return %y : tensor<4xf32>
+}
