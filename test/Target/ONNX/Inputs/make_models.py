@@ -125,6 +125,11 @@ def upgrade():
         [vi("x", [1, c, 5, 5])], [vi("y", [1, 2, 5, 5])], inits, opset=9)
 
 
+def add_bcast():
+    return model([helper.make_node("Add", ["x", "y"], ["z"], name="add0")],
+                 [vi("x", [2, 3]), vi("y", [3])], [vi("z", [2, 3])])
+
+
 def too_new():
     return model([helper.make_node("Relu", ["x"], ["y"], name="relu0")],
                  [vi("x", [2])], [vi("y", [2])], opset=18)
@@ -134,7 +139,7 @@ CASES = {
     "conv_relu": conv_relu, "dynamic_reshape": dynamic_reshape,
     "unsupported_ops": unsupported_ops, "bad_kernel": bad_kernel,
     "bad_transpose": bad_transpose, "bad_pad_mode": bad_pad_mode, "dynamic_rank": dynamic_rank,
-    "upgrade": upgrade, "too_new": too_new,
+    "upgrade": upgrade, "too_new": too_new, "add_bcast": add_bcast,
 }
 
 
