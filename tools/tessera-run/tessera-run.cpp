@@ -21,7 +21,10 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/WithColor.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <random>
 
 using namespace llvm;
 using namespace tessera::runtime;
@@ -39,6 +42,12 @@ static cl::opt<double> absTol("atol", cl::desc("Absolute tolerance"), cl::init(1
                             cl::cat(category));
 static cl::opt<std::string> outputDir("output-dir", cl::desc("Write outputs as .npy here"),
                                       cl::init(""), cl::cat(category));
+static cl::opt<bool> randomInputs(
+    "random-inputs", cl::desc("Fill inputs not given with uniform [-1, 1) values"),
+    cl::init(false), cl::cat(category));
+static cl::opt<unsigned> benchmark(
+    "benchmark", cl::desc("Also time N runs (after 2 warm-up runs) and print the median"),
+    cl::init(0), cl::cat(category));
 
 static int error(const Twine &message, int code = 1) {
   WithColor::error(errs(), "tessera-run") << message << "\n";
@@ -103,7 +112,21 @@ int main(int argc, char **argv) {
       !bindTensors(expectArgs, artifact->getOutputs(), "output", expected))
     return 1;
   SmallVector<const HostTensor *> given;
+  std::mt19937 rng(0);
   for (auto [spec, tensor] : llvm::zip(artifact->getInputs(), inputs)) {
+    if (!tensor && randomInputs && spec.dtype == "float32") {
+      HostTensor t;
+      t.name = spec.name;
+      t.dtype = spec.dtype;
+      t.shape = spec.shape;
+      std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+      std::vector<float> values(t.numElements());
+      for (float &v : values)
+        v = dist(rng);
+      t.data.assign(reinterpret_cast<char *>(values.data()),
+                    reinterpret_cast<char *>(values.data() + values.size()));
+      tensor = std::move(t);
+    }
     if (!tensor)
       return error("missing input '" + spec.name + "'; pass --input " +
                    spec.name + "=FILE");
@@ -112,6 +135,23 @@ int main(int argc, char **argv) {
   Expected<std::vector<HostTensor>> outputs = artifact->run(given);
   if (!outputs)
     return error(toString(outputs.takeError()));
+  if (benchmark > 0) {
+    std::vector<double> times;
+    for (unsigned i = 0; i < benchmark + 2; ++i) {
+      auto start = std::chrono::steady_clock::now();
+      Expected<std::vector<HostTensor>> again = artifact->run(given);
+      if (!again)
+        return error(toString(again.takeError()));
+      if (i >= 2)
+        times.push_back(std::chrono::duration<double, std::milli>(
+                            std::chrono::steady_clock::now() - start)
+                            .count());
+    }
+    std::sort(times.begin(), times.end());
+    outs() << "latency: median " << format("%.3f", times[times.size() / 2])
+           << " ms, min " << format("%.3f", times.front()) << " ms over "
+           << times.size() << " runs\n";
+  }
 
   if (!outputDir.empty()) {
     if (std::error_code ec = sys::fs::create_directories(outputDir))
