@@ -130,6 +130,14 @@ def add_bcast():
                  [vi("x", [2, 3]), vi("y", [3])], [vi("z", [2, 3])])
 
 
+def bad_broadcast():
+    # Shapes that do not broadcast, feeding Shape: libonnx 1.12's data
+    # propagation crashed on this.
+    return model([helper.make_node("Add", ["x", "y"], ["s"], name="add_bad"),
+                  helper.make_node("Shape", ["s"], ["z"], name="shape0")],
+                 [vi("x", [4, 3]), vi("y", [2, 3])], [vi("z", [2], TensorProto.INT64)])
+
+
 def too_new():
     return model([helper.make_node("Relu", ["x"], ["y"], name="relu0")],
                  [vi("x", [2])], [vi("y", [2])], opset=18)
@@ -140,6 +148,7 @@ CASES = {
     "unsupported_ops": unsupported_ops, "bad_kernel": bad_kernel,
     "bad_transpose": bad_transpose, "bad_pad_mode": bad_pad_mode, "dynamic_rank": dynamic_rank,
     "upgrade": upgrade, "too_new": too_new, "add_bcast": add_bcast,
+    "bad_broadcast": bad_broadcast,
 }
 
 
