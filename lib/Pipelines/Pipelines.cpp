@@ -8,6 +8,7 @@
 #include "tessera/Transforms/Passes.h"
 
 #include "tessera/Conversion/Passes.h"
+#include "tessera/Target/CPU/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/InitAllPasses.h"
@@ -54,10 +55,19 @@ void tessera::buildLinalgStagePipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
+void tessera::buildCPUCodegenPipeline(OpPassManager &pm) {
+  pm.nest<func::FuncOp>().addPass(createCPUConvLayout());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCPUVectorize());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
 void tessera::registerPipelineDependencies() {
   static bool once = [] {
     registerAllPasses();
     registerTesseraConversionPasses();
+    registerTesseraCPUPasses();
     return true;
   }();
   (void)once;
@@ -103,6 +113,9 @@ void tessera::registerTesseraPipelines() {
   PassPipelineRegistration<>(
       "tessera-linalg-stage", "The `linalg` stage: nn to linalg on tensors",
       [](OpPassManager &pm) { buildLinalgStagePipeline(pm); });
+  PassPipelineRegistration<>(
+      "tessera-cpu-codegen", "CPU layout, tiling and vectorization on linalg",
+      [](OpPassManager &pm) { buildCPUCodegenPipeline(pm); });
   PassPipelineRegistration<>(
       "tessera-cpu-llvm-stage",
       "The CPU `llvm` stage: bufferize and lower to the LLVM dialect",

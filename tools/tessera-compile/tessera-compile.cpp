@@ -188,6 +188,7 @@ int main(int argc, char **argv) {
     return print(*module);
 
   PassManager llvmPM(&context);
+  tessera::buildCPUCodegenPipeline(llvmPM);
   tessera::buildCPULLVMStagePipeline(llvmPM);
   if (failed(llvmPM.run(*module)) ||
       failed(tessera::addRunEntryPoint(*module, *signature)))

@@ -7,6 +7,7 @@
 #include "NN/NNOps.h"
 #include "tessera/Conversion/Passes.h"
 #include "tessera/Pipelines/Pipelines.h"
+#include "tessera/Target/CPU/Passes.h"
 #include "tessera/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -24,6 +25,7 @@ int main(int argc, char **argv) {
   tessera::registerTesseraPasses();
   tessera::registerTesseraPipelines();
   tessera::registerTesseraConversionPasses();
+  tessera::registerTesseraCPUPasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "Tessera optimizer driver\n", registry));
 }

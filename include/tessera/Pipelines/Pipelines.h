@@ -36,6 +36,10 @@ void buildNNStagePipeline(mlir::OpPassManager &pm, bool requireStatic = true);
 /// Stage `linalg`: nn lowered to linalg/tensor/arith/math on tensors.
 void buildLinalgStagePipeline(mlir::OpPassManager &pm);
 
+/// CPU code generation on linalg: NHWC convolutions, register tiling and
+/// vectorization (between the `linalg` and `llvm` stages).
+void buildCPUCodegenPipeline(mlir::OpPassManager &pm);
+
 /// Stage `llvm` (CPU): bufferized, out-params for results, lowered to the
 /// LLVM dialect with bare-pointer calling convention.
 void buildCPULLVMStagePipeline(mlir::OpPassManager &pm);

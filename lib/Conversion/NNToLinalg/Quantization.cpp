@@ -1,15 +1,728 @@
-//===- Quantization.cpp - nn Quantization ops to linalg ------------------------------===//
+//===- Quantization.cpp - nn quantization ops to linalg --------------------===//
 //
-// Part of Tessera.
+// Part of Tessera. QuantizeLinear, DequantizeLinear, MatMulInteger,
+// ConvInteger, QLinearMatMul and QLinearConv with the numerics of
+// docs/DESIGN "Numerics": quantize is saturate(round_half_to_even(x / scale)
+// + zero_point), dequantize is (q - zero_point) * scale. Integer products
+// widen to i32 and subtract the zero points before multiplying, so padding
+// the widened input with 0 equals padding it with its zero point. QLinear*
+// requantize the i32 accumulator in f32 with the multiplier
+// a_scale * b_scale / y_scale.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Utils.h"
 #include "tessera/Conversion/NNToLinalg/NNToLinalg.h"
 
+#include "mlir/IR/TypeUtilities.h"
+
 using namespace mlir;
 using namespace tessera;
 using namespace tessera::nn_to_linalg;
 
+namespace {
+
+/// An operand of a generic together with the map that reads it.
+struct MappedOperand {
+  Value value;
+  AffineMap map;
+};
+
+/// A zero point: its converted value (null when absent) and signedness.
+struct ZeroPoint {
+  Value value;
+  bool isUnsigned = false;
+};
+
+static int64_t numElements(Value v) {
+  return cast<RankedTensorType>(v.getType()).getNumElements();
+}
+
+/// The map reading a quantization parameter (scale or zero point) in a
+/// rank-`rank` iteration space: a one-element tensor reads its only element;
+/// a 1-D tensor of `axisSize` elements reads along loop dim `axisDim` (when
+/// there is one, i.e. `axisDim` >= 0).
+static FailureOr<AffineMap> paramMap(MLIRContext *ctx, int64_t rank,
+                                     Value param, int64_t axisDim,
+                                     int64_t axisSize) {
+  auto type = dyn_cast<RankedTensorType>(param.getType());
+  if (!type || !type.hasStaticShape())
+    return failure();
+  if (type.getNumElements() == 1) {
+    SmallVector<AffineExpr> zeros(type.getRank(),
+                                  getAffineConstantExpr(0, ctx));
+    return AffineMap::get(rank, 0, zeros, ctx);
+  }
+  if (type.getRank() != 1 || axisDim < 0 || type.getDimSize(0) != axisSize)
+    return failure();
+  return AffineMap::get(rank, 0, getAffineDimExpr(axisDim, ctx));
+}
+
+/// The [lo, hi] range of an 8-bit (or other width) integer type.
+static std::pair<double, double> integerRange(Type type, bool isUnsigned) {
+  unsigned width = type.getIntOrFloatBitWidth();
+  if (isUnsigned)
+    return {0.0, static_cast<double>((uint64_t(1) << width) - 1)};
+  return {-static_cast<double>(uint64_t(1) << (width - 1)),
+          static_cast<double>((uint64_t(1) << (width - 1)) - 1)};
+}
+
+/// saturate(round_half_to_even(v) + zeroPoint) of float `v` as integer type
+/// `to`; `zeroPoint` may be null (0).
+static Value roundAndSaturate(OpBuilder &b, Location loc, Value v,
+                              Value zeroPoint, bool zeroPointUnsigned, Type to,
+                              bool toUnsigned) {
+  Type floatType = v.getType();
+  v = math::RoundEvenOp::create(b, loc, v);
+  if (zeroPoint)
+    v = arith::AddFOp::create(
+        b, loc, v,
+        castScalar(b, loc, zeroPoint, floatType, zeroPointUnsigned, false));
+  auto [lo, hi] = integerRange(to, toUnsigned);
+  v = arith::MaximumFOp::create(b, loc, v,
+                                scalarConstant(b, loc, floatType, lo));
+  v = arith::MinimumFOp::create(b, loc, v,
+                                scalarConstant(b, loc, floatType, hi));
+  return castScalar(b, loc, v, to, /*fromUnsigned=*/false, toUnsigned);
+}
+
+/// An all-parallel generic producing `resultType` from `operands`.
+static Value
+buildMapped(OpBuilder &b, Location loc, RankedTensorType resultType,
+            ArrayRef<MappedOperand> operands,
+            function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  MLIRContext *ctx = b.getContext();
+  int64_t rank = resultType.getRank();
+  SmallVector<Value> inputs;
+  SmallVector<AffineMap> maps;
+  for (const MappedOperand &operand : operands) {
+    inputs.push_back(operand.value);
+    maps.push_back(operand.map);
+  }
+  maps.push_back(AffineMap::getMultiDimIdentityMap(rank, ctx));
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{resultType}, inputs,
+      ValueRange{createEmpty(b, loc, resultType)}, maps, iterators,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        linalg::YieldOp::create(nb, nloc, body(nb, nloc, args.drop_back()));
+      });
+  return generic.getResult(0);
+}
+
+/// Normalizes the per-axis `axis` of a rank-`rank` input (any value for
+/// rank 0, where only per-tensor parameters are possible).
+static int64_t normalizeQuantAxis(int64_t axis, int64_t rank) {
+  if (rank == 0)
+    return -1;
+  if (axis < -rank || axis >= rank)
+    return -2;
+  return axis < 0 ? axis + rank : axis;
+}
+
+//===----------------------------------------------------------------------===//
+// QuantizeLinear / DequantizeLinear
+//===----------------------------------------------------------------------===//
+
+struct QuantizeLinearOpLowering
+    : public OpConversionPattern<nn::QuantizeLinearOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(nn::QuantizeLinearOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (failed(requireStaticResults(op, rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    RankedTensorType type = getConvertedType(*getTypeConverter(), op.getY());
+    int64_t rank = type.getRank();
+    int64_t axis = normalizeQuantAxis(op.getAxis(), rank);
+    if (axis == -2)
+      return rewriter.notifyMatchFailure(op, "axis out of range");
+    int64_t axisSize = axis >= 0 ? type.getDimSize(axis) : 0;
+    SmallVector<MappedOperand> operands = {
+        {adaptor.getX(), AffineMap::getMultiDimIdentityMap(rank, ctx)}};
+    FailureOr<AffineMap> scaleMap =
+        paramMap(ctx, rank, adaptor.getYScale(), axis, axisSize);
+    if (failed(scaleMap))
+      return rewriter.notifyMatchFailure(
+          op, "y_scale must be a scalar or 1-D along axis");
+    operands.push_back({adaptor.getYScale(), *scaleMap});
+    bool hasZeroPoint = !nn::isNone(op.getYZeroPoint());
+    if (hasZeroPoint) {
+      FailureOr<AffineMap> zpMap =
+          paramMap(ctx, rank, adaptor.getYZeroPoint(), axis, axisSize);
+      if (failed(zpMap) || numElements(adaptor.getYZeroPoint()) !=
+                               numElements(adaptor.getYScale()))
+        return rewriter.notifyMatchFailure(
+            op, "y_zero_point must have the shape of y_scale");
+      operands.push_back({adaptor.getYZeroPoint(), *zpMap});
+    }
+    bool outUnsigned = isUnsignedElement(op.getY());
+    Type out = type.getElementType();
+    Value result = buildMapped(
+        rewriter, loc, type, operands,
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value x = args[0], scale = args[1];
+          // An int32 input divides in f64, as numpy promotes it.
+          if (!isa<FloatType>(x.getType())) {
+            x = castScalar(b, l, x, b.getF64Type(), false, false);
+            scale = castScalar(b, l, scale, b.getF64Type(), false, false);
+          }
+          Value v = arith::DivFOp::create(b, l, x, scale);
+          return roundAndSaturate(b, l, v, hasZeroPoint ? args[2] : Value(),
+                                  outUnsigned, out, outUnsigned);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct DequantizeLinearOpLowering
+    : public OpConversionPattern<nn::DequantizeLinearOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(nn::DequantizeLinearOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (failed(requireStaticResults(op, rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    RankedTensorType type = getConvertedType(*getTypeConverter(), op.getY());
+    int64_t rank = type.getRank();
+    int64_t axis = normalizeQuantAxis(op.getAxis(), rank);
+    if (axis == -2)
+      return rewriter.notifyMatchFailure(op, "axis out of range");
+    int64_t axisSize = axis >= 0 ? type.getDimSize(axis) : 0;
+    SmallVector<MappedOperand> operands = {
+        {adaptor.getX(), AffineMap::getMultiDimIdentityMap(rank, ctx)}};
+    FailureOr<AffineMap> scaleMap =
+        paramMap(ctx, rank, adaptor.getXScale(), axis, axisSize);
+    if (failed(scaleMap))
+      return rewriter.notifyMatchFailure(
+          op, "x_scale must be a scalar or 1-D along axis");
+    operands.push_back({adaptor.getXScale(), *scaleMap});
+    bool hasZeroPoint = !nn::isNone(op.getXZeroPoint());
+    if (hasZeroPoint) {
+      FailureOr<AffineMap> zpMap =
+          paramMap(ctx, rank, adaptor.getXZeroPoint(), axis, axisSize);
+      if (failed(zpMap) || numElements(adaptor.getXZeroPoint()) !=
+                               numElements(adaptor.getXScale()))
+        return rewriter.notifyMatchFailure(
+            op, "x_zero_point must have the shape of x_scale");
+      operands.push_back({adaptor.getXZeroPoint(), *zpMap});
+    }
+    bool xUnsigned = isUnsignedElement(op.getX());
+    // The difference is exact in i32 for 8-bit inputs, in i64 for int32.
+    Type wide = getElementTypeOrSelf(adaptor.getX().getType())
+                            .getIntOrFloatBitWidth() < 32
+                    ? rewriter.getI32Type()
+                    : rewriter.getI64Type();
+    Value result = buildMapped(
+        rewriter, loc, type, operands,
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value x = castScalar(b, l, args[0], wide, xUnsigned, false);
+          if (hasZeroPoint)
+            x = arith::SubIOp::create(
+                b, l, x, castScalar(b, l, args[2], wide, xUnsigned, false));
+          Value f = castScalar(b, l, x, b.getF32Type(), false, false);
+          return arith::MulFOp::create(b, l, f, args[1]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Integer matrix products
+//===----------------------------------------------------------------------===//
+
+/// The loop dims of a numpy matmul producing a rank-`rank` result: the
+/// result dims, then k. Dim m is -1 when A is 1-D, n when B is 1-D.
+struct MatMulDims {
+  int64_t rank, m, n, k;
+};
+
+static MatMulDims getMatMulDims(int64_t rank, int64_t aRank, int64_t bRank) {
+  MatMulDims dims{rank, -1, -1, rank};
+  if (bRank >= 2)
+    dims.n = rank - 1;
+  if (aRank >= 2)
+    dims.m = bRank >= 2 ? rank - 2 : rank - 1;
+  return dims;
+}
+
+/// The map reading a matmul operand of `type` (A when `isA`) in the loop
+/// space of `dims` over a result of `resultType`, with batch broadcasting.
+static FailureOr<AffineMap> matmulOperandMap(MLIRContext *ctx,
+                                             const MatMulDims &dims,
+                                             RankedTensorType resultType,
+                                             RankedTensorType type, bool isA) {
+  int64_t rank = type.getRank();
+  SmallVector<AffineExpr> exprs;
+  if (rank >= 2) {
+    int64_t batch = (dims.m >= 0 ? 1 : 0) + (dims.n >= 0 ? 1 : 0);
+    batch = dims.rank - batch;
+    if (rank - 2 > batch)
+      return failure();
+    for (int64_t i = 0; i < rank - 2; ++i) {
+      int64_t outDim = batch - (rank - 2) + i;
+      if (type.getDimSize(i) == 1 && resultType.getDimSize(outDim) != 1)
+        exprs.push_back(getAffineConstantExpr(0, ctx));
+      else
+        exprs.push_back(getAffineDimExpr(outDim, ctx));
+    }
+  }
+  AffineExpr k = getAffineDimExpr(dims.k, ctx);
+  if (rank == 1) {
+    exprs.push_back(k);
+  } else if (isA) {
+    exprs.push_back(getAffineDimExpr(dims.m, ctx));
+    exprs.push_back(k);
+  } else {
+    exprs.push_back(k);
+    exprs.push_back(getAffineDimExpr(dims.n, ctx));
+  }
+  return AffineMap::get(dims.rank + 1, 0, exprs, ctx);
+}
+
+/// sum_k (a - a_zp) * (b - b_zp) in i32 with numpy matmul broadcasting. A
+/// zero point is a scalar, or 1-D per row of A / per column of B.
+static FailureOr<Value> buildIntegerMatMul(OpBuilder &b, Location loc,
+                                           Value a, bool aUnsigned,
+                                           ZeroPoint aZp, Value bm,
+                                           bool bUnsigned, ZeroPoint bZp,
+                                           RankedTensorType accType) {
+  MLIRContext *ctx = b.getContext();
+  auto aType = cast<RankedTensorType>(a.getType());
+  auto bType = cast<RankedTensorType>(bm.getType());
+  int64_t rank = accType.getRank();
+  MatMulDims dims = getMatMulDims(rank, aType.getRank(), bType.getRank());
+  FailureOr<AffineMap> aMap =
+      matmulOperandMap(ctx, dims, accType, aType, /*isA=*/true);
+  FailureOr<AffineMap> bMap =
+      matmulOperandMap(ctx, dims, accType, bType, /*isA=*/false);
+  if (failed(aMap) || failed(bMap))
+    return failure();
+  SmallVector<Value> inputs = {a, bm};
+  SmallVector<AffineMap> maps = {*aMap, *bMap};
+  int64_t rows = aType.getRank() >= 2 ? aType.getDimSize(aType.getRank() - 2)
+                                      : 0;
+  int64_t cols = bType.getRank() >= 2 ? bType.getDimSize(bType.getRank() - 1)
+                                      : 0;
+  if (aZp.value) {
+    FailureOr<AffineMap> map = paramMap(ctx, rank + 1, aZp.value, dims.m, rows);
+    if (failed(map))
+      return failure();
+    inputs.push_back(aZp.value);
+    maps.push_back(*map);
+  }
+  if (bZp.value) {
+    FailureOr<AffineMap> map = paramMap(ctx, rank + 1, bZp.value, dims.n, cols);
+    if (failed(map))
+      return failure();
+    inputs.push_back(bZp.value);
+    maps.push_back(*map);
+  }
+  SmallVector<AffineExpr> outExprs;
+  for (int64_t i = 0; i < rank; ++i)
+    outExprs.push_back(getAffineDimExpr(i, ctx));
+  maps.push_back(AffineMap::get(rank + 1, 0, outExprs, ctx));
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  Type i32 = b.getI32Type();
+  Value init = createFilled(b, loc, accType, scalarConstant(b, loc, i32, 0));
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{accType}, inputs, ValueRange{init}, maps, iterators,
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value x = castScalar(nb, l, args[0], i32, aUnsigned, false);
+        Value y = castScalar(nb, l, args[1], i32, bUnsigned, false);
+        unsigned next = 2;
+        if (aZp.value)
+          x = arith::SubIOp::create(
+              nb, l, x, castScalar(nb, l, args[next++], i32, aZp.isUnsigned, false));
+        if (bZp.value)
+          y = arith::SubIOp::create(
+              nb, l, y, castScalar(nb, l, args[next++], i32, bZp.isUnsigned, false));
+        Value product = arith::MulIOp::create(nb, l, x, y);
+        linalg::YieldOp::create(nb, l,
+                                arith::AddIOp::create(nb, l, args.back(), product)
+                                    .getResult());
+      });
+  return generic.getResult(0);
+}
+
+/// The zero point operand `original` (converted: `converted`) of an op.
+static ZeroPoint getZeroPoint(Value original, Value converted) {
+  if (nn::isNone(original))
+    return {};
+  return {converted, isUnsignedElement(original)};
+}
+
+struct MatMulIntegerOpLowering
+    : public OpConversionPattern<nn::MatMulIntegerOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(nn::MatMulIntegerOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (failed(requireStaticResults(op, rewriter)))
+      return failure();
+    RankedTensorType type = getConvertedType(*getTypeConverter(), op.getY());
+    FailureOr<Value> result = buildIntegerMatMul(
+        rewriter, op.getLoc(), adaptor.getA(), isUnsignedElement(op.getA()),
+        getZeroPoint(op.getAZeroPoint(), adaptor.getAZeroPoint()),
+        adaptor.getB(), isUnsignedElement(op.getB()),
+        getZeroPoint(op.getBZeroPoint(), adaptor.getBZeroPoint()), type);
+    if (failed(result))
+      return rewriter.notifyMatchFailure(
+          op, "unsupported operand or zero point shapes");
+    rewriter.replaceOp(op, *result);
+    return success();
+  }
+};
+
+/// Requantizes i32 accumulator `acc` (plus `bias`, if any) to `type`:
+/// saturate(round_half_to_even(acc * (aScale * bScale / yScale)) + yZp).
+static Value buildRequantize(OpBuilder &b, Location loc, Value acc,
+                             MappedOperand aScale, MappedOperand bScale,
+                             MappedOperand yScale, MappedOperand yZp,
+                             bool yZpUnsigned, std::optional<MappedOperand> bias,
+                             RankedTensorType type, bool outUnsigned) {
+  MLIRContext *ctx = b.getContext();
+  SmallVector<MappedOperand> operands = {
+      {acc, AffineMap::getMultiDimIdentityMap(type.getRank(), ctx)},
+      aScale,
+      bScale,
+      yScale,
+      yZp};
+  if (bias)
+    operands.push_back(*bias);
+  Type out = type.getElementType();
+  return buildMapped(
+      b, loc, type, operands,
+      [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+        Value sum = args[0];
+        if (bias)
+          sum = arith::AddIOp::create(nb, l, sum, args[5]);
+        Value f = castScalar(nb, l, sum, nb.getF32Type(), false, false);
+        Value multiplier = arith::DivFOp::create(
+            nb, l, arith::MulFOp::create(nb, l, args[1], args[2]), args[3]);
+        Value v = arith::MulFOp::create(nb, l, f, multiplier);
+        return roundAndSaturate(nb, l, v, args[4], yZpUnsigned, out,
+                                outUnsigned);
+      });
+}
+
+struct QLinearMatMulOpLowering
+    : public OpConversionPattern<nn::QLinearMatMulOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(nn::QLinearMatMulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (failed(requireStaticResults(op, rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    RankedTensorType type = getConvertedType(*getTypeConverter(), op.getY());
+    RankedTensorType accType = type.clone(rewriter.getI32Type());
+    auto aType = cast<RankedTensorType>(adaptor.getA().getType());
+    auto bType = cast<RankedTensorType>(adaptor.getB().getType());
+    FailureOr<Value> acc = buildIntegerMatMul(
+        rewriter, loc, adaptor.getA(), isUnsignedElement(op.getA()),
+        getZeroPoint(op.getAZeroPoint(), adaptor.getAZeroPoint()),
+        adaptor.getB(), isUnsignedElement(op.getB()),
+        getZeroPoint(op.getBZeroPoint(), adaptor.getBZeroPoint()), accType);
+    if (failed(acc))
+      return rewriter.notifyMatchFailure(
+          op, "unsupported operand or zero point shapes");
+    int64_t rank = type.getRank();
+    MatMulDims dims = getMatMulDims(rank, aType.getRank(), bType.getRank());
+    int64_t rows = dims.m >= 0 ? type.getDimSize(dims.m) : 0;
+    int64_t cols = dims.n >= 0 ? type.getDimSize(dims.n) : 0;
+    FailureOr<AffineMap> aScale =
+        paramMap(ctx, rank, adaptor.getAScale(), dims.m, rows);
+    FailureOr<AffineMap> bScale =
+        paramMap(ctx, rank, adaptor.getBScale(), dims.n, cols);
+    FailureOr<AffineMap> yScale =
+        paramMap(ctx, rank, adaptor.getYScale(), -1, 0);
+    FailureOr<AffineMap> yZp =
+        paramMap(ctx, rank, adaptor.getYZeroPoint(), -1, 0);
+    if (failed(aScale) || failed(bScale) || failed(yScale) || failed(yZp))
+      return rewriter.notifyMatchFailure(op, "unsupported scale shapes");
+    Value result = buildRequantize(
+        rewriter, loc, *acc, {adaptor.getAScale(), *aScale},
+        {adaptor.getBScale(), *bScale}, {adaptor.getYScale(), *yScale},
+        {adaptor.getYZeroPoint(), *yZp},
+        isUnsignedElement(op.getYZeroPoint()), std::nullopt, type,
+        isUnsignedElement(op.getY()));
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Integer convolutions
+//===----------------------------------------------------------------------===//
+
+/// Strides, dilations, begin/end pads and group of an ONNX Conv, with
+/// auto_pad resolved against the static input, weight and output shapes.
+struct ConvGeometry {
+  SmallVector<int64_t> strides, dilations, padBegin, padEnd;
+  int64_t group = 1;
+};
+
+static FailureOr<ConvGeometry> getConvGeometry(Operation *op,
+                                               RankedTensorType x,
+                                               RankedTensorType w,
+                                               RankedTensorType out) {
+  int64_t spatial = x.getRank() - 2;
+  if (spatial < 1 || w.getRank() != x.getRank() || out.getRank() != x.getRank())
+    return failure();
+  ConvGeometry g;
+  g.group = nn::getIntAttr(op, "group", 1);
+  auto ints = [&](StringRef name, int64_t size, int64_t dflt,
+                  SmallVector<int64_t> &into) -> LogicalResult {
+    std::optional<SmallVector<int64_t>> v = nn::getIntsAttr(op, name);
+    if (!v) {
+      into.assign(size, dflt);
+      return success();
+    }
+    if (static_cast<int64_t>(v->size()) != size)
+      return failure();
+    into = std::move(*v);
+    return success();
+  };
+  SmallVector<int64_t> pads;
+  if (failed(ints("strides", spatial, 1, g.strides)) ||
+      failed(ints("dilations", spatial, 1, g.dilations)) ||
+      failed(ints("pads", 2 * spatial, 0, pads)))
+    return failure();
+  StringRef autoPad = "NOTSET";
+  if (auto attr = op->getAttrOfType<StringAttr>("auto_pad"))
+    autoPad = attr.getValue();
+  for (int64_t i = 0; i < spatial; ++i) {
+    int64_t in = x.getDimSize(i + 2), o = out.getDimSize(i + 2);
+    int64_t effective = (w.getDimSize(i + 2) - 1) * g.dilations[i] + 1;
+    if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+      int64_t total =
+          std::max<int64_t>(0, (o - 1) * g.strides[i] + effective - in);
+      int64_t small = total / 2;
+      g.padBegin.push_back(autoPad == "SAME_UPPER" ? small : total - small);
+      g.padEnd.push_back(total - g.padBegin.back());
+    } else if (autoPad == "VALID") {
+      g.padBegin.push_back(0);
+      g.padEnd.push_back(0);
+    } else if (autoPad == "NOTSET") {
+      g.padBegin.push_back(pads[i]);
+      g.padEnd.push_back(pads[i + spatial]);
+    } else {
+      return failure();
+    }
+    // Every window must lie inside the padded input.
+    if ((o - 1) * g.strides[i] + effective >
+        in + g.padBegin.back() + g.padEnd.back())
+      return failure();
+  }
+  int64_t channels = x.getDimSize(1), filters = w.getDimSize(0);
+  if (g.group <= 0 || channels != w.getDimSize(1) * g.group ||
+      filters % g.group != 0 || out.getDimSize(1) != filters)
+    return failure();
+  return g;
+}
+
+/// v - zp widened to i32, elementwise over `v`; `zp` (possibly null) is a
+/// scalar or, with `perChannel`, 1-D along dim 0.
+static FailureOr<Value> subtractZeroPoint(OpBuilder &b, Location loc, Value v,
+                                          bool vUnsigned, ZeroPoint zp) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(v.getType());
+  int64_t rank = type.getRank();
+  SmallVector<MappedOperand> operands = {
+      {v, AffineMap::getMultiDimIdentityMap(rank, ctx)}};
+  if (zp.value) {
+    FailureOr<AffineMap> map =
+        paramMap(ctx, rank, zp.value, 0, type.getDimSize(0));
+    if (failed(map))
+      return failure();
+    operands.push_back({zp.value, *map});
+  }
+  Type i32 = b.getI32Type();
+  return buildMapped(
+      b, loc, type.clone(i32), operands,
+      [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+        Value x = castScalar(nb, l, args[0], i32, vUnsigned, false);
+        if (!zp.value)
+          return x;
+        return arith::SubIOp::create(
+            nb, l, x, castScalar(nb, l, args[1], i32, zp.isUnsigned, false));
+      });
+}
+
+/// The grouped N-d convolution of i32 tensors `x` (NC...) and `w` (MC/g...)
+/// into an i32 accumulator of `accType`, padding `x` with 0.
+static Value buildIntegerConv(OpBuilder &b, Location loc, Value x, Value w,
+                              const ConvGeometry &g,
+                              RankedTensorType accType) {
+  MLIRContext *ctx = b.getContext();
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  int64_t spatial = xType.getRank() - 2;
+  Type i32 = b.getI32Type();
+  Value zero = scalarConstant(b, loc, i32, 0);
+  if (llvm::any_of(g.padBegin, [](int64_t p) { return p != 0; }) ||
+      llvm::any_of(g.padEnd, [](int64_t p) { return p != 0; })) {
+    SmallVector<int64_t> shape(xType.getShape());
+    SmallVector<OpFoldResult> low(2, b.getIndexAttr(0)), high(2, b.getIndexAttr(0));
+    for (int64_t i = 0; i < spatial; ++i) {
+      shape[i + 2] += g.padBegin[i] + g.padEnd[i];
+      low.push_back(b.getIndexAttr(g.padBegin[i]));
+      high.push_back(b.getIndexAttr(g.padEnd[i]));
+    }
+    x = tensor::PadOp::create(b, loc, RankedTensorType::get(shape, i32), x,
+                              low, high, zero);
+  }
+  // Loops: n, m, out spatial..., c (per group), kernel spatial...
+  int64_t numLoops = 3 + 2 * spatial;
+  AffineExpr n = getAffineDimExpr(0, ctx), m = getAffineDimExpr(1, ctx);
+  AffineExpr c = getAffineDimExpr(2 + spatial, ctx);
+  int64_t channelsPerGroup = wType.getDimSize(1);
+  int64_t filtersPerGroup = wType.getDimSize(0) / g.group;
+  AffineExpr inChannel =
+      g.group == 1 ? c : m.floorDiv(filtersPerGroup) * channelsPerGroup + c;
+  SmallVector<AffineExpr> xExprs = {n, inChannel}, wExprs = {m, c},
+                          outExprs = {n, m};
+  for (int64_t i = 0; i < spatial; ++i) {
+    AffineExpr o = getAffineDimExpr(2 + i, ctx);
+    AffineExpr k = getAffineDimExpr(3 + spatial + i, ctx);
+    xExprs.push_back(o * g.strides[i] + k * g.dilations[i]);
+    wExprs.push_back(k);
+    outExprs.push_back(o);
+  }
+  SmallVector<AffineMap> maps = {AffineMap::get(numLoops, 0, xExprs, ctx),
+                                 AffineMap::get(numLoops, 0, wExprs, ctx),
+                                 AffineMap::get(numLoops, 0, outExprs, ctx)};
+  SmallVector<utils::IteratorType> iterators(numLoops,
+                                             utils::IteratorType::reduction);
+  for (int64_t i = 0; i < 2 + spatial; ++i)
+    iterators[i] = utils::IteratorType::parallel;
+  Value init = createFilled(b, loc, accType, zero);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{accType}, ValueRange{x, w}, ValueRange{init}, maps,
+      iterators, [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value product = arith::MulIOp::create(nb, l, args[0], args[1]);
+        linalg::YieldOp::create(
+            nb, l, arith::AddIOp::create(nb, l, args[2], product).getResult());
+      });
+  return generic.getResult(0);
+}
+
+/// The i32 accumulator of an integer conv: conv(x - x_zp, w - w_zp).
+static FailureOr<Value> buildZeroPointConv(ConversionPatternRewriter &rewriter,
+                                           Operation *op, Value x,
+                                           bool xUnsigned, ZeroPoint xZp,
+                                           Value w, bool wUnsigned,
+                                           ZeroPoint wZp,
+                                           RankedTensorType accType) {
+  Location loc = op->getLoc();
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  if (!xType.hasStaticShape() || !wType.hasStaticShape())
+    return rewriter.notifyMatchFailure(op, "operand shapes are not static");
+  FailureOr<ConvGeometry> geometry = getConvGeometry(op, xType, wType, accType);
+  if (failed(geometry))
+    return rewriter.notifyMatchFailure(op, "unsupported conv attributes");
+  if (xZp.value && numElements(xZp.value) != 1)
+    return rewriter.notifyMatchFailure(op, "x_zero_point must be a scalar");
+  FailureOr<Value> xi = subtractZeroPoint(rewriter, loc, x, xUnsigned, xZp);
+  FailureOr<Value> wi = subtractZeroPoint(rewriter, loc, w, wUnsigned, wZp);
+  if (failed(xi) || failed(wi))
+    return rewriter.notifyMatchFailure(
+        op, "w_zero_point must be a scalar or 1-D per output channel");
+  return buildIntegerConv(rewriter, loc, *xi, *wi, *geometry, accType);
+}
+
+struct ConvIntegerOpLowering : public OpConversionPattern<nn::ConvIntegerOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(nn::ConvIntegerOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (failed(requireStaticResults(op, rewriter)))
+      return failure();
+    RankedTensorType type = getConvertedType(*getTypeConverter(), op.getY());
+    FailureOr<Value> result = buildZeroPointConv(
+        rewriter, op, adaptor.getX(), isUnsignedElement(op.getX()),
+        getZeroPoint(op.getXZeroPoint(), adaptor.getXZeroPoint()),
+        adaptor.getW(), isUnsignedElement(op.getW()),
+        getZeroPoint(op.getWZeroPoint(), adaptor.getWZeroPoint()), type);
+    if (failed(result))
+      return failure();
+    rewriter.replaceOp(op, *result);
+    return success();
+  }
+};
+
+struct QLinearConvOpLowering : public OpConversionPattern<nn::QLinearConvOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(nn::QLinearConvOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (failed(requireStaticResults(op, rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    RankedTensorType type = getConvertedType(*getTypeConverter(), op.getY());
+    int64_t rank = type.getRank();
+    int64_t filters = rank >= 2 ? type.getDimSize(1) : 0;
+    FailureOr<AffineMap> xScale =
+        paramMap(ctx, rank, adaptor.getXScale(), -1, 0);
+    FailureOr<AffineMap> wScale =
+        paramMap(ctx, rank, adaptor.getWScale(), 1, filters);
+    FailureOr<AffineMap> yScale =
+        paramMap(ctx, rank, adaptor.getYScale(), -1, 0);
+    FailureOr<AffineMap> yZp =
+        paramMap(ctx, rank, adaptor.getYZeroPoint(), -1, 0);
+    if (failed(xScale) || failed(wScale) || failed(yScale) || failed(yZp))
+      return rewriter.notifyMatchFailure(op, "unsupported scale shapes");
+    std::optional<MappedOperand> bias;
+    if (!nn::isNone(op.getB())) {
+      FailureOr<AffineMap> map = paramMap(ctx, rank, adaptor.getB(), 1, filters);
+      if (failed(map))
+        return rewriter.notifyMatchFailure(op, "B must be 1-D per output channel");
+      bias = MappedOperand{adaptor.getB(), *map};
+    }
+    FailureOr<Value> acc = buildZeroPointConv(
+        rewriter, op, adaptor.getX(), isUnsignedElement(op.getX()),
+        getZeroPoint(op.getXZeroPoint(), adaptor.getXZeroPoint()),
+        adaptor.getW(), isUnsignedElement(op.getW()),
+        getZeroPoint(op.getWZeroPoint(), adaptor.getWZeroPoint()),
+        type.clone(rewriter.getI32Type()));
+    if (failed(acc))
+      return failure();
+    Value result = buildRequantize(
+        rewriter, loc, *acc, {adaptor.getXScale(), *xScale},
+        {adaptor.getWScale(), *wScale}, {adaptor.getYScale(), *yScale},
+        {adaptor.getYZeroPoint(), *yZp},
+        isUnsignedElement(op.getYZeroPoint()), bias, type,
+        isUnsignedElement(op.getY()));
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
 void tessera::populateNNQuantizationToLinalgPatterns(
-    const TypeConverter &converter, RewritePatternSet &patterns) {}
+    const TypeConverter &converter, RewritePatternSet &patterns) {
+  patterns.add<QuantizeLinearOpLowering, DequantizeLinearOpLowering,
+               MatMulIntegerOpLowering, QLinearMatMulOpLowering,
+               ConvIntegerOpLowering, QLinearConvOpLowering>(
+      converter, patterns.getContext());
+}

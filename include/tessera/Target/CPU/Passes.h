@@ -1,0 +1,29 @@
+//===- Passes.h - CPU code generation passes ----------------------*- C++ -*-===//
+//
+// Part of Tessera.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSERA_TARGET_CPU_PASSES_H
+#define TESSERA_TARGET_CPU_PASSES_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Transform/IR/TransformDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace tessera {
+
+#define GEN_PASS_DECL
+#include "tessera/Target/CPU/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "tessera/Target/CPU/Passes.h.inc"
+
+} // namespace tessera
+
+#endif // TESSERA_TARGET_CPU_PASSES_H

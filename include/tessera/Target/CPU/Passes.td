@@ -1,0 +1,50 @@
+//===- Passes.td - CPU code generation passes ------------*- tablegen -*-===//
+//
+// Part of Tessera.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSERA_TARGET_CPU_PASSES_TD
+#define TESSERA_TARGET_CPU_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def CPUConvLayout : Pass<"tessera-cpu-conv-layout", "mlir::func::FuncOp"> {
+  let summary = "Compute NCHW convolutions in NHWC with HWCF weights";
+  let description = [{
+    Rewrites `linalg.conv_2d_nchw_fchw` into transposes around
+    `linalg.conv_2d_nhwc_hwcf`, the layout whose tiled, vectorized form is
+    both fast and correct in MLIR 22 (the NCHW one miscompiles after
+    decompose + vectorize: see docs/cpu.md). Constant weights are transposed
+    at compile time into a new dense resource; a zero-filled init becomes a
+    fill of the NHWC shape.
+
+    Example:
+    ```mlir
+    %y = linalg.conv_2d_nchw_fchw ins(%x, %w : ...) outs(%z : tensor<1x64x56x56xf32>)
+    // becomes
+    %xt = linalg.transpose ins(%x) permutation = [0, 2, 3, 1]
+    %c = linalg.conv_2d_nhwc_hwcf ins(%xt, %w_hwcf) outs(%z_nhwc)
+    %y = linalg.transpose ins(%c) permutation = [0, 3, 1, 2]
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def CPUVectorize : Pass<"tessera-cpu-vectorize", "mlir::ModuleOp"> {
+  let summary = "Tile and vectorize convolutions for the host CPU";
+  let description = [{
+    Tiles every `linalg.conv_2d_nhwc_hwcf` into register tiles (output
+    pixels x 8 or 16 output channels, chosen per op so the tiles divide the
+    shape), decomposes it to 1-D convolutions and vectorizes it into
+    outer-product FMAs, with the accumulator kept in registers. Applied as a
+    transform-dialect script built per module (the recipe of
+    shared/notes/cpu-codegen). Ops whose shapes fit no tile stay scalar loops.
+  }];
+  let dependentDialects = ["::mlir::transform::TransformDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
+#endif // TESSERA_TARGET_CPU_PASSES_TD

@@ -1,0 +1,235 @@
+//===- CPUCodegen.cpp - conv layout and vectorization for the host CPU ------===//
+//
+// Part of Tessera. Implements `tessera-cpu-conv-layout` and
+// `tessera-cpu-vectorize`: the measured recipe of shared/notes/cpu-codegen
+// (NHWC/HWCF convolutions, register tiles of output pixels x output
+// channels, decomposition to 1-D convolutions, outer-product FMAs).
+//
+//===----------------------------------------------------------------------===//
+
+#include "tessera/Target/CPU/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Transform/Interfaces/TransformInterfaces.h"
+#include "mlir/Dialect/Transform/Transforms/TransformInterpreterUtils.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/MapVector.h"
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+
+namespace tessera {
+#define GEN_PASS_DEF_CPUCONVLAYOUT
+#define GEN_PASS_DEF_CPUVECTORIZE
+#include "tessera/Target/CPU/Passes.h.inc"
+} // namespace tessera
+
+namespace {
+
+/// Transposes a constant at compile time; null when `v` is not a constant
+/// with readable bytes.
+static Value transposeConstant(RewriterBase &rewriter, Location loc, Value v,
+                               ArrayRef<int64_t> perm) {
+  auto cst = v.getDefiningOp<arith::ConstantOp>();
+  if (!cst)
+    return nullptr;
+  auto type = cast<RankedTensorType>(v.getType());
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(type.getDimSize(p));
+  auto newType = RankedTensorType::get(shape, type.getElementType());
+  unsigned bits = type.getElementTypeBitWidth();
+  if (bits % 8 != 0)
+    return nullptr;
+  ArrayRef<char> raw;
+  if (auto dense = dyn_cast<DenseElementsAttr>(cst.getValue())) {
+    if (dense.isSplat())
+      return arith::ConstantOp::create(rewriter, loc, newType,
+                                       dense.resizeSplat(newType));
+    raw = dense.getRawData();
+  } else if (auto resource = dyn_cast<DenseResourceElementsAttr>(cst.getValue())) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return nullptr;
+    raw = blob->getData();
+  } else {
+    return nullptr;
+  }
+  size_t elem = bits / 8;
+  int64_t rank = type.getRank(), count = type.getNumElements();
+  if ((int64_t)raw.size() != count * (int64_t)elem)
+    return nullptr;
+  SmallVector<int64_t> oldStrides(rank, 1);
+  for (int64_t i = rank - 2; i >= 0; --i)
+    oldStrides[i] = oldStrides[i + 1] * type.getDimSize(i + 1);
+  std::vector<char> out(raw.size());
+  SmallVector<int64_t> index(rank, 0);
+  for (int64_t flat = 0; flat < count; ++flat) {
+    int64_t src = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      src += index[d] * oldStrides[perm[d]];
+    std::memcpy(out.data() + flat * elem, raw.data() + src * elem, elem);
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++index[d] < shape[d])
+        break;
+      index[d] = 0;
+    }
+  }
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
+      ArrayRef<char>(out), alignof(double));
+  auto attr = DenseResourceElementsAttr::get(newType, "weights_transposed",
+                                             std::move(blob));
+  return arith::ConstantOp::create(rewriter, loc, newType, attr);
+}
+
+static Value transpose(RewriterBase &rewriter, Location loc, Value v,
+                       ArrayRef<int64_t> perm) {
+  if (Value folded = transposeConstant(rewriter, loc, v, perm))
+    return folded;
+  auto type = cast<RankedTensorType>(v.getType());
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(type.getDimSize(p));
+  Value empty =
+      tensor::EmptyOp::create(rewriter, loc, shape, type.getElementType());
+  return linalg::TransposeOp::create(rewriter, loc, v, empty, perm)
+      .getResult()[0];
+}
+
+struct ConvToNHWC : public OpRewritePattern<linalg::Conv2DNchwFchwOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::Conv2DNchwFchwOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureTensorSemantics())
+      return rewriter.notifyMatchFailure(op, "needs tensor semantics");
+    Value input = op.getInputs()[0], filter = op.getInputs()[1];
+    Value init = op.getOutputs()[0];
+    auto outType = cast<RankedTensorType>(init.getType());
+    if (!outType.hasStaticShape() ||
+        !cast<RankedTensorType>(input.getType()).hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "needs static shapes");
+    Location loc = op.getLoc();
+    Value inputT = transpose(rewriter, loc, input, {0, 2, 3, 1});
+    Value filterT = transpose(rewriter, loc, filter, {2, 3, 1, 0});
+    Value initT;
+    if (auto fill = init.getDefiningOp<linalg::FillOp>()) {
+      SmallVector<int64_t> shape = {outType.getDimSize(0), outType.getDimSize(2),
+                                    outType.getDimSize(3), outType.getDimSize(1)};
+      Value empty = tensor::EmptyOp::create(rewriter, loc, shape,
+                                            outType.getElementType());
+      initT = linalg::FillOp::create(rewriter, loc, fill.getInputs()[0], empty)
+                  .getResult(0);
+    } else {
+      initT = transpose(rewriter, loc, init, {0, 2, 3, 1});
+    }
+    auto conv = linalg::Conv2DNhwcHwcfOp::create(
+        rewriter, loc, TypeRange{initT.getType()}, ValueRange{inputT, filterT},
+        ValueRange{initT}, op.getStrides(), op.getDilations());
+    rewriter.replaceOp(op, transpose(rewriter, loc, conv.getResult(0), {0, 3, 1, 2}));
+    return success();
+  }
+};
+
+struct CPUConvLayoutPass
+    : public tessera::impl::CPUConvLayoutBase<CPUConvLayoutPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<ConvToNHWC>(&getContext());
+    linalg::TransposeOp::getCanonicalizationPatterns(patterns, &getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+
+/// The register tile (output pixels, output channels) for a conv, or nullopt
+/// when none divides its shape (the conv then stays scalar loops).
+static std::optional<std::pair<int64_t, int64_t>>
+chooseConvTile(linalg::Conv2DNhwcHwcfOp conv) {
+  auto type = cast<RankedTensorType>(conv.getOutputs()[0].getType());
+  if (!type.hasStaticShape() || !type.getElementType().isF32())
+    return std::nullopt;
+  int64_t ow = type.getDimSize(2), f = type.getDimSize(3);
+  int64_t ft = f % 16 == 0 ? 16 : f % 8 == 0 ? 8 : 0;
+  if (!ft)
+    return std::nullopt;
+  for (int64_t owt : {7, 6, 8, 4, 5, 3, 2, 1})
+    if (ow % owt == 0)
+      return std::make_pair(owt, ft);
+  return std::nullopt;
+}
+
+struct CPUVectorizePass
+    : public tessera::impl::CPUVectorizeBase<CPUVectorizePass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = &getContext();
+    llvm::MapVector<std::pair<int64_t, int64_t>, int> groups;
+    module.walk([&](linalg::Conv2DNhwcHwcfOp conv) {
+      std::optional<std::pair<int64_t, int64_t>> tile = chooseConvTile(conv);
+      if (!tile)
+        return;
+      conv->setAttr("tessera.cpu_tile",
+                    DenseI64ArrayAttr::get(ctx, {tile->first, tile->second}));
+      groups.insert({*tile, (int)groups.size()});
+    });
+    if (groups.empty())
+      return;
+
+    std::string script =
+        "module attributes {transform.with_named_sequence} {\n"
+        "transform.named_sequence @__transform_main(%root: !transform.any_op "
+        "{transform.readonly}) {\n";
+    for (auto &[tile, id] : groups) {
+      script += llvm::formatv(
+          "%c{0} = transform.structured.match ops{{[\"linalg.conv_2d_nhwc_hwcf\"]} "
+          "attributes {{tessera.cpu_tile = array<i64: {1}, {2}>} in %root : "
+          "(!transform.any_op) -> !transform.any_op\n"
+          "%a{0}, %la{0}:3 = transform.structured.tile_using_for %c{0} "
+          "tile_sizes [1, 1, 0, {2}, 0, 0, 0] : (!transform.any_op) -> "
+          "(!transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op)\n"
+          "%b{0}, %lb{0} = transform.structured.tile_using_for %a{0} "
+          "tile_sizes [0, 0, {1}, 0, 0, 0, 0] : (!transform.any_op) -> "
+          "(!transform.any_op, !transform.any_op)\n"
+          "%t{0}, %lt{0}:3 = transform.structured.tile_using_for %b{0} "
+          "tile_sizes [0, 0, 0, 0, 1, 1, 1] : (!transform.any_op) -> "
+          "(!transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op)\n"
+          "%d{0} = transform.structured.decompose %t{0} : (!transform.any_op) -> "
+          "!transform.any_op\n"
+          "transform.structured.vectorize %d{0} : !transform.any_op\n",
+          id, tile.first, tile.second);
+    }
+    script +=
+        "%f = transform.structured.match ops{[\"func.func\"]} in %root : "
+        "(!transform.any_op) -> !transform.any_op\n"
+        "transform.apply_patterns to %f { transform.apply_patterns.canonicalization } "
+        ": !transform.any_op\n"
+        "transform.apply_cse to %f : !transform.any_op\n"
+        "%loops = transform.structured.match ops{[\"scf.for\"]} in %f : "
+        "(!transform.any_op) -> !transform.any_op\n"
+        "transform.apply_licm to %loops : !transform.any_op\n"
+        "transform.loop.hoist_loop_invariant_subsets %loops : !transform.any_op\n"
+        "transform.apply_patterns to %f {\n"
+        "  transform.apply_patterns.vector.lower_contraction lowering_strategy = \"outerproduct\"\n"
+        "  transform.apply_patterns.vector.transfer_permutation_patterns\n"
+        "  transform.apply_patterns.vector.lower_outerproduct\n"
+        "  transform.apply_patterns.canonicalization\n"
+        "} : !transform.any_op\n"
+        "transform.yield\n}\n}\n";
+
+    OwningOpRef<ModuleOp> transformModule =
+        parseSourceString<ModuleOp>(script, ParserConfig(ctx));
+    if (!transformModule) {
+      module.emitError("tessera-cpu-vectorize: invalid built-in transform script");
+      return signalPassFailure();
+    }
+    Operation *entry = transformModule->lookupSymbol("__transform_main");
+    if (failed(transform::applyTransformNamedSequence(
+            module, entry, *transformModule, transform::TransformOptions())))
+      return signalPassFailure();
+    module.walk([](Operation *op) { op->removeAttr("tessera.cpu_tile"); });
+  }
+};
+
+} // namespace
