@@ -1,4 +1,4 @@
-//===- Quantization.cpp - nn quantization ops to linalg --------------------===//
+//===- Quantization.cpp - nn quantization ops to linalg -------------------===//
 //
 // Part of Tessera. QuantizeLinear, DequantizeLinear, MatMulInteger,
 // ConvInteger, QLinearMatMul and QLinearConv with the numerics of
@@ -111,13 +111,12 @@ buildMapped(OpBuilder &b, Location loc, RankedTensorType resultType,
   return generic.getResult(0);
 }
 
-/// Normalizes the per-axis `axis` of a rank-`rank` input (any value for
-/// rank 0, where only per-tensor parameters are possible).
+/// Normalizes the per-axis `axis` of a rank-`rank` input; -1 when it is out
+/// of range, which only per-tensor parameters allow (the default axis 1 of a
+/// 1-D input, say).
 static int64_t normalizeQuantAxis(int64_t axis, int64_t rank) {
-  if (rank == 0)
-    return -1;
   if (axis < -rank || axis >= rank)
-    return -2;
+    return -1;
   return axis < 0 ? axis + rank : axis;
 }
 
@@ -139,8 +138,6 @@ struct QuantizeLinearOpLowering
     RankedTensorType type = getConvertedType(*getTypeConverter(), op.getY());
     int64_t rank = type.getRank();
     int64_t axis = normalizeQuantAxis(op.getAxis(), rank);
-    if (axis == -2)
-      return rewriter.notifyMatchFailure(op, "axis out of range");
     int64_t axisSize = axis >= 0 ? type.getDimSize(axis) : 0;
     SmallVector<MappedOperand> operands = {
         {adaptor.getX(), AffineMap::getMultiDimIdentityMap(rank, ctx)}};
@@ -194,8 +191,6 @@ struct DequantizeLinearOpLowering
     RankedTensorType type = getConvertedType(*getTypeConverter(), op.getY());
     int64_t rank = type.getRank();
     int64_t axis = normalizeQuantAxis(op.getAxis(), rank);
-    if (axis == -2)
-      return rewriter.notifyMatchFailure(op, "axis out of range");
     int64_t axisSize = axis >= 0 ? type.getDimSize(axis) : 0;
     SmallVector<MappedOperand> operands = {
         {adaptor.getX(), AffineMap::getMultiDimIdentityMap(rank, ctx)}};
@@ -217,10 +212,9 @@ struct DequantizeLinearOpLowering
     }
     bool xUnsigned = isUnsignedElement(op.getX());
     // The difference is exact in i32 for 8-bit inputs, in i64 for int32.
-    Type wide = getElementTypeOrSelf(adaptor.getX().getType())
-                            .getIntOrFloatBitWidth() < 32
-                    ? rewriter.getI32Type()
-                    : rewriter.getI64Type();
+    unsigned width =
+        getElementTypeOrSelf(adaptor.getX().getType()).getIntOrFloatBitWidth();
+    Type wide = width < 32 ? rewriter.getI32Type() : rewriter.getI64Type();
     Value result = buildMapped(
         rewriter, loc, type, operands,
         [&](OpBuilder &b, Location l, ValueRange args) -> Value {
@@ -291,10 +285,10 @@ static FailureOr<AffineMap> matmulOperandMap(MLIRContext *ctx,
 
 /// sum_k (a - a_zp) * (b - b_zp) in i32 with numpy matmul broadcasting. A
 /// zero point is a scalar, or 1-D per row of A / per column of B.
-static FailureOr<Value> buildIntegerMatMul(OpBuilder &b, Location loc,
-                                           Value a, bool aUnsigned,
-                                           ZeroPoint aZp, Value bm,
-                                           bool bUnsigned, ZeroPoint bZp,
+static FailureOr<Value> buildIntegerMatMul(OpBuilder &b, Location loc, Value a,
+                                           bool aUnsigned, ZeroPoint aZp,
+                                           Value bm, bool bUnsigned,
+                                           ZeroPoint bZp,
                                            RankedTensorType accType) {
   MLIRContext *ctx = b.getContext();
   auto aType = cast<RankedTensorType>(a.getType());
@@ -309,10 +303,10 @@ static FailureOr<Value> buildIntegerMatMul(OpBuilder &b, Location loc,
     return failure();
   SmallVector<Value> inputs = {a, bm};
   SmallVector<AffineMap> maps = {*aMap, *bMap};
-  int64_t rows = aType.getRank() >= 2 ? aType.getDimSize(aType.getRank() - 2)
-                                      : 0;
-  int64_t cols = bType.getRank() >= 2 ? bType.getDimSize(bType.getRank() - 1)
-                                      : 0;
+  int64_t rows =
+      aType.getRank() >= 2 ? aType.getDimSize(aType.getRank() - 2) : 0;
+  int64_t cols =
+      bType.getRank() >= 2 ? bType.getDimSize(bType.getRank() - 1) : 0;
   if (aZp.value) {
     FailureOr<AffineMap> map = paramMap(ctx, rank + 1, aZp.value, dims.m, rows);
     if (failed(map))
@@ -344,14 +338,16 @@ static FailureOr<Value> buildIntegerMatMul(OpBuilder &b, Location loc,
         unsigned next = 2;
         if (aZp.value)
           x = arith::SubIOp::create(
-              nb, l, x, castScalar(nb, l, args[next++], i32, aZp.isUnsigned, false));
+              nb, l, x,
+              castScalar(nb, l, args[next++], i32, aZp.isUnsigned, false));
         if (bZp.value)
           y = arith::SubIOp::create(
-              nb, l, y, castScalar(nb, l, args[next++], i32, bZp.isUnsigned, false));
+              nb, l, y,
+              castScalar(nb, l, args[next++], i32, bZp.isUnsigned, false));
         Value product = arith::MulIOp::create(nb, l, x, y);
-        linalg::YieldOp::create(nb, l,
-                                arith::AddIOp::create(nb, l, args.back(), product)
-                                    .getResult());
+        linalg::YieldOp::create(
+            nb, l,
+            arith::AddIOp::create(nb, l, args.back(), product).getResult());
       });
   return generic.getResult(0);
 }
@@ -391,7 +387,8 @@ struct MatMulIntegerOpLowering
 static Value buildRequantize(OpBuilder &b, Location loc, Value acc,
                              MappedOperand aScale, MappedOperand bScale,
                              MappedOperand yScale, MappedOperand yZp,
-                             bool yZpUnsigned, std::optional<MappedOperand> bias,
+                             bool yZpUnsigned,
+                             std::optional<MappedOperand> bias,
                              RankedTensorType type, bool outUnsigned) {
   MLIRContext *ctx = b.getContext();
   SmallVector<MappedOperand> operands = {
@@ -458,9 +455,8 @@ struct QLinearMatMulOpLowering
     Value result = buildRequantize(
         rewriter, loc, *acc, {adaptor.getAScale(), *aScale},
         {adaptor.getBScale(), *bScale}, {adaptor.getYScale(), *yScale},
-        {adaptor.getYZeroPoint(), *yZp},
-        isUnsignedElement(op.getYZeroPoint()), std::nullopt, type,
-        isUnsignedElement(op.getY()));
+        {adaptor.getYZeroPoint(), *yZp}, isUnsignedElement(op.getYZeroPoint()),
+        std::nullopt, type, isUnsignedElement(op.getY()));
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -537,7 +533,7 @@ static FailureOr<ConvGeometry> getConvGeometry(Operation *op,
 }
 
 /// v - zp widened to i32, elementwise over `v`; `zp` (possibly null) is a
-/// scalar or, with `perChannel`, 1-D along dim 0.
+/// scalar or 1-D along dim 0 (per output channel of a weight).
 static FailureOr<Value> subtractZeroPoint(OpBuilder &b, Location loc, Value v,
                                           bool vUnsigned, ZeroPoint zp) {
   MLIRContext *ctx = b.getContext();
@@ -564,11 +560,63 @@ static FailureOr<Value> subtractZeroPoint(OpBuilder &b, Location loc, Value v,
       });
 }
 
+/// `x` (i32, NC...) padded with 0 by `padBegin`/`padEnd` on its spatial
+/// dims: a generic reading `x` at clamped indices (a `tensor.pad` would
+/// bufferize to a strided copy needing a runtime library).
+static Value padSpatialWithZero(OpBuilder &b, Location loc, Value x,
+                                ArrayRef<int64_t> padBegin,
+                                ArrayRef<int64_t> padEnd) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> shape(type.getShape());
+  for (size_t i = 0; i < padBegin.size(); ++i)
+    shape[i + 2] += padBegin[i] + padEnd[i];
+  auto paddedType = RankedTensorType::get(shape, type.getElementType());
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{paddedType}, ValueRange{},
+      ValueRange{createEmpty(b, loc, paddedType)},
+      ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(rank, ctx)},
+      iterators, [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value zero = arith::ConstantIndexOp::create(nb, l, 0);
+        Value inBounds = scalarConstant(nb, l, nb.getI1Type(), 1);
+        SmallVector<Value> indices;
+        for (int64_t d = 0; d < rank; ++d) {
+          Value index = linalg::IndexOp::create(nb, l, d);
+          if (d < 2) {
+            indices.push_back(index);
+            continue;
+          }
+          Value source = arith::SubIOp::create(
+              nb, l, index,
+              arith::ConstantIndexOp::create(nb, l, padBegin[d - 2]));
+          Value last =
+              arith::ConstantIndexOp::create(nb, l, type.getDimSize(d) - 1);
+          Value ge = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge,
+                                           source, zero);
+          Value le = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sle,
+                                           source, last);
+          inBounds = arith::AndIOp::create(
+              nb, l, inBounds, arith::AndIOp::create(nb, l, ge, le));
+          Value clamped = arith::MinSIOp::create(
+              nb, l, arith::MaxSIOp::create(nb, l, source, zero), last);
+          indices.push_back(clamped);
+        }
+        Value v = tensor::ExtractOp::create(nb, l, x, indices);
+        Value padded = arith::SelectOp::create(
+            nb, l, inBounds, v,
+            scalarConstant(nb, l, type.getElementType(), 0));
+        linalg::YieldOp::create(nb, l, padded);
+      });
+  return generic.getResult(0);
+}
+
 /// The grouped N-d convolution of i32 tensors `x` (NC...) and `w` (MC/g...)
 /// into an i32 accumulator of `accType`, padding `x` with 0.
 static Value buildIntegerConv(OpBuilder &b, Location loc, Value x, Value w,
-                              const ConvGeometry &g,
-                              RankedTensorType accType) {
+                              const ConvGeometry &g, RankedTensorType accType) {
   MLIRContext *ctx = b.getContext();
   auto xType = cast<RankedTensorType>(x.getType());
   auto wType = cast<RankedTensorType>(w.getType());
@@ -576,17 +624,8 @@ static Value buildIntegerConv(OpBuilder &b, Location loc, Value x, Value w,
   Type i32 = b.getI32Type();
   Value zero = scalarConstant(b, loc, i32, 0);
   if (llvm::any_of(g.padBegin, [](int64_t p) { return p != 0; }) ||
-      llvm::any_of(g.padEnd, [](int64_t p) { return p != 0; })) {
-    SmallVector<int64_t> shape(xType.getShape());
-    SmallVector<OpFoldResult> low(2, b.getIndexAttr(0)), high(2, b.getIndexAttr(0));
-    for (int64_t i = 0; i < spatial; ++i) {
-      shape[i + 2] += g.padBegin[i] + g.padEnd[i];
-      low.push_back(b.getIndexAttr(g.padBegin[i]));
-      high.push_back(b.getIndexAttr(g.padEnd[i]));
-    }
-    x = tensor::PadOp::create(b, loc, RankedTensorType::get(shape, i32), x,
-                              low, high, zero);
-  }
+      llvm::any_of(g.padEnd, [](int64_t p) { return p != 0; }))
+    x = padSpatialWithZero(b, loc, x, g.padBegin, g.padEnd);
   // Loops: n, m, out spatial..., c (per group), kernel spatial...
   int64_t numLoops = 3 + 2 * spatial;
   AffineExpr n = getAffineDimExpr(0, ctx), m = getAffineDimExpr(1, ctx);
@@ -623,12 +662,10 @@ static Value buildIntegerConv(OpBuilder &b, Location loc, Value x, Value w,
 }
 
 /// The i32 accumulator of an integer conv: conv(x - x_zp, w - w_zp).
-static FailureOr<Value> buildZeroPointConv(ConversionPatternRewriter &rewriter,
-                                           Operation *op, Value x,
-                                           bool xUnsigned, ZeroPoint xZp,
-                                           Value w, bool wUnsigned,
-                                           ZeroPoint wZp,
-                                           RankedTensorType accType) {
+static FailureOr<Value>
+buildZeroPointConv(ConversionPatternRewriter &rewriter, Operation *op, Value x,
+                   bool xUnsigned, ZeroPoint xZp, Value w, bool wUnsigned,
+                   ZeroPoint wZp, RankedTensorType accType) {
   Location loc = op->getLoc();
   auto xType = cast<RankedTensorType>(x.getType());
   auto wType = cast<RankedTensorType>(w.getType());
@@ -693,9 +730,11 @@ struct QLinearConvOpLowering : public OpConversionPattern<nn::QLinearConvOp> {
       return rewriter.notifyMatchFailure(op, "unsupported scale shapes");
     std::optional<MappedOperand> bias;
     if (!nn::isNone(op.getB())) {
-      FailureOr<AffineMap> map = paramMap(ctx, rank, adaptor.getB(), 1, filters);
+      FailureOr<AffineMap> map =
+          paramMap(ctx, rank, adaptor.getB(), 1, filters);
       if (failed(map))
-        return rewriter.notifyMatchFailure(op, "B must be 1-D per output channel");
+        return rewriter.notifyMatchFailure(op,
+                                           "B must be 1-D per output channel");
       bias = MappedOperand{adaptor.getB(), *map};
     }
     FailureOr<Value> acc = buildZeroPointConv(
@@ -709,9 +748,8 @@ struct QLinearConvOpLowering : public OpConversionPattern<nn::QLinearConvOp> {
     Value result = buildRequantize(
         rewriter, loc, *acc, {adaptor.getXScale(), *xScale},
         {adaptor.getWScale(), *wScale}, {adaptor.getYScale(), *yScale},
-        {adaptor.getYZeroPoint(), *yZp},
-        isUnsignedElement(op.getYZeroPoint()), bias, type,
-        isUnsignedElement(op.getY()));
+        {adaptor.getYZeroPoint(), *yZp}, isUnsignedElement(op.getYZeroPoint()),
+        bias, type, isUnsignedElement(op.getY()));
     rewriter.replaceOp(op, result);
     return success();
   }

@@ -1,4 +1,4 @@
-//===- Reduction.cpp - nn reductions and normalizations to linalg ----------===//
+//===- Reduction.cpp - nn reductions and normalizations to linalg ---------===//
 //
 // Part of Tessera. Reduce*, ArgMax/ArgMin, Softmax/LogSoftmax and the
 // inference forms of Batch/Instance/LayerNormalization. Every reduction is a
@@ -12,8 +12,11 @@
 #include "Utils.h"
 #include "tessera/Conversion/NNToLinalg/NNToLinalg.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/bit.h"
 
 using namespace mlir;
 using namespace tessera;
@@ -22,7 +25,8 @@ using namespace tessera::nn_to_linalg;
 namespace {
 
 /// The body of a reduction: folds element `x` into accumulator `acc`.
-using CombineFn = function_ref<Value(OpBuilder &, Location, Value x, Value acc)>;
+using CombineFn =
+    function_ref<Value(OpBuilder &, Location, Value x, Value acc)>;
 
 /// The body of an elementwise generic.
 using BodyFn = function_ref<Value(OpBuilder &, Location, ValueRange)>;
@@ -136,8 +140,7 @@ static Value buildReduction(OpBuilder &b, Location loc, Value input,
   auto generic = linalg::GenericOp::create(
       b, loc, TypeRange{outType}, ValueRange{input}, ValueRange{init}, maps,
       iterators, [&](OpBuilder &nb, Location nloc, ValueRange args) {
-        linalg::YieldOp::create(nb, nloc,
-                                combine(nb, nloc, args[0], args[1]));
+        linalg::YieldOp::create(nb, nloc, combine(nb, nloc, args[0], args[1]));
       });
   return generic.getResult(0);
 }
@@ -162,8 +165,9 @@ static Value buildWithReduced(OpBuilder &b, Location loc, Value full,
   SmallVector<utils::IteratorType> iterators(type.getRank(),
                                              utils::IteratorType::parallel);
   auto generic = linalg::GenericOp::create(
-      b, loc, TypeRange{outType}, inputs, ValueRange{createEmpty(b, loc, outType)},
-      maps, iterators, [&](OpBuilder &nb, Location nloc, ValueRange args) {
+      b, loc, TypeRange{outType}, inputs,
+      ValueRange{createEmpty(b, loc, outType)}, maps, iterators,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
         linalg::YieldOp::create(nb, nloc, body(nb, nloc, args.drop_back()));
       });
   return generic.getResult(0);
@@ -185,24 +189,21 @@ static Value restoreReducedDims(OpBuilder &b, Location loc, Value value,
 
 /// Mean and 1/sqrt(variance + epsilon) over the `reduced` dims of `x`,
 /// computed in float type `compute` in two passes (as the ONNX references).
-static std::pair<Value, Value> buildMeanInvStdDev(OpBuilder &b, Location loc,
-                                                  Value x,
-                                                  ArrayRef<bool> reduced,
-                                                  Type compute,
-                                                  double epsilon) {
+static std::pair<Value, Value>
+buildMeanInvStdDev(OpBuilder &b, Location loc, Value x, ArrayRef<bool> reduced,
+                   Type compute, double epsilon) {
   auto type = cast<RankedTensorType>(x.getType());
   double count = static_cast<double>(reducedCount(type, reduced));
-  auto sum = [&](Value input, function_ref<Value(OpBuilder &, Location, Value)>
-                                   map) {
+  auto sum = [&](Value input,
+                 function_ref<Value(OpBuilder &, Location, Value)> map) {
     return buildReduction(
         b, loc, input, reduced, scalarConstant(b, loc, compute, 0.0),
         [&](OpBuilder &nb, Location nloc, Value v, Value acc) -> Value {
           return arith::AddFOp::create(nb, nloc, acc, map(nb, nloc, v));
         });
   };
-  auto byCount = [&](Value total, function_ref<Value(OpBuilder &, Location,
-                                                     Value)>
-                                      post) {
+  auto byCount = [&](Value total,
+                     function_ref<Value(OpBuilder &, Location, Value)> post) {
     auto totalType = cast<RankedTensorType>(total.getType());
     return buildElementwise(
         b, loc, totalType, total,
@@ -213,10 +214,8 @@ static std::pair<Value, Value> buildMeanInvStdDev(OpBuilder &b, Location loc,
         });
   };
   Value mean = byCount(
-      sum(x,
-          [&](OpBuilder &nb, Location nloc, Value v) {
-            return convertFloat(nb, nloc, v, compute);
-          }),
+      sum(x, [&](OpBuilder &nb, Location nloc,
+                 Value v) { return convertFloat(nb, nloc, v, compute); }),
       [](OpBuilder &, Location, Value v) { return v; });
   // Squared deviations, then their mean.
   Value squares = buildWithReduced(
@@ -226,15 +225,15 @@ static std::pair<Value, Value> buildMeanInvStdDev(OpBuilder &b, Location loc,
             nb, nloc, convertFloat(nb, nloc, a[0], compute), a[1]);
         return arith::MulFOp::create(nb, nloc, d, d);
       });
-  Value invStdDev = byCount(
-      sum(squares, [](OpBuilder &, Location, Value v) { return v; }),
-      [&](OpBuilder &nb, Location nloc, Value var) -> Value {
-        Value eps = scalarConstant(nb, nloc, compute, epsilon);
-        Value std = math::SqrtOp::create(
-            nb, nloc, arith::AddFOp::create(nb, nloc, var, eps));
-        return arith::DivFOp::create(
-            nb, nloc, scalarConstant(nb, nloc, compute, 1.0), std);
-      });
+  Value invStdDev =
+      byCount(sum(squares, [](OpBuilder &, Location, Value v) { return v; }),
+              [&](OpBuilder &nb, Location nloc, Value var) -> Value {
+                Value eps = scalarConstant(nb, nloc, compute, epsilon);
+                Value std = math::SqrtOp::create(
+                    nb, nloc, arith::AddFOp::create(nb, nloc, var, eps));
+                return arith::DivFOp::create(
+                    nb, nloc, scalarConstant(nb, nloc, compute, 1.0), std);
+              });
   return {mean, invStdDev};
 }
 
@@ -245,22 +244,88 @@ static std::pair<Value, Value> buildMeanInvStdDev(OpBuilder &b, Location loc,
 enum class ReduceKind { Sum, Mean, Max, Min, Prod, L2 };
 
 /// The ONNX axes of a reduction: the `axes` attribute, or for ReduceSum the
-/// constant `axes` operand. Fails when the operand is not constant.
+/// `axes` operand when it is constant (nullopt when it is not).
 template <typename OpTy>
-static FailureOr<SmallVector<int64_t>> getReduceAxes(OpTy op) {
+static std::optional<SmallVector<int64_t>> getReduceAxes(OpTy op) {
   if constexpr (std::is_same_v<OpTy, nn::ReduceSumOp>) {
     if (nn::isNone(op.getAxes()))
       return SmallVector<int64_t>();
-    std::optional<SmallVector<int64_t>> axes = nn::getConstantInts(op.getAxes());
-    if (!axes)
-      return failure();
-    return *axes;
+    return nn::getConstantInts(op.getAxes());
   } else {
     std::optional<ArrayRef<int64_t>> axes = op.getAxes();
     if (!axes)
       return SmallVector<int64_t>();
     return SmallVector<int64_t>(axes->begin(), axes->end());
   }
+}
+
+/// The masks of `count` distinct reduced dims that turn shape `in` into
+/// `out`. Masks that differ only in which size-1 dims they reduce give the
+/// same values, so only one of each such class is kept.
+static SmallVector<SmallVector<bool>> candidateMasks(ArrayRef<int64_t> in,
+                                                     ArrayRef<int64_t> out,
+                                                     int64_t count,
+                                                     bool keepDims) {
+  SmallVector<SmallVector<bool>> masks;
+  size_t rank = in.size();
+  if (rank > 16)
+    return masks;
+  llvm::SmallDenseSet<uint64_t> seen;
+  for (uint64_t bits = 0; bits < (uint64_t(1) << rank); ++bits) {
+    if (llvm::popcount(bits) != count)
+      continue;
+    SmallVector<int64_t> shape;
+    SmallVector<bool> mask(rank, false);
+    uint64_t key = 0;
+    for (size_t d = 0; d < rank; ++d) {
+      mask[d] = (bits >> d) & 1;
+      if (mask[d] && in[d] != 1)
+        key |= uint64_t(1) << d;
+      if (!mask[d])
+        shape.push_back(in[d]);
+      else if (keepDims)
+        shape.push_back(1);
+    }
+    if (ArrayRef<int64_t>(shape) != out || !seen.insert(key).second)
+      continue;
+    masks.push_back(std::move(mask));
+  }
+  return masks;
+}
+
+/// An i1 that is true when the runtime `axes` (a 1-D i64 tensor of valid,
+/// distinct axes) reduce exactly the dims of `mask` that are not size 1.
+static Value matchesAxes(OpBuilder &b, Location loc, Value axes,
+                         ArrayRef<int64_t> shape, ArrayRef<bool> mask) {
+  Type i64 = b.getI64Type();
+  int64_t rank = shape.size();
+  int64_t count = cast<RankedTensorType>(axes.getType()).getDimSize(0);
+  SmallVector<Value> normalized;
+  for (int64_t j = 0; j < count; ++j) {
+    Value index = arith::ConstantIndexOp::create(b, loc, j);
+    Value a = tensor::ExtractOp::create(b, loc, axes, index);
+    Value negative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, a,
+                                           scalarConstant(b, loc, i64, 0));
+    Value wrapped = arith::AddIOp::create(
+        b, loc, a, scalarConstant(b, loc, i64, static_cast<double>(rank)));
+    normalized.push_back(arith::SelectOp::create(b, loc, negative, wrapped, a));
+  }
+  Value all = scalarConstant(b, loc, b.getI1Type(), 1);
+  for (int64_t d = 0; d < rank; ++d) {
+    if (shape[d] == 1)
+      continue;
+    Value in = scalarConstant(b, loc, b.getI1Type(), 0);
+    for (Value a : normalized)
+      in = arith::OrIOp::create(
+          b, loc, in,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, a,
+                                scalarConstant(b, loc, i64, d)));
+    if (!mask[d])
+      in = arith::XOrIOp::create(b, loc, in,
+                                 scalarConstant(b, loc, b.getI1Type(), 1));
+    all = arith::AndIOp::create(b, loc, all, in);
+  }
+  return all;
 }
 
 template <typename OpTy>
@@ -281,33 +346,93 @@ struct ReduceOpLowering : public OpConversionPattern<OpTy> {
       return rewriter.notifyMatchFailure(op, "input shape is not static");
     RankedTensorType resultType =
         getConvertedType(*this->getTypeConverter(), op.getReduced());
-    FailureOr<SmallVector<int64_t>> axes = getReduceAxes(op);
-    if (failed(axes))
-      return rewriter.notifyMatchFailure(op, "axes are not constant");
+    std::optional<SmallVector<int64_t>> axes = getReduceAxes(op);
+    bool noopWithEmptyAxes = false;
     if constexpr (std::is_same_v<OpTy, nn::ReduceSumOp>) {
-      if (axes->empty() && op.getNoopWithEmptyAxes() != 0) {
-        rewriter.replaceOp(op, input);
+      noopWithEmptyAxes = op.getNoopWithEmptyAxes() != 0;
+      // Runtime axes of statically known count: none reduces all (or
+      // nothing); otherwise the shapes select the reduced dims, and a
+      // runtime test picks among the masks they leave possible.
+      auto axesType = dyn_cast<RankedTensorType>(adaptor.getAxes().getType());
+      if (!axes && axesType && axesType.getRank() == 1 &&
+          axesType.getDimSize(0) == 0)
+        axes = SmallVector<int64_t>();
+      if (!axes) {
+        if (!axesType || axesType.getRank() != 1 || !axesType.hasStaticShape())
+          return rewriter.notifyMatchFailure(
+              op, "runtime axes without a static count");
+        SmallVector<SmallVector<bool>> masks =
+            candidateMasks(inputType.getShape(), resultType.getShape(),
+                           axesType.getDimSize(0), op.getKeepdims() != 0);
+        if (masks.empty())
+          return rewriter.notifyMatchFailure(
+              op, "no axes turn the input shape into the result shape");
+        if (masks.size() > 8)
+          return rewriter.notifyMatchFailure(
+              op, "runtime axes leave too many possible reductions");
+        rewriter.replaceOp(op, buildCandidates(rewriter, loc, op, input,
+                                               adaptor.getAxes(), masks,
+                                               resultType));
         return success();
       }
+    }
+    if (axes->empty() && noopWithEmptyAxes) {
+      rewriter.replaceOp(op, input);
+      return success();
     }
     FailureOr<SmallVector<bool>> reduced =
         getReducedDims(op, *axes, inputType.getRank(), rewriter);
     if (failed(reduced))
       return failure();
+    Value result = lower(rewriter, loc, op, input, *reduced, resultType);
+    if (!result)
+      return rewriter.notifyMatchFailure(op,
+                                         "result shape does not match axes");
+    rewriter.replaceOp(op, result);
+    return success();
+  }
 
+  /// `scf.if` on the runtime axes over the reductions of `masks` (the last is
+  /// the fallback).
+  Value buildCandidates(OpBuilder &b, Location loc, OpTy op, Value input,
+                        Value axes, ArrayRef<SmallVector<bool>> masks,
+                        RankedTensorType resultType) const {
+    if (masks.size() == 1)
+      return lower(b, loc, op, input, masks.front(), resultType);
+    auto shape = cast<RankedTensorType>(input.getType()).getShape();
+    Value cond = matchesAxes(b, loc, axes, shape, masks.front());
+    auto ifOp = scf::IfOp::create(
+        b, loc, cond,
+        [&](OpBuilder &nb, Location l) {
+          scf::YieldOp::create(
+              nb, l, lower(nb, l, op, input, masks.front(), resultType));
+        },
+        [&](OpBuilder &nb, Location l) {
+          scf::YieldOp::create(nb, l,
+                               buildCandidates(nb, l, op, input, axes,
+                                               masks.drop_front(), resultType));
+        });
+    return ifOp.getResult(0);
+  }
+
+  /// The reduction of `input` over the `reduced` dims, shaped as
+  /// `resultType`; null when the shapes do not fit.
+  Value lower(OpBuilder &rewriter, Location loc, OpTy op, Value input,
+              ArrayRef<bool> reduced, RankedTensorType resultType) const {
+    auto inputType = cast<RankedTensorType>(input.getType());
     Type element = inputType.getElementType();
     bool isFloat = isa<FloatType>(element);
     bool isUnsigned = isUnsignedElement(op.getData());
     bool isExtreme = kind == ReduceKind::Max || kind == ReduceKind::Min;
     Type acc = isExtreme ? element : accumulatorType(element);
     Value identity =
-        isExtreme ? extremeConstant(rewriter, loc, acc,
-                                    /*largest=*/kind == ReduceKind::Min,
-                                    isUnsigned)
-                  : scalarConstant(rewriter, loc, acc,
-                                   kind == ReduceKind::Prod ? 1.0 : 0.0);
+        isExtreme
+            ? extremeConstant(rewriter, loc, acc,
+                              /*largest=*/kind == ReduceKind::Min, isUnsigned)
+            : scalarConstant(rewriter, loc, acc,
+                             kind == ReduceKind::Prod ? 1.0 : 0.0);
     Value total = buildReduction(
-        rewriter, loc, input, *reduced, identity,
+        rewriter, loc, input, reduced, identity,
         [&](OpBuilder &b, Location l, Value x, Value a) -> Value {
           x = convertFloat(b, l, x, acc);
           switch (kind) {
@@ -341,7 +466,7 @@ struct ReduceOpLowering : public OpConversionPattern<OpTy> {
     bool needsPost =
         kind == ReduceKind::Mean || kind == ReduceKind::L2 || acc != element;
     if (needsPost) {
-      int64_t count = reducedCount(inputType, *reduced);
+      int64_t count = reducedCount(inputType, reduced);
       auto totalType = cast<RankedTensorType>(total.getType());
       total = buildElementwise(
           rewriter, loc, totalType.clone(element), total,
@@ -362,17 +487,13 @@ struct ReduceOpLowering : public OpConversionPattern<OpTy> {
                                     element);
               Value wide = castScalar(b, l, v, b.getF64Type(), isUnsigned,
                                       /*toUnsigned=*/false);
-              return castScalar(b, l, math::SqrtOp::create(b, l, wide),
-                                element, /*fromUnsigned=*/false, isUnsigned);
+              return castScalar(b, l, math::SqrtOp::create(b, l, wide), element,
+                                /*fromUnsigned=*/false, isUnsigned);
             }
             return convertFloat(b, l, v, element);
           });
     }
-    Value result = restoreReducedDims(rewriter, loc, total, resultType);
-    if (!result)
-      return rewriter.notifyMatchFailure(op, "result shape does not match axes");
-    rewriter.replaceOp(op, result);
-    return success();
+    return restoreReducedDims(rewriter, loc, total, resultType);
   }
 
   ReduceKind kind;
@@ -421,9 +542,10 @@ struct ArgOpLowering : public OpConversionPattern<OpTy> {
     bool last = op.getSelectLastIndex() != 0;
     RankedTensorType valueType = droppedType(inputType, reduced, element);
     RankedTensorType indexType = droppedType(inputType, reduced, i64);
-    Value valueInit = createFilled(
-        rewriter, loc, valueType,
-        extremeConstant(rewriter, loc, element, /*largest=*/!isMax, isUnsigned));
+    Value valueInit =
+        createFilled(rewriter, loc, valueType,
+                     extremeConstant(rewriter, loc, element, /*largest=*/!isMax,
+                                     isUnsigned));
     Value indexInit = createFilled(rewriter, loc, indexType,
                                    scalarConstant(rewriter, loc, i64, 0));
     AffineMap kept = keptDimsMap(ctx, reduced);
@@ -442,11 +564,13 @@ struct ArgOpLowering : public OpConversionPattern<OpTy> {
           Value take;
           if (isFloat) {
             using P = arith::CmpFPredicate;
-            P pred = isMax ? (last ? P::OGE : P::OGT) : (last ? P::OLE : P::OLT);
+            P pred =
+                isMax ? (last ? P::OGE : P::OGT) : (last ? P::OLE : P::OLT);
             take = arith::CmpFOp::create(b, l, pred, x, best);
             Value xNaN = arith::CmpFOp::create(b, l, P::UNO, x, x);
             if (!last) {
-              Value bestOrdered = arith::CmpFOp::create(b, l, P::ORD, best, best);
+              Value bestOrdered =
+                  arith::CmpFOp::create(b, l, P::ORD, best, best);
               xNaN = arith::AndIOp::create(b, l, xNaN, bestOrdered);
             }
             take = arith::OrIOp::create(b, l, take, xNaN);
@@ -459,13 +583,15 @@ struct ArgOpLowering : public OpConversionPattern<OpTy> {
             take = arith::CmpIOp::create(b, l, pred, x, best);
           }
           Value newBest = arith::SelectOp::create(b, l, take, x, best);
-          Value newIndex = arith::SelectOp::create(b, l, take, index, bestIndex);
+          Value newIndex =
+              arith::SelectOp::create(b, l, take, index, bestIndex);
           linalg::YieldOp::create(b, l, ValueRange{newBest, newIndex});
         });
     Value result =
         restoreReducedDims(rewriter, loc, generic.getResult(1), resultType);
     if (!result)
-      return rewriter.notifyMatchFailure(op, "result shape does not match axis");
+      return rewriter.notifyMatchFailure(op,
+                                         "result shape does not match axis");
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -511,11 +637,11 @@ struct SoftmaxOpLowering : public OpConversionPattern<OpTy> {
       return arith::SubFOp::create(b, l, convertFloat(b, l, a[0], compute),
                                    convertFloat(b, l, a[1], compute));
     };
-    Value exps = buildWithReduced(
-        rewriter, loc, x, max, reduced, compute,
-        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-          return math::ExpOp::create(b, l, shifted(b, l, a));
-        });
+    Value exps =
+        buildWithReduced(rewriter, loc, x, max, reduced, compute,
+                         [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                           return math::ExpOp::create(b, l, shifted(b, l, a));
+                         });
     Value sum = buildReduction(
         rewriter, loc, exps, reduced, scalarConstant(rewriter, loc, compute, 0),
         [](OpBuilder &b, Location l, Value v, Value acc) -> Value {
@@ -584,8 +710,8 @@ struct BatchNormalizationOpLowering
     AffineMap channel = AffineMap::get(rank, 0, getAffineDimExpr(1, ctx));
     SmallVector<Value> inputs = {adaptor.getX()};
     inputs.append(params);
-    SmallVector<AffineMap> maps = {identity, channel, channel, channel, channel,
-                                   identity};
+    SmallVector<AffineMap> maps = {identity, channel, channel,
+                                   channel,  channel, identity};
     SmallVector<utils::IteratorType> iterators(rank,
                                                utils::IteratorType::parallel);
     auto generic = linalg::GenericOp::create(
@@ -597,8 +723,8 @@ struct BatchNormalizationOpLowering
             v.push_back(convertFloat(b, l, arg, compute));
           Value x = v[0], scale = v[1], bias = v[2], mean = v[3], var = v[4];
           Value eps = scalarConstant(b, l, compute, epsilon);
-          Value std = math::SqrtOp::create(
-              b, l, arith::AddFOp::create(b, l, var, eps));
+          Value std =
+              math::SqrtOp::create(b, l, arith::AddFOp::create(b, l, var, eps));
           Value norm = arith::DivFOp::create(
               b, l, arith::SubFOp::create(b, l, x, mean), std);
           Value y = arith::AddFOp::create(
@@ -690,7 +816,8 @@ struct LayerNormalizationOpLowering
     const TypeConverter &converter = *getTypeConverter();
     RankedTensorType type = getConvertedType(converter, op.getY());
     RankedTensorType meanType = getConvertedType(converter, op.getMean());
-    RankedTensorType invStdType = getConvertedType(converter, op.getInvStdDev());
+    RankedTensorType invStdType =
+        getConvertedType(converter, op.getInvStdDev());
     int64_t rank = type.getRank();
     int64_t axis = op.getAxis();
     if (rank == 0 || axis < -rank || axis >= rank)
@@ -744,8 +871,8 @@ struct LayerNormalizationOpLowering
           Value x = convertFloat(b, l, args[0], stash);
           Value norm = arith::MulFOp::create(
               b, l, arith::SubFOp::create(b, l, x, args[1]), args[2]);
-          Value y = arith::MulFOp::create(
-              b, l, norm, convertFloat(b, l, args[3], stash));
+          Value y = arith::MulFOp::create(b, l, norm,
+                                          convertFloat(b, l, args[3], stash));
           if (hasBias)
             y = arith::AddFOp::create(b, l, y,
                                       convertFloat(b, l, args[4], stash));
@@ -778,9 +905,10 @@ void tessera::populateNNReductionToLinalgPatterns(
                                                    ReduceKind::Prod);
   patterns.add<ReduceOpLowering<nn::ReduceL2Op>>(converter, ctx,
                                                  ReduceKind::L2);
-  patterns.add<ArgOpLowering<nn::ArgMaxOp>, ArgOpLowering<nn::ArgMinOp>,
-               SoftmaxOpLowering<nn::SoftmaxOp>,
-               SoftmaxOpLowering<nn::LogSoftmaxOp>,
-               BatchNormalizationOpLowering, InstanceNormalizationOpLowering,
-               LayerNormalizationOpLowering>(converter, ctx);
+  patterns
+      .add<ArgOpLowering<nn::ArgMaxOp>, ArgOpLowering<nn::ArgMinOp>,
+           SoftmaxOpLowering<nn::SoftmaxOp>,
+           SoftmaxOpLowering<nn::LogSoftmaxOp>, BatchNormalizationOpLowering,
+           InstanceNormalizationOpLowering, LayerNormalizationOpLowering>(
+          converter, ctx);
 }

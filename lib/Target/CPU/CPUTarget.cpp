@@ -18,6 +18,7 @@
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -173,14 +174,53 @@ LogicalResult emitHostObject(ModuleOp module, StringRef path, bool llvmIR) {
   return success();
 }
 
+/// C support linked into every artifact: the `memrefCopy` that MLIR's
+/// memref-to-LLVM lowering calls for strided copies (the same contract as
+/// libmlir_c_runner_utils, which artifacts must not depend on).
+static const char *kSupportSource = R"C(
+#include <stdint.h>
+#include <string.h>
+typedef struct { int64_t rank; void *descriptor; } UnrankedMemRef;
+typedef struct { char *allocated; char *aligned; int64_t offset; int64_t rest[]; } Desc;
+void memrefCopy(int64_t elemSize, UnrankedMemRef *src, UnrankedMemRef *dst) {
+  int64_t rank = src->rank;
+  Desc *s = (Desc *)src->descriptor, *d = (Desc *)dst->descriptor;
+  const int64_t *sizes = s->rest, *sStrides = s->rest + rank, *dStrides = d->rest + rank;
+  char *sp = s->aligned + s->offset * elemSize, *dp = d->aligned + d->offset * elemSize;
+  if (rank == 0) { memcpy(dp, sp, elemSize); return; }
+  for (int64_t i = 0; i < rank; ++i) if (sizes[i] == 0) return;
+  int64_t index[64] = {0};
+  if (rank > 64) return;
+  for (;;) {
+    int64_t so = 0, dof = 0;
+    for (int64_t i = 0; i < rank; ++i) { so += index[i] * sStrides[i]; dof += index[i] * dStrides[i]; }
+    memcpy(dp + dof * elemSize, sp + so * elemSize, elemSize);
+    int64_t k = rank - 1;
+    while (k >= 0 && ++index[k] == sizes[k]) { index[k] = 0; --k; }
+    if (k < 0) return;
+  }
+}
+)C";
+
 LogicalResult linkSharedLibrary(Location loc, StringRef object,
                                 StringRef library) {
   llvm::ErrorOr<std::string> cc = llvm::sys::findProgramByName("cc");
   if (!cc)
     return emitError(loc) << "no system C compiler ('cc') to link the shared library";
-  SmallVector<StringRef> args = {*cc, "-shared", "-o", library, object, "-lm"};
+  SmallString<256> support(object);
+  llvm::sys::path::replace_extension(support, "support.c");
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(support, ec);
+    if (ec)
+      return emitError(loc) << "cannot write " << support << ": " << ec.message();
+    os << kSupportSource;
+  }
+  SmallVector<StringRef> args = {*cc,    "-shared", "-O2", "-fPIC", "-o",
+                                 library, object,    support, "-lm"};
   std::string error;
   int rc = llvm::sys::ExecuteAndWait(*cc, args, std::nullopt, {}, 0, 0, &error);
+  llvm::sys::fs::remove(support);
   if (rc != 0)
     return emitError(loc) << "linking " << library << " failed (" << rc
                           << "): " << error;
