@@ -85,8 +85,9 @@ buildIndexGeneric(OpBuilder &b, Location loc, RankedTensorType type,
   SmallVector<utils::IteratorType> iterators(rank,
                                              utils::IteratorType::parallel);
   auto generic = linalg::GenericOp::create(
-      b, loc, TypeRange{type}, ValueRange{}, ValueRange{createEmpty(b, loc, type)},
-      maps, iterators, [&](OpBuilder &nb, Location nloc, ValueRange) {
+      b, loc, TypeRange{type}, ValueRange{},
+      ValueRange{createEmpty(b, loc, type)}, maps, iterators,
+      [&](OpBuilder &nb, Location nloc, ValueRange) {
         SmallVector<Value> indices;
         for (int64_t d = 0; d < rank; ++d)
           indices.push_back(linalg::IndexOp::create(nb, nloc, d));
@@ -101,9 +102,8 @@ static Value buildMappedCopy(OpBuilder &b, Location loc, RankedTensorType type,
                              Value input, ArrayRef<AffineExpr> inputExprs) {
   int64_t rank = type.getRank();
   MLIRContext *ctx = b.getContext();
-  SmallVector<AffineMap> maps = {
-      AffineMap::get(rank, 0, inputExprs, ctx),
-      AffineMap::getMultiDimIdentityMap(rank, ctx)};
+  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, inputExprs, ctx),
+                                 AffineMap::getMultiDimIdentityMap(rank, ctx)};
   SmallVector<utils::IteratorType> iterators(rank,
                                              utils::IteratorType::parallel);
   auto generic = linalg::GenericOp::create(
@@ -113,6 +113,33 @@ static Value buildMappedCopy(OpBuilder &b, Location loc, RankedTensorType type,
         linalg::YieldOp::create(nb, nloc, args[0]);
       });
   return generic.getResult(0);
+}
+
+/// Copies `value` into a fresh tensor. A strided `tensor.extract_slice` that
+/// reaches a function result would otherwise bufferize to a strided
+/// `memref.copy`, which needs the MLIR C runner library at run time.
+static Value materialize(OpBuilder &b, Location loc, Value value) {
+  auto type = cast<RankedTensorType>(value.getType());
+  return linalg::CopyOp::create(b, loc, value, createEmpty(b, loc, type))
+      .getResult(0);
+}
+
+/// `tensor.insert_slice` of `source` into `dest` written as extract_slice +
+/// `linalg.copy` + insert_slice, which bufferizes in place to a loop copy
+/// into a subview (a plain insert_slice would need a strided `memref.copy`).
+static Value insertByCopy(OpBuilder &b, Location loc, Value source, Value dest,
+                          ArrayRef<int64_t> offsets) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(source.getType());
+  SmallVector<OpFoldResult> offs = foldResults(ctx, offsets);
+  SmallVector<OpFoldResult> sizes = foldResults(ctx, type.getShape());
+  SmallVector<OpFoldResult> strides =
+      foldResults(ctx, SmallVector<int64_t>(type.getRank(), 1));
+  Value window =
+      tensor::ExtractSliceOp::create(b, loc, type, dest, offs, sizes, strides);
+  Value copied = linalg::CopyOp::create(b, loc, source, window).getResult(0);
+  return tensor::InsertSliceOp::create(b, loc, copied, dest, offs, sizes,
+                                       strides);
 }
 
 static Value indexConstant(OpBuilder &b, Location loc, int64_t v) {
@@ -128,8 +155,7 @@ static Value clampIndex(OpBuilder &b, Location loc, Value v, int64_t lo,
 
 /// Integers of an optional constant operand: nullopt (absent) when `v` is
 /// `nn.none`, failure when it is present but not constant.
-static FailureOr<std::optional<SmallVector<int64_t>>>
-getOptionalInts(Value v) {
+static FailureOr<std::optional<SmallVector<int64_t>>> getOptionalInts(Value v) {
   if (nn::isNone(v))
     return std::optional<SmallVector<int64_t>>();
   std::optional<SmallVector<int64_t>> ints = nn::getConstantInts(v);
@@ -191,12 +217,11 @@ staticOperandType(Operation *op, Value v, ConversionPatternRewriter &rewriter) {
 /// The result shape is already resolved, so every reshape-like op is the same
 /// view change of its first operand.
 template <typename OpTy>
-static FailureOr<Value> lowerReshapeLike(OpTy op, typename OpTy::Adaptor adaptor,
-                                         RankedTensorType type,
-                                         ConversionPatternRewriter &rewriter) {
+static FailureOr<Value>
+lowerReshapeLike(OpTy op, typename OpTy::Adaptor adaptor, RankedTensorType type,
+                 ConversionPatternRewriter &rewriter) {
   Value input = adaptor.getOperands()[0];
-  FailureOr<RankedTensorType> inType =
-      staticOperandType(op, input, rewriter);
+  FailureOr<RankedTensorType> inType = staticOperandType(op, input, rewriter);
   if (failed(inType))
     return failure();
   if (inType->getNumElements() != type.getNumElements())
@@ -255,10 +280,7 @@ static FailureOr<Value> lowerConcat(nn::ConcatOp op,
       continue;
     SmallVector<int64_t> offsets(type.getRank(), 0);
     offsets[*axis] = offset;
-    SmallVector<int64_t> strides(type.getRank(), 1);
-    result = tensor::InsertSliceOp::create(
-        rewriter, loc, input, result, foldResults(ctx, offsets),
-        foldResults(ctx, inType->getShape()), foldResults(ctx, strides));
+    result = insertByCopy(rewriter, loc, input, result, offsets);
     offset += size;
   }
   if (offset != type.getDimSize(*axis))
@@ -290,13 +312,20 @@ struct SplitLowering : public OpConversionPattern<nn::SplitOp> {
       RankedTensorType type = getConvertedType(*getTypeConverter(), output);
       if (type.getRank() != rank)
         return rewriter.notifyMatchFailure(op, "result rank differs");
+      int64_t size = type.getDimSize(*axis);
+      if (type.getNumElements() == 0) {
+        results.push_back(createEmpty(rewriter, loc, type));
+        offset += size;
+        continue;
+      }
       SmallVector<int64_t> offsets(rank, 0);
       offsets[*axis] = offset;
       SmallVector<int64_t> strides(rank, 1);
-      results.push_back(tensor::ExtractSliceOp::create(
+      Value part = tensor::ExtractSliceOp::create(
           rewriter, loc, type, adaptor.getInput(), foldResults(ctx, offsets),
-          foldResults(ctx, type.getShape()), foldResults(ctx, strides)));
-      offset += type.getDimSize(*axis);
+          foldResults(ctx, type.getShape()), foldResults(ctx, strides));
+      results.push_back(materialize(rewriter, loc, part));
+      offset += size;
     }
     if (offset > inType->getDimSize(*axis))
       return rewriter.notifyMatchFailure(op, "parts exceed the input");
@@ -304,6 +333,84 @@ struct SplitLowering : public OpConversionPattern<nn::SplitOp> {
     return success();
   }
 };
+
+/// The index scalar `tensor[i]` of an integer tensor.
+static Value extractIndex(OpBuilder &b, Location loc, Value tensor, int64_t i) {
+  Value v = tensor::ExtractOp::create(b, loc, tensor,
+                                      ValueRange{indexConstant(b, loc, i)});
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+}
+
+static Value selectIndex(OpBuilder &b, Location loc, Value cond, Value t,
+                         Value f) {
+  return arith::SelectOp::create(b, loc, cond, t, f);
+}
+
+static Value cmpIndex(OpBuilder &b, Location loc, arith::CmpIPredicate pred,
+                      Value x, int64_t v) {
+  return arith::CmpIOp::create(b, loc, pred, x, indexConstant(b, loc, v));
+}
+
+/// Slice with runtime starts/axes/steps (the result shape is static, so ends
+/// are implied): each dim's clamped start and step are selected from the
+/// entries naming it, then out[i] = data[start + i * step].
+static FailureOr<Value> lowerRuntimeSlice(nn::SliceOp op,
+                                          nn::SliceOp::Adaptor adaptor,
+                                          RankedTensorType type,
+                                          RankedTensorType inType,
+                                          ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  auto startsType = dyn_cast<RankedTensorType>(adaptor.getStarts().getType());
+  if (!startsType || startsType.getRank() != 1 || !startsType.hasStaticShape())
+    return rewriter.notifyMatchFailure(op,
+                                       "starts must be a static 1-D tensor");
+  int64_t n = startsType.getDimSize(0);
+  int64_t rank = inType.getRank();
+  bool hasAxes = !nn::isNone(op.getAxes()),
+       hasSteps = !nn::isNone(op.getSteps());
+  using P = arith::CmpIPredicate;
+  SmallVector<Value> start(rank, indexConstant(rewriter, loc, 0));
+  SmallVector<Value> step(rank, indexConstant(rewriter, loc, 1));
+  for (int64_t i = 0; i < n; ++i) {
+    Value s = extractIndex(rewriter, loc, adaptor.getStarts(), i);
+    Value axis = hasAxes ? extractIndex(rewriter, loc, adaptor.getAxes(), i)
+                         : indexConstant(rewriter, loc, i);
+    axis =
+        selectIndex(rewriter, loc, cmpIndex(rewriter, loc, P::slt, axis, 0),
+                    arith::AddIOp::create(rewriter, loc, axis,
+                                          indexConstant(rewriter, loc, rank)),
+                    axis);
+    Value st = hasSteps ? extractIndex(rewriter, loc, adaptor.getSteps(), i)
+                        : indexConstant(rewriter, loc, 1);
+    Value positive = cmpIndex(rewriter, loc, P::sgt, st, 0);
+    for (int64_t d = 0; d < rank; ++d) {
+      int64_t dim = inType.getDimSize(d);
+      Value wrapped =
+          selectIndex(rewriter, loc, cmpIndex(rewriter, loc, P::slt, s, 0),
+                      arith::AddIOp::create(rewriter, loc, s,
+                                            indexConstant(rewriter, loc, dim)),
+                      s);
+      Value clamped = selectIndex(
+          rewriter, loc, positive, clampIndex(rewriter, loc, wrapped, 0, dim),
+          clampIndex(rewriter, loc, wrapped, -1, dim - 1));
+      Value named = cmpIndex(rewriter, loc, P::eq, axis, d);
+      start[d] = selectIndex(rewriter, loc, named, clamped, start[d]);
+      step[d] = selectIndex(rewriter, loc, named, st, step[d]);
+    }
+  }
+  Value data = adaptor.getData();
+  return buildIndexGeneric(
+      rewriter, loc, type, [&](OpBuilder &b, Location l, ValueRange idx) {
+        SmallVector<Value> coords;
+        for (int64_t d = 0; d < rank; ++d) {
+          Value offset = arith::MulIOp::create(b, l, idx[d], step[d]);
+          Value src = arith::AddIOp::create(b, l, start[d], offset);
+          // Bounds safety only: a valid model never clamps here.
+          coords.push_back(clampIndex(b, l, src, 0, inType.getDimSize(d) - 1));
+        }
+        return tensor::ExtractOp::create(b, l, data, coords);
+      });
+}
 
 /// A strided `tensor.extract_slice`; dims with a negative step take the same
 /// elements with the positive stride and are then reversed by a
@@ -325,7 +432,7 @@ static FailureOr<Value> lowerSlice(nn::SliceOp op, nn::SliceOp::Adaptor adaptor,
   FailureOr<std::optional<SmallVector<int64_t>>> steps =
       getOptionalInts(op.getSteps());
   if (!starts || !ends || failed(axes) || failed(steps))
-    return rewriter.notifyMatchFailure(op, "non-constant slice parameters");
+    return lowerRuntimeSlice(op, adaptor, type, *inType, rewriter);
   std::optional<ArrayRef<int64_t>> axesRef, stepsRef;
   if (*axes)
     axesRef = **axes;
@@ -360,7 +467,7 @@ static FailureOr<Value> lowerSlice(nn::SliceOp op, nn::SliceOp::Adaptor adaptor,
       rewriter, loc, type, adaptor.getData(), foldResults(ctx, offsets),
       foldResults(ctx, sizes), foldResults(ctx, strides));
   if (!reversed)
-    return slice;
+    return materialize(rewriter, loc, slice);
   return buildMappedCopy(rewriter, loc, type, slice, readExprs);
 }
 
@@ -418,8 +525,8 @@ static FailureOr<Value> lowerGather(nn::GatherOp op,
         coords.push_back(k);
         for (int64_t d = *axis + 1; d < r; ++d)
           coords.push_back(linalg::IndexOp::create(b, l, d + q - 1));
-        linalg::YieldOp::create(b, l,
-                                Value(tensor::ExtractOp::create(b, l, data, coords)));
+        linalg::YieldOp::create(
+            b, l, Value(tensor::ExtractOp::create(b, l, data, coords)));
       });
   return generic.getResult(0);
 }
@@ -479,8 +586,60 @@ static FailureOr<Value> lowerTile(nn::TileOp op, nn::TileOp::Adaptor adaptor,
 // Pad
 //===----------------------------------------------------------------------===//
 
-/// Negative pads crop (an extract_slice) first; then constant mode fills and
-/// inserts, edge/reflect read a clamped/mirrored source index per dim.
+/// The padded read of `input` into `type`: dim d of the output reads source
+/// index `i - begin[d]` (begins may be runtime values), which constant mode
+/// bounds-checks, edge mode clamps and reflect mode mirrors like numpy.
+static Value buildPadGeneric(OpBuilder &b, Location loc, RankedTensorType type,
+                             Value input, ArrayRef<Value> begins,
+                             StringRef mode, Value padValue) {
+  auto inType = cast<RankedTensorType>(input.getType());
+  int64_t rank = type.getRank();
+  return buildIndexGeneric(
+      b, loc, type, [&](OpBuilder &nb, Location l, ValueRange idx) -> Value {
+        using P = arith::CmpIPredicate;
+        SmallVector<Value> coords;
+        Value inBounds;
+        for (int64_t d = 0; d < rank; ++d) {
+          int64_t n = inType.getDimSize(d);
+          if (n == type.getDimSize(d) && isConstantIntValue(begins[d], 0)) {
+            coords.push_back(idx[d]);
+            continue;
+          }
+          Value i = arith::SubIOp::create(nb, l, idx[d], begins[d]);
+          if (mode == "constant") {
+            Value ok =
+                arith::AndIOp::create(nb, l, cmpIndex(nb, l, P::sge, i, 0),
+                                      cmpIndex(nb, l, P::slt, i, n));
+            inBounds = inBounds
+                           ? Value(arith::AndIOp::create(nb, l, inBounds, ok))
+                           : ok;
+            coords.push_back(clampIndex(nb, l, i, 0, n - 1));
+            continue;
+          }
+          if (mode == "edge" || n == 1) {
+            coords.push_back(clampIndex(nb, l, i, 0, n - 1));
+            continue;
+          }
+          // numpy's reflect: period 2(n-1), mirrored in its upper half.
+          int64_t period = 2 * (n - 1);
+          Value p = indexConstant(nb, l, period);
+          Value j = arith::RemSIOp::create(nb, l, i, p);
+          j = selectIndex(nb, l, cmpIndex(nb, l, P::slt, j, 0),
+                          arith::AddIOp::create(nb, l, j, p), j);
+          Value mirrored = arith::SubIOp::create(nb, l, p, j);
+          coords.push_back(
+              selectIndex(nb, l, cmpIndex(nb, l, P::sge, j, n), mirrored, j));
+        }
+        Value v = tensor::ExtractOp::create(nb, l, input, coords);
+        if (!inBounds)
+          return v;
+        return arith::SelectOp::create(nb, l, inBounds, v, padValue);
+      });
+}
+
+/// Constant pads: negative pads crop (an extract_slice) first; constant mode
+/// then fills and copies the data in, edge/reflect read a clamped/mirrored
+/// source index. Runtime pads use the bounds-checked read for every mode.
 static FailureOr<Value> lowerPad(nn::PadOp op, nn::PadOp::Adaptor adaptor,
                                  RankedTensorType type,
                                  ConversionPatternRewriter &rewriter) {
@@ -491,18 +650,40 @@ static FailureOr<Value> lowerPad(nn::PadOp op, nn::PadOp::Adaptor adaptor,
   if (failed(inType))
     return failure();
   int64_t rank = inType->getRank();
-  std::optional<SmallVector<int64_t>> pads = nn::getConstantInts(op.getPads());
-  if (!pads)
-    return rewriter.notifyMatchFailure(op, "non-constant pads");
-  if ((int64_t)pads->size() != 2 * rank || type.getRank() != rank)
-    return rewriter.notifyMatchFailure(op, "pads do not match the rank");
+  if (type.getRank() != rank)
+    return rewriter.notifyMatchFailure(op, "result rank mismatch");
   StringRef mode = op.getMode();
   if (mode != "constant" && mode != "edge" && mode != "reflect")
     return rewriter.notifyMatchFailure(op, "unsupported pad mode");
+  Value padValue;
+  if (mode == "constant")
+    padValue = nn::isNone(op.getConstantValue())
+                   ? scalarConstant(rewriter, loc, type.getElementType(), 0)
+                   : extractScalar(rewriter, loc, adaptor.getConstantValue());
+  Value input = adaptor.getData();
+
+  std::optional<SmallVector<int64_t>> pads = nn::getConstantInts(op.getPads());
+  if (!pads) {
+    auto padsType = dyn_cast<RankedTensorType>(adaptor.getPads().getType());
+    if (!padsType || !padsType.hasStaticShape() ||
+        padsType.getNumElements() != 2 * rank)
+      return rewriter.notifyMatchFailure(op, "pads do not match the rank");
+    if (inType->getNumElements() == 0) {
+      if (mode != "constant")
+        return rewriter.notifyMatchFailure(op, "edge/reflect padding of an "
+                                               "empty tensor");
+      return createFilled(rewriter, loc, type, padValue);
+    }
+    SmallVector<Value> begins;
+    for (int64_t d = 0; d < rank; ++d)
+      begins.push_back(extractIndex(rewriter, loc, adaptor.getPads(), d));
+    return buildPadGeneric(rewriter, loc, type, input, begins, mode, padValue);
+  }
+  if ((int64_t)pads->size() != 2 * rank)
+    return rewriter.notifyMatchFailure(op, "pads do not match the rank");
 
   SmallVector<int64_t> begin(pads->begin(), pads->begin() + rank);
   SmallVector<int64_t> end(pads->begin() + rank, pads->end());
-  Value input = adaptor.getData();
   SmallVector<int64_t> cropOffsets(rank, 0), shape(inType->getShape());
   bool crop = false;
   for (int64_t d = 0; d < rank; ++d) {
@@ -520,206 +701,233 @@ static FailureOr<Value> lowerPad(nn::PadOp op, nn::PadOp::Adaptor adaptor,
     if (shape[d] < 0 || shape[d] + begin[d] + end[d] != type.getDimSize(d))
       return rewriter.notifyMatchFailure(op, "pads disagree with the result");
   }
+  bool empty = llvm::is_contained(shape, 0);
+  if (mode == "constant" && empty)
+    return createFilled(rewriter, loc, type, padValue);
+  if (empty)
+    return rewriter.notifyMatchFailure(op, "edge/reflect padding of an empty "
+                                           "tensor");
   SmallVector<int64_t> ones(rank, 1);
   if (crop)
     input = tensor::ExtractSliceOp::create(
-        rewriter, loc,
-        RankedTensorType::get(shape, inType->getElementType()), input,
-        foldResults(ctx, cropOffsets), foldResults(ctx, shape),
+        rewriter, loc, RankedTensorType::get(shape, inType->getElementType()),
+        input, foldResults(ctx, cropOffsets), foldResults(ctx, shape),
         foldResults(ctx, ones));
-
-  if (mode == "constant") {
-    Value value = nn::isNone(op.getConstantValue())
-                      ? scalarConstant(rewriter, loc, type.getElementType(), 0)
-                      : extractScalar(rewriter, loc,
-                                      adaptor.getConstantValue());
-    Value filled = createFilled(rewriter, loc, type, value);
-    if (llvm::is_contained(shape, 0))
-      return filled;
-    return Value(tensor::InsertSliceOp::create(
-        rewriter, loc, input, filled, foldResults(ctx, begin),
-        foldResults(ctx, shape), foldResults(ctx, ones)));
-  }
-
-  for (int64_t d = 0; d < rank; ++d)
-    if (shape[d] == 0 && (begin[d] || end[d]))
-      return rewriter.notifyMatchFailure(op, "edge/reflect padding of an "
-                                             "empty dimension");
-  bool reflect = mode == "reflect";
-  return buildIndexGeneric(
-      rewriter, loc, type, [&](OpBuilder &b, Location l, ValueRange idx) {
-        SmallVector<Value> coords;
-        for (int64_t d = 0; d < rank; ++d) {
-          Value i = idx[d];
-          int64_t n = shape[d];
-          if (begin[d] == 0 && end[d] == 0) {
-            coords.push_back(i);
-            continue;
-          }
-          i = arith::SubIOp::create(b, l, i, indexConstant(b, l, begin[d]));
-          if (!reflect || n == 1) {
-            coords.push_back(clampIndex(b, l, i, 0, n - 1));
-            continue;
-          }
-          // numpy's reflect: period 2(n-1), mirrored in its upper half. A
-          // multiple of the period keeps the remainder's operand positive.
-          int64_t period = 2 * (n - 1);
-          int64_t shift = (begin[d] / period + 1) * period;
-          Value j = arith::AddIOp::create(b, l, i, indexConstant(b, l, shift));
-          j = arith::RemUIOp::create(b, l, j, indexConstant(b, l, period));
-          Value mirrored =
-              arith::SubIOp::create(b, l, indexConstant(b, l, period), j);
-          Value upper = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge,
-                                              j, indexConstant(b, l, n));
-          coords.push_back(arith::SelectOp::create(b, l, upper, mirrored, j));
-        }
-        return tensor::ExtractOp::create(b, l, input, coords);
-      });
+  if (mode == "constant")
+    return insertByCopy(rewriter, loc, input,
+                        createFilled(rewriter, loc, type, padValue), begin);
+  SmallVector<Value> begins;
+  for (int64_t v : begin)
+    begins.push_back(indexConstant(rewriter, loc, v));
+  return buildPadGeneric(rewriter, loc, type, input, begins, mode, padValue);
 }
 
 //===----------------------------------------------------------------------===//
 // Resize
 //===----------------------------------------------------------------------===//
 
-/// Source taps of one resized dimension for every output position, computed
-/// at compile time with the ONNX reference's arithmetic (double precision).
-struct ResizeDimTable {
-  int64_t taps = 1;
-  /// [out][taps] source indices, already clamped into the input.
-  SmallVector<int64_t> indices;
-  /// [out][taps] weights (unused for nearest).
-  SmallVector<double> weights;
-  /// [out] true where tf_crop_and_resize extrapolates.
-  SmallVector<bool> outside;
-  bool anyOutside = false;
-};
-
 struct ResizeParams {
   StringRef mode, coordMode, nearestMode;
   double cubicA = -0.75;
   bool excludeOutside = false;
+  int64_t taps = 1;
 };
 
-static std::array<double, 4> cubicCoeffs(double r, double a) {
-  double s = 1 - r;
-  return {((a * (r + 1) - 5 * a) * (r + 1) + 8 * a) * (r + 1) - 4 * a,
-          ((a + 2) * r - (a + 3)) * r * r + 1,
-          ((a + 2) * s - (a + 3)) * s * s + 1,
-          ((a * (s + 1) - 5 * a) * (s + 1) + 8 * a) * (s + 1) - 4 * a};
+/// The per-dimension tap tables of a resized dim, each a tensor over the
+/// output positions: source indices (i64, clamped into the input), weights
+/// (f64; none for nearest) and, for tf_crop_and_resize, an i1 "extrapolate"
+/// flag.
+struct ResizeTables {
+  int64_t dim;
+  SmallVector<Value> indices, weights;
+  Value outside;
+};
+
+/// Emits `base + k` as a clamped i64 source index and whether it lies
+/// outside [0, in).
+static std::pair<Value, Value>
+resizeTapIndex(OpBuilder &b, Location l, Value base, int64_t k, int64_t in) {
+  Type i64 = b.getI64Type();
+  Value i = arith::FPToSIOp::create(b, l, i64, base);
+  i = arith::AddIOp::create(b, l, i, scalarConstant(b, l, i64, k));
+  Value lo = scalarConstant(b, l, i64, 0),
+        hi = scalarConstant(b, l, i64, in - 1);
+  Value outside = arith::OrIOp::create(
+      b, l, arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, lo),
+      arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, i, hi));
+  i = arith::MaxSIOp::create(b, l, i, lo);
+  return {arith::MinSIOp::create(b, l, i, hi), outside};
 }
 
-/// The source coordinate of output position `x`; nullopt for an unknown mode.
-static std::optional<double> sourceCoordinate(const ResizeParams &p, int64_t x,
-                                              int64_t in, double scale,
-                                              double roiStart, double roiEnd) {
-  double outWidth = scale * in;
-  StringRef m = p.coordMode;
-  if (m == "half_pixel")
-    return (x + 0.5) / scale - 0.5;
-  if (m == "pytorch_half_pixel")
-    return outWidth == 1 ? -0.5 : (x + 0.5) / scale - 0.5;
-  if (m == "asymmetric")
-    return x / scale;
-  if (m == "tf_half_pixel_for_nn")
-    return (x + 0.5) / scale;
-  if (m == "align_corners")
-    return outWidth == 1 ? 0.0 : x * (in - 1) / (outWidth - 1);
-  if (m == "tf_crop_and_resize") {
-    double c = outWidth == 1
-                   ? (roiEnd - roiStart) * (in - 1) / 2
-                   : x * (roiEnd - roiStart) * (in - 1) / (outWidth - 1);
-    return c + roiStart * (in - 1);
-  }
-  return std::nullopt;
-}
-
-/// Builds the tap table of one dimension; failure on an unknown mode.
-static FailureOr<ResizeDimTable> buildResizeTable(const ResizeParams &p,
-                                                  int64_t in, int64_t out,
-                                                  double scale, double roiStart,
-                                                  double roiEnd) {
-  ResizeDimTable t;
+/// Builds the tap tables of dim `dim` (input size `in`, output `out`) with the
+/// ONNX reference's arithmetic in f64: the source coordinate from `scale`
+/// (and `roiStart`/`roiEnd` for tf_crop_and_resize), the neighbours left of it
+/// (ratio in (0, 1]), then the nearest/linear/cubic weights.
+static ResizeTables buildResizeTables(OpBuilder &b, Location loc,
+                                      const ResizeParams &p, int64_t dim,
+                                      int64_t in, int64_t out, Value scale,
+                                      Value roiStart, Value roiEnd) {
+  Type f64 = b.getF64Type(), i64 = b.getI64Type();
   bool nearest = p.mode == "nearest";
-  t.taps = nearest ? 1 : p.mode == "linear" ? 2 : 4;
-  for (int64_t x = 0; x < out; ++x) {
-    std::optional<double> c =
-        sourceCoordinate(p, x, in, scale, roiStart, roiEnd);
-    if (!c)
-      return failure();
-    bool outside =
-        p.coordMode == "tf_crop_and_resize" && (*c < 0 || *c > in - 1);
-    t.outside.push_back(outside);
-    t.anyOutside |= outside;
-    // The reference's neighbours sit left of the coordinate: ratio in (0, 1].
-    double base = std::ceil(*c) - 1;
-    double ratio = *c - base;
-    SmallVector<int64_t> idx;
-    SmallVector<double> w;
-    if (nearest) {
-      bool up = true;
-      if (ratio != 1) {
-        StringRef nm = p.nearestMode;
-        if (nm == "round_prefer_floor")
-          up = ratio > 0.5;
-        else if (nm == "round_prefer_ceil")
-          up = ratio >= 0.5;
-        else if (nm == "floor")
-          up = false;
-        else if (nm == "ceil")
-          up = true;
-        else
-          return failure();
-      }
-      idx.push_back((int64_t)base + (up ? 1 : 0));
-      w.push_back(1);
-    } else if (t.taps == 2) {
-      idx = {(int64_t)base, (int64_t)base + 1};
-      w = {1 - ratio, ratio};
-    } else {
-      std::array<double, 4> k = cubicCoeffs(ratio, p.cubicA);
-      for (int64_t i = 0; i < 4; ++i) {
-        idx.push_back((int64_t)base - 1 + i);
-        w.push_back(k[i]);
-      }
-    }
-    if (p.excludeOutside && !nearest) {
-      double sum = 0;
-      for (size_t i = 0; i < idx.size(); ++i) {
-        if (idx[i] < 0 || idx[i] >= in)
-          w[i] = 0;
-        sum += w[i];
-      }
-      if (sum != 0)
-        for (double &v : w)
-          v /= sum;
-    }
-    for (size_t i = 0; i < idx.size(); ++i) {
-      t.indices.push_back(std::clamp<int64_t>(idx[i], 0, in - 1));
-      t.weights.push_back(outside ? 0 : w[i]);
-    }
-  }
+  bool crop = p.coordMode == "tf_crop_and_resize";
+  SmallVector<Type> types;
+  SmallVector<Value> inits;
+  auto addOutput = [&](Type element) {
+    auto type = RankedTensorType::get({out}, element);
+    types.push_back(type);
+    inits.push_back(createEmpty(b, loc, type));
+  };
+  for (int64_t k = 0; k < p.taps; ++k)
+    addOutput(i64);
+  if (!nearest)
+    for (int64_t k = 0; k < p.taps; ++k)
+      addOutput(f64);
+  if (crop)
+    addOutput(b.getI1Type());
+
+  MLIRContext *ctx = b.getContext();
+  SmallVector<AffineMap> maps(types.size(),
+                              AffineMap::getMultiDimIdentityMap(1, ctx));
+  auto generic = linalg::GenericOp::create(
+      b, loc, types, ValueRange{}, inits, maps, {utils::IteratorType::parallel},
+      [&](OpBuilder &nb, Location l, ValueRange) {
+        auto cst = [&](double v) { return scalarConstant(nb, l, f64, v); };
+        auto add = [&](Value x, Value y) -> Value {
+          return arith::AddFOp::create(nb, l, x, y);
+        };
+        auto sub = [&](Value x, Value y) -> Value {
+          return arith::SubFOp::create(nb, l, x, y);
+        };
+        auto mul = [&](Value x, Value y) -> Value {
+          return arith::MulFOp::create(nb, l, x, y);
+        };
+        auto div = [&](Value x, Value y) -> Value {
+          return arith::DivFOp::create(nb, l, x, y);
+        };
+        auto eq = [&](Value x, double v) -> Value {
+          return arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ, x,
+                                       cst(v));
+        };
+        Value x = linalg::IndexOp::create(nb, l, 0);
+        x = arith::IndexCastOp::create(nb, l, i64, x);
+        x = arith::SIToFPOp::create(nb, l, f64, x);
+        Value outWidth = mul(scale, cst(in));
+        Value halfPixel = sub(div(add(x, cst(0.5)), scale), cst(0.5));
+        StringRef m = p.coordMode;
+        Value c;
+        if (m == "half_pixel") {
+          c = halfPixel;
+        } else if (m == "pytorch_half_pixel") {
+          c = arith::SelectOp::create(nb, l, eq(outWidth, 1), cst(-0.5),
+                                      halfPixel);
+        } else if (m == "asymmetric") {
+          c = div(x, scale);
+        } else if (m == "tf_half_pixel_for_nn") {
+          c = div(add(x, cst(0.5)), scale);
+        } else if (m == "align_corners") {
+          Value v = div(mul(x, cst(in - 1)), sub(outWidth, cst(1)));
+          c = arith::SelectOp::create(nb, l, eq(outWidth, 1), cst(0), v);
+        } else {
+          Value extent = mul(sub(roiEnd, roiStart), cst(in - 1));
+          Value one = div(extent, cst(2));
+          Value many = div(mul(x, extent), sub(outWidth, cst(1)));
+          c = arith::SelectOp::create(nb, l, eq(outWidth, 1), one, many);
+          c = add(c, mul(roiStart, cst(in - 1)));
+        }
+        Value base = sub(math::CeilOp::create(nb, l, c), cst(1));
+        Value ratio = sub(c, base);
+
+        SmallVector<Value> results;
+        if (nearest) {
+          Value up;
+          StringRef nm = p.nearestMode;
+          auto cmp = [&](arith::CmpFPredicate pred) -> Value {
+            return arith::CmpFOp::create(nb, l, pred, ratio, cst(0.5));
+          };
+          if (nm == "round_prefer_floor")
+            up = cmp(arith::CmpFPredicate::OGT);
+          else if (nm == "round_prefer_ceil")
+            up = cmp(arith::CmpFPredicate::OGE);
+          else if (nm == "floor")
+            up = arith::ConstantOp::create(nb, l, nb.getBoolAttr(false));
+          else
+            up = arith::ConstantOp::create(nb, l, nb.getBoolAttr(true));
+          // An integral coordinate reads itself whatever the mode.
+          up = arith::OrIOp::create(nb, l, up, eq(ratio, 1));
+          Value shift = arith::SelectOp::create(nb, l, up, cst(1), cst(0));
+          results.push_back(
+              resizeTapIndex(nb, l, add(base, shift), 0, in).first);
+        } else {
+          SmallVector<Value> w, outsideTap;
+          int64_t first = p.taps == 2 ? 0 : -1;
+          for (int64_t k = 0; k < p.taps; ++k) {
+            auto [idx, outside] = resizeTapIndex(nb, l, base, first + k, in);
+            results.push_back(idx);
+            outsideTap.push_back(outside);
+          }
+          if (p.taps == 2) {
+            w = {sub(cst(1), ratio), ratio};
+          } else {
+            // Keys' cubic convolution kernel with coefficient A.
+            Value a = cst(p.cubicA);
+            Value five = mul(cst(5), a), eight = mul(cst(8), a),
+                  four = mul(cst(4), a);
+            Value a2 = add(a, cst(2)), a3 = add(a, cst(3));
+            auto outer = [&](Value t) { // t in [1, 2]
+              return sub(mul(add(mul(sub(mul(a, t), five), t), eight), t),
+                         four);
+            };
+            auto inner = [&](Value t) { // t in [0, 1]
+              return add(mul(mul(sub(mul(a2, t), a3), t), t), cst(1));
+            };
+            Value s = sub(cst(1), ratio);
+            w = {outer(add(ratio, cst(1))), inner(ratio), inner(s),
+                 outer(add(s, cst(1)))};
+          }
+          if (p.excludeOutside) {
+            Value sum;
+            for (int64_t k = 0; k < p.taps; ++k) {
+              w[k] =
+                  arith::SelectOp::create(nb, l, outsideTap[k], cst(0), w[k]);
+              sum = sum ? add(sum, w[k]) : w[k];
+            }
+            for (Value &v : w)
+              v = div(v, sum);
+          }
+          results.append(w.begin(), w.end());
+        }
+        if (crop) {
+          Value below = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OLT,
+                                              c, cst(0));
+          Value above = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT,
+                                              c, cst(in - 1));
+          results.push_back(arith::OrIOp::create(nb, l, below, above));
+        }
+        linalg::YieldOp::create(nb, l, results);
+      });
+  ResizeTables t;
+  t.dim = dim;
+  ValueRange r = generic.getResults();
+  t.indices.assign(r.begin(), r.begin() + p.taps);
+  if (!nearest)
+    t.weights.assign(r.begin() + p.taps, r.begin() + 2 * p.taps);
+  if (crop)
+    t.outside = r.back();
   return t;
 }
 
-/// True when the table maps every output position to itself.
-static bool isIdentityTable(const ResizeDimTable &t, int64_t in, int64_t out,
-                            bool nearest) {
-  if (in != out || t.anyOutside)
-    return false;
-  for (int64_t x = 0; x < out; ++x) {
-    for (int64_t k = 0; k < t.taps; ++k) {
-      int64_t i = t.indices[x * t.taps + k];
-      double w = nearest ? 1 : t.weights[x * t.taps + k];
-      if (w != 0 && (i != x || w != 1))
-        return false;
-    }
-  }
-  return true;
+/// The f64 scalar `tensor[i]` of a float tensor.
+static Value extractF64(OpBuilder &b, Location loc, Value tensor, int64_t i) {
+  Value v = tensor::ExtractOp::create(b, loc, tensor,
+                                      ValueRange{indexConstant(b, loc, i)});
+  if (v.getType().isF64())
+    return v;
+  return arith::ExtFOp::create(b, loc, b.getF64Type(), v);
 }
 
 /// Each output element is a separable weighted sum over the taps of the
-/// resized dims (index and weight tables are constants); nearest reads one
-/// element.
+/// resized dims; nearest reads one element. Scales and roi may be runtime
+/// values: the tap tables are computed per dim by a small 1-D generic.
 static FailureOr<Value> lowerResize(nn::ResizeOp op,
                                     nn::ResizeOp::Adaptor adaptor,
                                     RankedTensorType type,
@@ -741,141 +949,127 @@ static FailureOr<Value> lowerResize(nn::ResizeOp op,
   bool nearest = p.mode == "nearest";
   if (!nearest && p.mode != "linear" && p.mode != "cubic")
     return rewriter.notifyMatchFailure(op, "unsupported resize mode");
+  p.taps = nearest ? 1 : p.mode == "linear" ? 2 : 4;
+  if (!llvm::is_contained({"half_pixel", "pytorch_half_pixel", "asymmetric",
+                           "tf_half_pixel_for_nn", "align_corners",
+                           "tf_crop_and_resize"},
+                          p.coordMode))
+    return rewriter.notifyMatchFailure(op, "unsupported coordinate "
+                                           "transformation mode");
+  if (nearest && !llvm::is_contained({"round_prefer_floor", "round_prefer_ceil",
+                                      "floor", "ceil"},
+                                     p.nearestMode))
+    return rewriter.notifyMatchFailure(op, "unsupported nearest mode");
   Type element = type.getElementType();
   if (!nearest && !isa<FloatType>(element))
     return rewriter.notifyMatchFailure(op, "interpolating a non-float tensor");
+  bool crop = p.coordMode == "tf_crop_and_resize";
 
-  // Scales as given (they, not out/in, drive the coordinates), else out/in.
-  SmallVector<double> scales;
+  // The given scales (not out/in) drive the coordinates; an empty scales
+  // tensor means sizes were given, and then the scale is out/in.
+  Value scales;
   if (!nn::isNone(op.getScales())) {
-    std::optional<SmallVector<double>> s = nn::getConstantFloats(op.getScales());
-    if (!s)
-      return rewriter.notifyMatchFailure(op, "non-constant scales");
-    scales = *s;
+    auto scalesType = dyn_cast<RankedTensorType>(adaptor.getScales().getType());
+    if (!scalesType || !scalesType.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "scales shape is not static");
+    if (scalesType.getNumElements() != 0) {
+      if (scalesType.getNumElements() != rank)
+        return rewriter.notifyMatchFailure(op, "scales do not match the rank");
+      scales = adaptor.getScales();
+    }
   }
-  if (scales.empty())
-    for (int64_t d = 0; d < rank; ++d)
-      scales.push_back((double)type.getDimSize(d) / inType->getDimSize(d));
-  if ((int64_t)scales.size() != rank)
-    return rewriter.notifyMatchFailure(op, "scales do not match the rank");
-  SmallVector<double> roi;
-  if (p.coordMode == "tf_crop_and_resize") {
-    std::optional<SmallVector<double>> r =
-        nn::isNone(op.getRoi()) ? std::nullopt
-                                : nn::getConstantFloats(op.getRoi());
-    if (!r || (int64_t)r->size() != 2 * rank)
-      return rewriter.notifyMatchFailure(op, "tf_crop_and_resize needs a "
-                                             "constant roi of length 2*rank");
-    roi = *r;
+  std::optional<SmallVector<double>> constScales;
+  if (scales)
+    constScales = nn::getConstantFloats(op.getScales());
+  Value roi;
+  if (crop) {
+    auto roiType = nn::isNone(op.getRoi())
+                       ? RankedTensorType()
+                       : dyn_cast<RankedTensorType>(adaptor.getRoi().getType());
+    if (!roiType || !roiType.hasStaticShape() ||
+        roiType.getNumElements() != 2 * rank)
+      return rewriter.notifyMatchFailure(op, "tf_crop_and_resize needs an roi "
+                                             "of length 2*rank");
+    roi = adaptor.getRoi();
   }
 
-  struct Resized {
-    int64_t dim;
-    ResizeDimTable table;
-  };
-  SmallVector<Resized> resized;
-  bool anyOutside = false;
+  SmallVector<ResizeTables> tables;
   int64_t combos = 1;
   for (int64_t d = 0; d < rank; ++d) {
     int64_t in = inType->getDimSize(d), out = type.getDimSize(d);
     if (in == 0)
       return rewriter.notifyMatchFailure(op, "resizing an empty dimension");
-    double roiStart = roi.empty() ? 0 : roi[d];
-    double roiEnd = roi.empty() ? 1 : roi[rank + d];
-    FailureOr<ResizeDimTable> table =
-        buildResizeTable(p, in, out, scales[d], roiStart, roiEnd);
-    if (failed(table))
-      return rewriter.notifyMatchFailure(op, "unsupported coordinate "
-                                             "transformation or nearest mode");
-    if (isIdentityTable(*table, in, out, nearest))
+    // Every tap of a size-1 dim reads element 0 and the weights sum to 1; a
+    // unit scale on an unchanged dim maps each position to itself.
+    bool unitScale = !scales || (constScales && (*constScales)[d] == 1.0);
+    if (!crop && (in == 1 || (in == out && unitScale &&
+                              p.coordMode != "tf_half_pixel_for_nn")))
       continue;
-    anyOutside |= table->anyOutside;
-    combos *= table->taps;
-    resized.push_back({d, std::move(*table)});
+    Value scale = scales ? extractF64(rewriter, loc, scales, d)
+                         : scalarConstant(rewriter, loc, rewriter.getF64Type(),
+                                          (double)out / in);
+    Value roiStart, roiEnd;
+    if (crop) {
+      roiStart = extractF64(rewriter, loc, roi, d);
+      roiEnd = extractF64(rewriter, loc, roi, rank + d);
+    }
+    tables.push_back(buildResizeTables(rewriter, loc, p, d, in, out, scale,
+                                       roiStart, roiEnd));
+    combos *= p.taps;
   }
   if (combos > 256)
     return rewriter.notifyMatchFailure(op, "too many interpolated dimensions");
-
-  // Tables become constants read inside the loop body.
-  auto computeType = element.isF64() ? rewriter.getF64Type()
-                                     : rewriter.getF32Type();
-  SmallVector<Value> indexTables, weightTables, outsideTables;
-  for (const Resized &r : resized) {
-    int64_t out = type.getDimSize(r.dim);
-    auto idxType = RankedTensorType::get({out, r.table.taps},
-                                         rewriter.getI64Type());
-    indexTables.push_back(arith::ConstantOp::create(
-        rewriter, loc,
-        DenseElementsAttr::get(idxType, ArrayRef<int64_t>(r.table.indices))));
-    if (!nearest) {
-      auto wType = RankedTensorType::get({out, r.table.taps}, computeType);
-      SmallVector<Attribute> ws;
-      for (double w : r.table.weights)
-        ws.push_back(rewriter.getFloatAttr(computeType, w));
-      weightTables.push_back(arith::ConstantOp::create(
-          rewriter, loc, DenseElementsAttr::get(wType, ws)));
-    }
-    if (anyOutside) {
-      SmallVector<int8_t> flags(r.table.outside.begin(),
-                                r.table.outside.end());
-      auto fType = RankedTensorType::get({out}, rewriter.getI8Type());
-      outsideTables.push_back(arith::ConstantOp::create(
-          rewriter, loc, DenseElementsAttr::get(fType, ArrayRef<int8_t>(flags))));
-    }
-  }
   Value data = adaptor.getX();
+  if (tables.empty() && inType->getShape() == type.getShape())
+    return data;
   double extrapolation = op.getExtrapolationValue().convertToDouble();
-
+  Type f64 = rewriter.getF64Type();
   return buildIndexGeneric(
       rewriter, loc, type,
       [&](OpBuilder &b, Location l, ValueRange idx) -> Value {
-        auto tableIndex = [&](Value table, int64_t k, Value pos) -> Value {
-          return tensor::ExtractOp::create(
-              b, l, table, ValueRange{pos, indexConstant(b, l, k)});
+        auto at = [&](Value table, Value pos) -> Value {
+          return tensor::ExtractOp::create(b, l, table, ValueRange{pos});
         };
         Value acc;
         // Odometer over the taps of every resized dim.
-        SmallVector<int64_t> tap(resized.size(), 0);
+        SmallVector<int64_t> tap(tables.size(), 0);
         for (int64_t c = 0; c < combos; ++c) {
           SmallVector<Value> coords(idx.begin(), idx.end());
           Value weight;
-          for (size_t r = 0; r < resized.size(); ++r) {
-            Value pos = idx[resized[r].dim];
-            Value src = tableIndex(indexTables[r], tap[r], pos);
-            coords[resized[r].dim] =
-                arith::IndexCastOp::create(b, l, b.getIndexType(), src);
+          for (auto [r, t] : llvm::enumerate(tables)) {
+            Value pos = idx[t.dim];
+            coords[t.dim] = arith::IndexCastOp::create(
+                b, l, b.getIndexType(), at(t.indices[tap[r]], pos));
             if (nearest)
               continue;
-            Value w = tableIndex(weightTables[r], tap[r], pos);
+            Value w = at(t.weights[tap[r]], pos);
             weight = weight ? Value(arith::MulFOp::create(b, l, weight, w)) : w;
           }
           Value v = tensor::ExtractOp::create(b, l, data, coords);
-          if (nearest) {
+          if (nearest || !weight) {
             acc = v;
           } else {
-            if (v.getType() != computeType)
-              v = arith::ExtFOp::create(b, l, computeType, v);
+            if (v.getType() != f64)
+              v = arith::ExtFOp::create(b, l, f64, v);
             Value term = arith::MulFOp::create(b, l, v, weight);
             acc = acc ? Value(arith::AddFOp::create(b, l, acc, term)) : term;
           }
-          for (size_t r = 0; r < resized.size(); ++r) {
-            if (++tap[r] < resized[r].table.taps)
+          for (size_t r = 0; r < tables.size(); ++r) {
+            if (++tap[r] < p.taps)
               break;
             tap[r] = 0;
           }
         }
-        if (!nearest && acc.getType() != element)
+        if (acc.getType() != element)
           acc = arith::TruncFOp::create(b, l, element, acc);
-        if (!anyOutside)
+        if (!crop)
           return acc;
         Value isOutside;
-        for (size_t r = 0; r < resized.size(); ++r) {
-          Value flag = tensor::ExtractOp::create(b, l, outsideTables[r],
-                                                 ValueRange{idx[resized[r].dim]});
-          Value set = arith::CmpIOp::create(b, l, arith::CmpIPredicate::ne, flag,
-                                            scalarConstant(b, l, b.getI8Type(), 0));
-          isOutside =
-              isOutside ? Value(arith::OrIOp::create(b, l, isOutside, set)) : set;
+        for (const ResizeTables &t : tables) {
+          Value flag = at(t.outside, idx[t.dim]);
+          isOutside = isOutside
+                          ? Value(arith::OrIOp::create(b, l, isOutside, flag))
+                          : flag;
         }
         Value fill = scalarConstant(b, l, element, extrapolation);
         return arith::SelectOp::create(b, l, isOutside, fill, acc);
@@ -984,8 +1178,8 @@ lowerConstantOfShape(nn::ConstantOfShapeOp op, nn::ConstantOfShapeOp::Adaptor,
   Attribute first = *values->begin();
   TypedAttr scalar;
   if (auto i = dyn_cast<IntegerAttr>(first); i && isa<IntegerType>(element))
-    scalar = IntegerAttr::get(element, i.getValue().zextOrTrunc(
-                                           element.getIntOrFloatBitWidth()));
+    scalar = IntegerAttr::get(
+        element, i.getValue().zextOrTrunc(element.getIntOrFloatBitWidth()));
   else if (auto f = dyn_cast<FloatAttr>(first); f && isa<FloatType>(element))
     scalar = FloatAttr::get(element, f.getValueAsDouble());
   if (!scalar)
@@ -1046,5 +1240,5 @@ void tessera::populateNNDataMovementToLinalgPatterns(
       SingleResultLowering<nn::ShapeOp, lowerShape>,
       SingleResultLowering<nn::ConstantOfShapeOp, lowerConstantOfShape>,
       SingleResultLowering<nn::RangeOp, lowerRange>, SplitLowering>(converter,
-                                                                     ctx);
+                                                                    ctx);
 }

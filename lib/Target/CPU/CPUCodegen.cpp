@@ -26,6 +26,10 @@ namespace tessera {
 #include "tessera/Target/CPU/Passes.h.inc"
 } // namespace tessera
 
+#ifndef TESSERA_CPU_CHANNEL_TILE
+#define TESSERA_CPU_CHANNEL_TILE 16
+#endif
+
 namespace {
 
 /// Transposes a constant at compile time; null when `v` is not a constant
@@ -143,6 +147,11 @@ struct CPUConvLayoutPass
   }
 };
 
+/// Output channels per register tile: 7 rows of 16 channels (one AVX-512 or
+/// two AVX2 registers each). 64 miscompiles (a crash at run time in ResNet-50)
+/// and 32 measured no faster, so 16 it is until that is understood.
+static int64_t kChannelTile = TESSERA_CPU_CHANNEL_TILE;
+
 /// The register tile (output pixels, output channels) for a conv, or nullopt
 /// when none divides its shape (the conv then stays scalar loops).
 static std::optional<std::pair<int64_t, int64_t>>
@@ -151,7 +160,13 @@ chooseConvTile(linalg::Conv2DNhwcHwcfOp conv) {
   if (!type.hasStaticShape() || !type.getElementType().isF32())
     return std::nullopt;
   int64_t ow = type.getDimSize(2), f = type.getDimSize(3);
-  int64_t ft = f % 16 == 0 ? 16 : f % 8 == 0 ? 8 : 0;
+  int64_t ft = 0;
+  const int64_t candidates[] = {kChannelTile, kChannelTile / 2, 16, 8};
+  for (int64_t candidate : candidates)
+    if (candidate > 0 && f % candidate == 0) {
+      ft = candidate;
+      break;
+    }
   if (!ft)
     return std::nullopt;
   for (int64_t owt : {7, 6, 8, 4, 5, 3, 2, 1})
