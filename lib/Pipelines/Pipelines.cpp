@@ -80,7 +80,7 @@ void tessera::buildCPULLVMStagePipeline(OpPassManager &pm) {
       "eliminate-empty-tensors,empty-tensor-to-alloc-tensor,"
       "one-shot-bufferize{bufferize-function-boundaries "
       "function-boundary-type-conversion=identity-layout-map},"
-      "buffer-results-to-out-params{hoist-static-allocs=true "
+      "buffer-results-to-out-params{hoist-static-allocs=false "
       "modify-public-functions=true},"
       "canonicalize,cse,"
       "buffer-deallocation-pipeline,"

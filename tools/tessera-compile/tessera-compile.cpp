@@ -187,6 +187,8 @@ int main(int argc, char **argv) {
   if (emit == "linalg")
     return print(*module);
 
+  if (failed(tessera::prepareForCABI(*module)))
+    return 1;
   PassManager llvmPM(&context);
   tessera::buildCPUCodegenPipeline(llvmPM);
   tessera::buildCPULLVMStagePipeline(llvmPM);

@@ -8,6 +8,8 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -79,6 +81,40 @@ FailureOr<ModelSignature> getModelSignature(ModuleOp module) {
                         "output" + std::to_string(i), signature.outputs)))
       return failure();
   return signature;
+}
+
+LogicalResult prepareForCABI(ModuleOp module) {
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main || main.isExternal())
+    return emitError(module.getLoc()) << "the module has no @main function";
+  auto checkNonEmpty = [&](TypeRange types, StringRef what) -> LogicalResult {
+    for (auto [i, type] : llvm::enumerate(types)) {
+      auto tensor = dyn_cast<RankedTensorType>(type);
+      if (tensor && tensor.hasStaticShape() && tensor.getNumElements() == 0)
+        return emitError(main.getLoc())
+               << what << " #" << i << " has no elements (" << type
+               << "); the CPU artifact ABI cannot pass empty tensors";
+    }
+    return success();
+  };
+  if (failed(checkNonEmpty(main.getArgumentTypes(), "input")) ||
+      failed(checkNonEmpty(main.getResultTypes(), "output")))
+    return failure();
+  Operation *terminator = main.getBody().back().getTerminator();
+  OpBuilder b(terminator);
+  llvm::SmallPtrSet<Value, 8> seen;
+  for (OpOperand &operand : terminator->getOpOperands()) {
+    Value v = operand.get();
+    if (seen.insert(v).second)
+      continue;
+    auto type = dyn_cast<RankedTensorType>(v.getType());
+    if (!type)
+      continue;
+    Value empty = tensor::EmptyOp::create(b, v.getLoc(), type.getShape(),
+                                          type.getElementType());
+    operand.set(linalg::CopyOp::create(b, v.getLoc(), v, empty).getResult(0));
+  }
+  return success();
 }
 
 LogicalResult addRunEntryPoint(ModuleOp module, const ModelSignature &signature) {

@@ -42,6 +42,11 @@ mlir::FailureOr<ModelSignature> getModelSignature(mlir::ModuleOp module);
 /// The numpy dtype name of an nn element type, or "" when it has none.
 std::string getDTypeName(mlir::Type elementType);
 
+/// Makes `@main` (on tensors, before bufferization) fit the C ABI: every
+/// output gets its own buffer (a value returned twice is copied), and
+/// zero-element inputs or outputs, which the ABI cannot pass, are an error.
+llvm::LogicalResult prepareForCABI(mlir::ModuleOp module);
+
 /// Adds `tessera_run` (the C ABI above) calling `@main`, which must take
 /// bare pointers to its inputs then its outputs; LLVM dialect level.
 llvm::LogicalResult addRunEntryPoint(mlir::ModuleOp module,

@@ -138,6 +138,19 @@ def bad_broadcast():
                  [vi("x", [4, 3]), vi("y", [2, 3])], [vi("z", [2], TensorProto.INT64)])
 
 
+def dup_output():
+    # The same value as two graph outputs.
+    return model([helper.make_node("Relu", ["x"], ["y"], name="relu0")],
+                 [vi("x", [3])], [vi("y", [3]), vi("y", [3])])
+
+
+def empty_output():
+    starts = numpy_helper.from_array(np.array([5], dtype=np.int64), "starts")
+    ends = numpy_helper.from_array(np.array([5], dtype=np.int64), "ends")
+    return model([helper.make_node("Slice", ["x", "starts", "ends"], ["y"], name="slice0")],
+                 [vi("x", [4])], [vi("y", [0])], [starts, ends])
+
+
 def too_new():
     return model([helper.make_node("Relu", ["x"], ["y"], name="relu0")],
                  [vi("x", [2])], [vi("y", [2])], opset=18)
@@ -148,7 +161,8 @@ CASES = {
     "unsupported_ops": unsupported_ops, "bad_kernel": bad_kernel,
     "bad_transpose": bad_transpose, "bad_pad_mode": bad_pad_mode, "dynamic_rank": dynamic_rank,
     "upgrade": upgrade, "too_new": too_new, "add_bcast": add_bcast,
-    "bad_broadcast": bad_broadcast,
+    "bad_broadcast": bad_broadcast, "dup_output": dup_output,
+    "empty_output": empty_output,
 }
 
 
