@@ -1,9 +1,10 @@
-//===- Contraction.cpp - nn contraction ops to linalg -----------------------===//
+//===- Contraction.cpp - nn contraction ops to linalg ---------------------===//
 //
 // Part of Tessera. Conv, ConvTranspose, Gemm, MatMul and Einsum. Convolutions
-// pad their input explicitly (tensor.pad) and accumulate into a zero or bias
-// init with the linalg named conv ops; grouped convs without a named op and
-// everything the named ops cannot express become a `linalg.generic`.
+// pad their input explicitly (a copy into a filled tensor) and accumulate
+// into a zero or bias init with the linalg named conv ops; grouped convs
+// without a named op become a `linalg.generic`. MatMul uses linalg.matmul or
+// linalg.batch_matmul where the batch dims allow, Einsum is one generic.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,9 +32,27 @@ static RankedTensorType staticType(Value v) {
   return type;
 }
 
-/// `acc + a * b` for float or integer scalars.
+/// The type products are summed in: f32 for 16-bit floats (long sums in
+/// f16/bf16 lose most of their precision), the element type otherwise.
+static Type accumulatorType(Type elementType) {
+  if (elementType.isF16() || elementType.isBF16())
+    return Float32Type::get(elementType.getContext());
+  return elementType;
+}
+
+/// `v` widened to the float type `to` when it is narrower.
+static Value extendTo(OpBuilder &b, Location loc, Value v, Type to) {
+  if (v.getType() == to)
+    return v;
+  return arith::ExtFOp::create(b, loc, to, v);
+}
+
+/// `acc + a * b` for float or integer scalars; float factors are widened to
+/// the accumulator type.
 static Value mulAdd(OpBuilder &b, Location loc, Value x, Value y, Value acc) {
   if (isa<FloatType>(x.getType())) {
+    x = extendTo(b, loc, x, acc.getType());
+    y = extendTo(b, loc, y, acc.getType());
     Value mul = arith::MulFOp::create(b, loc, x, y);
     return arith::AddFOp::create(b, loc, acc, mul);
   }
@@ -47,24 +66,53 @@ static Value createZeros(OpBuilder &b, Location loc, RankedTensorType type) {
                       scalarConstant(b, loc, type.getElementType(), 0));
 }
 
-/// Reshapes `v` to `type` when the two differ only by grouping of dims
-/// (expand_shape or collapse_shape); null when no such reshape exists.
+/// Rounds an accumulator tensor to `type`'s element type (a no-op when it
+/// already has it).
+static Value truncateTo(OpBuilder &b, Location loc, Value acc,
+                        RankedTensorType type) {
+  if (cast<RankedTensorType>(acc.getType()).getElementType() ==
+      type.getElementType())
+    return acc;
+  return buildElementwise(
+      b, loc,
+      cast<RankedTensorType>(acc.getType()).clone(type.getElementType()), acc,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        return arith::TruncFOp::create(nb, nloc, type.getElementType(),
+                                       args[0]);
+      });
+}
+
+/// Reshapes `v` to `type` (same element count) with expand_shape and
+/// collapse_shape, through a 1-d tensor when the dims do not group directly.
 static Value reshapeTo(OpBuilder &b, Location loc, Value v,
                        RankedTensorType type) {
   auto source = cast<RankedTensorType>(v.getType());
   if (source == type)
     return v;
-  if (source.getRank() == type.getRank())
-    return nullptr;
-  bool collapse = source.getRank() > type.getRank();
-  std::optional<SmallVector<ReassociationIndices>> reassociation =
-      collapse ? getReassociationIndicesForReshape(source, type)
-               : getReassociationIndicesForReshape(type, source);
-  if (!reassociation)
-    return nullptr;
-  if (collapse)
-    return tensor::CollapseShapeOp::create(b, loc, type, v, *reassociation);
-  return tensor::ExpandShapeOp::create(b, loc, type, v, *reassociation);
+  if (source.getRank() > type.getRank()) {
+    if (std::optional<SmallVector<ReassociationIndices>> reassociation =
+            getReassociationIndicesForReshape(source, type))
+      return tensor::CollapseShapeOp::create(b, loc, type, v, *reassociation);
+  } else if (source.getRank() < type.getRank()) {
+    if (std::optional<SmallVector<ReassociationIndices>> reassociation =
+            getReassociationIndicesForReshape(type, source))
+      return tensor::ExpandShapeOp::create(b, loc, type, v, *reassociation);
+  }
+  auto flat =
+      RankedTensorType::get({source.getNumElements()}, source.getElementType());
+  SmallVector<ReassociationIndices> all(1);
+  for (int64_t i = 0; i < source.getRank(); ++i)
+    all[0].push_back(i);
+  Value collapsed =
+      source.getRank() == 1
+          ? v
+          : tensor::CollapseShapeOp::create(b, loc, flat, v, all).getResult();
+  if (type.getRank() == 1)
+    return collapsed;
+  SmallVector<ReassociationIndices> spread(1);
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    spread[0].push_back(i);
+  return tensor::ExpandShapeOp::create(b, loc, type, collapsed, spread);
 }
 
 /// Splits dim `dim` of `v` into (`outer`, size / `outer`).
@@ -102,53 +150,73 @@ static Value mergeDims(OpBuilder &b, Location loc, Value v, int64_t dim) {
   return tensor::CollapseShapeOp::create(b, loc, v, reassociation);
 }
 
-/// Pads the spatial dims (2..) of `x` by `lo`/`hi` with `padValue`; a
-/// negative amount crops instead.
+/// Writes `source` into `dest` at `offsets` with `strides` (the slice is
+/// extracted, filled by a linalg.copy and inserted back, so it bufferizes to
+/// a copy into a subview of `dest` with no runtime memref copy).
+static Value insertByCopy(OpBuilder &b, Location loc, Value source, Value dest,
+                          ArrayRef<int64_t> offsets,
+                          ArrayRef<int64_t> strides) {
+  auto type = cast<RankedTensorType>(source.getType());
+  Value window = tensor::ExtractSliceOp::create(
+      b, loc, type, dest, ValueRange{}, ValueRange{}, ValueRange{}, offsets,
+      type.getShape(), strides);
+  Value copied = linalg::CopyOp::create(b, loc, source, window).getResult(0);
+  return tensor::InsertSliceOp::create(b, loc, copied, dest, ValueRange{},
+                                       ValueRange{}, ValueRange{}, offsets,
+                                       type.getShape(), strides);
+}
+
+/// Spreads the spatial dims (2..) of `x` by `strides` (zeros between
+/// elements) and pads them by `lo`/`hi` with `padValue`; a negative pad
+/// crops instead.
 static Value padSpatial(OpBuilder &b, Location loc, Value x,
                         ArrayRef<int64_t> lo, ArrayRef<int64_t> hi,
-                        Value padValue) {
+                        ArrayRef<int64_t> strides, Value padValue) {
   auto type = cast<RankedTensorType>(x.getType());
   int64_t rank = type.getRank();
-  SmallVector<int64_t> offsets(rank, 0), sizes(type.getShape());
-  bool crop = false;
-  for (size_t i = 0; i < lo.size(); ++i) {
-    int64_t dim = i + 2;
-    if (lo[i] < 0) {
-      offsets[dim] = -lo[i];
-      sizes[dim] += lo[i];
-      crop = true;
-    }
-    if (hi[i] < 0) {
-      sizes[dim] += hi[i];
-      crop = true;
-    }
+  int64_t r = rank - 2;
+  SmallVector<int64_t> ones(rank, 1), fullStrides(rank, 1);
+  SmallVector<int64_t> spread(type.getShape());
+  for (int64_t i = 0; i < r; ++i) {
+    fullStrides[i + 2] = strides[i];
+    spread[i + 2] = (spread[i + 2] - 1) * strides[i] + 1;
+  }
+  bool crop = llvm::any_of(lo, [](int64_t v) { return v < 0; }) ||
+              llvm::any_of(hi, [](int64_t v) { return v < 0; });
+  bool pad = llvm::any_of(lo, [](int64_t v) { return v > 0; }) ||
+             llvm::any_of(hi, [](int64_t v) { return v > 0; });
+  bool strided = llvm::any_of(strides, [](int64_t v) { return v != 1; });
+  if (crop && strided) {
+    // Spread first; the crop and pad below then see unit strides.
+    auto spreadType = RankedTensorType::get(spread, type.getElementType());
+    x = insertByCopy(b, loc, x, createFilled(b, loc, spreadType, padValue),
+                     SmallVector<int64_t>(rank, 0), fullStrides);
+    type = spreadType;
+    fullStrides.assign(rank, 1);
+    strided = false;
   }
   if (crop) {
-    SmallVector<int64_t> ones(rank, 1);
+    SmallVector<int64_t> offsets(rank, 0), sizes(type.getShape());
+    for (int64_t i = 0; i < r; ++i) {
+      offsets[i + 2] = std::max<int64_t>(-lo[i], 0);
+      sizes[i + 2] -= offsets[i + 2] + std::max<int64_t>(-hi[i], 0);
+    }
     x = tensor::ExtractSliceOp::create(
         b, loc, RankedTensorType::get(sizes, type.getElementType()), x,
         ValueRange{}, ValueRange{}, ValueRange{}, offsets, sizes, ones);
+    type = cast<RankedTensorType>(x.getType());
+    spread.assign(sizes.begin(), sizes.end());
   }
-  SmallVector<int64_t> low(rank, 0), high(rank, 0);
-  bool pad = false;
-  for (size_t i = 0; i < lo.size(); ++i) {
-    low[i + 2] = std::max<int64_t>(lo[i], 0);
-    high[i + 2] = std::max<int64_t>(hi[i], 0);
-    pad |= low[i + 2] > 0 || high[i + 2] > 0;
-  }
-  if (!pad)
+  if (!pad && !strided)
     return x;
-  SmallVector<int64_t> padded(sizes);
-  for (int64_t i = 0; i < rank; ++i)
-    padded[i] += low[i] + high[i];
-  SmallVector<OpFoldResult> lowOfr, highOfr;
-  for (int64_t i = 0; i < rank; ++i) {
-    lowOfr.push_back(b.getIndexAttr(low[i]));
-    highOfr.push_back(b.getIndexAttr(high[i]));
+  SmallVector<int64_t> offsets(rank, 0), padded(spread);
+  for (int64_t i = 0; i < r; ++i) {
+    offsets[i + 2] = std::max<int64_t>(lo[i], 0);
+    padded[i + 2] += offsets[i + 2] + std::max<int64_t>(hi[i], 0);
   }
-  return tensor::PadOp::create(
-      b, loc, RankedTensorType::get(padded, type.getElementType()), x, lowOfr,
-      highOfr, padValue);
+  auto paddedType = RankedTensorType::get(padded, type.getElementType());
+  return insertByCopy(b, loc, x, createFilled(b, loc, paddedType, padValue),
+                      offsets, fullStrides);
 }
 
 /// A per-spatial-dim attribute, or `dflt` everywhere when absent.
@@ -192,8 +260,8 @@ static Value buildGenericConv(OpBuilder &b, Location loc, Value x, Value w,
                                              utils::IteratorType::parallel);
   iterators.append(1 + r, utils::IteratorType::reduction);
   auto generic = linalg::GenericOp::create(
-      b, loc, TypeRange{og.getType()}, ValueRange{xg, wg}, ValueRange{og},
-      maps, iterators, [](OpBuilder &nb, Location nloc, ValueRange args) {
+      b, loc, TypeRange{og.getType()}, ValueRange{xg, wg}, ValueRange{og}, maps,
+      iterators, [](OpBuilder &nb, Location nloc, ValueRange args) {
         linalg::YieldOp::create(nb, nloc,
                                 mulAdd(nb, nloc, args[0], args[1], args[2]));
       });
@@ -202,9 +270,9 @@ static Value buildGenericConv(OpBuilder &b, Location loc, Value x, Value w,
 
 /// Convolves padded `x` (N, C, in...) with `w` (M, C/group, k...) into `init`
 /// (N, M, out...), picking a named linalg conv where one fits.
-static Value buildConv(OpBuilder &b, Location loc, Value x, Value w,
-                       Value init, ArrayRef<int64_t> strides,
-                       ArrayRef<int64_t> dilations, int64_t group) {
+static Value buildConv(OpBuilder &b, Location loc, Value x, Value w, Value init,
+                       ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
+                       int64_t group) {
   auto xType = cast<RankedTensorType>(x.getType());
   auto initType = cast<RankedTensorType>(init.getType());
   int64_t r = xType.getRank() - 2;
@@ -223,8 +291,8 @@ static Value buildConv(OpBuilder &b, Location loc, Value x, Value w,
                                             attrs)
         .getResult(0);
   if (group == 1 && r == 3)
-    return linalg::Conv3DNcdhwFcdhwOp::create(b, loc, resultType, {x, w},
-                                              init, attrs)
+    return linalg::Conv3DNcdhwFcdhwOp::create(b, loc, resultType, {x, w}, init,
+                                              attrs)
         .getResult(0);
   if (r == 2 && group == channels && outChannels == channels) {
     auto wType = cast<RankedTensorType>(w.getType());
@@ -241,7 +309,7 @@ static Value buildConv(OpBuilder &b, Location loc, Value x, Value w,
     Value xg = splitDim(b, loc, x, 1, group);
     Value wg = splitDim(b, loc, w, 0, group);
     Value og = splitDim(b, loc, init, 1, group);
-    Value conv = linalg::Conv2DNgchwFgchwOp::create(
+    Value conv = linalg::Conv2DNgchwGfchwOp::create(
                      b, loc, TypeRange{og.getType()}, {xg, wg}, og, attrs)
                      .getResult(0);
     return mergeDims(b, loc, conv, 1);
@@ -249,18 +317,24 @@ static Value buildConv(OpBuilder &b, Location loc, Value x, Value w,
   return buildGenericConv(b, loc, x, w, init, strides, dilations, group);
 }
 
+/// True when an (optional, converted) conv bias is absent or holds
+/// `channels` elements.
+static bool isValidBias(Value bias, int64_t channels) {
+  if (isa<NoneType>(bias.getType()))
+    return true;
+  RankedTensorType type = staticType(bias);
+  return type && type.getNumElements() == channels;
+}
+
 /// The accumulator of a conv: the bias broadcast over (N, M, out...), or
 /// zeros without bias.
 static Value buildConvInit(OpBuilder &b, Location loc, RankedTensorType type,
                            Value bias) {
-  if (!bias || isa<NoneType>(bias.getType()))
+  if (isa<NoneType>(bias.getType()))
     return createZeros(b, loc, type);
-  auto biasType = cast<RankedTensorType>(bias.getType());
-  if (biasType.getRank() != 1) {
-    auto flat =
-        RankedTensorType::get({type.getDimSize(1)}, type.getElementType());
-    bias = reshapeTo(b, loc, bias, flat);
-  }
+  bias = reshapeTo(
+      b, loc, bias,
+      RankedTensorType::get({type.getDimSize(1)}, type.getElementType()));
   SmallVector<int64_t> dims = {0};
   for (int64_t i = 2; i < type.getRank(); ++i)
     dims.push_back(i);
@@ -269,14 +343,56 @@ static Value buildConvInit(OpBuilder &b, Location loc, RankedTensorType type,
       .getResult()[0];
 }
 
+/// Conv plus bias into `yType`. Same-typed accumulation starts from the
+/// broadcast bias; 16-bit floats accumulate in f32 from zero and add the bias
+/// while rounding back.
+static Value buildConvWithBias(OpBuilder &b, Location loc, Value x, Value w,
+                               Value bias, RankedTensorType yType,
+                               ArrayRef<int64_t> strides,
+                               ArrayRef<int64_t> dilations, int64_t group) {
+  Type accType = accumulatorType(yType.getElementType());
+  if (accType == yType.getElementType())
+    return buildConv(b, loc, x, w, buildConvInit(b, loc, yType, bias), strides,
+                     dilations, group);
+  auto accTensor = yType.clone(accType);
+  Value acc = buildConv(b, loc, x, w, createZeros(b, loc, accTensor), strides,
+                        dilations, group);
+  if (isa<NoneType>(bias.getType()))
+    return truncateTo(b, loc, acc, yType);
+  MLIRContext *ctx = b.getContext();
+  int64_t rank = yType.getRank();
+  bias = reshapeTo(
+      b, loc, bias,
+      RankedTensorType::get({yType.getDimSize(1)}, yType.getElementType()));
+  SmallVector<AffineMap> maps = {
+      AffineMap::getMultiDimIdentityMap(rank, ctx),
+      AffineMap::get(rank, 0, getAffineDimExpr(1, ctx)),
+      AffineMap::getMultiDimIdentityMap(rank, ctx)};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{yType}, ValueRange{acc, bias},
+      ValueRange{createEmpty(b, loc, yType)}, maps, iterators,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value sum = arith::AddFOp::create(nb, nloc, args[0],
+                                          extendTo(nb, nloc, args[1], accType));
+        linalg::YieldOp::create(
+            nb, nloc,
+            arith::TruncFOp::create(nb, nloc, yType.getElementType(), sum)
+                .getResult());
+      });
+  return generic.getResult(0);
+}
+
 /// Checks the operand shapes shared by Conv and ConvTranspose: static,
-/// rank >= 3, matching ranks, and attributes sized to the spatial rank.
+/// rank >= 3, matching ranks, and attributes sized to the spatial rank
+/// (spatial ranks without a named op take the generic path).
 static LogicalResult checkConvShapes(Operation *op, RankedTensorType x,
                                      RankedTensorType w, RankedTensorType y,
                                      ConversionPatternRewriter &rewriter) {
   if (!x || !w || !y)
     return rewriter.notifyMatchFailure(op, "operand shapes are not static");
-  if (x.getRank() < 3 || x.getRank() > 5 || w.getRank() != x.getRank() ||
+  if (x.getRank() < 3 || w.getRank() != x.getRank() ||
       y.getRank() != x.getRank())
     return rewriter.notifyMatchFailure(op, "unsupported conv rank");
   int64_t r = x.getRank() - 2;
@@ -284,9 +400,8 @@ static LogicalResult checkConvShapes(Operation *op, RankedTensorType x,
     std::optional<SmallVector<int64_t>> attr = nn::getIntsAttr(op, name);
     if (attr && (int64_t)attr->size() != r)
       return rewriter.notifyMatchFailure(op, name + " has the wrong size");
-    if (attr && name != "kernel_shape" && llvm::any_of(*attr, [](int64_t v) {
-          return v < 1;
-        }))
+    if (attr && name != "kernel_shape" &&
+        llvm::any_of(*attr, [](int64_t v) { return v < 1; }))
       return rewriter.notifyMatchFailure(op, name + " must be positive");
   }
   std::optional<SmallVector<int64_t>> pads = nn::getIntsAttr(op, "pads");
@@ -317,6 +432,9 @@ struct ConvOpLowering : public OpConversionPattern<nn::ConvOp> {
         wType.getDimSize(0) != outChannels ||
         wType.getDimSize(1) * group != channels)
       return rewriter.notifyMatchFailure(op, "inconsistent group/channels");
+    if (!isValidBias(adaptor.getB(), outChannels))
+      return rewriter.notifyMatchFailure(op,
+                                         "bias does not match the channels");
 
     SmallVector<int64_t> strides = spatialAttr(op.getStrides(), r, 1);
     SmallVector<int64_t> dilations = spatialAttr(op.getDilations(), r, 1);
@@ -343,12 +461,11 @@ struct ConvOpLowering : public OpConversionPattern<nn::ConvOp> {
     }
 
     Value zero = scalarConstant(rewriter, loc, xType.getElementType(), 0);
-    Value x = padSpatial(rewriter, loc, adaptor.getX(), lo, hi, zero);
-    Value init = buildConvInit(rewriter, loc, yType, adaptor.getB());
-    if (!init)
-      return rewriter.notifyMatchFailure(op, "unsupported bias shape");
-    Value result = buildConv(rewriter, loc, x, adaptor.getW(), init, strides,
-                             dilations, group);
+    Value x = padSpatial(rewriter, loc, adaptor.getX(), lo, hi,
+                         SmallVector<int64_t>(r, 1), zero);
+    Value result =
+        buildConvWithBias(rewriter, loc, x, adaptor.getW(), adaptor.getB(),
+                          yType, strides, dilations, group);
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -379,10 +496,14 @@ struct ConvTransposeOpLowering
     if (group < 1 || channels % group || wType.getDimSize(0) != channels ||
         wType.getDimSize(1) * group != outChannels)
       return rewriter.notifyMatchFailure(op, "inconsistent group/channels");
+    if (!isValidBias(adaptor.getB(), outChannels))
+      return rewriter.notifyMatchFailure(op,
+                                         "bias does not match the channels");
     std::optional<SmallVector<int64_t>> outputPadding =
         nn::getIntsAttr(op, "output_padding");
     if (outputPadding && (int64_t)outputPadding->size() != r)
-      return rewriter.notifyMatchFailure(op, "output_padding has the wrong size");
+      return rewriter.notifyMatchFailure(op,
+                                         "output_padding has the wrong size");
 
     SmallVector<int64_t> strides = spatialAttr(op.getStrides(), r, 1);
     SmallVector<int64_t> dilations = spatialAttr(op.getDilations(), r, 1);
@@ -393,7 +514,6 @@ struct ConvTransposeOpLowering
     std::optional<ArrayRef<int64_t>> pads = op.getPads();
     bool same = !pads && (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER");
 
-    SmallVector<int64_t> dilatedShape(xType.getShape());
     SmallVector<int64_t> lo(r), hi(r);
     for (int64_t i = 0; i < r; ++i) {
       int64_t in = xType.getDimSize(i + 2);
@@ -412,36 +532,21 @@ struct ConvTransposeOpLowering
         int64_t half = llvm::divideFloorSigned(total, 2);
         begin = autoPad == "SAME_UPPER" ? half : total - half;
       }
-      dilatedShape[i + 2] = (in - 1) * strides[i] + 1;
+      int64_t spread = (in - 1) * strides[i] + 1;
       lo[i] = window - 1 - begin;
-      hi[i] = out + window - 1 - dilatedShape[i + 2] - lo[i];
-      if (dilatedShape[i + 2] + std::min<int64_t>(lo[i], 0) +
-              std::min<int64_t>(hi[i], 0) <=
+      hi[i] = out + window - 1 - spread - lo[i];
+      if (spread + std::min<int64_t>(lo[i], 0) + std::min<int64_t>(hi[i], 0) <=
           0)
         return rewriter.notifyMatchFailure(op, "pads crop the whole input");
     }
 
-    Type elementType = xType.getElementType();
-    Value zero = scalarConstant(rewriter, loc, elementType, 0);
-    Value x = adaptor.getX();
-    if (llvm::any_of(strides, [](int64_t s) { return s != 1; })) {
-      auto dilatedType = RankedTensorType::get(dilatedShape, elementType);
-      SmallVector<int64_t> offsets(r + 2, 0), sliceStrides(r + 2, 1);
-      for (int64_t i = 0; i < r; ++i)
-        sliceStrides[i + 2] = strides[i];
-      x = tensor::InsertSliceOp::create(
-          rewriter, loc, x, createFilled(rewriter, loc, dilatedType, zero),
-          ValueRange{}, ValueRange{}, ValueRange{}, offsets, xType.getShape(),
-          sliceStrides);
-    }
-    x = padSpatial(rewriter, loc, x, lo, hi, zero);
+    Value zero = scalarConstant(rewriter, loc, xType.getElementType(), 0);
+    Value x = padSpatial(rewriter, loc, adaptor.getX(), lo, hi, strides, zero);
 
     Value w = buildTransposedWeight(rewriter, loc, adaptor.getW(), group);
-    Value init = buildConvInit(rewriter, loc, yType, adaptor.getB());
-    if (!init)
-      return rewriter.notifyMatchFailure(op, "unsupported bias shape");
     SmallVector<int64_t> ones(r, 1);
-    Value result = buildConv(rewriter, loc, x, w, init, ones, dilations, group);
+    Value result = buildConvWithBias(rewriter, loc, x, w, adaptor.getB(), yType,
+                                     ones, dilations, group);
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -483,14 +588,6 @@ struct ConvTransposeOpLowering
 // Gemm and MatMul
 //===----------------------------------------------------------------------===//
 
-/// A scalar constant for a Gemm coefficient; null when an integer Gemm has a
-/// fractional coefficient.
-static Value coefficient(OpBuilder &b, Location loc, Type type, double value) {
-  if (!isa<FloatType>(type) && value != (double)(int64_t)value)
-    return nullptr;
-  return scalarConstant(b, loc, type, value);
-}
-
 struct GemmOpLowering : public OpConversionPattern<nn::GemmOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -506,41 +603,51 @@ struct GemmOpLowering : public OpConversionPattern<nn::GemmOp> {
     if (!aType || !bType || !yType || aType.getRank() != 2 ||
         bType.getRank() != 2 || yType.getRank() != 2)
       return rewriter.notifyMatchFailure(op, "expected static 2-d operands");
-    Type elementType = yType.getElementType();
-    Value a = transposeIf(rewriter, loc, adaptor.getA(), op.getTransA() != 0);
-    Value b = transposeIf(rewriter, loc, adaptor.getB(), op.getTransB() != 0);
-    auto aT = cast<RankedTensorType>(a.getType());
-    auto bT = cast<RankedTensorType>(b.getType());
-    if (aT.getDimSize(1) != bT.getDimSize(0) ||
-        aT.getDimSize(0) != yType.getDimSize(0) ||
-        bT.getDimSize(1) != yType.getDimSize(1))
+    bool transA = op.getTransA() != 0, transB = op.getTransB() != 0;
+    int64_t m = aType.getDimSize(transA ? 1 : 0);
+    int64_t k = aType.getDimSize(transA ? 0 : 1);
+    int64_t n = bType.getDimSize(transB ? 0 : 1);
+    if (bType.getDimSize(transB ? 1 : 0) != k || yType.getDimSize(0) != m ||
+        yType.getDimSize(1) != n)
       return rewriter.notifyMatchFailure(op, "inconsistent gemm shapes");
-
+    Type elementType = yType.getElementType();
     double alphaValue = op.getAlpha().convertToDouble();
     double betaValue = op.getBeta().convertToDouble();
-    Value alpha = coefficient(rewriter, loc, elementType, alphaValue);
-    Value beta = coefficient(rewriter, loc, elementType, betaValue);
-    if (!alpha || !beta)
+    bool isFloat = isa<FloatType>(elementType);
+    auto isIntegral = [](double v) { return v == (double)(int64_t)v; };
+    if (!isFloat && (!isIntegral(alphaValue) || !isIntegral(betaValue)))
       return rewriter.notifyMatchFailure(
           op, "fractional alpha/beta on an integer gemm");
-
-    Value product = linalg::MatmulOp::create(
-                        rewriter, loc, TypeRange{yType}, ValueRange{a, b},
-                        ValueRange{createZeros(rewriter, loc, yType)})
-                        .getResult(0);
     bool hasC = !nn::isNone(op.getC()) && betaValue != 0;
+    if (hasC) {
+      // Unidirectional broadcast: C's dims align right and are 1 or equal.
+      RankedTensorType cType = staticType(adaptor.getC());
+      if (!cType || cType.getRank() > 2)
+        return rewriter.notifyMatchFailure(op, "unsupported C shape");
+      int64_t offset = 2 - cType.getRank();
+      for (int64_t i = 0; i < cType.getRank(); ++i)
+        if (cType.getDimSize(i) != 1 &&
+            cType.getDimSize(i) != yType.getDimSize(i + offset))
+          return rewriter.notifyMatchFailure(op, "C does not broadcast");
+    }
+
+    Value a = transposeIf(rewriter, loc, adaptor.getA(), transA);
+    Value b = transposeIf(rewriter, loc, adaptor.getB(), transB);
+    Type accType = isFloat ? accumulatorType(elementType) : elementType;
+    auto accTensor = yType.clone(accType);
+    Value product = linalg::MatmulOp::create(
+                        rewriter, loc, TypeRange{accTensor}, ValueRange{a, b},
+                        ValueRange{createZeros(rewriter, loc, accTensor)})
+                        .getResult(0);
     if (!hasC && alphaValue == 1) {
-      rewriter.replaceOp(op, product);
+      rewriter.replaceOp(op, truncateTo(rewriter, loc, product, yType));
       return success();
     }
     SmallVector<Value> inputs = {product};
-    if (hasC) {
-      auto cType = dyn_cast<RankedTensorType>(adaptor.getC().getType());
-      if (!cType || !cType.hasStaticShape() || cType.getRank() > 2)
-        return rewriter.notifyMatchFailure(op, "unsupported C shape");
+    if (hasC)
       inputs.push_back(adaptor.getC());
-    }
-    bool isFloat = isa<FloatType>(elementType);
+    Value alpha = scalarConstant(rewriter, loc, accType, alphaValue);
+    Value beta = scalarConstant(rewriter, loc, accType, betaValue);
     Value result = buildElementwise(
         rewriter, loc, yType, inputs,
         [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
@@ -550,12 +657,15 @@ struct GemmOpLowering : public OpConversionPattern<nn::GemmOp> {
             return arith::MulIOp::create(nb, nloc, x, y);
           };
           Value acc = alphaValue == 1 ? args[0] : mul(alpha, args[0]);
-          if (args.size() == 1)
-            return acc;
-          Value c = betaValue == 1 ? args[1] : mul(beta, args[1]);
-          if (isFloat)
-            return arith::AddFOp::create(nb, nloc, acc, c);
-          return arith::AddIOp::create(nb, nloc, acc, c);
+          if (args.size() > 1) {
+            Value c = extendTo(nb, nloc, args[1], accType);
+            c = betaValue == 1 ? c : mul(beta, c);
+            acc = isFloat ? Value(arith::AddFOp::create(nb, nloc, acc, c))
+                          : Value(arith::AddIOp::create(nb, nloc, acc, c));
+          }
+          if (acc.getType() != elementType)
+            acc = arith::TruncFOp::create(nb, nloc, elementType, acc);
+          return acc;
         });
     rewriter.replaceOp(op, result);
     return success();
@@ -593,21 +703,17 @@ struct MatMulOpLowering : public OpConversionPattern<nn::MatMulOp> {
         bType.getRank() == 0)
       return rewriter.notifyMatchFailure(op, "expected static ranked operands");
     Type elementType = yType.getElementType();
-    Value a = adaptor.getA(), b = adaptor.getB();
-    if (aType.getRank() == 1) {
+    if (aType.getRank() == 1)
       aType = RankedTensorType::get({1, aType.getDimSize(0)}, elementType);
-      a = reshapeTo(rewriter, loc, a, aType);
-    }
-    if (bType.getRank() == 1) {
+    if (bType.getRank() == 1)
       bType = RankedTensorType::get({bType.getDimSize(0), 1}, elementType);
-      b = reshapeTo(rewriter, loc, b, bType);
-    }
     ArrayRef<int64_t> aShape = aType.getShape(), bShape = bType.getShape();
     int64_t m = aShape[aShape.size() - 2], k = aShape.back();
     int64_t n = bShape.back();
     if (bShape[bShape.size() - 2] != k)
       return rewriter.notifyMatchFailure(op, "contraction dims differ");
-    ArrayRef<int64_t> aBatch = aShape.drop_back(2), bBatch = bShape.drop_back(2);
+    ArrayRef<int64_t> aBatch = aShape.drop_back(2),
+                      bBatch = bShape.drop_back(2);
     SmallVector<int64_t> batch;
     size_t batchRank = std::max(aBatch.size(), bBatch.size());
     for (size_t i = 0; i < batchRank; ++i) {
@@ -623,33 +729,33 @@ struct MatMulOpLowering : public OpConversionPattern<nn::MatMulOp> {
     }
     SmallVector<int64_t> fullShape(batch);
     fullShape.append({m, n});
-    auto fullType = RankedTensorType::get(fullShape, elementType);
+    Type accType = isa<FloatType>(elementType) ? accumulatorType(elementType)
+                                               : elementType;
+    auto fullType = RankedTensorType::get(fullShape, accType);
     if (fullType.getNumElements() != yType.getNumElements())
       return rewriter.notifyMatchFailure(op, "unexpected result shape");
 
+    Value a = reshapeTo(rewriter, loc, adaptor.getA(), aType);
+    Value b = reshapeTo(rewriter, loc, adaptor.getB(), bType);
     Value full;
     int64_t batchSize = fullType.getNumElements() / std::max<int64_t>(m * n, 1);
     if (llvm::all_of(bBatch, [](int64_t d) { return d == 1; })) {
       // Fold A's batch into its rows: (batch * m, k) x (k, n).
       auto a2 = RankedTensorType::get({batchSize * m, k}, elementType);
       auto b2 = RankedTensorType::get({k, n}, elementType);
-      auto y2 = RankedTensorType::get({batchSize * m, n}, elementType);
+      auto y2 = RankedTensorType::get({batchSize * m, n}, accType);
       Value a2v = reshapeTo(rewriter, loc, a, a2);
       Value b2v = reshapeTo(rewriter, loc, b, b2);
-      if (!a2v || !b2v)
-        return rewriter.notifyMatchFailure(op, "cannot flatten operands");
-      full = linalg::MatmulOp::create(rewriter, loc, TypeRange{y2},
-                                      ValueRange{a2v, b2v},
-                                      ValueRange{createZeros(rewriter, loc, y2)})
+      full = linalg::MatmulOp::create(
+                 rewriter, loc, TypeRange{y2}, ValueRange{a2v, b2v},
+                 ValueRange{createZeros(rewriter, loc, y2)})
                  .getResult(0);
     } else if (aBatch == bBatch) {
       auto a3 = RankedTensorType::get({batchSize, m, k}, elementType);
       auto b3 = RankedTensorType::get({batchSize, k, n}, elementType);
-      auto y3 = RankedTensorType::get({batchSize, m, n}, elementType);
+      auto y3 = RankedTensorType::get({batchSize, m, n}, accType);
       Value a3v = reshapeTo(rewriter, loc, a, a3);
       Value b3v = reshapeTo(rewriter, loc, b, b3);
-      if (!a3v || !b3v)
-        return rewriter.notifyMatchFailure(op, "cannot flatten operands");
       full = linalg::BatchMatmulOp::create(
                  rewriter, loc, TypeRange{y3}, ValueRange{a3v, b3v},
                  ValueRange{createZeros(rewriter, loc, y3)})
@@ -657,10 +763,8 @@ struct MatMulOpLowering : public OpConversionPattern<nn::MatMulOp> {
     } else {
       full = buildBroadcastMatmul(rewriter, loc, a, b, fullType);
     }
-    Value result = reshapeTo(rewriter, loc, full, yType);
-    if (!result)
-      return rewriter.notifyMatchFailure(op, "cannot reshape the result");
-    rewriter.replaceOp(op, result);
+    full = truncateTo(rewriter, loc, full, yType);
+    rewriter.replaceOp(op, reshapeTo(rewriter, loc, full, yType));
     return success();
   }
 
@@ -690,10 +794,9 @@ struct MatMulOpLowering : public OpConversionPattern<nn::MatMulOp> {
     };
     SmallVector<AffineMap> maps = {
         operandMap(lhs, true), operandMap(rhs, false),
-        AffineMap::get(numLoops, 0,
-                       AffineMap::getMultiDimIdentityMap(rank, ctx)
-                           .getResults(),
-                       ctx)};
+        AffineMap::get(
+            numLoops, 0,
+            AffineMap::getMultiDimIdentityMap(rank, ctx).getResults(), ctx)};
     SmallVector<utils::IteratorType> iterators(rank,
                                                utils::IteratorType::parallel);
     iterators.push_back(utils::IteratorType::reduction);
@@ -751,9 +854,8 @@ static bool parseTerm(StringRef term, SmallVectorImpl<int64_t> &ids) {
 }
 
 /// Parses `equation` against operand ranks; returns a reason on failure.
-static FailureOr<EinsumSpec> parseEinsum(StringRef equation,
-                                         ArrayRef<int64_t> ranks,
-                                         std::string &why) {
+static FailureOr<EinsumSpec>
+parseEinsum(StringRef equation, ArrayRef<int64_t> ranks, std::string &why) {
   std::string compact;
   for (char c : equation)
     if (c != ' ')
@@ -775,7 +877,8 @@ static FailureOr<EinsumSpec> parseEinsum(StringRef equation,
       why = "malformed einsum term";
       return failure();
     }
-    int64_t letters = llvm::count_if(raw[i], [](int64_t id) { return id >= 0; });
+    int64_t letters =
+        llvm::count_if(raw[i], [](int64_t id) { return id >= 0; });
     bool hasEllipsis = (int64_t)raw[i].size() != letters;
     int64_t extra = ranks[i] - letters;
     if (extra < 0 || (!hasEllipsis && extra != 0)) {
@@ -787,9 +890,8 @@ static FailureOr<EinsumSpec> parseEinsum(StringRef equation,
   // Ellipsis dims align right across operands (broadcasting).
   DenseMap<int64_t, int64_t> letterCount;
   for (auto [i, ids] : llvm::enumerate(raw)) {
-    int64_t extra = ranks[i] - llvm::count_if(ids, [](int64_t id) {
-                      return id >= 0;
-                    });
+    int64_t extra =
+        ranks[i] - llvm::count_if(ids, [](int64_t id) { return id >= 0; });
     SmallVector<int64_t> expanded;
     for (int64_t id : ids) {
       if (id >= 0) {
@@ -884,7 +986,8 @@ struct EinsumOpLowering : public OpConversionPattern<nn::EinsumOp> {
       return rewriter.notifyMatchFailure(op, "unexpected einsum result rank");
     for (auto [i, id] : llvm::enumerate(spec->output))
       if (sizeOf[id] != yType.getDimSize(i))
-        return rewriter.notifyMatchFailure(op, "unexpected einsum result shape");
+        return rewriter.notifyMatchFailure(op,
+                                           "unexpected einsum result shape");
 
     MLIRContext *ctx = rewriter.getContext();
     int64_t numLoops = loops.size();
@@ -916,25 +1019,34 @@ struct EinsumOpLowering : public OpConversionPattern<nn::EinsumOp> {
       if (!direct)
         return rewriter.notifyMatchFailure(op, "unsupported einsum broadcast");
     }
+    Type elementType = yType.getElementType();
+    auto accTensor =
+        yType.clone(isa<FloatType>(elementType) ? accumulatorType(elementType)
+                                                : elementType);
     auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{yType}, adaptor.getInputs(),
-        ValueRange{createZeros(rewriter, loc, yType)}, maps, iterators,
+        rewriter, loc, TypeRange{accTensor}, adaptor.getInputs(),
+        ValueRange{createZeros(rewriter, loc, accTensor)}, maps, iterators,
         [](OpBuilder &nb, Location nloc, ValueRange args) {
           Value acc = args.back();
+          Type accType = acc.getType();
+          bool isFloat = isa<FloatType>(accType);
           ValueRange factors = args.drop_back();
-          Value product = factors[0];
+          Value product =
+              isFloat ? extendTo(nb, nloc, factors[0], accType) : factors[0];
           for (Value f : factors.drop_front()) {
-            if (isa<FloatType>(f.getType()))
-              product = arith::MulFOp::create(nb, nloc, product, f);
+            if (isFloat)
+              product = arith::MulFOp::create(nb, nloc, product,
+                                              extendTo(nb, nloc, f, accType));
             else
               product = arith::MulIOp::create(nb, nloc, product, f);
           }
-          Value sum = isa<FloatType>(acc.getType())
-                          ? Value(arith::AddFOp::create(nb, nloc, acc, product))
-                          : Value(arith::AddIOp::create(nb, nloc, acc, product));
+          Value sum =
+              isFloat ? Value(arith::AddFOp::create(nb, nloc, acc, product))
+                      : Value(arith::AddIOp::create(nb, nloc, acc, product));
           linalg::YieldOp::create(nb, nloc, sum);
         });
-    rewriter.replaceOp(op, generic.getResult(0));
+    rewriter.replaceOp(op,
+                       truncateTo(rewriter, loc, generic.getResult(0), yType));
     return success();
   }
 };

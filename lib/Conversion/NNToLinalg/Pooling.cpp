@@ -1,9 +1,9 @@
-//===- Pooling.cpp - nn pooling ops to linalg -------------------------------===//
+//===- Pooling.cpp - nn pooling ops to linalg -----------------------------===//
 //
 // Part of Tessera. MaxPool (with its Indices), AveragePool, GlobalAveragePool
-// and GlobalMaxPool. Windowed pools pad their input explicitly (tensor.pad,
-// extended at the end for ceil_mode) and use the linalg named pooling ops
-// where one exists; 3-d pools, unsigned max and Indices are a
+// and GlobalMaxPool. Windowed pools pad their input explicitly (a copy into a
+// filled tensor, extended at the end for ceil_mode) and use the linalg named
+// pooling ops where one exists; 3-d pools, unsigned max and Indices are a
 // `linalg.generic` over (n, c, out..., window...).
 //
 //===----------------------------------------------------------------------===//
@@ -12,8 +12,6 @@
 #include "tessera/Conversion/NNToLinalg/NNToLinalg.h"
 
 #include "llvm/ADT/APFloat.h"
-
-#include <limits>
 
 using namespace mlir;
 using namespace tessera;
@@ -69,8 +67,8 @@ static FailureOr<Window> resolveWindow(Operation *op, RankedTensorType x,
     int64_t out = y.getDimSize(i + 2);
     if (w.kernel[i] < 1 || out < 1)
       return rewriter.notifyMatchFailure(op, "invalid kernel or output size");
-    int64_t needed = (out - 1) * w.strides[i] +
-                     (w.kernel[i] - 1) * w.dilations[i] + 1;
+    int64_t needed =
+        (out - 1) * w.strides[i] + (w.kernel[i] - 1) * w.dilations[i] + 1;
     int64_t lo = 0, hi = 0;
     if (mode == "SAME_UPPER" || mode == "SAME_LOWER") {
       int64_t total = std::max<int64_t>(0, needed - in);
@@ -82,8 +80,9 @@ static FailureOr<Window> resolveWindow(Operation *op, RankedTensorType x,
     }
     if (lo < 0 || hi < 0)
       return rewriter.notifyMatchFailure(op, "negative pads");
-    // A window must start inside the input or its begin pad.
-    if ((out - 1) * w.strides[i] >= in + lo + hi)
+    // A window must start inside the input or its begin pad, and the
+    // windows must read some of the input.
+    if ((out - 1) * w.strides[i] >= in + lo + hi || needed <= lo)
       return rewriter.notifyMatchFailure(op, "window starts past the input");
     w.lo.push_back(lo);
     w.hiPad.push_back(hi);
@@ -93,13 +92,15 @@ static FailureOr<Window> resolveWindow(Operation *op, RankedTensorType x,
 }
 
 /// Pads the spatial dims (2..) of `x` by `lo`/`hi` with `padValue`; a
-/// negative `hi` crops instead.
+/// negative `hi` crops instead. The input is copied into a slice of a filled
+/// tensor (extract_slice, linalg.copy, insert_slice), which bufferizes to a
+/// copy into a subview with no runtime memref copy.
 static Value padSpatial(OpBuilder &b, Location loc, Value x,
                         ArrayRef<int64_t> lo, ArrayRef<int64_t> hi,
                         Value padValue) {
   auto type = cast<RankedTensorType>(x.getType());
   int64_t rank = type.getRank();
-  SmallVector<int64_t> sizes(type.getShape());
+  SmallVector<int64_t> sizes(type.getShape()), zeros(rank, 0), ones(rank, 1);
   bool crop = false;
   for (size_t i = 0; i < hi.size(); ++i) {
     if (hi[i] < 0) {
@@ -108,27 +109,30 @@ static Value padSpatial(OpBuilder &b, Location loc, Value x,
     }
   }
   if (crop) {
-    SmallVector<int64_t> zeros(rank, 0), ones(rank, 1);
     x = tensor::ExtractSliceOp::create(
         b, loc, RankedTensorType::get(sizes, type.getElementType()), x,
         ValueRange{}, ValueRange{}, ValueRange{}, zeros, sizes, ones);
   }
-  SmallVector<OpFoldResult> low(rank, b.getIndexAttr(0));
-  SmallVector<OpFoldResult> high(rank, b.getIndexAttr(0));
-  SmallVector<int64_t> padded(sizes);
+  SmallVector<int64_t> offsets(rank, 0), padded(sizes);
   bool pad = false;
   for (size_t i = 0; i < lo.size(); ++i) {
     int64_t h = std::max<int64_t>(hi[i], 0);
-    low[i + 2] = b.getIndexAttr(lo[i]);
-    high[i + 2] = b.getIndexAttr(h);
+    offsets[i + 2] = lo[i];
     padded[i + 2] += lo[i] + h;
     pad |= lo[i] > 0 || h > 0;
   }
   if (!pad)
     return x;
-  return tensor::PadOp::create(
-      b, loc, RankedTensorType::get(padded, type.getElementType()), x, low,
-      high, padValue);
+  auto paddedType = RankedTensorType::get(padded, type.getElementType());
+  Value dest = createFilled(b, loc, paddedType, padValue);
+  auto sliceType = RankedTensorType::get(sizes, type.getElementType());
+  Value window = tensor::ExtractSliceOp::create(
+      b, loc, sliceType, dest, ValueRange{}, ValueRange{}, ValueRange{},
+      offsets, sizes, ones);
+  Value copied = linalg::CopyOp::create(b, loc, x, window).getResult(0);
+  return tensor::InsertSliceOp::create(b, loc, copied, dest, ValueRange{},
+                                       ValueRange{}, ValueRange{}, offsets,
+                                       sizes, ones);
 }
 
 /// The identity of max: -inf for floats, the smallest integer otherwise.
@@ -140,9 +144,26 @@ static Value lowestValue(OpBuilder &b, Location loc, Type type,
         b.getFloatAttr(floatType, APFloat::getInf(floatType.getFloatSemantics(),
                                                   /*Negative=*/true)));
   unsigned width = type.getIntOrFloatBitWidth();
-  APInt value = isUnsigned ? APInt::getZero(width)
-                           : APInt::getSignedMinValue(width);
+  APInt value =
+      isUnsigned ? APInt::getZero(width) : APInt::getSignedMinValue(width);
   return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, value));
+}
+
+/// The type sums are accumulated in: f32 for 16-bit floats, the element
+/// type otherwise.
+static Type accumulatorType(Type elementType) {
+  if (elementType.isF16() || elementType.isBF16())
+    return Float32Type::get(elementType.getContext());
+  return elementType;
+}
+
+/// `sum / divisor`, rounded to `to` when the sum is wider.
+static Value divideAndRound(OpBuilder &b, Location loc, Value sum,
+                            Value divisor, Type to) {
+  Value mean = arith::DivFOp::create(b, loc, sum, divisor);
+  if (mean.getType() == to)
+    return mean;
+  return arith::TruncFOp::create(b, loc, to, mean);
 }
 
 /// The larger of two scalars.
@@ -172,6 +193,7 @@ static SmallVector<AffineMap> windowMaps(MLIRContext *ctx, const Window &w) {
           AffineMap::get(numLoops, 0, out, ctx)};
 }
 
+/// Iterators of a window generic: (n, c, out...) parallel, window reduced.
 static SmallVector<utils::IteratorType> windowIterators(int64_t r) {
   SmallVector<utils::IteratorType> iterators(2 + r,
                                              utils::IteratorType::parallel);
@@ -181,10 +203,10 @@ static SmallVector<utils::IteratorType> windowIterators(int64_t r) {
 
 /// Reduces each window of padded `x` into `init` with `combine`, through the
 /// named NCW/NCHW pooling op `kind` ("max" or "sum") when `named` allows.
-static Value buildPool(OpBuilder &b, Location loc, Value x, Value init,
-                       const Window &w, StringRef kind, bool named,
-                       function_ref<Value(OpBuilder &, Location, Value, Value)>
-                           combine) {
+static Value
+buildPool(OpBuilder &b, Location loc, Value x, Value init, const Window &w,
+          StringRef kind, bool named,
+          function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
   auto initType = cast<RankedTensorType>(init.getType());
   int64_t r = w.kernel.size();
   Type elementType = initType.getElementType();
@@ -204,8 +226,8 @@ static Value buildPool(OpBuilder &b, Location loc, Value x, Value init,
                                              attrs)
           .getResult(0);
     if (kind == "max")
-      return linalg::PoolingNchwMaxOp::create(b, loc, resultType, inputs,
-                                              init, attrs)
+      return linalg::PoolingNchwMaxOp::create(b, loc, resultType, inputs, init,
+                                              attrs)
           .getResult(0);
     return linalg::PoolingNchwSumOp::create(b, loc, resultType, inputs, init,
                                             attrs)
@@ -233,26 +255,29 @@ struct MaxPoolOpLowering : public OpConversionPattern<nn::MaxPoolOp> {
     RankedTensorType yType = getConvertedType(*getTypeConverter(), op.getY());
     if (!xType || !xType.hasStaticShape() || xType.getRank() < 3 ||
         yType.getRank() != xType.getRank())
-      return rewriter.notifyMatchFailure(op, "expected static (N, C, ...) input");
+      return rewriter.notifyMatchFailure(op,
+                                         "expected static (N, C, ...) input");
     FailureOr<Window> w = resolveWindow(op, xType, yType, rewriter);
     if (failed(w))
       return failure();
+    int64_t storageOrder = op.getStorageOrder();
+    if (storageOrder != 0 && storageOrder != 1)
+      return rewriter.notifyMatchFailure(op, "invalid storage_order");
     bool isUnsigned = isUnsignedElement(op.getX());
     Type elementType = xType.getElementType();
     Value lowest = lowestValue(rewriter, loc, elementType, isUnsigned);
-    Value x = padSpatial(rewriter, loc, adaptor.getX(), w->lo, w->hiRead,
-                         lowest);
+    Value x =
+        padSpatial(rewriter, loc, adaptor.getX(), w->lo, w->hiRead, lowest);
     Value init = createFilled(rewriter, loc, yType, lowest);
 
     if (op.getIndices().use_empty()) {
-      Value result = buildPool(
-          rewriter, loc, x, init, *w, "max", !isUnsigned,
-          [&](OpBuilder &b, Location l, Value acc, Value v) {
-            return maxOf(b, l, acc, v, isUnsigned);
-          });
+      Value result =
+          buildPool(rewriter, loc, x, init, *w, "max", !isUnsigned,
+                    [&](OpBuilder &b, Location l, Value acc, Value v) {
+                      return maxOf(b, l, acc, v, isUnsigned);
+                    });
       Value indices = createFilled(
-          rewriter, loc,
-          getConvertedType(*getTypeConverter(), op.getIndices()),
+          rewriter, loc, getConvertedType(*getTypeConverter(), op.getIndices()),
           scalarConstant(rewriter, loc, rewriter.getI64Type(), 0));
       rewriter.replaceOp(op, {result, indices});
       return success();
@@ -260,9 +285,6 @@ struct MaxPoolOpLowering : public OpConversionPattern<nn::MaxPoolOp> {
 
     RankedTensorType iType =
         getConvertedType(*getTypeConverter(), op.getIndices());
-    int64_t storageOrder = op.getStorageOrder();
-    if (storageOrder != 0 && storageOrder != 1)
-      return rewriter.notifyMatchFailure(op, "invalid storage_order");
     SmallVector<Value> results = buildWithIndices(
         rewriter, loc, x, xType, init,
         createFilled(rewriter, loc, iType,
@@ -287,8 +309,7 @@ struct MaxPoolOpLowering : public OpConversionPattern<nn::MaxPoolOp> {
     auto generic = linalg::GenericOp::create(
         b, loc, TypeRange{yInit.getType(), iInit.getType()},
         ValueRange{x, window}, ValueRange{yInit, iInit}, maps,
-        windowIterators(r),
-        [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        windowIterators(r), [&](OpBuilder &nb, Location nloc, ValueRange args) {
           Value v = args[0], curMax = args[2], curIdx = args[3];
           Type i64 = nb.getI64Type();
           auto index = [&](int64_t dim) -> Value {
@@ -327,13 +348,14 @@ struct MaxPoolOpLowering : public OpConversionPattern<nn::MaxPoolOp> {
             greater = arith::CmpFOp::create(nb, nloc, arith::CmpFPredicate::OGT,
                                             v, curMax);
           else
-            greater = arith::CmpIOp::create(
-                nb, nloc,
-                isUnsigned ? arith::CmpIPredicate::ugt
-                           : arith::CmpIPredicate::sgt,
-                v, curMax);
+            greater =
+                arith::CmpIOp::create(nb, nloc,
+                                      isUnsigned ? arith::CmpIPredicate::ugt
+                                                 : arith::CmpIPredicate::sgt,
+                                      v, curMax);
           Value newMax = arith::SelectOp::create(nb, nloc, greater, v, curMax);
-          Value newIdx = arith::SelectOp::create(nb, nloc, greater, flat, curIdx);
+          Value newIdx =
+              arith::SelectOp::create(nb, nloc, greater, flat, curIdx);
           linalg::YieldOp::create(nb, nloc, ValueRange{newMax, newIdx});
         });
     return {generic.getResult(0), generic.getResult(1)};
@@ -369,20 +391,12 @@ struct AveragePoolOpLowering : public OpConversionPattern<nn::AveragePoolOp> {
     RankedTensorType yType = getConvertedType(*getTypeConverter(), op.getY());
     if (!xType || !xType.hasStaticShape() || xType.getRank() < 3 ||
         yType.getRank() != xType.getRank())
-      return rewriter.notifyMatchFailure(op, "expected static (N, C, ...) input");
+      return rewriter.notifyMatchFailure(op,
+                                         "expected static (N, C, ...) input");
     FailureOr<Window> w = resolveWindow(op, xType, yType, rewriter);
     if (failed(w))
       return failure();
     int64_t r = w->kernel.size();
-    Type elementType = xType.getElementType();
-    Value zero = scalarConstant(rewriter, loc, elementType, 0);
-    Value x = padSpatial(rewriter, loc, adaptor.getX(), w->lo, w->hiRead, zero);
-    Value sum = buildPool(rewriter, loc, x, createFilled(rewriter, loc, yType, zero),
-                          *w, "sum", /*named=*/true,
-                          [](OpBuilder &b, Location l, Value acc, Value v) {
-                            return arith::AddFOp::create(b, l, acc, v);
-                          });
-
     // Per dim, how many window taps land in the counted range: the input
     // plus its explicit pads with count_include_pad, the input alone
     // otherwise; the ceil_mode extension never counts.
@@ -407,47 +421,59 @@ struct AveragePoolOpLowering : public OpConversionPattern<nn::AveragePoolOp> {
       }
       perDim.push_back(std::move(counts));
     }
-    Value divisor;
+    Type elementType = xType.getElementType();
+    Type accType = accumulatorType(elementType);
+    Value zero = scalarConstant(rewriter, loc, elementType, 0);
+    Value x = padSpatial(rewriter, loc, adaptor.getX(), w->lo, w->hiRead, zero);
+    Value sum = buildPool(
+        rewriter, loc, x,
+        createFilled(rewriter, loc, yType.clone(accType),
+                     scalarConstant(rewriter, loc, accType, 0)),
+        *w, "sum",
+        /*named=*/true, [&](OpBuilder &b, Location l, Value acc, Value v) {
+          if (v.getType() != accType)
+            v = arith::ExtFOp::create(b, l, accType, v);
+          return arith::AddFOp::create(b, l, acc, v);
+        });
     if (uniform) {
       int64_t size = 1;
       for (int64_t k : w->kernel)
         size *= k;
-      divisor = buildDivisorScalar(rewriter, loc, yType, size);
-    } else {
-      SmallVector<int64_t> shape = {1, 1};
-      for (int64_t i = 0; i < r; ++i)
-        shape.push_back(yType.getDimSize(i + 2));
-      auto countType = RankedTensorType::get(shape, elementType);
-      SmallVector<double> values;
-      SmallVector<int64_t> idx(r, 0);
-      for (int64_t n = 0, e = countType.getNumElements(); n < e; ++n) {
-        double v = 1;
-        for (int64_t i = 0; i < r; ++i)
-          v *= perDim[i][idx[i]];
-        values.push_back(v);
-        for (int64_t i = r - 1; i >= 0; --i) {
-          if (++idx[i] < shape[i + 2])
-            break;
-          idx[i] = 0;
-        }
-      }
-      divisor = floatConstant(rewriter, loc, countType, values);
+      Value divisor = scalarConstant(rewriter, loc, accType, size);
+      rewriter.replaceOp(
+          op, buildElementwise(
+                  rewriter, loc, yType, sum,
+                  [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+                    return divideAndRound(b, l, args[0], divisor, elementType);
+                  }));
+      return success();
     }
+    // Otherwise divide by a constant (1, 1, out...) tensor of counts.
+    SmallVector<int64_t> shape = {1, 1};
+    for (int64_t i = 0; i < r; ++i)
+      shape.push_back(yType.getDimSize(i + 2));
+    auto countType = RankedTensorType::get(shape, accType);
+    SmallVector<double> values;
+    SmallVector<int64_t> idx(r, 0);
+    for (int64_t n = 0, e = countType.getNumElements(); n < e; ++n) {
+      double v = 1;
+      for (int64_t i = 0; i < r; ++i)
+        v *= perDim[i][idx[i]];
+      values.push_back(v);
+      for (int64_t i = r - 1; i >= 0; --i) {
+        if (++idx[i] < shape[i + 2])
+          break;
+        idx[i] = 0;
+      }
+    }
+    Value divisor = floatConstant(rewriter, loc, countType, values);
     Value result = buildElementwise(
         rewriter, loc, yType, {sum, divisor},
-        [](OpBuilder &b, Location l, ValueRange args) -> Value {
-          return arith::DivFOp::create(b, l, args[0], args[1]);
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          return divideAndRound(b, l, args[0], args[1], elementType);
         });
     rewriter.replaceOp(op, result);
     return success();
-  }
-
-  /// A rank-matching one-element tensor holding `value` for broadcasting.
-  static Value buildDivisorScalar(OpBuilder &b, Location loc,
-                                  RankedTensorType like, int64_t value) {
-    SmallVector<int64_t> ones(like.getRank(), 1);
-    auto type = RankedTensorType::get(ones, like.getElementType());
-    return floatConstant(b, loc, type, {(double)value});
   }
 };
 
@@ -468,16 +494,18 @@ struct GlobalPoolOpLowering : public OpConversionPattern<OpTy> {
         getConvertedType(*this->getTypeConverter(), op.getY());
     if (!xType || !xType.hasStaticShape() || xType.getRank() < 3 ||
         yType.getRank() != xType.getRank())
-      return rewriter.notifyMatchFailure(op, "expected static (N, C, ...) input");
+      return rewriter.notifyMatchFailure(op,
+                                         "expected static (N, C, ...) input");
     int64_t rank = xType.getRank();
     if (xType.getDimSize(0) * xType.getDimSize(1) == 0)
       return rewriter.notifyMatchFailure(op, "empty input");
     Type elementType = xType.getElementType();
+    Type accType = IsMax ? elementType : accumulatorType(elementType);
     MLIRContext *ctx = rewriter.getContext();
     auto reducedType = RankedTensorType::get(
-        {xType.getDimSize(0), xType.getDimSize(1)}, elementType);
+        {xType.getDimSize(0), xType.getDimSize(1)}, accType);
     Value initValue = IsMax ? lowestValue(rewriter, loc, elementType, false)
-                            : scalarConstant(rewriter, loc, elementType, 0);
+                            : scalarConstant(rewriter, loc, accType, 0);
     SmallVector<AffineMap> maps = {
         AffineMap::getMultiDimIdentityMap(rank, ctx),
         AffineMap::get(rank, 0,
@@ -489,25 +517,28 @@ struct GlobalPoolOpLowering : public OpConversionPattern<OpTy> {
     auto generic = linalg::GenericOp::create(
         rewriter, loc, TypeRange{reducedType}, ValueRange{adaptor.getX()},
         ValueRange{createFilled(rewriter, loc, reducedType, initValue)}, maps,
-        iterators, [](OpBuilder &b, Location l, ValueRange args) {
-          Value v = IsMax ? Value(arith::MaximumFOp::create(b, l, args[1],
-                                                            args[0]))
-                          : Value(arith::AddFOp::create(b, l, args[1], args[0]));
+        iterators, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value in = args[0];
+          if (in.getType() != accType)
+            in = arith::ExtFOp::create(b, l, accType, in);
+          Value v = IsMax ? Value(arith::MaximumFOp::create(b, l, args[1], in))
+                          : Value(arith::AddFOp::create(b, l, args[1], in));
           linalg::YieldOp::create(b, l, v);
         });
     SmallVector<ReassociationIndices> reassociation = {{0}, {}};
     for (int64_t i = 1; i < rank; ++i)
       reassociation[1].push_back(i);
-    Value result = tensor::ExpandShapeOp::create(
-        rewriter, loc, yType, generic.getResult(0), reassociation);
+    Value result =
+        tensor::ExpandShapeOp::create(rewriter, loc, yType.clone(accType),
+                                      generic.getResult(0), reassociation);
     if (!IsMax) {
-      int64_t count = xType.getNumElements() /
-                      (xType.getDimSize(0) * xType.getDimSize(1));
-      Value divisor = scalarConstant(rewriter, loc, elementType, count);
+      int64_t count =
+          xType.getNumElements() / (xType.getDimSize(0) * xType.getDimSize(1));
+      Value divisor = scalarConstant(rewriter, loc, accType, count);
       result = buildElementwise(
           rewriter, loc, yType, result,
           [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-            return arith::DivFOp::create(b, l, args[0], divisor);
+            return divideAndRound(b, l, args[0], divisor, elementType);
           });
     }
     rewriter.replaceOp(op, result);
@@ -517,8 +548,8 @@ struct GlobalPoolOpLowering : public OpConversionPattern<OpTy> {
 
 } // namespace
 
-void tessera::populateNNPoolingToLinalgPatterns(
-    const TypeConverter &converter, RewritePatternSet &patterns) {
+void tessera::populateNNPoolingToLinalgPatterns(const TypeConverter &converter,
+                                                RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
   patterns.add<MaxPoolOpLowering, AveragePoolOpLowering,
                GlobalPoolOpLowering<nn::GlobalMaxPoolOp, true>,
