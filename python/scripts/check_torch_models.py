@@ -6,7 +6,7 @@
 # random input with ONNX Runtime (npm onnxruntime-node in BUILD/ort, through
 # bench/ort_run.js) and with `tessera-compile --target=cpu` + `tessera-run
 # --expect`, and prints max abs/rel errors; fails if any model is outside
-# rtol 1e-3. Not part of CI (needs python3-torch and npm); run by hand.
+# rtol 1e-3 (atol 1e-4: logits near 0 differ by accumulation order). Not part of CI (needs python3-torch and npm); run by hand.
 #
 # Usage: /usr/bin/python3 check_torch_models.py [BUILD_DIR] [--models a,b]
 #
@@ -57,7 +57,7 @@ def main():
         r = subprocess.run([os.path.join(build, "bin", "tessera-run"), os.path.join(work, "artifact"),
                             "--input", "%s=%s" % (input_name, os.path.join(work, "input.npy")),
                             "--expect", "output=%s" % os.path.join(work, "ort", "output.npy"),
-                            "--rtol", "1e-3", "--atol", "1e-5"], capture_output=True, text=True)
+                            "--rtol", "1e-3", "--atol", "1e-4"], capture_output=True, text=True)
         print("%-14s %s" % (name, (r.stdout + r.stderr).strip()))
         failures += r.returncode != 0
     return 1 if failures else 0
