@@ -17,6 +17,9 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdlib>
 
 using namespace mlir;
 
@@ -136,11 +139,28 @@ struct ConvToNHWC : public OpRewritePattern<linalg::Conv2DNchwFchwOp> {
   }
 };
 
+/// Transposes of constants (weights laid out for a matmul) happen at compile
+/// time.
+struct FoldConstantTranspose : public OpRewritePattern<linalg::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureTensorSemantics())
+      return rewriter.notifyMatchFailure(op, "needs tensor semantics");
+    Value folded = transposeConstant(rewriter, op.getLoc(), op.getInput(),
+                                     op.getPermutation());
+    if (!folded)
+      return rewriter.notifyMatchFailure(op, "input is not a readable constant");
+    rewriter.replaceOp(op, folded);
+    return success();
+  }
+};
+
 struct CPUConvLayoutPass
     : public tessera::impl::CPUConvLayoutBase<CPUConvLayoutPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<ConvToNHWC>(&getContext());
+    patterns.add<ConvToNHWC, FoldConstantTranspose>(&getContext());
     linalg::TransposeOp::getCanonicalizationPatterns(patterns, &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
@@ -175,6 +195,23 @@ chooseConvTile(linalg::Conv2DNhwcHwcfOp conv) {
   return std::nullopt;
 }
 
+/// The register tile (rows, columns) of a matmul-like op with result
+/// dims (..., M, N), or nullopt.
+static std::optional<std::pair<int64_t, int64_t>>
+chooseMatmulTile(RankedTensorType type) {
+  if (!type.hasStaticShape() || !type.getElementType().isF32())
+    return std::nullopt;
+  int64_t m = type.getDimSize(type.getRank() - 2);
+  int64_t n = type.getDimSize(type.getRank() - 1);
+  int64_t nt = n % 16 == 0 ? 16 : n % 8 == 0 ? 8 : 0;
+  if (!nt)
+    return std::nullopt;
+  for (int64_t mt : {6, 4, 8, 5, 3, 2, 1})
+    if (m % mt == 0)
+      return std::make_pair(mt, nt);
+  return std::nullopt;
+}
+
 struct CPUVectorizePass
     : public tessera::impl::CPUVectorizeBase<CPUVectorizePass> {
   void runOnOperation() override {
@@ -189,7 +226,30 @@ struct CPUVectorizePass
                     DenseI64ArrayAttr::get(ctx, {tile->first, tile->second}));
       groups.insert({*tile, (int)groups.size()});
     });
-    if (groups.empty())
+    // Matmuls: (kind, rows, columns) -> group id.
+    llvm::MapVector<std::tuple<StringRef, int64_t, int64_t>, int> matmulGroups;
+    module.walk([&](Operation *op) {
+      StringRef kind;
+      // Only the plain row-major forms (no transposed or broadcast maps).
+      if (auto mm = dyn_cast<linalg::MatmulOp>(op); mm && !mm.hasUserDefinedMaps())
+        kind = "linalg.matmul";
+      else if (auto bmm = dyn_cast<linalg::BatchMatmulOp>(op);
+               bmm && !bmm.hasUserDefinedMaps())
+        kind = "linalg.batch_matmul";
+      else
+        return;
+      if (!cast<linalg::LinalgOp>(op).hasPureTensorSemantics())
+        return;
+      auto type = cast<RankedTensorType>(op->getResult(0).getType());
+      std::optional<std::pair<int64_t, int64_t>> tile = chooseMatmulTile(type);
+      if (!tile)
+        return;
+      op->setAttr("tessera.cpu_tile",
+                  DenseI64ArrayAttr::get(ctx, {tile->first, tile->second}));
+      matmulGroups.insert({{kind, tile->first, tile->second},
+                           (int)matmulGroups.size()});
+    });
+    if (groups.empty() && matmulGroups.empty())
       return;
 
     std::string script =
@@ -215,16 +275,48 @@ struct CPUVectorizePass
           "transform.structured.vectorize %d{0} : !transform.any_op\n",
           id, tile.first, tile.second);
     }
+    for (auto &[key, id] : matmulGroups) {
+      auto [kind, mt, nt] = key;
+      bool batched = kind == "linalg.batch_matmul";
+      script += llvm::formatv(
+          "%m{0} = transform.structured.match ops{{[\"{1}\"]} "
+          "attributes {{tessera.cpu_tile = array<i64: {2}, {3}>} in %root : "
+          "(!transform.any_op) -> !transform.any_op\n",
+          id, kind, mt, nt);
+      if (batched)
+        script += llvm::formatv(
+            "%ma{0}, %mla{0}:3 = transform.structured.tile_using_for %m{0} "
+            "tile_sizes [1, {1}, {2}, 0] : (!transform.any_op) -> "
+            "(!transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op)\n"
+            "%mb{0}, %mlb{0} = transform.structured.tile_using_for %ma{0} "
+            "tile_sizes [0, 0, 0, 1] : (!transform.any_op) -> "
+            "(!transform.any_op, !transform.any_op)\n",
+            id, mt, nt);
+      else
+        script += llvm::formatv(
+            "%ma{0}, %mla{0}:2 = transform.structured.tile_using_for %m{0} "
+            "tile_sizes [{1}, {2}, 0] : (!transform.any_op) -> "
+            "(!transform.any_op, !transform.any_op, !transform.any_op)\n"
+            "%mb{0}, %mlb{0} = transform.structured.tile_using_for %ma{0} "
+            "tile_sizes [0, 0, 1] : (!transform.any_op) -> "
+            "(!transform.any_op, !transform.any_op)\n",
+            id, mt, nt);
+      script += llvm::formatv(
+          "transform.structured.vectorize %mb{0} : !transform.any_op\n", id);
+    }
     script +=
         "%f = transform.structured.match ops{[\"func.func\"]} in %root : "
         "(!transform.any_op) -> !transform.any_op\n"
         "transform.apply_patterns to %f { transform.apply_patterns.canonicalization } "
         ": !transform.any_op\n"
         "transform.apply_cse to %f : !transform.any_op\n"
-        "%loops = transform.structured.match ops{[\"scf.for\"]} in %f : "
+        "%loops = transform.structured.match ops{[\"scf.for\"]} in %root : "
         "(!transform.any_op) -> !transform.any_op\n"
         "transform.apply_licm to %loops : !transform.any_op\n"
-        "transform.loop.hoist_loop_invariant_subsets %loops : !transform.any_op\n"
+        "transform.foreach %loops : !transform.any_op {\n"
+        "^bb0(%loop: !transform.any_op):\n"
+        "  transform.loop.hoist_loop_invariant_subsets %loop : !transform.any_op\n"
+        "}\n"
         "transform.apply_patterns to %f {\n"
         "  transform.apply_patterns.vector.lower_contraction lowering_strategy = \"outerproduct\"\n"
         "  transform.apply_patterns.vector.transfer_permutation_patterns\n"
@@ -233,6 +325,9 @@ struct CPUVectorizePass
         "} : !transform.any_op\n"
         "transform.yield\n}\n}\n";
 
+    // For pass developers: the script this pass applies.
+    if (std::getenv("TESSERA_DUMP_CPU_TRANSFORM"))
+      llvm::errs() << script;
     OwningOpRef<ModuleOp> transformModule =
         parseSourceString<ModuleOp>(script, ParserConfig(ctx));
     if (!transformModule) {

@@ -26,3 +26,30 @@ func.func @negative_odd_channels(%x: tensor<1x8x8x3xf32>, %w: tensor<3x3x3x5xf32
      ins(%x, %w : tensor<1x8x8x3xf32>, tensor<3x3x3x5xf32>) outs(%o : tensor<1x6x6x5xf32>) -> tensor<1x6x6x5xf32>
   return %y : tensor<1x6x6x5xf32>
 }
+
+// -----
+
+// Matmuls take 6 x 16 register tiles over a k loop, the accumulator carried
+// in registers.
+// CHECK-LABEL: func.func @matmul
+// CHECK:         scf.for {{.*}} step %c6
+// CHECK:           scf.for {{.*}} step %c16
+// CHECK:             vector.transfer_read {{.*}} vector<6x16xf32>
+// CHECK:             scf.for {{.*}} iter_args({{.*}}) -> (vector<6x16xf32>)
+// CHECK:               arith.mulf {{.*}} : vector<6x16x1xf32>
+// CHECK-NOT:     linalg.matmul
+func.func @matmul(%a: tensor<12x64xf32>, %b: tensor<64x32xf32>, %c: tensor<12x32xf32>) -> tensor<12x32xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<12x64xf32>, tensor<64x32xf32>) outs(%c : tensor<12x32xf32>) -> tensor<12x32xf32>
+  return %r : tensor<12x32xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @batch_matmul
+// CHECK:         scf.for
+// CHECK:           vector.transfer_read {{.*}} vector<1x6x16xf32>
+// CHECK-NOT:     linalg.batch_matmul
+func.func @batch_matmul(%a: tensor<2x12x64xf32>, %b: tensor<2x64x32xf32>, %c: tensor<2x12x32xf32>) -> tensor<2x12x32xf32> {
+  %r = linalg.batch_matmul ins(%a, %b : tensor<2x12x64xf32>, tensor<2x64x32xf32>) outs(%c : tensor<2x12x32xf32>) -> tensor<2x12x32xf32>
+  return %r : tensor<2x12x32xf32>
+}
