@@ -55,10 +55,13 @@ void tessera::buildLinalgStagePipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
-void tessera::buildCPUCodegenPipeline(OpPassManager &pm) {
+void tessera::buildCPUCodegenPipeline(OpPassManager &pm,
+                                      bool vectorizeElementwise) {
   pm.nest<func::FuncOp>().addPass(createCPUConvLayout());
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCPUVectorize());
+  CPUVectorizeOptions options;
+  options.vectorizeElementwise = vectorizeElementwise;
+  pm.addPass(createCPUVectorize(options));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

@@ -47,6 +47,10 @@ static cl::opt<std::string> emit("emit", cl::desc("Stop after this stage and pri
 static cl::list<std::string> inputShapes(
     "input-shape", cl::desc("Pin an input's dynamic dims: name=d0,d1,..."),
     cl::value_desc("name=d0,d1,..."), cl::cat(category));
+static cl::opt<bool> vectorizeElementwise(
+    "cpu-vectorize-elementwise",
+    cl::desc("CPU: also vectorize elementwise ops (for A/B measurements)"),
+    cl::init(true), cl::Hidden, cl::cat(category));
 static cl::opt<bool> elideWeights(
     "elide-weights", cl::desc("Print weights as placeholders (smaller output)"),
     cl::init(false), cl::cat(category));
@@ -190,7 +194,7 @@ int main(int argc, char **argv) {
   if (failed(tessera::prepareForCABI(*module)))
     return 1;
   PassManager llvmPM(&context);
-  tessera::buildCPUCodegenPipeline(llvmPM);
+  tessera::buildCPUCodegenPipeline(llvmPM, vectorizeElementwise);
   tessera::buildCPULLVMStagePipeline(llvmPM);
   if (failed(llvmPM.run(*module)) ||
       failed(tessera::addRunEntryPoint(*module, *signature)))

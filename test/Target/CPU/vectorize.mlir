@@ -1,18 +1,18 @@
 // RUN: tessera-opt %s -split-input-file -tessera-cpu-vectorize -canonicalize | FileCheck %s
 
 // A conv whose output width and channels take a register tile becomes
-// loops around 7 x 16-wide FMAs with the accumulator in registers.
+// loops around 7 x 32-wide FMAs with the accumulator in registers.
 // CHECK-LABEL: func.func @tiled
-// CHECK:         scf.for {{.*}} step %c16
+// CHECK:         scf.for {{.*}} step %c32
 // CHECK:           scf.for {{.*}} step %c7
-// CHECK:             vector.transfer_read {{.*}} vector<1x7x16xf32>
-// CHECK-COUNT-7:     vector.fma {{.*}} : vector<16xf32>
+// CHECK:             vector.transfer_read {{.*}} vector<1x7x32xf32>
+// CHECK-COUNT-7:     vector.fma {{.*}} : vector<32xf32>
 // CHECK:             vector.transfer_write
 // CHECK-NOT:     linalg.conv_2d_nhwc_hwcf
-func.func @tiled(%x: tensor<1x16x16x8xf32>, %w: tensor<3x3x8x32xf32>, %o: tensor<1x14x14x32xf32>) -> tensor<1x14x14x32xf32> {
+func.func @tiled(%x: tensor<1x16x16x8xf32>, %w: tensor<3x3x8x64xf32>, %o: tensor<1x14x14x64xf32>) -> tensor<1x14x14x64xf32> {
   %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-     ins(%x, %w : tensor<1x16x16x8xf32>, tensor<3x3x8x32xf32>) outs(%o : tensor<1x14x14x32xf32>) -> tensor<1x14x14x32xf32>
-  return %y : tensor<1x14x14x32xf32>
+     ins(%x, %w : tensor<1x16x16x8xf32>, tensor<3x3x8x64xf32>) outs(%o : tensor<1x14x14x64xf32>) -> tensor<1x14x14x64xf32>
+  return %y : tensor<1x14x14x64xf32>
 }
 
 // -----
@@ -52,4 +52,48 @@ func.func @matmul(%a: tensor<12x64xf32>, %b: tensor<64x32xf32>, %c: tensor<12x32
 func.func @batch_matmul(%a: tensor<2x12x64xf32>, %b: tensor<2x64x32xf32>, %c: tensor<2x12x32xf32>) -> tensor<2x12x32xf32> {
   %r = linalg.batch_matmul ins(%a, %b : tensor<2x12x64xf32>, tensor<2x64x32xf32>) outs(%c : tensor<2x12x32xf32>) -> tensor<2x12x32xf32>
   return %r : tensor<2x12x32xf32>
+}
+
+// -----
+
+// f32 elementwise generics are tiled to 16-wide vectors.
+// CHECK-LABEL: func.func @elementwise
+// CHECK:         scf.for
+// CHECK:           arith.maximumf {{.*}} : vector<1x16xf32>
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @elementwise(%x: tensor<4x32xf32>) -> tensor<4x32xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x32xf32>
+  %y = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x32xf32>) outs(%e : tensor<4x32xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %m = arith.maximumf %a, %z : f32
+    linalg.yield %m : f32
+  } -> tensor<4x32xf32>
+  return %y : tensor<4x32xf32>
+}
+
+// -----
+
+// Booleans (stored as packed bits in vectors) and libm-only math stay scalar.
+// CHECK-LABEL: func.func @negative_bool_and_erf
+// CHECK-NOT:     vector.
+#id1 = affine_map<(d0) -> (d0)>
+func.func @negative_bool_and_erf(%x: tensor<32xi1>, %y: tensor<32xf32>) -> (tensor<32xi1>, tensor<32xf32>) {
+  %t = arith.constant true
+  %e = tensor.empty() : tensor<32xi1>
+  %n = linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
+      ins(%x : tensor<32xi1>) outs(%e : tensor<32xi1>) {
+  ^bb0(%a: i1, %b: i1):
+    %r = arith.xori %a, %t : i1
+    linalg.yield %r : i1
+  } -> tensor<32xi1>
+  %f = tensor.empty() : tensor<32xf32>
+  %g = linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
+      ins(%y : tensor<32xf32>) outs(%f : tensor<32xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %r = math.erf %a : f32
+    linalg.yield %r : f32
+  } -> tensor<32xf32>
+  return %n, %g : tensor<32xi1>, tensor<32xf32>
 }

@@ -42,6 +42,10 @@ def CPUVectorize : Pass<"tessera-cpu-vectorize", "mlir::ModuleOp"> {
     transform-dialect script built per module (the recipe of
     shared/notes/cpu-codegen). Ops whose shapes fit no tile stay scalar loops.
   }];
+  let options = [
+    Option<"vectorizeElementwise", "elementwise", "bool", /*default=*/"true",
+           "Also tile and vectorize fills, copies and elementwise generics">
+  ];
   let dependentDialects = ["::mlir::transform::TransformDialect",
                            "::mlir::vector::VectorDialect",
                            "::mlir::scf::SCFDialect"];
