@@ -48,12 +48,44 @@ demo() {
   echo "== example model: tiny_cnn.onnx (python/scripts/make_example.py; dynamic batch)"
   /usr/bin/python3 "$ROOT/python/scripts/make_example.py" "$out/tiny_cnn.onnx"
   echo "== tessera-compile --emit=nn --input-shape input=1,3,32,32"
-  echo "   (the furthest stage built so far; the NPU back end and simulator come next)"
   "$BUILD_DIR/bin/tessera-compile" "$out/tiny_cnn.onnx" --emit=nn \
     --input-shape input=1,3,32,32 --elide-weights -o "$out/tiny_cnn.nn.mlir"
-  cat "$out/tiny_cnn.nn.mlir"
-  echo "== nn ops in the compiled model:"
   grep -oE '= nn\.[a-z_0-9]+' "$out/tiny_cnn.nn.mlir" | sort | uniq -c | sort -rn
+  echo "== tessera-compile --target=cpu (the furthest back end built so far;"
+  echo "   the NPU back end and its simulator come next)"
+  "$BUILD_DIR/bin/tessera-compile" "$out/tiny_cnn.onnx" --target=cpu \
+    --input-shape input=1,3,32,32 -o "$out/tiny_cnn.cpu"
+  cat "$out/tiny_cnn.cpu/manifest.json"
+  echo "== tessera-run on a random input, checked against numpy"
+  /usr/bin/python3 - "$out" <<'PY'
+import sys, numpy as np, onnx
+from onnx import numpy_helper
+out = sys.argv[1]
+x = np.random.default_rng(0).standard_normal((1, 3, 32, 32)).astype(np.float32)
+np.save(out + "/input.npy", x)
+# A numpy reference of tiny_cnn, from its initializers.
+w = {t.name: numpy_helper.to_array(t) for t in onnx.load(out + "/tiny_cnn.onnx").graph.initializer}
+def conv(x, W, b, stride=1):
+    n, c, h, wd = x.shape; f = W.shape[0]; xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    oh, ow = (h + 2 - 3) // stride + 1, (wd + 2 - 3) // stride + 1
+    y = np.zeros((n, f, oh, ow), np.float64)
+    for i in range(3):
+        for j in range(3):
+            patch = xp[:, :, i:i + stride * oh:stride, j:j + stride * ow:stride]
+            y += np.einsum("nchw,fc->nfhw", patch, W[:, :, i, j])
+    return y + b[None, :, None, None]
+y = conv(x, w["stem.w"], w["stem.b"], 2)
+y = (y - w["bn.mean"][None, :, None, None]) / np.sqrt(w["bn.var"][None, :, None, None] + 1e-5) \
+    * w["bn.scale"][None, :, None, None] + w["bn.bias"][None, :, None, None]
+y = np.maximum(y, 0)
+y = y.reshape(1, 16, 8, 2, 8, 2).max(axis=(3, 5))
+z = np.maximum(conv(y, w["block.conv1.w"], w["block.conv1.b"]), 0)
+z = conv(z, w["block.conv2.w"], w["block.conv2.b"])
+y = np.maximum(y + z, 0).mean(axis=(2, 3))
+np.save(out + "/expected.npy", (y @ w["fc.w"].T + w["fc.b"]).astype(np.float32))
+PY
+  "$BUILD_DIR/bin/tessera-run" "$out/tiny_cnn.cpu" --input "input=$out/input.npy" \
+    --expect "logits=$out/expected.npy" --output-dir "$out/outputs" --benchmark 20
 }
 
 cmd=${1:-test}
