@@ -82,38 +82,6 @@ static Value truncateTo(OpBuilder &b, Location loc, Value acc,
       });
 }
 
-/// Reshapes `v` to `type` (same element count) with expand_shape and
-/// collapse_shape, through a 1-d tensor when the dims do not group directly.
-static Value reshapeTo(OpBuilder &b, Location loc, Value v,
-                       RankedTensorType type) {
-  auto source = cast<RankedTensorType>(v.getType());
-  if (source == type)
-    return v;
-  if (source.getRank() > type.getRank()) {
-    if (std::optional<SmallVector<ReassociationIndices>> reassociation =
-            getReassociationIndicesForReshape(source, type))
-      return tensor::CollapseShapeOp::create(b, loc, type, v, *reassociation);
-  } else if (source.getRank() < type.getRank()) {
-    if (std::optional<SmallVector<ReassociationIndices>> reassociation =
-            getReassociationIndicesForReshape(type, source))
-      return tensor::ExpandShapeOp::create(b, loc, type, v, *reassociation);
-  }
-  auto flat =
-      RankedTensorType::get({source.getNumElements()}, source.getElementType());
-  SmallVector<ReassociationIndices> all(1);
-  for (int64_t i = 0; i < source.getRank(); ++i)
-    all[0].push_back(i);
-  Value collapsed =
-      source.getRank() == 1
-          ? v
-          : tensor::CollapseShapeOp::create(b, loc, flat, v, all).getResult();
-  if (type.getRank() == 1)
-    return collapsed;
-  SmallVector<ReassociationIndices> spread(1);
-  for (int64_t i = 0; i < type.getRank(); ++i)
-    spread[0].push_back(i);
-  return tensor::ExpandShapeOp::create(b, loc, type, collapsed, spread);
-}
 
 /// Splits dim `dim` of `v` into (`outer`, size / `outer`).
 static Value splitDim(OpBuilder &b, Location loc, Value v, int64_t dim,

@@ -42,37 +42,6 @@ static std::optional<int64_t> normalize(int64_t axis, int64_t rank) {
   return axis;
 }
 
-/// Reshapes `value` to the static `type` with the same element count: a
-/// collapse to 1-D followed by an expand (both pure views when bufferized);
-/// the canonicalizer folds the pair where it can.
-static Value reshapeTo(OpBuilder &b, Location loc, Value value,
-                       RankedTensorType type) {
-  auto srcType = cast<RankedTensorType>(value.getType());
-  if (srcType.getShape() == type.getShape())
-    return value;
-  // Rank 0 <-> all-ones shapes: an empty reassociation.
-  if (srcType.getRank() == 0)
-    return tensor::ExpandShapeOp::create(b, loc, type, value,
-                                         ArrayRef<ReassociationIndices>{});
-  if (type.getRank() == 0)
-    return tensor::CollapseShapeOp::create(b, loc, type, value,
-                                           ArrayRef<ReassociationIndices>{});
-  Value flat = value;
-  if (srcType.getRank() != 1) {
-    ReassociationIndices all =
-        llvm::to_vector(llvm::seq<int64_t>(0, srcType.getRank()));
-    auto flatType = RankedTensorType::get({srcType.getNumElements()},
-                                          srcType.getElementType());
-    flat = tensor::CollapseShapeOp::create(b, loc, flatType, value,
-                                           ArrayRef<ReassociationIndices>{all});
-  }
-  if (type.getRank() == 1)
-    return flat;
-  ReassociationIndices all =
-      llvm::to_vector(llvm::seq<int64_t>(0, type.getRank()));
-  return tensor::ExpandShapeOp::create(b, loc, type, flat,
-                                       ArrayRef<ReassociationIndices>{all});
-}
 
 /// A `linalg.generic` with no inputs producing `type`; `body` maps the loop
 /// indices (`linalg.index` values) to the element.

@@ -6,6 +6,7 @@
 
 #include "Utils.h"
 
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
@@ -119,6 +120,44 @@ Value castScalar(OpBuilder &b, Location loc, Value v, Type to,
   // f16 <-> bf16: through f32.
   Value wide = arith::ExtFOp::create(b, loc, b.getF32Type(), v);
   return arith::TruncFOp::create(b, loc, to, wide);
+}
+
+Value reshapeTo(OpBuilder &b, Location loc, Value value,
+                RankedTensorType type) {
+  auto source = cast<RankedTensorType>(value.getType());
+  if (source.getShape() == type.getShape())
+    return value;
+  // Rank 0 <-> all-ones shapes: an empty reassociation.
+  if (source.getRank() == 0)
+    return tensor::ExpandShapeOp::create(b, loc, type, value,
+                                         ArrayRef<ReassociationIndices>{});
+  if (type.getRank() == 0)
+    return tensor::CollapseShapeOp::create(b, loc, type, value,
+                                           ArrayRef<ReassociationIndices>{});
+  if (source.getRank() > type.getRank()) {
+    if (std::optional<SmallVector<ReassociationIndices>> groups =
+            getReassociationIndicesForReshape(source, type))
+      return tensor::CollapseShapeOp::create(b, loc, type, value, *groups);
+  } else if (source.getRank() < type.getRank()) {
+    if (std::optional<SmallVector<ReassociationIndices>> groups =
+            getReassociationIndicesForReshape(type, source))
+      return tensor::ExpandShapeOp::create(b, loc, type, value, *groups);
+  }
+  Value flat = value;
+  if (source.getRank() != 1) {
+    ReassociationIndices all =
+        llvm::to_vector(llvm::seq<int64_t>(0, source.getRank()));
+    auto flatType = RankedTensorType::get({source.getNumElements()},
+                                          source.getElementType());
+    flat = tensor::CollapseShapeOp::create(b, loc, flatType, value,
+                                           ArrayRef<ReassociationIndices>{all});
+  }
+  if (type.getRank() == 1)
+    return flat;
+  ReassociationIndices all =
+      llvm::to_vector(llvm::seq<int64_t>(0, type.getRank()));
+  return tensor::ExpandShapeOp::create(b, loc, type, flat,
+                                       ArrayRef<ReassociationIndices>{all});
 }
 
 LogicalResult requireStaticResults(Operation *op,

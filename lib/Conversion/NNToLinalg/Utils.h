@@ -57,6 +57,12 @@ bool isUnsignedElement(mlir::Value original);
 mlir::Value castScalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
                        mlir::Type to, bool fromUnsigned, bool toUnsigned);
 
+/// Reshapes `value` to the static `type` with the same element count:
+/// one collapse_shape or expand_shape when the dims group directly, else a
+/// collapse to 1-D and an expand (pure views once bufferized).
+mlir::Value reshapeTo(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
+                      mlir::RankedTensorType type);
+
 /// Fails the match when any result of `op` is not statically shaped.
 llvm::LogicalResult requireStaticResults(mlir::Operation *op,
                                          mlir::ConversionPatternRewriter &rewriter);
