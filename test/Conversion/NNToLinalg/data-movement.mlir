@@ -1,10 +1,9 @@
 // RUN: tessera-opt %s -split-input-file -convert-nn-to-linalg | FileCheck %s
 
-// Reshape-like ops are views: collapse to 1-D, then expand.
+// Reshape-like ops are views: one collapse or expand when the dims group.
 // CHECK-LABEL: func.func @reshape
-// CHECK:         %[[C:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0, 1, 2]] : tensor<2x3x4xf32> into tensor<24xf32>
-// CHECK:         %[[E:.*]] = tensor.expand_shape %[[C]] {{\[}}[0, 1]] output_shape [6, 4]
-// CHECK:         return %[[E]]
+// CHECK:         %[[C:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0, 1], [2]] : tensor<2x3x4xf32> into tensor<6x4xf32>
+// CHECK:         return %[[C]]
 func.func @reshape(%x: tensor<2x3x4xf32>) -> tensor<6x4xf32> {
   %s = nn.constant dense<[6, 4]> : tensor<2xi64>
   %y = nn.reshape %x, %s : (tensor<2x3x4xf32>, tensor<2xi64>) -> tensor<6x4xf32>
@@ -201,7 +200,7 @@ func.func @resize_linear_runtime_scales(%x: tensor<1x1x2x2xf32>, %s: tensor<4xf3
 // CHECK-LABEL: func.func @depth_to_space
 // CHECK:         tensor.expand_shape {{.*}} into tensor<1x2x2x2x2x3xf32>
 // CHECK:         linalg.transpose {{.*}} permutation = [0, 3, 4, 1, 5, 2]
-// CHECK:         tensor.expand_shape {{.*}} into tensor<1x2x4x6xf32>
+// CHECK:         tensor.collapse_shape {{.*}} into tensor<1x2x4x6xf32>
 func.func @depth_to_space(%x: tensor<1x8x2x3xf32>) -> tensor<1x2x4x6xf32> {
   %y = nn.depth_to_space %x {blocksize = 2 : i64} : (tensor<1x8x2x3xf32>) -> tensor<1x2x4x6xf32>
   return %y : tensor<1x2x4x6xf32>
