@@ -11,6 +11,7 @@
 #include "tessera/Target/CPU/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/InitAllPasses.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -56,9 +57,13 @@ void tessera::buildLinalgStagePipeline(OpPassManager &pm) {
 }
 
 void tessera::buildCPUCodegenPipeline(OpPassManager &pm,
-                                      bool vectorizeElementwise) {
+                                      bool vectorizeElementwise,
+                                      bool fuseElementwise) {
   pm.nest<func::FuncOp>().addPass(createCPUConvLayout());
   pm.addPass(createCanonicalizerPass());
+  // BatchNorm + ReLU (+ residual Add) chains become one loop nest.
+  if (fuseElementwise)
+    pm.nest<func::FuncOp>().addPass(createLinalgElementwiseOpFusionPass());
   CPUVectorizeOptions options;
   options.vectorizeElementwise = vectorizeElementwise;
   pm.addPass(createCPUVectorize(options));

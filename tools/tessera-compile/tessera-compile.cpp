@@ -51,6 +51,10 @@ static cl::opt<bool> vectorizeElementwise(
     "cpu-vectorize-elementwise",
     cl::desc("CPU: also vectorize elementwise ops (for A/B measurements)"),
     cl::init(true), cl::Hidden, cl::cat(category));
+static cl::opt<bool> fuseElementwise(
+    "cpu-fuse-elementwise",
+    cl::desc("CPU: fuse elementwise producer/consumer loops (for A/B measurements)"),
+    cl::init(true), cl::Hidden, cl::cat(category));
 static cl::opt<bool> elideWeights(
     "elide-weights", cl::desc("Print weights as placeholders (smaller output)"),
     cl::init(false), cl::cat(category));
@@ -194,7 +198,8 @@ int main(int argc, char **argv) {
   if (failed(tessera::prepareForCABI(*module)))
     return 1;
   PassManager llvmPM(&context);
-  tessera::buildCPUCodegenPipeline(llvmPM, vectorizeElementwise);
+  tessera::buildCPUCodegenPipeline(llvmPM, vectorizeElementwise,
+                                   fuseElementwise);
   tessera::buildCPULLVMStagePipeline(llvmPM);
   if (failed(llvmPM.run(*module)) ||
       failed(tessera::addRunEntryPoint(*module, *signature)))

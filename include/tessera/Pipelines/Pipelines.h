@@ -39,7 +39,8 @@ void buildLinalgStagePipeline(mlir::OpPassManager &pm);
 /// CPU code generation on linalg: NHWC convolutions, register tiling and
 /// vectorization (between the `linalg` and `llvm` stages).
 void buildCPUCodegenPipeline(mlir::OpPassManager &pm,
-                             bool vectorizeElementwise = true);
+                             bool vectorizeElementwise = true,
+                             bool fuseElementwise = true);
 
 /// Stage `llvm` (CPU): bufferized, out-params for results, lowered to the
 /// LLVM dialect with bare-pointer calling convention.
