@@ -56,7 +56,7 @@ static cl::opt<bool> fuseElementwise(
     cl::desc("CPU: fuse elementwise producer/consumer loops (for A/B measurements)"),
     cl::init(true), cl::Hidden, cl::cat(category));
 static cl::opt<bool> elideWeights(
-    "elide-weights", cl::desc("Print weights as placeholders (smaller output)"),
+    "elide-weights", cl::desc("Elide large weights in the printed IR (smaller output)"),
     cl::init(false), cl::cat(category));
 
 static std::string describe(llvm::ArrayRef<tessera::StageInfo> infos) {

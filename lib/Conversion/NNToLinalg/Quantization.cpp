@@ -124,6 +124,33 @@ static int64_t normalizeQuantAxis(int64_t axis, int64_t rank) {
 // QuantizeLinear / DequantizeLinear
 //===----------------------------------------------------------------------===//
 
+/// The operands of a (de)quantize generic: `x` read directly, the scale and
+/// zero point (null when absent) per tensor or along `axis`; fails the match
+/// with a reason naming `prefix`_scale / `prefix`_zero_point.
+static FailureOr<SmallVector<MappedOperand>>
+mapQuantOperands(ConversionPatternRewriter &rewriter, Operation *op,
+                 RankedTensorType type, int64_t axisAttr, Value x, Value scale,
+                 Value zeroPoint, StringRef prefix) {
+  MLIRContext *ctx = rewriter.getContext();
+  int64_t rank = type.getRank();
+  int64_t axis = normalizeQuantAxis(axisAttr, rank);
+  int64_t axisSize = axis >= 0 ? type.getDimSize(axis) : 0;
+  SmallVector<MappedOperand> operands = {
+      {x, AffineMap::getMultiDimIdentityMap(rank, ctx)}};
+  FailureOr<AffineMap> scaleMap = paramMap(ctx, rank, scale, axis, axisSize);
+  if (failed(scaleMap))
+    return rewriter.notifyMatchFailure(
+        op, prefix + "_scale must be a scalar or 1-D along axis");
+  operands.push_back({scale, *scaleMap});
+  if (zeroPoint) {
+    FailureOr<AffineMap> zpMap = paramMap(ctx, rank, zeroPoint, axis, axisSize);
+    if (failed(zpMap) || numElements(zeroPoint) != numElements(scale))
+      return rewriter.notifyMatchFailure(op, prefix + "_zero_point must have the shape of " + prefix + "_scale");
+    operands.push_back({zeroPoint, *zpMap});
+  }
+  return operands;
+}
+
 struct QuantizeLinearOpLowering
     : public OpConversionPattern<nn::QuantizeLinearOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -134,33 +161,17 @@ struct QuantizeLinearOpLowering
     if (failed(requireStaticResults(op, rewriter)))
       return failure();
     Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
     RankedTensorType type = getConvertedType(*getTypeConverter(), op.getY());
-    int64_t rank = type.getRank();
-    int64_t axis = normalizeQuantAxis(op.getAxis(), rank);
-    int64_t axisSize = axis >= 0 ? type.getDimSize(axis) : 0;
-    SmallVector<MappedOperand> operands = {
-        {adaptor.getX(), AffineMap::getMultiDimIdentityMap(rank, ctx)}};
-    FailureOr<AffineMap> scaleMap =
-        paramMap(ctx, rank, adaptor.getYScale(), axis, axisSize);
-    if (failed(scaleMap))
-      return rewriter.notifyMatchFailure(
-          op, "y_scale must be a scalar or 1-D along axis");
-    operands.push_back({adaptor.getYScale(), *scaleMap});
     bool hasZeroPoint = !nn::isNone(op.getYZeroPoint());
-    if (hasZeroPoint) {
-      FailureOr<AffineMap> zpMap =
-          paramMap(ctx, rank, adaptor.getYZeroPoint(), axis, axisSize);
-      if (failed(zpMap) || numElements(adaptor.getYZeroPoint()) !=
-                               numElements(adaptor.getYScale()))
-        return rewriter.notifyMatchFailure(
-            op, "y_zero_point must have the shape of y_scale");
-      operands.push_back({adaptor.getYZeroPoint(), *zpMap});
-    }
+    FailureOr<SmallVector<MappedOperand>> operands = mapQuantOperands(
+        rewriter, op, type, op.getAxis(), adaptor.getX(), adaptor.getYScale(),
+        hasZeroPoint ? adaptor.getYZeroPoint() : Value(), "y");
+    if (failed(operands))
+      return failure();
     bool outUnsigned = isUnsignedElement(op.getY());
     Type out = type.getElementType();
     Value result = buildMapped(
-        rewriter, loc, type, operands,
+        rewriter, loc, type, *operands,
         [&](OpBuilder &b, Location l, ValueRange args) -> Value {
           Value x = args[0], scale = args[1];
           // An int32 input divides in f64, as numpy promotes it.
@@ -187,36 +198,20 @@ struct DequantizeLinearOpLowering
     if (failed(requireStaticResults(op, rewriter)))
       return failure();
     Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
     RankedTensorType type = getConvertedType(*getTypeConverter(), op.getY());
-    int64_t rank = type.getRank();
-    int64_t axis = normalizeQuantAxis(op.getAxis(), rank);
-    int64_t axisSize = axis >= 0 ? type.getDimSize(axis) : 0;
-    SmallVector<MappedOperand> operands = {
-        {adaptor.getX(), AffineMap::getMultiDimIdentityMap(rank, ctx)}};
-    FailureOr<AffineMap> scaleMap =
-        paramMap(ctx, rank, adaptor.getXScale(), axis, axisSize);
-    if (failed(scaleMap))
-      return rewriter.notifyMatchFailure(
-          op, "x_scale must be a scalar or 1-D along axis");
-    operands.push_back({adaptor.getXScale(), *scaleMap});
     bool hasZeroPoint = !nn::isNone(op.getXZeroPoint());
-    if (hasZeroPoint) {
-      FailureOr<AffineMap> zpMap =
-          paramMap(ctx, rank, adaptor.getXZeroPoint(), axis, axisSize);
-      if (failed(zpMap) || numElements(adaptor.getXZeroPoint()) !=
-                               numElements(adaptor.getXScale()))
-        return rewriter.notifyMatchFailure(
-            op, "x_zero_point must have the shape of x_scale");
-      operands.push_back({adaptor.getXZeroPoint(), *zpMap});
-    }
+    FailureOr<SmallVector<MappedOperand>> operands = mapQuantOperands(
+        rewriter, op, type, op.getAxis(), adaptor.getX(), adaptor.getXScale(),
+        hasZeroPoint ? adaptor.getXZeroPoint() : Value(), "x");
+    if (failed(operands))
+      return failure();
     bool xUnsigned = isUnsignedElement(op.getX());
     // The difference is exact in i32 for 8-bit inputs, in i64 for int32.
     unsigned width =
         getElementTypeOrSelf(adaptor.getX().getType()).getIntOrFloatBitWidth();
     Type wide = width < 32 ? rewriter.getI32Type() : rewriter.getI64Type();
     Value result = buildMapped(
-        rewriter, loc, type, operands,
+        rewriter, loc, type, *operands,
         [&](OpBuilder &b, Location l, ValueRange args) -> Value {
           Value x = castScalar(b, l, args[0], wide, xUnsigned, false);
           if (hasZeroPoint)

@@ -662,11 +662,11 @@ LogicalResult Importer::importNode(onnx::NodeProto &node, unsigned index) {
     if (failed(inferred) || i >= inferred->size())
       break;
     Type current = result.getType(), candidate = (*inferred)[i];
-    bool placeholder = isa<NoneType>(current);
-    bool compatible = !placeholder &&
+    bool untyped = isa<NoneType>(current);
+    bool compatible = !untyped &&
                       getElementTypeOrSelf(current) == getElementTypeOrSelf(candidate) &&
                       succeeded(verifyCompatibleShape(current, candidate));
-    if (placeholder)
+    if (untyped)
       result.setType(candidate);
     else if (compatible && isa<UnrankedTensorType>(current))
       result.setType(candidate);
