@@ -347,7 +347,10 @@ Artifact::run(ArrayRef<const HostTensor *> given) const {
       return fail("input '" + spec.name + "' is " + tensor->dtype + " " +
                   shapeString(tensor->shape) + ", but the model expects " +
                   spec.dtype + " " + shapeString(spec.shape));
-    inPtrs.push_back(const_cast<char *>(tensor->data.data()));
+    // Empty inputs still get one (unread) element of storage.
+    static const char kEmpty[16] = {};
+    inPtrs.push_back(tensor->data.empty() ? const_cast<char *>(kEmpty)
+                                          : const_cast<char *>(tensor->data.data()));
   }
   std::vector<HostTensor> results;
   results.reserve(outputs.size());
@@ -356,7 +359,8 @@ Artifact::run(ArrayRef<const HostTensor *> given) const {
     t.name = spec.name;
     t.dtype = spec.dtype;
     t.shape = spec.shape;
-    t.data.assign(t.numElements() * getDTypeSize(t.dtype) + 1, 0);
+    // One element at least: the ABI passes empty tensors as one element.
+    t.data.assign(std::max<int64_t>(t.numElements(), 1) * getDTypeSize(t.dtype), 0);
     results.push_back(std::move(t));
   }
   for (HostTensor &t : results)
@@ -365,7 +369,7 @@ Artifact::run(ArrayRef<const HostTensor *> given) const {
   if (rc != 0)
     return fail("the model returned error code " + Twine(rc));
   for (HostTensor &t : results)
-    t.data.pop_back();
+    t.data.resize(t.numElements() * getDTypeSize(t.dtype));
   return results;
 }
 

@@ -7,7 +7,8 @@
 // The C ABI of an artifact:
 //   int32_t tessera_run(void *const *inputs, void *const *outputs);
 // `inputs[i]` and `outputs[i]` point to dense row-major buffers in the order
-// and with the dtypes and shapes the manifest lists. It returns 0.
+// and with the dtypes and shapes the manifest lists (a zero-element tensor's
+// buffer must still hold one element). It returns 0.
 //
 //===----------------------------------------------------------------------===//
 
@@ -44,7 +45,7 @@ std::string getDTypeName(mlir::Type elementType);
 
 /// Makes `@main` (on tensors, before bufferization) fit the C ABI: every
 /// output gets its own buffer (a value returned twice is copied), and
-/// zero-element inputs or outputs, which the ABI cannot pass, are an error.
+/// zero-element inputs and outputs cross it as one unread element.
 llvm::LogicalResult prepareForCABI(mlir::ModuleOp module);
 
 /// Adds `tessera_run` (the C ABI above) calling `@main`, which must take
