@@ -61,7 +61,9 @@ void tessera::buildCPUCodegenPipeline(OpPassManager &pm,
                                       bool fuseElementwise) {
   pm.nest<func::FuncOp>().addPass(createCPUConvLayout());
   pm.addPass(createCanonicalizerPass());
-  // BatchNorm + ReLU (+ residual Add) chains become one loop nest.
+  // BatchNorm + ReLU (+ residual Add) chains as one loop nest. Off by
+  // default: measured 33 -> 612 ms on the Transformer encoder (it fuses
+  // producers into softmax/layernorm reductions and recomputes them).
   if (fuseElementwise)
     pm.nest<func::FuncOp>().addPass(createLinalgElementwiseOpFusionPass());
   CPUVectorizeOptions options;

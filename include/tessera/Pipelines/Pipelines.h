@@ -40,7 +40,7 @@ void buildLinalgStagePipeline(mlir::OpPassManager &pm);
 /// vectorization (between the `linalg` and `llvm` stages).
 void buildCPUCodegenPipeline(mlir::OpPassManager &pm,
                              bool vectorizeElementwise = true,
-                             bool fuseElementwise = true);
+                             bool fuseElementwise = false);
 
 /// Stage `llvm` (CPU): bufferized, out-params for results, lowered to the
 /// LLVM dialect with bare-pointer calling convention.
