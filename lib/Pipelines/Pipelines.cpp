@@ -85,7 +85,9 @@ void tessera::registerPipelineDependencies() {
 
 void tessera::buildCPULLVMStagePipeline(OpPassManager &pm) {
   registerPipelineDependencies();
-  // Results become out-params so the C ABI passes every buffer in.
+  // Results become out-params so the C ABI passes every buffer in. Vector
+  // transfers are fully unrolled: the buffer-based lowering puts allocas in
+  // loops, which overflowed the stack with wide conv tiles.
   const char *pipeline =
       "eliminate-empty-tensors,empty-tensor-to-alloc-tensor,"
       "one-shot-bufferize{bufferize-function-boundaries "
@@ -95,7 +97,7 @@ void tessera::buildCPULLVMStagePipeline(OpPassManager &pm) {
       "canonicalize,cse,"
       "buffer-deallocation-pipeline,"
       "convert-linalg-to-loops,"
-      "convert-vector-to-scf,expand-strided-metadata,lower-affine,"
+      "convert-vector-to-scf{full-unroll=true},expand-strided-metadata,lower-affine,"
       "convert-scf-to-cf,convert-vector-to-llvm,finalize-memref-to-llvm,"
       "convert-math-to-llvm,convert-math-to-libm,convert-arith-to-llvm,"
       "convert-ub-to-llvm,convert-index-to-llvm,"
