@@ -106,9 +106,15 @@ static Value transpose(RewriterBase &rewriter, Location loc, Value v,
       .getResult()[0];
 }
 
-struct ConvToNHWC : public OpRewritePattern<linalg::Conv2DNchwFchwOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(linalg::Conv2DNchwFchwOp op,
+/// Rewrites an NCHW convolution `SourceOp` as `TargetOp` on NHWC activations,
+/// with the filter permuted by `filterPerm` (FCHW -> HWCF, or CHW -> HWC for
+/// depthwise convolutions).
+template <typename SourceOp, typename TargetOp>
+struct ConvToNHWC : public OpRewritePattern<SourceOp> {
+  ConvToNHWC(MLIRContext *ctx, SmallVector<int64_t> filterPerm)
+      : OpRewritePattern<SourceOp>(ctx), filterPerm(std::move(filterPerm)) {}
+
+  LogicalResult matchAndRewrite(SourceOp op,
                                 PatternRewriter &rewriter) const override {
     if (!op.hasPureTensorSemantics())
       return rewriter.notifyMatchFailure(op, "needs tensor semantics");
@@ -120,9 +126,9 @@ struct ConvToNHWC : public OpRewritePattern<linalg::Conv2DNchwFchwOp> {
       return rewriter.notifyMatchFailure(op, "needs static shapes");
     Location loc = op.getLoc();
     Value inputT = transpose(rewriter, loc, input, {0, 2, 3, 1});
-    Value filterT = transpose(rewriter, loc, filter, {2, 3, 1, 0});
+    Value filterT = transpose(rewriter, loc, filter, filterPerm);
     Value initT;
-    if (auto fill = init.getDefiningOp<linalg::FillOp>()) {
+    if (auto fill = init.template getDefiningOp<linalg::FillOp>()) {
       SmallVector<int64_t> shape = {outType.getDimSize(0), outType.getDimSize(2),
                                     outType.getDimSize(3), outType.getDimSize(1)};
       Value empty = tensor::EmptyOp::create(rewriter, loc, shape,
@@ -132,12 +138,14 @@ struct ConvToNHWC : public OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     } else {
       initT = transpose(rewriter, loc, init, {0, 2, 3, 1});
     }
-    auto conv = linalg::Conv2DNhwcHwcfOp::create(
-        rewriter, loc, TypeRange{initT.getType()}, ValueRange{inputT, filterT},
-        ValueRange{initT}, op.getStrides(), op.getDilations());
-    rewriter.replaceOp(op, transpose(rewriter, loc, conv.getResult(0), {0, 3, 1, 2}));
+    auto conv = TargetOp::create(rewriter, loc, TypeRange{initT.getType()},
+                                 ValueRange{inputT, filterT}, ValueRange{initT},
+                                 op.getStrides(), op.getDilations());
+    rewriter.replaceOp(op, transpose(rewriter, loc, conv->getResult(0), {0, 3, 1, 2}));
     return success();
   }
+
+  SmallVector<int64_t> filterPerm;
 };
 
 /// Transposes of constants (weights laid out for a matmul) happen at compile
@@ -161,7 +169,13 @@ struct CPUConvLayoutPass
     : public tessera::impl::CPUConvLayoutBase<CPUConvLayoutPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<ConvToNHWC, FoldConstantTranspose>(&getContext());
+    MLIRContext *ctx = &getContext();
+    patterns.add<ConvToNHWC<linalg::Conv2DNchwFchwOp, linalg::Conv2DNhwcHwcfOp>>(
+        ctx, SmallVector<int64_t>{2, 3, 1, 0});
+    patterns.add<ConvToNHWC<linalg::DepthwiseConv2DNchwChwOp,
+                            linalg::DepthwiseConv2DNhwcHwcOp>>(
+        ctx, SmallVector<int64_t>{1, 2, 0});
+    patterns.add<FoldConstantTranspose>(ctx);
     linalg::TransposeOp::getCanonicalizationPatterns(patterns, &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
@@ -318,7 +332,30 @@ struct CPUVectorizePass
       op->setAttr("tessera.cpu_ew", DenseI64ArrayAttr::get(ctx, {rank, *width}));
       ewGroups.insert({{rank, *width}, (int)ewGroups.size()});
     });
-    if (groups.empty() && matmulGroups.empty() && ewGroups.empty())
+    // Depthwise convs (n, oh, ow, c, kh, kw): (pixels, channels) -> group id.
+    llvm::MapVector<std::pair<int64_t, int64_t>, int> dwGroups;
+    module.walk([&](linalg::DepthwiseConv2DNhwcHwcOp conv) {
+      auto type = cast<RankedTensorType>(conv.getOutputs()[0].getType());
+      if (!type.hasStaticShape() || !type.getElementType().isF32())
+        return;
+      int64_t ow = type.getDimSize(2), c = type.getDimSize(3), ct = 0, owt = 0;
+      for (int64_t candidate : {32, 16, 8})
+        if (c % candidate == 0) {
+          ct = candidate;
+          break;
+        }
+      for (int64_t candidate : {7, 8, 6, 4, 5, 3, 2, 1})
+        if (ow % candidate == 0) {
+          owt = candidate;
+          break;
+        }
+      if (!ct || !owt)
+        return;
+      conv->setAttr("tessera.cpu_tile", DenseI64ArrayAttr::get(ctx, {owt, ct}));
+      dwGroups.insert({{owt, ct}, (int)dwGroups.size()});
+    });
+    if (groups.empty() && matmulGroups.empty() && ewGroups.empty() &&
+        dwGroups.empty())
       return;
 
     std::string script =
@@ -372,6 +409,25 @@ struct CPUVectorizePass
             id, mt, nt);
       script += llvm::formatv(
           "transform.structured.vectorize %mb{0} : !transform.any_op\n", id);
+    }
+    for (auto &[tile, id] : dwGroups) {
+      script += llvm::formatv(
+          "%w{0} = transform.structured.match ops{{[\"linalg.depthwise_conv_2d_nhwc_hwc\"]} "
+          "attributes {{tessera.cpu_tile = array<i64: {1}, {2}>} in %root : "
+          "(!transform.any_op) -> !transform.any_op\n"
+          "%wa{0}, %wla{0}:3 = transform.structured.tile_using_for %w{0} "
+          "tile_sizes [1, 1, 0, {2}, 0, 0] : (!transform.any_op) -> "
+          "(!transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op)\n"
+          "%wb{0}, %wlb{0} = transform.structured.tile_using_for %wa{0} "
+          "tile_sizes [0, 0, {1}, 0, 0, 0] : (!transform.any_op) -> "
+          "(!transform.any_op, !transform.any_op)\n"
+          "%wt{0}, %wlt{0}:2 = transform.structured.tile_using_for %wb{0} "
+          "tile_sizes [0, 0, 0, 0, 1, 1] : (!transform.any_op) -> "
+          "(!transform.any_op, !transform.any_op, !transform.any_op)\n"
+          "%wd{0} = transform.structured.decompose %wt{0} : (!transform.any_op) -> "
+          "!transform.any_op\n"
+          "transform.structured.vectorize %wd{0} : !transform.any_op\n",
+          id, tile.first, tile.second);
     }
     for (auto &[key, id] : ewGroups) {
       auto [rank, width] = key;

@@ -97,3 +97,15 @@ func.func @negative_bool_and_erf(%x: tensor<32xi1>, %y: tensor<32xf32>) -> (tens
   } -> tensor<32xf32>
   return %n, %g : tensor<32xi1>, tensor<32xf32>
 }
+
+// -----
+
+// Depthwise convolutions: 7 pixels x 16 channels tiles, one 2-D FMA per tap.
+// CHECK-LABEL: func.func @depthwise
+// CHECK:         vector.fma {{.*}} : vector<1x7x16xf32>
+// CHECK-NOT:     linalg.depthwise_conv_2d_nhwc_hwc
+func.func @depthwise(%x: tensor<1x16x16x16xf32>, %w: tensor<3x3x16xf32>, %o: tensor<1x14x14x16xf32>) -> tensor<1x14x14x16xf32> {
+  %y = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+     ins(%x, %w : tensor<1x16x16x16xf32>, tensor<3x3x16xf32>) outs(%o : tensor<1x14x14x16xf32>) -> tensor<1x14x14x16xf32>
+  return %y : tensor<1x14x14x16xf32>
+}
