@@ -14,7 +14,7 @@ ROOT=$PWD
 BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 LLVM_BIN=/usr/lib/llvm-22/bin
 
-PACKAGES=(cmake ninja-build ccache g++ git
+PACKAGES=(cmake ninja-build ccache g++ git googletest libgtest-dev
           llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
           libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
           python3-onnx python3-numpy)

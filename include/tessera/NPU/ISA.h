@@ -1,0 +1,105 @@
+//===- ISA.h - Tessera NPU instructions -------------------------*- C++ -*-===//
+//
+// In-memory form of NPU instructions. The encoding is defined once in ISA.def;
+// this header turns that table into enums, a decoded-instruction struct and a
+// field-descriptor table that the encoder, decoder, assembly printer/parser and
+// the simulator share.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSERA_NPU_ISA_H
+#define TESSERA_NPU_ISA_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <array>
+#include <cstdint>
+#include <optional>
+
+namespace tessera::npu {
+
+/// Size of one encoded instruction in bytes (128 bits).
+constexpr unsigned kInstBytes = 16;
+
+/// The three in-order queues plus the fetch unit's own control instructions.
+enum class Queue : uint8_t { Load = 0, Execute = 1, Store = 2, Control = 3 };
+
+enum class Opcode : uint8_t {
+#define TESSERA_NPU_OPCODE(ENUM, MNEMONIC, CODE, QUEUE) ENUM = CODE,
+#include "tessera/NPU/ISA.def"
+};
+
+/// SRAM selector of DMA and vector instructions.
+enum class Mem : uint8_t { Scratchpad = 0, Accumulator = 1 };
+
+/// Vector-unit functions (the `func` field of `vec`).
+enum class VecFunc : uint8_t { Requant = 0, Relu = 1, Add = 2, Max = 3 };
+constexpr unsigned kNumVecFuncs = 4;
+
+/// Dependency-token flags (bits 8..11 of every instruction).
+enum DepFlag : uint8_t {
+  PopPrev = 1 << 0,
+  PopNext = 1 << 1,
+  PushPrev = 1 << 2,
+  PushNext = 1 << 3,
+};
+
+/// A decoded instruction: the union of every instruction's fields. Fields an
+/// opcode does not have are zero. Signed fields hold their sign-extended value.
+struct Inst {
+  Opcode op = Opcode::Finish;
+  uint8_t deps = 0; ///< DepFlag bits
+  // Every distinct field name of ISA.def.
+  int64_t dram_stride = 0, sram_stride = 0, pad_value = 0;
+  int64_t src_stride = 0, src2_stride = 0, dst_stride = 0;
+  int64_t multiplier = 0, shift = 0, zero_point = 0, clamp_lo = 0,
+          clamp_hi = 0, per_channel = 0, param_addr = 0;
+  int64_t mem = 0, sram_addr = 0, dram_addr = 0, rows = 0, cols = 0;
+  int64_t pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
+  int64_t sp_addr = 0, k = 0, n = 0, sp_stride = 0;
+  int64_t acc_addr = 0, m = 0, acc_stride = 0, accumulate = 0;
+  int64_t func = 0, src2_addr = 0, src_addr = 0, dst_mem = 0, dst_addr = 0;
+
+  bool operator==(const Inst &other) const;
+  bool operator!=(const Inst &other) const { return !(*this == other); }
+};
+
+enum class FieldKind : uint8_t { U, S, B, Mem, VFunc };
+
+/// One row of ISA.def's field table.
+struct FieldInfo {
+  Opcode op;
+  llvm::StringLiteral name;
+  int64_t Inst::*member;
+  unsigned lsb;
+  unsigned width;
+  FieldKind kind;
+};
+
+/// One row of ISA.def's opcode table.
+struct OpcodeInfo {
+  Opcode op;
+  llvm::StringLiteral mnemonic;
+  uint8_t code;
+  Queue queue;
+};
+
+/// Every opcode, in ISA.def order.
+llvm::ArrayRef<OpcodeInfo> getOpcodes();
+/// The fields of `op`, in ISA.def order (encoding order).
+llvm::ArrayRef<FieldInfo> getFields(Opcode op);
+/// Looks an opcode up by its byte value / mnemonic.
+const OpcodeInfo *lookupOpcode(uint8_t code);
+const OpcodeInfo *lookupOpcode(llvm::StringRef mnemonic);
+const OpcodeInfo &getOpcodeInfo(Opcode op);
+llvm::StringRef getVecFuncName(VecFunc func);
+std::optional<VecFunc> parseVecFunc(llvm::StringRef name);
+
+/// Smallest and largest value a field can hold.
+int64_t fieldMin(const FieldInfo &field);
+int64_t fieldMax(const FieldInfo &field);
+
+} // namespace tessera::npu
+
+#endif // TESSERA_NPU_ISA_H
