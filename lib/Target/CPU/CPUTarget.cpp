@@ -230,10 +230,67 @@ LogicalResult emitHostObject(ModuleOp module, StringRef path, bool llvmIR) {
 
 /// C support linked into every artifact: the `memrefCopy` that MLIR's
 /// memref-to-LLVM lowering calls for strided copies (the same contract as
-/// libmlir_c_runner_utils, which artifacts must not depend on).
+/// libmlir_c_runner_utils, which artifacts must not depend on), and the
+/// allocation functions of `finalize-memref-to-llvm{use-generic-functions}`.
+///
+/// Freed buffers are kept for the next allocation of the same size: every run
+/// of a model allocates the same sizes, and handing the intermediate buffers
+/// back to the kernel made every run page-fault them in again (glibc serves
+/// large blocks with mmap; ~30% of ResNet-50's latency).
 static const char *kSupportSource = R"C(
+#include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+typedef struct Block { struct Block *next; size_t size, align; void *base; } Block;
+#define kHeader ((size_t)64)
+#define kMaxCachedBytes ((size_t)1 << 31)
+static Block *cache;
+static size_t cachedBytes;
+static pthread_mutex_t cacheLock = PTHREAD_MUTEX_INITIALIZER;
+static void *takeCached(size_t size, size_t align) {
+  void *found = 0;
+  pthread_mutex_lock(&cacheLock);
+  for (Block **b = &cache; *b; b = &(*b)->next)
+    if ((*b)->size == size && (*b)->align == align) {
+      Block *hit = *b;
+      *b = hit->next;
+      cachedBytes -= size;
+      found = hit;
+      break;
+    }
+  pthread_mutex_unlock(&cacheLock);
+  return found;
+}
+/* The header sits right before the returned pointer; `align` is a power of
+   two, at most kHeader unless the header is padded to it. */
+void *_mlir_memref_to_llvm_aligned_alloc(size_t align, size_t size) {
+  if (align < 16) align = 16;
+  size_t header = align > kHeader ? align : kHeader;
+  Block *hit = (Block *)takeCached(size, align);
+  if (hit) return (char *)hit + sizeof(Block);
+  char *base = (char *)aligned_alloc(header, (header + size + header - 1) / header * header);
+  if (!base) return 0;
+  Block *b = (Block *)(base + header - sizeof(Block));
+  b->size = size; b->align = align; b->base = base; b->next = 0;
+  return base + header;
+}
+void *_mlir_memref_to_llvm_alloc(size_t size) {
+  return _mlir_memref_to_llvm_aligned_alloc(64, size);
+}
+void _mlir_memref_to_llvm_free(void *p) {
+  if (!p) return;
+  Block *b = (Block *)((char *)p - sizeof(Block));
+  pthread_mutex_lock(&cacheLock);
+  if (cachedBytes + b->size <= kMaxCachedBytes) {
+    b->next = cache;
+    cache = b;
+    cachedBytes += b->size;
+    b = 0;
+  }
+  pthread_mutex_unlock(&cacheLock);
+  if (b) free(b->base);
+}
 typedef struct { int64_t rank; void *descriptor; } UnrankedMemRef;
 typedef struct { char *allocated; char *aligned; int64_t offset; int64_t rest[]; } Desc;
 void memrefCopy(int64_t elemSize, UnrankedMemRef *src, UnrankedMemRef *dst) {
