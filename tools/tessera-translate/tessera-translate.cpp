@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tessera/NPU/Hardware.h"
 #include "tessera/Target/ONNX/ImportONNX.h"
 
 #include "mlir/InitAllTranslations.h"
@@ -12,6 +13,7 @@
 int main(int argc, char **argv) {
   mlir::registerAllTranslations();
   tessera::registerONNXImportTranslation();
+  tessera::npu::registerNPUHardwareTranslation();
   return mlir::failed(
       mlir::mlirTranslateMain(argc, argv, "Tessera translation driver\n"));
 }

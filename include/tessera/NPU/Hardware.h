@@ -13,8 +13,10 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace tessera::npu {
 
@@ -33,6 +35,8 @@ struct EnergyTable {
   double vectorOp = 0;         ///< one vector-lane operation
   double leakagePerCycle = 0;  ///< whole-chip static energy per cycle
   std::string source;          ///< citation of the defaults
+  bool operator==(const EnergyTable &other) const;
+  bool operator!=(const EnergyTable &other) const { return !(*this == other); }
 };
 
 /// Area per component in mm^2.
@@ -47,6 +51,8 @@ struct AreaTable {
   double total() const {
     return array + scratchpad + accumulator + vectorUnit + dma + control;
   }
+  bool operator==(const AreaTable &other) const;
+  bool operator!=(const AreaTable &other) const { return !(*this == other); }
 };
 
 struct HardwareDesc {
@@ -71,29 +77,91 @@ struct HardwareDesc {
   unsigned storeQueueDepth = 8;
   EnergyTable energy;
   AreaTable area;
+
+  // Derived quantities (docs/npu/hardware.md, "Derived quantities").
+  /// MACs the array completes per cycle when full: R x C.
+  uint64_t peakMacsPerCycle() const { return uint64_t(rows) * cols; }
+  /// Peak int8 MAC/s at the clock.
+  double peakMacsPerSecond() const {
+    return double(peakMacsPerCycle()) * clockMHz * 1e6;
+  }
+  /// Width of one scratchpad row: max(R, C) bytes, enough for one int8 input
+  /// row (k <= R) or one weight row (n <= C).
+  unsigned scratchpadRowBytes() const { return std::max(rows, cols); }
+  /// Width of one accumulator row: C int32 values.
+  unsigned accumulatorRowBytes() const { return 4 * cols; }
+  uint64_t scratchpadBankBytes() const {
+    return scratchpadBanks ? scratchpadBytes / scratchpadBanks : 0;
+  }
+  uint64_t accumulatorBankBytes() const {
+    return accumulatorBanks ? accumulatorBytes / accumulatorBanks : 0;
+  }
+  /// Seconds per cycle.
+  double cycleSeconds() const { return 1e-6 / clockMHz; }
+
+  bool operator==(const HardwareDesc &other) const;
+  bool operator!=(const HardwareDesc &other) const { return !(*this == other); }
 };
 
-/// Parses and validates a YAML hardware description. Errors name the buffer,
-/// line and column (unknown key, missing field, impossible sizes).
+/// Largest scratchpad or accumulator: SRAM address fields of ISA.def are 24
+/// bits wide (16 MiB).
+constexpr uint64_t kMaxSramBytes = uint64_t(1) << 24;
+/// Largest array side accepted (the ISA's k/n fields would allow 511).
+constexpr unsigned kMaxArraySide = 256;
+
+/// One problem found in a hardware description: the dotted YAML key of the
+/// offending field (e.g. "scratchpad.bytes") and a lowercase message.
+struct HardwareDiag {
+  std::string key;
+  std::string message;
+};
+
+/// Every cross-field problem of `hw`, in key order; empty when valid.
+std::vector<HardwareDiag> checkHardwareDesc(const HardwareDesc &hw);
+
+/// The default energy table for `hw`'s geometry: Horowitz (ISSCC 2014, 45 nm)
+/// per action, SRAM energy per byte interpolated from the bank size.
+EnergyTable getDefaultEnergyTable(const HardwareDesc &hw);
+/// The default area table for `hw`'s geometry: per-unit areas scaled from
+/// the TPU v1 floor plan (28 nm), estimates.
+AreaTable getDefaultAreaTable(const HardwareDesc &hw);
+
+llvm::StringRef getDataflowName(Dataflow dataflow); ///< weight_stationary, ...
+
+/// Parses and validates a YAML hardware description. Missing optional keys
+/// take their documented defaults (the energy and area tables those of
+/// getDefaultEnergyTable/getDefaultAreaTable). Errors are one line per
+/// problem, "<bufferName>:<line>:<col>: error: <message>" (unknown key,
+/// missing field, wrong type, impossible sizes: all validation problems at
+/// once, each at its key).
 llvm::Expected<HardwareDesc> parseHardwareDesc(llvm::StringRef yaml,
                                                llvm::StringRef bufferName);
 
-/// `spec` is a preset name (edge, mid, large) or a path to a YAML file.
+/// `spec` is a preset name (edge, mid, large) or a path to a YAML file. A
+/// file that cannot be read: "cannot open hardware description '<spec>':
+/// <reason>".
 llvm::Expected<HardwareDesc> loadHardwareDesc(llvm::StringRef spec);
 
 /// Names of the shipped presets and their YAML text.
 llvm::ArrayRef<llvm::StringRef> getPresetNames();
 llvm::StringRef getPresetYAML(llvm::StringRef name); ///< empty if unknown
 
-/// Checks cross-field consistency (also done by parseHardwareDesc).
+/// Checks cross-field consistency (also done by parseHardwareDesc): the
+/// messages of checkHardwareDesc, one per line.
 llvm::Error validateHardwareDesc(const HardwareDesc &hw);
 
 /// Canonical YAML of the description (parses back to an equal description).
 std::string printHardwareDesc(const HardwareDesc &hw);
 
 /// Stable 64-bit hash of everything that affects a program's validity or
-/// timing (not the name, not the energy/area tables): stored in NPU binaries.
+/// timing in cycles (not the name, the clock, the energy/area tables): stored
+/// in NPU binaries. FNV-1a over a versioned canonical serialization
+/// (docs/npu/hardware.md lists the fields).
 uint64_t hashHardwareDesc(const HardwareDesc &hw);
+
+/// Registers tessera-translate's raw translation --npu-check-hw: reads a YAML
+/// hardware description, validates it and prints its hash and canonical form.
+void registerNPUHardwareTranslation();
 
 } // namespace tessera::npu
 
