@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tessera/NPU/Hardware.h"
+#include "tessera/NPU/Program.h"
 #include "tessera/Target/ONNX/ImportONNX.h"
 
 #include "mlir/InitAllTranslations.h"
@@ -13,6 +14,7 @@
 int main(int argc, char **argv) {
   mlir::registerAllTranslations();
   tessera::registerONNXImportTranslation();
+  tessera::npu::registerNPUTranslations();
   tessera::npu::registerNPUHardwareTranslation();
   return mlir::failed(
       mlir::mlirTranslateMain(argc, argv, "Tessera translation driver\n"));

@@ -100,6 +100,18 @@ std::optional<VecFunc> parseVecFunc(llvm::StringRef name);
 int64_t fieldMin(const FieldInfo &field);
 int64_t fieldMax(const FieldInfo &field);
 
+/// "load", "execute", "store", "control".
+llvm::StringRef getQueueName(Queue queue);
+/// The DepFlag bits an instruction of `queue` may set (VTA's scheme): load
+/// has only *_next, store only *_prev, execute all four, control none.
+uint8_t getAllowedDepFlags(Queue queue);
+/// "pop_prev", "pop_next", "push_prev", "push_next" (one flag bit).
+llvm::StringRef getDepFlagName(DepFlag flag);
+/// The four flags in bit order.
+constexpr DepFlag kDepFlags[] = {PopPrev, PopNext, PushPrev, PushNext};
+/// "sp", "acc".
+llvm::StringRef getMemName(Mem mem);
+
 } // namespace tessera::npu
 
 #endif // TESSERA_NPU_ISA_H

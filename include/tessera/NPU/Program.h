@@ -91,9 +91,23 @@ void printAssembly(const Program &program, llvm::raw_ostream &os);
 llvm::Expected<Program> parseAssembly(llvm::StringRef text,
                                       llvm::StringRef bufferName);
 
+/// The first 8 bytes of every binary container: "TSRNPU", NUL, 0x1a.
+constexpr uint8_t kBinaryMagic[8] = {'T', 'S', 'R', 'N', 'P', 'U', 0x00, 0x1a};
+/// Whether `bytes` starts with kBinaryMagic.
+bool hasBinaryMagic(llvm::ArrayRef<uint8_t> bytes);
+
+/// Reads a program from memory, binary or assembly (by content: the binary
+/// magic, otherwise assembly). Errors start with `bufferName`.
+llvm::Expected<Program> readProgram(llvm::StringRef contents,
+                                    llvm::StringRef bufferName);
+
 /// Reads a program from a file, binary or assembly (by content: the binary
 /// magic, otherwise assembly).
 llvm::Expected<Program> readProgramFile(llvm::StringRef path);
+
+/// Registers the raw translations of tessera-translate: --npu-asm-to-bin,
+/// --npu-bin-to-asm, --npu-asm-roundtrip and --npu-isa-table.
+void registerNPUTranslations();
 
 } // namespace tessera::npu
 
