@@ -347,10 +347,10 @@ constexpr double kControlFraction = 0.02 / 0.68;
 AreaTable getDefaultAreaTable(const HardwareDesc &hw) {
   AreaTable a;
   a.array = double(hw.peakMacsPerCycle()) * area::kPerMac;
-  a.scratchpad = double(hw.scratchpadBytes) / (1 << 20) *
-                 area::kPerScratchpadMiB;
-  a.accumulator = double(hw.accumulatorBytes) / (1 << 20) *
-                  area::kPerAccumulatorMiB;
+  a.scratchpad =
+      double(hw.scratchpadBytes) / (1 << 20) * area::kPerScratchpadMiB;
+  a.accumulator =
+      double(hw.accumulatorBytes) / (1 << 20) * area::kPerAccumulatorMiB;
   a.vectorUnit = double(hw.vectorLanes) * area::kPerVectorLane;
   a.dma = double(hw.dmaBytesPerCycle) * area::kPerDmaBytePerCycle;
   a.control = (a.array + a.scratchpad + a.accumulator + a.vectorUnit + a.dma) *
@@ -403,22 +403,21 @@ public:
   }
   void atLeast(StringRef key, uint64_t value, uint64_t lo) {
     if (value < lo)
-      error(key, key + " must be at least " + Twine(lo) + ", got " +
-                     Twine(value));
+      error(key,
+            key + " must be at least " + Twine(lo) + ", got " + Twine(value));
   }
   void positive(StringRef key, double value) {
     if (!(value > 0) || !std::isfinite(value))
-      error(key, key + " must be a positive number, got " +
-                     formatDouble(value));
+      error(key,
+            key + " must be a positive number, got " + formatDouble(value));
   }
   void nonNegative(StringRef key, double value) {
     if (!(value >= 0) || !std::isfinite(value))
-      error(key, key + " must be a non-negative number, got " +
-                     formatDouble(value));
+      error(key,
+            key + " must be a non-negative number, got " + formatDouble(value));
   }
-  void memory(StringRef name, uint64_t bytes, unsigned banks,
-              unsigned rowBytes, StringRef rowWhat, uint64_t minBytes,
-              StringRef minWhat) {
+  void memory(StringRef name, uint64_t bytes, unsigned banks, unsigned rowBytes,
+              StringRef rowWhat, uint64_t minBytes, StringRef minWhat) {
     std::string bytesKey = (name + ".bytes").str();
     std::string banksKey = (name + ".banks").str();
     inRange(banksKey, banks, 1, 64);
@@ -582,9 +581,9 @@ private:
       if (!keyNode)
         continue;
       SmallString<32> storage;
-      std::string path = prefix.empty()
-                             ? keyNode->getValue(storage).str()
-                             : (prefix + "." + keyNode->getValue(storage)).str();
+      std::string path =
+          prefix.empty() ? keyNode->getValue(storage).str()
+                         : (prefix + "." + keyNode->getValue(storage)).str();
       yaml::Node *value = kv.getValue();
       bool hasValue = value && !isa<yaml::NullNode>(value);
       locations[path] = hasValue ? value->getSourceRange().Start
@@ -637,8 +636,8 @@ Expected<HardwareDesc> parseHardwareDesc(StringRef yamlText,
                       collectDiag, &yamlErrors);
     input >> raw;
     if (input.error() && yamlErrors.empty())
-      yamlErrors = (bufferName + ":1:1: error: invalid hardware description")
-                       .str();
+      yamlErrors =
+          (bufferName + ":1:1: error: invalid hardware description").str();
   }
   if (!yamlErrors.empty())
     return createStringError(inconvertibleErrorCode(), yamlErrors);
@@ -651,9 +650,9 @@ Expected<HardwareDesc> parseHardwareDesc(StringRef yamlText,
     if (parent.empty())
       missing.push_back({"", ("missing required key '" + key + "'").str()});
     else
-      missing.push_back({parent.str(), ("missing required key '" + key +
-                                        "' in '" + parent + "'")
-                                           .str()});
+      missing.push_back(
+          {parent.str(),
+           ("missing required key '" + key + "' in '" + parent + "'").str()});
   };
   require(raw.clockMHz.has_value(), "", "clock_mhz");
   require(raw.array.has_value(), "", "array");
@@ -691,17 +690,16 @@ Expected<HardwareDesc> parseHardwareDesc(StringRef yamlText,
     hw.int8 = is_contained(*raw.array->precisions, Precision::Int8);
     hw.bf16 = is_contained(*raw.array->precisions, Precision::BF16);
   }
-  for (auto [key, mem] : {std::pair<StringRef, const RawMemory *>(
-                              "scratchpad", &*raw.scratchpad),
-                          {"accumulator", &*raw.accumulator}}) {
+  for (auto [key, mem] :
+       {std::pair<StringRef, const RawMemory *>("scratchpad", &*raw.scratchpad),
+        {"accumulator", &*raw.accumulator}}) {
     if (mem->bytes && mem->kib)
       diags.push_back({key.str(), (key + " size is given twice, as 'bytes' "
                                          "and as 'kib'; keep one")
                                       .str()});
     else if (!mem->bytes && !mem->kib)
       diags.push_back(
-          {key.str(),
-           (key + " needs its size: 'bytes' or 'kib'").str()});
+          {key.str(), (key + " needs its size: 'bytes' or 'kib'").str()});
   }
   hw.scratchpadBytes = memoryBytes(*raw.scratchpad);
   hw.scratchpadBanks = raw.scratchpad->banks.value_or(1);
@@ -901,18 +899,16 @@ static std::string hashedFields(const HardwareDesc &hw) {
   raw_string_ostream os(s);
   os << "tessera-npu-hw-v1"
      << ";rows=" << hw.rows << ";cols=" << hw.cols
-     << ";dataflow=" << getDataflowName(hw.dataflow)
-     << ";int8=" << hw.int8 << ";bf16=" << hw.bf16
-     << ";sp_bytes=" << hw.scratchpadBytes << ";sp_banks=" << hw.scratchpadBanks
+     << ";dataflow=" << getDataflowName(hw.dataflow) << ";int8=" << hw.int8
+     << ";bf16=" << hw.bf16 << ";sp_bytes=" << hw.scratchpadBytes
+     << ";sp_banks=" << hw.scratchpadBanks
      << ";acc_bytes=" << hw.accumulatorBytes
      << ";acc_banks=" << hw.accumulatorBanks
      << ";dma_bpc=" << hw.dmaBytesPerCycle
      << ";dram_bpc=" << formatDouble(hw.dramBytesPerCycle)
-     << ";dram_lat=" << hw.dramLatencyCycles
-     << ";vec_lanes=" << hw.vectorLanes
-     << ";vec_lat=" << hw.vectorLatencyCycles
-     << ";q_load=" << hw.loadQueueDepth << ";q_exec=" << hw.executeQueueDepth
-     << ";q_store=" << hw.storeQueueDepth;
+     << ";dram_lat=" << hw.dramLatencyCycles << ";vec_lanes=" << hw.vectorLanes
+     << ";vec_lat=" << hw.vectorLatencyCycles << ";q_load=" << hw.loadQueueDepth
+     << ";q_exec=" << hw.executeQueueDepth << ";q_store=" << hw.storeQueueDepth;
   return s;
 }
 

@@ -1,4 +1,4 @@
-//===- HardwareTranslations.cpp - tessera-translate --npu-check-hw -*- C++ -*-===//
+//===- HardwareTranslations.cpp - --npu-check-hw ----------------*- C++ -*-===//
 //
 // A raw translation that validates a YAML hardware description and prints its
 // hash and canonical form, so that every validation message has a lit test
@@ -33,8 +33,8 @@ void registerNPUHardwareTranslation() {
           llvm::errs() << llvm::toString(hw.takeError()) << "\n";
           return mlir::failure();
         }
-        output << "# hash: "
-               << llvm::format_hex(hashHardwareDesc(*hw), 18) << "\n"
+        output << "# hash: " << llvm::format_hex(hashHardwareDesc(*hw), 18)
+               << "\n"
                << printHardwareDesc(*hw);
         return mlir::success();
       });

@@ -25,23 +25,23 @@ enum class Dataflow : uint8_t { WeightStationary, OutputStationary };
 /// Energy per action in picojoules. Defaults and their published sources are
 /// in the presets and in docs/npu/hardware.md.
 struct EnergyTable {
-  double macInt8 = 0;          ///< one int8 x int8 multiply + int32 accumulate
-  double macBf16 = 0;          ///< one bf16 multiply + fp32 accumulate
+  double macInt8 = 0; ///< one int8 x int8 multiply + int32 accumulate
+  double macBf16 = 0; ///< one bf16 multiply + fp32 accumulate
   double scratchpadReadByte = 0;
   double scratchpadWriteByte = 0;
   double accumulatorReadByte = 0;
   double accumulatorWriteByte = 0;
-  double dramByte = 0;         ///< per byte moved to or from DRAM
-  double vectorOp = 0;         ///< one vector-lane operation
-  double leakagePerCycle = 0;  ///< whole-chip static energy per cycle
-  std::string source;          ///< citation of the defaults
+  double dramByte = 0;        ///< per byte moved to or from DRAM
+  double vectorOp = 0;        ///< one vector-lane operation
+  double leakagePerCycle = 0; ///< whole-chip static energy per cycle
+  std::string source;         ///< citation of the defaults
   bool operator==(const EnergyTable &other) const;
   bool operator!=(const EnergyTable &other) const { return !(*this == other); }
 };
 
 /// Area per component in mm^2.
 struct AreaTable {
-  double array = 0;       ///< the whole R x C array
+  double array = 0; ///< the whole R x C array
   double scratchpad = 0;
   double accumulator = 0;
   double vectorUnit = 0;
@@ -57,10 +57,10 @@ struct AreaTable {
 
 struct HardwareDesc {
   std::string name;
-  unsigned rows = 16;  ///< R: array height, the reduction (k) dimension
-  unsigned cols = 16;  ///< C: array width, the output-channel (n) dimension
+  unsigned rows = 16; ///< R: array height, the reduction (k) dimension
+  unsigned cols = 16; ///< C: array width, the output-channel (n) dimension
   Dataflow dataflow = Dataflow::WeightStationary;
-  bool int8 = true;    ///< precisions the array supports
+  bool int8 = true; ///< precisions the array supports
   bool bf16 = false;
   uint64_t scratchpadBytes = 256 * 1024;
   unsigned scratchpadBanks = 4;

@@ -208,8 +208,8 @@ TEST(HardwareParse, BytesAndPrecisions) {
 }
 
 TEST(HardwareParse, ExplicitEnergyOverridesOneEntry) {
-  std::string text = std::string(kMinimal) +
-                     "energy_pj:\n  dram_byte: 320\n  source: mine\n";
+  std::string text =
+      std::string(kMinimal) + "energy_pj:\n  dram_byte: 320\n  source: mine\n";
   llvm::Expected<HardwareDesc> hw = parseHardwareDesc(text, "t.yaml");
   ASSERT_TRUE(bool(hw)) << llvm::toString(hw.takeError());
   EXPECT_EQ(hw->energy.dramByte, 320.0);
@@ -222,8 +222,7 @@ TEST(HardwarePrint, RoundTrip) {
     HardwareDesc hw = mustLoad(name);
     std::string text = printHardwareDesc(hw);
     llvm::Expected<HardwareDesc> back = parseHardwareDesc(text, "printed");
-    ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError()) << "\n"
-                            << text;
+    ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError()) << "\n" << text;
     EXPECT_EQ(*back, hw) << text;
     // Canonical: printing again gives the same text.
     EXPECT_EQ(printHardwareDesc(*back), text);
@@ -321,17 +320,17 @@ TEST(HardwareError, WrongType) {
             "t.yaml:4:9: error: invalid number");
   EXPECT_EQ(parseError(minimalWith("clock_mhz: 1000", "clock_mhz: fast")),
             "t.yaml:2:12: error: invalid floating point number");
-  EXPECT_NE(parseError(minimalWith("array:\n  rows: 16\n  cols: 16\n",
-                                   "array: 16\n"))
-                .find("t.yaml:3:8: error: not a mapping"),
-            std::string::npos);
+  EXPECT_NE(
+      parseError(minimalWith("array:\n  rows: 16\n  cols: 16\n", "array: 16\n"))
+          .find("t.yaml:3:8: error: not a mapping"),
+      std::string::npos);
 }
 
 TEST(HardwareError, Enumerations) {
-  std::string text = minimalWith("  cols: 16\n", "  cols: 16\n  dataflow: row_stationary\n");
-  EXPECT_EQ(parseError(text),
-            "t.yaml:6:13: error: unknown dataflow, expected "
-            "'weight_stationary' or 'output_stationary'");
+  std::string text =
+      minimalWith("  cols: 16\n", "  cols: 16\n  dataflow: row_stationary\n");
+  EXPECT_EQ(parseError(text), "t.yaml:6:13: error: unknown dataflow, expected "
+                              "'weight_stationary' or 'output_stationary'");
   text = minimalWith("  cols: 16\n", "  cols: 16\n  precisions: [int8, fp8]\n");
   EXPECT_EQ(parseError(text),
             "t.yaml:6:22: error: unknown precision, expected 'int8' or 'bf16'");
@@ -345,8 +344,8 @@ TEST(HardwareError, EmptyAndSyntax) {
 }
 
 TEST(HardwareError, OutputStationaryIsRejected) {
-  std::string text =
-      minimalWith("  cols: 16\n", "  cols: 16\n  dataflow: output_stationary\n");
+  std::string text = minimalWith("  cols: 16\n",
+                                 "  cols: 16\n  dataflow: output_stationary\n");
   EXPECT_EQ(parseError(text),
             "t.yaml:6:13: error: dataflow 'output_stationary' is not "
             "supported by ISA version 1 (preload and matmul define a "
@@ -354,7 +353,8 @@ TEST(HardwareError, OutputStationaryIsRejected) {
 }
 
 TEST(HardwareError, Int8Required) {
-  std::string text = minimalWith("  cols: 16\n", "  cols: 16\n  precisions: [bf16]\n");
+  std::string text =
+      minimalWith("  cols: 16\n", "  cols: 16\n  precisions: [bf16]\n");
   EXPECT_EQ(parseError(text),
             "t.yaml:6:16: error: array.precisions must include int8 (the "
             "ISA's matmul is int8)");
@@ -401,14 +401,14 @@ TEST(HardwareError, MemorySizes) {
 TEST(HardwareError, RatesAndDepths) {
   EXPECT_EQ(parseError(minimalWith("clock_mhz: 1000", "clock_mhz: 0")),
             "t.yaml:2:12: error: clock_mhz must be a positive number, got 0");
-  EXPECT_EQ(parseError(minimalWith("bytes_per_cycle: 16",
-                                   "bytes_per_cycle: -2")),
-            "t.yaml:13:20: error: dram.bytes_per_cycle must be a positive "
-            "number, got -2");
-  EXPECT_EQ(parseError(minimalWith("bytes_per_cycle: 16",
-                                   "bytes_per_cycle: nan")),
-            "t.yaml:13:20: error: dram.bytes_per_cycle must be a positive "
-            "number, got nan");
+  EXPECT_EQ(
+      parseError(minimalWith("bytes_per_cycle: 16", "bytes_per_cycle: -2")),
+      "t.yaml:13:20: error: dram.bytes_per_cycle must be a positive "
+      "number, got -2");
+  EXPECT_EQ(
+      parseError(minimalWith("bytes_per_cycle: 16", "bytes_per_cycle: nan")),
+      "t.yaml:13:20: error: dram.bytes_per_cycle must be a positive "
+      "number, got nan");
   std::string text = std::string(kMinimal) +
                      "dma:\n  bytes_per_cycle: 0\n"
                      "vector:\n  lanes: 0\n  latency_cycles: 0\n"
@@ -426,9 +426,8 @@ TEST(HardwareError, RatesAndDepths) {
 }
 
 TEST(HardwareError, NegativeEnergyAndArea) {
-  std::string text = std::string(kMinimal) +
-                     "energy_pj:\n  mac_int8: -1\n"
-                     "area_mm2:\n  control: -0.5\n";
+  std::string text = std::string(kMinimal) + "energy_pj:\n  mac_int8: -1\n"
+                                             "area_mm2:\n  control: -0.5\n";
   EXPECT_EQ(parseError(text),
             "t.yaml:16:13: error: energy_pj.mac_int8 must be a non-negative "
             "number, got -1\n"
@@ -475,8 +474,9 @@ TEST(HardwareLoad, FileErrorsNameThePath) {
   }
   llvm::Expected<HardwareDesc> hw = loadHardwareDesc(path);
   ASSERT_FALSE(bool(hw));
-  EXPECT_EQ(llvm::toString(hw.takeError()),
-            (path + ":4:9: error: array.rows must be in [1, 256], got 0").str());
+  EXPECT_EQ(
+      llvm::toString(hw.takeError()),
+      (path + ":4:9: error: array.rows must be in [1, 256], got 0").str());
   llvm::sys::fs::remove(path);
 }
 
