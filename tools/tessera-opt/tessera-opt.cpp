@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "NN/NNOps.h"
+#include "NPU/NPUPasses.h"
 #include "tessera/Conversion/Passes.h"
 #include "tessera/Pipelines/Pipelines.h"
 #include "tessera/Target/CPU/Passes.h"
@@ -22,6 +23,8 @@ int main(int argc, char **argv) {
   mlir::registerAllExtensions(registry);
   mlir::registerAllPasses();
   registry.insert<tessera::nn::NNDialect>();
+  registry.insert<tessera::npu::NPUDialect>();
+  tessera::registerTesseraNPUPasses();
   tessera::registerTesseraPasses();
   tessera::registerTesseraPipelines();
   tessera::registerTesseraConversionPasses();

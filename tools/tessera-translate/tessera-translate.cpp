@@ -6,6 +6,7 @@
 
 #include "tessera/NPU/Hardware.h"
 #include "tessera/NPU/Program.h"
+#include "tessera/Target/NPU/ExportNPU.h"
 #include "tessera/Target/ONNX/ImportONNX.h"
 
 #include "mlir/InitAllTranslations.h"
@@ -16,6 +17,7 @@ int main(int argc, char **argv) {
   tessera::registerONNXImportTranslation();
   tessera::npu::registerNPUTranslations();
   tessera::npu::registerNPUHardwareTranslation();
+  tessera::registerNPUExportTranslations();
   return mlir::failed(
       mlir::mlirTranslateMain(argc, argv, "Tessera translation driver\n"));
 }

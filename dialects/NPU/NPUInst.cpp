@@ -1,0 +1,219 @@
+//===- NPUInst.cpp - instruction ops <-> tessera::npu::Inst ----------------===//
+//
+// Part of Tessera. The instruction ops carry the fields of ISA.def under their
+// table names, so the conversion in both directions and the range checks walk
+// the ISA table instead of naming fields: a field added to ISA.def needs only
+// the matching ODS attribute.
+//
+//===----------------------------------------------------------------------===//
+
+#include "NPU/NPUOps.h"
+#include "tessera/NPU/Program.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+
+using namespace mlir;
+using namespace tessera::npu;
+
+HardwareAttr tessera::npu::lookupHardware(Operation *op) {
+  for (Operation *it = op; it; it = it->getParentOp())
+    if (auto hw = it->getAttrOfType<HardwareAttr>(
+            NPUDialect::kHardwareAttrName))
+      return hw;
+  return {};
+}
+
+FailureOr<Inst> tessera::npu::toInst(InstOpInterface instOp) {
+  Operation *op = instOp.getOperation();
+  Inst inst;
+  inst.op = instOp.getOpcode();
+  for (const FieldInfo &field : getFields(inst.op)) {
+    Attribute attr = op->getAttr(field.name);
+    int64_t value = 0;
+    switch (field.kind) {
+    case FieldKind::B:
+      value = attr ? 1 : 0;
+      break;
+    case FieldKind::Mem:
+      if (auto mem = dyn_cast_or_null<MemorySpaceAttr>(attr)) {
+        value = static_cast<int64_t>(mem.getValue());
+        break;
+      }
+      return op->emitOpError() << "has no memory space '" << field.name << "'";
+    case FieldKind::VFunc:
+      if (auto func = dyn_cast_or_null<VectorFuncAttr>(attr)) {
+        value = static_cast<int64_t>(func.getValue());
+        break;
+      }
+      return op->emitOpError() << "has no vector function '" << field.name
+                               << "'";
+    case FieldKind::U:
+    case FieldKind::S:
+      if (auto integer = dyn_cast_or_null<IntegerAttr>(attr)) {
+        value = integer.getValue().getSExtValue();
+        break;
+      }
+      return op->emitOpError() << "has no integer field '" << field.name << "'";
+    }
+    inst.*field.member = value;
+  }
+  for (DepFlag flag : kDepFlags)
+    if (op->hasAttr(getDepFlagName(flag)))
+      inst.deps |= flag;
+  return inst;
+}
+
+InstOpInterface tessera::npu::createInstOp(OpBuilder &builder, Location loc,
+                                           const Inst &inst) {
+  MLIRContext *context = builder.getContext();
+  OperationState state(
+      loc, ("npu." + getOpcodeInfo(inst.op).mnemonic).str());
+  for (const FieldInfo &field : getFields(inst.op)) {
+    int64_t value = inst.*field.member;
+    switch (field.kind) {
+    case FieldKind::B:
+      if (value)
+        state.addAttribute(field.name, builder.getUnitAttr());
+      break;
+    case FieldKind::Mem:
+      state.addAttribute(field.name,
+                         MemorySpaceAttr::get(context, MemorySpace(value)));
+      break;
+    case FieldKind::VFunc:
+      state.addAttribute(field.name,
+                         VectorFuncAttr::get(context, VectorFunc(value)));
+      break;
+    case FieldKind::U:
+    case FieldKind::S:
+      state.addAttribute(field.name, builder.getI64IntegerAttr(value));
+      break;
+    }
+  }
+  for (DepFlag flag : kDepFlags)
+    if (inst.deps & flag)
+      state.addAttribute(getDepFlagName(flag), builder.getUnitAttr());
+  return cast<InstOpInterface>(builder.create(state));
+}
+
+static StringRef getMemoryName(MemorySpace mem) {
+  return mem == MemorySpace::sp ? "scratchpad" : "accumulator";
+}
+
+/// Checks that [addr, addr + bytes) lies in `mem` of `hw`.
+static LogicalResult checkFits(Operation *op, HardwareAttr hw, StringRef what,
+                               MemorySpace mem, int64_t addr, int64_t bytes) {
+  uint64_t size = hw.getMemoryBytes(mem);
+  if (addr >= 0 && bytes >= 0 && uint64_t(addr) + uint64_t(bytes) <= size)
+    return success();
+  return op->emitOpError() << what << " [" << addr << ", " << addr + bytes
+                           << ") exceeds the " << size << "-byte "
+                           << getMemoryName(mem) << " of hardware '"
+                           << hw.getName() << "'";
+}
+
+/// The checks against the hardware that the instruction determines alone.
+/// Strides set by earlier config instructions and k/n of the last preload
+/// are not known here, so those extents are bounded by one row or element;
+/// the simulator checks the full extents when it runs.
+static LogicalResult verifyAgainstHardware(Operation *op, const Inst &inst,
+                                           HardwareAttr hw) {
+  auto mem = [](int64_t value) { return MemorySpace(value); };
+  auto elemBytes = [](MemorySpace m) { return m == MemorySpace::sp ? 1 : 4; };
+  switch (inst.op) {
+  case Opcode::DmaLoad: {
+    MemorySpace m = mem(inst.mem);
+    return checkFits(op, hw, "first row of the destination block", m,
+                     inst.sram_addr,
+                     (inst.pad_left + inst.cols + inst.pad_right) *
+                         elemBytes(m));
+  }
+  case Opcode::DmaStore: {
+    MemorySpace m = mem(inst.mem);
+    return checkFits(op, hw, "first row of the source block", m,
+                     inst.sram_addr, inst.cols * elemBytes(m));
+  }
+  case Opcode::Preload:
+    if (inst.k > hw.getRows())
+      return op->emitOpError()
+             << "k = " << inst.k << " exceeds the " << hw.getRows()
+             << " rows of the array of hardware '" << hw.getName() << "'";
+    if (inst.n > hw.getCols())
+      return op->emitOpError()
+             << "n = " << inst.n << " exceeds the " << hw.getCols()
+             << " columns of the array of hardware '" << hw.getName() << "'";
+    return checkFits(op, hw, "weight block", MemorySpace::sp, inst.sp_addr,
+                     inst.k == 0 ? 0
+                                 : (inst.k - 1) * inst.sp_stride + inst.n);
+  case Opcode::Matmul:
+    if (inst.m == 0)
+      return success();
+    if (failed(checkFits(op, hw, "input rows", MemorySpace::sp, inst.sp_addr,
+                         (inst.m - 1) * inst.sp_stride + 1)))
+      return failure();
+    return checkFits(op, hw, "output rows", MemorySpace::acc, inst.acc_addr,
+                     (inst.m - 1) * inst.acc_stride + 4);
+  case Opcode::Vec: {
+    if (failed(checkFits(op, hw, "first source row", MemorySpace::acc,
+                         inst.src_addr, 4 * inst.cols)))
+      return failure();
+    auto func = VectorFunc(inst.func);
+    if ((func == VectorFunc::add || func == VectorFunc::max) &&
+        failed(checkFits(op, hw, "first row of the second source",
+                         MemorySpace::acc, inst.src2_addr, 4 * inst.cols)))
+      return failure();
+    MemorySpace dst = mem(inst.dst_mem);
+    return checkFits(op, hw, "first destination row", dst, inst.dst_addr,
+                     inst.cols * elemBytes(dst));
+  }
+  case Opcode::ConfigQuant:
+    if (!inst.per_channel)
+      return success();
+    return checkFits(op, hw, "first per-channel parameter pair",
+                     MemorySpace::acc, inst.param_addr, 8);
+  default:
+    return success();
+  }
+}
+
+LogicalResult tessera::npu::verifyInstOp(Operation *op) {
+  auto instOp = dyn_cast<InstOpInterface>(op);
+  if (!instOp)
+    return op->emitOpError() << "is not an npu instruction";
+  FailureOr<Inst> inst = toInst(instOp);
+  if (failed(inst))
+    return failure();
+
+  for (const FieldInfo &field : getFields(inst->op)) {
+    int64_t value = (*inst).*field.member;
+    if (value < fieldMin(field) || value > fieldMax(field))
+      return op->emitOpError()
+             << field.name << " = " << value << " does not fit its "
+             << field.width << "-bit field [" << fieldMin(field) << ", "
+             << fieldMax(field) << "]";
+  }
+
+  Queue queue = getOpcodeInfo(inst->op).queue;
+  uint8_t forbidden = inst->deps & ~getAllowedDepFlags(queue);
+  for (DepFlag flag : kDepFlags)
+    if (forbidden & flag)
+      return op->emitOpError() << getDepFlagName(flag) << " is not allowed on a "
+                               << getQueueName(queue) << "-queue instruction";
+
+  if (inst->op == Opcode::Vec && VectorFunc(inst->func) != VectorFunc::requant &&
+      MemorySpace(inst->dst_mem) != MemorySpace::acc)
+    return op->emitOpError()
+           << stringifyVectorFunc(VectorFunc(inst->func))
+           << " writes int32 and needs dst_mem = acc";
+  if (inst->op == Opcode::ConfigQuant && inst->clamp_lo > inst->clamp_hi)
+    return op->emitOpError() << "clamp_lo = " << inst->clamp_lo
+                             << " is above clamp_hi = " << inst->clamp_hi;
+
+  // Whatever else the ISA library rejects, in its words.
+  if (llvm::Error error = verifyInst(*inst))
+    return op->emitOpError() << llvm::toString(std::move(error));
+
+  if (HardwareAttr hw = lookupHardware(op))
+    return verifyAgainstHardware(op, *inst, hw);
+  return success();
+}
