@@ -42,3 +42,121 @@ func.func @depthwise(%x: tensor<1x8x6x6xf32>, %w: tensor<8x3x3xf32>, %init: tens
      ins(%x, %w : tensor<1x8x6x6xf32>, tensor<8x3x3xf32>) outs(%init : tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
   return %y : tensor<1x8x4x4xf32>
 }
+
+// -----
+
+// Activations stay NHWC between convolutions: the transpose back to NCHW
+// sinks through the ReLU, the padding and the max pooling, and cancels
+// against the next convolution's transpose; the bias broadcast is built NHWC.
+// CHECK-LABEL: func.func @propagate
+// CHECK-SAME:    %[[X:.*]]: tensor<1x8x8x8xf32>
+// CHECK:         %[[XT:.*]] = linalg.transpose ins(%[[X]] : tensor<1x8x8x8xf32>) {{.*}} permutation = [0, 2, 3, 1]
+// CHECK:         %[[B:.*]] = linalg.broadcast ins(%{{.*}} : tensor<16xf32>) outs(%{{.*}} : tensor<1x8x8x16xf32>) dimensions = [0, 1, 2]
+// CHECK:         %[[C1:.*]] = linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[XT]], %{{.*}}) outs(%[[B]] : tensor<1x8x8x16xf32>)
+// CHECK:         %[[R:.*]] = linalg.generic {{.*}} ins(%[[C1]] : tensor<1x8x8x16xf32>) outs(%{{.*}} : tensor<1x8x8x16xf32>)
+// CHECK:         %[[PF:.*]] = linalg.fill {{.*}} -> tensor<1x10x10x16xf32>
+// CHECK:         %[[PS:.*]] = tensor.extract_slice %[[PF]][0, 1, 1, 0] [1, 8, 8, 16] [1, 1, 1, 1]
+// CHECK:         %[[PC:.*]] = linalg.copy ins(%[[R]] : tensor<1x8x8x16xf32>) outs(%[[PS]] : tensor<1x8x8x16xf32>)
+// CHECK:         %[[P:.*]] = tensor.insert_slice %[[PC]] into %[[PF]][0, 1, 1, 0] [1, 8, 8, 16] [1, 1, 1, 1]
+// CHECK:         %[[M:.*]] = linalg.pooling_nhwc_max {{.*}} ins(%[[P]], %{{.*}} : tensor<1x10x10x16xf32>, tensor<3x3xf32>) {{.*}} -> tensor<1x8x8x16xf32>
+// CHECK:         %[[C2:.*]] = linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[M]], %{{.*}} : tensor<1x8x8x16xf32>, tensor<1x1x16x16xf32>)
+// CHECK:         %[[Y:.*]] = linalg.transpose ins(%[[C2]] : tensor<1x8x8x16xf32>) {{.*}} permutation = [0, 3, 1, 2]
+// CHECK:         return %[[Y]]
+func.func @propagate(%x: tensor<1x8x8x8xf32>, %w1: tensor<16x8x1x1xf32>, %b: tensor<16xf32>, %w2: tensor<16x16x1x1xf32>) -> tensor<1x16x8x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %ninf = arith.constant 0xFF800000 : f32
+  %e = tensor.empty() : tensor<1x16x8x8xf32>
+  %bias = linalg.broadcast ins(%b : tensor<16xf32>) outs(%e : tensor<1x16x8x8xf32>) dimensions = [0, 2, 3]
+  %c1 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+     ins(%x, %w1 : tensor<1x8x8x8xf32>, tensor<16x8x1x1xf32>) outs(%bias : tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+     ins(%c1 : tensor<1x16x8x8xf32>) outs(%e : tensor<1x16x8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x16x8x8xf32>
+  %pe = tensor.empty() : tensor<1x16x10x10xf32>
+  %pf = linalg.fill ins(%ninf : f32) outs(%pe : tensor<1x16x10x10xf32>) -> tensor<1x16x10x10xf32>
+  %ps = tensor.extract_slice %pf[0, 0, 1, 1] [1, 16, 8, 8] [1, 1, 1, 1] : tensor<1x16x10x10xf32> to tensor<1x16x8x8xf32>
+  %pc = linalg.copy ins(%r : tensor<1x16x8x8xf32>) outs(%ps : tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32>
+  %p = tensor.insert_slice %pc into %pf[0, 0, 1, 1] [1, 16, 8, 8] [1, 1, 1, 1] : tensor<1x16x8x8xf32> into tensor<1x16x10x10xf32>
+  %mf = linalg.fill ins(%ninf : f32) outs(%e : tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32>
+  %win = tensor.empty() : tensor<3x3xf32>
+  %mp = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+     ins(%p, %win : tensor<1x16x10x10xf32>, tensor<3x3xf32>) outs(%mf : tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32>
+  %f2 = linalg.fill ins(%zero : f32) outs(%e : tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32>
+  %c2 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+     ins(%mp, %w2 : tensor<1x16x8x8xf32>, tensor<16x16x1x1xf32>) outs(%f2 : tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32>
+  return %c2 : tensor<1x16x8x8xf32>
+}
+
+// -----
+
+// A residual add of two convolutions runs NHWC; a strided 1x1 convolution's
+// cropped input is cropped NHWC; global average pooling reads NHWC directly.
+// CHECK:       #[[$NHWC:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d2, d3, d1)>
+// CHECK-LABEL: func.func @residual
+// CHECK:         %[[C1:.*]] = linalg.conv_2d_nhwc_hwcf
+// CHECK:         %[[C2:.*]] = linalg.conv_2d_nhwc_hwcf
+// CHECK:         %[[A:.*]] = linalg.generic {{.*}} ins(%[[C1]], %[[C2]] : tensor<1x8x8x4xf32>, tensor<1x8x8x4xf32>) outs(%{{.*}} : tensor<1x8x8x4xf32>)
+// CHECK:         %[[S:.*]] = tensor.extract_slice %[[A]][0, 0, 0, 0] [1, 7, 7, 4] [1, 1, 1, 1] : tensor<1x8x8x4xf32> to tensor<1x7x7x4xf32>
+// CHECK:         %[[C3:.*]] = linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[S]], %{{.*}} : tensor<1x7x7x4xf32>, tensor<1x1x4x4xf32>)
+// CHECK:         linalg.generic {indexing_maps = [#[[$NHWC]], #{{.*}}], iterator_types = ["parallel", "parallel", "reduction", "reduction"]} ins(%[[C3]] : tensor<1x4x4x4xf32>)
+// CHECK-NOT:     linalg.transpose
+// CHECK:         return
+func.func @residual(%x: tensor<1x4x8x8xf32>, %w1: tensor<4x4x1x1xf32>, %w2: tensor<4x4x1x1xf32>, %w3: tensor<4x4x1x1xf32>) -> tensor<1x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x4x8x8xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %c1 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+     ins(%x, %w1 : tensor<1x4x8x8xf32>, tensor<4x4x1x1xf32>) outs(%f : tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %c2 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+     ins(%x, %w2 : tensor<1x4x8x8xf32>, tensor<4x4x1x1xf32>) outs(%f : tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %a = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+     ins(%c1, %c2 : tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>) outs(%e : tensor<1x4x8x8xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %s = arith.addf %in, %in2 : f32
+    linalg.yield %s : f32
+  } -> tensor<1x4x8x8xf32>
+  %crop = tensor.extract_slice %a[0, 0, 0, 0] [1, 4, 7, 7] [1, 1, 1, 1] : tensor<1x4x8x8xf32> to tensor<1x4x7x7xf32>
+  %e3 = tensor.empty() : tensor<1x4x4x4xf32>
+  %f3 = linalg.fill ins(%zero : f32) outs(%e3 : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %c3 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+     ins(%crop, %w3 : tensor<1x4x7x7xf32>, tensor<4x4x1x1xf32>) outs(%f3 : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %ge = tensor.empty() : tensor<1x4xf32>
+  %gf = linalg.fill ins(%zero : f32) outs(%ge : tensor<1x4xf32>) -> tensor<1x4xf32>
+  %g = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1)>],
+                       iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
+     ins(%c3 : tensor<1x4x4x4xf32>) outs(%gf : tensor<1x4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.addf %out, %in : f32
+    linalg.yield %s : f32
+  } -> tensor<1x4xf32>
+  return %g : tensor<1x4xf32>
+}
+
+// -----
+
+// An elementwise op with a full-size NCHW operand of its own keeps the
+// transpose in front of it (reading that operand permuted would cost as much).
+// CHECK-LABEL: func.func @negative_nchw_operand
+// CHECK:         %[[C:.*]] = linalg.conv_2d_nhwc_hwcf
+// CHECK:         %[[T:.*]] = linalg.transpose ins(%[[C]] : tensor<1x8x8x4xf32>) {{.*}} permutation = [0, 3, 1, 2]
+// CHECK:         linalg.generic {{.*}} ins(%[[T]], %{{.*}} : tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>)
+func.func @negative_nchw_operand(%x: tensor<1x4x8x8xf32>, %w: tensor<4x4x1x1xf32>, %y: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x4x8x8xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+     ins(%x, %w : tensor<1x4x8x8xf32>, tensor<4x4x1x1xf32>) outs(%f : tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %a = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+     ins(%c, %y : tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>) outs(%e : tensor<1x4x8x8xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %s = arith.addf %in, %in2 : f32
+    linalg.yield %s : f32
+  } -> tensor<1x4x8x8xf32>
+  return %a : tensor<1x4x8x8xf32>
+}

@@ -19,6 +19,14 @@ def CPUConvLayout : Pass<"tessera-cpu-conv-layout", "mlir::func::FuncOp"> {
     at compile time into a new dense resource; a zero-filled init becomes a
     fill of the NHWC shape.
 
+    The transposes back to NCHW are then sunk through elementwise
+    `linalg.generic`s (all of whose full-size operands arrive through such a
+    transpose), padding (fill + copy into a slice), crops, max/sum pooling and
+    bias broadcasts, and folded into reductions' indexing maps, until they meet
+    the next convolution's transpose to NHWC and cancel: activations stay NHWC
+    from the first convolution to the last, and only the graph's edges
+    transpose.
+
     Example:
     ```mlir
     %y = linalg.conv_2d_nchw_fchw ins(%x, %w : ...) outs(%z : tensor<1x64x56x56xf32>)
