@@ -197,7 +197,11 @@ public:
       ++pos;
       token.kind = Token::Punct;
     } else {
-      message = std::string("unexpected character '") + c + "'";
+      if (llvm::isPrint(c))
+        message = std::string("unexpected character '") + c + "'";
+      else
+        message = "unexpected byte 0x" + llvm::utohexstr(uint8_t(c), true, 2) +
+                  " (NPU assembly is text)";
       col = start + 1;
       return false;
     }

@@ -336,6 +336,13 @@ llvm::Expected<Program> tessera::npu::readProgram(llvm::StringRef contents,
                                                   llvm::StringRef bufferName) {
   llvm::ArrayRef<uint8_t> bytes(
       reinterpret_cast<const uint8_t *>(contents.data()), contents.size());
+  // Assembly is text: a NUL byte means a binary whose magic is damaged (or
+  // not an NPU file at all), which the assembly parser would only report as
+  // a stray character.
+  if (!hasBinaryMagic(bytes) && contents.find('\0') != llvm::StringRef::npos)
+    return detail::makeError(bufferName +
+                             ": npu binary: bad magic (not a Tessera NPU "
+                             "binary, and not NPU assembly)");
   if (!hasBinaryMagic(bytes))
     return parseAssembly(contents, bufferName);
   llvm::Expected<Program> program = decodeProgram(bytes);

@@ -11,6 +11,8 @@
 #include "mlir/Support/LLVM.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
 
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/SourceMgr.h"
 
 using namespace tessera::npu;
@@ -53,6 +55,21 @@ static void printEncodingTables(llvm::raw_ostream &os) {
     }
     return "";
   };
+  os << "<!-- BEGIN GENERATED OPCODES -->\n";
+  os << "| opcode | mnemonic | queue | fields |\n";
+  os << "|--------|----------|-------|--------|\n";
+  for (const OpcodeInfo &info : getOpcodes()) {
+    os << "| " << llvm::format_hex(info.code, 4) << " | [`" << info.mnemonic
+       << "`](#" << info.mnemonic << ") | " << getQueueName(info.queue)
+       << " | ";
+    if (getFields(info.op).empty())
+      os << "none";
+    llvm::interleave(
+        getFields(info.op), os,
+        [&](const FieldInfo &field) { os << field.name; }, ", ");
+    os << " |\n";
+  }
+  os << "<!-- END GENERATED OPCODES -->\n";
   for (const OpcodeInfo &info : getOpcodes()) {
     os << "<!-- BEGIN GENERATED ENCODING " << info.mnemonic << " -->\n";
     os << "| bits | field | kind | values |\n";

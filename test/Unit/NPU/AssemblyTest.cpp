@@ -165,6 +165,8 @@ TEST(NPUAssembly, Errors) {
             "t.s:1:8: error: expected a field=value or a flag, got '='");
   EXPECT_EQ(parseError("matmul m=1 $"),
             "t.s:1:12: error: unexpected character '$'");
+  EXPECT_EQ(parseError(llvm::StringRef("fence \x01", 7)),
+            "t.s:1:7: error: unexpected byte 0x01 (NPU assembly is text)");
   EXPECT_EQ(parseError("12"),
             "t.s:1:1: error: expected a mnemonic or a directive, got '12'");
   // Semantic rules, at the mnemonic.
@@ -234,6 +236,36 @@ TEST(NPUAssembly, Errors) {
             "within the 1 instructions of the program");
 }
 
+/// Every prefix and every single-character edit of a program's text either
+/// fails with a located error or parses to a valid program that prints back
+/// canonically (run under -fsanitize=address for out-of-bounds reads).
+TEST(NPUAssemblyCorruption, PrefixesAndEdits) {
+  std::string text = print(makeSmallProgram());
+  auto check = [](const std::string &candidate) {
+    llvm::Expected<Program> p = parseAssembly(candidate, "t.s");
+    if (!p) {
+      std::string message = llvm::toString(p.takeError());
+      EXPECT_EQ(message.rfind("t.s:", 0), 0u) << message;
+      EXPECT_NE(message.find(": error: "), std::string::npos) << message;
+      return;
+    }
+    EXPECT_EQ(errorText(verifyProgram(*p)), "");
+    llvm::Expected<Program> again = parseAssembly(print(*p), "u.s");
+    ASSERT_TRUE(bool(again)) << llvm::toString(again.takeError());
+    EXPECT_EQ(*again, *p);
+  };
+  for (size_t length = 0; length < text.size(); ++length)
+    check(text.substr(0, length));
+  for (size_t i = 0; i < text.size(); ++i) {
+    for (char c : {'\0', ' ', '\n', '"', '\\', '#', '=', '9', 'x', '-', '[',
+                   '\xff'}) {
+      std::string edited = text;
+      edited[i] = c;
+      check(edited);
+    }
+  }
+}
+
 TEST(NPUAssembly, ReadProgramFileByMagic) {
   Program p = makeSmallProgram();
   llvm::SmallString<128> binPath, asmPath;
@@ -266,6 +298,13 @@ TEST(NPUAssembly, ReadProgramFileByMagic) {
   ASSERT_FALSE(bool(bad));
   EXPECT_EQ(llvm::toString(bad.takeError()),
             "b.bin: npu binary: truncated: 8 bytes, the header alone is 144");
+  // No magic but binary content: a damaged binary, not bad assembly.
+  llvm::Expected<Program> notText =
+      readProgram(llvm::StringRef("TSRNPX\0\x1a", 8), "c.bin");
+  ASSERT_FALSE(bool(notText));
+  EXPECT_EQ(llvm::toString(notText.takeError()),
+            "c.bin: npu binary: bad magic (not a Tessera NPU binary, and not "
+            "NPU assembly)");
   EXPECT_EQ(errorText(verifyProgram(p)), "");
 }
 
