@@ -14,8 +14,8 @@ include "mlir/IR/EnumAttr.td"
 
 // Instruction fields are int64_t in tessera::npu::Inst, and some are signed:
 // unlike I64Attr (uint64_t accessors), this reads them back sign-extended.
-def NPU_I64Attr : TypedSignlessIntegerAttrBase<I64, "int64_t",
-                                               "64-bit signless integer attribute"> {
+def NPU_I64Attr : TypedSignlessIntegerAttrBase<
+    I64, "int64_t", "64-bit signless integer attribute"> {
   let convertFromStorage = "$_self.getValue().getSExtValue()";
 }
 

@@ -1,4 +1,5 @@
-//===- NPUInst.cpp - instruction ops <-> tessera::npu::Inst ----------------===//
+//===- NPUInst.cpp - instruction ops <-> tessera::npu::Inst
+//----------------===//
 //
 // Part of Tessera. The instruction ops carry the fields of ISA.def under their
 // table names, so the conversion in both directions and the range checks walk
@@ -18,8 +19,8 @@ using namespace tessera::npu;
 
 HardwareAttr tessera::npu::lookupHardware(Operation *op) {
   for (Operation *it = op; it; it = it->getParentOp())
-    if (auto hw = it->getAttrOfType<HardwareAttr>(
-            NPUDialect::kHardwareAttrName))
+    if (auto hw =
+            it->getAttrOfType<HardwareAttr>(NPUDialect::kHardwareAttrName))
       return hw;
   return {};
 }
@@ -46,8 +47,8 @@ FailureOr<Inst> tessera::npu::toInst(InstOpInterface instOp) {
         value = static_cast<int64_t>(func.getValue());
         break;
       }
-      return op->emitOpError() << "has no vector function '" << field.name
-                               << "'";
+      return op->emitOpError()
+             << "has no vector function '" << field.name << "'";
     case FieldKind::U:
     case FieldKind::S:
       if (auto integer = dyn_cast_or_null<IntegerAttr>(attr)) {
@@ -67,8 +68,7 @@ FailureOr<Inst> tessera::npu::toInst(InstOpInterface instOp) {
 InstOpInterface tessera::npu::createInstOp(OpBuilder &builder, Location loc,
                                            const Inst &inst) {
   MLIRContext *context = builder.getContext();
-  OperationState state(
-      loc, ("npu." + getOpcodeInfo(inst.op).mnemonic).str());
+  OperationState state(loc, ("npu." + getOpcodeInfo(inst.op).mnemonic).str());
   for (const FieldInfo &field : getFields(inst.op)) {
     int64_t value = inst.*field.member;
     switch (field.kind) {
@@ -123,15 +123,14 @@ static LogicalResult verifyAgainstHardware(Operation *op, const Inst &inst,
   switch (inst.op) {
   case Opcode::DmaLoad: {
     MemorySpace m = mem(inst.mem);
-    return checkFits(op, hw, "first row of the destination block", m,
-                     inst.sram_addr,
-                     (inst.pad_left + inst.cols + inst.pad_right) *
-                         elemBytes(m));
+    return checkFits(
+        op, hw, "first row of the destination block", m, inst.sram_addr,
+        (inst.pad_left + inst.cols + inst.pad_right) * elemBytes(m));
   }
   case Opcode::DmaStore: {
     MemorySpace m = mem(inst.mem);
-    return checkFits(op, hw, "first row of the source block", m,
-                     inst.sram_addr, inst.cols * elemBytes(m));
+    return checkFits(op, hw, "first row of the source block", m, inst.sram_addr,
+                     inst.cols * elemBytes(m));
   }
   case Opcode::Preload:
     if (inst.k > hw.getRows())
@@ -143,8 +142,7 @@ static LogicalResult verifyAgainstHardware(Operation *op, const Inst &inst,
              << "n = " << inst.n << " exceeds the " << hw.getCols()
              << " columns of the array of hardware '" << hw.getName() << "'";
     return checkFits(op, hw, "weight block", MemorySpace::sp, inst.sp_addr,
-                     inst.k == 0 ? 0
-                                 : (inst.k - 1) * inst.sp_stride + inst.n);
+                     inst.k == 0 ? 0 : (inst.k - 1) * inst.sp_stride + inst.n);
   case Opcode::Matmul:
     if (inst.m == 0)
       return success();
@@ -197,14 +195,15 @@ LogicalResult tessera::npu::verifyInstOp(Operation *op) {
   uint8_t forbidden = inst->deps & ~getAllowedDepFlags(queue);
   for (DepFlag flag : kDepFlags)
     if (forbidden & flag)
-      return op->emitOpError() << getDepFlagName(flag) << " is not allowed on a "
-                               << getQueueName(queue) << "-queue instruction";
+      return op->emitOpError()
+             << getDepFlagName(flag) << " is not allowed on a "
+             << getQueueName(queue) << "-queue instruction";
 
-  if (inst->op == Opcode::Vec && VectorFunc(inst->func) != VectorFunc::requant &&
+  if (inst->op == Opcode::Vec &&
+      VectorFunc(inst->func) != VectorFunc::requant &&
       MemorySpace(inst->dst_mem) != MemorySpace::acc)
-    return op->emitOpError()
-           << stringifyVectorFunc(VectorFunc(inst->func))
-           << " writes int32 and needs dst_mem = acc";
+    return op->emitOpError() << stringifyVectorFunc(VectorFunc(inst->func))
+                             << " writes int32 and needs dst_mem = acc";
   if (inst->op == Opcode::ConfigQuant && inst->clamp_lo > inst->clamp_hi)
     return op->emitOpError() << "clamp_lo = " << inst->clamp_lo
                              << " is above clamp_hi = " << inst->clamp_hi;

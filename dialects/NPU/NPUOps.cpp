@@ -1,4 +1,5 @@
-//===- NPUOps.cpp - npu dialect ---------------------------------------------===//
+//===- NPUOps.cpp - npu dialect
+//---------------------------------------------===//
 //
 // Part of Tessera.
 //
@@ -61,11 +62,11 @@ HardwareAttr HardwareAttr::get(MLIRContext *context, const HardwareDesc &desc) {
                            desc.vectorLanes, hashHardwareDesc(desc));
 }
 
-LogicalResult
-HardwareAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                     StringRef name, unsigned rows, unsigned cols,
-                     uint64_t scratchpadBytes, uint64_t accumulatorBytes,
-                     unsigned vectorLanes, uint64_t hash) {
+LogicalResult HardwareAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                   StringRef name, unsigned rows, unsigned cols,
+                                   uint64_t scratchpadBytes,
+                                   uint64_t accumulatorBytes,
+                                   unsigned vectorLanes, uint64_t hash) {
   if (rows == 0 || cols == 0)
     return emitError() << "the array needs at least one row and one column, "
                           "got "
@@ -157,9 +158,10 @@ LogicalResult ProgramOp::verify() {
              << ") overlaps [" << ranges[i - 1].begin << ", "
              << ranges[i - 1].end << ") of another tensor or constant";
   if (getDramBytes() && !ranges.empty()) {
-    const DramRange &last = *llvm::max_element(
-        ranges,
-        [](const DramRange &a, const DramRange &b) { return a.end < b.end; });
+    const DramRange &last =
+        *llvm::max_element(ranges, [](const DramRange &a, const DramRange &b) {
+          return a.end < b.end;
+        });
     if (last.end > *getDramBytes())
       return last.op->emitOpError()
              << "DRAM range [" << last.begin << ", " << last.end
@@ -185,14 +187,13 @@ LogicalResult verifyTileCommon(TileOp op, HardwareAttr hw, Wide rows,
   int64_t cStride = op.getCStride();
   if (Wide(cStride) < 4 * cols)
     return op.emitOpError() << "c stride " << cStride << " is below the "
-                            << int64_t(4 * cols)
-                            << " bytes of one output row";
-  bool anyRequant = op.getMultiplier() || op.getShift() ||
-                    op.getZeroPoint() || op.getClampLo() || op.getClampHi() ||
-                    op.getOutAddr() || op.getOutStride();
-  bool allRequant = op.getMultiplier() && op.getShift() &&
-                    op.getZeroPoint() && op.getClampLo() && op.getClampHi() &&
-                    op.getOutAddr() && op.getOutStride();
+                            << int64_t(4 * cols) << " bytes of one output row";
+  bool anyRequant = op.getMultiplier() || op.getShift() || op.getZeroPoint() ||
+                    op.getClampLo() || op.getClampHi() || op.getOutAddr() ||
+                    op.getOutStride();
+  bool allRequant = op.getMultiplier() && op.getShift() && op.getZeroPoint() &&
+                    op.getClampLo() && op.getClampHi() && op.getOutAddr() &&
+                    op.getOutStride();
   if (anyRequant && !allRequant)
     return op.emitOpError() << "requant needs multiplier, shift, zero_point, "
                                "clamp_lo, clamp_hi, out_addr and out_stride "
@@ -200,8 +201,7 @@ LogicalResult verifyTileCommon(TileOp op, HardwareAttr hw, Wide rows,
   if (allRequant) {
     // The epilogue becomes a config_quant: its fields obey the same table.
     for (const FieldInfo &field : getFields(Opcode::ConfigQuant)) {
-      IntegerAttr value =
-          op->template getAttrOfType<IntegerAttr>(field.name);
+      IntegerAttr value = op->template getAttrOfType<IntegerAttr>(field.name);
       if (!value)
         continue;
       int64_t v = value.getInt();
@@ -215,9 +215,9 @@ LogicalResult verifyTileCommon(TileOp op, HardwareAttr hw, Wide rows,
       return op.emitOpError() << "clamp_lo = " << *op.getClampLo()
                               << " is above clamp_hi = " << *op.getClampHi();
     if (Wide(*op.getOutStride()) < cols)
-      return op.emitOpError() << "out stride " << *op.getOutStride()
-                              << " is below the " << int64_t(cols)
-                              << " bytes of one output row";
+      return op.emitOpError()
+             << "out stride " << *op.getOutStride() << " is below the "
+             << int64_t(cols) << " bytes of one output row";
   }
   if (!hw)
     return success();
@@ -235,9 +235,8 @@ LogicalResult verifyTileCommon(TileOp op, HardwareAttr hw, Wide rows,
   if (failed(fits("c", MemorySpace::acc, op.getCAddr(),
                   (rows - 1) * cStride + 4 * cols)))
     return failure();
-  if (allRequant &&
-      failed(fits("out", MemorySpace::sp, *op.getOutAddr(),
-                  (rows - 1) * *op.getOutStride() + cols)))
+  if (allRequant && failed(fits("out", MemorySpace::sp, *op.getOutAddr(),
+                                (rows - 1) * *op.getOutStride() + cols)))
     return failure();
   return success();
 }
@@ -254,9 +253,9 @@ LogicalResult checkAtLeast(TileOp op, StringRef name, int64_t value,
 } // namespace
 
 LogicalResult TileMatmulOp::verify() {
-  for (auto [name, value] :
-       {std::pair<StringRef, int64_t>{"m", getM()}, {"k", getK()},
-        {"n", getN()}})
+  for (auto [name, value] : {std::pair<StringRef, int64_t>{"m", getM()},
+                             {"k", getK()},
+                             {"n", getN()}})
     if (failed(checkAtLeast(*this, name, value, 1)))
       return failure();
   if (getAStride() < getK())
@@ -289,15 +288,15 @@ LogicalResult TileMatmulOp::verify() {
 }
 
 LogicalResult TileConvOp::verify() {
-  for (auto [name, value] : {std::pair<StringRef, int64_t>{"channels",
-                                                           getInChannels()},
-                             {"kernel_h", getKernelH()},
-                             {"kernel_w", getKernelW()},
-                             {"stride_h", getStrideH()},
-                             {"stride_w", getStrideW()},
-                             {"out_h", getOutH()},
-                             {"out_w", getOutW()},
-                             {"out_channels", getOutChannels()}})
+  for (auto [name, value] :
+       {std::pair<StringRef, int64_t>{"channels", getInChannels()},
+        {"kernel_h", getKernelH()},
+        {"kernel_w", getKernelW()},
+        {"stride_h", getStrideH()},
+        {"stride_w", getStrideW()},
+        {"out_h", getOutH()},
+        {"out_w", getOutW()},
+        {"out_channels", getOutChannels()}})
     if (failed(checkAtLeast(*this, name, value, 1)))
       return failure();
   Wide cin = getInChannels();

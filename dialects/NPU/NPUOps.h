@@ -1,4 +1,4 @@
-//===- NPUOps.h - npu dialect ------------------------------------*- C++ -*-===//
+//===- NPUOps.h - npu dialect -----------------------------------*- C++ -*-===//
 //
 // Part of Tessera. The npu dialect, its attributes and operations, and the
 // conversion between instruction ops and tessera::npu::Inst.

@@ -388,9 +388,12 @@ def NPU_FinishOp : NPU_Op<"finish", [NPU_InstOpInterface]> {
 /// expansion puts on its first (pops) and last (pushes) instruction.
 defvar NPU_TileEpilogueArgs = !con(
     (ins UnitAttr:$accumulate, UnitAttr:$relu,
-         OptionalAttr<NPU_I64Attr>:$multiplier, OptionalAttr<NPU_I64Attr>:$shift,
-         OptionalAttr<NPU_I64Attr>:$zero_point, OptionalAttr<NPU_I64Attr>:$clamp_lo,
-         OptionalAttr<NPU_I64Attr>:$clamp_hi, OptionalAttr<NPU_I64Attr>:$out_addr,
+         OptionalAttr<NPU_I64Attr>:$multiplier,
+         OptionalAttr<NPU_I64Attr>:$shift,
+         OptionalAttr<NPU_I64Attr>:$zero_point,
+         OptionalAttr<NPU_I64Attr>:$clamp_lo,
+         OptionalAttr<NPU_I64Attr>:$clamp_hi,
+         OptionalAttr<NPU_I64Attr>:$out_addr,
          OptionalAttr<NPU_I64Attr>:$out_stride),
     NPU_DepArgs);
 defvar NPU_TileEpilogueFormatNoDeps =
@@ -458,11 +461,12 @@ def NPU_TileConvOp : NPU_Op<"tile_conv"> {
     ```
   }];
   let arguments = !con(
-      (ins NPU_I64Attr:$in_addr, NPU_I64Attr:$in_row_stride, NPU_I64Attr:$in_channels,
-           NPU_I64Attr:$kernel_h, NPU_I64Attr:$kernel_w, NPU_I64Attr:$stride_h,
-           NPU_I64Attr:$stride_w, NPU_I64Attr:$out_h, NPU_I64Attr:$out_w,
-           NPU_I64Attr:$out_channels, NPU_I64Attr:$w_addr, NPU_I64Attr:$w_stride,
-           NPU_I64Attr:$c_addr, NPU_I64Attr:$c_stride),
+      (ins NPU_I64Attr:$in_addr, NPU_I64Attr:$in_row_stride,
+           NPU_I64Attr:$in_channels, NPU_I64Attr:$kernel_h,
+           NPU_I64Attr:$kernel_w, NPU_I64Attr:$stride_h, NPU_I64Attr:$stride_w,
+           NPU_I64Attr:$out_h, NPU_I64Attr:$out_w, NPU_I64Attr:$out_channels,
+           NPU_I64Attr:$w_addr, NPU_I64Attr:$w_stride, NPU_I64Attr:$c_addr,
+           NPU_I64Attr:$c_stride),
       NPU_TileEpilogueArgs);
   let assemblyFormat = !strconcat(
       "`in` `=` `sp` `[` $in_addr `]` `row_stride` $in_row_stride `,` "

@@ -1,4 +1,4 @@
-//===- NPUPasses.h - npu dialect passes ---------------------------*- C++ -*-===//
+//===- NPUPasses.h - npu dialect passes -------------------------*- C++ -*-===//
 //
 // Part of Tessera.
 //

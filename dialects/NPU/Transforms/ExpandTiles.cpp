@@ -1,4 +1,5 @@
-//===- ExpandTiles.cpp - macro tile ops to instructions --------------------===//
+//===- ExpandTiles.cpp - macro tile ops to instructions
+//--------------------===//
 //
 // Part of Tessera. Implements `tessera-npu-expand-tiles`: npu.tile_matmul and
 // npu.tile_conv become preload/matmul blocks sized to the array plus the
@@ -199,12 +200,11 @@ LogicalResult expandConv(TileConvOp op, HardwareAttr hw) {
     for (int64_t ky = 0; ky < kh; ++ky)
       for (int64_t kx = 0; kx < kw; ++kx)
         for (int64_t c0 = 0; c0 < cin; c0 += rowsR) {
-          emitter.preload(op.getWAddr() + ((ky * kw + kx) * cin + c0) *
-                                              op.getWStride() +
+          emitter.preload(op.getWAddr() +
+                              ((ky * kw + kx) * cin + c0) * op.getWStride() +
                               n0,
                           std::min(rowsR, cin - c0), nb, op.getWStride());
-          bool accumulate =
-              ky > 0 || kx > 0 || c0 > 0 || op.getAccumulate();
+          bool accumulate = ky > 0 || kx > 0 || c0 > 0 || op.getAccumulate();
           int64_t tap = op.getInAddr() + ky * inStride + kx * cin + c0;
           int64_t acc = op.getCAddr() + 4 * n0;
           if (contiguous) {

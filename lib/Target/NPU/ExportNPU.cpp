@@ -1,4 +1,5 @@
-//===- ExportNPU.cpp - npu IR <-> NPU programs ------------------------------===//
+//===- ExportNPU.cpp - npu IR <-> NPU programs
+//------------------------------===//
 //
 // Part of Tessera. The instruction ops convert through the ISA table
 // (NPU/NPUOps.h: toInst/createInstOp); this file adds the program structure:
@@ -70,9 +71,9 @@ LogicalResult getConstantBytes(ConstantOp op, SmallVectorImpl<uint8_t> &bytes) {
   if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
     AsmResourceBlob *blob = resource.getRawHandle().getBlob();
     if (!blob)
-      return op.emitOpError() << "dense resource '"
-                              << resource.getRawHandle().getKey()
-                              << "' has no data";
+      return op.emitOpError()
+             << "dense resource '" << resource.getRawHandle().getKey()
+             << "' has no data";
     ArrayRef<char> data = blob->getData();
     if (int64_t(data.size()) != type.getNumElements() * elemBytes)
       return op.emitOpError()
@@ -95,7 +96,8 @@ public:
     for (Operation &op : block) {
       LogicalResult result =
           llvm::TypeSwitch<Operation *, LogicalResult>(&op)
-              .Case<TensorOp>([&](TensorOp tensor) { return addTensor(tensor); })
+              .Case<TensorOp>(
+                  [&](TensorOp tensor) { return addTensor(tensor); })
               .Case<ConstantOp>([&](ConstantOp constant) {
                 ConstantSegment segment{constant, constant.getDramAddr(), {}};
                 if (failed(getConstantBytes(constant, segment.bytes)))
@@ -140,8 +142,10 @@ public:
   void finishConstants() {
     if (constants.empty())
       return;
-    llvm::sort(constants, [](const ConstantSegment &a,
-                             const ConstantSegment &b) { return a.addr < b.addr; });
+    llvm::sort(constants,
+               [](const ConstantSegment &a, const ConstantSegment &b) {
+                 return a.addr < b.addr;
+               });
     int64_t begin = constants.front().addr;
     int64_t end = begin;
     for (const ConstantSegment &segment : constants)
@@ -228,8 +232,8 @@ FailureOr<Program> tessera::exportNPUProgram(ModuleOp module) {
   }
 
   if (llvm::Error error = verifyProgram(program))
-    return programOp.emitOpError()
-           << "is not a valid NPU program: " << llvm::toString(std::move(error));
+    return programOp.emitOpError() << "is not a valid NPU program: "
+                                   << llvm::toString(std::move(error));
   return program;
 }
 
@@ -257,11 +261,11 @@ OwningOpRef<ModuleOp> tessera::importNPUProgram(const Program &program,
                      RankedTensorType::get(tensor.shape, elem));
   }
   if (!program.constants.empty()) {
-    auto type = RankedTensorType::get(
-        {int64_t(program.constants.size())}, builder.getI8Type());
-    auto data = ArrayRef<char>(
-        reinterpret_cast<const char *>(program.constants.data()),
-        program.constants.size());
+    auto type = RankedTensorType::get({int64_t(program.constants.size())},
+                                      builder.getI8Type());
+    auto data =
+        ArrayRef<char>(reinterpret_cast<const char *>(program.constants.data()),
+                       program.constants.size());
     ConstantOp::create(builder, loc, StringAttr(),
                        builder.getI64IntegerAttr(program.constantsAddr),
                        DenseElementsAttr::getFromRawBuffer(type, data));

@@ -1,4 +1,4 @@
-//===- ExportNPU.h - npu IR <-> NPU programs ----------------------*- C++ -*-===//
+//===- ExportNPU.h - npu IR <-> NPU programs --------------------*- C++ -*-===//
 //
 // Part of Tessera. Translates the npu.program of a module into a
 // tessera::npu::Program (then binary or assembly) and back.
