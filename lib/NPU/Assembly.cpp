@@ -89,8 +89,8 @@ void tessera::npu::printAssembly(const Program &program,
   os << ".constants_addr " << llvm::format_hex(program.constantsAddr, 0)
      << '\n';
   for (const TensorDesc &tensor : program.tensors) {
-    os << ".tensor "
-       << (tensor.kind == TensorKind::Input ? "input" : "output") << ' ';
+    os << ".tensor " << (tensor.kind == TensorKind::Input ? "input" : "output")
+       << ' ';
     printName(os, tensor.name);
     os << ' ' << getElemTypeName(tensor.type) << " [";
     llvm::interleave(tensor.shape, os, ", ");
@@ -160,8 +160,8 @@ public:
 
   /// The next token, or an error message with its column.
   bool next(Token &token, std::string &message, unsigned &col) {
-    while (pos < line.size() && (line[pos] == ' ' || line[pos] == '\t' ||
-                                 line[pos] == '\r'))
+    while (pos < line.size() &&
+           (line[pos] == ' ' || line[pos] == '\t' || line[pos] == '\r'))
       ++pos;
     token = Token();
     token.col = pos + 1;
@@ -276,7 +276,9 @@ private:
   Error tokenize(llvm::StringRef line);
 
   const Token &peek() const { return tokens[cursor]; }
-  const Token &take() { return tokens[cursor < tokens.size() - 1 ? cursor++ : cursor]; }
+  const Token &take() {
+    return tokens[cursor < tokens.size() - 1 ? cursor++ : cursor];
+  }
   bool atEnd() const { return peek().kind == Token::End; }
   Error expectEnd() {
     if (atEnd())
@@ -390,8 +392,8 @@ Error Parser::parseInstruction() {
   while (!atEnd()) {
     const Token &name = take();
     if (name.kind != Token::Ident)
-      return error(name, "expected a field=value or a flag, got '" +
-                             name.text + "'");
+      return error(name,
+                   "expected a field=value or a flag, got '" + name.text + "'");
     // A bare word is a dependency flag.
     if (peek().kind != Token::Punct || peek().text != "=") {
       std::optional<DepFlag> flag;
@@ -413,12 +415,12 @@ Error Parser::parseInstruction() {
         for (DepFlag candidate : kDepFlags)
           if (allowedFlags & candidate)
             allowed += " " + getDepFlagName(candidate).str();
-        return error(name, "flag '" + name.text + "' is not allowed on the " +
-                               getQueueName(info->queue) + " queue (" +
-                               info->mnemonic + " allows" +
-                               (allowed.empty() ? std::string(" none")
-                                                : ":" + allowed) +
-                               ")");
+        return error(
+            name, "flag '" + name.text + "' is not allowed on the " +
+                      getQueueName(info->queue) + " queue (" + info->mnemonic +
+                      " allows" +
+                      (allowed.empty() ? std::string(" none") : ":" + allowed) +
+                      ")");
       }
       if (inst.deps & *flag)
         return error(name, "duplicated flag '" + name.text + "'");
@@ -459,13 +461,12 @@ Error Parser::parseInstruction() {
             parsed = int64_t(*func);
       }
       if (!parsed)
-        return error(value,
-                     "expected " +
-                         llvm::Twine(field->kind == FieldKind::Mem
-                                         ? "sp or acc"
-                                         : "requant, relu, add or max") +
-                         " for field '" + name.text + "', got '" + value.text +
-                         "'");
+        return error(value, "expected " +
+                                llvm::Twine(field->kind == FieldKind::Mem
+                                                ? "sp or acc"
+                                                : "requant, relu, add or max") +
+                                " for field '" + name.text + "', got '" +
+                                value.text + "'");
       inst.*field->member = *parsed;
       take();
       continue;
@@ -484,8 +485,8 @@ Error Parser::parseInstruction() {
       return error(value, "value " + value.text + " of field '" + name.text +
                               "' out of range [" + llvm::Twine(lo) + ", " +
                               llvm::Twine(hi) + "]");
-    inst.*field->member =
-        number->negative ? -int64_t(number->magnitude) : int64_t(number->magnitude);
+    inst.*field->member = number->negative ? -int64_t(number->magnitude)
+                                           : int64_t(number->magnitude);
     take();
   }
   if (Error err = verifyInst(inst))
@@ -519,8 +520,9 @@ Error Parser::parseTensor() {
   else if (typeToken.text == "bf16")
     tensor.type = ElemType::BF16;
   else
-    return error(typeToken, "expected an element type (i8, i32 or bf16), got '" +
-                                typeToken.text + "'");
+    return error(typeToken,
+                 "expected an element type (i8, i32 or bf16), got '" +
+                     typeToken.text + "'");
   if (Error err = expectPunct("[", "before the shape"))
     return err;
   while (!(peek().kind == Token::Punct && peek().text == "]")) {
@@ -531,9 +533,12 @@ Error Parser::parseTensor() {
     llvm::Expected<uint64_t> dim = parseUnsigned("a dimension");
     if (!dim)
       return dim.takeError();
-    if (*dim < 1 || *dim > uint64_t(INT64_MAX))
+    if (*dim < 1)
+      return error(dimToken,
+                   "dimension " + dimToken.text + " is not at least 1");
+    if (*dim > uint64_t(INT64_MAX))
       return error(dimToken, "dimension " + dimToken.text +
-                                 " is not at least 1");
+                                 " does not fit in a signed 64-bit integer");
     tensor.shape.push_back(int64_t(*dim));
   }
   take(); // ']'
@@ -667,19 +672,16 @@ Error Parser::finish() {
                    "finish before the end of the program (only the last "
                    "instruction may be finish)");
   if (program.insts.back().op != Opcode::Finish)
-    return error(instLines.back(), 1,
-                 "program does not end with finish");
-  if (Error err = detail::verifyConstants(program.constantsAddr,
-                                          program.constants.size(),
-                                          program.dramBytes)) {
+    return error(instLines.back(), 1, "program does not end with finish");
+  if (Error err = detail::verifyConstants(
+          program.constantsAddr, program.constants.size(), program.dramBytes)) {
     unsigned line = firstDataLine;
     if (!line)
       line = directiveLines.lookup(".constants_addr");
     return error(line ? line : 1, 1, llvm::toString(std::move(err)));
   }
   for (size_t i = 0; i < program.tensors.size(); ++i)
-    if (Error err =
-            detail::verifyTensor(program.tensors[i], program.dramBytes))
+    if (Error err = detail::verifyTensor(program.tensors[i], program.dramBytes))
       return error(tensorLines[i], 1, llvm::toString(std::move(err)));
   for (size_t i = 0; i < program.layers.size(); ++i)
     if (Error err =
@@ -706,8 +708,8 @@ llvm::Expected<Program> Parser::parse() {
     if (first.kind != Token::Ident)
       return error(first, "expected a mnemonic or a directive, got '" +
                               first.text + "'");
-    Error err = first.text.starts_with(".") ? parseDirective()
-                                            : parseInstruction();
+    Error err =
+        first.text.starts_with(".") ? parseDirective() : parseInstruction();
     if (err)
       return std::move(err);
   }
@@ -716,7 +718,7 @@ llvm::Expected<Program> Parser::parse() {
   return std::move(program);
 }
 
-llvm::Expected<Program> tessera::npu::parseAssembly(llvm::StringRef text,
-                                                    llvm::StringRef bufferName) {
+llvm::Expected<Program>
+tessera::npu::parseAssembly(llvm::StringRef text, llvm::StringRef bufferName) {
   return Parser(text, bufferName).parse();
 }

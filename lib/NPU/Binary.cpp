@@ -92,9 +92,9 @@ llvm::Expected<Inst> tessera::npu::decodeInst(llvm::ArrayRef<uint8_t> bytes) {
   uint8_t allowed = getAllowedDepFlags(info->queue);
   for (DepFlag flag : kDepFlags)
     if ((inst.deps & flag) && !(allowed & flag))
-      return detail::makeError(info->mnemonic + ": flag " +
-                               getDepFlagName(flag) + " is not allowed on the " +
-                               getQueueName(info->queue) + " queue");
+      return detail::makeError(
+          info->mnemonic + ": flag " + getDepFlagName(flag) +
+          " is not allowed on the " + getQueueName(info->queue) + " queue");
   const std::array<uint8_t, kInstBytes> &defined = getDefinedBits(info->op);
   for (unsigned i = 0; i < kInstBytes; ++i) {
     uint8_t reserved = bytes[i] & ~defined[i];
@@ -370,7 +370,8 @@ tessera::npu::decodeProgram(llvm::ArrayRef<uint8_t> bytes) {
   uint64_t computed = computeChecksum(bytes);
   if (stored != computed)
     return binaryError("checksum mismatch (stored " + hex(stored) +
-                       ", computed " + hex(computed) + "): the file is corrupted");
+                       ", computed " + hex(computed) +
+                       "): the file is corrupted");
   if (uint64_t reserved = loadLE(bytes, kOffReserved, 8))
     return binaryError("header", kOffReserved,
                        "reserved field is " + hex(reserved) + ", must be 0");
@@ -395,8 +396,8 @@ tessera::npu::decodeProgram(llvm::ArrayRef<uint8_t> bytes) {
               hex(offset) + " + " + llvm::Twine(size) +
               ") is not within the file after the previous section (which "
               "ends at " +
-              hex(previousEnd) + "; the file has " +
-              llvm::Twine(bytes.size()) + " bytes)");
+              hex(previousEnd) + "; the file has " + llvm::Twine(bytes.size()) +
+              " bytes)");
     sections[s] = Cursor{bytes.slice(offset, size), offset};
     previousEnd = offset + size;
   }

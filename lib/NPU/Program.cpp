@@ -75,9 +75,9 @@ bool LayerRange::operator==(const LayerRange &other) const {
 
 bool Program::operator==(const Program &other) const {
   return hwHash == other.hwHash && dramBytes == other.dramBytes &&
-         constantsAddr == other.constantsAddr &&
-         constants == other.constants && tensors == other.tensors &&
-         layers == other.layers && insts == other.insts;
+         constantsAddr == other.constantsAddr && constants == other.constants &&
+         tensors == other.tensors && layers == other.layers &&
+         insts == other.insts;
 }
 
 //===----------------------------------------------------------------------===//
@@ -106,8 +106,7 @@ static Error checkAtLeast1(const OpcodeInfo &info, int64_t value,
                            llvm::StringRef name) {
   if (value >= 1)
     return Error::success();
-  return detail::makeError(info.mnemonic + ": " + name +
-                           " must be at least 1");
+  return detail::makeError(info.mnemonic + ": " + name + " must be at least 1");
 }
 
 /// The semantic rules of one opcode whose fields are already in range.
@@ -121,16 +120,15 @@ static Error verifySemantics(const OpcodeInfo &info, const Inst &inst) {
   case Opcode::ConfigExec:
     // Both sources of `vec` are accumulator rows; the destination stride is
     // not checked because the destination memory is chosen by each `vec`.
-    if (Error err = checkMultipleOf4(info, inst, &Inst::src_stride,
-                                     "src_stride"))
+    if (Error err =
+            checkMultipleOf4(info, inst, &Inst::src_stride, "src_stride"))
       return err;
     return checkMultipleOf4(info, inst, &Inst::src2_stride, "src2_stride");
   case Opcode::ConfigQuant:
     if (inst.clamp_lo > inst.clamp_hi)
-      return detail::makeError(info.mnemonic + ": clamp_lo " +
-                               llvm::Twine(inst.clamp_lo) +
-                               " is greater than clamp_hi " +
-                               llvm::Twine(inst.clamp_hi));
+      return detail::makeError(
+          info.mnemonic + ": clamp_lo " + llvm::Twine(inst.clamp_lo) +
+          " is greater than clamp_hi " + llvm::Twine(inst.clamp_hi));
     if (inst.per_channel)
       return checkMultipleOf4(info, inst, &Inst::param_addr, "param_addr");
     return Error::success();
@@ -164,8 +162,7 @@ static Error verifySemantics(const OpcodeInfo &info, const Inst &inst) {
       return err;
     if (Error err = checkMultipleOf4(info, inst, &Inst::src_addr, "src_addr"))
       return err;
-    if (Error err =
-            checkMultipleOf4(info, inst, &Inst::src2_addr, "src2_addr"))
+    if (Error err = checkMultipleOf4(info, inst, &Inst::src2_addr, "src2_addr"))
       return err;
     if (inst.dst_mem == int64_t(Mem::Scratchpad)) {
       if (inst.func != int64_t(VecFunc::Requant))
@@ -184,14 +181,15 @@ Error tessera::npu::verifyInst(const Inst &inst) {
   if (!info)
     return detail::makeError("unknown opcode " + hex(uint8_t(inst.op)));
   if (inst.deps & ~0xfu)
-    return detail::makeError(info->mnemonic + ": unknown dependency flag bits " +
+    return detail::makeError(info->mnemonic +
+                             ": unknown dependency flag bits " +
                              hex(inst.deps & ~0xfu));
   uint8_t allowed = getAllowedDepFlags(info->queue);
   for (DepFlag flag : kDepFlags)
     if ((inst.deps & flag) && !(allowed & flag))
-      return detail::makeError(info->mnemonic + ": flag " +
-                               getDepFlagName(flag) + " is not allowed on the " +
-                               getQueueName(info->queue) + " queue");
+      return detail::makeError(
+          info->mnemonic + ": flag " + getDepFlagName(flag) +
+          " is not allowed on the " + getQueueName(info->queue) + " queue");
 
   llvm::ArrayRef<FieldInfo> fields = getFields(inst.op);
   for (const FieldInfo &field : fields) {
@@ -208,14 +206,12 @@ Error tessera::npu::verifyInst(const Inst &inst) {
     for (const FieldInfo &field : getFields(other.op)) {
       if (inst.*field.member == 0)
         continue;
-      bool own = llvm::any_of(fields, [&](const FieldInfo &f) {
-        return f.member == field.member;
-      });
+      bool own = llvm::any_of(
+          fields, [&](const FieldInfo &f) { return f.member == field.member; });
       if (!own)
-        return detail::makeError(info->mnemonic + " has no field " +
-                                 field.name + " (it is " +
-                                 llvm::Twine(inst.*field.member) +
-                                 ", must be 0)");
+        return detail::makeError(
+            info->mnemonic + " has no field " + field.name + " (it is " +
+            llvm::Twine(inst.*field.member) + ", must be 0)");
     }
   }
   return verifySemantics(*info, inst);

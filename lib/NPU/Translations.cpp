@@ -1,4 +1,5 @@
-//===- Translations.cpp - raw NPU translations of tessera-translate --------===//
+//===- Translations.cpp - raw NPU translations of tessera-translate
+//--------===//
 //
 // File-to-file translations that need no MLIR: assembly <-> binary, a
 // canonicalizing assembly round trip (used by the lit tests) and the
@@ -80,7 +81,8 @@ static void printEncodingTables(llvm::raw_ostream &os) {
       covered[bit] = true;
     uint8_t allowed = getAllowedDepFlags(info.queue);
     for (unsigned i = 0; i < 4; ++i) {
-      os << "| " << 8 + i << " | " << getDepFlagName(kDepFlags[i]) << " | flag | "
+      os << "| " << 8 + i << " | " << getDepFlagName(kDepFlags[i])
+         << " | flag | "
          << ((allowed & kDepFlags[i]) ? "0 or 1"
                                       : "0 (not allowed on this queue)")
          << " |\n";
@@ -146,8 +148,8 @@ void tessera::npu::registerNPUTranslations() {
          llvm::raw_ostream &output, mlir::MLIRContext *) {
         const llvm::MemoryBuffer *buffer =
             sourceMgr->getMemoryBuffer(sourceMgr->getMainFileID());
-        llvm::Expected<Program> program = parseAssembly(
-            buffer->getBuffer(), buffer->getBufferIdentifier());
+        llvm::Expected<Program> program =
+            parseAssembly(buffer->getBuffer(), buffer->getBufferIdentifier());
         if (!program) {
           llvm::errs() << llvm::toString(program.takeError()) << '\n';
           return mlir::failure();

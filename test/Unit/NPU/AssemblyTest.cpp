@@ -1,4 +1,5 @@
-//===- AssemblyTest.cpp - NPU text assembly ---------------------------------===//
+//===- AssemblyTest.cpp - NPU text assembly
+//---------------------------------===//
 
 #include "TestPrograms.h"
 
@@ -33,7 +34,8 @@ TEST(NPUAssembly, PrintParseRoundTrip) {
   Program p = makeSmallProgram();
   std::string text = print(p);
   llvm::Expected<Program> parsed = parseAssembly(text, "t.s");
-  ASSERT_TRUE(bool(parsed)) << llvm::toString(parsed.takeError()) << "\n" << text;
+  ASSERT_TRUE(bool(parsed)) << llvm::toString(parsed.takeError()) << "\n"
+                            << text;
   EXPECT_EQ(*parsed, p) << text;
   EXPECT_EQ(print(*parsed), text);
 }
@@ -70,7 +72,8 @@ TEST(NPUAssembly, OverlappingLayersUseExplicitRanges) {
   Program p = makeSmallProgram();
   p.layers = {{"b", 4, 6}, {"a", 0, 5}, {"all", 0, 12}};
   std::string text = print(p);
-  EXPECT_NE(text.find(".layer \"b\" 4 6\n.layer \"a\" 0 5\n"), std::string::npos)
+  EXPECT_NE(text.find(".layer \"b\" 4 6\n.layer \"a\" 0 5\n"),
+            std::string::npos)
       << text;
   llvm::Expected<Program> parsed = parseAssembly(text, "t.s");
   ASSERT_TRUE(bool(parsed)) << llvm::toString(parsed.takeError());
@@ -124,8 +127,9 @@ TEST(NPUAssembly, Errors) {
             "t.s:1:8: error: unknown field 'x' for finish (fields: none)");
   EXPECT_EQ(parseError("preload k=1 k=2"),
             "t.s:1:13: error: duplicated field 'k'");
-  EXPECT_EQ(parseError("dma_load rows=1024"),
-            "t.s:1:15: error: value 1024 of field 'rows' out of range [0, 1023]");
+  EXPECT_EQ(
+      parseError("dma_load rows=1024"),
+      "t.s:1:15: error: value 1024 of field 'rows' out of range [0, 1023]");
   EXPECT_EQ(parseError("config_load pad_value=-129"),
             "t.s:1:23: error: value -129 of field 'pad_value' out of range "
             "[-128, 127]");
@@ -151,8 +155,7 @@ TEST(NPUAssembly, Errors) {
             "t.s:1:10: error: expected a number for field 'm', got 'x'");
   EXPECT_EQ(parseError("matmul m=12z"),
             "t.s:1:10: error: invalid number '12z'");
-  EXPECT_EQ(parseError("matmul m=0x"),
-            "t.s:1:10: error: invalid number '0x'");
+  EXPECT_EQ(parseError("matmul m=0x"), "t.s:1:10: error: invalid number '0x'");
   EXPECT_EQ(parseError("matmul m=99999999999999999999"),
             "t.s:1:10: error: number '99999999999999999999' does not fit in 64 "
             "bits");
@@ -198,6 +201,9 @@ TEST(NPUAssembly, Errors) {
             "t.s:1:23: error: expected ',' between dimensions");
   EXPECT_EQ(parseError(".tensor input a i8 [0] @ 0"),
             "t.s:1:21: error: dimension 0 is not at least 1");
+  EXPECT_EQ(parseError(".tensor input a i8 [0x8000000000000000] @ 0"),
+            "t.s:1:21: error: dimension 0x8000000000000000 does not fit in a "
+            "signed 64-bit integer");
   EXPECT_EQ(parseError(".tensor input a i8 [1] 0"),
             "t.s:1:24: error: expected '@' before the DRAM address");
   EXPECT_EQ(parseError(".tensor input \"\" i8 [1] @ 0"),
@@ -206,15 +212,19 @@ TEST(NPUAssembly, Errors) {
             "t.s:1:17: error: unknown escape '\\n' (only \\\" and \\\\)");
   EXPECT_EQ(parseError(".tensor input \"a i8 [1] @ 0"),
             "t.s:1:15: error: unterminated string");
-  EXPECT_EQ(parseError(".tensor input a i8 [1] @ 0\n.tensor output a i8 [1] @ 0"),
-            "t.s:2:16: error: tensor 'a' is declared twice");
+  EXPECT_EQ(
+      parseError(".tensor input a i8 [1] @ 0\n.tensor output a i8 [1] @ 0"),
+      "t.s:2:16: error: tensor 'a' is declared twice");
   EXPECT_EQ(parseError(".data 0g"), "t.s:1:8: error: invalid hex digit 'g'");
-  EXPECT_EQ(parseError(".data abc"), "t.s:1:7: error: odd number of hex digits");
-  EXPECT_EQ(parseError(".data"), "t.s:1:6: error: expected hex bytes after .data");
+  EXPECT_EQ(parseError(".data abc"),
+            "t.s:1:7: error: odd number of hex digits");
+  EXPECT_EQ(parseError(".data"),
+            "t.s:1:6: error: expected hex bytes after .data");
   EXPECT_EQ(parseError(".endlayer"),
             "t.s:1:1: error: .endlayer without an open .layer");
-  EXPECT_EQ(parseError(".layer a\n.layer b"),
-            "t.s:2:1: error: layer 'a' is still open (close it with .endlayer)");
+  EXPECT_EQ(
+      parseError(".layer a\n.layer b"),
+      "t.s:2:1: error: layer 'a' is still open (close it with .endlayer)");
   EXPECT_EQ(parseError(".layer a\nfinish"),
             "t.s:1:1: error: layer 'a' is not closed by .endlayer");
   // Whole-program rules, at the line responsible.
@@ -257,8 +267,8 @@ TEST(NPUAssemblyCorruption, PrefixesAndEdits) {
   for (size_t length = 0; length < text.size(); ++length)
     check(text.substr(0, length));
   for (size_t i = 0; i < text.size(); ++i) {
-    for (char c : {'\0', ' ', '\n', '"', '\\', '#', '=', '9', 'x', '-', '[',
-                   '\xff'}) {
+    for (char c :
+         {'\0', ' ', '\n', '"', '\\', '#', '=', '9', 'x', '-', '[', '\xff'}) {
       std::string edited = text;
       edited[i] = c;
       check(edited);

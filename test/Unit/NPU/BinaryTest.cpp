@@ -1,10 +1,13 @@
-//===- BinaryTest.cpp - NPU binary container --------------------------------===//
+//===- BinaryTest.cpp - NPU binary container
+//--------------------------------===//
 
 #include "TestPrograms.h"
 
 #include "tessera/NPU/Program.h"
 
 #include <gtest/gtest.h>
+
+#include <cstdio>
 
 using namespace tessera::npu;
 using tessera::npu::test::errorText;
@@ -103,8 +106,8 @@ TEST(NPUBinary, Layout) {
   // Instruction i is encodeInst(insts[i]) at the instruction section.
   for (size_t i = 0; i < p.insts.size(); ++i) {
     std::array<uint8_t, kInstBytes> inst = encodeInst(p.insts[i]);
-    EXPECT_TRUE(std::equal(inst.begin(), inst.end(),
-                           b.begin() + kHeader + 16 * i));
+    EXPECT_TRUE(
+        std::equal(inst.begin(), inst.end(), b.begin() + kHeader + 16 * i));
   }
   Bytes copy = b;
   fixChecksum(copy);
@@ -116,7 +119,8 @@ TEST(NPUBinary, IdentificationErrors) {
   Bytes b = good;
   b[0] = 'X';
   EXPECT_EQ(decodeError(b), "npu binary: bad magic (not a Tessera NPU binary)");
-  EXPECT_EQ(decodeError(Bytes()), "npu binary: bad magic (not a Tessera NPU binary)");
+  EXPECT_EQ(decodeError(Bytes()),
+            "npu binary: bad magic (not a Tessera NPU binary)");
 
   b = good;
   setLE(b, 8, 2, 2);
@@ -213,8 +217,9 @@ TEST(NPUBinary, InstructionErrors) {
   b = good;
   b[kHeader + 16 * 1 + 1] = PopPrev; // on a dma_load
   fixChecksum(b);
-  EXPECT_EQ(decodeError(b), "npu binary: instruction 1 (offset 0xa0): dma_load: "
-                            "flag pop_prev is not allowed on the load queue");
+  EXPECT_EQ(decodeError(b),
+            "npu binary: instruction 1 (offset 0xa0): dma_load: "
+            "flag pop_prev is not allowed on the load queue");
 
   // Valid encodings that fail verifyInst.
   Program bad = p;
@@ -278,9 +283,10 @@ TEST(NPUBinary, TableErrors) {
             "npu binary: tensor 0 (offset 0x188): name is not valid UTF-8");
   bad = p;
   bad.layers[1].end = 13;
-  EXPECT_EQ(decodeErrorOf(bad),
-            "npu binary: layer 1 (offset 0x1f0): layer 'gemm': instructions "
-            "[3, 13) are not a range within the 12 instructions of the program");
+  EXPECT_EQ(
+      decodeErrorOf(bad),
+      "npu binary: layer 1 (offset 0x1f0): layer 'gemm': instructions "
+      "[3, 13) are not a range within the 12 instructions of the program");
   bad = p;
   bad.layers[0].begin = 4;
   EXPECT_NE(decodeErrorOf(bad).find("layer 'load': instructions [4, 3)"),
@@ -401,6 +407,9 @@ TEST(NPUBinaryCorruption, EveryBitFlipWithValidChecksum) {
   // flips in magic, version, sizes, offsets and reserved bits do not.
   EXPECT_GT(accepted, 0u);
   EXPECT_GT(rejected, 0u);
+  std::printf("bit flips with a valid checksum: %u rejected, %u decoded to "
+              "another valid program\n",
+              rejected, accepted);
 }
 
 /// Random multi-byte corruption with a valid checksum never crashes.

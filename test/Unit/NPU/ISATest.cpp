@@ -1,4 +1,5 @@
-//===- ISATest.cpp - NPU ISA tables, encoder, decoder, verifier ------------===//
+//===- ISATest.cpp - NPU ISA tables, encoder, decoder, verifier
+//------------===//
 
 #include "tessera/NPU/ISA.h"
 #include "tessera/NPU/Program.h"
@@ -83,7 +84,8 @@ TEST(ISATables, FieldsAreContiguousDisjointAndInsideTheInstruction) {
       ASSERT_LE(field.width, 63u);
       ASSERT_LE(field.lsb + field.width, kInstBytes * 8) << field.name.str();
       for (unsigned bit = field.lsb; bit < field.lsb + field.width; ++bit) {
-        EXPECT_FALSE(used[bit]) << info.mnemonic.str() << "." << field.name.str();
+        EXPECT_FALSE(used[bit])
+            << info.mnemonic.str() << "." << field.name.str();
         used[bit] = true;
       }
       if (field.kind == FieldKind::B || field.kind == FieldKind::Mem) {
@@ -173,7 +175,8 @@ TEST(ISAEncoding, RoundTripBoundaryValuesOfEveryField) {
           field.kind == FieldKind::S ? fieldMin(field) : fieldMax(field);
       llvm::Expected<Inst> decoded = decodeInst(encodeInst(inst));
       ASSERT_TRUE(bool(decoded)) << errorText(decoded.takeError());
-      EXPECT_EQ(*decoded, inst) << info.mnemonic.str() << "." << field.name.str();
+      EXPECT_EQ(*decoded, inst)
+          << info.mnemonic.str() << "." << field.name.str();
     }
   }
 }
@@ -213,9 +216,9 @@ TEST(ISAEncoding, KnownBitPatterns) {
   dma.cols = 1;
   dma.pad_top = 1;
   dma.pad_right = 2047;
-  EXPECT_EQ(encodeInst(dma), bytesOf({0x10, 0x00, 0x09, 0x00, 0x00, 0x02, 0x00,
-                                      0x00, 0x00, 0x06, 0x08, 0x00, 0x02, 0x00,
-                                      0xf0, 0x7f}));
+  EXPECT_EQ(encodeInst(dma),
+            bytesOf({0x10, 0x00, 0x09, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x06,
+                     0x08, 0x00, 0x02, 0x00, 0xf0, 0x7f}));
 
   // vec func=max src_addr=0x10 dst_mem=acc rows=1 cols=2 pop_prev push_next:
   //   byte 1 = 0x01 | 0x08; func bits 16..19 = 3 -> byte 2 = 0x03;
@@ -230,17 +233,17 @@ TEST(ISAEncoding, KnownBitPatterns) {
   vec.dst_mem = 1;
   vec.rows = 1;
   vec.cols = 2;
-  EXPECT_EQ(encodeInst(vec), bytesOf({0x30, 0x09, 0x03, 0x01, 0x00, 0x00, 0x00,
-                                      0x00, 0x10, 0x00, 0x00, 0x20, 0x00,
-                                      0x01}));
+  EXPECT_EQ(encodeInst(vec),
+            bytesOf({0x30, 0x09, 0x03, 0x01, 0x00, 0x00, 0x00, 0x00, 0x10, 0x00,
+                     0x00, 0x20, 0x00, 0x01}));
 
   // matmul accumulate=1: bit 126 -> byte 15 bit 6.
   Inst matmul;
   matmul.op = Opcode::Matmul;
   matmul.accumulate = 1;
   matmul.m = 0x3fff; // bits 64..77 -> byte 8 = 0xff, byte 9 = 0x3f
-  EXPECT_EQ(encodeInst(matmul),
-            bytesOf({0x21, 0, 0, 0, 0, 0, 0, 0, 0xff, 0x3f, 0, 0, 0, 0, 0, 0x40}));
+  EXPECT_EQ(encodeInst(matmul), bytesOf({0x21, 0, 0, 0, 0, 0, 0, 0, 0xff, 0x3f,
+                                         0, 0, 0, 0, 0, 0x40}));
 
   for (const Inst &inst : {finish, config, dma, vec, matmul}) {
     llvm::Expected<Inst> decoded = decodeInst(encodeInst(inst));
@@ -258,7 +261,8 @@ TEST(ISADecoding, Rejections) {
   EXPECT_EQ(decodeError(bytesOf({0x55})), "unknown opcode 0x55");
   EXPECT_EQ(decodeError(bytesOf({0x00})), "unknown opcode 0x0");
   // Reserved header bits 12..15.
-  EXPECT_EQ(decodeError(bytesOf({0x41, 0x10})), "finish: reserved bit 12 is set");
+  EXPECT_EQ(decodeError(bytesOf({0x41, 0x10})),
+            "finish: reserved bit 12 is set");
   // Bits above the last field: config_load ends at bit 79.
   EXPECT_EQ(decodeError(bytesOf({0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01})),
             "config_load: reserved bit 80 is set");
@@ -287,7 +291,8 @@ TEST(ISADecoding, Rejections) {
 
 TEST(ISAVerify, AcceptsValidInstructions) {
   for (const OpcodeInfo &info : getOpcodes())
-    EXPECT_EQ(errorText(verifyInst(validInst(info.op))), "") << info.mnemonic.str();
+    EXPECT_EQ(errorText(verifyInst(validInst(info.op))), "")
+        << info.mnemonic.str();
 }
 
 TEST(ISAVerify, Rejections) {
@@ -361,8 +366,9 @@ TEST(ISAVerify, Rejections) {
   EXPECT_EQ(verifyError(inst), "matmul: m must be at least 1");
   inst.m = 1;
   inst.acc_addr = 2;
-  EXPECT_NE(verifyError(inst).find("matmul: acc_addr 0x2 is not a multiple of 4"),
-            std::string::npos);
+  EXPECT_NE(
+      verifyError(inst).find("matmul: acc_addr 0x2 is not a multiple of 4"),
+      std::string::npos);
   inst.acc_addr = 0;
   inst.acc_stride = 10;
   EXPECT_NE(verifyError(inst).find("matmul: acc_stride 0xa is not a multiple"),

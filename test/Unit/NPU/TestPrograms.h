@@ -93,7 +93,8 @@ inline Program makeSmallProgram() {
   add(Opcode::Fence);
   add(Opcode::Finish);
 
-  p.layers = {{"load", 0, 3}, {"gemm", 3, 8}, {"empty", 8, 8}, {"store", 8, 10}};
+  p.layers = {
+      {"load", 0, 3}, {"gemm", 3, 8}, {"empty", 8, 8}, {"store", 8, 10}};
   return p;
 }
 
