@@ -17,6 +17,28 @@ func.func @tiled(%x: tensor<1x16x16x8xf32>, %w: tensor<3x3x8x64xf32>, %o: tensor
 
 // -----
 
+// Constant weights are packed by blocks of the tile's output channels,
+// [F/32][KH][KW][C][32], and the conv runs once per block on one contiguous
+// filter slice, writing its channels of the output.
+// CHECK-LABEL: func.func @packed_filter
+// CHECK-DAG:     %[[W:.*]] = arith.constant dense_resource<weights_transposed> : tensor<2x1x1x2x32xf32>
+// CHECK-DAG:     %[[C2:.*]] = arith.constant 2 : index
+// CHECK:         scf.for %[[FB:.*]] = %{{.*}} to %[[C2]] step %{{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (tensor<1x14x14x64xf32>)
+// CHECK:           %[[WB:.*]] = tensor.extract_slice %[[W]][%[[FB]], 0, 0, 0, 0] [1, 1, 1, 2, 32] [1, 1, 1, 1, 1] : tensor<2x1x1x2x32xf32> to tensor<1x1x2x32xf32>
+// CHECK:           %[[OFF:.*]] = arith.muli %[[FB]], %{{.*}} : index
+// CHECK:           vector.transfer_read %[[WB]]
+// CHECK-COUNT-7:   vector.fma {{.*}} : vector<32xf32>
+// CHECK:           tensor.insert_slice %{{.*}} into %[[ACC]][0, 0, 0, %[[OFF]]] [1, 14, 14, 32] [1, 1, 1, 1]
+// CHECK-NOT:     linalg.conv_2d_nhwc_hwcf
+func.func @packed_filter(%x: tensor<1x14x14x2xf32>, %o: tensor<1x14x14x64xf32>) -> tensor<1x14x14x64xf32> {
+  %w = arith.constant dense<[[[[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 17.0, 18.0, 19.0, 20.0, 21.0, 22.0, 23.0, 24.0, 25.0, 26.0, 27.0, 28.0, 29.0, 30.0, 31.0, 32.0, 33.0, 34.0, 35.0, 36.0, 37.0, 38.0, 39.0, 40.0, 41.0, 42.0, 43.0, 44.0, 45.0, 46.0, 47.0, 48.0, 49.0, 50.0, 51.0, 52.0, 53.0, 54.0, 55.0, 56.0, 57.0, 58.0, 59.0, 60.0, 61.0, 62.0, 63.0], [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 17.0, 18.0, 19.0, 20.0, 21.0, 22.0, 23.0, 24.0, 25.0, 26.0, 27.0, 28.0, 29.0, 30.0, 31.0, 32.0, 33.0, 34.0, 35.0, 36.0, 37.0, 38.0, 39.0, 40.0, 41.0, 42.0, 43.0, 44.0, 45.0, 46.0, 47.0, 48.0, 49.0, 50.0, 51.0, 52.0, 53.0, 54.0, 55.0, 56.0, 57.0, 58.0, 59.0, 60.0, 61.0, 62.0, 63.0]]]]> : tensor<1x1x2x64xf32>
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+     ins(%x, %w : tensor<1x14x14x2xf32>, tensor<1x1x2x64xf32>) outs(%o : tensor<1x14x14x64xf32>) -> tensor<1x14x14x64xf32>
+  return %y : tensor<1x14x14x64xf32>
+}
+
+// -----
+
 // Output channels that are not a multiple of 8 keep the conv as it is.
 // CHECK-LABEL: func.func @negative_odd_channels
 // CHECK:         linalg.conv_2d_nhwc_hwcf

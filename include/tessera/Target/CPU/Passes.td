@@ -49,10 +49,19 @@ def CPUVectorize : Pass<"tessera-cpu-vectorize", "mlir::ModuleOp"> {
     outer-product FMAs, with the accumulator kept in registers. Applied as a
     transform-dialect script built per module (the recipe of
     shared/notes/cpu-codegen). Ops whose shapes fit no tile stay scalar loops.
+
+    Convolutions with constant weights and more output channels than the
+    tile are first split into a loop over blocks of the tile's output
+    channels, with the filter packed at compile time as
+    `[F/block][KH][KW][C][block]`, so each block's register tiles stream one
+    contiguous filter slice.
   }];
   let options = [
     Option<"vectorizeElementwise", "elementwise", "bool", /*default=*/"true",
-           "Also tile and vectorize fills, copies and elementwise generics">
+           "Also tile and vectorize fills, copies and elementwise generics">,
+    Option<"packFilter", "pack-filter", "bool", /*default=*/"true",
+           "Pack constant conv weights by blocks of the register tile's "
+           "output channels and loop over the blocks">
   ];
   let dependentDialects = ["::mlir::transform::TransformDialect",
                            "::mlir::vector::VectorDialect",
