@@ -36,6 +36,8 @@ using npu::VecFunc;
 #endif
 
 std::string sim::formatBytes(uint64_t bytes) {
+  if (bytes >= (uint64_t(1) << 30) && bytes % (uint64_t(1) << 30) == 0)
+    return llvm::formatv("{0} GiB", bytes >> 30).str();
   if (bytes >= (uint64_t(1) << 20) && bytes % (uint64_t(1) << 20) == 0)
     return llvm::formatv("{0} MiB", bytes >> 20).str();
   if (bytes >= 1024 && bytes % 1024 == 0)

@@ -165,7 +165,7 @@ private:
   SimResult result;
 };
 
-/// Formats a byte size as "64 KiB", "1 MiB" or "1000 bytes".
+/// Formats a byte size as "64 KiB", "1 MiB", "4 GiB" or "1000 bytes".
 std::string formatBytes(uint64_t bytes);
 
 } // namespace tessera::sim
