@@ -102,8 +102,15 @@ void sim::printReportTable(const ReportContext &ctx, llvm::raw_ostream &os) {
     rows.push_back(&layer);
   if (ctx.result.range)
     rows.push_back(&*ctx.result.range);
+  auto hostLine = [&] {
+    double seconds = ctx.result.hostSeconds;
+    os << llvm::formatv("\n  host time     {0:f4} s, {1:e2} simulated MAC/s\n",
+                        seconds,
+                        seconds > 0 ? double(total.actions.macs) / seconds
+                                    : 0.0);
+  };
   if (rows.empty())
-    return;
+    return hostLine();
   os << llvm::formatv("\n  {0,-24} {1,8} {2,8} {3,10} {4,12} {5,7} {6,9} "
                       "{7,12}\n",
                       "layer / range", "begin", "end", "cycles", "MACs",
@@ -114,6 +121,7 @@ void sim::printReportTable(const ReportContext &ctx, llvm::raw_ostream &os) {
                         c->name, c->begin, c->end, c->cycles, c->actions.macs,
                         percent(c->macUtilization(hw)), c->overlapCycles,
                         c->energy.total() / 1000);
+  hostLine();
 }
 
 llvm::json::Object sim::countersToJSON(const Counters &c,
@@ -164,7 +172,8 @@ llvm::json::Value sim::reportToJSON(const ReportContext &ctx) {
            {"clock_mhz", hw.clockMHz},
            {"hash", llvm::formatv("{0:x16}", npu::hashHardwareDesc(hw)).str()},
            {"peak_macs_per_cycle", int64_t(hw.peakMacsPerCycle())}}},
-      {"total", countersToJSON(ctx.result.total, hw, ctx.result.timed)}};
+      {"total", countersToJSON(ctx.result.total, hw, ctx.result.timed)},
+      {"host_seconds", ctx.result.hostSeconds}};
   llvm::json::Array layers;
   for (const Counters &layer : ctx.result.layers)
     layers.push_back(countersToJSON(layer, hw, ctx.result.timed));

@@ -19,6 +19,7 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 
 using namespace tessera;
@@ -143,9 +144,13 @@ llvm::Error Simulator::run(const SimOptions &options) {
   result = SimResult();
   result.timed = options.timing;
   result.insts.assign(numInsts, InstTiming());
+  auto begin = std::chrono::steady_clock::now();
   if (auto err = options.timing ? runTimed() : runFunctional())
     return err;
   computeCounters(options);
+  result.hostSeconds = std::chrono::duration<double>(
+                           std::chrono::steady_clock::now() - begin)
+                           .count();
   return llvm::Error::success();
 }
 

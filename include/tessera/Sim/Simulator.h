@@ -103,6 +103,8 @@ struct SimResult {
   std::vector<Counters> layers;  ///< one per program layer, in table order
   std::optional<Counters> range; ///< SimOptions::range
   std::vector<InstTiming> insts; ///< per instruction (timed runs)
+  /// Host wall-clock seconds of Simulator::run (for simulated MAC/s).
+  double hostSeconds = 0;
 };
 
 /// One simulation of one program on one hardware description. Set the inputs,
