@@ -56,10 +56,10 @@ struct InstErrors {
   const Inst &inst;
 
   llvm::Error make(const llvm::Twine &message) const {
-    return llvm::createStringError(
-        llvm::inconvertibleErrorCode(),
-        "instruction " + llvm::Twine(index) + " (" +
-            npu::getOpcodeInfo(inst.op).mnemonic + "): " + message);
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "instruction " + llvm::Twine(index) + " (" +
+                                       npu::getOpcodeInfo(inst.op).mnemonic +
+                                       "): " + message);
   }
 
   /// The strided extent [addr, addr + (rows-1)*stride + rowBytes) must lie
@@ -94,9 +94,8 @@ static llvm::StringRef memName(Mem mem) {
 }
 
 static llvm::Error checkSram(const InstErrors &err, Mem mem,
-                             const Memories &mems, uint64_t addr,
-                             uint64_t rows, uint64_t stride,
-                             uint64_t rowBytes) {
+                             const Memories &mems, uint64_t addr, uint64_t rows,
+                             uint64_t stride, uint64_t rowBytes) {
   return err.check(memName(mem), memName(mem), mems.size(mem), addr, rows,
                    stride, rowBytes);
 }
@@ -118,8 +117,8 @@ static int32_t load32(const uint8_t *p) {
 /// uint32 so that int32 wrap-around is defined; each product fits int16.
 TESSERA_SIM_KERNEL
 static void matmulKernel(const int8_t *a, uint64_t aStride, uint8_t *out,
-                         uint64_t outStride, unsigned m, unsigned k,
-                         unsigned n, const int32_t *w, bool accumulate) {
+                         uint64_t outStride, unsigned m, unsigned k, unsigned n,
+                         const int32_t *w, bool accumulate) {
   uint32_t row[npu::kMaxArraySide];
   for (unsigned r = 0; r < m; ++r) {
     const int8_t *ar = a + uint64_t(r) * aStride;
@@ -177,8 +176,8 @@ llvm::Error Simulator::executeInst(uint32_t index, InstTiming &timing) {
     uint64_t width = inst.pad_left + cols + inst.pad_right;
     uint64_t dramStride = uint64_t(regs.loadDramStride);
     uint64_t sramStride = uint64_t(regs.loadSramStride);
-    if (auto e = checkDram(err, mems, inst.dram_addr, rows, dramStride,
-                           cols * elem))
+    if (auto e =
+            checkDram(err, mems, inst.dram_addr, rows, dramStride, cols * elem))
       return e;
     if (auto e = checkSram(err, mem, mems, inst.sram_addr, height, sramStride,
                            width * elem))
@@ -193,8 +192,8 @@ llvm::Error Simulator::executeInst(uint32_t index, InstTiming &timing) {
         continue;
       }
       std::memset(dst, pad, inst.pad_left * elem);
-      const uint8_t *src = dram.data() + inst.dram_addr +
-                           (r - inst.pad_top) * dramStride;
+      const uint8_t *src =
+          dram.data() + inst.dram_addr + (r - inst.pad_top) * dramStride;
       std::memmove(dst + inst.pad_left * elem, src, cols * elem);
       std::memset(dst + (inst.pad_left + cols) * elem, pad,
                   inst.pad_right * elem);
@@ -293,10 +292,11 @@ llvm::Error Simulator::executeInst(uint32_t index, InstTiming &timing) {
     bool perChannel = func == VecFunc::Requant && regs.perChannel;
     timing.perChannel = perChannel;
     if (perChannel) {
-      if (auto e = err.check("accumulator", "accumulator (per-channel "
-                                            "requantization parameters)",
-                             accumulator.size(), regs.paramAddr, 1, 0,
-                             cols * 8))
+      if (auto e =
+              err.check("accumulator",
+                        "accumulator (per-channel "
+                        "requantization parameters)",
+                        accumulator.size(), regs.paramAddr, 1, 0, cols * 8))
         return e;
       multipliers.resize(cols);
       shifts.resize(cols);
@@ -324,10 +324,10 @@ llvm::Error Simulator::executeInst(uint32_t index, InstTiming &timing) {
       switch (func) {
       case VecFunc::Requant:
         for (uint64_t c = 0; c < cols; ++c)
-          o[c] = npu::requantize(
-              load32(a + 4 * c), perChannel ? multipliers[c] : regs.multiplier,
-              perChannel ? unsigned(shifts[c]) : regs.shift, regs.zeroPoint,
-              regs.clampLo, regs.clampHi);
+          o[c] = npu::requantize(load32(a + 4 * c),
+                                 perChannel ? multipliers[c] : regs.multiplier,
+                                 perChannel ? unsigned(shifts[c]) : regs.shift,
+                                 regs.zeroPoint, regs.clampLo, regs.clampHi);
         break;
       case VecFunc::Relu:
         for (uint64_t c = 0; c < cols; ++c)

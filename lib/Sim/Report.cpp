@@ -40,9 +40,12 @@ byteCounters(const InstActions &a) {
 
 static llvm::SmallVector<std::pair<llvm::StringRef, double>, 8>
 energyComponents(const Energy &e) {
-  return {{"array", e.array},     {"scratchpad", e.scratchpad},
-          {"accumulator", e.accumulator}, {"dram", e.dram},
-          {"vector", e.vector},   {"leakage", e.leakage},
+  return {{"array", e.array},
+          {"scratchpad", e.scratchpad},
+          {"accumulator", e.accumulator},
+          {"dram", e.dram},
+          {"vector", e.vector},
+          {"leakage", e.leakage},
           {"total", e.total()}};
 }
 
@@ -68,7 +71,7 @@ void sim::printReportTable(const ReportContext &ctx, llvm::raw_ostream &os) {
                         total.overlapCycles);
     os << "\n  cycles by unit and cause\n";
     static const char *const headers[kNumCauses] = {
-        "busy",    "tok:load", "tok:exec",  "tok:store",  "q-empty",
+        "busy",    "tok:load",  "tok:exec",  "tok:store",  "q-empty",
         "drained", "full:load", "full:exec", "full:store", "fence"};
     os << llvm::formatv("  {0,-8}", "unit");
     for (const char *header : headers)
@@ -104,17 +107,16 @@ void sim::printReportTable(const ReportContext &ctx, llvm::raw_ostream &os) {
     rows.push_back(&*ctx.result.range);
   auto hostLine = [&] {
     double seconds = ctx.result.hostSeconds;
-    os << llvm::formatv("\n  host time     {0:f4} s, {1:e2} simulated MAC/s\n",
-                        seconds,
-                        seconds > 0 ? double(total.actions.macs) / seconds
-                                    : 0.0);
+    os << llvm::formatv(
+        "\n  host time     {0:f4} s, {1:e2} simulated MAC/s\n", seconds,
+        seconds > 0 ? double(total.actions.macs) / seconds : 0.0);
   };
   if (rows.empty())
     return hostLine();
   os << llvm::formatv("\n  {0,-24} {1,8} {2,8} {3,10} {4,12} {5,7} {6,9} "
                       "{7,12}\n",
-                      "layer / range", "begin", "end", "cycles", "MACs",
-                      "util", "overlap", "energy (nJ)");
+                      "layer / range", "begin", "end", "cycles", "MACs", "util",
+                      "overlap", "energy (nJ)");
   for (const Counters *c : rows)
     os << llvm::formatv("  {0,-24} {1,8} {2,8} {3,10} {4,12} {5,7} {6,9} "
                         "{7,12:f3}\n",

@@ -39,18 +39,24 @@ llvm::StringRef sim::getUnitName(Unit unit) {
 }
 
 llvm::StringRef sim::getCauseName(Cause cause) {
-  static const char *const names[] = {
-      "busy",          "wait_token_load",     "wait_token_execute",
-      "wait_token_store", "queue_empty",      "drained",
-      "dispatch_load_full", "dispatch_execute_full", "dispatch_store_full",
-      "fence"};
+  static const char *const names[] = {"busy",
+                                      "wait_token_load",
+                                      "wait_token_execute",
+                                      "wait_token_store",
+                                      "queue_empty",
+                                      "drained",
+                                      "dispatch_load_full",
+                                      "dispatch_execute_full",
+                                      "dispatch_store_full",
+                                      "fence"};
   return names[unsigned(cause)];
 }
 
 double Counters::macUtilization(const npu::HardwareDesc &hw) const {
   if (cycles == 0 || hw.peakMacsPerCycle() == 0)
     return 0;
-  return double(actions.macs) / (double(cycles) * double(hw.peakMacsPerCycle()));
+  return double(actions.macs) /
+         (double(cycles) * double(hw.peakMacsPerCycle()));
 }
 
 Simulator::Simulator(const npu::Program &program, const npu::HardwareDesc &hw)
@@ -148,9 +154,9 @@ llvm::Error Simulator::run(const SimOptions &options) {
   if (auto err = options.timing ? runTimed() : runFunctional())
     return err;
   computeCounters(options);
-  result.hostSeconds = std::chrono::duration<double>(
-                           std::chrono::steady_clock::now() - begin)
-                           .count();
+  result.hostSeconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - begin)
+          .count();
   return llvm::Error::success();
 }
 
@@ -167,8 +173,8 @@ llvm::Error Simulator::runFunctional() {
 namespace {
 /// The four token channels (a counter each, initially 0).
 enum Channel : unsigned {
-  LoadToExec = 0, ///< load push_next -> execute pop_prev
-  ExecToLoad = 1, ///< execute push_prev -> load pop_next
+  LoadToExec = 0,  ///< load push_next -> execute pop_prev
+  ExecToLoad = 1,  ///< execute push_prev -> load pop_next
   ExecToStore = 2, ///< execute push_next -> store pop_prev
   StoreToExec = 3, ///< store push_prev -> execute pop_next
   NoChannel = 4,
@@ -523,8 +529,8 @@ void Simulator::computeCounters(const SimOptions &options) {
   }
   if (options.range) {
     Counters c;
-    c.name = llvm::formatv("{0}:{1}", options.range->first,
-                           options.range->second);
+    c.name =
+        llvm::formatv("{0}:{1}", options.range->first, options.range->second);
     fill(c, options.range->first, options.range->second, /*program=*/false);
     result.range = std::move(c);
   }

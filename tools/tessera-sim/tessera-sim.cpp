@@ -36,8 +36,9 @@ static cl::OptionCategory category("tessera-sim options");
 static cl::opt<std::string> programPath(cl::Positional, cl::desc("<program>"),
                                         cl::Required, cl::cat(category));
 static cl::opt<std::string>
-    hwSpec("hw", cl::desc("Hardware description: edge, mid, large or a YAML "
-                          "file"),
+    hwSpec("hw",
+           cl::desc("Hardware description: edge, mid, large or a YAML "
+                    "file"),
            cl::Required, cl::cat(category));
 static cl::list<std::string> inputArgs("input",
                                        cl::desc("name=FILE.npy (every input)"),
@@ -53,8 +54,9 @@ static cl::opt<bool> noTiming("no-timing",
                                        "order, no cycles or tokens)"),
                               cl::cat(category));
 static cl::opt<std::string>
-    rangeArg("range", cl::desc("BEGIN:END: counters for instructions "
-                               "[BEGIN, END)"),
+    rangeArg("range",
+             cl::desc("BEGIN:END: counters for instructions "
+                      "[BEGIN, END)"),
              cl::cat(category));
 static cl::opt<std::string> reportJSON("report-json",
                                        cl::desc("Write the JSON report here"),
@@ -63,8 +65,9 @@ static cl::opt<std::string>
     reportCSV("report-csv", cl::desc("Write the per-layer CSV report here"),
               cl::cat(category));
 static cl::opt<std::string>
-    tracePath("trace", cl::desc("Write a Chrome trace-event JSON timeline "
-                                "(Perfetto, chrome://tracing) here"),
+    tracePath("trace",
+              cl::desc("Write a Chrome trace-event JSON timeline "
+                       "(Perfetto, chrome://tracing) here"),
               cl::cat(category));
 static cl::opt<bool> quiet("q", cl::desc("Do not print the report table"),
                            cl::cat(category));
@@ -129,8 +132,8 @@ bindTensor(const npu::Program &program, StringRef flag, StringRef arg,
   StringRef kindName = kind == npu::TensorKind::Input ? "input" : "output";
   const npu::TensorDesc *tensor = findTensor(program, name);
   if (!tensor || tensor->kind != kind)
-    return error("the program has no " + kindName + " named '" + name +
-                 "' (" + kindName + "s: " + namesOf(program, kind) + ")");
+    return error("the program has no " + kindName + " named '" + name + "' (" +
+                 kindName + "s: " + namesOf(program, kind) + ")");
   Expected<runtime::HostTensor> host = runtime::readNpy(file);
   if (!host)
     return error(toString(host.takeError()));
@@ -262,8 +265,8 @@ int main(int argc, char **argv) {
     std::error_code ec;
     auto file = std::make_unique<ToolOutputFile>(path, ec, sys::fs::OF_Text);
     if (ec)
-      return createStringError(ec, "cannot write '" + path +
-                                       "': " + ec.message());
+      return createStringError(ec,
+                               "cannot write '" + path + "': " + ec.message());
     return std::move(file);
   };
   std::unique_ptr<ToolOutputFile> jsonFile, csvFile, traceFile;
@@ -279,9 +282,8 @@ int main(int argc, char **argv) {
   }
   if (!outputDir.empty())
     if (std::error_code ec = sys::fs::create_directories(outputDir))
-      return fail("cannot create --output-dir '" + outputDir +
-                      "': " + ec.message(),
-                  2);
+      return fail(
+          "cannot create --output-dir '" + outputDir + "': " + ec.message(), 2);
 
   if (auto err = simulator.run(options))
     return fail(programPath + ": " + toString(std::move(err)), 1);

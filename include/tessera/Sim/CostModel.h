@@ -21,14 +21,14 @@ namespace tessera::sim {
 
 /// What one instruction does, in the units the energy table prices.
 struct InstActions {
-  uint64_t macs = 0;            ///< useful int8 MACs (m * k * n of a matmul)
-  uint64_t scratchpadRead = 0;  ///< bytes
+  uint64_t macs = 0;           ///< useful int8 MACs (m * k * n of a matmul)
+  uint64_t scratchpadRead = 0; ///< bytes
   uint64_t scratchpadWritten = 0;
   uint64_t accumulatorRead = 0;
   uint64_t accumulatorWritten = 0;
   uint64_t dramRead = 0;
   uint64_t dramWritten = 0;
-  uint64_t vectorOps = 0;       ///< vector-lane operations (one per element)
+  uint64_t vectorOps = 0; ///< vector-lane operations (one per element)
 
   InstActions &operator+=(const InstActions &other);
 };
