@@ -71,6 +71,8 @@ void tessera::buildCPUCodegenPipeline(OpPassManager &pm,
   pm.addPass(createCPUVectorize(options));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // After the last CSE, which merges identical fills and bias broadcasts.
+  pm.nest<func::FuncOp>().addPass(createCPUUnshareInits());
 }
 
 void tessera::registerPipelineDependencies() {

@@ -16,6 +16,7 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
@@ -381,6 +382,61 @@ struct SinkTransposeThroughExtractSlice
   }
 };
 
+/// `copy(generic(...) outs(empty)) outs(slice)` -> `generic(...) outs(slice)`:
+/// the ReLU in front of a padded convolution writes straight into the
+/// padded tensor. The slice and the fill it is cut from are moved up when
+/// they only depend on constants.
+struct FoldCopyIntoProducer : public OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp producer,
+                                PatternRewriter &rewriter) const override {
+    if (!producer.hasPureTensorSemantics() || producer.getNumDpsInits() != 1 ||
+        !producer->getResult(0).hasOneUse())
+      return rewriter.notifyMatchFailure(producer, "not a single-use generic");
+    Value source = producer->getResult(0);
+    auto op = dyn_cast<linalg::CopyOp>(*source.getUsers().begin());
+    if (!op || !op.hasPureTensorSemantics() || op.getInputs()[0] != source)
+      return rewriter.notifyMatchFailure(producer, "its user is not a copy");
+    Value dest = op.getOutputs()[0];
+    if (source.getType() != dest.getType())
+      return rewriter.notifyMatchFailure(producer, "the copy changes the type");
+    OpOperand *init = producer.getDpsInitOperand(0);
+    if (!init->get().getDefiningOp<tensor::EmptyOp>() ||
+        producer.payloadUsesValueFromOperand(init))
+      return rewriter.notifyMatchFailure(producer, "the generic reads its init");
+    if (op->getBlock() != producer->getBlock())
+      return rewriter.notifyMatchFailure(producer, "the copy is in another block");
+    // The ops computing `dest` that come after the producer, in order.
+    SmallVector<Operation *> toMove;
+    std::function<bool(Value)> collect = [&](Value v) {
+      Operation *def = v.getDefiningOp();
+      // Block arguments and values of enclosing regions dominate the block.
+      if (!def || def->getBlock() != producer->getBlock() ||
+          def->isBeforeInBlock(producer))
+        return true;
+      if (!isMemoryEffectFree(def))
+        return false;
+      llvm::SetVector<Value> captured;
+      getUsedValuesDefinedAbove(def->getRegions(), captured);
+      for (Value operand : llvm::concat<Value>(def->getOperands(),
+                                               captured.getArrayRef()))
+        if (!collect(operand))
+          return false;
+      if (!llvm::is_contained(toMove, def))
+        toMove.push_back(def);
+      return true;
+    };
+    if (!collect(dest))
+      return rewriter.notifyMatchFailure(producer,
+                                         "the slice depends on later values");
+    for (Operation *def : toMove)
+      rewriter.moveOpBefore(def, producer);
+    rewriter.modifyOpInPlace(producer, [&] { init->set(dest); });
+    rewriter.replaceOp(op, producer->getResult(0));
+    return success();
+  }
+};
+
 /// NCHW pooling of a transposed tensor -> the transpose of NHWC pooling.
 template <typename SourceOp, typename TargetOp>
 struct SinkTransposeThroughPooling : public OpRewritePattern<SourceOp> {
@@ -453,7 +509,7 @@ struct CPUConvLayoutPass
     patterns.add<FoldConstantTranspose>(ctx);
     patterns.add<SinkTransposeThroughElementwise, FoldTransposeIntoReduction,
                  SinkTransposeThroughPad, SinkTransposeThroughExtractSlice,
-                 SwapTransposeWithBroadcast>(ctx);
+                 SwapTransposeWithBroadcast, FoldCopyIntoProducer>(ctx);
     patterns.add<SinkTransposeThroughPooling<linalg::PoolingNchwMaxOp,
                                              linalg::PoolingNhwcMaxOp>,
                  SinkTransposeThroughPooling<linalg::PoolingNchwSumOp,

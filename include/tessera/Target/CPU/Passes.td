@@ -68,4 +68,27 @@ def CPUVectorize : Pass<"tessera-cpu-vectorize", "mlir::ModuleOp"> {
                            "::mlir::scf::SCFDialect"];
 }
 
+def CPUUnshareInits : Pass<"tessera-cpu-unshare-inits", "mlir::func::FuncOp"> {
+  let summary = "Give each destination its own copy of a computed-from-scratch init";
+  let description = [{
+    CSE merges identical fills and bias broadcasts (and, after tiling, their
+    loop nests), so one tensor ends up as the destination of several
+    convolutions or pads; one-shot bufferization then copies it for all but
+    one of them. Run last before bufferization, this pass clones such a
+    producer (an op whose operands are only constants and `tensor.empty`s)
+    for each destination chain: a DPS init, an `scf.for` init, or an
+    `insert_slice` destination together with the `extract_slice` of the same
+    region that the inserted value was computed in.
+
+    Example:
+    ```mlir
+    %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x58x58x64xf32>)
+    %a = tensor.insert_slice %x into %f[0, 1, 1, 0] [1, 56, 56, 64] [1, 1, 1, 1]
+    %b = tensor.insert_slice %y into %f[0, 1, 1, 0] [1, 56, 56, 64] [1, 1, 1, 1]
+    // becomes two fills of two tensor.empty, one per insert_slice
+    ```
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
 #endif // TESSERA_TARGET_CPU_PASSES_TD
