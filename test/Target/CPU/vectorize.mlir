@@ -1,4 +1,4 @@
-// RUN: tessera-opt %s -split-input-file -tessera-cpu-vectorize -canonicalize | FileCheck %s
+// RUN: tessera-opt %s -split-input-file -tessera-cpu-vectorize=channel-tile=32 -canonicalize | FileCheck %s
 
 // A conv whose output width and channels take a register tile becomes
 // loops around 7 x 32-wide FMAs with the accumulator in registers.

@@ -61,7 +61,10 @@ def CPUVectorize : Pass<"tessera-cpu-vectorize", "mlir::ModuleOp"> {
            "Also tile and vectorize fills, copies and elementwise generics">,
     Option<"packFilter", "pack-filter", "bool", /*default=*/"true",
            "Pack constant conv weights by blocks of the register tile's "
-           "output channels and loop over the blocks">
+           "output channels and loop over the blocks">,
+    Option<"channelTile", "channel-tile", "int64_t", /*default=*/"0",
+           "Output channels per conv register tile (0: 64 on hosts with "
+           "AVX-512, else 32)">
   ];
   let dependentDialects = ["::mlir::transform::TransformDialect",
                            "::mlir::vector::VectorDialect",
