@@ -51,8 +51,8 @@ demo() {
   "$BUILD_DIR/bin/tessera-compile" "$out/tiny_cnn.onnx" --emit=nn \
     --input-shape input=1,3,32,32 --elide-weights -o "$out/tiny_cnn.nn.mlir"
   grep -oE '= nn\.[a-z_0-9]+' "$out/tiny_cnn.nn.mlir" | sort | uniq -c | sort -rn
-  echo "== tessera-compile --target=cpu (the furthest back end built so far;"
-  echo "   the NPU back end and its simulator come next)"
+  echo "== tessera-compile --target=cpu (compiling models for the NPU comes next;"
+  echo "   the NPU itself, its ISA and simulator are shown at the end)"
   "$BUILD_DIR/bin/tessera-compile" "$out/tiny_cnn.onnx" --target=cpu \
     --input-shape input=1,3,32,32 -o "$out/tiny_cnn.cpu"
   cat "$out/tiny_cnn.cpu/manifest.json"
@@ -86,6 +86,14 @@ np.save(out + "/expected.npy", (y @ w["fc.w"].T + w["fc.b"]).astype(np.float32))
 PY
   "$BUILD_DIR/bin/tessera-run" "$out/tiny_cnn.cpu" --input "input=$out/input.npy" \
     --expect "logits=$out/expected.npy" --output-dir "$out/outputs" --benchmark 20
+  echo "== the Tessera NPU (edge preset): a tiled int8 256x256x256 matmul + requantize"
+  echo "   + ReLU, double-buffered, in NPU assembly; checked against numpy"
+  /usr/bin/python3 "$ROOT/test/Sim/Inputs/matmul_ref.py" "$out/npu"
+  "$BUILD_DIR/bin/tessera-sim" "$ROOT/test/Sim/Inputs/matmul_double.s" --hw=edge \
+    --input "a=$out/npu/a.npy" --input "b=$out/npu/b.npy" --expect "c=$out/npu/c.npy" \
+    --output-dir "$out/npu/outputs" --report-json "$out/npu/report.json" \
+    --trace "$out/npu/trace.json"
+  echo "   (timeline for Perfetto: $out/npu/trace.json)"
 }
 
 cmd=${1:-test}

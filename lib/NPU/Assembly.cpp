@@ -687,6 +687,10 @@ Error Parser::finish() {
     if (Error err =
             detail::verifyLayer(program.layers[i], program.insts.size()))
       return error(layerLines[i].first, 1, llvm::toString(std::move(err)));
+  int culprit = -1;
+  if (Error err = detail::verifyDisjoint(program, &culprit))
+    return error(culprit >= 0 ? tensorLines[culprit] : 1, 1,
+                 llvm::toString(std::move(err)));
   // Backstop: everything verifyProgram checks has been checked above with a
   // location.
   if (Error err = verifyProgram(program))

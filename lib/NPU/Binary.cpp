@@ -89,12 +89,8 @@ llvm::Expected<Inst> tessera::npu::decodeInst(llvm::ArrayRef<uint8_t> bytes) {
   Inst inst;
   inst.op = info->op;
   inst.deps = bytes[1] & 0xf;
-  uint8_t allowed = getAllowedDepFlags(info->queue);
-  for (DepFlag flag : kDepFlags)
-    if ((inst.deps & flag) && !(allowed & flag))
-      return detail::makeError(
-          info->mnemonic + ": flag " + getDepFlagName(flag) +
-          " is not allowed on the " + getQueueName(info->queue) + " queue");
+  if (Error err = detail::verifyDepFlags(*info, inst.deps))
+    return err;
   const std::array<uint8_t, kInstBytes> &defined = getDefinedBits(info->op);
   for (unsigned i = 0; i < kInstBytes; ++i) {
     uint8_t reserved = bytes[i] & ~defined[i];
@@ -493,6 +489,9 @@ tessera::npu::decodeProgram(llvm::ArrayRef<uint8_t> bytes) {
     return binaryError("tensors section", tensors.here(),
                        llvm::Twine(tensors.data.size() - tensors.pos) +
                            " bytes after the last tensor");
+  if (Error err = detail::verifyDisjoint(program))
+    return binaryError("tensors section", tensors.fileOffset,
+                       llvm::toString(std::move(err)));
 
   // Layer table.
   Cursor &layers = sections[Layers];

@@ -184,12 +184,8 @@ Error tessera::npu::verifyInst(const Inst &inst) {
     return detail::makeError(info->mnemonic +
                              ": unknown dependency flag bits " +
                              hex(inst.deps & ~0xfu));
-  uint8_t allowed = getAllowedDepFlags(info->queue);
-  for (DepFlag flag : kDepFlags)
-    if ((inst.deps & flag) && !(allowed & flag))
-      return detail::makeError(
-          info->mnemonic + ": flag " + getDepFlagName(flag) +
-          " is not allowed on the " + getQueueName(info->queue) + " queue");
+  if (Error err = detail::verifyDepFlags(*info, inst.deps))
+    return err;
 
   llvm::ArrayRef<FieldInfo> fields = getFields(inst.op);
   for (const FieldInfo &field : fields) {
@@ -233,6 +229,16 @@ Error detail::verifyName(llvm::StringRef name) {
   return Error::success();
 }
 
+Error detail::verifyDepFlags(const OpcodeInfo &info, unsigned deps) {
+  uint8_t allowed = getAllowedDepFlags(info.queue);
+  for (DepFlag flag : kDepFlags)
+    if ((deps & flag) && !(allowed & flag))
+      return makeError(info.mnemonic + ": flag " + getDepFlagName(flag) +
+                       " is not allowed on the " + getQueueName(info.queue) +
+                       " queue");
+  return Error::success();
+}
+
 /// Whether [addr, addr + size) lies inside [0, limit), without overflow.
 static bool withinLimit(uint64_t addr, uint64_t size, uint64_t limit) {
   return addr <= limit && size <= limit - addr;
@@ -256,6 +262,42 @@ Error detail::verifyTensor(const TensorDesc &tensor, uint64_t dramBytes) {
     return makeError(prefix + "bytes [" + hex(tensor.dramAddr) + ", " +
                      hex(tensor.dramAddr) + " + " + llvm::Twine(bytes) +
                      ") exceed dram_bytes " + hex(dramBytes));
+  return Error::success();
+}
+
+Error detail::verifyDisjoint(const Program &program, int *culprit) {
+  // The DRAM image the host prepares: every tensor and the constants own
+  // their bytes. An input over the weights, or two tensors sharing bytes,
+  // would make the result depend on the order the host writes them in.
+  struct Region {
+    uint64_t begin, end;
+    std::string what;
+    int tensor; // index in program.tensors, -1 for the constants
+  };
+  std::vector<Region> regions;
+  if (!program.constants.empty())
+    regions.push_back({program.constantsAddr,
+                       program.constantsAddr + program.constants.size(),
+                       "the constants", -1});
+  for (size_t i = 0; i < program.tensors.size(); ++i) {
+    const TensorDesc &tensor = program.tensors[i];
+    regions.push_back({tensor.dramAddr, tensor.dramAddr + tensor.bytes(),
+                       "tensor '" + tensor.name + "'", int(i)});
+  }
+  llvm::sort(regions, [](const Region &a, const Region &b) {
+    return a.begin < b.begin;
+  });
+  // Sorted by start, the first overlap (if any) is between neighbours.
+  for (size_t i = 1; i < regions.size(); ++i) {
+    const Region &a = regions[i - 1], &b = regions[i];
+    if (b.begin < a.end) {
+      if (culprit)
+        *culprit = b.tensor >= 0 ? b.tensor : a.tensor;
+      return makeError(a.what + " [" + hex(a.begin) + ", " + hex(a.end) +
+                       ") and " + b.what + " [" + hex(b.begin) + ", " +
+                       hex(b.end) + ") overlap in DRAM");
+    }
+  }
   return Error::success();
 }
 
@@ -312,6 +354,8 @@ Error tessera::npu::verifyProgram(const Program &program) {
       return detail::makeError("tensor '" + tensor.name +
                                "' is declared twice");
   }
+  if (Error err = detail::verifyDisjoint(program))
+    return err;
   for (const LayerRange &layer : program.layers)
     if (Error err = detail::verifyLayer(layer, program.insts.size()))
       return err;

@@ -18,6 +18,9 @@ namespace tessera::npu::detail {
 /// A plain string error (the callers add the location).
 llvm::Error makeError(const llvm::Twine &message);
 
+/// The dependency flags in `deps` (bits 0-3) are allowed on the queue of
+/// `info`'s instruction.
+llvm::Error verifyDepFlags(const OpcodeInfo &info, unsigned deps);
 /// A name must be non-empty, valid UTF-8, and free of control characters
 /// (so that it prints on one assembly line and in reports).
 llvm::Error verifyName(llvm::StringRef name);
@@ -26,6 +29,9 @@ llvm::Error verifyName(llvm::StringRef name);
 llvm::Error verifyTensor(const TensorDesc &tensor, uint64_t dramBytes);
 /// Name and begin <= end <= numInsts.
 llvm::Error verifyLayer(const LayerRange &layer, uint64_t numInsts);
+/// Tensors and the constants do not share DRAM bytes. On failure, *culprit
+/// (when given) is the index of one of the overlapping tensors.
+llvm::Error verifyDisjoint(const Program &program, int *culprit = nullptr);
 /// [constantsAddr, constantsAddr + constantsSize) inside [0, dramBytes).
 llvm::Error verifyConstants(uint64_t constantsAddr, uint64_t constantsSize,
                             uint64_t dramBytes);

@@ -266,6 +266,16 @@ TEST(NPUBinary, TableErrors) {
   bad.tensors[0].shape = {int64_t(1) << 40, int64_t(1) << 40};
   EXPECT_NE(decodeErrorOf(bad).find("exceed dram_bytes"), std::string::npos);
   bad = p;
+  bad.tensors[1].dramAddr = 0x2f0;
+  EXPECT_EQ(decodeErrorOf(bad),
+            "npu binary: tensors section (offset 0x180): tensor 'a' [0x200, "
+            "0x300) and tensor 'layer/out:0' [0x2f0, 0x3f0) overlap in DRAM");
+  bad = p;
+  bad.tensors[0].dramAddr = 0x120;
+  EXPECT_EQ(decodeErrorOf(bad),
+            "npu binary: tensors section (offset 0x180): the constants "
+            "[0x100, 0x128) and tensor 'a' [0x120, 0x220) overlap in DRAM");
+  bad = p;
   bad.tensors[1].name = "a";
   EXPECT_EQ(decodeErrorOf(bad), "npu binary: tensor 1 (offset 0x1b0): tensor "
                                 "'a' is declared twice");
