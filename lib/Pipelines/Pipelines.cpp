@@ -1,4 +1,5 @@
-//===- Pipelines.cpp - Tessera's compiler pipelines -------------------------===//
+//===- Pipelines.cpp - Tessera's compiler pipelines
+//-------------------------===//
 //
 // Part of Tessera.
 //
@@ -58,7 +59,9 @@ void tessera::buildLinalgStagePipeline(OpPassManager &pm) {
 
 void tessera::buildCPUCodegenPipeline(OpPassManager &pm,
                                       bool vectorizeElementwise,
-                                      bool fuseElementwise) {
+                                      bool fuseElementwise,
+                                      int64_t convChannelTile,
+                                      int64_t convPixelTile) {
   pm.nest<func::FuncOp>().addPass(createCPUConvLayout());
   pm.addPass(createCanonicalizerPass());
   // BatchNorm + ReLU (+ residual Add) chains as one loop nest. Off by
@@ -68,6 +71,8 @@ void tessera::buildCPUCodegenPipeline(OpPassManager &pm,
     pm.nest<func::FuncOp>().addPass(createLinalgElementwiseOpFusionPass());
   CPUVectorizeOptions options;
   options.vectorizeElementwise = vectorizeElementwise;
+  options.channelTile = convChannelTile;
+  options.pixelTile = convPixelTile;
   pm.addPass(createCPUVectorize(options));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -99,7 +104,8 @@ void tessera::buildCPULLVMStagePipeline(OpPassManager &pm) {
       "canonicalize,cse,"
       "buffer-deallocation-pipeline,"
       "convert-linalg-to-loops,"
-      "convert-vector-to-scf{full-unroll=true},expand-strided-metadata,lower-affine,"
+      "convert-vector-to-scf{full-unroll=true},expand-strided-metadata,lower-"
+      "affine,"
       "convert-scf-to-cf,convert-vector-to-llvm,"
       "finalize-memref-to-llvm{use-generic-functions=1},"
       "convert-math-to-llvm,convert-math-to-libm,convert-arith-to-llvm,"

@@ -1,4 +1,5 @@
-//===- tessera-compile.cpp - Tessera's compiler driver ----------------------===//
+//===- tessera-compile.cpp - Tessera's compiler driver
+//----------------------===//
 //
 // Part of Tessera. `tessera-compile model.onnx --target=cpu -o DIR` imports an
 // ONNX model and compiles it to an artifact (shared library + manifest);
@@ -20,13 +21,13 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
-#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Path.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 
@@ -36,17 +37,21 @@ namespace cl = llvm::cl;
 static cl::OptionCategory category("tessera-compile options");
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"),
                                       cl::Required, cl::cat(category));
-static cl::opt<std::string> outputFile("o", cl::desc("Output file ('-' for stdout)"),
+static cl::opt<std::string> outputFile("o",
+                                       cl::desc("Output file ('-' for stdout)"),
                                        cl::value_desc("file"), cl::init("-"),
                                        cl::cat(category));
-static cl::opt<std::string> target("target", cl::desc("Target: cpu, npu or gpu"),
+static cl::opt<std::string> target("target",
+                                   cl::desc("Target: cpu, npu or gpu"),
                                    cl::init("npu"), cl::cat(category));
-static cl::opt<std::string> emit("emit", cl::desc("Stop after this stage and print it"),
+static cl::opt<std::string> emit("emit",
+                                 cl::desc("Stop after this stage and print it"),
                                  cl::value_desc("stage"), cl::init(""),
                                  cl::cat(category));
-static cl::list<std::string> inputShapes(
-    "input-shape", cl::desc("Pin an input's dynamic dims: name=d0,d1,..."),
-    cl::value_desc("name=d0,d1,..."), cl::cat(category));
+static cl::list<std::string>
+    inputShapes("input-shape",
+                cl::desc("Pin an input's dynamic dims: name=d0,d1,..."),
+                cl::value_desc("name=d0,d1,..."), cl::cat(category));
 static cl::opt<bool> vectorizeElementwise(
     "cpu-vectorize-elementwise",
     cl::desc("CPU: also vectorize elementwise ops (for A/B measurements)"),
@@ -56,16 +61,28 @@ static cl::opt<bool> fuseElementwise(
     cl::desc("CPU: fuse elementwise producer/consumer loops (experimental: "
              "slows the Transformer encoder 18x, so off)"),
     cl::init(false), cl::Hidden, cl::cat(category));
+static cl::opt<unsigned> convChannelTile(
+    "cpu-conv-channel-tile",
+    cl::desc("CPU: output channels per convolution register tile (0: chosen "
+             "for the host; for A/B measurements)"),
+    cl::init(0), cl::Hidden, cl::cat(category));
+static cl::opt<unsigned> convPixelTile(
+    "cpu-conv-pixel-tile",
+    cl::desc("CPU: output pixels per convolution register tile where it "
+             "divides the width (0: chosen for the host; for A/B "
+             "measurements)"),
+    cl::init(0), cl::Hidden, cl::cat(category));
 static cl::opt<bool> elideWeights(
-    "elide-weights", cl::desc("Elide large weights in the printed IR (smaller output)"),
+    "elide-weights",
+    cl::desc("Elide large weights in the printed IR (smaller output)"),
     cl::init(false), cl::cat(category));
 
 static std::string describe(llvm::ArrayRef<tessera::StageInfo> infos) {
   std::string text;
   for (const tessera::StageInfo &info : infos)
     text += "    " + info.name.str() + std::string(8 - info.name.size(), ' ') +
-            info.description.str() + (info.available ? "" : "  [not built yet]") +
-            "\n";
+            info.description.str() +
+            (info.available ? "" : "  [not built yet]") + "\n";
   return text;
 }
 
@@ -85,9 +102,10 @@ static void printDiagnostic(Diagnostic &diag) {
                std::to_string(file.getColumn());
     where += ": ";
   }
-  const char *kind = diag.getSeverity() == DiagnosticSeverity::Error     ? "error"
-                     : diag.getSeverity() == DiagnosticSeverity::Warning ? "warning"
-                                                                         : "note";
+  const char *kind = diag.getSeverity() == DiagnosticSeverity::Error ? "error"
+                     : diag.getSeverity() == DiagnosticSeverity::Warning
+                         ? "warning"
+                         : "note";
   os << where << kind << ": " << diag.str() << "\n";
   for (Diagnostic &note : diag.getNotes())
     printDiagnostic(note);
@@ -99,10 +117,12 @@ int main(int argc, char **argv) {
     os << "tessera-compile " << TESSERA_VERSION << " (LLVM/MLIR "
        << LLVM_VERSION_STRING << ")\n";
   });
-  static std::string extra =
-      "\nTargets (--target):\n" + describe(tessera::getTargets()) +
-      "\nStages (--emit), in pipeline order:\n" + describe(tessera::getStages()) +
-      "\nExit codes: 0 ok, 1 the model could not be compiled, 2 bad command line.\n";
+  static std::string extra = "\nTargets (--target):\n" +
+                             describe(tessera::getTargets()) +
+                             "\nStages (--emit), in pipeline order:\n" +
+                             describe(tessera::getStages()) +
+                             "\nExit codes: 0 ok, 1 the model could not be "
+                             "compiled, 2 bad command line.\n";
   cl::extrahelp extraHelp(extra.c_str());
   cl::HideUnrelatedOptions(category);
   if (!cl::ParseCommandLineOptions(argc, argv, "Tessera compiler driver\n",
@@ -128,14 +148,14 @@ int main(int argc, char **argv) {
     names += (names.empty() ? "" : ", ") + info.name.str();
   if (!emit.empty() && !stageInfo)
     return usage("unknown stage '" + emit + "' (stages: " + names + ")");
-  if (!targetInfo->available && (emit.empty() || (emit != "nn" && emit != "linalg")))
+  if (!targetInfo->available &&
+      (emit.empty() || (emit != "nn" && emit != "linalg")))
     return usage("the " + target +
                  " target's back end is not built yet; use --target=cpu, or "
                  "--emit=nn or --emit=linalg to stop before the back end");
   if (stageInfo && !stageInfo->available)
     return usage("stage '" + emit + "' is not built yet");
-  if (stageInfo && target != "cpu" &&
-      (emit == "llvm" || emit == "obj"))
+  if (stageInfo && target != "cpu" && (emit == "llvm" || emit == "obj"))
     return usage("stage '" + emit + "' belongs to the cpu target");
   if (emit.empty() && outputFile == "-")
     return usage("compiling an artifact needs -o DIR");
@@ -200,7 +220,8 @@ int main(int argc, char **argv) {
     return 1;
   PassManager llvmPM(&context);
   tessera::buildCPUCodegenPipeline(llvmPM, vectorizeElementwise,
-                                   fuseElementwise);
+                                   fuseElementwise, convChannelTile,
+                                   convPixelTile);
   tessera::buildCPULLVMStagePipeline(llvmPM);
   if (failed(llvmPM.run(*module)) ||
       failed(tessera::addRunEntryPoint(*module, *signature)))
@@ -216,7 +237,8 @@ int main(int argc, char **argv) {
     emitError(loc) << "cannot create " << outputFile << ": " << ec.message();
     return 1;
   }
-  SmallString<256> object(outputFile), library(outputFile), manifest(outputFile);
+  SmallString<256> object(outputFile), library(outputFile),
+      manifest(outputFile);
   llvm::sys::path::append(object, "model.o");
   llvm::sys::path::append(library, "model.so");
   llvm::sys::path::append(manifest, "manifest.json");

@@ -1,4 +1,5 @@
-//===- Pipelines.h - Tessera's compiler pipelines -----------------*- C++ -*-===//
+//===- Pipelines.h - Tessera's compiler pipelines -----------------*- C++
+//-*-===//
 //
 // Part of Tessera. The pipelines as library code with named stages, so that
 // `tessera-compile --emit=<stage>` stops after a stage and `tessera-opt` runs
@@ -40,7 +41,9 @@ void buildLinalgStagePipeline(mlir::OpPassManager &pm);
 /// vectorization (between the `linalg` and `llvm` stages).
 void buildCPUCodegenPipeline(mlir::OpPassManager &pm,
                              bool vectorizeElementwise = true,
-                             bool fuseElementwise = false);
+                             bool fuseElementwise = false,
+                             int64_t convChannelTile = 0,
+                             int64_t convPixelTile = 0);
 
 /// Stage `llvm` (CPU): bufferized, out-params for results, lowered to the
 /// LLVM dialect with bare-pointer calling convention.

@@ -1,4 +1,5 @@
-//===- CPUCodegen.cpp - conv layout and vectorization for the host CPU ------===//
+//===- CPUCodegen.cpp - conv layout and vectorization for the host CPU
+//------===//
 //
 // Part of Tessera. Implements `tessera-cpu-conv-layout` and
 // `tessera-cpu-vectorize`: the measured recipe of shared/notes/cpu-codegen
@@ -46,7 +47,8 @@ static Value permuteConstant(RewriterBase &rewriter, Location loc, Value v,
   auto type = cast<RankedTensorType>(v.getType());
   if (viewShape.empty())
     viewShape = type.getShape();
-  if (!type.hasStaticShape() || (int64_t)perm.size() != (int64_t)viewShape.size() ||
+  if (!type.hasStaticShape() ||
+      (int64_t)perm.size() != (int64_t)viewShape.size() ||
       ShapedType::getNumElements(viewShape) != type.getNumElements())
     return nullptr;
   SmallVector<int64_t> shape;
@@ -62,7 +64,8 @@ static Value permuteConstant(RewriterBase &rewriter, Location loc, Value v,
       return arith::ConstantOp::create(rewriter, loc, newType,
                                        dense.resizeSplat(newType));
     raw = dense.getRawData();
-  } else if (auto resource = dyn_cast<DenseResourceElementsAttr>(cst.getValue())) {
+  } else if (auto resource =
+                 dyn_cast<DenseResourceElementsAttr>(cst.getValue())) {
     AsmResourceBlob *blob = resource.getRawHandle().getBlob();
     if (!blob)
       return nullptr;
@@ -139,8 +142,9 @@ struct ConvToNHWC : public OpRewritePattern<SourceOp> {
     Value filterT = transpose(rewriter, loc, filter, filterPerm);
     Value initT;
     if (auto fill = init.template getDefiningOp<linalg::FillOp>()) {
-      SmallVector<int64_t> shape = {outType.getDimSize(0), outType.getDimSize(2),
-                                    outType.getDimSize(3), outType.getDimSize(1)};
+      SmallVector<int64_t> shape = {
+          outType.getDimSize(0), outType.getDimSize(2), outType.getDimSize(3),
+          outType.getDimSize(1)};
       Value empty = tensor::EmptyOp::create(rewriter, loc, shape,
                                             outType.getElementType());
       initT = linalg::FillOp::create(rewriter, loc, fill.getInputs()[0], empty)
@@ -151,7 +155,8 @@ struct ConvToNHWC : public OpRewritePattern<SourceOp> {
     auto conv = TargetOp::create(rewriter, loc, TypeRange{initT.getType()},
                                  ValueRange{inputT, filterT}, ValueRange{initT},
                                  op.getStrides(), op.getDilations());
-    rewriter.replaceOp(op, transpose(rewriter, loc, conv->getResult(0), {0, 3, 1, 2}));
+    rewriter.replaceOp(
+        op, transpose(rewriter, loc, conv->getResult(0), {0, 3, 1, 2}));
     return success();
   }
 
@@ -169,7 +174,8 @@ struct FoldConstantTranspose : public OpRewritePattern<linalg::TransposeOp> {
     Value folded = transposeConstant(rewriter, op.getLoc(), op.getInput(),
                                      op.getPermutation());
     if (!folded)
-      return rewriter.notifyMatchFailure(op, "input is not a readable constant");
+      return rewriter.notifyMatchFailure(op,
+                                         "input is not a readable constant");
     rewriter.replaceOp(op, folded);
     return success();
   }
@@ -197,8 +203,7 @@ static linalg::TransposeOp getToNCHWTranspose(Value v) {
 }
 
 /// `values` (indexed NCHW) reindexed NHWC.
-template <typename T>
-static SmallVector<T> toNHWC(ArrayRef<T> values) {
+template <typename T> static SmallVector<T> toNHWC(ArrayRef<T> values) {
   SmallVector<T> result(values.size());
   for (auto [k, p] : llvm::enumerate(kToNCHW))
     result[p] = values[k];
@@ -309,7 +314,8 @@ struct FoldTransposeIntoReduction : public OpRewritePattern<linalg::GenericOp> {
 
 /// Padding, as nn-to-linalg writes it (a fill, and a copy into a slice of
 /// it), of a transposed tensor -> the transpose of the padded NHWC tensor.
-struct SinkTransposeThroughPad : public OpRewritePattern<tensor::InsertSliceOp> {
+struct SinkTransposeThroughPad
+    : public OpRewritePattern<tensor::InsertSliceOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(tensor::InsertSliceOp op,
                                 PatternRewriter &rewriter) const override {
@@ -327,17 +333,19 @@ struct SinkTransposeThroughPad : public OpRewritePattern<tensor::InsertSliceOp> 
     auto type = op.getDestType();
     if (type.getRank() != 4 || !type.hasStaticShape() ||
         op.getSourceType() != cast<RankedTensorType>(source.getType()) ||
-        !llvm::all_of(op.getStaticStrides(), [](int64_t s) { return s == 1; }) ||
+        !llvm::all_of(op.getStaticStrides(),
+                      [](int64_t s) { return s == 1; }) ||
         ShapedType::isDynamicShape(op.getStaticOffsets()))
-      return rewriter.notifyMatchFailure(op, "needs a static, unit-stride slice");
+      return rewriter.notifyMatchFailure(op,
+                                         "needs a static, unit-stride slice");
     Location loc = op.getLoc();
     Value empty = tensor::EmptyOp::create(
         rewriter, loc, toNHWC(type.getShape()), type.getElementType());
     Value padded =
         linalg::FillOp::create(rewriter, loc, fill.getInputs()[0], empty)
             .getResult(0);
-    SmallVector<OpFoldResult> offsets =
-        getAsIndexOpFoldResult(rewriter.getContext(), toNHWC(op.getStaticOffsets()));
+    SmallVector<OpFoldResult> offsets = getAsIndexOpFoldResult(
+        rewriter.getContext(), toNHWC(op.getStaticOffsets()));
     SmallVector<OpFoldResult> sizes = getAsIndexOpFoldResult(
         rewriter.getContext(), toNHWC(op.getSourceType().getShape()));
     SmallVector<OpFoldResult> strides(4, rewriter.getIndexAttr(1));
@@ -346,8 +354,8 @@ struct SinkTransposeThroughPad : public OpRewritePattern<tensor::InsertSliceOp> 
     Value copied =
         linalg::CopyOp::create(rewriter, loc, transpose.getInput(), slice)
             .getResult(0);
-    Value inserted = tensor::InsertSliceOp::create(rewriter, loc, copied, padded,
-                                                   offsets, sizes, strides);
+    Value inserted = tensor::InsertSliceOp::create(
+        rewriter, loc, copied, padded, offsets, sizes, strides);
     rewriter.replaceOp(op, toNCHW(rewriter, loc, inserted));
     return success();
   }
@@ -367,7 +375,8 @@ struct SinkTransposeThroughExtractSlice
         !op.getResultType().hasStaticShape() ||
         ShapedType::isDynamicShape(op.getStaticOffsets()) ||
         ShapedType::isDynamicShape(op.getStaticStrides()))
-      return rewriter.notifyMatchFailure(op, "needs a static slice of full rank");
+      return rewriter.notifyMatchFailure(op,
+                                         "needs a static slice of full rank");
     MLIRContext *ctx = op.getContext();
     Value slice = tensor::ExtractSliceOp::create(
         rewriter, op.getLoc(), transpose.getInput(),
@@ -400,9 +409,11 @@ struct FoldCopyIntoProducer : public OpRewritePattern<linalg::GenericOp> {
     OpOperand *init = producer.getDpsInitOperand(0);
     if (!init->get().getDefiningOp<tensor::EmptyOp>() ||
         producer.payloadUsesValueFromOperand(init))
-      return rewriter.notifyMatchFailure(producer, "the generic reads its init");
+      return rewriter.notifyMatchFailure(producer,
+                                         "the generic reads its init");
     if (op->getBlock() != producer->getBlock())
-      return rewriter.notifyMatchFailure(producer, "the copy is in another block");
+      return rewriter.notifyMatchFailure(producer,
+                                         "the copy is in another block");
     // The ops computing `dest` that come after the producer, in order.
     SmallVector<Operation *> toMove;
     std::function<bool(Value)> collect = [&](Value v) {
@@ -415,8 +426,8 @@ struct FoldCopyIntoProducer : public OpRewritePattern<linalg::GenericOp> {
         return false;
       llvm::SetVector<Value> captured;
       getUsedValuesDefinedAbove(def->getRegions(), captured);
-      for (Value operand : llvm::concat<Value>(def->getOperands(),
-                                               captured.getArrayRef()))
+      for (Value operand :
+           llvm::concat<Value>(def->getOperands(), captured.getArrayRef()))
         if (!collect(operand))
           return false;
       if (!llvm::is_contained(toMove, def))
@@ -452,12 +463,13 @@ struct SinkTransposeThroughPooling : public OpRewritePattern<SourceOp> {
     Location loc = op.getLoc();
     Value empty = tensor::EmptyOp::create(
         rewriter, loc, toNHWC(type.getShape()), type.getElementType());
-    Value init = linalg::FillOp::create(rewriter, loc, fill.getInputs()[0], empty)
-                     .getResult(0);
-    auto pool = TargetOp::create(
-        rewriter, loc, TypeRange{init.getType()},
-        ValueRange{transpose.getInput(), op.getInputs()[1]}, ValueRange{init},
-        op.getStrides(), op.getDilations());
+    Value init =
+        linalg::FillOp::create(rewriter, loc, fill.getInputs()[0], empty)
+            .getResult(0);
+    auto pool =
+        TargetOp::create(rewriter, loc, TypeRange{init.getType()},
+                         ValueRange{transpose.getInput(), op.getInputs()[1]},
+                         ValueRange{init}, op.getStrides(), op.getDilations());
     rewriter.replaceOp(op, toNCHW(rewriter, loc, pool->getResult(0)));
     return success();
   }
@@ -465,7 +477,8 @@ struct SinkTransposeThroughPooling : public OpRewritePattern<SourceOp> {
 
 /// `transpose(broadcast(x))` -> `broadcast(x)` with permuted dimensions, when
 /// the permutation keeps x's own dims in order (a bias vector always does).
-struct SwapTransposeWithBroadcast : public OpRewritePattern<linalg::TransposeOp> {
+struct SwapTransposeWithBroadcast
+    : public OpRewritePattern<linalg::TransposeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(linalg::TransposeOp op,
                                 PatternRewriter &rewriter) const override {
@@ -485,9 +498,9 @@ struct SwapTransposeWithBroadcast : public OpRewritePattern<linalg::TransposeOp>
         return rewriter.notifyMatchFailure(op, "permutes the broadcast input");
       lastKept = p;
     }
-    rewriter.replaceOp(op, linalg::BroadcastOp::create(
-                               rewriter, op.getLoc(), broadcast.getInput(),
-                               op.getInit(), dims)
+    rewriter.replaceOp(op, linalg::BroadcastOp::create(rewriter, op.getLoc(),
+                                                       broadcast.getInput(),
+                                                       op.getInit(), dims)
                                ->getResults());
     return success();
   }
@@ -498,8 +511,9 @@ struct CPUConvLayoutPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     MLIRContext *ctx = &getContext();
-    patterns.add<ConvToNHWC<linalg::Conv2DNchwFchwOp, linalg::Conv2DNhwcHwcfOp>>(
-        ctx, SmallVector<int64_t>{2, 3, 1, 0});
+    patterns
+        .add<ConvToNHWC<linalg::Conv2DNchwFchwOp, linalg::Conv2DNhwcHwcfOp>>(
+            ctx, SmallVector<int64_t>{2, 3, 1, 0});
     patterns.add<ConvToNHWC<linalg::DepthwiseConv2DNchwChwOp,
                             linalg::DepthwiseConv2DNhwcHwcOp>>(
         ctx, SmallVector<int64_t>{1, 2, 0});
@@ -517,39 +531,81 @@ struct CPUConvLayoutPass
   }
 };
 
-/// Output channels per register tile of 7 pixels when the pass option leaves
-/// it to the host: 64 (28 accumulators) with AVX-512's 32 vector registers,
-/// else 32 (14 accumulators; LLVM splits them for AVX2). Measured on
-/// ResNet-50 with packed weights on a Xeon with AVX-512: 64 is 93-97 ms
-/// against 98-108 ms for 32; before packing, 32 was 259 ms against 314 ms
-/// for 16.
-static int64_t hostChannelTile() {
+/// The host's vector registers, as the conv register tiles see them.
+struct HostVectors {
+  int64_t lanes;     ///< f32 lanes per register: 16 with AVX-512, else 8
+  int64_t registers; ///< architectural vector registers: 32 or 16
+};
+
+static HostVectors getHostVectors() {
   llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
   auto avx512 = features.find("avx512f");
-  return avx512 != features.end() && avx512->second ? 64 : 32;
+  if (avx512 != features.end() && avx512->second)
+    return {16, 32};
+  return {8, 16};
 }
 
 /// The register tile (output pixels, output channels) for a conv, or nullopt
 /// when none divides its shape (the conv then stays scalar loops).
+///
+/// With explicit options (`channelTile`, `pixelTile` > 0, for A/B runs) the
+/// first channel count of {channelTile, channelTile/2, 16, 8} and pixel count
+/// of {pixelTile, 7, 6, 8, 4, ...} dividing the shape win. Otherwise:
+/// - AVX-512 (32 registers): 64 channels x 7 pixels first, as measured on
+///   ResNet-50 with packed weights (93-97 ms against 98-108 ms for 32).
+/// - AVX2 (16 registers): the tile with the most FMAs per load among those
+///   whose accumulators, weight vectors and one broadcast fit in the
+///   registers. Each step of the reduction loads ft/lanes weight vectors and
+///   broadcasts owt pixels for owt*ft/lanes FMAs. A tile that spills (7x32
+///   needs 28 accumulators, 7x16 needs 17 registers) turned the inner loop
+///   into stack traffic: ResNet-50 took 258-276 ms against ONNX Runtime's 103
+///   on a Zen 3 EPYC, 129 ms with this choice. Widths of 1, 2 or 4 vectors.
 static std::optional<std::pair<int64_t, int64_t>>
-chooseConvTile(linalg::Conv2DNhwcHwcfOp conv, int64_t channelTile) {
+chooseConvTile(linalg::Conv2DNhwcHwcfOp conv, int64_t channelTile,
+               int64_t pixelTile, HostVectors host) {
   auto type = cast<RankedTensorType>(conv.getOutputs()[0].getType());
   if (!type.hasStaticShape() || !type.getElementType().isF32())
     return std::nullopt;
   int64_t ow = type.getDimSize(2), f = type.getDimSize(3);
-  int64_t ft = 0;
-  const int64_t candidates[] = {channelTile, channelTile / 2, 16, 8};
-  for (int64_t candidate : candidates)
-    if (candidate > 0 && f % candidate == 0) {
-      ft = candidate;
-      break;
-    }
-  if (!ft)
+  const int64_t pixelOrder[] = {7, 6, 8, 4, 5, 3, 2, 1};
+  if (channelTile > 0 || pixelTile > 0 || host.registers >= 32) {
+    if (channelTile <= 0)
+      channelTile = 4 * host.lanes;
+    int64_t ft = 0;
+    for (int64_t candidate :
+         {channelTile, channelTile / 2, int64_t(16), int64_t(8)})
+      if (candidate > 0 && f % candidate == 0) {
+        ft = candidate;
+        break;
+      }
+    if (!ft)
+      return std::nullopt;
+    if (pixelTile > 0 && ow % pixelTile == 0)
+      return std::make_pair(pixelTile, ft);
+    for (int64_t owt : pixelOrder)
+      if (ow % owt == 0)
+        return std::make_pair(owt, ft);
     return std::nullopt;
-  for (int64_t owt : {7, 6, 8, 4, 5, 3, 2, 1})
-    if (ow % owt == 0)
-      return std::make_pair(owt, ft);
-  return std::nullopt;
+  }
+  std::optional<std::pair<int64_t, int64_t>> best;
+  double bestScore = 0;
+  // Power-of-two widths only: vector<24xf32> legalizes through shuffles and
+  // made MobileNetV2 (24, 144 channels) twice as slow.
+  for (int64_t vectors : {4, 2, 1}) {
+    int64_t ft = vectors * host.lanes;
+    if (f % ft != 0)
+      continue;
+    for (int64_t owt = 1; owt <= 14; ++owt) {
+      if (ow % owt != 0 || owt * vectors + vectors + 1 > host.registers)
+        continue;
+      double score = double(owt * vectors) / double(owt + vectors);
+      if (score > bestScore) {
+        bestScore = score;
+        best = std::make_pair(owt, ft);
+      }
+    }
+  }
+  return best;
 }
 
 /// The register tile (rows, columns) of a matmul-like op with result
@@ -656,23 +712,18 @@ blockOutputChannels(RewriterBase &rewriter, linalg::Conv2DNhwcHwcfOp conv,
       [&](OpBuilder &b, Location loc, Value fb, ValueRange iterArgs) {
         auto blockFilterType = RankedTensorType::get(
             {hwcf[0], hwcf[1], hwcf[2], block}, filterType.getElementType());
-        SmallVector<OpFoldResult> wOffsets = {fb, b.getIndexAttr(0),
-                                              b.getIndexAttr(0),
-                                              b.getIndexAttr(0),
-                                              b.getIndexAttr(0)};
-        SmallVector<OpFoldResult> wSizes = {b.getIndexAttr(1),
-                                            b.getIndexAttr(hwcf[0]),
-                                            b.getIndexAttr(hwcf[1]),
-                                            b.getIndexAttr(hwcf[2]),
-                                            b.getIndexAttr(block)};
+        SmallVector<OpFoldResult> wOffsets = {
+            fb, b.getIndexAttr(0), b.getIndexAttr(0), b.getIndexAttr(0),
+            b.getIndexAttr(0)};
+        SmallVector<OpFoldResult> wSizes = {
+            b.getIndexAttr(1), b.getIndexAttr(hwcf[0]), b.getIndexAttr(hwcf[1]),
+            b.getIndexAttr(hwcf[2]), b.getIndexAttr(block)};
         SmallVector<OpFoldResult> wStrides(5, b.getIndexAttr(1));
-        Value w = tensor::ExtractSliceOp::create(b, loc, blockFilterType,
-                                                 packed, wOffsets, wSizes,
-                                                 wStrides);
+        Value w = tensor::ExtractSliceOp::create(
+            b, loc, blockFilterType, packed, wOffsets, wSizes, wStrides);
         Value offset = arith::MulIOp::create(b, loc, fb, blockSize);
-        SmallVector<OpFoldResult> oOffsets = {b.getIndexAttr(0),
-                                              b.getIndexAttr(0),
-                                              b.getIndexAttr(0), offset};
+        SmallVector<OpFoldResult> oOffsets = {
+            b.getIndexAttr(0), b.getIndexAttr(0), b.getIndexAttr(0), offset};
         SmallVector<OpFoldResult> oSizes = {
             b.getIndexAttr(outType.getDimSize(0)),
             b.getIndexAttr(outType.getDimSize(1)),
@@ -703,10 +754,20 @@ struct CPUVectorizePass
     SmallVector<linalg::Conv2DNhwcHwcfOp> convs;
     module.walk([&](linalg::Conv2DNhwcHwcfOp conv) { convs.push_back(conv); });
     IRRewriter rewriter(ctx);
-    int64_t convChannels = channelTile > 0 ? (int64_t)channelTile : hostChannelTile();
+    HostVectors host = getHostVectors();
+    if (vectorBits == 256)
+      host = {8, 16};
+    else if (vectorBits == 512)
+      host = {16, 32};
+    else if (vectorBits != 0) {
+      getOperation().emitError()
+          << "vector-bits must be 0 (the host), 256 or 512, got "
+          << int64_t(vectorBits);
+      return signalPassFailure();
+    }
     for (linalg::Conv2DNhwcHwcfOp conv : convs) {
       std::optional<std::pair<int64_t, int64_t>> tile =
-          chooseConvTile(conv, convChannels);
+          chooseConvTile(conv, channelTile, pixelTile, host);
       if (!tile)
         continue;
       if (packFilter)
@@ -721,7 +782,8 @@ struct CPUVectorizePass
     module.walk([&](Operation *op) {
       StringRef kind;
       // Only the plain row-major forms (no transposed or broadcast maps).
-      if (auto mm = dyn_cast<linalg::MatmulOp>(op); mm && !mm.hasUserDefinedMaps())
+      if (auto mm = dyn_cast<linalg::MatmulOp>(op);
+          mm && !mm.hasUserDefinedMaps())
         kind = "linalg.matmul";
       else if (auto bmm = dyn_cast<linalg::BatchMatmulOp>(op);
                bmm && !bmm.hasUserDefinedMaps())
@@ -736,8 +798,8 @@ struct CPUVectorizePass
         return;
       op->setAttr("tessera.cpu_tile",
                   DenseI64ArrayAttr::get(ctx, {tile->first, tile->second}));
-      matmulGroups.insert({{kind, tile->first, tile->second},
-                           (int)matmulGroups.size()});
+      matmulGroups.insert(
+          {{kind, tile->first, tile->second}, (int)matmulGroups.size()});
     });
     // Elementwise-like ops: (rank, width) -> group id.
     llvm::MapVector<std::pair<int64_t, int64_t>, int> ewGroups;
@@ -747,8 +809,10 @@ struct CPUVectorizePass
       std::optional<int64_t> width = chooseElementwiseWidth(op);
       if (!width)
         return;
-      int64_t rank = cast<RankedTensorType>(op->getResult(0).getType()).getRank();
-      op->setAttr("tessera.cpu_ew", DenseI64ArrayAttr::get(ctx, {rank, *width}));
+      int64_t rank =
+          cast<RankedTensorType>(op->getResult(0).getType()).getRank();
+      op->setAttr("tessera.cpu_ew",
+                  DenseI64ArrayAttr::get(ctx, {rank, *width}));
       ewGroups.insert({{rank, *width}, (int)ewGroups.size()});
     });
     // Depthwise convs (n, oh, ow, c, kh, kw): (pixels, channels) -> group id.
@@ -783,19 +847,23 @@ struct CPUVectorizePass
         "{transform.readonly}) {\n";
     for (auto &[tile, id] : groups) {
       script += llvm::formatv(
-          "%c{0} = transform.structured.match ops{{[\"linalg.conv_2d_nhwc_hwcf\"]} "
+          "%c{0} = transform.structured.match "
+          "ops{{[\"linalg.conv_2d_nhwc_hwcf\"]} "
           "attributes {{tessera.cpu_tile = array<i64: {1}, {2}>} in %root : "
           "(!transform.any_op) -> !transform.any_op\n"
           "%a{0}, %la{0}:3 = transform.structured.tile_using_for %c{0} "
           "tile_sizes [1, 1, 0, {2}, 0, 0, 0] : (!transform.any_op) -> "
-          "(!transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op)\n"
+          "(!transform.any_op, !transform.any_op, !transform.any_op, "
+          "!transform.any_op)\n"
           "%b{0}, %lb{0} = transform.structured.tile_using_for %a{0} "
           "tile_sizes [0, 0, {1}, 0, 0, 0, 0] : (!transform.any_op) -> "
           "(!transform.any_op, !transform.any_op)\n"
           "%t{0}, %lt{0}:3 = transform.structured.tile_using_for %b{0} "
           "tile_sizes [0, 0, 0, 0, 1, 1, 1] : (!transform.any_op) -> "
-          "(!transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op)\n"
-          "%d{0} = transform.structured.decompose %t{0} : (!transform.any_op) -> "
+          "(!transform.any_op, !transform.any_op, !transform.any_op, "
+          "!transform.any_op)\n"
+          "%d{0} = transform.structured.decompose %t{0} : (!transform.any_op) "
+          "-> "
           "!transform.any_op\n"
           "transform.structured.vectorize %d{0} : !transform.any_op\n",
           id, tile.first, tile.second);
@@ -812,7 +880,8 @@ struct CPUVectorizePass
         script += llvm::formatv(
             "%ma{0}, %mla{0}:3 = transform.structured.tile_using_for %m{0} "
             "tile_sizes [1, {1}, {2}, 0] : (!transform.any_op) -> "
-            "(!transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op)\n"
+            "(!transform.any_op, !transform.any_op, !transform.any_op, "
+            "!transform.any_op)\n"
             "%mb{0}, %mlb{0} = transform.structured.tile_using_for %ma{0} "
             "tile_sizes [0, 0, 0, 1] : (!transform.any_op) -> "
             "(!transform.any_op, !transform.any_op)\n",
@@ -831,19 +900,22 @@ struct CPUVectorizePass
     }
     for (auto &[tile, id] : dwGroups) {
       script += llvm::formatv(
-          "%w{0} = transform.structured.match ops{{[\"linalg.depthwise_conv_2d_nhwc_hwc\"]} "
+          "%w{0} = transform.structured.match "
+          "ops{{[\"linalg.depthwise_conv_2d_nhwc_hwc\"]} "
           "attributes {{tessera.cpu_tile = array<i64: {1}, {2}>} in %root : "
           "(!transform.any_op) -> !transform.any_op\n"
           "%wa{0}, %wla{0}:3 = transform.structured.tile_using_for %w{0} "
           "tile_sizes [1, 1, 0, {2}, 0, 0] : (!transform.any_op) -> "
-          "(!transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op)\n"
+          "(!transform.any_op, !transform.any_op, !transform.any_op, "
+          "!transform.any_op)\n"
           "%wb{0}, %wlb{0} = transform.structured.tile_using_for %wa{0} "
           "tile_sizes [0, 0, {1}, 0, 0, 0] : (!transform.any_op) -> "
           "(!transform.any_op, !transform.any_op)\n"
           "%wt{0}, %wlt{0}:2 = transform.structured.tile_using_for %wb{0} "
           "tile_sizes [0, 0, 0, 0, 1, 1] : (!transform.any_op) -> "
           "(!transform.any_op, !transform.any_op, !transform.any_op)\n"
-          "%wd{0} = transform.structured.decompose %wt{0} : (!transform.any_op) -> "
+          "%wd{0} = transform.structured.decompose %wt{0} : "
+          "(!transform.any_op) -> "
           "!transform.any_op\n"
           "transform.structured.vectorize %wd{0} : !transform.any_op\n",
           id, tile.first, tile.second);
@@ -857,7 +929,8 @@ struct CPUVectorizePass
       }
       script += llvm::formatv(
           "%e{0} = transform.structured.match "
-          "ops{{[\"linalg.generic\", \"linalg.fill\", \"linalg.copy\", \"linalg.transpose\"]} "
+          "ops{{[\"linalg.generic\", \"linalg.fill\", \"linalg.copy\", "
+          "\"linalg.transpose\"]} "
           "attributes {{tessera.cpu_ew = array<i64: {1}, {2}>} in %root : "
           "(!transform.any_op) -> !transform.any_op\n"
           "%et{0}, %el{0}:{1} = transform.structured.tile_using_for %e{0} "
@@ -868,7 +941,8 @@ struct CPUVectorizePass
     script +=
         "%f = transform.structured.match ops{[\"func.func\"]} in %root : "
         "(!transform.any_op) -> !transform.any_op\n"
-        "transform.apply_patterns to %f { transform.apply_patterns.canonicalization } "
+        "transform.apply_patterns to %f { "
+        "transform.apply_patterns.canonicalization } "
         ": !transform.any_op\n"
         "transform.apply_cse to %f : !transform.any_op\n"
         "%loops = transform.structured.match ops{[\"scf.for\"]} in %root : "
@@ -876,10 +950,12 @@ struct CPUVectorizePass
         "transform.apply_licm to %loops : !transform.any_op\n"
         "transform.foreach %loops : !transform.any_op {\n"
         "^bb0(%loop: !transform.any_op):\n"
-        "  transform.loop.hoist_loop_invariant_subsets %loop : !transform.any_op\n"
+        "  transform.loop.hoist_loop_invariant_subsets %loop : "
+        "!transform.any_op\n"
         "}\n"
         "transform.apply_patterns to %f {\n"
-        "  transform.apply_patterns.vector.lower_contraction lowering_strategy = \"outerproduct\"\n"
+        "  transform.apply_patterns.vector.lower_contraction lowering_strategy "
+        "= \"outerproduct\"\n"
         "  transform.apply_patterns.vector.transfer_permutation_patterns\n"
         "  transform.apply_patterns.vector.lower_outerproduct\n"
         "  transform.apply_patterns.canonicalization\n"
@@ -892,7 +968,8 @@ struct CPUVectorizePass
     OwningOpRef<ModuleOp> transformModule =
         parseSourceString<ModuleOp>(script, ParserConfig(ctx));
     if (!transformModule) {
-      module.emitError("tessera-cpu-vectorize: invalid built-in transform script");
+      module.emitError(
+          "tessera-cpu-vectorize: invalid built-in transform script");
       return signalPassFailure();
     }
     Operation *entry = transformModule->lookupSymbol("__transform_main");

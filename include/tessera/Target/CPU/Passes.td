@@ -63,8 +63,14 @@ def CPUVectorize : Pass<"tessera-cpu-vectorize", "mlir::ModuleOp"> {
            "Pack constant conv weights by blocks of the register tile's "
            "output channels and loop over the blocks">,
     Option<"channelTile", "channel-tile", "int64_t", /*default=*/"0",
-           "Output channels per conv register tile (0: 64 on hosts with "
-           "AVX-512, else 32)">
+           "Output channels per conv register tile (0: chosen from the "
+           "vector registers, see chooseConvTile)">,
+    Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"0",
+           "Vector ISA the register tiles are chosen for: 256 (AVX2, 16 "
+           "registers) or 512 (AVX-512, 32 registers); 0: the host's">,
+    Option<"pixelTile", "pixel-tile", "int64_t", /*default=*/"0",
+           "Preferred output pixels per conv register tile when it divides "
+           "the output width (0: chosen for the host)">
   ];
   let dependentDialects = ["::mlir::transform::TransformDialect",
                            "::mlir::vector::VectorDialect",
