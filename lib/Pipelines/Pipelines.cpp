@@ -106,7 +106,7 @@ void tessera::buildCPULLVMStagePipeline(OpPassManager &pm) {
       "convert-linalg-to-loops,"
       "convert-vector-to-scf{full-unroll=true},expand-strided-metadata,lower-"
       "affine,"
-      "convert-scf-to-cf,convert-vector-to-llvm,"
+      "arith-expand{include-bf16=true},convert-scf-to-cf,convert-vector-to-llvm,"
       "finalize-memref-to-llvm{use-generic-functions=1},"
       "convert-math-to-llvm,convert-math-to-libm,convert-arith-to-llvm,"
       "convert-ub-to-llvm,convert-index-to-llvm,"

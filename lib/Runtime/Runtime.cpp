@@ -1,4 +1,5 @@
-//===- Runtime.cpp - loading and running Tessera artifacts ------------------===//
+//===- Runtime.cpp - loading and running Tessera artifacts
+//------------------===//
 //
 // Part of Tessera.
 //
@@ -48,7 +49,8 @@ static float halfToFloat(uint16_t h, bool bf16) {
   if (bf16) {
     bits = (uint32_t)h << 16;
   } else {
-    uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff;
+    uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f,
+             man = h & 0x3ff;
     if (exp == 0) {
       if (man == 0) {
         bits = sign;
@@ -77,16 +79,26 @@ double HostTensor::getAsDouble(int64_t i) const {
     std::memcpy(&v, p, sizeof(v));
     return (double)v;
   };
-  if (dtype == "float32") return read(float());
-  if (dtype == "float64") return read(double());
-  if (dtype == "int64") return read(int64_t());
-  if (dtype == "int32") return read(int32_t());
-  if (dtype == "int16") return read(int16_t());
-  if (dtype == "int8") return read(int8_t());
-  if (dtype == "uint64") return read(uint64_t());
-  if (dtype == "uint32") return read(uint32_t());
-  if (dtype == "uint16") return read(uint16_t());
-  if (dtype == "uint8" || dtype == "bool") return read(uint8_t());
+  if (dtype == "float32")
+    return read(float());
+  if (dtype == "float64")
+    return read(double());
+  if (dtype == "int64")
+    return read(int64_t());
+  if (dtype == "int32")
+    return read(int32_t());
+  if (dtype == "int16")
+    return read(int16_t());
+  if (dtype == "int8")
+    return read(int8_t());
+  if (dtype == "uint64")
+    return read(uint64_t());
+  if (dtype == "uint32")
+    return read(uint32_t());
+  if (dtype == "uint16")
+    return read(uint16_t());
+  if (dtype == "uint8" || dtype == "bool")
+    return read(uint8_t());
   if (dtype == "float16" || dtype == "bfloat16") {
     uint16_t h;
     std::memcpy(&h, p, 2);
@@ -97,10 +109,18 @@ double HostTensor::getAsDouble(int64_t i) const {
 
 static StringRef npyDescr(StringRef dtype) {
   return StringSwitch<StringRef>(dtype)
-      .Case("float32", "<f4").Case("float64", "<f8").Case("float16", "<f2")
-      .Case("int8", "|i1").Case("int16", "<i2").Case("int32", "<i4")
-      .Case("int64", "<i8").Case("uint8", "|u1").Case("uint16", "<u2")
-      .Case("uint32", "<u4").Case("uint64", "<u8").Case("bool", "|b1")
+      .Case("float32", "<f4")
+      .Case("float64", "<f8")
+      .Case("float16", "<f2")
+      .Case("int8", "|i1")
+      .Case("int16", "<i2")
+      .Case("int32", "<i4")
+      .Case("int64", "<i8")
+      .Case("uint8", "|u1")
+      .Case("uint16", "<u2")
+      .Case("uint32", "<u4")
+      .Case("uint64", "<u8")
+      .Case("bool", "|b1")
       .Default("");
 }
 
@@ -109,7 +129,9 @@ Expected<HostTensor> readNpy(StringRef path) {
   if (!buffer)
     return fail(path + ": cannot read: " + buffer.getError().message());
   StringRef bytes = (*buffer)->getBuffer();
-  auto bad = [&](const Twine &why) { return fail(path + ": not a valid .npy file: " + why); };
+  auto bad = [&](const Twine &why) {
+    return fail(path + ": not a valid .npy file: " + why);
+  };
   if (bytes.size() < 10 || !bytes.starts_with("\x93NUMPY"))
     return bad("bad magic");
   uint8_t major = bytes[6];
@@ -144,8 +166,9 @@ Expected<HostTensor> readNpy(StringRef path) {
   StringRef descr = field("descr");
   for (StringRef d : {"float32", "float64", "float16", "int8", "int16", "int32",
                       "int64", "uint8", "uint16", "uint32", "uint64", "bool"})
-    if (npyDescr(d) == descr || (descr.size() == 3 && npyDescr(d).drop_front() == descr.drop_front() &&
-                                 (descr[0] == '<' || descr[0] == '|' || descr[0] == '=')))
+    if (npyDescr(d) == descr ||
+        (descr.size() == 3 && npyDescr(d).drop_front() == descr.drop_front() &&
+         (descr[0] == '<' || descr[0] == '|' || descr[0] == '=')))
       t.dtype = d.str();
   if (t.dtype.empty())
     return bad("unsupported dtype '" + descr + "'");
@@ -174,7 +197,11 @@ Error writeNpy(StringRef path, const HostTensor &tensor) {
     shape += std::to_string(d) + ", ";
   if (tensor.shape.size() > 1)
     shape.resize(shape.size() - 1);
-  std::string header = "{'descr': '" + npyDescr(tensor.dtype).str() +
+  // numpy has no bfloat16: its bit patterns are written as uint16.
+  StringRef descr = tensor.dtype == "bfloat16" ? "<u2" : npyDescr(tensor.dtype);
+  if (descr.empty())
+    return fail(path + ": cannot write " + tensor.dtype + " as .npy");
+  std::string header = "{'descr': '" + descr.str() +
                        "', 'fortran_order': False, 'shape': (" + shape + "), }";
   while ((10 + header.size() + 1) % 64)
     header += ' ';
@@ -201,19 +228,45 @@ Expected<HostTensor> readTensorProto(StringRef path) {
   HostTensor t;
   t.name = proto.name();
   switch (proto.data_type()) {
-  case TP::FLOAT: t.dtype = "float32"; break;
-  case TP::DOUBLE: t.dtype = "float64"; break;
-  case TP::FLOAT16: t.dtype = "float16"; break;
-  case TP::BFLOAT16: t.dtype = "bfloat16"; break;
-  case TP::INT8: t.dtype = "int8"; break;
-  case TP::INT16: t.dtype = "int16"; break;
-  case TP::INT32: t.dtype = "int32"; break;
-  case TP::INT64: t.dtype = "int64"; break;
-  case TP::UINT8: t.dtype = "uint8"; break;
-  case TP::UINT16: t.dtype = "uint16"; break;
-  case TP::UINT32: t.dtype = "uint32"; break;
-  case TP::UINT64: t.dtype = "uint64"; break;
-  case TP::BOOL: t.dtype = "bool"; break;
+  case TP::FLOAT:
+    t.dtype = "float32";
+    break;
+  case TP::DOUBLE:
+    t.dtype = "float64";
+    break;
+  case TP::FLOAT16:
+    t.dtype = "float16";
+    break;
+  case TP::BFLOAT16:
+    t.dtype = "bfloat16";
+    break;
+  case TP::INT8:
+    t.dtype = "int8";
+    break;
+  case TP::INT16:
+    t.dtype = "int16";
+    break;
+  case TP::INT32:
+    t.dtype = "int32";
+    break;
+  case TP::INT64:
+    t.dtype = "int64";
+    break;
+  case TP::UINT8:
+    t.dtype = "uint8";
+    break;
+  case TP::UINT16:
+    t.dtype = "uint16";
+    break;
+  case TP::UINT32:
+    t.dtype = "uint32";
+    break;
+  case TP::UINT64:
+    t.dtype = "uint64";
+    break;
+  case TP::BOOL:
+    t.dtype = "bool";
+    break;
   default:
     return fail(path + ": unsupported tensor element type " +
                 Twine(proto.data_type()));
@@ -247,17 +300,37 @@ Expected<HostTensor> readTensorProto(StringRef path) {
   };
   Error err = Error::success();
   switch (proto.data_type()) {
-  case TP::FLOAT: err = pack(proto.float_data(), [](float v) { return v; }); break;
-  case TP::DOUBLE: err = pack(proto.double_data(), [](double v) { return v; }); break;
-  case TP::INT64: err = pack(proto.int64_data(), [](int64_t v) { return v; }); break;
-  case TP::INT32: err = pack(proto.int32_data(), [](int32_t v) { return v; }); break;
-  case TP::INT16: case TP::UINT16: case TP::FLOAT16: case TP::BFLOAT16:
-    err = pack(proto.int32_data(), [](int32_t v) { return (uint16_t)v; }); break;
-  case TP::INT8: case TP::UINT8: case TP::BOOL:
-    err = pack(proto.int32_data(), [](int32_t v) { return (uint8_t)v; }); break;
-  case TP::UINT32: err = pack(proto.uint64_data(), [](uint64_t v) { return (uint32_t)v; }); break;
-  case TP::UINT64: err = pack(proto.uint64_data(), [](uint64_t v) { return v; }); break;
-  default: break;
+  case TP::FLOAT:
+    err = pack(proto.float_data(), [](float v) { return v; });
+    break;
+  case TP::DOUBLE:
+    err = pack(proto.double_data(), [](double v) { return v; });
+    break;
+  case TP::INT64:
+    err = pack(proto.int64_data(), [](int64_t v) { return v; });
+    break;
+  case TP::INT32:
+    err = pack(proto.int32_data(), [](int32_t v) { return v; });
+    break;
+  case TP::INT16:
+  case TP::UINT16:
+  case TP::FLOAT16:
+  case TP::BFLOAT16:
+    err = pack(proto.int32_data(), [](int32_t v) { return (uint16_t)v; });
+    break;
+  case TP::INT8:
+  case TP::UINT8:
+  case TP::BOOL:
+    err = pack(proto.int32_data(), [](int32_t v) { return (uint8_t)v; });
+    break;
+  case TP::UINT32:
+    err = pack(proto.uint64_data(), [](uint64_t v) { return (uint32_t)v; });
+    break;
+  case TP::UINT64:
+    err = pack(proto.uint64_data(), [](uint64_t v) { return v; });
+    break;
+  default:
+    break;
   }
   if (err)
     return std::move(err);
@@ -276,10 +349,12 @@ Expected<Artifact> Artifact::load(StringRef dir) {
   auto buffer = MemoryBuffer::getFile(manifestPath);
   if (!buffer)
     return fail(manifestPath + ": cannot read: " + buffer.getError().message() +
-                " (is '" + dir + "' an artifact of tessera-compile --target=cpu?)");
+                " (is '" + dir +
+                "' an artifact of tessera-compile --target=cpu?)");
   Expected<json::Value> parsed = json::parse((*buffer)->getBuffer());
   if (!parsed)
-    return fail(manifestPath + ": invalid JSON: " + toString(parsed.takeError()));
+    return fail(manifestPath +
+                ": invalid JSON: " + toString(parsed.takeError()));
   const json::Object *root = parsed->getAsObject();
   auto bad = [&](const Twine &why) { return fail(manifestPath + ": " + why); };
   if (!root || root->getString("format") != StringRef("tessera-artifact"))
@@ -321,7 +396,8 @@ Expected<Artifact> Artifact::load(StringRef dir) {
   void *handle = ::dlopen(libraryPath.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle)
     return fail(libraryPath + ": cannot load: " + ::dlerror());
-  artifact.handle = std::shared_ptr<void>(handle, [](void *h) { ::dlclose(h); });
+  artifact.handle =
+      std::shared_ptr<void>(handle, [](void *h) { ::dlclose(h); });
   std::string entry = root->getString("entry").value_or("tessera_run").str();
   artifact.entry = reinterpret_cast<EntryFn>(::dlsym(handle, entry.c_str()));
   if (!artifact.entry)
@@ -343,14 +419,16 @@ Artifact::run(ArrayRef<const HostTensor *> given) const {
                 Twine(given.size()));
   SmallVector<void *> inPtrs, outPtrs;
   for (auto [spec, tensor] : llvm::zip(inputs, given)) {
-    if (tensor->dtype != spec.dtype || ArrayRef<int64_t>(tensor->shape) != ArrayRef<int64_t>(spec.shape))
+    if (tensor->dtype != spec.dtype ||
+        ArrayRef<int64_t>(tensor->shape) != ArrayRef<int64_t>(spec.shape))
       return fail("input '" + spec.name + "' is " + tensor->dtype + " " +
                   shapeString(tensor->shape) + ", but the model expects " +
                   spec.dtype + " " + shapeString(spec.shape));
     // Empty inputs still get one (unread) element of storage.
     static const char kEmpty[16] = {};
-    inPtrs.push_back(tensor->data.empty() ? const_cast<char *>(kEmpty)
-                                          : const_cast<char *>(tensor->data.data()));
+    inPtrs.push_back(tensor->data.empty()
+                         ? const_cast<char *>(kEmpty)
+                         : const_cast<char *>(tensor->data.data()));
   }
   std::vector<HostTensor> results;
   results.reserve(outputs.size());
@@ -360,7 +438,8 @@ Artifact::run(ArrayRef<const HostTensor *> given) const {
     t.dtype = spec.dtype;
     t.shape = spec.shape;
     // One element at least: the ABI passes empty tensors as one element.
-    t.data.assign(std::max<int64_t>(t.numElements(), 1) * getDTypeSize(t.dtype), 0);
+    t.data.assign(std::max<int64_t>(t.numElements(), 1) * getDTypeSize(t.dtype),
+                  0);
     results.push_back(std::move(t));
   }
   for (HostTensor &t : results)

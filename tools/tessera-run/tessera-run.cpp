@@ -1,4 +1,5 @@
-//===- tessera-run.cpp - run a Tessera artifact -----------------------------===//
+//===- tessera-run.cpp - run a Tessera artifact
+//-----------------------------===//
 //
 // Part of Tessera.
 //
@@ -30,23 +31,29 @@ using namespace llvm;
 using namespace tessera::runtime;
 
 static cl::OptionCategory category("tessera-run options");
-static cl::opt<std::string> artifactDir(cl::Positional, cl::desc("<artifact dir>"),
+static cl::opt<std::string> artifactDir(cl::Positional,
+                                        cl::desc("<artifact dir>"),
                                         cl::Required, cl::cat(category));
-static cl::list<std::string> inputArgs("input", cl::desc("name=FILE, #k=FILE or FILE.pb"),
-                                       cl::cat(category));
-static cl::list<std::string> expectArgs("expect", cl::desc("name=FILE, #k=FILE or FILE.pb"),
-                                        cl::cat(category));
-static cl::opt<double> relTol("rtol", cl::desc("Relative tolerance"), cl::init(1e-3),
-                            cl::cat(category));
-static cl::opt<double> absTol("atol", cl::desc("Absolute tolerance"), cl::init(1e-5),
-                            cl::cat(category));
-static cl::opt<std::string> outputDir("output-dir", cl::desc("Write outputs as .npy here"),
+static cl::list<std::string>
+    inputArgs("input", cl::desc("name=FILE, #k=FILE or FILE.pb"),
+              cl::cat(category));
+static cl::list<std::string>
+    expectArgs("expect", cl::desc("name=FILE, #k=FILE or FILE.pb"),
+               cl::cat(category));
+static cl::opt<double> relTol("rtol", cl::desc("Relative tolerance"),
+                              cl::init(1e-3), cl::cat(category));
+static cl::opt<double> absTol("atol", cl::desc("Absolute tolerance"),
+                              cl::init(1e-5), cl::cat(category));
+static cl::opt<std::string> outputDir("output-dir",
+                                      cl::desc("Write outputs as .npy here"),
                                       cl::init(""), cl::cat(category));
-static cl::opt<bool> randomInputs(
-    "random-inputs", cl::desc("Fill inputs not given with uniform [-1, 1) values"),
-    cl::init(false), cl::cat(category));
+static cl::opt<bool>
+    randomInputs("random-inputs",
+                 cl::desc("Fill inputs not given with uniform [-1, 1) values"),
+                 cl::init(false), cl::cat(category));
 static cl::opt<unsigned> benchmark(
-    "benchmark", cl::desc("Also time N runs (after 2 warm-up runs) and print the median"),
+    "benchmark",
+    cl::desc("Also time N runs (after 2 warm-up runs) and print the median"),
     cl::init(0), cl::cat(category));
 
 static int error(const Twine &message, int code = 1) {
@@ -56,7 +63,8 @@ static int error(const Twine &message, int code = 1) {
 
 /// Binds `args` to positions of `specs`; returns false after reporting.
 static bool bindTensors(ArrayRef<std::string> args, ArrayRef<TensorSpec> specs,
-                 StringRef what, std::vector<std::optional<HostTensor>> &bound) {
+                        StringRef what,
+                        std::vector<std::optional<HostTensor>> &bound) {
   bound.assign(specs.size(), std::nullopt);
   for (const std::string &arg : args) {
     StringRef a(arg), key, file;
@@ -77,7 +85,8 @@ static bool bindTensors(ArrayRef<std::string> args, ArrayRef<TensorSpec> specs,
       if (key.drop_front().getAsInteger(10, index) || index < 0 ||
           index >= (int64_t)specs.size()) {
         error("--" + what + " " + a + ": no " + what + " #" + key.drop_front() +
-              " (the model has " + Twine(specs.size()) + ")", 2);
+                  " (the model has " + Twine(specs.size()) + ")",
+              2);
         return false;
       }
     } else {
@@ -88,11 +97,17 @@ static bool bindTensors(ArrayRef<std::string> args, ArrayRef<TensorSpec> specs,
         std::string names;
         for (const TensorSpec &s : specs)
           names += (names.empty() ? "" : ", ") + s.name;
-        error("--" + what + " " + a + ": the model has no " + what + " named '" +
-              key + "' (" + what + "s: " + names + ")", 2);
+        error("--" + what + " " + a + ": the model has no " + what +
+                  " named '" + key + "' (" + what + "s: " + names + ")",
+              2);
         return false;
       }
     }
+    // numpy has no bfloat16: a uint16 tensor binds to a bfloat16 one as its
+    // bit patterns (what --output-dir writes, and how the ONNX test data
+    // stores bfloat16).
+    if (specs[index].dtype == "bfloat16" && tensor->dtype == "uint16")
+      tensor->dtype = "bfloat16";
     bound[index] = std::move(*tensor);
   }
   return true;
@@ -101,7 +116,8 @@ static bool bindTensors(ArrayRef<std::string> args, ArrayRef<TensorSpec> specs,
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
-  if (!cl::ParseCommandLineOptions(argc, argv, "Run a Tessera artifact\n", &errs()))
+  if (!cl::ParseCommandLineOptions(argc, argv, "Run a Tessera artifact\n",
+                                   &errs()))
     return 2;
   Expected<Artifact> artifact = Artifact::load(artifactDir);
   if (!artifact)
@@ -195,7 +211,8 @@ int main(int argc, char **argv) {
     }
     outs() << got.name << ": max abs error " << format("%.3g", maxAbs)
            << ", max rel error " << format("%.3g", maxRel)
-           << (bad ? ", " + std::to_string(bad) + " element(s) out of tolerance: MISMATCH"
+           << (bad ? ", " + std::to_string(bad) +
+                         " element(s) out of tolerance: MISMATCH"
                    : std::string(": ok"))
            << "\n";
     mismatch |= bad != 0;
