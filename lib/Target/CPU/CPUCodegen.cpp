@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Transform/Interfaces/TransformInterfaces.h"
 #include "mlir/Dialect/Transform/Transforms/TransformInterpreterUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -744,6 +745,43 @@ blockOutputChannels(RewriterBase &rewriter, linalg::Conv2DNhwcHwcfOp conv,
   return inner;
 }
 
+/// `acc + shape_cast(a * b)` (or `acc + a * b`) on f32 vectors, the form
+/// single-op vectorization gives a matmul tile's k step (an outer product of
+/// broadcasts), becomes `vector.fma`: LLVM does not fuse a separate fmul and
+/// fadd, and the matmuls ran as vmulps + vaddps at half the FMA rate.
+struct MulAddToFMA : public OpRewritePattern<arith::AddFOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(arith::AddFOp add,
+                                PatternRewriter &rewriter) const override {
+    auto type = dyn_cast<VectorType>(add.getType());
+    if (!type || !type.getElementType().isF32())
+      return failure();
+    for (unsigned i = 0; i < 2; ++i) {
+      Value product = add->getOperand(i);
+      auto cast = product.getDefiningOp<vector::ShapeCastOp>();
+      if (cast) {
+        if (!cast->hasOneUse())
+          continue;
+        product = cast.getSource();
+      }
+      auto mul = product.getDefiningOp<arith::MulFOp>();
+      if (!mul || !mul->hasOneUse())
+        continue;
+      Location loc = add.getLoc();
+      auto reshape = [&](Value v) -> Value {
+        return v.getType() == type
+                   ? v
+                   : vector::ShapeCastOp::create(rewriter, loc, type, v);
+      };
+      rewriter.replaceOpWithNewOp<vector::FMAOp>(add, reshape(mul.getLhs()),
+                                                 reshape(mul.getRhs()),
+                                                 add->getOperand(1 - i));
+      return success();
+    }
+    return failure();
+  }
+};
+
 struct CPUVectorizePass
     : public tessera::impl::CPUVectorizeBase<CPUVectorizePass> {
   using CPUVectorizeBase::CPUVectorizeBase;
@@ -980,6 +1018,10 @@ struct CPUVectorizePass
       op->removeAttr("tessera.cpu_tile");
       op->removeAttr("tessera.cpu_ew");
     });
+    RewritePatternSet fmaPatterns(ctx);
+    fmaPatterns.add<MulAddToFMA>(ctx);
+    if (failed(applyPatternsGreedily(module, std::move(fmaPatterns))))
+      return signalPassFailure();
   }
 };
 

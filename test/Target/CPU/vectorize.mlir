@@ -52,13 +52,16 @@ func.func @negative_odd_channels(%x: tensor<1x8x8x3xf32>, %w: tensor<3x3x3x5xf32
 // -----
 
 // Matmuls take 6 x 16 register tiles over a k loop, the accumulator carried
-// in registers.
+// in registers; each k step is one fused multiply-add of broadcasts (not a
+// separate mulf and addf, which LLVM leaves as two instructions).
 // CHECK-LABEL: func.func @matmul
 // CHECK:         scf.for {{.*}} step %c6
 // CHECK:           scf.for {{.*}} step %c16
 // CHECK:             vector.transfer_read {{.*}} vector<6x16xf32>
-// CHECK:             scf.for {{.*}} iter_args({{.*}}) -> (vector<6x16xf32>)
-// CHECK:               arith.mulf {{.*}} : vector<6x16x1xf32>
+// CHECK:             scf.for {{.*}} iter_args(%[[ACC:.*]] = {{.*}}) -> (vector<6x16xf32>)
+// CHECK-NOT:           arith.mulf
+// CHECK:               %[[FMA:.*]] = vector.fma {{.*}}, {{.*}}, %[[ACC]] : vector<6x16xf32>
+// CHECK-NEXT:          scf.yield %[[FMA]]
 // CHECK-NOT:     linalg.matmul
 func.func @matmul(%a: tensor<12x64xf32>, %b: tensor<64x32xf32>, %c: tensor<12x32xf32>) -> tensor<12x32xf32> {
   %r = linalg.matmul ins(%a, %b : tensor<12x64xf32>, tensor<64x32xf32>) outs(%c : tensor<12x32xf32>) -> tensor<12x32xf32>
