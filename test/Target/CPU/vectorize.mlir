@@ -134,3 +134,23 @@ func.func @depthwise(%x: tensor<1x16x16x16xf32>, %w: tensor<3x3x16xf32>, %o: ten
      ins(%x, %w : tensor<1x16x16x16xf32>, tensor<3x3x16xf32>) outs(%o : tensor<1x14x14x16xf32>) -> tensor<1x14x14x16xf32>
   return %y : tensor<1x14x14x16xf32>
 }
+
+// -----
+
+// Constant matmul weights are packed by blocks of the tile's columns,
+// [N/16][K][16], and the matmul runs once per block on one contiguous
+// K x 16 slice, writing its columns of the output.
+// CHECK-LABEL: func.func @packed_matmul
+// CHECK-DAG:     %[[W:.*]] = arith.constant dense_resource<weights_transposed> : tensor<2x4x16xf32>
+// CHECK-DAG:     %[[C2:.*]] = arith.constant 2 : index
+// CHECK:         scf.for %[[NB:.*]] = %{{.*}} to %[[C2]] step %{{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (tensor<6x32xf32>)
+// CHECK:           tensor.extract_slice %[[W]][%[[NB]], 0, 0] [1, 4, 16] [1, 1, 1] : tensor<2x4x16xf32> to tensor<4x16xf32>
+// CHECK:           %[[OFF:.*]] = arith.muli %[[NB]], %{{.*}} : index
+// CHECK:           vector.fma {{.*}} : vector<6x16xf32>
+// CHECK:           tensor.insert_slice %{{.*}} into %[[ACC]][0, %[[OFF]]] [6, 16] [1, 1]
+// CHECK-NOT:     linalg.matmul
+func.func @packed_matmul(%a: tensor<6x4xf32>, %o: tensor<6x32xf32>) -> tensor<6x32xf32> {
+  %b = arith.constant dense<[[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 17.0, 18.0, 19.0, 20.0, 21.0, 22.0, 23.0, 24.0, 25.0, 26.0, 27.0, 28.0, 29.0, 30.0, 31.0], [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 17.0, 18.0, 19.0, 20.0, 21.0, 22.0, 23.0, 24.0, 25.0, 26.0, 27.0, 28.0, 29.0, 30.0, 31.0], [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 17.0, 18.0, 19.0, 20.0, 21.0, 22.0, 23.0, 24.0, 25.0, 26.0, 27.0, 28.0, 29.0, 30.0, 31.0], [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 17.0, 18.0, 19.0, 20.0, 21.0, 22.0, 23.0, 24.0, 25.0, 26.0, 27.0, 28.0, 29.0, 30.0, 31.0]]> : tensor<4x32xf32>
+  %y = linalg.matmul ins(%a, %b : tensor<6x4xf32>, tensor<4x32xf32>) outs(%o : tensor<6x32xf32>) -> tensor<6x32xf32>
+  return %y : tensor<6x32xf32>
+}
