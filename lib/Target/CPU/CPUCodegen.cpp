@@ -680,6 +680,59 @@ static std::optional<int64_t> chooseElementwiseWidth(Operation *op) {
   return std::nullopt;
 }
 
+/// Replaces `op` (whose result's last dim holds the output channels or
+/// columns) by a loop over blocks of `block` of them: block `b` reads
+/// `packed[b]` (packed is [blocks][...][block]: one contiguous slice) and
+/// writes its columns of the result. `build` creates the op of one block from
+/// that weight slice and the output slice. Returns the op of the loop body.
+static Operation *loopOverWeightBlocks(
+    RewriterBase &rewriter, Operation *op, Value init, Value packed,
+    int64_t block,
+    function_ref<Operation *(OpBuilder &, Location, Value w, Value out)>
+        build) {
+  auto packedType = cast<RankedTensorType>(packed.getType());
+  auto outType = cast<RankedTensorType>(init.getType());
+  Location loc = op->getLoc();
+  int64_t blocks = packedType.getDimSize(0);
+  int64_t wRank = packedType.getRank(), oRank = outType.getRank();
+  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+  Value count = arith::ConstantIndexOp::create(rewriter, loc, blocks);
+  Value blockSize = arith::ConstantIndexOp::create(rewriter, loc, block);
+  Operation *inner = nullptr;
+  auto loop = scf::ForOp::create(
+      rewriter, loc, zero, count, one, ValueRange{init},
+      [&](OpBuilder &b, Location loc, Value index, ValueRange iterArgs) {
+        SmallVector<OpFoldResult> wOffsets(wRank, b.getIndexAttr(0));
+        wOffsets[0] = index;
+        SmallVector<OpFoldResult> wSizes = {b.getIndexAttr(1)};
+        for (int64_t d = 1; d < wRank; ++d)
+          wSizes.push_back(b.getIndexAttr(packedType.getDimSize(d)));
+        SmallVector<OpFoldResult> wStrides(wRank, b.getIndexAttr(1));
+        auto wType = RankedTensorType::get(packedType.getShape().drop_front(),
+                                           packedType.getElementType());
+        Value w = tensor::ExtractSliceOp::create(b, loc, wType, packed,
+                                                 wOffsets, wSizes, wStrides);
+        SmallVector<OpFoldResult> oOffsets(oRank, b.getIndexAttr(0));
+        oOffsets.back() =
+            arith::MulIOp::create(b, loc, index, blockSize).getResult();
+        SmallVector<OpFoldResult> oSizes;
+        for (int64_t d = 0; d + 1 < oRank; ++d)
+          oSizes.push_back(b.getIndexAttr(outType.getDimSize(d)));
+        oSizes.push_back(b.getIndexAttr(block));
+        SmallVector<OpFoldResult> oStrides(oRank, b.getIndexAttr(1));
+        Value out = tensor::ExtractSliceOp::create(b, loc, iterArgs[0],
+                                                   oOffsets, oSizes, oStrides);
+        inner = build(b, loc, w, out);
+        Value inserted = tensor::InsertSliceOp::create(
+            b, loc, inner->getResult(0), iterArgs[0], oOffsets, oSizes,
+            oStrides);
+        scf::YieldOp::create(b, loc, inserted);
+      });
+  rewriter.replaceOp(op, loop->getResults());
+  return inner;
+}
+
 /// Computes a convolution with constant weights as a loop over blocks of
 /// `block` output channels, each a convolution whose filter is one contiguous
 /// [KH][KW][C][block] slice of a filter packed at compile time as
@@ -692,57 +745,24 @@ blockOutputChannels(RewriterBase &rewriter, linalg::Conv2DNhwcHwcfOp conv,
                     int64_t block) {
   Value filter = conv.getInputs()[1];
   auto filterType = cast<RankedTensorType>(filter.getType());
-  auto outType = cast<RankedTensorType>(conv.getOutputs()[0].getType());
   int64_t f = filterType.getDimSize(3);
   if (!conv.hasPureTensorSemantics() || f <= block || f % block != 0)
     return std::nullopt;
   ArrayRef<int64_t> hwcf = filterType.getShape();
-  Location loc = conv.getLoc();
   rewriter.setInsertionPoint(conv);
-  Value packed = permuteConstant(rewriter, loc, filter, {3, 0, 1, 2, 4},
-                                 {hwcf[0], hwcf[1], hwcf[2], f / block, block});
+  Value packed =
+      permuteConstant(rewriter, conv.getLoc(), filter, {3, 0, 1, 2, 4},
+                      {hwcf[0], hwcf[1], hwcf[2], f / block, block});
   if (!packed)
     return std::nullopt;
-  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
-  Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
-  Value blocks = arith::ConstantIndexOp::create(rewriter, loc, f / block);
-  Value blockSize = arith::ConstantIndexOp::create(rewriter, loc, block);
-  linalg::Conv2DNhwcHwcfOp inner;
-  auto loop = scf::ForOp::create(
-      rewriter, loc, zero, blocks, one, ValueRange{conv.getOutputs()[0]},
-      [&](OpBuilder &b, Location loc, Value fb, ValueRange iterArgs) {
-        auto blockFilterType = RankedTensorType::get(
-            {hwcf[0], hwcf[1], hwcf[2], block}, filterType.getElementType());
-        SmallVector<OpFoldResult> wOffsets = {
-            fb, b.getIndexAttr(0), b.getIndexAttr(0), b.getIndexAttr(0),
-            b.getIndexAttr(0)};
-        SmallVector<OpFoldResult> wSizes = {
-            b.getIndexAttr(1), b.getIndexAttr(hwcf[0]), b.getIndexAttr(hwcf[1]),
-            b.getIndexAttr(hwcf[2]), b.getIndexAttr(block)};
-        SmallVector<OpFoldResult> wStrides(5, b.getIndexAttr(1));
-        Value w = tensor::ExtractSliceOp::create(
-            b, loc, blockFilterType, packed, wOffsets, wSizes, wStrides);
-        Value offset = arith::MulIOp::create(b, loc, fb, blockSize);
-        SmallVector<OpFoldResult> oOffsets = {
-            b.getIndexAttr(0), b.getIndexAttr(0), b.getIndexAttr(0), offset};
-        SmallVector<OpFoldResult> oSizes = {
-            b.getIndexAttr(outType.getDimSize(0)),
-            b.getIndexAttr(outType.getDimSize(1)),
-            b.getIndexAttr(outType.getDimSize(2)), b.getIndexAttr(block)};
-        SmallVector<OpFoldResult> oStrides(4, b.getIndexAttr(1));
-        Value out = tensor::ExtractSliceOp::create(b, loc, iterArgs[0],
-                                                   oOffsets, oSizes, oStrides);
-        inner = linalg::Conv2DNhwcHwcfOp::create(
+  return cast<linalg::Conv2DNhwcHwcfOp>(loopOverWeightBlocks(
+      rewriter, conv, conv.getOutputs()[0], packed, block,
+      [&](OpBuilder &b, Location loc, Value w, Value out) -> Operation * {
+        return linalg::Conv2DNhwcHwcfOp::create(
             b, loc, TypeRange{out.getType()},
             ValueRange{conv.getInputs()[0], w}, ValueRange{out},
             conv.getStrides(), conv.getDilations());
-        Value inserted = tensor::InsertSliceOp::create(
-            b, loc, inner->getResult(0), iterArgs[0], oOffsets, oSizes,
-            oStrides);
-        scf::YieldOp::create(b, loc, inserted);
-      });
-  rewriter.replaceOp(conv, loop->getResults());
-  return inner;
+      }));
 }
 
 /// A matmul with constant weights B (K x N) becomes a loop over blocks of
@@ -754,50 +774,21 @@ static std::optional<linalg::MatmulOp>
 blockMatmulColumns(RewriterBase &rewriter, linalg::MatmulOp mm, int64_t block) {
   Value weights = mm.getInputs()[1];
   auto bType = cast<RankedTensorType>(weights.getType());
-  auto outType = cast<RankedTensorType>(mm.getOutputs()[0].getType());
   int64_t k = bType.getDimSize(0), n = bType.getDimSize(1);
   if (!mm.hasPureTensorSemantics() || n <= block || n % block != 0)
     return std::nullopt;
-  Location loc = mm.getLoc();
   rewriter.setInsertionPoint(mm);
-  Value packed =
-      permuteConstant(rewriter, loc, weights, {1, 0, 2}, {k, n / block, block});
+  Value packed = permuteConstant(rewriter, mm.getLoc(), weights, {1, 0, 2},
+                                 {k, n / block, block});
   if (!packed)
     return std::nullopt;
-  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
-  Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
-  Value blocks = arith::ConstantIndexOp::create(rewriter, loc, n / block);
-  Value blockSize = arith::ConstantIndexOp::create(rewriter, loc, block);
-  linalg::MatmulOp inner;
-  auto loop = scf::ForOp::create(
-      rewriter, loc, zero, blocks, one, ValueRange{mm.getOutputs()[0]},
-      [&](OpBuilder &b, Location loc, Value nb, ValueRange iterArgs) {
-        auto blockType =
-            RankedTensorType::get({k, block}, bType.getElementType());
-        SmallVector<OpFoldResult> wOffsets = {nb, b.getIndexAttr(0),
-                                              b.getIndexAttr(0)};
-        SmallVector<OpFoldResult> wSizes = {
-            b.getIndexAttr(1), b.getIndexAttr(k), b.getIndexAttr(block)};
-        SmallVector<OpFoldResult> wStrides(3, b.getIndexAttr(1));
-        Value w = tensor::ExtractSliceOp::create(b, loc, blockType, packed,
-                                                 wOffsets, wSizes, wStrides);
-        Value offset = arith::MulIOp::create(b, loc, nb, blockSize);
-        SmallVector<OpFoldResult> oOffsets = {b.getIndexAttr(0), offset};
-        SmallVector<OpFoldResult> oSizes = {
-            b.getIndexAttr(outType.getDimSize(0)), b.getIndexAttr(block)};
-        SmallVector<OpFoldResult> oStrides(2, b.getIndexAttr(1));
-        Value out = tensor::ExtractSliceOp::create(b, loc, iterArgs[0],
-                                                   oOffsets, oSizes, oStrides);
-        inner = linalg::MatmulOp::create(b, loc, TypeRange{out.getType()},
-                                         ValueRange{mm.getInputs()[0], w},
-                                         ValueRange{out});
-        Value inserted = tensor::InsertSliceOp::create(
-            b, loc, inner->getResult(0), iterArgs[0], oOffsets, oSizes,
-            oStrides);
-        scf::YieldOp::create(b, loc, inserted);
-      });
-  rewriter.replaceOp(mm, loop->getResults());
-  return inner;
+  return cast<linalg::MatmulOp>(loopOverWeightBlocks(
+      rewriter, mm, mm.getOutputs()[0], packed, block,
+      [&](OpBuilder &b, Location loc, Value w, Value out) -> Operation * {
+        return linalg::MatmulOp::create(b, loc, TypeRange{out.getType()},
+                                        ValueRange{mm.getInputs()[0], w},
+                                        ValueRange{out});
+      }));
 }
 
 /// `acc + shape_cast(a * b)` (or `acc + a * b`) on f32 vectors, the form
