@@ -813,6 +813,117 @@ Expected<HardwareDesc> loadHardwareDesc(StringRef spec) {
   return parseHardwareDesc((*file)->getBuffer(), spec);
 }
 
+/// Applies KEY=VALUE settings to the canonical text of `base` and parses the
+/// result (the same YAML typing and validation as a file). With
+/// `dropDefaultTables`, energy and area tables equal to `base`'s geometry
+/// defaults are left out of the text, so that they are recomputed.
+static Expected<HardwareDesc> applySettings(const HardwareDesc &base,
+                                            ArrayRef<std::string> settings,
+                                            bool dropDefaultTables,
+                                            StringRef what) {
+  std::string canonical = printHardwareDesc(base);
+  SmallVector<StringRef> raw;
+  StringRef(canonical).split(raw, '\n');
+  SmallVector<std::string> lines;
+  for (StringRef line : raw)
+    if (!line.empty() && !line.starts_with("#"))
+      lines.push_back(line.str());
+  // The dotted path of the "key: value" line i ("" for a section header).
+  auto pathOf = [&](size_t i) -> std::string {
+    StringRef line = lines[i];
+    if (line.rtrim().ends_with(":"))
+      return "";
+    std::string key = line.trim().split(':').first.str();
+    if (!line.starts_with(" "))
+      return key;
+    for (size_t j = i; j-- > 0;)
+      if (!StringRef(lines[j]).starts_with(" "))
+        return StringRef(lines[j]).split(':').first.str() + "." + key;
+    return key;
+  };
+  for (const std::string &setting : settings) {
+    auto [key, value] = StringRef(setting).split('=');
+    bool found = false;
+    std::vector<std::string> keys;
+    for (size_t i = 0; i < lines.size(); ++i) {
+      std::string path = pathOf(i);
+      if (path.empty())
+        continue;
+      keys.push_back(path);
+      if (path != key)
+        continue;
+      StringRef line = lines[i];
+      size_t indent = line.size() - line.ltrim().size();
+      lines[i] = std::string(indent, ' ') + path.substr(path.rfind('.') + 1) +
+                 ": " + value.str();
+      found = true;
+    }
+    if (!found)
+      return createStringError(inconvertibleErrorCode(),
+                               "--set " + setting + ": unknown hardware key '" +
+                                   key + "' (keys: " + join(keys, ", ") + ")");
+  }
+  bool dropEnergy =
+      dropDefaultTables && base.energy == getDefaultEnergyTable(base);
+  bool dropArea = dropDefaultTables && base.area == getDefaultAreaTable(base);
+  std::string text, section;
+  for (const std::string &line : lines) {
+    if (!StringRef(line).starts_with(" "))
+      section = StringRef(line).split(':').first.str();
+    if ((section == "energy_pj" && dropEnergy) ||
+        (section == "area_mm2" && dropArea))
+      continue;
+    text += line + "\n";
+  }
+  return parseHardwareDesc(text, what);
+}
+
+Expected<HardwareDesc> overrideHardwareDesc(const HardwareDesc &base,
+                                            ArrayRef<std::string> settings,
+                                            StringRef baseName) {
+  if (settings.empty())
+    return base;
+  std::string what = (baseName + " with --set").str();
+  std::vector<std::string> geometry, tables;
+  for (const std::string &setting : settings) {
+    StringRef key = StringRef(setting).split('=').first;
+    if (!StringRef(setting).contains('=') || key.empty() ||
+        StringRef(setting).split('=').second.empty())
+      return createStringError(inconvertibleErrorCode(),
+                               "--set " + setting +
+                                   ": expected KEY=VALUE, e.g. "
+                                   "dma.bytes_per_cycle=32");
+    bool table = key.starts_with("energy_pj.") || key.starts_with("area_mm2.");
+    (table ? tables : geometry).push_back(setting);
+    what += " " + setting;
+  }
+  // First the parameters (default tables follow the new geometry), then
+  // the table entries on top of the new geometry's tables.
+  Expected<HardwareDesc> desc =
+      applySettings(base, geometry, /*dropDefaultTables=*/true, what);
+  if (desc && !tables.empty())
+    desc = applySettings(*desc, tables, /*dropDefaultTables=*/false, what);
+  if (desc)
+    return desc;
+  // Line:column positions in the edited text mean nothing to the user: keep
+  // the message of each problem, which names its key.
+  std::string message = toString(desc.takeError()), cleaned;
+  SmallVector<StringRef> problems;
+  StringRef(message).split(problems, '\n', -1, /*KeepEmpty=*/false);
+  for (StringRef problem : problems) {
+    if (problem.consume_front(what)) {
+      size_t at = problem.find("error: ");
+      if (at != StringRef::npos)
+        problem = problem.drop_front(at + strlen("error: "));
+      problem = problem.ltrim(": ");
+      cleaned += (cleaned.empty() ? "" : "\n") + what + ": " + problem.str();
+    } else {
+      cleaned += (cleaned.empty() ? "" : "\n") + problem.str();
+    }
+  }
+  return createStringError(inconvertibleErrorCode(), cleaned);
+}
+
 //===----------------------------------------------------------------------===//
 // Printing and hashing
 //===----------------------------------------------------------------------===//

@@ -40,6 +40,12 @@ static cl::opt<std::string>
            cl::desc("Hardware description: edge, mid, large or a YAML "
                     "file"),
            cl::Required, cl::cat(category));
+static cl::list<std::string> hwSettings(
+    "set",
+    cl::desc("KEY=VALUE: change one hardware parameter of --hw, KEY a dotted "
+             "key of the description (dma.bytes_per_cycle=32, "
+             "dram.latency_cycles=200, array.rows=32); repeatable"),
+    cl::cat(category));
 static cl::list<std::string> inputArgs("input",
                                        cl::desc("name=FILE.npy (every input)"),
                                        cl::cat(category));
@@ -199,6 +205,8 @@ int main(int argc, char **argv) {
   if (!program)
     return fail(toString(program.takeError()), 2);
   Expected<npu::HardwareDesc> hw = npu::loadHardwareDesc(hwSpec);
+  if (hw && !hwSettings.empty())
+    hw = npu::overrideHardwareDesc(*hw, hwSettings, hwSpec);
   if (!hw)
     return fail(toString(hw.takeError()), 2);
 

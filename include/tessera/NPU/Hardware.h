@@ -142,6 +142,18 @@ llvm::Expected<HardwareDesc> parseHardwareDesc(llvm::StringRef yaml,
 /// <reason>".
 llvm::Expected<HardwareDesc> loadHardwareDesc(llvm::StringRef spec);
 
+/// `base` with KEY=VALUE settings applied, KEY a dotted path of the
+/// canonical form ("dma.bytes_per_cycle", "clock_mhz", "energy_pj.dram_byte")
+/// and VALUE YAML; the result is validated like a file. Energy and area
+/// tables that were `base`'s geometry defaults are recomputed for the new
+/// geometry unless a setting names one of their keys. Errors: a setting
+/// without '=', an unknown key (with the list of keys), or the validation
+/// messages, reported for "<baseName> with --set ...".
+llvm::Expected<HardwareDesc>
+overrideHardwareDesc(const HardwareDesc &base,
+                     llvm::ArrayRef<std::string> settings,
+                     llvm::StringRef baseName);
+
 /// Names of the shipped presets and their YAML text.
 llvm::ArrayRef<llvm::StringRef> getPresetNames();
 llvm::StringRef getPresetYAML(llvm::StringRef name); ///< empty if unknown

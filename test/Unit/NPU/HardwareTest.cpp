@@ -481,3 +481,76 @@ TEST(HardwareLoad, FileErrorsNameThePath) {
 }
 
 } // namespace
+
+namespace {
+llvm::Expected<HardwareDesc> edgeWith(std::vector<std::string> settings) {
+  return overrideHardwareDesc(mustLoad("edge"), settings, "edge");
+}
+} // namespace
+
+TEST(HardwareOverride, ChangesOneParameter) {
+  HardwareDesc edge = mustLoad("edge");
+  llvm::Expected<HardwareDesc> hw =
+      edgeWith({"dma.bytes_per_cycle=32", "dram.latency_cycles=250"});
+  ASSERT_TRUE(bool(hw)) << llvm::toString(hw.takeError());
+  EXPECT_EQ(hw->dmaBytesPerCycle, 32u);
+  EXPECT_EQ(hw->dramLatencyCycles, 250u);
+  HardwareDesc expected = edge;
+  expected.dmaBytesPerCycle = 32;
+  expected.dramLatencyCycles = 250;
+  // edge's tables are its geometry's defaults: they follow (the DMA's area
+  // grows with its width).
+  expected.energy = getDefaultEnergyTable(expected);
+  expected.area = getDefaultAreaTable(expected);
+  EXPECT_TRUE(*hw == expected);
+  EXPECT_GT(hw->area.dma, edge.area.dma);
+  EXPECT_NE(hashHardwareDesc(*hw), hashHardwareDesc(edge));
+  // No settings: the description itself.
+  llvm::Expected<HardwareDesc> same = edgeWith({});
+  ASSERT_TRUE(bool(same));
+  EXPECT_TRUE(*same == edge);
+}
+
+TEST(HardwareOverride, DefaultTablesFollowTheGeometry) {
+  llvm::Expected<HardwareDesc> hw =
+      edgeWith({"array.rows=32", "array.cols=32", "scratchpad.kib=1024"});
+  ASSERT_TRUE(bool(hw)) << llvm::toString(hw.takeError());
+  EXPECT_EQ(hw->rows, 32u);
+  EXPECT_EQ(hw->scratchpadBytes, 1024u * 1024);
+  EXPECT_TRUE(hw->energy == getDefaultEnergyTable(*hw));
+  EXPECT_TRUE(hw->area == getDefaultAreaTable(*hw));
+  EXPECT_GT(hw->area.array, mustLoad("edge").area.array);
+  // A table entry is set on top of the new geometry's defaults.
+  hw = edgeWith({"array.rows=32", "array.cols=32", "energy_pj.dram_byte=100"});
+  ASSERT_TRUE(bool(hw)) << llvm::toString(hw.takeError());
+  EnergyTable expected = getDefaultEnergyTable(*hw);
+  expected.dramByte = 100;
+  EXPECT_TRUE(hw->energy == expected);
+}
+
+TEST(HardwareOverride, Errors) {
+  auto error = [](std::vector<std::string> settings) {
+    llvm::Expected<HardwareDesc> hw = edgeWith(settings);
+    return hw ? std::string() : llvm::toString(hw.takeError());
+  };
+  EXPECT_EQ(error({"dma"}),
+            "--set dma: expected KEY=VALUE, e.g. dma.bytes_per_cycle=32");
+  EXPECT_EQ(error({"dma.bytes_per_cycle="}),
+            "--set dma.bytes_per_cycle=: expected KEY=VALUE, e.g. "
+            "dma.bytes_per_cycle=32");
+  std::string unknown = error({"dma.width=4"});
+  EXPECT_EQ(unknown.rfind("--set dma.width=4: unknown hardware key "
+                          "'dma.width' (keys: name, clock_mhz, array.rows, ",
+                          0),
+            0u)
+      << unknown;
+  EXPECT_NE(unknown.find("area_mm2.control"), std::string::npos);
+  // A section is not a key.
+  EXPECT_NE(error({"dma=4"}).find("unknown hardware key 'dma'"),
+            std::string::npos);
+  EXPECT_EQ(error({"dram.latency_cycles=abc"}),
+            "edge with --set dram.latency_cycles=abc: invalid number");
+  EXPECT_EQ(error({"array.rows=0"}),
+            "edge with --set array.rows=0: array.rows must be in [1, 256], "
+            "got 0");
+}
