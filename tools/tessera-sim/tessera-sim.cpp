@@ -209,6 +209,10 @@ int main(int argc, char **argv) {
     hw = npu::overrideHardwareDesc(*hw, hwSettings, hwSpec);
   if (!hw)
     return fail(toString(hw.takeError()), 2);
+  // Reports name what was simulated: "edge dma.bytes_per_cycle=32".
+  for (const std::string &setting : hwSettings)
+    if (!StringRef(setting).starts_with("name="))
+      hw->name += " " + setting;
 
   sim::Simulator simulator(*program, *hw);
   if (auto err = simulator.initialize())
