@@ -113,6 +113,10 @@ class Simulator {
 public:
   /// Keeps references to `program` and `hw`, which must outlive it.
   Simulator(const npu::Program &program, const npu::HardwareDesc &hw);
+  /// The simulator keeps references to both: temporaries would dangle.
+  Simulator(npu::Program &&, const npu::HardwareDesc &) = delete;
+  Simulator(const npu::Program &, npu::HardwareDesc &&) = delete;
+  Simulator(npu::Program &&, npu::HardwareDesc &&) = delete;
 
   /// Checks the program (verifyProgram, the hardware hash, DRAM size) and
   /// sets up DRAM with the constants image. Called by run() if not yet done.

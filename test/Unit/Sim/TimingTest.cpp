@@ -177,7 +177,9 @@ TEST(Timing, DeadlockNamesInstructionsAndTokens) {
   {
     Builder b;
     b.preload(0, 16, 16, 16, npu::PopPrev);
-    Simulator sim(b.finish(), edgeHw());
+    npu::Program p = b.finish();
+    npu::HardwareDesc hw = edgeHw();
+    Simulator sim(p, hw);
     EXPECT_EQ(errorText(sim.run()),
               "deadlock at cycle 1: instruction 0 (preload) on the execute "
               "queue waits for a token from the load queue, which no "
@@ -191,7 +193,8 @@ TEST(Timing, DeadlockNamesInstructionsAndTokens) {
     b.load(0, 0, 1, 16, npu::PopNext);
     b.load(0, 0, 1, 16);
     b.configExec(0, 0, 0).deps = npu::PushPrev;
-    Simulator sim(b.finish(), hw);
+    npu::Program p = b.finish();
+    Simulator sim(p, hw);
     EXPECT_EQ(errorText(sim.run()),
               "deadlock at cycle 1: instruction 0 (dma_load) on the load "
               "queue waits for a token from the execute queue, which "
@@ -203,7 +206,8 @@ TEST(Timing, DeadlockNamesInstructionsAndTokens) {
   Builder b;
   b.preload(0, 16, 16, 16, npu::PopPrev);
   npu::HardwareDesc hw = edgeHw();
-  Simulator sim(b.finish(), hw);
+  npu::Program p = b.finish();
+  Simulator sim(p, hw);
   EXPECT_EQ(errorText(sim.run(SimOptions{false, {}})), "");
 }
 
