@@ -283,7 +283,9 @@ Expected<HostTensor> readTensorProto(StringRef path) {
     if (proto.raw_data().size() != t.data.size())
       return fail(path + ": holds " + Twine(proto.raw_data().size()) +
                   " data bytes, expected " + Twine(t.data.size()));
-    std::memcpy(t.data.data(), proto.raw_data().data(), t.data.size());
+    // memcpy from an empty string's data() is undefined (UBSan: null).
+    if (!t.data.empty())
+      std::memcpy(t.data.data(), proto.raw_data().data(), t.data.size());
     return t;
   }
   auto pack = [&](const auto &values, auto convert) -> Error {
