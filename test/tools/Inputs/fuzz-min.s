@@ -1,0 +1,3 @@
+.hw_hash 0
+.dram_bytes 16
+finish
