@@ -1,5 +1,4 @@
-//===- NPUInst.cpp - instruction ops <-> tessera::npu::Inst
-//----------------===//
+//===- NPUInst.cpp - instruction ops <-> tessera::npu::Inst ---------------===//
 //
 // Part of Tessera. The instruction ops carry the fields of ISA.def under their
 // table names, so the conversion in both directions and the range checks walk

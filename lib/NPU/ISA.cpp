@@ -1,5 +1,4 @@
-//===- ISA.cpp - Tessera NPU instruction tables
-//----------------------------===//
+//===- ISA.cpp - Tessera NPU instruction tables ---------------------------===//
 //
 // Turns ISA.def into the opcode and field tables every other part of the NPU
 // (encoder, decoder, assembly, simulator) reads, so that no instruction is

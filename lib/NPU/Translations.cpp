@@ -1,5 +1,4 @@
-//===- Translations.cpp - raw NPU translations of tessera-translate
-//--------===//
+//===- Translations.cpp - raw NPU translations of tessera-translate -------===//
 //
 // File-to-file translations that need no MLIR: assembly <-> binary, a
 // canonicalizing assembly round trip (used by the lit tests) and the

@@ -1,5 +1,4 @@
-//===- Pipelines.cpp - Tessera's compiler pipelines
-//-------------------------===//
+//===- Pipelines.cpp - Tessera's compiler pipelines -----------------------===//
 //
 // Part of Tessera.
 //

@@ -1,5 +1,4 @@
-//===- Runtime.cpp - loading and running Tessera artifacts
-//------------------===//
+//===- Runtime.cpp - loading and running Tessera artifacts ----------------===//
 //
 // Part of Tessera.
 //

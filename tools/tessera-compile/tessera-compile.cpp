@@ -1,5 +1,4 @@
-//===- tessera-compile.cpp - Tessera's compiler driver
-//----------------------===//
+//===- tessera-compile.cpp - Tessera's compiler driver --------------------===//
 //
 // Part of Tessera. `tessera-compile model.onnx --target=cpu -o DIR` imports an
 // ONNX model and compiles it to an artifact (shared library + manifest);

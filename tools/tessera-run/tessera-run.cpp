@@ -1,5 +1,4 @@
-//===- tessera-run.cpp - run a Tessera artifact
-//-----------------------------===//
+//===- tessera-run.cpp - run a Tessera artifact ---------------------------===//
 //
 // Part of Tessera.
 //

@@ -1,5 +1,4 @@
-//===- ExpandTiles.cpp - macro tile ops to instructions
-//--------------------===//
+//===- ExpandTiles.cpp - macro tile ops to instructions -------------------===//
 //
 // Part of Tessera. Implements `tessera-npu-expand-tiles`: npu.tile_matmul and
 // npu.tile_conv become preload/matmul blocks sized to the array plus the

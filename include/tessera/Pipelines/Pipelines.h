@@ -1,5 +1,4 @@
-//===- Pipelines.h - Tessera's compiler pipelines -----------------*- C++
-//-*-===//
+//===- Pipelines.h - Tessera's compiler pipelines ---------------*- C++ -*-===//
 //
 // Part of Tessera. The pipelines as library code with named stages, so that
 // `tessera-compile --emit=<stage>` stops after a stage and `tessera-opt` runs

@@ -1,5 +1,4 @@
-//===- CPUCodegen.cpp - conv layout and vectorization for the host CPU
-//------===//
+//===- CPUCodegen.cpp - conv layout and vectorization for the host CPU ----===//
 //
 // Part of Tessera. Implements `tessera-cpu-conv-layout` and
 // `tessera-cpu-vectorize`: the measured recipe of shared/notes/cpu-codegen

@@ -1,5 +1,4 @@
-//===- CPUUnshareInits.cpp - one init per destination chain
-//-----------------===//
+//===- CPUUnshareInits.cpp - one init per destination chain ---------------===//
 //
 // Part of Tessera. Implements `tessera-cpu-unshare-inits`: CSE merges
 // identical fills, bias broadcasts and their tiled loop nests, and one-shot

@@ -1,5 +1,4 @@
-//===- ExportNPU.cpp - npu IR <-> NPU programs
-//------------------------------===//
+//===- ExportNPU.cpp - npu IR <-> NPU programs ----------------------------===//
 //
 // Part of Tessera. The instruction ops convert through the ISA table
 // (NPU/NPUOps.h: toInst/createInstOp); this file adds the program structure:

@@ -1,5 +1,4 @@
-//===- AssemblyTest.cpp - NPU text assembly
-//---------------------------------===//
+//===- AssemblyTest.cpp - NPU text assembly -------------------------------===//
 
 #include "TestPrograms.h"
 

@@ -1,5 +1,4 @@
-//===- BinaryTest.cpp - NPU binary container
-//--------------------------------===//
+//===- BinaryTest.cpp - NPU binary container ------------------------------===//
 
 #include "TestPrograms.h"
 

@@ -1,5 +1,4 @@
-//===- ISATest.cpp - NPU ISA tables, encoder, decoder, verifier
-//------------===//
+//===- ISATest.cpp - NPU ISA tables, encoder, decoder, verifier -----------===//
 
 #include "tessera/NPU/ISA.h"
 #include "tessera/NPU/Program.h"
