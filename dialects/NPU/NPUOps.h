@@ -3,6 +3,10 @@
 // Part of Tessera. The npu dialect, its attributes and operations, and the
 // conversion between instruction ops and tessera::npu::Inst.
 //
+// Include prefixes: "NPU/..." (dialects/) is this npu MLIR dialect;
+// "tessera/NPU/..." (include/) is the MLIR-free ISA library it builds on (ISA,
+// hardware description, binary, assembly), which never includes "NPU/...".
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef TESSERA_DIALECT_NPU_NPUOPS_H

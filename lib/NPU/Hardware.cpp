@@ -2,7 +2,9 @@
 //
 // YAML hardware descriptions (docs/npu/hardware.md): parsing with LLVM's YAML
 // I/O into an all-optional mirror of the format, defaults, validation with
-// located messages, the embedded presets, canonical printing and the hash.
+// located messages, the embedded presets, canonical printing, overrides and
+// the hash. Every key is one row of tessera/NPU/Hardware.def; each of those
+// steps is one expansion of that table.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,6 +25,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
+#include <type_traits>
 
 using namespace llvm;
 
@@ -31,69 +34,65 @@ namespace {
 
 enum class Precision : uint8_t { Int8, BF16 };
 
-// Mirror of the YAML format. Every optional key is a std::optional so that
-// defaults that depend on other keys (vector lanes, the energy and area
-// tables) are filled in after parsing and so that `bytes` vs `kib` can be
-// told apart.
+/// The DEFAULT of a Hardware.def key that must be given.
+struct RequiredTag {};
+constexpr RequiredTag Required;
+/// The MAX of a Hardware.def key without an upper bound.
+constexpr uint64_t kNoMax = UINT64_MAX;
+/// The most banks an SRAM may have.
+constexpr unsigned kMaxBanks = 64;
+/// The version tag of the hashed serialization: a change of what is hashed
+/// changes it, and with it every hash.
+constexpr StringLiteral kHashVersion = "tessera-npu-hw-v1";
+/// The cost tables, whose defaults follow the geometry.
+constexpr StringLiteral kEnergySection = "energy_pj";
+constexpr StringLiteral kAreaSection = "area_mm2";
+
+/// Whether a Hardware.def DEFAULT is `Required` (unevaluated: DEFAULT may
+/// read `hw`).
+#define HW_IS_REQUIRED(DEFAULT)                                                \
+  std::is_same_v<std::decay_t<decltype(DEFAULT)>, RequiredTag>
+
+// Mirror of the YAML format, one struct per mapping. Every key is a
+// std::optional so that defaults that depend on other keys (vector lanes, the
+// energy and area tables) are filled in after parsing and so that `bytes` vs
+// `kib` can be told apart.
 // Required keys are optional here too: yaml::Input stops at the first missing
 // key, before it reports unknown keys, and a misspelt key is the likelier
 // cause ("colums" then "missing cols"); presence is checked after parsing.
-struct RawArray {
-  std::optional<unsigned> rows;
-  std::optional<unsigned> cols;
-  std::optional<Dataflow> dataflow;
-  std::optional<std::vector<Precision>> precisions;
-};
-
-struct RawMemory {
-  std::optional<uint64_t> bytes;
-  std::optional<uint64_t> kib;
+// clang-format off
+#define HW_SECTION(NAME, REQUIRED) struct Raw_##NAME {
+#define HW_SECTION_END(NAME) };
+// clang-format on
+#define HW_STRING(SECTION, KEY, ...) std::optional<std::string> KEY;
+#define HW_UINT(SECTION, KEY, ...) std::optional<unsigned> KEY;
+#define HW_REAL(SECTION, KEY, ...) std::optional<double> KEY;
+#define HW_DATAFLOW(SECTION, KEY, ...) std::optional<Dataflow> KEY;
+#define HW_PRECISIONS(SECTION, KEY, ...)                                       \
+  std::optional<std::vector<Precision>> KEY;
+#define HW_MEMORY(SECTION, ...)                                                \
+  std::optional<uint64_t> bytes, kib;                                          \
   std::optional<unsigned> banks;
-};
+#include "tessera/NPU/Hardware.def"
 
-struct RawDma {
-  std::optional<unsigned> bytesPerCycle;
-};
-
-struct RawDram {
-  std::optional<double> bytesPerCycle;
-  std::optional<unsigned> latencyCycles;
-};
-
-struct RawVector {
-  std::optional<unsigned> lanes;
-  std::optional<unsigned> latencyCycles;
-};
-
-struct RawQueues {
-  std::optional<unsigned> load, execute, store;
-};
-
-struct RawEnergy {
-  std::optional<double> macInt8, macBf16, scratchpadReadByte,
-      scratchpadWriteByte, accumulatorReadByte, accumulatorWriteByte, dramByte,
-      vectorOp, leakagePerCycle;
-  std::optional<std::string> source;
-};
-
-struct RawArea {
-  std::optional<double> array, scratchpad, accumulator, vectorUnit, dma,
-      control;
-  std::optional<std::string> source;
-};
+/// A required mapping is a std::optional, so that its absence is reported
+/// with the other missing keys.
+template <typename T, bool IsRequired>
+using RawSection = std::conditional_t<IsRequired, std::optional<T>, T>;
 
 struct RawDesc {
-  std::optional<std::string> name;
-  std::optional<double> clockMHz;
-  std::optional<RawArray> array;
-  std::optional<RawMemory> scratchpad, accumulator;
-  RawDma dma;
-  std::optional<RawDram> dram;
-  RawVector vector;
-  RawQueues queues;
-  RawEnergy energy;
-  RawArea area;
+#define HW_SECTION(NAME, REQUIRED) RawSection<Raw_##NAME, REQUIRED> NAME;
+#include "tessera/NPU/Hardware.def"
 };
+
+template <typename T> bool isPresent(const std::optional<T> &section) {
+  return section.has_value();
+}
+template <typename T> bool isPresent(const T &) { return true; }
+template <typename T> const T &getSection(const std::optional<T> &section) {
+  return *section;
+}
+template <typename T> const T &getSection(const T &section) { return section; }
 
 } // namespace
 } // namespace tessera::npu
@@ -142,91 +141,35 @@ template <> struct ScalarTraits<Precision> {
   static QuotingType mustQuote(StringRef) { return QuotingType::None; }
 };
 
-template <> struct MappingTraits<RawArray> {
-  static void mapping(IO &io, RawArray &a) {
-    io.mapOptional("rows", a.rows);
-    io.mapOptional("cols", a.cols);
-    io.mapOptional("dataflow", a.dataflow);
-    io.mapOptional("precisions", a.precisions);
-  }
-};
+// clang-format off
+#define HW_SECTION(NAME, REQUIRED)                                             \
+  template <> struct MappingTraits<Raw_##NAME> {                               \
+    static void mapping(IO &io, Raw_##NAME &section) {
+#define HW_SECTION_END(NAME) } };
+// clang-format on
+#define HW_KEY(KEY) io.mapOptional(#KEY, section.KEY);
+#define HW_STRING(SECTION, KEY, ...) HW_KEY(KEY)
+#define HW_UINT(SECTION, KEY, ...) HW_KEY(KEY)
+#define HW_REAL(SECTION, KEY, ...) HW_KEY(KEY)
+#define HW_DATAFLOW(SECTION, KEY, ...) HW_KEY(KEY)
+#define HW_PRECISIONS(SECTION, KEY, ...) HW_KEY(KEY)
+#define HW_MEMORY(SECTION, ...) HW_KEY(bytes) HW_KEY(kib) HW_KEY(banks)
+#include "tessera/NPU/Hardware.def"
+#undef HW_KEY
 
-template <> struct MappingTraits<RawMemory> {
-  static void mapping(IO &io, RawMemory &m) {
-    io.mapOptional("bytes", m.bytes);
-    io.mapOptional("kib", m.kib);
-    io.mapOptional("banks", m.banks);
-  }
-};
-
-template <> struct MappingTraits<RawDma> {
-  static void mapping(IO &io, RawDma &d) {
-    io.mapOptional("bytes_per_cycle", d.bytesPerCycle);
-  }
-};
-
-template <> struct MappingTraits<RawDram> {
-  static void mapping(IO &io, RawDram &d) {
-    io.mapOptional("bytes_per_cycle", d.bytesPerCycle);
-    io.mapOptional("latency_cycles", d.latencyCycles);
-  }
-};
-
-template <> struct MappingTraits<RawVector> {
-  static void mapping(IO &io, RawVector &v) {
-    io.mapOptional("lanes", v.lanes);
-    io.mapOptional("latency_cycles", v.latencyCycles);
-  }
-};
-
-template <> struct MappingTraits<RawQueues> {
-  static void mapping(IO &io, RawQueues &q) {
-    io.mapOptional("load", q.load);
-    io.mapOptional("execute", q.execute);
-    io.mapOptional("store", q.store);
-  }
-};
-
-template <> struct MappingTraits<RawEnergy> {
-  static void mapping(IO &io, RawEnergy &e) {
-    io.mapOptional("mac_int8", e.macInt8);
-    io.mapOptional("mac_bf16", e.macBf16);
-    io.mapOptional("scratchpad_read_byte", e.scratchpadReadByte);
-    io.mapOptional("scratchpad_write_byte", e.scratchpadWriteByte);
-    io.mapOptional("accumulator_read_byte", e.accumulatorReadByte);
-    io.mapOptional("accumulator_write_byte", e.accumulatorWriteByte);
-    io.mapOptional("dram_byte", e.dramByte);
-    io.mapOptional("vector_op", e.vectorOp);
-    io.mapOptional("leakage_per_cycle", e.leakagePerCycle);
-    io.mapOptional("source", e.source);
-  }
-};
-
-template <> struct MappingTraits<RawArea> {
-  static void mapping(IO &io, RawArea &a) {
-    io.mapOptional("array", a.array);
-    io.mapOptional("scratchpad", a.scratchpad);
-    io.mapOptional("accumulator", a.accumulator);
-    io.mapOptional("vector_unit", a.vectorUnit);
-    io.mapOptional("dma", a.dma);
-    io.mapOptional("control", a.control);
-    io.mapOptional("source", a.source);
-  }
-};
+/// The root's keys are the document's own.
+static void mapSection(IO &io, const char *, Raw_root &root) {
+  MappingTraits<Raw_root>::mapping(io, root);
+}
+template <typename T>
+static void mapSection(IO &io, const char *key, T &section) {
+  io.mapOptional(key, section);
+}
 
 template <> struct MappingTraits<RawDesc> {
-  static void mapping(IO &io, RawDesc &d) {
-    io.mapOptional("name", d.name);
-    io.mapOptional("clock_mhz", d.clockMHz);
-    io.mapOptional("array", d.array);
-    io.mapOptional("scratchpad", d.scratchpad);
-    io.mapOptional("accumulator", d.accumulator);
-    io.mapOptional("dma", d.dma);
-    io.mapOptional("dram", d.dram);
-    io.mapOptional("vector", d.vector);
-    io.mapOptional("queues", d.queues);
-    io.mapOptional("energy_pj", d.energy);
-    io.mapOptional("area_mm2", d.area);
+  static void mapping(IO &io, RawDesc &desc) {
+#define HW_SECTION(NAME, REQUIRED) mapSection(io, #NAME, desc.NAME);
+#include "tessera/NPU/Hardware.def"
   }
 };
 
@@ -235,41 +178,48 @@ template <> struct MappingTraits<RawDesc> {
 namespace tessera::npu {
 
 //===----------------------------------------------------------------------===//
-// Equality, names
+// Keys, equality, names
 //===----------------------------------------------------------------------===//
 
-bool EnergyTable::operator==(const EnergyTable &o) const {
-  return macInt8 == o.macInt8 && macBf16 == o.macBf16 &&
-         scratchpadReadByte == o.scratchpadReadByte &&
-         scratchpadWriteByte == o.scratchpadWriteByte &&
-         accumulatorReadByte == o.accumulatorReadByte &&
-         accumulatorWriteByte == o.accumulatorWriteByte &&
-         dramByte == o.dramByte && vectorOp == o.vectorOp &&
-         leakagePerCycle == o.leakagePerCycle && source == o.source;
+/// The mapping of a Hardware.def section: "" for the document's own keys.
+static StringRef sectionName(StringRef section) {
+  return section == "root" ? StringRef() : section;
 }
 
-bool AreaTable::operator==(const AreaTable &o) const {
-  return array == o.array && scratchpad == o.scratchpad &&
-         accumulator == o.accumulator && vectorUnit == o.vectorUnit &&
-         dma == o.dma && control == o.control && source == o.source;
+/// The dotted key of `key` in `section` ("array.rows", "clock_mhz").
+static std::string dottedKey(StringRef section, StringRef key) {
+  section = sectionName(section);
+  return section.empty() ? key.str() : (section + "." + key).str();
 }
 
 bool HardwareDesc::operator==(const HardwareDesc &o) const {
-  return name == o.name && rows == o.rows && cols == o.cols &&
-         dataflow == o.dataflow && int8 == o.int8 && bf16 == o.bf16 &&
-         scratchpadBytes == o.scratchpadBytes &&
-         scratchpadBanks == o.scratchpadBanks &&
-         accumulatorBytes == o.accumulatorBytes &&
-         accumulatorBanks == o.accumulatorBanks &&
-         dmaBytesPerCycle == o.dmaBytesPerCycle &&
-         dramBytesPerCycle == o.dramBytesPerCycle &&
-         dramLatencyCycles == o.dramLatencyCycles && clockMHz == o.clockMHz &&
-         vectorLanes == o.vectorLanes &&
-         vectorLatencyCycles == o.vectorLatencyCycles &&
-         loadQueueDepth == o.loadQueueDepth &&
-         executeQueueDepth == o.executeQueueDepth &&
-         storeQueueDepth == o.storeQueueDepth && energy == o.energy &&
-         area == o.area;
+  bool equal = true;
+#define HW_EQUAL(MEMBER) equal = equal && MEMBER == o.MEMBER;
+#define HW_STRING(SECTION, KEY, MEMBER, ...) HW_EQUAL(MEMBER)
+#define HW_UINT(SECTION, KEY, MEMBER, ...) HW_EQUAL(MEMBER)
+#define HW_REAL(SECTION, KEY, MEMBER, ...) HW_EQUAL(MEMBER)
+#define HW_DATAFLOW(SECTION, KEY, MEMBER, ...) HW_EQUAL(MEMBER)
+#define HW_PRECISIONS(...) HW_EQUAL(int8) HW_EQUAL(bf16)
+#define HW_MEMORY(SECTION, BYTES, BANKS, ...) HW_EQUAL(BYTES) HW_EQUAL(BANKS)
+#include "tessera/NPU/Hardware.def"
+#undef HW_EQUAL
+  return equal;
+}
+
+// The tables' entries are rows of Hardware.def too: compare them inside two
+// descriptions that differ in nothing else.
+bool EnergyTable::operator==(const EnergyTable &o) const {
+  HardwareDesc a, b;
+  a.energy = *this;
+  b.energy = o;
+  return a == b;
+}
+
+bool AreaTable::operator==(const AreaTable &o) const {
+  HardwareDesc a, b;
+  a.area = *this;
+  b.area = o;
+  return a == b;
 }
 
 StringRef getDataflowName(Dataflow dataflow) {
@@ -389,6 +339,7 @@ static std::string formatDouble(double value) {
 }
 
 namespace {
+/// One check per kind of Hardware.def row.
 class Checker {
 public:
   std::vector<HardwareDiag> diags;
@@ -401,7 +352,10 @@ public:
       error(key, key + " must be in [" + Twine(lo) + ", " + Twine(hi) +
                      "], got " + Twine(value));
   }
-  void atLeast(StringRef key, uint64_t value, uint64_t lo) {
+  /// [lo, hi], or at least `lo` when hi is kNoMax.
+  void bounded(StringRef key, uint64_t value, uint64_t lo, uint64_t hi) {
+    if (hi != kNoMax)
+      return inRange(key, value, lo, hi);
     if (value < lo)
       error(key,
             key + " must be at least " + Twine(lo) + ", got " + Twine(value));
@@ -416,11 +370,21 @@ public:
       error(key,
             key + " must be a non-negative number, got " + formatDouble(value));
   }
+  void dataflow(StringRef key, Dataflow dataflow) {
+    if (dataflow == Dataflow::OutputStationary)
+      error(key,
+            "dataflow 'output_stationary' is not supported by ISA version 1 "
+            "(preload and matmul define a weight-stationary array)");
+  }
+  void precisions(StringRef key, bool int8) {
+    if (!int8)
+      error(key, key + " must include int8 (the ISA's matmul is int8)");
+  }
   void memory(StringRef name, uint64_t bytes, unsigned banks, unsigned rowBytes,
               StringRef rowWhat, uint64_t minBytes, StringRef minWhat) {
     std::string bytesKey = (name + ".bytes").str();
     std::string banksKey = (name + ".banks").str();
-    inRange(banksKey, banks, 1, 64);
+    inRange(banksKey, banks, 1, kMaxBanks);
     if (bytes > kMaxSramBytes) {
       error(bytesKey, name + " size " + formatBytes(bytes) +
                           " exceeds 16 MiB (SRAM addresses are 24 bits)");
@@ -446,51 +410,26 @@ public:
 
 std::vector<HardwareDiag> checkHardwareDesc(const HardwareDesc &hw) {
   Checker c;
-  c.positive("clock_mhz", hw.clockMHz);
-  c.inRange("array.rows", hw.rows, 1, kMaxArraySide);
-  c.inRange("array.cols", hw.cols, 1, kMaxArraySide);
-  if (hw.dataflow == Dataflow::OutputStationary)
-    c.error("array.dataflow",
-            "dataflow 'output_stationary' is not supported by ISA version 1 "
-            "(preload and matmul define a weight-stationary array)");
-  if (!hw.int8)
-    c.error("array.precisions",
-            "array.precisions must include int8 (the ISA's matmul is int8)");
-  bool sidesOk = hw.rows >= 1 && hw.rows <= kMaxArraySide && hw.cols >= 1 &&
-                 hw.cols <= kMaxArraySide;
   // Sizes are only checked against the array once the array itself is sane,
-  // so one bad side does not bury the real message under follow-ups.
-  unsigned spRow = sidesOk ? hw.scratchpadRowBytes() : 1;
-  unsigned accRow = sidesOk ? hw.accumulatorRowBytes() : 4;
-  uint64_t weightTile = sidesOk ? hw.peakMacsPerCycle() : 1;
-  c.memory("scratchpad", hw.scratchpadBytes, hw.scratchpadBanks, spRow,
-           "max(rows, cols) int8", weightTile, "one rows x cols weight tile");
-  c.memory("accumulator", hw.accumulatorBytes, hw.accumulatorBanks, accRow,
-           "cols int32", accRow, "one accumulator row");
-  c.inRange("dma.bytes_per_cycle", hw.dmaBytesPerCycle, 1, 4096);
-  c.positive("dram.bytes_per_cycle", hw.dramBytesPerCycle);
-  c.inRange("vector.lanes", hw.vectorLanes, 1, 4096);
-  c.atLeast("vector.latency_cycles", hw.vectorLatencyCycles, 1);
-  c.inRange("queues.load", hw.loadQueueDepth, 1, 4096);
-  c.inRange("queues.execute", hw.executeQueueDepth, 1, 4096);
-  c.inRange("queues.store", hw.storeQueueDepth, 1, 4096);
-  const EnergyTable &e = hw.energy;
-  c.nonNegative("energy_pj.mac_int8", e.macInt8);
-  c.nonNegative("energy_pj.mac_bf16", e.macBf16);
-  c.nonNegative("energy_pj.scratchpad_read_byte", e.scratchpadReadByte);
-  c.nonNegative("energy_pj.scratchpad_write_byte", e.scratchpadWriteByte);
-  c.nonNegative("energy_pj.accumulator_read_byte", e.accumulatorReadByte);
-  c.nonNegative("energy_pj.accumulator_write_byte", e.accumulatorWriteByte);
-  c.nonNegative("energy_pj.dram_byte", e.dramByte);
-  c.nonNegative("energy_pj.vector_op", e.vectorOp);
-  c.nonNegative("energy_pj.leakage_per_cycle", e.leakagePerCycle);
-  const AreaTable &a = hw.area;
-  c.nonNegative("area_mm2.array", a.array);
-  c.nonNegative("area_mm2.scratchpad", a.scratchpad);
-  c.nonNegative("area_mm2.accumulator", a.accumulator);
-  c.nonNegative("area_mm2.vector_unit", a.vectorUnit);
-  c.nonNegative("area_mm2.dma", a.dma);
-  c.nonNegative("area_mm2.control", a.control);
+  // so one bad side does not bury the real message under follow-ups: the
+  // memories of a bad array are checked against a 1 x 1 one.
+  HardwareDesc geometry = hw;
+  if (hw.rows < 1 || hw.rows > kMaxArraySide || hw.cols < 1 ||
+      hw.cols > kMaxArraySide)
+    geometry.rows = geometry.cols = 1;
+#define HW_UINT(SECTION, KEY, MEMBER, DEFAULT, DOC_DEFAULT, MIN, MAX, ...)     \
+  c.bounded(dottedKey(#SECTION, #KEY), hw.MEMBER, MIN, MAX);
+#define HW_REAL(SECTION, KEY, MEMBER, DEFAULT, DOC_DEFAULT, CHECK, ...)        \
+  c.CHECK(dottedKey(#SECTION, #KEY), hw.MEMBER);
+#define HW_DATAFLOW(SECTION, KEY, MEMBER, ...)                                 \
+  c.dataflow(dottedKey(#SECTION, #KEY), hw.MEMBER);
+#define HW_PRECISIONS(SECTION, KEY, ...)                                       \
+  c.precisions(dottedKey(#SECTION, #KEY), hw.int8);
+#define HW_MEMORY(SECTION, BYTES, BANKS, ROW_BYTES, ROW_WHAT, MIN_BYTES,       \
+                  MIN_WHAT, ...)                                               \
+  c.memory(#SECTION, hw.BYTES, hw.BANKS, geometry.ROW_BYTES(), ROW_WHAT,       \
+           geometry.MIN_BYTES(), MIN_WHAT);
+#include "tessera/NPU/Hardware.def"
   return std::move(c.diags);
 }
 
@@ -611,13 +550,39 @@ static void collectDiag(const SMDiagnostic &diag, void *context) {
   *out += where + "error: " + diag.getMessage().str();
 }
 
-static uint64_t memoryBytes(const RawMemory &m) {
-  if (m.bytes)
-    return *m.bytes;
-  if (!m.kib)
-    return 0;
-  // Saturate: validation reports anything past 16 MiB.
-  return *m.kib > (UINT64_MAX >> 10) ? UINT64_MAX : *m.kib << 10;
+template <typename T>
+static T valueOr(const std::optional<T> &value, RequiredTag) {
+  return *value;
+}
+template <typename T, typename D>
+static T valueOr(const std::optional<T> &value, const D &defaultValue) {
+  return value ? *value : T(defaultValue);
+}
+
+static void fillPrecisions(const std::optional<std::vector<Precision>> &list,
+                           HardwareDesc &hw) {
+  hw.int8 = !list || is_contained(*list, Precision::Int8);
+  hw.bf16 = list && is_contained(*list, Precision::BF16);
+}
+
+/// An SRAM's size (`bytes` or `kib`, exactly one) and banks.
+template <typename RawMemory>
+static void fillMemory(StringRef name, const RawMemory &memory, uint64_t &bytes,
+                       unsigned &banks, std::vector<HardwareDiag> &diags) {
+  if (memory.bytes && memory.kib)
+    diags.push_back({name.str(), (name + " size is given twice, as 'bytes' "
+                                         "and as 'kib'; keep one")
+                                     .str()});
+  else if (!memory.bytes && !memory.kib)
+    diags.push_back(
+        {name.str(), (name + " needs its size: 'bytes' or 'kib'").str()});
+  if (memory.bytes)
+    bytes = *memory.bytes;
+  else if (!memory.kib)
+    bytes = 0;
+  else // Saturate: validation reports anything past 16 MiB.
+    bytes = *memory.kib > (UINT64_MAX >> 10) ? UINT64_MAX : *memory.kib << 10;
+  banks = memory.banks.value_or(1);
 }
 
 Expected<HardwareDesc> parseHardwareDesc(StringRef yamlText,
@@ -643,6 +608,7 @@ Expected<HardwareDesc> parseHardwareDesc(StringRef yamlText,
     return createStringError(inconvertibleErrorCode(), yamlErrors);
 
   // Missing required keys, all at once.
+  HardwareDesc hw;
   std::vector<HardwareDiag> missing;
   auto require = [&](bool present, StringRef parent, StringRef key) {
     if (present)
@@ -654,19 +620,23 @@ Expected<HardwareDesc> parseHardwareDesc(StringRef yamlText,
           {parent.str(),
            ("missing required key '" + key + "' in '" + parent + "'").str()});
   };
-  require(raw.clockMHz.has_value(), "", "clock_mhz");
-  require(raw.array.has_value(), "", "array");
-  if (raw.array) {
-    require(raw.array->rows.has_value(), "array", "rows");
-    require(raw.array->cols.has_value(), "array", "cols");
-  }
-  require(raw.scratchpad.has_value(), "", "scratchpad");
-  require(raw.accumulator.has_value(), "", "accumulator");
-  require(raw.dram.has_value(), "", "dram");
-  if (raw.dram) {
-    require(raw.dram->bytesPerCycle.has_value(), "dram", "bytes_per_cycle");
-    require(raw.dram->latencyCycles.has_value(), "dram", "latency_cycles");
-  }
+  bool sectionPresent = true;
+#define HW_SECTION(NAME, REQUIRED)                                             \
+  sectionPresent = isPresent(raw.NAME);                                        \
+  if (REQUIRED)                                                                \
+    require(sectionPresent, "", #NAME);
+#define HW_REQUIRE(SECTION, KEY, DEFAULT)                                      \
+  if (HW_IS_REQUIRED(DEFAULT) && sectionPresent)                               \
+    require(getSection(raw.SECTION).KEY.has_value(), sectionName(#SECTION),    \
+            #KEY);
+#define HW_STRING(SECTION, KEY, MEMBER, DEFAULT, ...)                          \
+  HW_REQUIRE(SECTION, KEY, DEFAULT)
+#define HW_UINT(SECTION, KEY, MEMBER, DEFAULT, ...)                            \
+  HW_REQUIRE(SECTION, KEY, DEFAULT)
+#define HW_REAL(SECTION, KEY, MEMBER, DEFAULT, ...)                            \
+  HW_REQUIRE(SECTION, KEY, DEFAULT)
+#include "tessera/NPU/Hardware.def"
+#undef HW_REQUIRE
   if (!missing.empty()) {
     std::string message;
     for (const HardwareDiag &d : missing) {
@@ -677,71 +647,24 @@ Expected<HardwareDesc> parseHardwareDesc(StringRef yamlText,
     return createStringError(inconvertibleErrorCode(), message);
   }
 
+  // The values, in table order: a default may read the keys above it.
   std::vector<HardwareDiag> diags;
-  HardwareDesc hw;
-  hw.name = raw.name.value_or("");
-  hw.clockMHz = *raw.clockMHz;
-  hw.rows = *raw.array->rows;
-  hw.cols = *raw.array->cols;
-  hw.dataflow = raw.array->dataflow.value_or(Dataflow::WeightStationary);
-  hw.int8 = true;
-  hw.bf16 = false;
-  if (raw.array->precisions) {
-    hw.int8 = is_contained(*raw.array->precisions, Precision::Int8);
-    hw.bf16 = is_contained(*raw.array->precisions, Precision::BF16);
-  }
-  for (auto [key, mem] :
-       {std::pair<StringRef, const RawMemory *>("scratchpad", &*raw.scratchpad),
-        {"accumulator", &*raw.accumulator}}) {
-    if (mem->bytes && mem->kib)
-      diags.push_back({key.str(), (key + " size is given twice, as 'bytes' "
-                                         "and as 'kib'; keep one")
-                                      .str()});
-    else if (!mem->bytes && !mem->kib)
-      diags.push_back(
-          {key.str(), (key + " needs its size: 'bytes' or 'kib'").str()});
-  }
-  hw.scratchpadBytes = memoryBytes(*raw.scratchpad);
-  hw.scratchpadBanks = raw.scratchpad->banks.value_or(1);
-  hw.accumulatorBytes = memoryBytes(*raw.accumulator);
-  hw.accumulatorBanks = raw.accumulator->banks.value_or(1);
-  hw.dmaBytesPerCycle = raw.dma.bytesPerCycle.value_or(16);
-  hw.dramBytesPerCycle = *raw.dram->bytesPerCycle;
-  hw.dramLatencyCycles = *raw.dram->latencyCycles;
-  // One accumulator row per cycle, as Gemmini's; clamped so that a bad
-  // `cols` is reported once, not again as bad lanes.
-  hw.vectorLanes = raw.vector.lanes.value_or(std::clamp(hw.cols, 1u, 4096u));
-  hw.vectorLatencyCycles = raw.vector.latencyCycles.value_or(4);
-  hw.loadQueueDepth = raw.queues.load.value_or(8);
-  hw.executeQueueDepth = raw.queues.execute.value_or(8);
-  hw.storeQueueDepth = raw.queues.store.value_or(8);
-
-  EnergyTable e = getDefaultEnergyTable(hw);
-  const RawEnergy &re = raw.energy;
-  hw.energy.macInt8 = re.macInt8.value_or(e.macInt8);
-  hw.energy.macBf16 = re.macBf16.value_or(e.macBf16);
-  hw.energy.scratchpadReadByte =
-      re.scratchpadReadByte.value_or(e.scratchpadReadByte);
-  hw.energy.scratchpadWriteByte =
-      re.scratchpadWriteByte.value_or(e.scratchpadWriteByte);
-  hw.energy.accumulatorReadByte =
-      re.accumulatorReadByte.value_or(e.accumulatorReadByte);
-  hw.energy.accumulatorWriteByte =
-      re.accumulatorWriteByte.value_or(e.accumulatorWriteByte);
-  hw.energy.dramByte = re.dramByte.value_or(e.dramByte);
-  hw.energy.vectorOp = re.vectorOp.value_or(e.vectorOp);
-  hw.energy.leakagePerCycle = re.leakagePerCycle.value_or(e.leakagePerCycle);
-  hw.energy.source = re.source.value_or(e.source);
-
-  AreaTable a = getDefaultAreaTable(hw);
-  const RawArea &ra = raw.area;
-  hw.area.array = ra.array.value_or(a.array);
-  hw.area.scratchpad = ra.scratchpad.value_or(a.scratchpad);
-  hw.area.accumulator = ra.accumulator.value_or(a.accumulator);
-  hw.area.vectorUnit = ra.vectorUnit.value_or(a.vectorUnit);
-  hw.area.dma = ra.dma.value_or(a.dma);
-  hw.area.control = ra.control.value_or(a.control);
-  hw.area.source = ra.source.value_or(a.source);
+#define HW_FILL(SECTION, KEY, MEMBER, DEFAULT)                                 \
+  hw.MEMBER = valueOr(getSection(raw.SECTION).KEY, DEFAULT);
+#define HW_STRING(SECTION, KEY, MEMBER, DEFAULT, ...)                          \
+  HW_FILL(SECTION, KEY, MEMBER, DEFAULT)
+#define HW_UINT(SECTION, KEY, MEMBER, DEFAULT, ...)                            \
+  HW_FILL(SECTION, KEY, MEMBER, DEFAULT)
+#define HW_REAL(SECTION, KEY, MEMBER, DEFAULT, ...)                            \
+  HW_FILL(SECTION, KEY, MEMBER, DEFAULT)
+#define HW_DATAFLOW(SECTION, KEY, MEMBER, ...)                                 \
+  hw.MEMBER = getSection(raw.SECTION).KEY.value_or(Dataflow::WeightStationary);
+#define HW_PRECISIONS(SECTION, KEY, ...)                                       \
+  fillPrecisions(getSection(raw.SECTION).KEY, hw);
+#define HW_MEMORY(SECTION, BYTES, BANKS, ...)                                  \
+  fillMemory(#SECTION, getSection(raw.SECTION), hw.BYTES, hw.BANKS, diags);
+#include "tessera/NPU/Hardware.def"
+#undef HW_FILL
 
   // A missing size was already reported; its "0 bytes" follow-up would only
   // repeat it.
@@ -764,7 +687,81 @@ Expected<HardwareDesc> parseHardwareDesc(StringRef yamlText,
 }
 
 //===----------------------------------------------------------------------===//
-// Presets
+// Printing
+//===----------------------------------------------------------------------===//
+
+static std::string quoteIfNeeded(StringRef s) {
+  if (yaml::needsQuotes(s) == yaml::QuotingType::None)
+    return s.str();
+  return "\"" + yaml::escape(s) + "\"";
+}
+
+namespace {
+/// One `key: value` line of the canonical form.
+struct Entry {
+  StringRef section; ///< "" for the document's own keys
+  StringRef key;
+  std::string value; ///< YAML text
+};
+} // namespace
+
+static std::string formatPrecisions(const HardwareDesc &hw) {
+  SmallVector<StringRef, 2> precisions;
+  if (hw.int8)
+    precisions.push_back("int8");
+  if (hw.bf16)
+    precisions.push_back("bf16");
+  return "[" + join(precisions, ", ") + "]";
+}
+
+/// The canonical form of `hw` as lines: every key, in table order, sizes as
+/// `kib` when a whole number of KiB.
+static std::vector<Entry> getEntries(const HardwareDesc &hw) {
+  std::vector<Entry> entries;
+  auto add = [&](StringRef section, StringRef key, std::string value) {
+    entries.push_back({sectionName(section), key, std::move(value)});
+  };
+#define HW_STRING(SECTION, KEY, MEMBER, ...)                                   \
+  add(#SECTION, #KEY, quoteIfNeeded(hw.MEMBER));
+#define HW_UINT(SECTION, KEY, MEMBER, ...)                                     \
+  add(#SECTION, #KEY, std::to_string(hw.MEMBER));
+#define HW_REAL(SECTION, KEY, MEMBER, ...)                                     \
+  add(#SECTION, #KEY, formatDouble(hw.MEMBER));
+#define HW_DATAFLOW(SECTION, KEY, MEMBER, ...)                                 \
+  add(#SECTION, #KEY, getDataflowName(hw.MEMBER).str());
+#define HW_PRECISIONS(SECTION, KEY, ...)                                       \
+  add(#SECTION, #KEY, formatPrecisions(hw));
+#define HW_MEMORY(SECTION, BYTES, BANKS, ...)                                  \
+  if (hw.BYTES % 1024 == 0)                                                    \
+    add(#SECTION, "kib", std::to_string(hw.BYTES >> 10));                      \
+  else                                                                         \
+    add(#SECTION, "bytes", std::to_string(hw.BYTES));                          \
+  add(#SECTION, "banks", std::to_string(hw.BANKS));
+#include "tessera/NPU/Hardware.def"
+  return entries;
+}
+
+static std::string renderEntries(ArrayRef<Entry> entries) {
+  std::string text;
+  StringRef section;
+  for (const Entry &entry : entries) {
+    if (entry.section != section) {
+      section = entry.section;
+      text += (section + ":\n").str();
+    }
+    if (!section.empty())
+      text += "  ";
+    text += (entry.key + ": " + entry.value + "\n").str();
+  }
+  return text;
+}
+
+std::string printHardwareDesc(const HardwareDesc &hw) {
+  return renderEntries(getEntries(hw));
+}
+
+//===----------------------------------------------------------------------===//
+// Presets, overrides
 //===----------------------------------------------------------------------===//
 
 namespace {
@@ -813,7 +810,7 @@ Expected<HardwareDesc> loadHardwareDesc(StringRef spec) {
   return parseHardwareDesc((*file)->getBuffer(), spec);
 }
 
-/// Applies KEY=VALUE settings to the canonical text of `base` and parses the
+/// Applies KEY=VALUE settings to the canonical form of `base` and parses the
 /// result (the same YAML typing and validation as a file). With
 /// `dropDefaultTables`, energy and area tables equal to `base`'s geometry
 /// defaults are left out of the text, so that they are recomputed.
@@ -821,61 +818,31 @@ static Expected<HardwareDesc> applySettings(const HardwareDesc &base,
                                             ArrayRef<std::string> settings,
                                             bool dropDefaultTables,
                                             StringRef what) {
-  std::string canonical = printHardwareDesc(base);
-  SmallVector<StringRef> raw;
-  StringRef(canonical).split(raw, '\n');
-  SmallVector<std::string> lines;
-  for (StringRef line : raw)
-    if (!line.empty() && !line.starts_with("#"))
-      lines.push_back(line.str());
-  // The dotted path of the "key: value" line i ("" for a section header).
-  auto pathOf = [&](size_t i) -> std::string {
-    StringRef line = lines[i];
-    if (line.rtrim().ends_with(":"))
-      return "";
-    std::string key = line.trim().split(':').first.str();
-    if (!line.starts_with(" "))
-      return key;
-    for (size_t j = i; j-- > 0;)
-      if (!StringRef(lines[j]).starts_with(" "))
-        return StringRef(lines[j]).split(':').first.str() + "." + key;
-    return key;
-  };
+  std::vector<Entry> entries = getEntries(base);
   for (const std::string &setting : settings) {
     auto [key, value] = StringRef(setting).split('=');
-    bool found = false;
-    std::vector<std::string> keys;
-    for (size_t i = 0; i < lines.size(); ++i) {
-      std::string path = pathOf(i);
-      if (path.empty())
-        continue;
-      keys.push_back(path);
-      if (path != key)
-        continue;
-      StringRef line = lines[i];
-      size_t indent = line.size() - line.ltrim().size();
-      lines[i] = std::string(indent, ' ') + path.substr(path.rfind('.') + 1) +
-                 ": " + value.str();
-      found = true;
+    auto entry = find_if(entries, [&, key = key](const Entry &e) {
+      return dottedKey(e.section, e.key) == key;
+    });
+    if (entry != entries.end()) {
+      entry->value = value.str();
+      continue;
     }
-    if (!found)
-      return createStringError(inconvertibleErrorCode(),
-                               "--set " + setting + ": unknown hardware key '" +
-                                   key + "' (keys: " + join(keys, ", ") + ")");
+    std::vector<std::string> keys;
+    for (const Entry &e : entries)
+      keys.push_back(dottedKey(e.section, e.key));
+    return createStringError(inconvertibleErrorCode(),
+                             "--set " + setting + ": unknown hardware key '" +
+                                 key + "' (keys: " + join(keys, ", ") + ")");
   }
   bool dropEnergy =
       dropDefaultTables && base.energy == getDefaultEnergyTable(base);
   bool dropArea = dropDefaultTables && base.area == getDefaultAreaTable(base);
-  std::string text, section;
-  for (const std::string &line : lines) {
-    if (!StringRef(line).starts_with(" "))
-      section = StringRef(line).split(':').first.str();
-    if ((section == "energy_pj" && dropEnergy) ||
-        (section == "area_mm2" && dropArea))
-      continue;
-    text += line + "\n";
-  }
-  return parseHardwareDesc(text, what);
+  erase_if(entries, [&](const Entry &e) {
+    return (dropEnergy && e.section == kEnergySection) ||
+           (dropArea && e.section == kAreaSection);
+  });
+  return parseHardwareDesc(renderEntries(entries), what);
 }
 
 Expected<HardwareDesc> overrideHardwareDesc(const HardwareDesc &base,
@@ -893,7 +860,8 @@ Expected<HardwareDesc> overrideHardwareDesc(const HardwareDesc &base,
                                "--set " + setting +
                                    ": expected KEY=VALUE, e.g. "
                                    "dma.bytes_per_cycle=32");
-    bool table = key.starts_with("energy_pj.") || key.starts_with("area_mm2.");
+    bool table = key.starts_with((kEnergySection + ".").str()) ||
+                 key.starts_with((kAreaSection + ".").str());
     (table ? tables : geometry).push_back(setting);
     what += " " + setting;
   }
@@ -925,101 +893,35 @@ Expected<HardwareDesc> overrideHardwareDesc(const HardwareDesc &base,
 }
 
 //===----------------------------------------------------------------------===//
-// Printing and hashing
+// Hashing
 //===----------------------------------------------------------------------===//
 
-static std::string quoteIfNeeded(StringRef s) {
-  if (yaml::needsQuotes(s) == yaml::QuotingType::None)
-    return s.str();
-  return "\"" + yaml::escape(s) + "\"";
-}
-
-static void printMemory(raw_ostream &os, StringRef name, uint64_t bytes,
-                        unsigned banks) {
-  os << name << ":\n";
-  if (bytes % 1024 == 0)
-    os << "  kib: " << (bytes >> 10) << "\n";
-  else
-    os << "  bytes: " << bytes << "\n";
-  os << "  banks: " << banks << "\n";
-}
-
-std::string printHardwareDesc(const HardwareDesc &hw) {
-  std::string text;
-  raw_string_ostream os(text);
-  os << "name: " << quoteIfNeeded(hw.name) << "\n";
-  os << "clock_mhz: " << formatDouble(hw.clockMHz) << "\n";
-  os << "array:\n";
-  os << "  rows: " << hw.rows << "\n";
-  os << "  cols: " << hw.cols << "\n";
-  os << "  dataflow: " << getDataflowName(hw.dataflow) << "\n";
-  SmallVector<StringRef, 2> precisions;
-  if (hw.int8)
-    precisions.push_back("int8");
-  if (hw.bf16)
-    precisions.push_back("bf16");
-  os << "  precisions: [" << join(precisions, ", ") << "]\n";
-  printMemory(os, "scratchpad", hw.scratchpadBytes, hw.scratchpadBanks);
-  printMemory(os, "accumulator", hw.accumulatorBytes, hw.accumulatorBanks);
-  os << "dma:\n";
-  os << "  bytes_per_cycle: " << hw.dmaBytesPerCycle << "\n";
-  os << "dram:\n";
-  os << "  bytes_per_cycle: " << formatDouble(hw.dramBytesPerCycle) << "\n";
-  os << "  latency_cycles: " << hw.dramLatencyCycles << "\n";
-  os << "vector:\n";
-  os << "  lanes: " << hw.vectorLanes << "\n";
-  os << "  latency_cycles: " << hw.vectorLatencyCycles << "\n";
-  os << "queues:\n";
-  os << "  load: " << hw.loadQueueDepth << "\n";
-  os << "  execute: " << hw.executeQueueDepth << "\n";
-  os << "  store: " << hw.storeQueueDepth << "\n";
-  const EnergyTable &e = hw.energy;
-  os << "energy_pj:\n";
-  os << "  mac_int8: " << formatDouble(e.macInt8) << "\n";
-  os << "  mac_bf16: " << formatDouble(e.macBf16) << "\n";
-  os << "  scratchpad_read_byte: " << formatDouble(e.scratchpadReadByte)
-     << "\n";
-  os << "  scratchpad_write_byte: " << formatDouble(e.scratchpadWriteByte)
-     << "\n";
-  os << "  accumulator_read_byte: " << formatDouble(e.accumulatorReadByte)
-     << "\n";
-  os << "  accumulator_write_byte: " << formatDouble(e.accumulatorWriteByte)
-     << "\n";
-  os << "  dram_byte: " << formatDouble(e.dramByte) << "\n";
-  os << "  vector_op: " << formatDouble(e.vectorOp) << "\n";
-  os << "  leakage_per_cycle: " << formatDouble(e.leakagePerCycle) << "\n";
-  os << "  source: " << quoteIfNeeded(e.source) << "\n";
-  const AreaTable &a = hw.area;
-  os << "area_mm2:\n";
-  os << "  array: " << formatDouble(a.array) << "\n";
-  os << "  scratchpad: " << formatDouble(a.scratchpad) << "\n";
-  os << "  accumulator: " << formatDouble(a.accumulator) << "\n";
-  os << "  vector_unit: " << formatDouble(a.vectorUnit) << "\n";
-  os << "  dma: " << formatDouble(a.dma) << "\n";
-  os << "  control: " << formatDouble(a.control) << "\n";
-  os << "  source: " << quoteIfNeeded(a.source) << "\n";
-  return text;
-}
-
-// The hashed serialization: every field that changes which programs are
-// valid or how many cycles they take, in a fixed order, with a version tag so
-// that a change of this list changes every hash. Excluded: name, clock (it
-// only converts cycles to seconds), energy and area tables.
+// The hashed serialization: the fields with a HASH name in Hardware.def, in
+// table order, after a version tag. Excluded: name, clock (it only converts
+// cycles to seconds), energy and area tables.
 static std::string hashedFields(const HardwareDesc &hw) {
   std::string s;
   raw_string_ostream os(s);
-  os << "tessera-npu-hw-v1"
-     << ";rows=" << hw.rows << ";cols=" << hw.cols
-     << ";dataflow=" << getDataflowName(hw.dataflow) << ";int8=" << hw.int8
-     << ";bf16=" << hw.bf16 << ";sp_bytes=" << hw.scratchpadBytes
-     << ";sp_banks=" << hw.scratchpadBanks
-     << ";acc_bytes=" << hw.accumulatorBytes
-     << ";acc_banks=" << hw.accumulatorBanks
-     << ";dma_bpc=" << hw.dmaBytesPerCycle
-     << ";dram_bpc=" << formatDouble(hw.dramBytesPerCycle)
-     << ";dram_lat=" << hw.dramLatencyCycles << ";vec_lanes=" << hw.vectorLanes
-     << ";vec_lat=" << hw.vectorLatencyCycles << ";q_load=" << hw.loadQueueDepth
-     << ";q_exec=" << hw.executeQueueDepth << ";q_store=" << hw.storeQueueDepth;
+  os << kHashVersion;
+  auto field = [&](StringRef name, const auto &value) {
+    if (!name.empty())
+      os << ";" << name << "=" << value;
+  };
+#define HW_UINT(SECTION, KEY, MEMBER, DEFAULT, DOC_DEFAULT, MIN, MAX, HASH,    \
+                ...)                                                           \
+  field(HASH, hw.MEMBER);
+#define HW_REAL(SECTION, KEY, MEMBER, DEFAULT, DOC_DEFAULT, CHECK, HASH, ...)  \
+  field(HASH, formatDouble(hw.MEMBER));
+#define HW_DATAFLOW(SECTION, KEY, MEMBER, HASH, ...)                           \
+  field(HASH, getDataflowName(hw.MEMBER));
+#define HW_PRECISIONS(...)                                                     \
+  field("int8", hw.int8);                                                      \
+  field("bf16", hw.bf16);
+#define HW_MEMORY(SECTION, BYTES, BANKS, ROW_BYTES, ROW_WHAT, MIN_BYTES,       \
+                  MIN_WHAT, HASH, ...)                                         \
+  field(HASH "_bytes", hw.BYTES);                                              \
+  field(HASH "_banks", hw.BANKS);
+#include "tessera/NPU/Hardware.def"
   return s;
 }
 
@@ -1031,6 +933,97 @@ uint64_t hashHardwareDesc(const HardwareDesc &hw) {
     hash *= 0x100000001b3ULL;
   }
   return hash;
+}
+
+//===----------------------------------------------------------------------===//
+// Documentation
+//===----------------------------------------------------------------------===//
+
+static std::string docRange(uint64_t lo, uint64_t hi) {
+  if (hi == kNoMax)
+    return ">= " + std::to_string(lo);
+  return std::to_string(lo) + ".." + std::to_string(hi);
+}
+
+void printHardwareDocTables(raw_ostream &os) {
+  // HW_IS_REQUIRED looks at the type of a DEFAULT, which may read `hw`.
+  [[maybe_unused]] const HardwareDesc hw;
+  auto row = [&](const Twine &key, bool required, StringRef type,
+                 StringRef unit, StringRef defaultValue, const Twine &range,
+                 StringRef doc) {
+    std::string cells[] = {
+        (key + (required ? " **req**" : "")).str(), type.str(),  unit.str(),
+        required ? "" : defaultValue.str(),         range.str(), doc.str()};
+    os << "|";
+    for (const std::string &cell : cells)
+      os << (cell.empty() ? "" : " " + cell) << " |";
+    os << "\n";
+  };
+  auto keyCell = [](StringRef section, StringRef key) {
+    return "`" + dottedKey(section, key) + "`";
+  };
+  os << "<!-- BEGIN GENERATED HARDWARE KEYS -->\n"
+     << "| key | type | unit | default | valid range | meaning |\n"
+     << "|---|---|---|---|---|---|\n";
+#define HW_DOC_DEFAULT(DEFAULT, DOC_DEFAULT)                                   \
+  (StringRef(DOC_DEFAULT).empty() ? StringRef(#DEFAULT)                        \
+                                  : StringRef(DOC_DEFAULT))
+#define HW_STRING(SECTION, KEY, MEMBER, DEFAULT, DOC_DEFAULT, DOC)             \
+  row(keyCell(#SECTION, #KEY), HW_IS_REQUIRED(DEFAULT), "string", "",          \
+      StringRef(DOC_DEFAULT).empty() ? StringRef("`" #DEFAULT "`")             \
+                                     : StringRef(DOC_DEFAULT),                 \
+      "any", DOC);
+#define HW_UINT(SECTION, KEY, MEMBER, DEFAULT, DOC_DEFAULT, MIN, MAX, HASH,    \
+                UNIT, DOC)                                                     \
+  row(keyCell(#SECTION, #KEY), HW_IS_REQUIRED(DEFAULT), "integer", UNIT,       \
+      HW_DOC_DEFAULT(DEFAULT, DOC_DEFAULT), docRange(MIN, MAX), DOC);
+#define HW_REAL(SECTION, KEY, MEMBER, DEFAULT, DOC_DEFAULT, CHECK, HASH, UNIT, \
+                DOC)                                                           \
+  row(keyCell(#SECTION, #KEY), HW_IS_REQUIRED(DEFAULT), "number", UNIT,        \
+      HW_DOC_DEFAULT(DEFAULT, DOC_DEFAULT),                                    \
+      StringRef(#CHECK) == "positive" ? "> 0" : ">= 0", DOC);
+#define HW_DATAFLOW(SECTION, KEY, MEMBER, HASH, DOC)                           \
+  row(keyCell(#SECTION, #KEY), false,                                          \
+      "`weight_stationary` \\| `output_stationary`", "",                       \
+      "`weight_stationary`", "`weight_stationary`", DOC);
+#define HW_PRECISIONS(SECTION, KEY, DOC)                                       \
+  row(keyCell(#SECTION, #KEY), false, "list of `int8`, `bf16`", "",            \
+      "`[int8]`", "must contain `int8`", DOC);
+#define HW_MEMORY(SECTION, BYTES, BANKS, ROW_BYTES, ROW_WHAT, MIN_BYTES,       \
+                  MIN_WHAT, HASH, DOC)                                         \
+  row(keyCell(#SECTION, "bytes") + " or " + keyCell(#SECTION, "kib") +         \
+          " **req** (exactly one)",                                            \
+      false, "integer", "bytes / KiB", "",                                     \
+      "see [Memory sizes](#memory-sizes)", DOC);                               \
+  row(keyCell(#SECTION, "banks"), false, "integer", "", "1",                   \
+      docRange(1, kMaxBanks) + ", divides the size",                           \
+      "independent SRAM banks");
+#include "tessera/NPU/Hardware.def"
+#undef HW_DOC_DEFAULT
+  os << "<!-- END GENERATED HARDWARE KEYS -->\n";
+
+  // The hashed serialization with placeholders: N an integer, X a number in
+  // the canonical form, D the dataflow's name, 0|1 a flag.
+  os << "<!-- BEGIN GENERATED HASH LAYOUT -->\n```\n" << kHashVersion;
+  auto field = [&](StringRef name, StringRef placeholder) {
+    if (!name.empty())
+      os << ";" << name << "=" << placeholder;
+  };
+#define HW_UINT(SECTION, KEY, MEMBER, DEFAULT, DOC_DEFAULT, MIN, MAX, HASH,    \
+                ...)                                                           \
+  field(HASH, "N");
+#define HW_REAL(SECTION, KEY, MEMBER, DEFAULT, DOC_DEFAULT, CHECK, HASH, ...)  \
+  field(HASH, "X");
+#define HW_DATAFLOW(SECTION, KEY, MEMBER, HASH, ...) field(HASH, "D");
+#define HW_PRECISIONS(...)                                                     \
+  field("int8", "0|1");                                                        \
+  field("bf16", "0|1");
+#define HW_MEMORY(SECTION, BYTES, BANKS, ROW_BYTES, ROW_WHAT, MIN_BYTES,       \
+                  MIN_WHAT, HASH, ...)                                         \
+  field(HASH "_bytes", "N");                                                   \
+  field(HASH "_banks", "N");
+#include "tessera/NPU/Hardware.def"
+  os << "\n```\n<!-- END GENERATED HASH LAYOUT -->\n";
 }
 
 } // namespace tessera::npu

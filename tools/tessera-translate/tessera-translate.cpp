@@ -4,9 +4,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tessera/NPU/Hardware.h"
-#include "tessera/NPU/Program.h"
 #include "tessera/Target/NPU/ExportNPU.h"
+#include "tessera/Target/NPU/Translations.h"
 #include "tessera/Target/ONNX/ImportONNX.h"
 
 #include "mlir/InitAllTranslations.h"

@@ -2,7 +2,9 @@
 //
 // The parameters of one Tessera NPU instance. The compiler (tiling cost model,
 // verifiers) and the simulator read the same description; it is written in
-// YAML (docs/npu/hardware.md) and parsed with LLVM's YAML I/O.
+// YAML (docs/npu/hardware.md) and parsed with LLVM's YAML I/O. Its keys, with
+// their defaults, ranges and hashing, are the rows of Hardware.def: a member
+// added here needs its row there (equality, printing and hashing follow).
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +14,7 @@
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -171,9 +174,9 @@ std::string printHardwareDesc(const HardwareDesc &hw);
 /// (docs/npu/hardware.md lists the fields).
 uint64_t hashHardwareDesc(const HardwareDesc &hw);
 
-/// Registers tessera-translate's raw translation --npu-check-hw: reads a YAML
-/// hardware description, validates it and prints its hash and canonical form.
-void registerNPUHardwareTranslation();
+/// Writes the generated blocks of docs/npu/hardware.md: the key table and the
+/// layout of the hashed serialization, both from Hardware.def.
+void printHardwareDocTables(llvm::raw_ostream &os);
 
 } // namespace tessera::npu
 

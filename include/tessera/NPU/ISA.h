@@ -5,6 +5,11 @@
 // field-descriptor table that the encoder, decoder, assembly printer/parser and
 // the simulator share.
 //
+// Include prefixes: "tessera/NPU/..." (include/) is this MLIR-free ISA
+// library (ISA, hardware description, binary, assembly; it links LLVM only and
+// never includes "NPU/..." or "mlir/..."); "NPU/..." (dialects/) is the npu
+// MLIR dialect built on it.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef TESSERA_NPU_ISA_H

@@ -105,10 +105,6 @@ llvm::Expected<Program> readProgram(llvm::StringRef contents,
 /// magic, otherwise assembly).
 llvm::Expected<Program> readProgramFile(llvm::StringRef path);
 
-/// Registers the raw translations of tessera-translate: --npu-asm-to-bin,
-/// --npu-bin-to-asm, --npu-asm-roundtrip and --npu-isa-table.
-void registerNPUTranslations();
-
 } // namespace tessera::npu
 
 #endif // TESSERA_NPU_PROGRAM_H

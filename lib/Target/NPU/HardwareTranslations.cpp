@@ -1,11 +1,13 @@
-//===- HardwareTranslations.cpp - --npu-check-hw ----------------*- C++ -*-===//
+//===- HardwareTranslations.cpp - --npu-check-hw, --npu-hw-doc --*- C++ -*-===//
 //
 // A raw translation that validates a YAML hardware description and prints its
 // hash and canonical form, so that every validation message has a lit test
-// (test/NPU/hw) independently of the simulator.
+// (test/NPU/hw) independently of the simulator; and the generated tables of
+// docs/npu/hardware.md (test/NPU/hw/hardware-doc.test).
 //
 //===----------------------------------------------------------------------===//
 
+#include "tessera/Target/NPU/Translations.h"
 #include "tessera/NPU/Hardware.h"
 
 #include "mlir/Support/LogicalResult.h"
@@ -36,6 +38,14 @@ void registerNPUHardwareTranslation() {
         output << "# hash: " << llvm::format_hex(hashHardwareDesc(*hw), 18)
                << "\n"
                << printHardwareDesc(*hw);
+        return mlir::success();
+      });
+  static mlir::TranslateRegistration doc(
+      "npu-hw-doc",
+      "print the generated tables of docs/npu/hardware.md (input ignored)",
+      [](const std::shared_ptr<llvm::SourceMgr> &, llvm::raw_ostream &output,
+         mlir::MLIRContext *) {
+        printHardwareDocTables(output);
         return mlir::success();
       });
 }

@@ -1,11 +1,12 @@
 //===- Translations.cpp - raw NPU translations of tessera-translate -------===//
 //
-// File-to-file translations that need no MLIR: assembly <-> binary, a
-// canonicalizing assembly round trip (used by the lit tests) and the
-// generated encoding tables of docs/npu/isa.md.
+// File-to-file translations over the MLIR-free NPU library: assembly <->
+// binary, a canonicalizing assembly round trip (used by the lit tests) and
+// the generated encoding tables of docs/npu/isa.md.
 //
 //===----------------------------------------------------------------------===//
 
+#include "tessera/Target/NPU/Translations.h"
 #include "tessera/NPU/Program.h"
 
 #include "mlir/Support/LLVM.h"
