@@ -6,29 +6,39 @@
 
 #include "tessera/Target/CPU/CPUTarget.h"
 
+#include "lld/Common/Driver.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/CrashRecoveryContext.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/SubtargetFeature.h"
 
-#include "mlir/Support/FileUtilities.h"
+#include <mutex>
+
+#if defined(__linux__)
+#include <link.h>
+#endif
+
+/// LLD's ELF driver, the only one linked in (liblldELF).
+LLD_HAS_DRIVER(elf)
 
 using namespace mlir;
 
@@ -228,114 +238,131 @@ LogicalResult emitHostObject(ModuleOp module, StringRef path, bool llvmIR) {
   return success();
 }
 
-/// C support linked into every artifact: the `memrefCopy` that MLIR's
-/// memref-to-LLVM lowering calls for strided copies (the same contract as
-/// libmlir_c_runner_utils, which artifacts must not depend on), and the
-/// allocation functions of `finalize-memref-to-llvm{use-generic-functions}`.
-///
-/// Freed buffers are kept for the next allocation of the same size: every run
-/// of a model allocates the same sizes, and handing the intermediate buffers
-/// back to the kernel made every run page-fault them in again (glibc serves
-/// large blocks with mmap; ~30% of ResNet-50's latency).
-static const char *kSupportSource = R"C(
-#include <pthread.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-typedef struct Block { struct Block *next; size_t size, align; void *base; } Block;
-#define kHeader ((size_t)64)
-#define kMaxCachedBytes ((size_t)1 << 31)
-static Block *cache;
-static size_t cachedBytes;
-static pthread_mutex_t cacheLock = PTHREAD_MUTEX_INITIALIZER;
-static void *takeCached(size_t size, size_t align) {
-  void *found = 0;
-  pthread_mutex_lock(&cacheLock);
-  for (Block **b = &cache; *b; b = &(*b)->next)
-    if ((*b)->size == size && (*b)->align == align) {
-      Block *hit = *b;
-      *b = hit->next;
-      cachedBytes -= size;
-      found = hit;
-      break;
-    }
-  pthread_mutex_unlock(&cacheLock);
+/// The object file of CPURuntimeSupport.c, compiled when Tessera was built
+/// (`kRuntimeSupportObject`, see CMakeLists.txt).
+#include "CPURuntimeSupport.inc"
+
+/// The C runtime libraries this process runs with (glibc's `libc.so.6`,
+/// `libm.so.6` and, before glibc 2.34, `libpthread.so.0`), by absolute path.
+/// An artifact is linked against them so that it records them as DT_NEEDED
+/// and every symbol it uses is checked at link time, without the
+/// development symlinks (`libm.so`, from libc6-dev) that `-lm` would need.
+static SmallVector<std::string, 3> findRuntimeLibraries() {
+  SmallVector<std::string, 3> found;
+#if defined(__linux__)
+  dl_iterate_phdr(
+      [](struct dl_phdr_info *info, size_t, void *data) {
+        auto *found = static_cast<SmallVector<std::string, 3> *>(data);
+        StringRef path = info->dlpi_name ? info->dlpi_name : "";
+        StringRef name = llvm::sys::path::filename(path);
+        if ((name == "libc.so.6" || name == "libm.so.6" ||
+             name == "libpthread.so.0") &&
+            llvm::sys::path::is_absolute(path) && llvm::sys::fs::exists(path))
+          found->push_back(path.str());
+        return 0;
+      },
+      &found);
+#endif
   return found;
 }
-/* The header sits right before the returned pointer; `align` is a power of
-   two, at most kHeader unless the header is padded to it. */
-void *_mlir_memref_to_llvm_aligned_alloc(size_t align, size_t size) {
-  if (align < 16) align = 16;
-  size_t header = align > kHeader ? align : kHeader;
-  Block *hit = (Block *)takeCached(size, align);
-  if (hit) return (char *)hit + sizeof(Block);
-  char *base = (char *)aligned_alloc(header, (header + size + header - 1) / header * header);
-  if (!base) return 0;
-  Block *b = (Block *)(base + header - sizeof(Block));
-  b->size = size; b->align = align; b->base = base; b->next = 0;
-  return base + header;
-}
-void *_mlir_memref_to_llvm_alloc(size_t size) {
-  return _mlir_memref_to_llvm_aligned_alloc(64, size);
-}
-void _mlir_memref_to_llvm_free(void *p) {
-  if (!p) return;
-  Block *b = (Block *)((char *)p - sizeof(Block));
-  pthread_mutex_lock(&cacheLock);
-  if (cachedBytes + b->size <= kMaxCachedBytes) {
-    b->next = cache;
-    cache = b;
-    cachedBytes += b->size;
-    b = 0;
-  }
-  pthread_mutex_unlock(&cacheLock);
-  if (b) free(b->base);
-}
-typedef struct { int64_t rank; void *descriptor; } UnrankedMemRef;
-typedef struct { char *allocated; char *aligned; int64_t offset; int64_t rest[]; } Desc;
-void memrefCopy(int64_t elemSize, UnrankedMemRef *src, UnrankedMemRef *dst) {
-  int64_t rank = src->rank;
-  Desc *s = (Desc *)src->descriptor, *d = (Desc *)dst->descriptor;
-  const int64_t *sizes = s->rest, *sStrides = s->rest + rank, *dStrides = d->rest + rank;
-  char *sp = s->aligned + s->offset * elemSize, *dp = d->aligned + d->offset * elemSize;
-  if (rank == 0) { memcpy(dp, sp, elemSize); return; }
-  for (int64_t i = 0; i < rank; ++i) if (sizes[i] == 0) return;
-  int64_t index[64] = {0};
-  if (rank > 64) return;
-  for (;;) {
-    int64_t so = 0, dof = 0;
-    for (int64_t i = 0; i < rank; ++i) { so += index[i] * sStrides[i]; dof += index[i] * dStrides[i]; }
-    memcpy(dp + dof * elemSize, sp + so * elemSize, elemSize);
-    int64_t k = rank - 1;
-    while (k >= 0 && ++index[k] == sizes[k]) { index[k] = 0; --k; }
-    if (k < 0) return;
+
+/// Turns what LLD printed into `error` (its first error) and `notes` (every
+/// other line), without LLD's `ld.lld: ` and `error: ` prefixes.
+static void splitLinkerOutput(StringRef output, std::string &error,
+                              SmallVectorImpl<std::string> &notes) {
+  SmallVector<StringRef> lines;
+  output.split(lines, '\n', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+  for (StringRef line : lines) {
+    line = line.rtrim();
+    if (line.empty())
+      continue;
+    line.consume_front("ld.lld: ");
+    bool isError = line.consume_front("error: ");
+    if (isError && error.empty())
+      error = line.str();
+    else
+      notes.push_back(line.str());
   }
 }
-)C";
 
 LogicalResult linkSharedLibrary(Location loc, StringRef object,
                                 StringRef library) {
-  llvm::ErrorOr<std::string> cc = llvm::sys::findProgramByName("cc");
-  if (!cc)
-    return emitError(loc) << "no system C compiler ('cc') to link the shared library";
+  // LLD keeps global state: one link at a time, and none after a link that
+  // LLD says left it unusable.
+  static std::mutex linkerMutex;
+  static bool linkerUnusable = false;
+  std::lock_guard<std::mutex> lock(linkerMutex);
+  if (linkerUnusable)
+    return emitError(loc) << "cannot link " << library
+                          << ": the in-process linker failed earlier and "
+                             "cannot run again in this process";
+
   SmallString<256> support(object);
-  llvm::sys::path::replace_extension(support, "support.c");
+  llvm::sys::path::replace_extension(support, "support.o");
   {
     std::error_code ec;
-    llvm::raw_fd_ostream os(support, ec);
+    llvm::raw_fd_ostream os(support, ec, llvm::sys::fs::OF_None);
     if (ec)
-      return emitError(loc) << "cannot write " << support << ": " << ec.message();
-    os << kSupportSource;
+      return emitError(loc)
+             << "cannot write " << support << ": " << ec.message();
+    os.write(reinterpret_cast<const char *>(kRuntimeSupportObject),
+             sizeof(kRuntimeSupportObject));
+    os.close();
+    if (os.has_error()) {
+      os.clear_error();
+      llvm::sys::fs::remove(support);
+      return emitError(loc) << "cannot write " << support;
+    }
   }
-  SmallVector<StringRef> args = {*cc,    "-shared", "-O2", "-fPIC", "-o",
-                                 library, object,    support, "-lm"};
+  llvm::FileRemover removeSupport(support);
+
+  std::string objectArg = object.str(), supportArg = support.str().str(),
+              libraryArg = library.str();
+  SmallVector<std::string, 3> runtimeLibraries = findRuntimeLibraries();
+  SmallVector<const char *> args = {
+      "ld.lld", "-shared", "-o", libraryArg.c_str(), "--eh-frame-hdr",
+      "--build-id", "--hash-style=both", "-z", "relro", "-z", "now",
+      "-z", "noexecstack", objectArg.c_str(), supportArg.c_str()};
+  auto found = [&](StringRef name) {
+    return llvm::any_of(runtimeLibraries, [&](const std::string &path) {
+      return llvm::sys::path::filename(path) == name;
+    });
+  };
+  // Every symbol must come from the two objects or these libraries: a missing
+  // one is reported here, not when the artifact is loaded. (Without libc and
+  // libm in hand, what is left undefined is resolved at load time.)
+  if (found("libc.so.6") && found("libm.so.6"))
+    args.append({"-z", "defs"});
+  args.push_back("--as-needed");
+  for (const std::string &path : runtimeLibraries)
+    args.push_back(path.c_str());
+
+  std::string out, err;
+  llvm::raw_string_ostream outStream(out), errStream(err);
+  // Lets LLD's fatal errors unwind back here instead of exiting the process.
+  llvm::CrashRecoveryContext::Enable();
+  lld::Result result =
+      lld::lldMain(args, outStream, errStream, {{lld::Gnu, &lld::elf::link}});
+  llvm::CrashRecoveryContext::Disable();
+  if (!result.canRunAgain)
+    linkerUnusable = true;
+
   std::string error;
-  int rc = llvm::sys::ExecuteAndWait(*cc, args, std::nullopt, {}, 0, 0, &error);
-  llvm::sys::fs::remove(support);
-  if (rc != 0)
-    return emitError(loc) << "linking " << library << " failed (" << rc
-                          << "): " << error;
-  return success();
+  SmallVector<std::string> notes;
+  splitLinkerOutput(err + out, error, notes);
+  if (result.retCode == 0) {
+    for (const std::string &note : notes)
+      emitWarning(loc) << "linking " << library << ": " << note;
+    return success();
+  }
+  InFlightDiagnostic diag = emitError(loc) << "cannot link " << library << ": ";
+  if (error.empty())
+    diag << "the linker failed (exit code " << result.retCode << ")";
+  else
+    diag << error;
+  for (const std::string &note : notes)
+    diag.attachNote() << note;
+  return diag;
 }
 
 LogicalResult writeManifest(Location loc, StringRef path,

@@ -59,7 +59,12 @@ llvm::LogicalResult addRunEntryPoint(mlir::ModuleOp module,
 llvm::LogicalResult emitHostObject(mlir::ModuleOp module, llvm::StringRef path,
                                    bool llvmIR = false);
 
-/// Links an object into a shared library with the system C compiler.
+/// Links an object into a shared library in-process with LLD, together with
+/// the runtime support built with Tessera (buffer allocation, `memrefCopy`,
+/// the compiler builtins of f16/bf16 conversions and `llvm.powi`). Needs no C
+/// compiler: the library records the process's own libc/libm as DT_NEEDED,
+/// and every symbol must resolve at link time. LLD's diagnostics become an
+/// error at `loc`. Calls are serialized (LLD keeps global state).
 llvm::LogicalResult linkSharedLibrary(mlir::Location loc,
                                       llvm::StringRef object,
                                       llvm::StringRef library);
