@@ -6,9 +6,9 @@
 
 #include "NN/NNOps.h"
 #include "NPU/NPUPasses.h"
+#include "tessera/Codegen/CPU/Passes.h"
 #include "tessera/Conversion/Passes.h"
 #include "tessera/Pipelines/Pipelines.h"
-#include "tessera/Target/CPU/Passes.h"
 #include "tessera/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"

@@ -1,11 +1,12 @@
-//===- Passes.h - CPU code generation passes ----------------------*- C++ -*-===//
+//===- Passes.h - CPU code generation passes --------------------*- C++ -*-===//
 //
-// Part of Tessera.
+// Part of Tessera. The passes of lib/Codegen/CPU, one file each; their
+// rewrite patterns are in Patterns.h.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef TESSERA_TARGET_CPU_PASSES_H
-#define TESSERA_TARGET_CPU_PASSES_H
+#ifndef TESSERA_CODEGEN_CPU_PASSES_H
+#define TESSERA_CODEGEN_CPU_PASSES_H
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -19,11 +20,11 @@
 namespace tessera {
 
 #define GEN_PASS_DECL
-#include "tessera/Target/CPU/Passes.h.inc"
+#include "tessera/Codegen/CPU/Passes.h.inc"
 
 #define GEN_PASS_REGISTRATION
-#include "tessera/Target/CPU/Passes.h.inc"
+#include "tessera/Codegen/CPU/Passes.h.inc"
 
 } // namespace tessera
 
-#endif // TESSERA_TARGET_CPU_PASSES_H
+#endif // TESSERA_CODEGEN_CPU_PASSES_H

@@ -1,4 +1,4 @@
-//===- CPUUnshareInits.cpp - one init per destination chain ---------------===//
+//===- UnshareInits.cpp - one init per destination chain ------------------===//
 //
 // Part of Tessera. Implements `tessera-cpu-unshare-inits`: CSE merges
 // identical fills, bias broadcasts and their tiled loop nests, and one-shot
@@ -7,7 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tessera/Target/CPU/Passes.h"
+#include "tessera/Codegen/CPU/Passes.h"
 
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
@@ -18,7 +18,7 @@ using namespace mlir;
 
 namespace tessera {
 #define GEN_PASS_DEF_CPUUNSHAREINITS
-#include "tessera/Target/CPU/Passes.h.inc"
+#include "tessera/Codegen/CPU/Passes.h.inc"
 } // namespace tessera
 
 namespace {

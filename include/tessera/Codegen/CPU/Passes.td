@@ -4,8 +4,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef TESSERA_TARGET_CPU_PASSES_TD
-#define TESSERA_TARGET_CPU_PASSES_TD
+#ifndef TESSERA_CODEGEN_CPU_PASSES_TD
+#define TESSERA_CODEGEN_CPU_PASSES_TD
 
 include "mlir/Pass/PassBase.td"
 
@@ -47,14 +47,18 @@ def CPUVectorize : Pass<"tessera-cpu-vectorize", "mlir::ModuleOp"> {
     pixels x 8 or 16 output channels, chosen per op so the tiles divide the
     shape), decomposes it to 1-D convolutions and vectorizes it into
     outer-product FMAs, with the accumulator kept in registers. Applied as a
-    transform-dialect script built per module (the recipe of
-    shared/notes/cpu-codegen). Ops whose shapes fit no tile stay scalar loops.
+    transform-dialect schedule built per module with the transform ops' C++
+    builders (`TESSERA_DUMP_CPU_TRANSFORM=1` prints it). Ops whose shapes fit
+    no tile stay scalar loops.
 
     Convolutions with constant weights and more output channels than the
     tile are first split into a loop over blocks of the tile's output
     channels, with the filter packed at compile time as
     `[F/block][KH][KW][C][block]`, so each block's register tiles stream one
     contiguous filter slice.
+
+    A `vector-bits` other than 0, 256 or 512, a negative `channel-tile` or
+    `pixel-tile`, and a schedule that fails to apply are errors.
   }];
   let options = [
     Option<"vectorizeElementwise", "elementwise", "bool", /*default=*/"true",
@@ -100,4 +104,4 @@ def CPUUnshareInits : Pass<"tessera-cpu-unshare-inits", "mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }
 
-#endif // TESSERA_TARGET_CPU_PASSES_TD
+#endif // TESSERA_CODEGEN_CPU_PASSES_TD

@@ -154,3 +154,42 @@ func.func @packed_matmul(%a: tensor<6x4xf32>, %o: tensor<6x32xf32>) -> tensor<6x
   %y = linalg.matmul ins(%a, %b : tensor<6x4xf32>, tensor<4x32xf32>) outs(%o : tensor<6x32xf32>) -> tensor<6x32xf32>
   return %y : tensor<6x32xf32>
 }
+
+// -----
+
+// Ops on buffers are left as they are.
+// CHECK-LABEL: func.func @negative_memref
+// CHECK:         linalg.conv_2d_nhwc_hwcf
+// CHECK:         linalg.matmul
+// CHECK:         linalg.depthwise_conv_2d_nhwc_hwc
+// CHECK-NOT:     vector.
+func.func @negative_memref(%x: memref<1x16x16x8xf32>, %w: memref<3x3x8x64xf32>, %o: memref<1x14x14x64xf32>,
+                           %a: memref<12x64xf32>, %b: memref<64x32xf32>, %c: memref<12x32xf32>,
+                           %dx: memref<1x16x16x16xf32>, %dw: memref<3x3x16xf32>, %do: memref<1x14x14x16xf32>) {
+  linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+     ins(%x, %w : memref<1x16x16x8xf32>, memref<3x3x8x64xf32>) outs(%o : memref<1x14x14x64xf32>)
+  linalg.matmul ins(%a, %b : memref<12x64xf32>, memref<64x32xf32>) outs(%c : memref<12x32xf32>)
+  linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+     ins(%dx, %dw : memref<1x16x16x16xf32>, memref<3x3x16xf32>) outs(%do : memref<1x14x14x16xf32>)
+  return
+}
+
+// -----
+
+// A tile attribute already in the input does not make an op part of the
+// group with that tile: the f64 conv tagged 7 x 32 stays as it is, untagged,
+// while the f32 conv gets 7 x 32 tiles.
+// CHECK-LABEL: func.func @negative_stale_tag
+// CHECK:         vector.fma {{.*}} : vector<32xf32>
+// CHECK:         linalg.conv_2d_nhwc_hwcf
+// CHECK-NOT:       tessera.cpu_tile
+// CHECK-SAME:      -> tensor<1x14x14x64xf64>
+func.func @negative_stale_tag(%x: tensor<1x16x16x8xf32>, %w: tensor<3x3x8x64xf32>, %o: tensor<1x14x14x64xf32>,
+                              %xd: tensor<1x16x16x8xf64>, %wd: tensor<3x3x8x64xf64>, %od: tensor<1x14x14x64xf64>)
+    -> (tensor<1x14x14x64xf32>, tensor<1x14x14x64xf64>) {
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+     ins(%x, %w : tensor<1x16x16x8xf32>, tensor<3x3x8x64xf32>) outs(%o : tensor<1x14x14x64xf32>) -> tensor<1x14x14x64xf32>
+  %yd = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>, tessera.cpu_tile = array<i64: 7, 32>}
+     ins(%xd, %wd : tensor<1x16x16x8xf64>, tensor<3x3x8x64xf64>) outs(%od : tensor<1x14x14x64xf64>) -> tensor<1x14x14x64xf64>
+  return %y, %yd : tensor<1x14x14x64xf32>, tensor<1x14x14x64xf64>
+}
