@@ -18,28 +18,6 @@
 
 using namespace mlir;
 
-llvm::ArrayRef<tessera::StageInfo> tessera::getStages() {
-  static const StageInfo stages[] = {
-      {"nn", "nn dialect: imported, shapes inferred, shape subgraphs folded",
-       true},
-      {"linalg", "linalg/tensor/arith/math on tensors", true},
-      {"llvm", "LLVM dialect (CPU path)", true},
-      {"obj", "native object for the host CPU (CPU path)", true},
-      {"npu", "npu dialect, ISA level", false},
-      {"ptx", "PTX for sm_90", false},
-  };
-  return stages;
-}
-
-llvm::ArrayRef<tessera::StageInfo> tessera::getTargets() {
-  static const StageInfo targets[] = {
-      {"cpu", "host CPU shared library + manifest (reference path)", true},
-      {"npu", "Tessera NPU program (simulator)", false},
-      {"gpu", "NVIDIA GPU (NVVM -> PTX, sm_90)", false},
-  };
-  return targets;
-}
-
 void tessera::buildNNStagePipeline(OpPassManager &pm, bool requireStatic) {
   OpPassManager &func = pm.nest<func::FuncOp>();
   func.addPass(createShapeInference());

@@ -1,7 +1,8 @@
 //===- Pipelines.h - Tessera's compiler pipelines ---------------*- C++ -*-===//
 //
 // Part of Tessera. The pipelines as library code with named stages, so that
-// `tessera-compile --emit=<stage>` stops after a stage and `tessera-opt` runs
+// `tessera-compile --emit=<stage>` stops after a stage (the stages are
+// assembled per target in tessera/Driver/Target.h) and `tessera-opt` runs
 // each stage by name.
 //
 //===----------------------------------------------------------------------===//
@@ -10,24 +11,8 @@
 #define TESSERA_PIPELINES_PIPELINES_H
 
 #include "mlir/Pass/PassManager.h"
-#include "llvm/ADT/ArrayRef.h"
-#include "llvm/ADT/StringRef.h"
 
 namespace tessera {
-
-/// A stage of the compiler pipeline that `--emit` can stop after.
-struct StageInfo {
-  llvm::StringRef name;
-  llvm::StringRef description;
-  /// False for stages the driver lists but does not build yet.
-  bool available;
-};
-
-/// The stages in order, for every target.
-llvm::ArrayRef<StageInfo> getStages();
-
-/// The targets `--target` accepts.
-llvm::ArrayRef<StageInfo> getTargets();
 
 /// Stage `nn`: the imported graph with shapes inferred and shape subgraphs
 /// folded; every tensor static when `requireStatic`.

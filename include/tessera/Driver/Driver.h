@@ -1,0 +1,82 @@
+//===- Driver.h - the compile entry point -------------------------*- C++ -*-===//
+//
+// Part of Tessera. `tessera-compile` maps its flags onto `CompileOptions` and
+// calls `compile`; tests, the Python package and sweep tools call the same
+// entry point. Everything the compiler reports goes through the context's
+// diagnostic engine; `printDiagnostics` installs the handler the tools use.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSERA_DRIVER_DRIVER_H
+#define TESSERA_DRIVER_DRIVER_H
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Support/LLVM.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+#include <vector>
+
+namespace tessera {
+
+struct TargetInfo;
+
+/// CPU code generation knobs, for A/B measurements (defaults are the tuned
+/// choices).
+struct CPUCodegenOptions {
+  bool vectorizeElementwise = true;
+  /// Fuse elementwise producer/consumer loops (slows the Transformer encoder
+  /// 18x, so off).
+  bool fuseElementwise = false;
+  /// Output channels / pixels per convolution register tile; 0 = chosen for
+  /// the host.
+  unsigned convChannelTile = 0;
+  unsigned convPixelTile = 0;
+};
+
+/// Everything one compilation needs.
+struct CompileOptions {
+  /// The ONNX model.
+  std::string inputFile;
+  /// With `emitStage`: a file ('-' for stdout); otherwise the artifact
+  /// directory.
+  std::string outputPath = "-";
+  /// A registered target's name; empty for the default target.
+  std::string target;
+  /// Stop after this stage and write it; empty for a full artifact.
+  std::string emitStage;
+  /// `name=d0,d1,...` pins of dynamic input dims.
+  std::vector<std::string> inputShapes;
+  /// A hardware description (YAML file or preset name), for targets that
+  /// take one.
+  std::string hardware;
+  /// Elide large weights when printing IR.
+  bool elideWeights = false;
+  CPUCodegenOptions cpu;
+};
+
+/// Checks the options against the registry (target, stage, output, shapes)
+/// without reading the model. A failure is a bad command line.
+llvm::Error validateOptions(const CompileOptions &options);
+
+/// The target the options name (the default one when they name none), or
+/// null when there is no such target.
+const TargetInfo *getTarget(const CompileOptions &options);
+
+/// Imports the model, runs the target's pipeline up to `emitStage` (or to
+/// the end) and writes the stage's output or the artifact. Problems are
+/// reported as diagnostics on `context`; bad options too.
+mlir::LogicalResult compile(const CompileOptions &options,
+                            mlir::MLIRContext &context);
+
+/// Adds every dialect, interface and translation the pipelines may need.
+void registerCompilerDialects(mlir::DialectRegistry &registry);
+
+/// Prints the context's diagnostics to `os` as `file: node 'name': error:
+/// message` (the ONNX node a diagnostic is about, where known).
+void printDiagnostics(mlir::MLIRContext &context, llvm::raw_ostream &os);
+
+} // namespace tessera
+
+#endif // TESSERA_DRIVER_DRIVER_H

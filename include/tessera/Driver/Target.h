@@ -1,0 +1,105 @@
+//===- Target.h - the seam between the driver and the back ends -*- C++ -*-===//
+//
+// Part of Tessera. Every back end (CPU today; NPU and GPU as they are built)
+// describes itself to the driver with one `TargetInfo`: its name, the stages
+// it adds after the shared `nn` and `linalg` stages (what `--emit` can stop
+// after), how each stage is produced and written, how an artifact is written,
+// and which `nn` ops it executes natively. The driver, `--help`, the stage and
+// target errors and the documentation's stage table all read the registry, so
+// a new back end adds one registration and no special cases.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSERA_DRIVER_TARGET_H
+#define TESSERA_DRIVER_TARGET_H
+
+#include "tessera/Target/CPU/CPUTarget.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace tessera {
+
+struct CompileOptions;
+
+/// What travels from stage to stage of one compilation.
+struct Compilation {
+  mlir::ModuleOp module;
+  const CompileOptions &options;
+  /// The model's I/O, read at the `nn` stage (names, dtypes, shapes).
+  ModelSignature signature;
+};
+
+/// A stage `--emit` can stop after.
+struct Stage {
+  std::string name;
+  std::string description;
+  /// Lowers the module from the previous stage to this one.
+  std::function<mlir::LogicalResult(Compilation &)> run;
+  /// Writes this stage's output to `path`; when empty, the driver prints the
+  /// module as MLIR text.
+  std::function<mlir::LogicalResult(Compilation &, llvm::StringRef path)>
+      write;
+};
+
+/// One back end, as the driver sees it.
+struct TargetInfo {
+  std::string name;
+  std::string description;
+  /// The stages after the shared ones (`getSharedStages()`), in order.
+  std::vector<Stage> stages;
+  /// Writes the artifact for the module after the last stage into the
+  /// directory `dir` (created by the driver).
+  std::function<mlir::LogicalResult(Compilation &, llvm::StringRef dir)>
+      writeArtifact;
+  /// Whether the back end executes `op`, an op of the `nn` stage, natively.
+  /// The driver reports every op it does not, at once, before lowering.
+  std::function<bool(mlir::Operation *op)> supportsOp;
+  /// Whether the target reads a hardware description (`--hw`).
+  bool takesHardware = false;
+};
+
+/// The target-independent stages every target starts with: `nn`, `linalg`.
+llvm::ArrayRef<Stage> getSharedStages();
+
+/// Adds a target to the registry. The first registered target is the default
+/// one. Registering a name twice is a programming error and aborts.
+/// Registration happens at start-up; pointers into the registry are stable
+/// after that.
+void registerTarget(TargetInfo info);
+
+/// Registers every back end built into this Tessera (idempotent; call it
+/// before any lookup).
+void registerAllTargets();
+
+/// The built-in back ends' registrations, called by registerAllTargets.
+void registerCPUBackend();
+
+/// The registered targets, in registration order.
+llvm::ArrayRef<TargetInfo> getRegisteredTargets();
+
+/// The target named `name`, or null.
+const TargetInfo *lookupTarget(llvm::StringRef name);
+
+/// The default target (the first registered), or null when none is.
+const TargetInfo *getDefaultTarget();
+
+/// The stages of `target` in order: the shared ones, then its own.
+llvm::SmallVector<const Stage *> getStages(const TargetInfo &target);
+
+/// A `--help` section listing the targets and, per target, its stages.
+std::string describeTargets();
+
+/// The same as a Markdown table (`tessera-compile --list-targets`, from
+/// which docs/generated/Targets.md is made).
+std::string describeTargetsMarkdown();
+
+} // namespace tessera
+
+#endif // TESSERA_DRIVER_TARGET_H

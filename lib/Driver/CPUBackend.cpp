@@ -1,0 +1,106 @@
+//===- CPUBackend.cpp - the CPU back end's registration -------------------===//
+//
+// Part of Tessera. The host CPU as a target: stages `llvm` and `obj` after the
+// shared ones, and an artifact of a shared library plus manifest.json.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tessera/Conversion/NNToLinalg/NNToLinalg.h"
+#include "tessera/Driver/Driver.h"
+#include "tessera/Driver/Target.h"
+#include "tessera/Pipelines/Pipelines.h"
+#include "tessera/Target/CPU/CPUTarget.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+using namespace mlir;
+
+namespace tessera {
+
+/// The ops the nn -> linalg patterns rewrite: what the CPU executes.
+static bool isLoweredToLinalg(Operation *op) {
+  struct Roots {
+    llvm::DenseSet<OperationName> kinds;
+    SmallVector<TypeID> interfaces, traits;
+    bool any = false;
+  };
+  // Built once, from the first op's context (the patterns' roots do not
+  // depend on anything else).
+  static const Roots roots = [ctx = op->getContext()] {
+    Roots r;
+    NNToLinalgTypeConverter converter;
+    RewritePatternSet patterns(ctx);
+    populateNNToLinalgConversionPatterns(converter, patterns);
+    for (const std::unique_ptr<RewritePattern> &pattern :
+         patterns.getNativePatterns()) {
+      if (std::optional<OperationName> kind = pattern->getRootKind())
+        r.kinds.insert(*kind);
+      else if (std::optional<TypeID> id = pattern->getRootInterfaceID())
+        r.interfaces.push_back(*id);
+      else if (std::optional<TypeID> id = pattern->getRootTraitID())
+        r.traits.push_back(*id);
+      else
+        r.any = true;
+    }
+    return r;
+  }();
+  // `nn.none` stands for absent operands; the patterns consume it.
+  if (roots.any || op->getName().getStringRef() == "nn.none" ||
+      roots.kinds.contains(op->getName()))
+    return true;
+  return llvm::any_of(roots.interfaces,
+                      [&](TypeID id) { return op->getName().hasInterface(id); }) ||
+         llvm::any_of(roots.traits,
+                      [&](TypeID id) { return op->getName().hasTrait(id); });
+}
+
+/// Stage `llvm`: C ABI, CPU code generation, bufferization, LLVM dialect.
+static LogicalResult lowerToLLVM(Compilation &c) {
+  if (failed(prepareForCABI(c.module)))
+    return failure();
+  const CPUCodegenOptions &cpu = c.options.cpu;
+  PassManager pm(c.module.getContext());
+  buildCPUCodegenPipeline(pm, cpu.vectorizeElementwise, cpu.fuseElementwise,
+                          cpu.convChannelTile, cpu.convPixelTile);
+  buildCPULLVMStagePipeline(pm);
+  if (failed(pm.run(c.module)))
+    return failure();
+  return addRunEntryPoint(c.module, c.signature);
+}
+
+/// The artifact: DIR/model.so + DIR/manifest.json.
+static LogicalResult writeArtifact(Compilation &c, StringRef dir) {
+  Location loc = c.module.getLoc();
+  SmallString<256> object(dir), library(dir), manifest(dir);
+  llvm::sys::path::append(object, "model.o");
+  llvm::sys::path::append(library, "model.so");
+  llvm::sys::path::append(manifest, "manifest.json");
+  if (failed(emitHostObject(c.module, object)) ||
+      failed(linkSharedLibrary(loc, object, library)) ||
+      failed(writeManifest(loc, manifest, c.signature, "model.so")))
+    return failure();
+  llvm::sys::fs::remove(object);
+  return success();
+}
+
+void registerCPUBackend() {
+  TargetInfo info;
+  info.name = "cpu";
+  info.description = "host CPU shared library + manifest (reference path)";
+  info.stages.push_back({"llvm", "LLVM dialect: vectorized, bufferized, C ABI",
+                         lowerToLLVM, nullptr});
+  info.stages.push_back(
+      {"obj", "native object for the host CPU",
+       [](Compilation &) { return success(); },
+       [](Compilation &c, StringRef path) {
+         return emitHostObject(c.module, path);
+       }});
+  info.writeArtifact = writeArtifact;
+  info.supportsOp = isLoweredToLinalg;
+  registerTarget(std::move(info));
+}
+
+} // namespace tessera

@@ -1,0 +1,181 @@
+//===- Driver.cpp - the compile entry point -------------------------------===//
+//
+// Part of Tessera.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tessera/Driver/Driver.h"
+#include "tessera/Driver/Target.h"
+#include "tessera/Target/ONNX/ImportONNX.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace mlir;
+
+namespace tessera {
+
+const TargetInfo *getTarget(const CompileOptions &options) {
+  return options.target.empty() ? getDefaultTarget()
+                                : lookupTarget(options.target);
+}
+
+static llvm::Error usageError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+llvm::Error validateOptions(const CompileOptions &options) {
+  if (options.inputFile.empty())
+    return usageError("no model given (tessera-compile MODEL.onnx ...)");
+  const TargetInfo *target = getTarget(options);
+  if (!target) {
+    SmallVector<StringRef> names;
+    for (const TargetInfo &info : getRegisteredTargets())
+      names.push_back(info.name);
+    return usageError("unknown target '" + options.target + "' (targets: " +
+                      llvm::join(names, ", ") + ")");
+  }
+  if (!options.emitStage.empty()) {
+    SmallVector<StringRef> names;
+    bool found = false;
+    for (const Stage *stage : getStages(*target)) {
+      names.push_back(stage->name);
+      found |= stage->name == options.emitStage;
+    }
+    if (!found)
+      return usageError("unknown stage '" + options.emitStage +
+                        "' for the " + target->name +
+                        " target (stages: " + llvm::join(names, ", ") + ")");
+  }
+  if (options.emitStage.empty() && options.outputPath == "-")
+    return usageError("compiling an artifact needs -o DIR");
+  if (!options.hardware.empty() && !target->takesHardware)
+    return usageError("the " + target->name +
+                      " target takes no hardware description (--hw)");
+  ONNXImportOptions importOptions;
+  for (const std::string &spec : options.inputShapes) {
+    std::string error = parseInputShapeSpec(spec, importOptions);
+    if (!error.empty())
+      return usageError(error);
+  }
+  return llvm::Error::success();
+}
+
+/// Reports, all at once, every op of the `nn` stage the target cannot
+/// execute, each at its ONNX node.
+static LogicalResult checkSupport(const TargetInfo &target, ModuleOp module) {
+  if (!target.supportsOp)
+    return success();
+  bool ok = true;
+  module.walk([&](Operation *op) {
+    if (op->getDialect() && op->getDialect()->getNamespace() == "nn" &&
+        !target.supportsOp(op)) {
+      emitError(op->getLoc())
+          << "the " << target.name << " target cannot execute '"
+          << op->getName() << "'";
+      ok = false;
+    }
+  });
+  return success(ok);
+}
+
+/// Writes the module after `stage` to the output path.
+static LogicalResult writeStage(Compilation &c, const Stage &stage) {
+  if (stage.write)
+    return stage.write(c, c.options.outputPath);
+  std::string error;
+  auto output = openOutputFile(c.options.outputPath, &error);
+  if (!output)
+    return emitError(c.module.getLoc()) << error;
+  OpPrintingFlags flags;
+  if (c.options.elideWeights)
+    flags.elideLargeResourceString(64);
+  c.module->print(output->os(), flags);
+  output->keep();
+  return success();
+}
+
+LogicalResult compile(const CompileOptions &options, MLIRContext &context) {
+  if (llvm::Error error = validateOptions(options))
+    return emitError(UnknownLoc::get(&context)) << toString(std::move(error));
+  const TargetInfo &target = *getTarget(options);
+  ONNXImportOptions importOptions;
+  for (const std::string &spec : options.inputShapes)
+    (void)parseInputShapeSpec(spec, importOptions);
+
+  OwningOpRef<ModuleOp> module =
+      importONNXFile(options.inputFile, &context, importOptions);
+  if (!module)
+    return failure();
+  Compilation c{*module, options, {}};
+  for (const Stage *stage : getStages(target)) {
+    if (failed(stage->run(c)))
+      return failure();
+    if (stage->name == options.emitStage)
+      return writeStage(c, *stage);
+    if (stage == &getSharedStages().front() &&
+        failed(checkSupport(target, c.module)))
+      return failure();
+  }
+
+  Location loc = c.module.getLoc();
+  if (std::error_code ec =
+          llvm::sys::fs::create_directories(options.outputPath))
+    return emitError(loc) << "cannot create " << options.outputPath << ": "
+                          << ec.message();
+  return target.writeArtifact(c, options.outputPath);
+}
+
+void registerAllTargets() {
+  static bool once = [] {
+    registerCPUBackend();
+    return true;
+  }();
+  (void)once;
+}
+
+void registerCompilerDialects(DialectRegistry &registry) {
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registerAllToLLVMIRTranslations(registry);
+}
+
+/// Prints one diagnostic and its notes as `file: node 'name': kind: text`.
+static void printDiagnostic(Diagnostic &diag, llvm::raw_ostream &os) {
+  std::string where;
+  Location loc = diag.getLocation();
+  if (auto name = dyn_cast<NameLoc>(loc)) {
+    if (auto file = dyn_cast<FileLineColLoc>(name.getChildLoc()))
+      where = file.getFilename().str() + ": ";
+    where += "node '" + name.getName().str() + "': ";
+  } else if (auto file = dyn_cast<FileLineColLoc>(loc)) {
+    where = file.getFilename().str();
+    if (file.getLine())
+      where += ":" + std::to_string(file.getLine()) + ":" +
+               std::to_string(file.getColumn());
+    where += ": ";
+  }
+  const char *kind = diag.getSeverity() == DiagnosticSeverity::Error ? "error"
+                     : diag.getSeverity() == DiagnosticSeverity::Warning
+                         ? "warning"
+                         : "note";
+  os << where << kind << ": " << diag.str() << "\n";
+  for (Diagnostic &note : diag.getNotes())
+    printDiagnostic(note, os);
+}
+
+void printDiagnostics(MLIRContext &context, llvm::raw_ostream &os) {
+  context.getDiagEngine().registerHandler([&os](Diagnostic &diag) {
+    printDiagnostic(diag, os);
+    return success();
+  });
+}
+
+} // namespace tessera

@@ -1,0 +1,236 @@
+//===- Run.cpp - the run entry point --------------------------------------===//
+//
+// Part of Tessera.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tessera/Runtime/Run.h"
+#include "tessera/Runtime/Runtime.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/WithColor.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <optional>
+#include <random>
+
+using namespace llvm;
+
+namespace tessera::runtime {
+
+namespace {
+/// One run's state: the options and the streams it reports to.
+class Runner {
+public:
+  Runner(const RunOptions &options, raw_ostream &out, raw_ostream &err)
+      : options(options), out(out), err(err) {}
+  RunStatus run();
+
+private:
+  RunStatus error(const Twine &message,
+                  RunStatus status = RunStatus::Failed) {
+    WithColor::error(err, "tessera-run") << message << "\n";
+    return status;
+  }
+  std::optional<RunStatus>
+  bindTensors(ArrayRef<std::string> args, ArrayRef<TensorSpec> specs,
+              StringRef what, std::vector<std::optional<HostTensor>> &bound);
+  std::optional<RunStatus>
+  completeInputs(const Artifact &artifact,
+                 std::vector<std::optional<HostTensor>> &inputs);
+  std::optional<RunStatus> benchmark(const Artifact &artifact,
+                                     ArrayRef<const HostTensor *> given);
+  std::optional<RunStatus> writeOutputs(ArrayRef<HostTensor> outputs);
+  bool compare(const HostTensor &got, const HostTensor &want);
+
+  const RunOptions &options;
+  raw_ostream &out, &err;
+};
+} // namespace
+
+/// Binds `args` to positions of `specs`; a status after reporting a problem.
+std::optional<RunStatus>
+Runner::bindTensors(ArrayRef<std::string> args, ArrayRef<TensorSpec> specs,
+                    StringRef what,
+                    std::vector<std::optional<HostTensor>> &bound) {
+  bound.assign(specs.size(), std::nullopt);
+  for (const std::string &arg : args) {
+    StringRef a(arg), key, file;
+    if (a.contains('='))
+      std::tie(key, file) = a.split('=');
+    else
+      file = a;
+    Expected<HostTensor> tensor = readTensorFile(file);
+    if (!tensor)
+      return error(toString(tensor.takeError()));
+    if (key.empty())
+      key = tensor->name;
+    int64_t index = -1;
+    if (key.starts_with("#")) {
+      if (key.drop_front().getAsInteger(10, index) || index < 0 ||
+          index >= (int64_t)specs.size())
+        return error("--" + what + " " + a + ": no " + what + " #" +
+                         key.drop_front() + " (the model has " +
+                         Twine(specs.size()) + ")",
+                     RunStatus::BadOptions);
+    } else {
+      for (auto [i, spec] : llvm::enumerate(specs))
+        if (spec.name == key)
+          index = i;
+      if (index < 0) {
+        std::string names;
+        for (const TensorSpec &s : specs)
+          names += (names.empty() ? "" : ", ") + s.name;
+        return error("--" + what + " " + a + ": the model has no " + what +
+                         " named '" + key + "' (" + what + "s: " + names + ")",
+                     RunStatus::BadOptions);
+      }
+    }
+    // numpy has no bfloat16: a uint16 tensor binds to a bfloat16 one as its
+    // bit patterns (what --output-dir writes, and how the ONNX test data
+    // stores bfloat16).
+    if (specs[index].dtype == "bfloat16" && tensor->dtype == "uint16")
+      tensor->dtype = "bfloat16";
+    bound[index] = std::move(*tensor);
+  }
+  return std::nullopt;
+}
+
+/// Fills the inputs not given with random values where asked to.
+std::optional<RunStatus>
+Runner::completeInputs(const Artifact &artifact,
+                       std::vector<std::optional<HostTensor>> &inputs) {
+  std::mt19937 rng(0);
+  for (auto [spec, tensor] : llvm::zip(artifact.getInputs(), inputs)) {
+    if (!tensor && options.randomInputs && spec.dtype == "float32") {
+      HostTensor t;
+      t.name = spec.name;
+      t.dtype = spec.dtype;
+      t.shape = spec.shape;
+      std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+      std::vector<float> values(t.numElements());
+      for (float &v : values)
+        v = dist(rng);
+      t.data.assign(reinterpret_cast<char *>(values.data()),
+                    reinterpret_cast<char *>(values.data() + values.size()));
+      tensor = std::move(t);
+    }
+    if (!tensor)
+      return error("missing input '" + spec.name + "'; pass --input " +
+                   spec.name + "=FILE");
+  }
+  return std::nullopt;
+}
+
+std::optional<RunStatus>
+Runner::benchmark(const Artifact &artifact,
+                  ArrayRef<const HostTensor *> given) {
+  std::vector<double> times;
+  for (unsigned i = 0; i < options.benchmarkRuns + 2; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    Expected<std::vector<HostTensor>> again = artifact.run(given);
+    if (!again)
+      return error(toString(again.takeError()));
+    if (i >= 2)
+      times.push_back(std::chrono::duration<double, std::milli>(
+                          std::chrono::steady_clock::now() - start)
+                          .count());
+  }
+  std::sort(times.begin(), times.end());
+  out << "latency: median " << format("%.3f", times[times.size() / 2])
+      << " ms, min " << format("%.3f", times.front()) << " ms over "
+      << times.size() << " runs\n";
+  return std::nullopt;
+}
+
+std::optional<RunStatus> Runner::writeOutputs(ArrayRef<HostTensor> outputs) {
+  if (std::error_code ec = sys::fs::create_directories(options.outputDir))
+    return error(options.outputDir + ": " + ec.message());
+  for (const HostTensor &t : outputs) {
+    SmallString<256> path(options.outputDir);
+    std::string file = t.name;
+    for (char &c : file)
+      if (!isalnum((unsigned char)c) && c != '_' && c != '-' && c != '.')
+        c = '_';
+    sys::path::append(path, file + ".npy");
+    if (Error e = writeNpy(path, t))
+      return error(toString(std::move(e)));
+  }
+  return std::nullopt;
+}
+
+/// Prints the errors of one output; true when it is within tolerance.
+bool Runner::compare(const HostTensor &got, const HostTensor &want) {
+  if (want.shape != got.shape) {
+    out << got.name << ": shape mismatch\n";
+    return false;
+  }
+  double maxAbs = 0, maxRel = 0;
+  int64_t bad = 0;
+  for (int64_t k = 0, n = got.numElements(); k < n; ++k) {
+    double g = got.getAsDouble(k), w = want.getAsDouble(k);
+    if (std::isnan(g) && std::isnan(w))
+      continue;
+    double diff = std::fabs(g - w);
+    if (std::isinf(g) && std::isinf(w) && (g > 0) == (w > 0))
+      diff = 0;
+    maxAbs = std::max(maxAbs, diff);
+    if (w != 0)
+      maxRel = std::max(maxRel, diff / std::fabs(w));
+    if (!(diff <= options.absTol + options.relTol * std::fabs(w)))
+      ++bad;
+  }
+  out << got.name << ": max abs error " << format("%.3g", maxAbs)
+      << ", max rel error " << format("%.3g", maxRel)
+      << (bad ? ", " + std::to_string(bad) +
+                    " element(s) out of tolerance: MISMATCH"
+              : std::string(": ok"))
+      << "\n";
+  return bad == 0;
+}
+
+RunStatus Runner::run() {
+  Expected<Artifact> artifact = Artifact::load(options.artifactDir);
+  if (!artifact)
+    return error(toString(artifact.takeError()));
+  std::vector<std::optional<HostTensor>> inputs, expected;
+  if (std::optional<RunStatus> status = bindTensors(
+          options.inputs, artifact->getInputs(), "input", inputs))
+    return *status;
+  if (std::optional<RunStatus> status = bindTensors(
+          options.expects, artifact->getOutputs(), "output", expected))
+    return *status;
+  if (std::optional<RunStatus> status = completeInputs(*artifact, inputs))
+    return *status;
+  SmallVector<const HostTensor *> given;
+  for (std::optional<HostTensor> &tensor : inputs)
+    given.push_back(&*tensor);
+
+  Expected<std::vector<HostTensor>> outputs = artifact->run(given);
+  if (!outputs)
+    return error(toString(outputs.takeError()));
+  if (options.benchmarkRuns > 0)
+    if (std::optional<RunStatus> status = benchmark(*artifact, given))
+      return *status;
+  if (!options.outputDir.empty())
+    if (std::optional<RunStatus> status = writeOutputs(*outputs))
+      return *status;
+  bool ok = true;
+  for (auto [i, want] : llvm::enumerate(expected))
+    if (want)
+      ok &= compare((*outputs)[i], *want);
+  return ok ? RunStatus::Ok : RunStatus::Failed;
+}
+
+RunStatus runArtifact(const RunOptions &options, raw_ostream &out,
+                      raw_ostream &err) {
+  return Runner(options, out, err).run();
+}
+
+} // namespace tessera::runtime
