@@ -13,7 +13,7 @@
 #ifndef TESSERA_DRIVER_TARGET_H
 #define TESSERA_DRIVER_TARGET_H
 
-#include "tessera/Target/CPU/CPUTarget.h"
+#include "tessera/Pipelines/ModelSignature.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/ArrayRef.h"

@@ -15,6 +15,8 @@
 #ifndef TESSERA_TARGET_CPU_CPUTARGET_H
 #define TESSERA_TARGET_CPU_CPUTARGET_H
 
+#include "tessera/Pipelines/ModelSignature.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/SmallVector.h"
 
@@ -24,24 +26,6 @@ namespace tessera {
 
 /// The artifact format this build writes and reads.
 constexpr int64_t kArtifactFormatVersion = 1;
-
-/// One input or output tensor of a compiled model.
-struct TensorDesc {
-  std::string name;
-  std::string dtype; // numpy spelling: float32, int64, uint8, bool, ...
-  llvm::SmallVector<int64_t> shape;
-};
-
-/// The I/O of a compiled model.
-struct ModelSignature {
-  llvm::SmallVector<TensorDesc> inputs, outputs;
-};
-
-/// Reads the signature of `@main` from the nn stage (names from `nn.name`).
-mlir::FailureOr<ModelSignature> getModelSignature(mlir::ModuleOp module);
-
-/// The numpy dtype name of an nn element type, or "" when it has none.
-std::string getDTypeName(mlir::Type elementType);
 
 /// Makes `@main` (on tensors, before bufferization) fit the C ABI: every
 /// output gets its own buffer (a value returned twice is copied), and
