@@ -4,11 +4,7 @@
 // becomes an object for the host CPU and a shared library with a small C ABI
 // plus a JSON manifest that tessera-run (and any C program) reads.
 //
-// The C ABI of an artifact:
-//   int32_t tessera_run(void *const *inputs, void *const *outputs);
-// `inputs[i]` and `outputs[i]` point to dense row-major buffers in the order
-// and with the dtypes and shapes the manifest lists (a zero-element tensor's
-// buffer must still hold one element). It returns 0.
+// The artifact's C ABI is described in tessera/Codegen/CPU/CABI.h.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,16 +22,6 @@ namespace tessera {
 
 /// The artifact format this build writes and reads.
 constexpr int64_t kArtifactFormatVersion = 1;
-
-/// Makes `@main` (on tensors, before bufferization) fit the C ABI: every
-/// output gets its own buffer (a value returned twice is copied), and
-/// zero-element inputs and outputs cross it as one unread element.
-llvm::LogicalResult prepareForCABI(mlir::ModuleOp module);
-
-/// Adds `tessera_run` (the C ABI above) calling `@main`, which must take
-/// bare pointers to its inputs then its outputs; LLVM dialect level.
-llvm::LogicalResult addRunEntryPoint(mlir::ModuleOp module,
-                                     const ModelSignature &signature);
 
 /// Translates an LLVM-dialect module to LLVM IR, optimizes it (O3, host CPU
 /// and features) and writes an object file. With `llvmIR`, writes the

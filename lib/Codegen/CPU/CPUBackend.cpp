@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tessera/Codegen/CPU/CABI.h"
 #include "tessera/Conversion/NNToLinalg/NNToLinalg.h"
 #include "tessera/Driver/Driver.h"
 #include "tessera/Driver/Target.h"
