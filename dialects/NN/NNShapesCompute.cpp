@@ -5,11 +5,12 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "NN/Einsum.h"
 #include "NN/NNShapeFunctions.h"
 #include "NN/NNShapeUtils.h"
 
 #include "mlir/IR/Builders.h"
-#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/DenseMap.h"
 
 using namespace mlir;
 
@@ -357,87 +358,56 @@ LogicalResult inferEinsumShape(Operation *op, SmallVectorImpl<Type> &types) {
   auto equationAttr = op->getAttrOfType<StringAttr>("equation");
   if (!equationAttr)
     return op->emitOpError("requires an equation");
-  std::string equation;
-  for (char ch : equationAttr.getValue())
-    if (ch != ' ')
-      equation.push_back(ch);
-  StringRef eq(equation);
-  auto [lhs, rhs] = eq.split("->");
-  bool explicitOutput = eq.contains("->");
-  SmallVector<StringRef> terms;
-  lhs.split(terms, ',');
   Type element = op->getNumOperands() ? getElementType(op->getOperand(0)) : Type();
-  if (terms.size() != op->getNumOperands())
-    return op->emitOpError() << "equation has " << terms.size()
-                             << " input terms but the op has "
-                             << op->getNumOperands() << " operands";
-  llvm::StringMap<int64_t> sizes;
-  llvm::StringMap<int> counts;
+  auto emitError = [&] { return op->emitOpError(); };
+  EinsumParser parser(equationAttr.getValue(), emitError);
+  if (failed(parser.checkNumInputs(op->getNumOperands())))
+    return failure();
+  // Sizes by label id; a size of 1 broadcasts against another.
+  DenseMap<int64_t, int64_t> sizes;
   SmallVector<int64_t> ellipsis;
-  for (auto [term, operand] : llvm::zip(terms, op->getOperands())) {
+  for (auto [i, operand] : llvm::enumerate(op->getOperands())) {
     std::optional<SmallVector<int64_t>> shape = getShape(operand);
     if (!shape) {
       types.push_back(makeTensor(std::nullopt, element));
       return success();
     }
-    size_t dots = term.find("...");
-    size_t letters = term.size() - (dots == StringRef::npos ? 0 : 3);
-    if (dots == StringRef::npos ? letters != shape->size() : letters > shape->size())
-      return op->emitOpError() << "term '" << term << "' does not match an operand of rank "
-                               << shape->size();
-    size_t ellipsisRank = shape->size() - letters;
-    size_t dim = 0;
-    for (size_t i = 0; i < term.size(); ++i) {
-      if (term.substr(i).starts_with("...")) {
+    FailureOr<SmallVector<int64_t>> ids = parser.parseInput(i, shape->size());
+    if (failed(ids))
+      return failure();
+    for (size_t dim = 0; dim < ids->size(); ++dim) {
+      int64_t id = (*ids)[dim];
+      if (id >= kEinsumEllipsisBase) {
+        // The ellipsis dims are contiguous, the first one is the outermost.
+        int64_t ellipsisRank = id - kEinsumEllipsisBase + 1;
         FailureOr<SmallVector<int64_t>> b = broadcastShapes(
             op, ellipsis, ArrayRef<int64_t>(*shape).slice(dim, ellipsisRank));
         if (failed(b))
           return failure();
         ellipsis = *b;
-        dim += ellipsisRank;
-        i += 2;
+        dim += ellipsisRank - 1;
         continue;
       }
-      if (!isalpha(static_cast<unsigned char>(term[i])))
-        return op->emitOpError() << "invalid character '" << term[i]
-                                 << "' in equation";
-      StringRef label = term.substr(i, 1);
-      int64_t size = (*shape)[dim++];
-      auto it = sizes.find(label);
+      int64_t size = (*shape)[dim];
+      auto it = sizes.find(id);
       if (it != sizes.end() && !isDyn(it->second) && !isDyn(size) &&
           it->second != size && it->second != 1 && size != 1)
-        return op->emitOpError() << "label '" << label << "' has sizes "
-                                 << it->second << " and " << size;
+        return op->emitOpError()
+               << "label '" << getEinsumLabel(id) << "' has sizes "
+               << it->second << " and " << size;
       if (it == sizes.end() || it->second == 1 || isDyn(it->second))
-        sizes[label] = size;
-      counts[label]++;
+        sizes[id] = size;
     }
   }
+  FailureOr<SmallVector<int64_t>> outIds = parser.parseOutput();
+  if (failed(outIds))
+    return failure();
   SmallVector<int64_t> out;
-  if (explicitOutput) {
-    for (size_t i = 0; i < rhs.size(); ++i) {
-      if (rhs.substr(i).starts_with("...")) {
-        out.append(ellipsis.begin(), ellipsis.end());
-        i += 2;
-        continue;
-      }
-      StringRef label = rhs.substr(i, 1);
-      auto it = sizes.find(label);
-      if (it == sizes.end())
-        return op->emitOpError() << "output label '" << label
-                                 << "' does not appear in the inputs";
-      out.push_back(it->second);
-    }
-  } else {
-    out.append(ellipsis.begin(), ellipsis.end());
-    SmallVector<StringRef> once;
-    for (auto &entry : counts)
-      if (entry.second == 1)
-        once.push_back(entry.first());
-    llvm::sort(once);
-    for (StringRef label : once)
-      out.push_back(sizes[label]);
-  }
+  for (int64_t id : *outIds)
+    out.push_back(
+        id >= kEinsumEllipsisBase
+            ? ellipsis[ellipsis.size() - 1 - (id - kEinsumEllipsisBase)]
+            : sizes.lookup(id));
   types.push_back(RankedTensorType::get(out, element));
   return success();
 }

@@ -6,6 +6,7 @@
 
 #include "tessera/Runtime/Runtime.h"
 #include "tessera/Target/CPU/CPUTarget.h"
+#include "tessera/Target/ONNX/TensorProto.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -16,6 +17,7 @@
 
 #include "onnx/onnx_pb.h"
 
+#include <climits>
 #include <cstring>
 #include <dlfcn.h>
 
@@ -220,121 +222,38 @@ Expected<HostTensor> readTensorProto(StringRef path) {
   if (!buffer)
     return fail(path + ": cannot read: " + buffer.getError().message());
   onnx::TensorProto proto;
-  if (!proto.ParseFromArray((*buffer)->getBufferStart(),
+  if ((*buffer)->getBufferSize() > INT_MAX ||
+      !proto.ParseFromArray((*buffer)->getBufferStart(),
                             (int)(*buffer)->getBufferSize()))
     return fail(path + ": not a valid ONNX TensorProto");
-  using TP = onnx::TensorProto;
+  using Kind = onnx_proto::DecodeError::Kind;
+  onnx_proto::DecodeError error;
+  FailureOr<onnx_proto::DecodedTensor> decoded =
+      onnx_proto::decodeTensorProto(proto, sys::path::parent_path(path), error);
+  if (failed(decoded)) {
+    switch (error.kind) {
+    case Kind::UnsupportedType:
+      return fail(path + ": unsupported tensor element type " +
+                  Twine(error.actual));
+    case Kind::NegativeDim:
+      return fail(path + ": negative dimension");
+    case Kind::TooLarge:
+      return fail(path + ": too large");
+    case Kind::RawDataSize:
+      return fail(path + ": holds " + Twine(error.actual) +
+                  " data bytes, expected " + Twine(error.expected));
+    case Kind::ValueCount:
+      return fail(path + ": holds " + Twine(error.actual) +
+                  " values, expected " + Twine(error.expected));
+    case Kind::ExternalData:
+      return fail(path + ": tensor '" + proto.name() + "'" + error.message);
+    }
+  }
   HostTensor t;
   t.name = proto.name();
-  switch (proto.data_type()) {
-  case TP::FLOAT:
-    t.dtype = "float32";
-    break;
-  case TP::DOUBLE:
-    t.dtype = "float64";
-    break;
-  case TP::FLOAT16:
-    t.dtype = "float16";
-    break;
-  case TP::BFLOAT16:
-    t.dtype = "bfloat16";
-    break;
-  case TP::INT8:
-    t.dtype = "int8";
-    break;
-  case TP::INT16:
-    t.dtype = "int16";
-    break;
-  case TP::INT32:
-    t.dtype = "int32";
-    break;
-  case TP::INT64:
-    t.dtype = "int64";
-    break;
-  case TP::UINT8:
-    t.dtype = "uint8";
-    break;
-  case TP::UINT16:
-    t.dtype = "uint16";
-    break;
-  case TP::UINT32:
-    t.dtype = "uint32";
-    break;
-  case TP::UINT64:
-    t.dtype = "uint64";
-    break;
-  case TP::BOOL:
-    t.dtype = "bool";
-    break;
-  default:
-    return fail(path + ": unsupported tensor element type " +
-                Twine(proto.data_type()));
-  }
-  for (int64_t d : proto.dims()) {
-    if (d < 0)
-      return fail(path + ": negative dimension");
-    t.shape.push_back(d);
-  }
-  int64_t n = t.numElements();
-  size_t elem = getDTypeSize(t.dtype);
-  t.data.resize(n * elem);
-  if (proto.has_raw_data()) {
-    if (proto.raw_data().size() != t.data.size())
-      return fail(path + ": holds " + Twine(proto.raw_data().size()) +
-                  " data bytes, expected " + Twine(t.data.size()));
-    // memcpy from an empty string's data() is undefined (UBSan: null).
-    if (!t.data.empty())
-      std::memcpy(t.data.data(), proto.raw_data().data(), t.data.size());
-    return t;
-  }
-  auto pack = [&](const auto &values, auto convert) -> Error {
-    if ((int64_t)values.size() != n)
-      return fail(path + ": holds " + Twine((int64_t)values.size()) +
-                  " values, expected " + Twine(n));
-    char *out = t.data.data();
-    for (auto v : values) {
-      auto c = convert(v);
-      std::memcpy(out, &c, sizeof(c));
-      out += sizeof(c);
-    }
-    return Error::success();
-  };
-  Error err = Error::success();
-  switch (proto.data_type()) {
-  case TP::FLOAT:
-    err = pack(proto.float_data(), [](float v) { return v; });
-    break;
-  case TP::DOUBLE:
-    err = pack(proto.double_data(), [](double v) { return v; });
-    break;
-  case TP::INT64:
-    err = pack(proto.int64_data(), [](int64_t v) { return v; });
-    break;
-  case TP::INT32:
-    err = pack(proto.int32_data(), [](int32_t v) { return v; });
-    break;
-  case TP::INT16:
-  case TP::UINT16:
-  case TP::FLOAT16:
-  case TP::BFLOAT16:
-    err = pack(proto.int32_data(), [](int32_t v) { return (uint16_t)v; });
-    break;
-  case TP::INT8:
-  case TP::UINT8:
-  case TP::BOOL:
-    err = pack(proto.int32_data(), [](int32_t v) { return (uint8_t)v; });
-    break;
-  case TP::UINT32:
-    err = pack(proto.uint64_data(), [](uint64_t v) { return (uint32_t)v; });
-    break;
-  case TP::UINT64:
-    err = pack(proto.uint64_data(), [](uint64_t v) { return v; });
-    break;
-  default:
-    break;
-  }
-  if (err)
-    return std::move(err);
+  t.dtype = onnx_proto::getDTypeName(decoded->elementType).str();
+  t.shape = decoded->shape;
+  t.data.assign(decoded->data.begin(), decoded->data.end());
   return t;
 }
 

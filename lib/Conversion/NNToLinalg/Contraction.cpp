@@ -9,9 +9,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "Utils.h"
+#include "NN/Einsum.h"
 #include "tessera/Conversion/NNToLinalg/NNToLinalg.h"
 
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
@@ -378,652 +380,487 @@ static LogicalResult checkConvShapes(Operation *op, RankedTensorType x,
   return success();
 }
 
-struct ConvOpLowering : public OpConversionPattern<nn::ConvOp> {
-  using OpConversionPattern::OpConversionPattern;
+static FailureOr<Value> lowerConv(nn::ConvOp op, nn::ConvOp::Adaptor adaptor,
+                                  RankedTensorType yType,
+                                  ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  RankedTensorType xType = staticType(adaptor.getX());
+  RankedTensorType wType = staticType(adaptor.getW());
+  if (failed(checkConvShapes(op, xType, wType, yType, rewriter)))
+    return failure();
+  int64_t r = xType.getRank() - 2;
+  int64_t group = op.getGroup();
+  int64_t channels = xType.getDimSize(1);
+  int64_t outChannels = yType.getDimSize(1);
+  if (group < 1 || channels % group || outChannels % group ||
+      wType.getDimSize(0) != outChannels ||
+      wType.getDimSize(1) * group != channels)
+    return rewriter.notifyMatchFailure(op, "inconsistent group/channels");
+  if (!isValidBias(adaptor.getB(), outChannels))
+    return rewriter.notifyMatchFailure(op, "bias does not match the channels");
 
-  LogicalResult
-  matchAndRewrite(nn::ConvOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    if (failed(requireStaticResults(op, rewriter)))
-      return failure();
-    Location loc = op.getLoc();
-    RankedTensorType xType = staticType(adaptor.getX());
-    RankedTensorType wType = staticType(adaptor.getW());
-    RankedTensorType yType = getConvertedType(*getTypeConverter(), op.getY());
-    if (failed(checkConvShapes(op, xType, wType, yType, rewriter)))
-      return failure();
-    int64_t r = xType.getRank() - 2;
-    int64_t group = op.getGroup();
-    int64_t channels = xType.getDimSize(1);
-    int64_t outChannels = yType.getDimSize(1);
-    if (group < 1 || channels % group || outChannels % group ||
-        wType.getDimSize(0) != outChannels ||
-        wType.getDimSize(1) * group != channels)
-      return rewriter.notifyMatchFailure(op, "inconsistent group/channels");
-    if (!isValidBias(adaptor.getB(), outChannels))
-      return rewriter.notifyMatchFailure(op,
-                                         "bias does not match the channels");
-
-    SmallVector<int64_t> strides = spatialAttr(op.getStrides(), r, 1);
-    SmallVector<int64_t> dilations = spatialAttr(op.getDilations(), r, 1);
-    StringRef autoPad = op.getAutoPad();
-    SmallVector<int64_t> lo(r, 0), hi(r, 0);
-    for (int64_t i = 0; i < r; ++i) {
-      int64_t in = xType.getDimSize(i + 2);
-      int64_t out = yType.getDimSize(i + 2);
-      int64_t window = (wType.getDimSize(i + 2) - 1) * dilations[i] + 1;
-      int64_t needed = (out - 1) * strides[i] + window;
-      if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
-        int64_t total = std::max<int64_t>(0, needed - in);
-        lo[i] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
-      } else if (autoPad == "NOTSET") {
-        if (std::optional<ArrayRef<int64_t>> pads = op.getPads())
-          lo[i] = (*pads)[i];
-      } else if (autoPad != "VALID") {
-        return rewriter.notifyMatchFailure(op, "unknown auto_pad");
-      }
-      // The end pad covers exactly what the last window reads.
-      hi[i] = needed - in - lo[i];
-      if (lo[i] < 0 || in + hi[i] <= 0)
-        return rewriter.notifyMatchFailure(op, "invalid pads");
+  SmallVector<int64_t> strides = spatialAttr(op.getStrides(), r, 1);
+  SmallVector<int64_t> dilations = spatialAttr(op.getDilations(), r, 1);
+  StringRef autoPad = op.getAutoPad();
+  SmallVector<int64_t> lo(r, 0), hi(r, 0);
+  for (int64_t i = 0; i < r; ++i) {
+    int64_t in = xType.getDimSize(i + 2);
+    int64_t out = yType.getDimSize(i + 2);
+    int64_t window = (wType.getDimSize(i + 2) - 1) * dilations[i] + 1;
+    int64_t needed = (out - 1) * strides[i] + window;
+    if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+      int64_t total = std::max<int64_t>(0, needed - in);
+      lo[i] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
+    } else if (autoPad == "NOTSET") {
+      if (std::optional<ArrayRef<int64_t>> pads = op.getPads())
+        lo[i] = (*pads)[i];
+    } else if (autoPad != "VALID") {
+      return rewriter.notifyMatchFailure(op, "unknown auto_pad");
     }
-
-    Value zero = scalarConstant(rewriter, loc, xType.getElementType(), 0);
-    Value x = padSpatial(rewriter, loc, adaptor.getX(), lo, hi,
-                         SmallVector<int64_t>(r, 1), zero);
-    Value result =
-        buildConvWithBias(rewriter, loc, x, adaptor.getW(), adaptor.getB(),
-                          yType, strides, dilations, group);
-    rewriter.replaceOp(op, result);
-    return success();
+    // The end pad covers exactly what the last window reads.
+    hi[i] = needed - in - lo[i];
+    if (lo[i] < 0 || in + hi[i] <= 0)
+      return rewriter.notifyMatchFailure(op, "invalid pads");
   }
-};
+
+  Value zero = scalarConstant(rewriter, loc, xType.getElementType(), 0);
+  Value x = padSpatial(rewriter, loc, adaptor.getX(), lo, hi,
+                       SmallVector<int64_t>(r, 1), zero);
+  return buildConvWithBias(rewriter, loc, x, adaptor.getW(), adaptor.getB(),
+                           yType, strides, dilations, group);
+}
 
 /// ConvTranspose as a stride-1 conv over the input dilated by the stride,
 /// padded by (k - 1) * d - pad, with the weight flipped spatially and its
 /// two channel dims swapped per group.
-struct ConvTransposeOpLowering
-    : public OpConversionPattern<nn::ConvTransposeOp> {
-  using OpConversionPattern::OpConversionPattern;
+/// (C, M/g, k...) -> (M, C/g, k...) with every spatial dim reversed.
+static Value buildTransposedWeight(OpBuilder &b, Location loc, Value w,
+                                   int64_t group) {
+  auto wType = cast<RankedTensorType>(w.getType());
+  int64_t r = wType.getRank() - 2;
+  MLIRContext *ctx = b.getContext();
+  Value wg = splitDim(b, loc, w, 0, group); // (g, C/g, M/g, k...)
+  auto wgType = cast<RankedTensorType>(wg.getType());
+  SmallVector<int64_t> shape = {group, wgType.getDimSize(2),
+                                wgType.getDimSize(1)};
+  auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<AffineExpr> inExprs = {d(0), d(2), d(1)};
+  for (int64_t i = 0; i < r; ++i) {
+    int64_t k = wType.getDimSize(i + 2);
+    shape.push_back(k);
+    inExprs.push_back(getAffineConstantExpr(k - 1, ctx) - d(3 + i));
+  }
+  auto outType = RankedTensorType::get(shape, wType.getElementType());
+  SmallVector<AffineMap> maps = {AffineMap::get(r + 3, 0, inExprs, ctx),
+                                 AffineMap::getMultiDimIdentityMap(r + 3, ctx)};
+  SmallVector<utils::IteratorType> iterators(r + 3,
+                                             utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{outType}, ValueRange{wg},
+      ValueRange{createEmpty(b, loc, outType)}, maps, iterators,
+      [](OpBuilder &nb, Location nloc, ValueRange args) {
+        linalg::YieldOp::create(nb, nloc, args[0]);
+      });
+  return mergeDims(b, loc, generic.getResult(0), 0);
+}
 
-  LogicalResult
-  matchAndRewrite(nn::ConvTransposeOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    if (failed(requireStaticResults(op, rewriter)))
-      return failure();
-    Location loc = op.getLoc();
-    RankedTensorType xType = staticType(adaptor.getX());
-    RankedTensorType wType = staticType(adaptor.getW());
-    RankedTensorType yType = getConvertedType(*getTypeConverter(), op.getY());
-    if (failed(checkConvShapes(op, xType, wType, yType, rewriter)))
-      return failure();
-    int64_t r = xType.getRank() - 2;
-    int64_t group = op.getGroup();
-    int64_t channels = xType.getDimSize(1);
-    int64_t outChannels = yType.getDimSize(1);
-    if (group < 1 || channels % group || wType.getDimSize(0) != channels ||
-        wType.getDimSize(1) * group != outChannels)
-      return rewriter.notifyMatchFailure(op, "inconsistent group/channels");
-    if (!isValidBias(adaptor.getB(), outChannels))
-      return rewriter.notifyMatchFailure(op,
-                                         "bias does not match the channels");
-    std::optional<SmallVector<int64_t>> outputPadding =
-        nn::getIntsAttr(op, "output_padding");
-    if (outputPadding && (int64_t)outputPadding->size() != r)
-      return rewriter.notifyMatchFailure(op,
-                                         "output_padding has the wrong size");
+static FailureOr<Value>
+lowerConvTranspose(nn::ConvTransposeOp op, nn::ConvTransposeOp::Adaptor adaptor,
+                   RankedTensorType yType,
+                   ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  RankedTensorType xType = staticType(adaptor.getX());
+  RankedTensorType wType = staticType(adaptor.getW());
+  if (failed(checkConvShapes(op, xType, wType, yType, rewriter)))
+    return failure();
+  int64_t r = xType.getRank() - 2;
+  int64_t group = op.getGroup();
+  int64_t channels = xType.getDimSize(1);
+  int64_t outChannels = yType.getDimSize(1);
+  if (group < 1 || channels % group || wType.getDimSize(0) != channels ||
+      wType.getDimSize(1) * group != outChannels)
+    return rewriter.notifyMatchFailure(op, "inconsistent group/channels");
+  if (!isValidBias(adaptor.getB(), outChannels))
+    return rewriter.notifyMatchFailure(op, "bias does not match the channels");
+  std::optional<ArrayRef<int64_t>> outputPadding = op.getOutputPadding();
+  if (outputPadding && (int64_t)outputPadding->size() != r)
+    return rewriter.notifyMatchFailure(op, "output_padding has the wrong size");
 
-    SmallVector<int64_t> strides = spatialAttr(op.getStrides(), r, 1);
-    SmallVector<int64_t> dilations = spatialAttr(op.getDilations(), r, 1);
-    StringRef autoPad = op.getAutoPad();
-    if (autoPad != "NOTSET" && autoPad != "VALID" && autoPad != "SAME_UPPER" &&
-        autoPad != "SAME_LOWER")
-      return rewriter.notifyMatchFailure(op, "unknown auto_pad");
-    std::optional<ArrayRef<int64_t>> pads = op.getPads();
-    bool same = !pads && (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER");
+  SmallVector<int64_t> strides = spatialAttr(op.getStrides(), r, 1);
+  SmallVector<int64_t> dilations = spatialAttr(op.getDilations(), r, 1);
+  StringRef autoPad = op.getAutoPad();
+  if (autoPad != "NOTSET" && autoPad != "VALID" && autoPad != "SAME_UPPER" &&
+      autoPad != "SAME_LOWER")
+    return rewriter.notifyMatchFailure(op, "unknown auto_pad");
+  std::optional<ArrayRef<int64_t>> pads = op.getPads();
+  bool same = !pads && (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER");
 
-    SmallVector<int64_t> lo(r), hi(r);
-    for (int64_t i = 0; i < r; ++i) {
-      int64_t in = xType.getDimSize(i + 2);
-      int64_t out = yType.getDimSize(i + 2);
-      int64_t k = wType.getDimSize(i + 2);
-      int64_t window = (k - 1) * dilations[i] + 1;
-      // The begin pad crops the full output; the end follows from the
-      // result type (it absorbs output_padding and output_shape).
-      int64_t begin = 0;
-      if (pads) {
-        begin = (*pads)[i];
-      } else if (same) {
-        int64_t total = strides[i] * (in - 1) +
-                        (outputPadding ? (*outputPadding)[i] : 0) + window -
-                        out;
-        int64_t half = llvm::divideFloorSigned(total, 2);
-        begin = autoPad == "SAME_UPPER" ? half : total - half;
-      }
-      int64_t spread = (in - 1) * strides[i] + 1;
-      lo[i] = window - 1 - begin;
-      hi[i] = out + window - 1 - spread - lo[i];
-      if (spread + std::min<int64_t>(lo[i], 0) + std::min<int64_t>(hi[i], 0) <=
-          0)
-        return rewriter.notifyMatchFailure(op, "pads crop the whole input");
+  SmallVector<int64_t> lo(r), hi(r);
+  for (int64_t i = 0; i < r; ++i) {
+    int64_t in = xType.getDimSize(i + 2);
+    int64_t out = yType.getDimSize(i + 2);
+    int64_t k = wType.getDimSize(i + 2);
+    int64_t window = (k - 1) * dilations[i] + 1;
+    // The begin pad crops the full output; the end follows from the
+    // result type (it absorbs output_padding and output_shape).
+    int64_t begin = 0;
+    if (pads) {
+      begin = (*pads)[i];
+    } else if (same) {
+      int64_t total = strides[i] * (in - 1) +
+                      (outputPadding ? (*outputPadding)[i] : 0) + window - out;
+      int64_t half = llvm::divideFloorSigned(total, 2);
+      begin = autoPad == "SAME_UPPER" ? half : total - half;
     }
-
-    Value zero = scalarConstant(rewriter, loc, xType.getElementType(), 0);
-    Value x = padSpatial(rewriter, loc, adaptor.getX(), lo, hi, strides, zero);
-
-    Value w = buildTransposedWeight(rewriter, loc, adaptor.getW(), group);
-    SmallVector<int64_t> ones(r, 1);
-    Value result = buildConvWithBias(rewriter, loc, x, w, adaptor.getB(), yType,
-                                     ones, dilations, group);
-    rewriter.replaceOp(op, result);
-    return success();
+    int64_t spread = (in - 1) * strides[i] + 1;
+    lo[i] = window - 1 - begin;
+    hi[i] = out + window - 1 - spread - lo[i];
+    if (spread + std::min<int64_t>(lo[i], 0) + std::min<int64_t>(hi[i], 0) <= 0)
+      return rewriter.notifyMatchFailure(op, "pads crop the whole input");
   }
 
-  /// (C, M/g, k...) -> (M, C/g, k...) with every spatial dim reversed.
-  static Value buildTransposedWeight(OpBuilder &b, Location loc, Value w,
-                                     int64_t group) {
-    auto wType = cast<RankedTensorType>(w.getType());
-    int64_t r = wType.getRank() - 2;
-    MLIRContext *ctx = b.getContext();
-    Value wg = splitDim(b, loc, w, 0, group); // (g, C/g, M/g, k...)
-    auto wgType = cast<RankedTensorType>(wg.getType());
-    SmallVector<int64_t> shape = {group, wgType.getDimSize(2),
-                                  wgType.getDimSize(1)};
-    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-    SmallVector<AffineExpr> inExprs = {d(0), d(2), d(1)};
-    for (int64_t i = 0; i < r; ++i) {
-      int64_t k = wType.getDimSize(i + 2);
-      shape.push_back(k);
-      inExprs.push_back(getAffineConstantExpr(k - 1, ctx) - d(3 + i));
-    }
-    auto outType = RankedTensorType::get(shape, wType.getElementType());
-    SmallVector<AffineMap> maps = {
-        AffineMap::get(r + 3, 0, inExprs, ctx),
-        AffineMap::getMultiDimIdentityMap(r + 3, ctx)};
-    SmallVector<utils::IteratorType> iterators(r + 3,
-                                               utils::IteratorType::parallel);
-    auto generic = linalg::GenericOp::create(
-        b, loc, TypeRange{outType}, ValueRange{wg},
-        ValueRange{createEmpty(b, loc, outType)}, maps, iterators,
-        [](OpBuilder &nb, Location nloc, ValueRange args) {
-          linalg::YieldOp::create(nb, nloc, args[0]);
-        });
-    return mergeDims(b, loc, generic.getResult(0), 0);
-  }
-};
+  Value zero = scalarConstant(rewriter, loc, xType.getElementType(), 0);
+  Value x = padSpatial(rewriter, loc, adaptor.getX(), lo, hi, strides, zero);
+
+  Value w = buildTransposedWeight(rewriter, loc, adaptor.getW(), group);
+  SmallVector<int64_t> ones(r, 1);
+  return buildConvWithBias(rewriter, loc, x, w, adaptor.getB(), yType, ones,
+                           dilations, group);
+}
 
 //===----------------------------------------------------------------------===//
 // Gemm and MatMul
 //===----------------------------------------------------------------------===//
 
-struct GemmOpLowering : public OpConversionPattern<nn::GemmOp> {
-  using OpConversionPattern::OpConversionPattern;
+static Value transposeIf(OpBuilder &b, Location loc, Value v, bool doIt) {
+  if (!doIt)
+    return v;
+  auto type = cast<RankedTensorType>(v.getType());
+  auto transposed = RankedTensorType::get(
+      {type.getDimSize(1), type.getDimSize(0)}, type.getElementType());
+  return linalg::TransposeOp::create(b, loc, v, createEmpty(b, loc, transposed),
+                                     ArrayRef<int64_t>{1, 0})
+      .getResult()[0];
+}
 
-  LogicalResult
-  matchAndRewrite(nn::GemmOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    if (failed(requireStaticResults(op, rewriter)))
-      return failure();
-    Location loc = op.getLoc();
-    RankedTensorType aType = staticType(adaptor.getA());
-    RankedTensorType bType = staticType(adaptor.getB());
-    RankedTensorType yType = getConvertedType(*getTypeConverter(), op.getY());
-    if (!aType || !bType || !yType || aType.getRank() != 2 ||
-        bType.getRank() != 2 || yType.getRank() != 2)
-      return rewriter.notifyMatchFailure(op, "expected static 2-d operands");
-    bool transA = op.getTransA() != 0, transB = op.getTransB() != 0;
-    int64_t m = aType.getDimSize(transA ? 1 : 0);
-    int64_t k = aType.getDimSize(transA ? 0 : 1);
-    int64_t n = bType.getDimSize(transB ? 0 : 1);
-    if (bType.getDimSize(transB ? 1 : 0) != k || yType.getDimSize(0) != m ||
-        yType.getDimSize(1) != n)
-      return rewriter.notifyMatchFailure(op, "inconsistent gemm shapes");
-    Type elementType = yType.getElementType();
-    double alphaValue = op.getAlpha().convertToDouble();
-    double betaValue = op.getBeta().convertToDouble();
-    bool isFloat = isa<FloatType>(elementType);
-    auto isIntegral = [](double v) { return v == (double)(int64_t)v; };
-    if (!isFloat && (!isIntegral(alphaValue) || !isIntegral(betaValue)))
-      return rewriter.notifyMatchFailure(
-          op, "fractional alpha/beta on an integer gemm");
-    bool hasC = !nn::isNone(op.getC()) && betaValue != 0;
-    if (hasC) {
-      // Unidirectional broadcast: C's dims align right and are 1 or equal.
-      RankedTensorType cType = staticType(adaptor.getC());
-      if (!cType || cType.getRank() > 2)
-        return rewriter.notifyMatchFailure(op, "unsupported C shape");
-      int64_t offset = 2 - cType.getRank();
-      for (int64_t i = 0; i < cType.getRank(); ++i)
-        if (cType.getDimSize(i) != 1 &&
-            cType.getDimSize(i) != yType.getDimSize(i + offset))
-          return rewriter.notifyMatchFailure(op, "C does not broadcast");
-    }
-
-    Value a = transposeIf(rewriter, loc, adaptor.getA(), transA);
-    Value b = transposeIf(rewriter, loc, adaptor.getB(), transB);
-    Type accType = isFloat ? accumulatorType(elementType) : elementType;
-    auto accTensor = yType.clone(accType);
-    Value product = linalg::MatmulOp::create(
-                        rewriter, loc, TypeRange{accTensor}, ValueRange{a, b},
-                        ValueRange{createZeros(rewriter, loc, accTensor)})
-                        .getResult(0);
-    if (!hasC && alphaValue == 1) {
-      rewriter.replaceOp(op, truncateTo(rewriter, loc, product, yType));
-      return success();
-    }
-    SmallVector<Value> inputs = {product};
-    if (hasC)
-      inputs.push_back(adaptor.getC());
-    Value alpha = scalarConstant(rewriter, loc, accType, alphaValue);
-    Value beta = scalarConstant(rewriter, loc, accType, betaValue);
-    Value result = buildElementwise(
-        rewriter, loc, yType, inputs,
-        [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-          auto mul = [&](Value x, Value y) -> Value {
-            if (isFloat)
-              return arith::MulFOp::create(nb, nloc, x, y);
-            return arith::MulIOp::create(nb, nloc, x, y);
-          };
-          Value acc = alphaValue == 1 ? args[0] : mul(alpha, args[0]);
-          if (args.size() > 1) {
-            Value c = extendTo(nb, nloc, args[1], accType);
-            c = betaValue == 1 ? c : mul(beta, c);
-            acc = isFloat ? Value(arith::AddFOp::create(nb, nloc, acc, c))
-                          : Value(arith::AddIOp::create(nb, nloc, acc, c));
-          }
-          if (acc.getType() != elementType)
-            acc = arith::TruncFOp::create(nb, nloc, elementType, acc);
-          return acc;
-        });
-    rewriter.replaceOp(op, result);
-    return success();
+static FailureOr<Value> lowerGemm(nn::GemmOp op, nn::GemmOp::Adaptor adaptor,
+                                  RankedTensorType yType,
+                                  ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  RankedTensorType aType = staticType(adaptor.getA());
+  RankedTensorType bType = staticType(adaptor.getB());
+  if (!aType || !bType || !yType || aType.getRank() != 2 ||
+      bType.getRank() != 2 || yType.getRank() != 2)
+    return rewriter.notifyMatchFailure(op, "expected static 2-d operands");
+  bool transA = op.getTransA() != 0, transB = op.getTransB() != 0;
+  int64_t m = aType.getDimSize(transA ? 1 : 0);
+  int64_t k = aType.getDimSize(transA ? 0 : 1);
+  int64_t n = bType.getDimSize(transB ? 0 : 1);
+  if (bType.getDimSize(transB ? 1 : 0) != k || yType.getDimSize(0) != m ||
+      yType.getDimSize(1) != n)
+    return rewriter.notifyMatchFailure(op, "inconsistent gemm shapes");
+  Type elementType = yType.getElementType();
+  double alphaValue = op.getAlpha().convertToDouble();
+  double betaValue = op.getBeta().convertToDouble();
+  bool isFloat = isa<FloatType>(elementType);
+  auto isIntegral = [](double v) { return v == (double)(int64_t)v; };
+  if (!isFloat && (!isIntegral(alphaValue) || !isIntegral(betaValue)))
+    return rewriter.notifyMatchFailure(
+        op, "fractional alpha/beta on an integer gemm");
+  bool hasC = !nn::isNone(op.getC()) && betaValue != 0;
+  if (hasC) {
+    // Unidirectional broadcast: C's dims align right and are 1 or equal.
+    RankedTensorType cType = staticType(adaptor.getC());
+    if (!cType || cType.getRank() > 2)
+      return rewriter.notifyMatchFailure(op, "unsupported C shape");
+    int64_t offset = 2 - cType.getRank();
+    for (int64_t i = 0; i < cType.getRank(); ++i)
+      if (cType.getDimSize(i) != 1 &&
+          cType.getDimSize(i) != yType.getDimSize(i + offset))
+        return rewriter.notifyMatchFailure(op, "C does not broadcast");
   }
 
-  static Value transposeIf(OpBuilder &b, Location loc, Value v, bool doIt) {
-    if (!doIt)
-      return v;
-    auto type = cast<RankedTensorType>(v.getType());
-    auto transposed = RankedTensorType::get(
-        {type.getDimSize(1), type.getDimSize(0)}, type.getElementType());
-    return linalg::TransposeOp::create(b, loc, v,
-                                       createEmpty(b, loc, transposed),
-                                       ArrayRef<int64_t>{1, 0})
-        .getResult()[0];
-  }
-};
+  Value a = transposeIf(rewriter, loc, adaptor.getA(), transA);
+  Value b = transposeIf(rewriter, loc, adaptor.getB(), transB);
+  Type accType = isFloat ? accumulatorType(elementType) : elementType;
+  auto accTensor = yType.clone(accType);
+  Value product = linalg::MatmulOp::create(
+                      rewriter, loc, TypeRange{accTensor}, ValueRange{a, b},
+                      ValueRange{createZeros(rewriter, loc, accTensor)})
+                      .getResult(0);
+  if (!hasC && alphaValue == 1)
+    return truncateTo(rewriter, loc, product, yType);
+  SmallVector<Value> inputs = {product};
+  if (hasC)
+    inputs.push_back(adaptor.getC());
+  Value alpha = scalarConstant(rewriter, loc, accType, alphaValue);
+  Value beta = scalarConstant(rewriter, loc, accType, betaValue);
+  Value result = buildElementwise(
+      rewriter, loc, yType, inputs,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        auto mul = [&](Value x, Value y) -> Value {
+          if (isFloat)
+            return arith::MulFOp::create(nb, nloc, x, y);
+          return arith::MulIOp::create(nb, nloc, x, y);
+        };
+        Value acc = alphaValue == 1 ? args[0] : mul(alpha, args[0]);
+        if (args.size() > 1) {
+          Value c = extendTo(nb, nloc, args[1], accType);
+          c = betaValue == 1 ? c : mul(beta, c);
+          acc = isFloat ? Value(arith::AddFOp::create(nb, nloc, acc, c))
+                        : Value(arith::AddIOp::create(nb, nloc, acc, c));
+        }
+        if (acc.getType() != elementType)
+          acc = arith::TruncFOp::create(nb, nloc, elementType, acc);
+        return acc;
+      });
+  return result;
+}
 
 /// numpy.matmul: 1-d operands gain a unit dim, batch dims broadcast. Uses
 /// linalg.matmul when B is a matrix (A's batch folds into its rows),
 /// linalg.batch_matmul when the batch dims agree, and a generic otherwise.
-struct MatMulOpLowering : public OpConversionPattern<nn::MatMulOp> {
-  using OpConversionPattern::OpConversionPattern;
-
-  LogicalResult
-  matchAndRewrite(nn::MatMulOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    if (failed(requireStaticResults(op, rewriter)))
-      return failure();
-    Location loc = op.getLoc();
-    RankedTensorType aType = staticType(adaptor.getA());
-    RankedTensorType bType = staticType(adaptor.getB());
-    RankedTensorType yType = getConvertedType(*getTypeConverter(), op.getY());
-    if (!aType || !bType || !yType || aType.getRank() == 0 ||
-        bType.getRank() == 0)
-      return rewriter.notifyMatchFailure(op, "expected static ranked operands");
-    Type elementType = yType.getElementType();
-    if (aType.getRank() == 1)
-      aType = RankedTensorType::get({1, aType.getDimSize(0)}, elementType);
-    if (bType.getRank() == 1)
-      bType = RankedTensorType::get({bType.getDimSize(0), 1}, elementType);
-    ArrayRef<int64_t> aShape = aType.getShape(), bShape = bType.getShape();
-    int64_t m = aShape[aShape.size() - 2], k = aShape.back();
-    int64_t n = bShape.back();
-    if (bShape[bShape.size() - 2] != k)
-      return rewriter.notifyMatchFailure(op, "contraction dims differ");
-    ArrayRef<int64_t> aBatch = aShape.drop_back(2),
-                      bBatch = bShape.drop_back(2);
-    SmallVector<int64_t> batch;
-    size_t batchRank = std::max(aBatch.size(), bBatch.size());
-    for (size_t i = 0; i < batchRank; ++i) {
-      int64_t da = i + aBatch.size() >= batchRank
-                       ? aBatch[i + aBatch.size() - batchRank]
-                       : 1;
-      int64_t db = i + bBatch.size() >= batchRank
-                       ? bBatch[i + bBatch.size() - batchRank]
-                       : 1;
-      if (da != db && da != 1 && db != 1)
-        return rewriter.notifyMatchFailure(op, "batch dims do not broadcast");
-      batch.push_back(std::max(da, db));
+/// (batch..., m, n) = sum_k a[..., m, k] * b[..., k, n] with numpy batch
+/// broadcasting, as one generic over (batch..., m, n, k).
+static Value buildBroadcastMatmul(OpBuilder &b, Location loc, Value lhs,
+                                  Value rhs, RankedTensorType fullType) {
+  MLIRContext *ctx = b.getContext();
+  int64_t rank = fullType.getRank();
+  int64_t numLoops = rank + 1;
+  auto operandMap = [&](Value v, bool isLhs) {
+    auto type = cast<RankedTensorType>(v.getType());
+    int64_t offset = (rank - 2) - (type.getRank() - 2);
+    SmallVector<AffineExpr> exprs;
+    for (int64_t i = 0; i < type.getRank() - 2; ++i) {
+      if (type.getDimSize(i) == 1 && fullType.getDimSize(i + offset) != 1)
+        exprs.push_back(getAffineConstantExpr(0, ctx));
+      else
+        exprs.push_back(getAffineDimExpr(i + offset, ctx));
     }
-    SmallVector<int64_t> fullShape(batch);
-    fullShape.append({m, n});
-    Type accType = isa<FloatType>(elementType) ? accumulatorType(elementType)
-                                               : elementType;
-    auto fullType = RankedTensorType::get(fullShape, accType);
-    if (fullType.getNumElements() != yType.getNumElements())
-      return rewriter.notifyMatchFailure(op, "unexpected result shape");
+    AffineExpr mDim = getAffineDimExpr(rank - 2, ctx);
+    AffineExpr nDim = getAffineDimExpr(rank - 1, ctx);
+    AffineExpr kDim = getAffineDimExpr(rank, ctx);
+    exprs.push_back(isLhs ? mDim : kDim);
+    exprs.push_back(isLhs ? kDim : nDim);
+    return AffineMap::get(numLoops, 0, exprs, ctx);
+  };
+  SmallVector<AffineMap> maps = {
+      operandMap(lhs, true), operandMap(rhs, false),
+      AffineMap::get(numLoops, 0,
+                     AffineMap::getMultiDimIdentityMap(rank, ctx).getResults(),
+                     ctx)};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{fullType}, ValueRange{lhs, rhs},
+      ValueRange{createZeros(b, loc, fullType)}, maps, iterators,
+      [](OpBuilder &nb, Location nloc, ValueRange args) {
+        linalg::YieldOp::create(nb, nloc,
+                                mulAdd(nb, nloc, args[0], args[1], args[2]));
+      });
+  return generic.getResult(0);
+}
 
-    Value a = reshapeTo(rewriter, loc, adaptor.getA(), aType);
-    Value b = reshapeTo(rewriter, loc, adaptor.getB(), bType);
-    Value full;
-    int64_t batchSize = fullType.getNumElements() / std::max<int64_t>(m * n, 1);
-    if (llvm::all_of(bBatch, [](int64_t d) { return d == 1; })) {
-      // Fold A's batch into its rows: (batch * m, k) x (k, n).
-      auto a2 = RankedTensorType::get({batchSize * m, k}, elementType);
-      auto b2 = RankedTensorType::get({k, n}, elementType);
-      auto y2 = RankedTensorType::get({batchSize * m, n}, accType);
-      Value a2v = reshapeTo(rewriter, loc, a, a2);
-      Value b2v = reshapeTo(rewriter, loc, b, b2);
-      full = linalg::MatmulOp::create(
-                 rewriter, loc, TypeRange{y2}, ValueRange{a2v, b2v},
-                 ValueRange{createZeros(rewriter, loc, y2)})
-                 .getResult(0);
-    } else if (aBatch == bBatch) {
-      auto a3 = RankedTensorType::get({batchSize, m, k}, elementType);
-      auto b3 = RankedTensorType::get({batchSize, k, n}, elementType);
-      auto y3 = RankedTensorType::get({batchSize, m, n}, accType);
-      Value a3v = reshapeTo(rewriter, loc, a, a3);
-      Value b3v = reshapeTo(rewriter, loc, b, b3);
-      full = linalg::BatchMatmulOp::create(
-                 rewriter, loc, TypeRange{y3}, ValueRange{a3v, b3v},
-                 ValueRange{createZeros(rewriter, loc, y3)})
-                 .getResult(0);
-    } else {
-      full = buildBroadcastMatmul(rewriter, loc, a, b, fullType);
-    }
-    full = truncateTo(rewriter, loc, full, yType);
-    rewriter.replaceOp(op, reshapeTo(rewriter, loc, full, yType));
-    return success();
+static FailureOr<Value> lowerMatMul(nn::MatMulOp op,
+                                    nn::MatMulOp::Adaptor adaptor,
+                                    RankedTensorType yType,
+                                    ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  RankedTensorType aType = staticType(adaptor.getA());
+  RankedTensorType bType = staticType(adaptor.getB());
+  if (!aType || !bType || !yType || aType.getRank() == 0 ||
+      bType.getRank() == 0)
+    return rewriter.notifyMatchFailure(op, "expected static ranked operands");
+  Type elementType = yType.getElementType();
+  if (aType.getRank() == 1)
+    aType = RankedTensorType::get({1, aType.getDimSize(0)}, elementType);
+  if (bType.getRank() == 1)
+    bType = RankedTensorType::get({bType.getDimSize(0), 1}, elementType);
+  ArrayRef<int64_t> aShape = aType.getShape(), bShape = bType.getShape();
+  int64_t m = aShape[aShape.size() - 2], k = aShape.back();
+  int64_t n = bShape.back();
+  if (bShape[bShape.size() - 2] != k)
+    return rewriter.notifyMatchFailure(op, "contraction dims differ");
+  ArrayRef<int64_t> aBatch = aShape.drop_back(2), bBatch = bShape.drop_back(2);
+  SmallVector<int64_t> batch;
+  size_t batchRank = std::max(aBatch.size(), bBatch.size());
+  for (size_t i = 0; i < batchRank; ++i) {
+    int64_t da = i + aBatch.size() >= batchRank
+                     ? aBatch[i + aBatch.size() - batchRank]
+                     : 1;
+    int64_t db = i + bBatch.size() >= batchRank
+                     ? bBatch[i + bBatch.size() - batchRank]
+                     : 1;
+    if (da != db && da != 1 && db != 1)
+      return rewriter.notifyMatchFailure(op, "batch dims do not broadcast");
+    batch.push_back(std::max(da, db));
   }
+  SmallVector<int64_t> fullShape(batch);
+  fullShape.append({m, n});
+  Type accType =
+      isa<FloatType>(elementType) ? accumulatorType(elementType) : elementType;
+  auto fullType = RankedTensorType::get(fullShape, accType);
+  if (fullType.getNumElements() != yType.getNumElements())
+    return rewriter.notifyMatchFailure(op, "unexpected result shape");
 
-  /// (batch..., m, n) = sum_k a[..., m, k] * b[..., k, n] with numpy batch
-  /// broadcasting, as one generic over (batch..., m, n, k).
-  static Value buildBroadcastMatmul(OpBuilder &b, Location loc, Value lhs,
-                                    Value rhs, RankedTensorType fullType) {
-    MLIRContext *ctx = b.getContext();
-    int64_t rank = fullType.getRank();
-    int64_t numLoops = rank + 1;
-    auto operandMap = [&](Value v, bool isLhs) {
-      auto type = cast<RankedTensorType>(v.getType());
-      int64_t offset = (rank - 2) - (type.getRank() - 2);
-      SmallVector<AffineExpr> exprs;
-      for (int64_t i = 0; i < type.getRank() - 2; ++i) {
-        if (type.getDimSize(i) == 1 && fullType.getDimSize(i + offset) != 1)
-          exprs.push_back(getAffineConstantExpr(0, ctx));
-        else
-          exprs.push_back(getAffineDimExpr(i + offset, ctx));
-      }
-      AffineExpr mDim = getAffineDimExpr(rank - 2, ctx);
-      AffineExpr nDim = getAffineDimExpr(rank - 1, ctx);
-      AffineExpr kDim = getAffineDimExpr(rank, ctx);
-      exprs.push_back(isLhs ? mDim : kDim);
-      exprs.push_back(isLhs ? kDim : nDim);
-      return AffineMap::get(numLoops, 0, exprs, ctx);
-    };
-    SmallVector<AffineMap> maps = {
-        operandMap(lhs, true), operandMap(rhs, false),
-        AffineMap::get(
-            numLoops, 0,
-            AffineMap::getMultiDimIdentityMap(rank, ctx).getResults(), ctx)};
-    SmallVector<utils::IteratorType> iterators(rank,
-                                               utils::IteratorType::parallel);
-    iterators.push_back(utils::IteratorType::reduction);
-    auto generic = linalg::GenericOp::create(
-        b, loc, TypeRange{fullType}, ValueRange{lhs, rhs},
-        ValueRange{createZeros(b, loc, fullType)}, maps, iterators,
-        [](OpBuilder &nb, Location nloc, ValueRange args) {
-          linalg::YieldOp::create(nb, nloc,
-                                  mulAdd(nb, nloc, args[0], args[1], args[2]));
-        });
-    return generic.getResult(0);
+  Value a = reshapeTo(rewriter, loc, adaptor.getA(), aType);
+  Value b = reshapeTo(rewriter, loc, adaptor.getB(), bType);
+  Value full;
+  int64_t batchSize = fullType.getNumElements() / std::max<int64_t>(m * n, 1);
+  if (llvm::all_of(bBatch, [](int64_t d) { return d == 1; })) {
+    // Fold A's batch into its rows: (batch * m, k) x (k, n).
+    auto a2 = RankedTensorType::get({batchSize * m, k}, elementType);
+    auto b2 = RankedTensorType::get({k, n}, elementType);
+    auto y2 = RankedTensorType::get({batchSize * m, n}, accType);
+    Value a2v = reshapeTo(rewriter, loc, a, a2);
+    Value b2v = reshapeTo(rewriter, loc, b, b2);
+    full = linalg::MatmulOp::create(rewriter, loc, TypeRange{y2},
+                                    ValueRange{a2v, b2v},
+                                    ValueRange{createZeros(rewriter, loc, y2)})
+               .getResult(0);
+  } else if (aBatch == bBatch) {
+    auto a3 = RankedTensorType::get({batchSize, m, k}, elementType);
+    auto b3 = RankedTensorType::get({batchSize, k, n}, elementType);
+    auto y3 = RankedTensorType::get({batchSize, m, n}, accType);
+    Value a3v = reshapeTo(rewriter, loc, a, a3);
+    Value b3v = reshapeTo(rewriter, loc, b, b3);
+    full = linalg::BatchMatmulOp::create(
+               rewriter, loc, TypeRange{y3}, ValueRange{a3v, b3v},
+               ValueRange{createZeros(rewriter, loc, y3)})
+               .getResult(0);
+  } else {
+    full = buildBroadcastMatmul(rewriter, loc, a, b, fullType);
   }
-};
+  full = truncateTo(rewriter, loc, full, yType);
+  return reshapeTo(rewriter, loc, full, yType);
+}
 
 //===----------------------------------------------------------------------===//
 // Einsum
 //===----------------------------------------------------------------------===//
 
-/// Labels of an einsum: letters are 0..51 in ASCII order (so sorting ids
-/// sorts labels alphabetically), ellipsis dims are 52 + i.
-constexpr int64_t kEllipsisBase = 52;
-
-struct EinsumSpec {
-  SmallVector<SmallVector<int64_t>> inputs;
-  SmallVector<int64_t> output;
-};
-
-static int64_t letterId(char c) {
-  if (c >= 'A' && c <= 'Z')
-    return c - 'A';
-  if (c >= 'a' && c <= 'z')
-    return 26 + (c - 'a');
-  return -1;
-}
-
-/// Splits one term into letter ids with a -1 marking the ellipsis; false on
-/// a malformed term.
-static bool parseTerm(StringRef term, SmallVectorImpl<int64_t> &ids) {
-  bool sawEllipsis = false;
-  for (size_t i = 0; i < term.size(); ++i) {
-    if (term[i] == '.') {
-      if (sawEllipsis || !term.substr(i).starts_with("..."))
-        return false;
-      sawEllipsis = true;
-      ids.push_back(-1);
-      i += 2;
-      continue;
-    }
-    int64_t id = letterId(term[i]);
-    if (id < 0)
-      return false;
-    ids.push_back(id);
-  }
-  return true;
-}
-
-/// Parses `equation` against operand ranks; returns a reason on failure.
-static FailureOr<EinsumSpec>
-parseEinsum(StringRef equation, ArrayRef<int64_t> ranks, std::string &why) {
-  std::string compact;
-  for (char c : equation)
-    if (c != ' ')
-      compact.push_back(c);
-  StringRef eq(compact);
-  auto [lhs, rhs] = eq.split("->");
-  bool explicitOutput = eq.contains("->");
-  SmallVector<StringRef> terms;
-  lhs.split(terms, ',');
-  if (terms.size() != ranks.size()) {
-    why = "einsum term count differs from the input count";
-    return failure();
-  }
-  EinsumSpec spec;
-  int64_t ellipsisRank = 0;
-  SmallVector<SmallVector<int64_t>> raw(terms.size());
-  for (auto [i, term] : llvm::enumerate(terms)) {
-    if (!parseTerm(term, raw[i])) {
-      why = "malformed einsum term";
-      return failure();
-    }
-    int64_t letters =
-        llvm::count_if(raw[i], [](int64_t id) { return id >= 0; });
-    bool hasEllipsis = (int64_t)raw[i].size() != letters;
-    int64_t extra = ranks[i] - letters;
-    if (extra < 0 || (!hasEllipsis && extra != 0)) {
-      why = "einsum term does not match its operand rank";
-      return failure();
-    }
-    ellipsisRank = std::max(ellipsisRank, extra);
-  }
-  // Ellipsis dims align right across operands (broadcasting).
-  DenseMap<int64_t, int64_t> letterCount;
-  for (auto [i, ids] : llvm::enumerate(raw)) {
-    int64_t extra =
-        ranks[i] - llvm::count_if(ids, [](int64_t id) { return id >= 0; });
-    SmallVector<int64_t> expanded;
-    for (int64_t id : ids) {
-      if (id >= 0) {
-        expanded.push_back(id);
-        ++letterCount[id];
-        continue;
-      }
-      for (int64_t j = 0; j < extra; ++j)
-        expanded.push_back(kEllipsisBase + ellipsisRank - extra + j);
-    }
-    spec.inputs.push_back(std::move(expanded));
-  }
-  if (!explicitOutput) {
-    for (int64_t j = 0; j < ellipsisRank; ++j)
-      spec.output.push_back(kEllipsisBase + j);
-    for (int64_t id = 0; id < kEllipsisBase; ++id)
-      if (letterCount.lookup(id) == 1)
-        spec.output.push_back(id);
-    return spec;
-  }
-  SmallVector<int64_t> outIds;
-  if (!parseTerm(rhs, outIds)) {
-    why = "malformed einsum output term";
-    return failure();
-  }
-  for (int64_t id : outIds) {
-    if (id >= 0) {
-      if (!letterCount.count(id) || llvm::is_contained(spec.output, id)) {
-        why = "einsum output label is repeated or not in any input";
-        return failure();
-      }
-      spec.output.push_back(id);
-      continue;
-    }
-    for (int64_t j = 0; j < ellipsisRank; ++j)
-      spec.output.push_back(kEllipsisBase + j);
-  }
-  return spec;
-}
-
 /// Einsum as one linalg.generic: output labels are parallel loops, every
 /// other label a reduction; a label repeated within an operand reads its
 /// diagonal.
-struct EinsumOpLowering : public OpConversionPattern<nn::EinsumOp> {
-  using OpConversionPattern::OpConversionPattern;
-
-  LogicalResult
-  matchAndRewrite(nn::EinsumOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    if (failed(requireStaticResults(op, rewriter)))
-      return failure();
-    Location loc = op.getLoc();
-    RankedTensorType yType =
-        getConvertedType(*getTypeConverter(), op.getOutput());
-    SmallVector<int64_t> ranks;
-    for (Value v : adaptor.getInputs()) {
-      RankedTensorType type = staticType(v);
-      if (!type || type.getElementType() != yType.getElementType())
-        return rewriter.notifyMatchFailure(op, "unsupported einsum operand");
-      ranks.push_back(type.getRank());
-    }
-    if (ranks.empty())
-      return rewriter.notifyMatchFailure(op, "einsum without inputs");
-    std::string why;
-    FailureOr<EinsumSpec> spec = parseEinsum(op.getEquation(), ranks, why);
-    if (failed(spec))
-      return rewriter.notifyMatchFailure(op, why);
-
-    // Loops: output labels first, then the reduced ones in order of use.
-    SmallVector<int64_t> loops(spec->output);
-    for (ArrayRef<int64_t> ids : spec->inputs)
-      for (int64_t id : ids)
-        if (!llvm::is_contained(loops, id))
-          loops.push_back(id);
-    DenseMap<int64_t, int64_t> loopOf, sizeOf;
-    for (auto [i, id] : llvm::enumerate(loops))
-      loopOf[id] = i;
-    for (auto [ids, v] : llvm::zip(spec->inputs, adaptor.getInputs())) {
-      auto type = cast<RankedTensorType>(v.getType());
-      for (auto [dim, id] : llvm::enumerate(ids)) {
-        int64_t size = type.getDimSize(dim);
-        int64_t &known = sizeOf[id];
-        if (known == 0 || known == 1) {
-          known = std::max(known, size);
-          continue;
-        }
-        if (size != known && (size != 1 || id < kEllipsisBase))
-          return rewriter.notifyMatchFailure(op, "einsum dims do not match");
-      }
-    }
-    if ((int64_t)spec->output.size() != yType.getRank())
-      return rewriter.notifyMatchFailure(op, "unexpected einsum result rank");
-    for (auto [i, id] : llvm::enumerate(spec->output))
-      if (sizeOf[id] != yType.getDimSize(i))
-        return rewriter.notifyMatchFailure(op,
-                                           "unexpected einsum result shape");
-
-    MLIRContext *ctx = rewriter.getContext();
-    int64_t numLoops = loops.size();
-    SmallVector<AffineMap> maps;
-    for (auto [ids, v] : llvm::zip(spec->inputs, adaptor.getInputs())) {
-      auto type = cast<RankedTensorType>(v.getType());
-      SmallVector<AffineExpr> exprs;
-      for (auto [dim, id] : llvm::enumerate(ids)) {
-        if (type.getDimSize(dim) == 1 && sizeOf[id] != 1)
-          exprs.push_back(getAffineConstantExpr(0, ctx));
-        else
-          exprs.push_back(getAffineDimExpr(loopOf[id], ctx));
-      }
-      maps.push_back(AffineMap::get(numLoops, 0, exprs, ctx));
-    }
-    SmallVector<AffineExpr> outExprs;
-    for (int64_t i = 0, e = spec->output.size(); i < e; ++i)
-      outExprs.push_back(getAffineDimExpr(i, ctx));
-    maps.push_back(AffineMap::get(numLoops, 0, outExprs, ctx));
-    SmallVector<utils::IteratorType> iterators(spec->output.size(),
-                                               utils::IteratorType::parallel);
-    iterators.append(numLoops - spec->output.size(),
-                     utils::IteratorType::reduction);
-    // Every loop needs an operand dim that reads it directly.
-    for (int64_t i = 0; i < numLoops; ++i) {
-      bool direct = llvm::any_of(maps, [&](AffineMap map) {
-        return llvm::is_contained(map.getResults(), getAffineDimExpr(i, ctx));
-      });
-      if (!direct)
-        return rewriter.notifyMatchFailure(op, "unsupported einsum broadcast");
-    }
-    Type elementType = yType.getElementType();
-    auto accTensor =
-        yType.clone(isa<FloatType>(elementType) ? accumulatorType(elementType)
-                                                : elementType);
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{accTensor}, adaptor.getInputs(),
-        ValueRange{createZeros(rewriter, loc, accTensor)}, maps, iterators,
-        [](OpBuilder &nb, Location nloc, ValueRange args) {
-          Value acc = args.back();
-          Type accType = acc.getType();
-          bool isFloat = isa<FloatType>(accType);
-          ValueRange factors = args.drop_back();
-          Value product =
-              isFloat ? extendTo(nb, nloc, factors[0], accType) : factors[0];
-          for (Value f : factors.drop_front()) {
-            if (isFloat)
-              product = arith::MulFOp::create(nb, nloc, product,
-                                              extendTo(nb, nloc, f, accType));
-            else
-              product = arith::MulIOp::create(nb, nloc, product, f);
-          }
-          Value sum =
-              isFloat ? Value(arith::AddFOp::create(nb, nloc, acc, product))
-                      : Value(arith::AddIOp::create(nb, nloc, acc, product));
-          linalg::YieldOp::create(nb, nloc, sum);
-        });
-    rewriter.replaceOp(op,
-                       truncateTo(rewriter, loc, generic.getResult(0), yType));
-    return success();
+static FailureOr<Value> lowerEinsum(nn::EinsumOp op,
+                                    nn::EinsumOp::Adaptor adaptor,
+                                    RankedTensorType yType,
+                                    ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  SmallVector<int64_t> ranks;
+  for (Value v : adaptor.getInputs()) {
+    RankedTensorType type = staticType(v);
+    if (!type || type.getElementType() != yType.getElementType())
+      return rewriter.notifyMatchFailure(op, "unsupported einsum operand");
+    ranks.push_back(type.getRank());
   }
-};
+  if (ranks.empty())
+    return rewriter.notifyMatchFailure(op, "einsum without inputs");
+  FailureOr<nn::EinsumSpec> spec =
+      nn::parseEinsum(op.getEquation(), ranks, /*emitError=*/nullptr);
+  if (failed(spec))
+    return rewriter.notifyMatchFailure(
+        op, "equation does not match the operand ranks");
+  // A repeated output label would write a diagonal.
+  DenseSet<int64_t> outputIds(spec->output.begin(), spec->output.end());
+  if (outputIds.size() != spec->output.size())
+    return rewriter.notifyMatchFailure(op, "einsum output label is repeated");
+
+  // Loops: output labels first, then the reduced ones in order of use.
+  SmallVector<int64_t> loops(spec->output);
+  for (ArrayRef<int64_t> ids : spec->inputs)
+    for (int64_t id : ids)
+      if (!llvm::is_contained(loops, id))
+        loops.push_back(id);
+  DenseMap<int64_t, int64_t> loopOf, sizeOf;
+  for (auto [i, id] : llvm::enumerate(loops))
+    loopOf[id] = i;
+  for (auto [ids, v] : llvm::zip(spec->inputs, adaptor.getInputs())) {
+    auto type = cast<RankedTensorType>(v.getType());
+    for (auto [dim, id] : llvm::enumerate(ids)) {
+      int64_t size = type.getDimSize(dim);
+      int64_t &known = sizeOf[id];
+      if (known == 0 || known == 1) {
+        known = std::max(known, size);
+        continue;
+      }
+      if (size != known && (size != 1 || id < nn::kEinsumEllipsisBase))
+        return rewriter.notifyMatchFailure(op, "einsum dims do not match");
+    }
+  }
+  if ((int64_t)spec->output.size() != yType.getRank())
+    return rewriter.notifyMatchFailure(op, "unexpected einsum result rank");
+  for (auto [i, id] : llvm::enumerate(spec->output))
+    if (sizeOf[id] != yType.getDimSize(i))
+      return rewriter.notifyMatchFailure(op, "unexpected einsum result shape");
+
+  MLIRContext *ctx = rewriter.getContext();
+  int64_t numLoops = loops.size();
+  SmallVector<AffineMap> maps;
+  for (auto [ids, v] : llvm::zip(spec->inputs, adaptor.getInputs())) {
+    auto type = cast<RankedTensorType>(v.getType());
+    SmallVector<AffineExpr> exprs;
+    for (auto [dim, id] : llvm::enumerate(ids)) {
+      if (type.getDimSize(dim) == 1 && sizeOf[id] != 1)
+        exprs.push_back(getAffineConstantExpr(0, ctx));
+      else
+        exprs.push_back(getAffineDimExpr(loopOf[id], ctx));
+    }
+    maps.push_back(AffineMap::get(numLoops, 0, exprs, ctx));
+  }
+  SmallVector<AffineExpr> outExprs;
+  for (int64_t i = 0, e = spec->output.size(); i < e; ++i)
+    outExprs.push_back(getAffineDimExpr(i, ctx));
+  maps.push_back(AffineMap::get(numLoops, 0, outExprs, ctx));
+  SmallVector<utils::IteratorType> iterators(spec->output.size(),
+                                             utils::IteratorType::parallel);
+  iterators.append(numLoops - spec->output.size(),
+                   utils::IteratorType::reduction);
+  // Every loop needs an operand dim that reads it directly.
+  for (int64_t i = 0; i < numLoops; ++i) {
+    bool direct = llvm::any_of(maps, [&](AffineMap map) {
+      return llvm::is_contained(map.getResults(), getAffineDimExpr(i, ctx));
+    });
+    if (!direct)
+      return rewriter.notifyMatchFailure(op, "unsupported einsum broadcast");
+  }
+  Type elementType = yType.getElementType();
+  auto accTensor = yType.clone(
+      isa<FloatType>(elementType) ? accumulatorType(elementType) : elementType);
+  auto generic = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{accTensor}, adaptor.getInputs(),
+      ValueRange{createZeros(rewriter, loc, accTensor)}, maps, iterators,
+      [](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value acc = args.back();
+        Type accType = acc.getType();
+        bool isFloat = isa<FloatType>(accType);
+        ValueRange factors = args.drop_back();
+        Value product =
+            isFloat ? extendTo(nb, nloc, factors[0], accType) : factors[0];
+        for (Value f : factors.drop_front()) {
+          if (isFloat)
+            product = arith::MulFOp::create(nb, nloc, product,
+                                            extendTo(nb, nloc, f, accType));
+          else
+            product = arith::MulIOp::create(nb, nloc, product, f);
+        }
+        Value sum = isFloat
+                        ? Value(arith::AddFOp::create(nb, nloc, acc, product))
+                        : Value(arith::AddIOp::create(nb, nloc, acc, product));
+        linalg::YieldOp::create(nb, nloc, sum);
+      });
+  return truncateTo(rewriter, loc, generic.getResult(0), yType);
+}
 
 } // namespace
 
 void tessera::populateNNContractionToLinalgPatterns(
     const TypeConverter &converter, RewritePatternSet &patterns) {
-  patterns.add<ConvOpLowering, ConvTransposeOpLowering, GemmOpLowering,
-               MatMulOpLowering, EinsumOpLowering>(converter,
-                                                   patterns.getContext());
+  patterns.add<SingleResultLowering<nn::ConvOp, lowerConv>,
+               SingleResultLowering<nn::ConvTransposeOp, lowerConvTranspose>,
+               SingleResultLowering<nn::GemmOp, lowerGemm>,
+               SingleResultLowering<nn::MatMulOp, lowerMatMul>,
+               SingleResultLowering<nn::EinsumOp, lowerEinsum>>(
+      converter, patterns.getContext());
 }

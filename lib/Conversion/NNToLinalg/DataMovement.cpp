@@ -134,41 +134,24 @@ static FailureOr<std::optional<SmallVector<int64_t>>> getOptionalInts(Value v) {
 }
 
 //===----------------------------------------------------------------------===//
-// The single-result pattern shell
+// Results without elements
 //===----------------------------------------------------------------------===//
 
-/// Lowers `op` to a value of the converted static result type `type`; reports
-/// its own match failures.
-template <typename OpTy>
-using LowerFn = FailureOr<Value> (*)(OpTy, typename OpTy::Adaptor,
-                                     RankedTensorType,
-                                     ConversionPatternRewriter &);
-
-/// Checks the result is static, short-circuits results without elements (no
-/// data to move, and no index arithmetic on empty ranges), then calls `Lower`.
+/// Results without elements short-circuit to `tensor.empty` (no data to
+/// move, and no index arithmetic on empty ranges); the others go to `Lower`.
 template <typename OpTy, LowerFn<OpTy> Lower>
-struct SingleResultLowering : public OpConversionPattern<OpTy> {
-  using OpConversionPattern<OpTy>::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    if (failed(requireStaticResults(op, rewriter)))
-      return failure();
-    RankedTensorType type =
-        getConvertedType(*this->getTypeConverter(), op->getResult(0));
-    if (!type)
-      return rewriter.notifyMatchFailure(op, "result is not a static tensor");
-    if (type.getNumElements() == 0) {
-      rewriter.replaceOp(op, createEmpty(rewriter, op.getLoc(), type));
-      return success();
-    }
-    FailureOr<Value> result = Lower(op, adaptor, type, rewriter);
-    if (failed(result))
-      return failure();
-    rewriter.replaceOp(op, *result);
-    return success();
-  }
-};
+static FailureOr<Value>
+lowerUnlessEmpty(OpTy op, typename OpTy::Adaptor adaptor, RankedTensorType type,
+                 ConversionPatternRewriter &rewriter) {
+  if (type.getNumElements() == 0)
+    return createEmpty(rewriter, op.getLoc(), type);
+  return Lower(op, adaptor, type, rewriter);
+}
+
+/// The pattern of a single-result data-movement op.
+template <typename OpTy, LowerFn<OpTy> Lower>
+using DataMovementLowering =
+    SingleResultLowering<OpTy, lowerUnlessEmpty<OpTy, Lower>>;
 
 /// The statically shaped converted operand, or a match failure.
 static FailureOr<RankedTensorType>
@@ -232,7 +215,6 @@ static FailureOr<Value> lowerConcat(nn::ConcatOp op,
                                     RankedTensorType type,
                                     ConversionPatternRewriter &rewriter) {
   Location loc = op.getLoc();
-  MLIRContext *ctx = rewriter.getContext();
   std::optional<int64_t> axis = normalize(op.getAxis(), type.getRank());
   if (!axis)
     return rewriter.notifyMatchFailure(op, "axis out of range");
@@ -1190,24 +1172,24 @@ void tessera::populateNNDataMovementToLinalgPatterns(
     const TypeConverter &converter, RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
   patterns.add<
-      SingleResultLowering<nn::ReshapeOp, lowerReshapeLike<nn::ReshapeOp>>,
-      SingleResultLowering<nn::FlattenOp, lowerReshapeLike<nn::FlattenOp>>,
-      SingleResultLowering<nn::SqueezeOp, lowerReshapeLike<nn::SqueezeOp>>,
-      SingleResultLowering<nn::UnsqueezeOp, lowerReshapeLike<nn::UnsqueezeOp>>,
-      SingleResultLowering<nn::TransposeOp, lowerTranspose>,
-      SingleResultLowering<nn::ConcatOp, lowerConcat>,
-      SingleResultLowering<nn::SliceOp, lowerSlice>,
-      SingleResultLowering<nn::GatherOp, lowerGather>,
-      SingleResultLowering<nn::ExpandOp, lowerExpand>,
-      SingleResultLowering<nn::TileOp, lowerTile>,
-      SingleResultLowering<nn::PadOp, lowerPad>,
-      SingleResultLowering<nn::ResizeOp, lowerResize>,
-      SingleResultLowering<nn::DepthToSpaceOp,
+      DataMovementLowering<nn::ReshapeOp, lowerReshapeLike<nn::ReshapeOp>>,
+      DataMovementLowering<nn::FlattenOp, lowerReshapeLike<nn::FlattenOp>>,
+      DataMovementLowering<nn::SqueezeOp, lowerReshapeLike<nn::SqueezeOp>>,
+      DataMovementLowering<nn::UnsqueezeOp, lowerReshapeLike<nn::UnsqueezeOp>>,
+      DataMovementLowering<nn::TransposeOp, lowerTranspose>,
+      DataMovementLowering<nn::ConcatOp, lowerConcat>,
+      DataMovementLowering<nn::SliceOp, lowerSlice>,
+      DataMovementLowering<nn::GatherOp, lowerGather>,
+      DataMovementLowering<nn::ExpandOp, lowerExpand>,
+      DataMovementLowering<nn::TileOp, lowerTile>,
+      DataMovementLowering<nn::PadOp, lowerPad>,
+      DataMovementLowering<nn::ResizeOp, lowerResize>,
+      DataMovementLowering<nn::DepthToSpaceOp,
                            lowerBlockOp<nn::DepthToSpaceOp>>,
-      SingleResultLowering<nn::SpaceToDepthOp,
+      DataMovementLowering<nn::SpaceToDepthOp,
                            lowerBlockOp<nn::SpaceToDepthOp>>,
-      SingleResultLowering<nn::ShapeOp, lowerShape>,
-      SingleResultLowering<nn::ConstantOfShapeOp, lowerConstantOfShape>,
-      SingleResultLowering<nn::RangeOp, lowerRange>, SplitLowering>(converter,
+      DataMovementLowering<nn::ShapeOp, lowerShape>,
+      DataMovementLowering<nn::ConstantOfShapeOp, lowerConstantOfShape>,
+      DataMovementLowering<nn::RangeOp, lowerRange>, SplitLowering>(converter,
                                                                     ctx);
 }

@@ -26,21 +26,28 @@ struct Window {
   SmallVector<int64_t> kernel, strides, dilations, lo, hiPad, hiRead;
 };
 
+/// The dilations of a pool; AveragePool has none before opset 19.
+template <typename OpTy>
+static std::optional<ArrayRef<int64_t>> getDilations(OpTy op) {
+  if constexpr (std::is_same_v<OpTy, nn::MaxPoolOp>)
+    return op.getDilations();
+  return std::nullopt;
+}
+
 /// Resolves kernel/strides/dilations/pads/auto_pad of a pool against the
 /// input and result shapes (the result shape already reflects ceil_mode).
-static FailureOr<Window> resolveWindow(Operation *op, RankedTensorType x,
+template <typename OpTy>
+static FailureOr<Window> resolveWindow(OpTy op, RankedTensorType x,
                                        RankedTensorType y,
                                        ConversionPatternRewriter &rewriter) {
   int64_t r = x.getRank() - 2;
   Window w;
-  std::optional<SmallVector<int64_t>> kernel =
-      nn::getIntsAttr(op, "kernel_shape");
-  if (!kernel || (int64_t)kernel->size() != r)
+  ArrayRef<int64_t> kernel = op.getKernelShape();
+  if ((int64_t)kernel.size() != r)
     return rewriter.notifyMatchFailure(op, "kernel_shape has the wrong size");
-  w.kernel = *kernel;
-  auto spatial = [&](StringRef name,
+  w.kernel.assign(kernel.begin(), kernel.end());
+  auto spatial = [&](std::optional<ArrayRef<int64_t>> attr,
                      SmallVector<int64_t> &out) -> LogicalResult {
-    std::optional<SmallVector<int64_t>> attr = nn::getIntsAttr(op, name);
     if (!attr) {
       out.assign(r, 1);
       return success();
@@ -48,17 +55,16 @@ static FailureOr<Window> resolveWindow(Operation *op, RankedTensorType x,
     if ((int64_t)attr->size() != r ||
         llvm::any_of(*attr, [](int64_t v) { return v < 1; }))
       return failure();
-    out = *attr;
+    out.assign(attr->begin(), attr->end());
     return success();
   };
-  if (failed(spatial("strides", w.strides)) ||
-      failed(spatial("dilations", w.dilations)))
+  if (failed(spatial(op.getStrides(), w.strides)) ||
+      failed(spatial(getDilations(op), w.dilations)))
     return rewriter.notifyMatchFailure(op, "invalid strides or dilations");
-  std::optional<SmallVector<int64_t>> pads = nn::getIntsAttr(op, "pads");
+  std::optional<ArrayRef<int64_t>> pads = op.getPads();
   if (pads && (int64_t)pads->size() != 2 * r)
     return rewriter.notifyMatchFailure(op, "pads has the wrong size");
-  auto autoPad = op->getAttrOfType<StringAttr>("auto_pad");
-  StringRef mode = autoPad ? autoPad.getValue() : "NOTSET";
+  StringRef mode = op.getAutoPad();
   if (mode != "NOTSET" && mode != "VALID" && mode != "SAME_UPPER" &&
       mode != "SAME_LOWER")
     return rewriter.notifyMatchFailure(op, "unknown auto_pad");
@@ -378,181 +384,162 @@ static Value floatConstant(OpBuilder &b, Location loc, RankedTensorType type,
                                    DenseElementsAttr::get(type, floats));
 }
 
-struct AveragePoolOpLowering : public OpConversionPattern<nn::AveragePoolOp> {
-  using OpConversionPattern::OpConversionPattern;
-
-  LogicalResult
-  matchAndRewrite(nn::AveragePoolOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    if (failed(requireStaticResults(op, rewriter)))
-      return failure();
-    Location loc = op.getLoc();
-    auto xType = dyn_cast<RankedTensorType>(adaptor.getX().getType());
-    RankedTensorType yType = getConvertedType(*getTypeConverter(), op.getY());
-    if (!xType || !xType.hasStaticShape() || xType.getRank() < 3 ||
-        yType.getRank() != xType.getRank())
-      return rewriter.notifyMatchFailure(op,
-                                         "expected static (N, C, ...) input");
-    FailureOr<Window> w = resolveWindow(op, xType, yType, rewriter);
-    if (failed(w))
-      return failure();
-    int64_t r = w->kernel.size();
-    // Per dim, how many window taps land in the counted range: the input
-    // plus its explicit pads with count_include_pad, the input alone
-    // otherwise; the ceil_mode extension never counts.
-    bool includePad = op.getCountIncludePad() != 0;
-    SmallVector<SmallVector<int64_t>> perDim;
-    bool uniform = true;
-    for (int64_t i = 0; i < r; ++i) {
-      int64_t in = xType.getDimSize(i + 2);
-      int64_t begin = includePad ? -w->lo[i] : 0;
-      int64_t end = includePad ? in + w->hiPad[i] : in;
-      SmallVector<int64_t> counts;
-      for (int64_t o = 0; o < yType.getDimSize(i + 2); ++o) {
-        int64_t count = 0;
-        for (int64_t k = 0; k < w->kernel[i]; ++k) {
-          int64_t p = o * w->strides[i] + k * w->dilations[i] - w->lo[i];
-          count += p >= begin && p < end;
-        }
-        if (count == 0)
-          return rewriter.notifyMatchFailure(op, "window without elements");
-        uniform &= count == w->kernel[i];
-        counts.push_back(count);
+static FailureOr<Value> lowerAveragePool(nn::AveragePoolOp op,
+                                         nn::AveragePoolOp::Adaptor adaptor,
+                                         RankedTensorType yType,
+                                         ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  auto xType = dyn_cast<RankedTensorType>(adaptor.getX().getType());
+  if (!xType || !xType.hasStaticShape() || xType.getRank() < 3 ||
+      yType.getRank() != xType.getRank())
+    return rewriter.notifyMatchFailure(op, "expected static (N, C, ...) input");
+  FailureOr<Window> w = resolveWindow(op, xType, yType, rewriter);
+  if (failed(w))
+    return failure();
+  int64_t r = w->kernel.size();
+  // Per dim, how many window taps land in the counted range: the input
+  // plus its explicit pads with count_include_pad, the input alone
+  // otherwise; the ceil_mode extension never counts.
+  bool includePad = op.getCountIncludePad() != 0;
+  SmallVector<SmallVector<int64_t>> perDim;
+  bool uniform = true;
+  for (int64_t i = 0; i < r; ++i) {
+    int64_t in = xType.getDimSize(i + 2);
+    int64_t begin = includePad ? -w->lo[i] : 0;
+    int64_t end = includePad ? in + w->hiPad[i] : in;
+    SmallVector<int64_t> counts;
+    for (int64_t o = 0; o < yType.getDimSize(i + 2); ++o) {
+      int64_t count = 0;
+      for (int64_t k = 0; k < w->kernel[i]; ++k) {
+        int64_t p = o * w->strides[i] + k * w->dilations[i] - w->lo[i];
+        count += p >= begin && p < end;
       }
-      perDim.push_back(std::move(counts));
+      if (count == 0)
+        return rewriter.notifyMatchFailure(op, "window without elements");
+      uniform &= count == w->kernel[i];
+      counts.push_back(count);
     }
-    Type elementType = xType.getElementType();
-    Type accType = accumulatorType(elementType);
-    Value zero = scalarConstant(rewriter, loc, elementType, 0);
-    Value x = padSpatial(rewriter, loc, adaptor.getX(), w->lo, w->hiRead, zero);
-    Value sum = buildPool(
-        rewriter, loc, x,
-        createFilled(rewriter, loc, yType.clone(accType),
-                     scalarConstant(rewriter, loc, accType, 0)),
-        *w, "sum",
-        /*named=*/true, [&](OpBuilder &b, Location l, Value acc, Value v) {
-          if (v.getType() != accType)
-            v = arith::ExtFOp::create(b, l, accType, v);
-          return arith::AddFOp::create(b, l, acc, v);
-        });
-    if (uniform) {
-      int64_t size = 1;
-      for (int64_t k : w->kernel)
-        size *= k;
-      Value divisor = scalarConstant(rewriter, loc, accType, size);
-      rewriter.replaceOp(
-          op, buildElementwise(
-                  rewriter, loc, yType, sum,
-                  [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-                    return divideAndRound(b, l, args[0], divisor, elementType);
-                  }));
-      return success();
-    }
-    // Otherwise divide by a constant (1, 1, out...) tensor of counts.
-    SmallVector<int64_t> shape = {1, 1};
-    for (int64_t i = 0; i < r; ++i)
-      shape.push_back(yType.getDimSize(i + 2));
-    auto countType = RankedTensorType::get(shape, accType);
-    SmallVector<double> values;
-    SmallVector<int64_t> idx(r, 0);
-    for (int64_t n = 0, e = countType.getNumElements(); n < e; ++n) {
-      double v = 1;
-      for (int64_t i = 0; i < r; ++i)
-        v *= perDim[i][idx[i]];
-      values.push_back(v);
-      for (int64_t i = r - 1; i >= 0; --i) {
-        if (++idx[i] < shape[i + 2])
-          break;
-        idx[i] = 0;
-      }
-    }
-    Value divisor = floatConstant(rewriter, loc, countType, values);
-    Value result = buildElementwise(
-        rewriter, loc, yType, {sum, divisor},
-        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-          return divideAndRound(b, l, args[0], args[1], elementType);
-        });
-    rewriter.replaceOp(op, result);
-    return success();
+    perDim.push_back(std::move(counts));
   }
-};
+  Type elementType = xType.getElementType();
+  Type accType = accumulatorType(elementType);
+  Value zero = scalarConstant(rewriter, loc, elementType, 0);
+  Value x = padSpatial(rewriter, loc, adaptor.getX(), w->lo, w->hiRead, zero);
+  Value sum = buildPool(rewriter, loc, x,
+                        createFilled(rewriter, loc, yType.clone(accType),
+                                     scalarConstant(rewriter, loc, accType, 0)),
+                        *w, "sum",
+                        /*named=*/true,
+                        [&](OpBuilder &b, Location l, Value acc, Value v) {
+                          if (v.getType() != accType)
+                            v = arith::ExtFOp::create(b, l, accType, v);
+                          return arith::AddFOp::create(b, l, acc, v);
+                        });
+  if (uniform) {
+    int64_t size = 1;
+    for (int64_t k : w->kernel)
+      size *= k;
+    Value divisor = scalarConstant(rewriter, loc, accType, size);
+    return buildElementwise(
+        rewriter, loc, yType, sum,
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          return divideAndRound(b, l, args[0], divisor, elementType);
+        });
+  }
+  // Otherwise divide by a constant (1, 1, out...) tensor of counts.
+  SmallVector<int64_t> shape = {1, 1};
+  for (int64_t i = 0; i < r; ++i)
+    shape.push_back(yType.getDimSize(i + 2));
+  auto countType = RankedTensorType::get(shape, accType);
+  SmallVector<double> values;
+  SmallVector<int64_t> idx(r, 0);
+  for (int64_t n = 0, e = countType.getNumElements(); n < e; ++n) {
+    double v = 1;
+    for (int64_t i = 0; i < r; ++i)
+      v *= perDim[i][idx[i]];
+    values.push_back(v);
+    for (int64_t i = r - 1; i >= 0; --i) {
+      if (++idx[i] < shape[i + 2])
+        break;
+      idx[i] = 0;
+    }
+  }
+  Value divisor = floatConstant(rewriter, loc, countType, values);
+  Value result = buildElementwise(
+      rewriter, loc, yType, {sum, divisor},
+      [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+        return divideAndRound(b, l, args[0], args[1], elementType);
+      });
+  return result;
+}
 
 /// GlobalMaxPool and GlobalAveragePool: a reduction over every spatial dim
 /// into (N, C), expanded back to (N, C, 1, ...).
 template <typename OpTy, bool IsMax>
-struct GlobalPoolOpLowering : public OpConversionPattern<OpTy> {
-  using OpConversionPattern<OpTy>::OpConversionPattern;
-
-  LogicalResult
-  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    if (failed(requireStaticResults(op, rewriter)))
-      return failure();
-    Location loc = op.getLoc();
-    auto xType = dyn_cast<RankedTensorType>(adaptor.getX().getType());
-    RankedTensorType yType =
-        getConvertedType(*this->getTypeConverter(), op.getY());
-    if (!xType || !xType.hasStaticShape() || xType.getRank() < 3 ||
-        yType.getRank() != xType.getRank())
-      return rewriter.notifyMatchFailure(op,
-                                         "expected static (N, C, ...) input");
-    int64_t rank = xType.getRank();
-    if (xType.getDimSize(0) * xType.getDimSize(1) == 0)
-      return rewriter.notifyMatchFailure(op, "empty input");
-    Type elementType = xType.getElementType();
-    Type accType = IsMax ? elementType : accumulatorType(elementType);
-    MLIRContext *ctx = rewriter.getContext();
-    auto reducedType = RankedTensorType::get(
-        {xType.getDimSize(0), xType.getDimSize(1)}, accType);
-    Value initValue = IsMax ? lowestValue(rewriter, loc, elementType, false)
-                            : scalarConstant(rewriter, loc, accType, 0);
-    SmallVector<AffineMap> maps = {
-        AffineMap::getMultiDimIdentityMap(rank, ctx),
-        AffineMap::get(rank, 0,
-                       {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx)},
-                       ctx)};
-    SmallVector<utils::IteratorType> iterators(2,
-                                               utils::IteratorType::parallel);
-    iterators.append(rank - 2, utils::IteratorType::reduction);
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{reducedType}, ValueRange{adaptor.getX()},
-        ValueRange{createFilled(rewriter, loc, reducedType, initValue)}, maps,
-        iterators, [&](OpBuilder &b, Location l, ValueRange args) {
-          Value in = args[0];
-          if (in.getType() != accType)
-            in = arith::ExtFOp::create(b, l, accType, in);
-          Value v = IsMax ? Value(arith::MaximumFOp::create(b, l, args[1], in))
-                          : Value(arith::AddFOp::create(b, l, args[1], in));
-          linalg::YieldOp::create(b, l, v);
+static FailureOr<Value> lowerGlobalPool(OpTy op, typename OpTy::Adaptor adaptor,
+                                        RankedTensorType yType,
+                                        ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  auto xType = dyn_cast<RankedTensorType>(adaptor.getX().getType());
+  if (!xType || !xType.hasStaticShape() || xType.getRank() < 3 ||
+      yType.getRank() != xType.getRank())
+    return rewriter.notifyMatchFailure(op, "expected static (N, C, ...) input");
+  int64_t rank = xType.getRank();
+  if (xType.getDimSize(0) * xType.getDimSize(1) == 0)
+    return rewriter.notifyMatchFailure(op, "empty input");
+  Type elementType = xType.getElementType();
+  Type accType = IsMax ? elementType : accumulatorType(elementType);
+  MLIRContext *ctx = rewriter.getContext();
+  auto reducedType = RankedTensorType::get(
+      {xType.getDimSize(0), xType.getDimSize(1)}, accType);
+  Value initValue = IsMax ? lowestValue(rewriter, loc, elementType, false)
+                          : scalarConstant(rewriter, loc, accType, 0);
+  SmallVector<AffineMap> maps = {
+      AffineMap::getMultiDimIdentityMap(rank, ctx),
+      AffineMap::get(
+          rank, 0, {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx)}, ctx)};
+  SmallVector<utils::IteratorType> iterators(2, utils::IteratorType::parallel);
+  iterators.append(rank - 2, utils::IteratorType::reduction);
+  auto generic = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{reducedType}, ValueRange{adaptor.getX()},
+      ValueRange{createFilled(rewriter, loc, reducedType, initValue)}, maps,
+      iterators, [&](OpBuilder &b, Location l, ValueRange args) {
+        Value in = args[0];
+        if (in.getType() != accType)
+          in = arith::ExtFOp::create(b, l, accType, in);
+        Value v = IsMax ? Value(arith::MaximumFOp::create(b, l, args[1], in))
+                        : Value(arith::AddFOp::create(b, l, args[1], in));
+        linalg::YieldOp::create(b, l, v);
+      });
+  SmallVector<ReassociationIndices> reassociation = {{0}, {}};
+  for (int64_t i = 1; i < rank; ++i)
+    reassociation[1].push_back(i);
+  Value result = tensor::ExpandShapeOp::create(
+      rewriter, loc, yType.clone(accType), generic.getResult(0), reassociation);
+  if (!IsMax) {
+    int64_t count =
+        xType.getNumElements() / (xType.getDimSize(0) * xType.getDimSize(1));
+    Value divisor = scalarConstant(rewriter, loc, accType, count);
+    result = buildElementwise(
+        rewriter, loc, yType, result,
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          return divideAndRound(b, l, args[0], divisor, elementType);
         });
-    SmallVector<ReassociationIndices> reassociation = {{0}, {}};
-    for (int64_t i = 1; i < rank; ++i)
-      reassociation[1].push_back(i);
-    Value result =
-        tensor::ExpandShapeOp::create(rewriter, loc, yType.clone(accType),
-                                      generic.getResult(0), reassociation);
-    if (!IsMax) {
-      int64_t count =
-          xType.getNumElements() / (xType.getDimSize(0) * xType.getDimSize(1));
-      Value divisor = scalarConstant(rewriter, loc, accType, count);
-      result = buildElementwise(
-          rewriter, loc, yType, result,
-          [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-            return divideAndRound(b, l, args[0], divisor, elementType);
-          });
-    }
-    rewriter.replaceOp(op, result);
-    return success();
   }
-};
+  return result;
+}
 
 } // namespace
 
 void tessera::populateNNPoolingToLinalgPatterns(const TypeConverter &converter,
                                                 RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
-  patterns.add<MaxPoolOpLowering, AveragePoolOpLowering,
-               GlobalPoolOpLowering<nn::GlobalMaxPoolOp, true>,
-               GlobalPoolOpLowering<nn::GlobalAveragePoolOp, false>>(converter,
-                                                                     ctx);
+  patterns.add<
+      MaxPoolOpLowering,
+      SingleResultLowering<nn::AveragePoolOp, lowerAveragePool>,
+      SingleResultLowering<nn::GlobalMaxPoolOp,
+                           lowerGlobalPool<nn::GlobalMaxPoolOp, true>>,
+      SingleResultLowering<nn::GlobalAveragePoolOp,
+                           lowerGlobalPool<nn::GlobalAveragePoolOp, false>>>(
+      converter, ctx);
 }

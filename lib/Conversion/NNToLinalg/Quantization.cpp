@@ -151,79 +151,61 @@ mapQuantOperands(ConversionPatternRewriter &rewriter, Operation *op,
   return operands;
 }
 
-struct QuantizeLinearOpLowering
-    : public OpConversionPattern<nn::QuantizeLinearOp> {
-  using OpConversionPattern::OpConversionPattern;
+static FailureOr<Value> lowerQuantizeLinear(
+    nn::QuantizeLinearOp op, nn::QuantizeLinearOp::Adaptor adaptor,
+    RankedTensorType type, ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  bool hasZeroPoint = !nn::isNone(op.getYZeroPoint());
+  FailureOr<SmallVector<MappedOperand>> operands = mapQuantOperands(
+      rewriter, op, type, op.getAxis(), adaptor.getX(), adaptor.getYScale(),
+      hasZeroPoint ? adaptor.getYZeroPoint() : Value(), "y");
+  if (failed(operands))
+    return failure();
+  bool outUnsigned = isUnsignedElement(op.getY());
+  Type out = type.getElementType();
+  Value result = buildMapped(
+      rewriter, loc, type, *operands,
+      [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+        Value x = args[0], scale = args[1];
+        // An int32 input divides in f64, as numpy promotes it.
+        if (!isa<FloatType>(x.getType())) {
+          x = castScalar(b, l, x, b.getF64Type(), false, false);
+          scale = castScalar(b, l, scale, b.getF64Type(), false, false);
+        }
+        Value v = arith::DivFOp::create(b, l, x, scale);
+        return roundAndSaturate(b, l, v, hasZeroPoint ? args[2] : Value(),
+                                outUnsigned, out, outUnsigned);
+      });
+  return result;
+}
 
-  LogicalResult
-  matchAndRewrite(nn::QuantizeLinearOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    if (failed(requireStaticResults(op, rewriter)))
-      return failure();
-    Location loc = op.getLoc();
-    RankedTensorType type = getConvertedType(*getTypeConverter(), op.getY());
-    bool hasZeroPoint = !nn::isNone(op.getYZeroPoint());
-    FailureOr<SmallVector<MappedOperand>> operands = mapQuantOperands(
-        rewriter, op, type, op.getAxis(), adaptor.getX(), adaptor.getYScale(),
-        hasZeroPoint ? adaptor.getYZeroPoint() : Value(), "y");
-    if (failed(operands))
-      return failure();
-    bool outUnsigned = isUnsignedElement(op.getY());
-    Type out = type.getElementType();
-    Value result = buildMapped(
-        rewriter, loc, type, *operands,
-        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-          Value x = args[0], scale = args[1];
-          // An int32 input divides in f64, as numpy promotes it.
-          if (!isa<FloatType>(x.getType())) {
-            x = castScalar(b, l, x, b.getF64Type(), false, false);
-            scale = castScalar(b, l, scale, b.getF64Type(), false, false);
-          }
-          Value v = arith::DivFOp::create(b, l, x, scale);
-          return roundAndSaturate(b, l, v, hasZeroPoint ? args[2] : Value(),
-                                  outUnsigned, out, outUnsigned);
-        });
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-};
-
-struct DequantizeLinearOpLowering
-    : public OpConversionPattern<nn::DequantizeLinearOp> {
-  using OpConversionPattern::OpConversionPattern;
-
-  LogicalResult
-  matchAndRewrite(nn::DequantizeLinearOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    if (failed(requireStaticResults(op, rewriter)))
-      return failure();
-    Location loc = op.getLoc();
-    RankedTensorType type = getConvertedType(*getTypeConverter(), op.getY());
-    bool hasZeroPoint = !nn::isNone(op.getXZeroPoint());
-    FailureOr<SmallVector<MappedOperand>> operands = mapQuantOperands(
-        rewriter, op, type, op.getAxis(), adaptor.getX(), adaptor.getXScale(),
-        hasZeroPoint ? adaptor.getXZeroPoint() : Value(), "x");
-    if (failed(operands))
-      return failure();
-    bool xUnsigned = isUnsignedElement(op.getX());
-    // The difference is exact in i32 for 8-bit inputs, in i64 for int32.
-    unsigned width =
-        getElementTypeOrSelf(adaptor.getX().getType()).getIntOrFloatBitWidth();
-    Type wide = width < 32 ? rewriter.getI32Type() : rewriter.getI64Type();
-    Value result = buildMapped(
-        rewriter, loc, type, *operands,
-        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-          Value x = castScalar(b, l, args[0], wide, xUnsigned, false);
-          if (hasZeroPoint)
-            x = arith::SubIOp::create(
-                b, l, x, castScalar(b, l, args[2], wide, xUnsigned, false));
-          Value f = castScalar(b, l, x, b.getF32Type(), false, false);
-          return arith::MulFOp::create(b, l, f, args[1]);
-        });
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-};
+static FailureOr<Value> lowerDequantizeLinear(
+    nn::DequantizeLinearOp op, nn::DequantizeLinearOp::Adaptor adaptor,
+    RankedTensorType type, ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  bool hasZeroPoint = !nn::isNone(op.getXZeroPoint());
+  FailureOr<SmallVector<MappedOperand>> operands = mapQuantOperands(
+      rewriter, op, type, op.getAxis(), adaptor.getX(), adaptor.getXScale(),
+      hasZeroPoint ? adaptor.getXZeroPoint() : Value(), "x");
+  if (failed(operands))
+    return failure();
+  bool xUnsigned = isUnsignedElement(op.getX());
+  // The difference is exact in i32 for 8-bit inputs, in i64 for int32.
+  unsigned width =
+      getElementTypeOrSelf(adaptor.getX().getType()).getIntOrFloatBitWidth();
+  Type wide = width < 32 ? rewriter.getI32Type() : rewriter.getI64Type();
+  Value result = buildMapped(
+      rewriter, loc, type, *operands,
+      [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+        Value x = castScalar(b, l, args[0], wide, xUnsigned, false);
+        if (hasZeroPoint)
+          x = arith::SubIOp::create(
+              b, l, x, castScalar(b, l, args[2], wide, xUnsigned, false));
+        Value f = castScalar(b, l, x, b.getF32Type(), false, false);
+        return arith::MulFOp::create(b, l, f, args[1]);
+      });
+  return result;
+}
 
 //===----------------------------------------------------------------------===//
 // Integer matrix products
@@ -354,28 +336,19 @@ static ZeroPoint getZeroPoint(Value original, Value converted) {
   return {converted, isUnsignedElement(original)};
 }
 
-struct MatMulIntegerOpLowering
-    : public OpConversionPattern<nn::MatMulIntegerOp> {
-  using OpConversionPattern::OpConversionPattern;
-
-  LogicalResult
-  matchAndRewrite(nn::MatMulIntegerOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    if (failed(requireStaticResults(op, rewriter)))
-      return failure();
-    RankedTensorType type = getConvertedType(*getTypeConverter(), op.getY());
-    FailureOr<Value> result = buildIntegerMatMul(
-        rewriter, op.getLoc(), adaptor.getA(), isUnsignedElement(op.getA()),
-        getZeroPoint(op.getAZeroPoint(), adaptor.getAZeroPoint()),
-        adaptor.getB(), isUnsignedElement(op.getB()),
-        getZeroPoint(op.getBZeroPoint(), adaptor.getBZeroPoint()), type);
-    if (failed(result))
-      return rewriter.notifyMatchFailure(
-          op, "unsupported operand or zero point shapes");
-    rewriter.replaceOp(op, *result);
-    return success();
-  }
-};
+static FailureOr<Value>
+lowerMatMulInteger(nn::MatMulIntegerOp op, nn::MatMulIntegerOp::Adaptor adaptor,
+                   RankedTensorType type, ConversionPatternRewriter &rewriter) {
+  FailureOr<Value> result = buildIntegerMatMul(
+      rewriter, op.getLoc(), adaptor.getA(), isUnsignedElement(op.getA()),
+      getZeroPoint(op.getAZeroPoint(), adaptor.getAZeroPoint()), adaptor.getB(),
+      isUnsignedElement(op.getB()),
+      getZeroPoint(op.getBZeroPoint(), adaptor.getBZeroPoint()), type);
+  if (failed(result))
+    return rewriter.notifyMatchFailure(
+        op, "unsupported operand or zero point shapes");
+  return *result;
+}
 
 /// Requantizes i32 accumulator `acc` (plus `bias`, if any) to `type`:
 /// saturate(round_half_to_even(acc * (aScale * bScale / yScale)) + yZp).
@@ -410,52 +383,42 @@ static Value buildRequantize(OpBuilder &b, Location loc, Value acc,
       });
 }
 
-struct QLinearMatMulOpLowering
-    : public OpConversionPattern<nn::QLinearMatMulOp> {
-  using OpConversionPattern::OpConversionPattern;
-
-  LogicalResult
-  matchAndRewrite(nn::QLinearMatMulOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    if (failed(requireStaticResults(op, rewriter)))
-      return failure();
-    Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
-    RankedTensorType type = getConvertedType(*getTypeConverter(), op.getY());
-    RankedTensorType accType = type.clone(rewriter.getI32Type());
-    auto aType = cast<RankedTensorType>(adaptor.getA().getType());
-    auto bType = cast<RankedTensorType>(adaptor.getB().getType());
-    FailureOr<Value> acc = buildIntegerMatMul(
-        rewriter, loc, adaptor.getA(), isUnsignedElement(op.getA()),
-        getZeroPoint(op.getAZeroPoint(), adaptor.getAZeroPoint()),
-        adaptor.getB(), isUnsignedElement(op.getB()),
-        getZeroPoint(op.getBZeroPoint(), adaptor.getBZeroPoint()), accType);
-    if (failed(acc))
-      return rewriter.notifyMatchFailure(
-          op, "unsupported operand or zero point shapes");
-    int64_t rank = type.getRank();
-    MatMulDims dims = getMatMulDims(rank, aType.getRank(), bType.getRank());
-    int64_t rows = dims.m >= 0 ? type.getDimSize(dims.m) : 0;
-    int64_t cols = dims.n >= 0 ? type.getDimSize(dims.n) : 0;
-    FailureOr<AffineMap> aScale =
-        paramMap(ctx, rank, adaptor.getAScale(), dims.m, rows);
-    FailureOr<AffineMap> bScale =
-        paramMap(ctx, rank, adaptor.getBScale(), dims.n, cols);
-    FailureOr<AffineMap> yScale =
-        paramMap(ctx, rank, adaptor.getYScale(), -1, 0);
-    FailureOr<AffineMap> yZp =
-        paramMap(ctx, rank, adaptor.getYZeroPoint(), -1, 0);
-    if (failed(aScale) || failed(bScale) || failed(yScale) || failed(yZp))
-      return rewriter.notifyMatchFailure(op, "unsupported scale shapes");
-    Value result = buildRequantize(
-        rewriter, loc, *acc, {adaptor.getAScale(), *aScale},
-        {adaptor.getBScale(), *bScale}, {adaptor.getYScale(), *yScale},
-        {adaptor.getYZeroPoint(), *yZp}, isUnsignedElement(op.getYZeroPoint()),
-        std::nullopt, type, isUnsignedElement(op.getY()));
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-};
+static FailureOr<Value>
+lowerQLinearMatMul(nn::QLinearMatMulOp op, nn::QLinearMatMulOp::Adaptor adaptor,
+                   RankedTensorType type, ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = rewriter.getContext();
+  RankedTensorType accType = type.clone(rewriter.getI32Type());
+  auto aType = cast<RankedTensorType>(adaptor.getA().getType());
+  auto bType = cast<RankedTensorType>(adaptor.getB().getType());
+  FailureOr<Value> acc = buildIntegerMatMul(
+      rewriter, loc, adaptor.getA(), isUnsignedElement(op.getA()),
+      getZeroPoint(op.getAZeroPoint(), adaptor.getAZeroPoint()), adaptor.getB(),
+      isUnsignedElement(op.getB()),
+      getZeroPoint(op.getBZeroPoint(), adaptor.getBZeroPoint()), accType);
+  if (failed(acc))
+    return rewriter.notifyMatchFailure(
+        op, "unsupported operand or zero point shapes");
+  int64_t rank = type.getRank();
+  MatMulDims dims = getMatMulDims(rank, aType.getRank(), bType.getRank());
+  int64_t rows = dims.m >= 0 ? type.getDimSize(dims.m) : 0;
+  int64_t cols = dims.n >= 0 ? type.getDimSize(dims.n) : 0;
+  FailureOr<AffineMap> aScale =
+      paramMap(ctx, rank, adaptor.getAScale(), dims.m, rows);
+  FailureOr<AffineMap> bScale =
+      paramMap(ctx, rank, adaptor.getBScale(), dims.n, cols);
+  FailureOr<AffineMap> yScale = paramMap(ctx, rank, adaptor.getYScale(), -1, 0);
+  FailureOr<AffineMap> yZp =
+      paramMap(ctx, rank, adaptor.getYZeroPoint(), -1, 0);
+  if (failed(aScale) || failed(bScale) || failed(yScale) || failed(yZp))
+    return rewriter.notifyMatchFailure(op, "unsupported scale shapes");
+  Value result = buildRequantize(
+      rewriter, loc, *acc, {adaptor.getAScale(), *aScale},
+      {adaptor.getBScale(), *bScale}, {adaptor.getYScale(), *yScale},
+      {adaptor.getYZeroPoint(), *yZp}, isUnsignedElement(op.getYZeroPoint()),
+      std::nullopt, type, isUnsignedElement(op.getY()));
+  return result;
+}
 
 //===----------------------------------------------------------------------===//
 // Integer convolutions
@@ -468,35 +431,32 @@ struct ConvGeometry {
   int64_t group = 1;
 };
 
-static FailureOr<ConvGeometry> getConvGeometry(Operation *op,
-                                               RankedTensorType x,
+template <typename OpTy>
+static FailureOr<ConvGeometry> getConvGeometry(OpTy op, RankedTensorType x,
                                                RankedTensorType w,
                                                RankedTensorType out) {
   int64_t spatial = x.getRank() - 2;
   if (spatial < 1 || w.getRank() != x.getRank() || out.getRank() != x.getRank())
     return failure();
   ConvGeometry g;
-  g.group = nn::getIntAttr(op, "group", 1);
-  auto ints = [&](StringRef name, int64_t size, int64_t dflt,
-                  SmallVector<int64_t> &into) -> LogicalResult {
-    std::optional<SmallVector<int64_t>> v = nn::getIntsAttr(op, name);
-    if (!v) {
+  g.group = op.getGroup();
+  auto ints = [&](std::optional<ArrayRef<int64_t>> attr, int64_t size,
+                  int64_t dflt, SmallVector<int64_t> &into) -> LogicalResult {
+    if (!attr) {
       into.assign(size, dflt);
       return success();
     }
-    if (static_cast<int64_t>(v->size()) != size)
+    if (static_cast<int64_t>(attr->size()) != size)
       return failure();
-    into = std::move(*v);
+    into.assign(attr->begin(), attr->end());
     return success();
   };
   SmallVector<int64_t> pads;
-  if (failed(ints("strides", spatial, 1, g.strides)) ||
-      failed(ints("dilations", spatial, 1, g.dilations)) ||
-      failed(ints("pads", 2 * spatial, 0, pads)))
+  if (failed(ints(op.getStrides(), spatial, 1, g.strides)) ||
+      failed(ints(op.getDilations(), spatial, 1, g.dilations)) ||
+      failed(ints(op.getPads(), 2 * spatial, 0, pads)))
     return failure();
-  StringRef autoPad = "NOTSET";
-  if (auto attr = op->getAttrOfType<StringAttr>("auto_pad"))
-    autoPad = attr.getValue();
+  StringRef autoPad = op.getAutoPad();
   for (int64_t i = 0; i < spatial; ++i) {
     int64_t in = x.getDimSize(i + 2), o = out.getDimSize(i + 2);
     int64_t effective = (w.getDimSize(i + 2) - 1) * g.dilations[i] + 1;
@@ -657,11 +617,12 @@ static Value buildIntegerConv(OpBuilder &b, Location loc, Value x, Value w,
 }
 
 /// The i32 accumulator of an integer conv: conv(x - x_zp, w - w_zp).
+template <typename OpTy>
 static FailureOr<Value>
-buildZeroPointConv(ConversionPatternRewriter &rewriter, Operation *op, Value x,
+buildZeroPointConv(ConversionPatternRewriter &rewriter, OpTy op, Value x,
                    bool xUnsigned, ZeroPoint xZp, Value w, bool wUnsigned,
                    ZeroPoint wZp, RankedTensorType accType) {
-  Location loc = op->getLoc();
+  Location loc = op.getLoc();
   auto xType = cast<RankedTensorType>(x.getType());
   auto wType = cast<RankedTensorType>(w.getType());
   if (!xType.hasStaticShape() || !wType.hasStaticShape())
@@ -679,83 +640,70 @@ buildZeroPointConv(ConversionPatternRewriter &rewriter, Operation *op, Value x,
   return buildIntegerConv(rewriter, loc, *xi, *wi, *geometry, accType);
 }
 
-struct ConvIntegerOpLowering : public OpConversionPattern<nn::ConvIntegerOp> {
-  using OpConversionPattern::OpConversionPattern;
+static FailureOr<Value> lowerConvInteger(nn::ConvIntegerOp op,
+                                         nn::ConvIntegerOp::Adaptor adaptor,
+                                         RankedTensorType type,
+                                         ConversionPatternRewriter &rewriter) {
+  FailureOr<Value> result = buildZeroPointConv(
+      rewriter, op, adaptor.getX(), isUnsignedElement(op.getX()),
+      getZeroPoint(op.getXZeroPoint(), adaptor.getXZeroPoint()), adaptor.getW(),
+      isUnsignedElement(op.getW()),
+      getZeroPoint(op.getWZeroPoint(), adaptor.getWZeroPoint()), type);
+  if (failed(result))
+    return failure();
+  return *result;
+}
 
-  LogicalResult
-  matchAndRewrite(nn::ConvIntegerOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    if (failed(requireStaticResults(op, rewriter)))
-      return failure();
-    RankedTensorType type = getConvertedType(*getTypeConverter(), op.getY());
-    FailureOr<Value> result = buildZeroPointConv(
-        rewriter, op, adaptor.getX(), isUnsignedElement(op.getX()),
-        getZeroPoint(op.getXZeroPoint(), adaptor.getXZeroPoint()),
-        adaptor.getW(), isUnsignedElement(op.getW()),
-        getZeroPoint(op.getWZeroPoint(), adaptor.getWZeroPoint()), type);
-    if (failed(result))
-      return failure();
-    rewriter.replaceOp(op, *result);
-    return success();
+static FailureOr<Value> lowerQLinearConv(nn::QLinearConvOp op,
+                                         nn::QLinearConvOp::Adaptor adaptor,
+                                         RankedTensorType type,
+                                         ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = rewriter.getContext();
+  int64_t rank = type.getRank();
+  int64_t filters = rank >= 2 ? type.getDimSize(1) : 0;
+  FailureOr<AffineMap> xScale = paramMap(ctx, rank, adaptor.getXScale(), -1, 0);
+  FailureOr<AffineMap> wScale =
+      paramMap(ctx, rank, adaptor.getWScale(), 1, filters);
+  FailureOr<AffineMap> yScale = paramMap(ctx, rank, adaptor.getYScale(), -1, 0);
+  FailureOr<AffineMap> yZp =
+      paramMap(ctx, rank, adaptor.getYZeroPoint(), -1, 0);
+  if (failed(xScale) || failed(wScale) || failed(yScale) || failed(yZp))
+    return rewriter.notifyMatchFailure(op, "unsupported scale shapes");
+  std::optional<MappedOperand> bias;
+  if (!nn::isNone(op.getB())) {
+    FailureOr<AffineMap> map = paramMap(ctx, rank, adaptor.getB(), 1, filters);
+    if (failed(map))
+      return rewriter.notifyMatchFailure(op,
+                                         "B must be 1-D per output channel");
+    bias = MappedOperand{adaptor.getB(), *map};
   }
-};
-
-struct QLinearConvOpLowering : public OpConversionPattern<nn::QLinearConvOp> {
-  using OpConversionPattern::OpConversionPattern;
-
-  LogicalResult
-  matchAndRewrite(nn::QLinearConvOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    if (failed(requireStaticResults(op, rewriter)))
-      return failure();
-    Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
-    RankedTensorType type = getConvertedType(*getTypeConverter(), op.getY());
-    int64_t rank = type.getRank();
-    int64_t filters = rank >= 2 ? type.getDimSize(1) : 0;
-    FailureOr<AffineMap> xScale =
-        paramMap(ctx, rank, adaptor.getXScale(), -1, 0);
-    FailureOr<AffineMap> wScale =
-        paramMap(ctx, rank, adaptor.getWScale(), 1, filters);
-    FailureOr<AffineMap> yScale =
-        paramMap(ctx, rank, adaptor.getYScale(), -1, 0);
-    FailureOr<AffineMap> yZp =
-        paramMap(ctx, rank, adaptor.getYZeroPoint(), -1, 0);
-    if (failed(xScale) || failed(wScale) || failed(yScale) || failed(yZp))
-      return rewriter.notifyMatchFailure(op, "unsupported scale shapes");
-    std::optional<MappedOperand> bias;
-    if (!nn::isNone(op.getB())) {
-      FailureOr<AffineMap> map =
-          paramMap(ctx, rank, adaptor.getB(), 1, filters);
-      if (failed(map))
-        return rewriter.notifyMatchFailure(op,
-                                           "B must be 1-D per output channel");
-      bias = MappedOperand{adaptor.getB(), *map};
-    }
-    FailureOr<Value> acc = buildZeroPointConv(
-        rewriter, op, adaptor.getX(), isUnsignedElement(op.getX()),
-        getZeroPoint(op.getXZeroPoint(), adaptor.getXZeroPoint()),
-        adaptor.getW(), isUnsignedElement(op.getW()),
-        getZeroPoint(op.getWZeroPoint(), adaptor.getWZeroPoint()),
-        type.clone(rewriter.getI32Type()));
-    if (failed(acc))
-      return failure();
-    Value result = buildRequantize(
-        rewriter, loc, *acc, {adaptor.getXScale(), *xScale},
-        {adaptor.getWScale(), *wScale}, {adaptor.getYScale(), *yScale},
-        {adaptor.getYZeroPoint(), *yZp}, isUnsignedElement(op.getYZeroPoint()),
-        bias, type, isUnsignedElement(op.getY()));
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-};
+  FailureOr<Value> acc = buildZeroPointConv(
+      rewriter, op, adaptor.getX(), isUnsignedElement(op.getX()),
+      getZeroPoint(op.getXZeroPoint(), adaptor.getXZeroPoint()), adaptor.getW(),
+      isUnsignedElement(op.getW()),
+      getZeroPoint(op.getWZeroPoint(), adaptor.getWZeroPoint()),
+      type.clone(rewriter.getI32Type()));
+  if (failed(acc))
+    return failure();
+  Value result = buildRequantize(
+      rewriter, loc, *acc, {adaptor.getXScale(), *xScale},
+      {adaptor.getWScale(), *wScale}, {adaptor.getYScale(), *yScale},
+      {adaptor.getYZeroPoint(), *yZp}, isUnsignedElement(op.getYZeroPoint()),
+      bias, type, isUnsignedElement(op.getY()));
+  return result;
+}
 
 } // namespace
 
 void tessera::populateNNQuantizationToLinalgPatterns(
     const TypeConverter &converter, RewritePatternSet &patterns) {
-  patterns.add<QuantizeLinearOpLowering, DequantizeLinearOpLowering,
-               MatMulIntegerOpLowering, QLinearMatMulOpLowering,
-               ConvIntegerOpLowering, QLinearConvOpLowering>(
-      converter, patterns.getContext());
+  patterns
+      .add<SingleResultLowering<nn::QuantizeLinearOp, lowerQuantizeLinear>,
+           SingleResultLowering<nn::DequantizeLinearOp, lowerDequantizeLinear>,
+           SingleResultLowering<nn::MatMulIntegerOp, lowerMatMulInteger>,
+           SingleResultLowering<nn::QLinearMatMulOp, lowerQLinearMatMul>,
+           SingleResultLowering<nn::ConvIntegerOp, lowerConvInteger>,
+           SingleResultLowering<nn::QLinearConvOp, lowerQLinearConv>>(
+          converter, patterns.getContext());
 }

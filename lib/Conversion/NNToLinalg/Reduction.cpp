@@ -328,176 +328,163 @@ static Value matchesAxes(OpBuilder &b, Location loc, Value axes,
   return all;
 }
 
-template <typename OpTy>
-struct ReduceOpLowering : public OpConversionPattern<OpTy> {
-  ReduceOpLowering(const TypeConverter &converter, MLIRContext *ctx,
-                   ReduceKind kind)
-      : OpConversionPattern<OpTy>(converter, ctx), kind(kind) {}
+/// The reduction of `input` (unsigned integers when `isUnsigned`) over the
+/// `reduced` dims, shaped as `resultType`; null when the shapes do not fit.
+static Value buildReduce(OpBuilder &rewriter, Location loc, ReduceKind kind,
+                         bool isUnsigned, Value input, ArrayRef<bool> reduced,
+                         RankedTensorType resultType) {
+  auto inputType = cast<RankedTensorType>(input.getType());
+  Type element = inputType.getElementType();
+  bool isFloat = isa<FloatType>(element);
+  bool isExtreme = kind == ReduceKind::Max || kind == ReduceKind::Min;
+  Type acc = isExtreme ? element : accumulatorType(element);
+  Value identity =
+      isExtreme
+          ? extremeConstant(rewriter, loc, acc,
+                            /*largest=*/kind == ReduceKind::Min, isUnsigned)
+          : scalarConstant(rewriter, loc, acc,
+                           kind == ReduceKind::Prod ? 1.0 : 0.0);
+  Value total = buildReduction(
+      rewriter, loc, input, reduced, identity,
+      [&](OpBuilder &b, Location l, Value x, Value a) -> Value {
+        x = convertFloat(b, l, x, acc);
+        switch (kind) {
+        case ReduceKind::Sum:
+        case ReduceKind::Mean:
+          return isFloat ? Value(arith::AddFOp::create(b, l, a, x))
+                         : Value(arith::AddIOp::create(b, l, a, x));
+        case ReduceKind::L2:
+          return isFloat ? Value(arith::AddFOp::create(
+                               b, l, a, arith::MulFOp::create(b, l, x, x)))
+                         : Value(arith::AddIOp::create(
+                               b, l, a, arith::MulIOp::create(b, l, x, x)));
+        case ReduceKind::Prod:
+          return isFloat ? Value(arith::MulFOp::create(b, l, a, x))
+                         : Value(arith::MulIOp::create(b, l, a, x));
+        case ReduceKind::Max:
+          if (isFloat)
+            return arith::MaximumFOp::create(b, l, a, x);
+          return isUnsigned ? Value(arith::MaxUIOp::create(b, l, a, x))
+                            : Value(arith::MaxSIOp::create(b, l, a, x));
+        case ReduceKind::Min:
+          if (isFloat)
+            return arith::MinimumFOp::create(b, l, a, x);
+          return isUnsigned ? Value(arith::MinUIOp::create(b, l, a, x))
+                            : Value(arith::MinSIOp::create(b, l, a, x));
+        }
+        return a;
+      });
 
-  LogicalResult
-  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    if (failed(requireStaticResults(op, rewriter)))
-      return failure();
-    Location loc = op.getLoc();
-    Value input = adaptor.getData();
-    auto inputType = dyn_cast<RankedTensorType>(input.getType());
-    if (!inputType || !inputType.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "input shape is not static");
-    RankedTensorType resultType =
-        getConvertedType(*this->getTypeConverter(), op.getReduced());
-    std::optional<SmallVector<int64_t>> axes = getReduceAxes(op);
-    bool noopWithEmptyAxes = false;
-    if constexpr (std::is_same_v<OpTy, nn::ReduceSumOp>) {
-      noopWithEmptyAxes = op.getNoopWithEmptyAxes() != 0;
-      // Runtime axes of statically known count: none reduces all (or
-      // nothing); otherwise the shapes select the reduced dims, and a
-      // runtime test picks among the masks they leave possible.
-      auto axesType = dyn_cast<RankedTensorType>(adaptor.getAxes().getType());
-      if (!axes && axesType && axesType.getRank() == 1 &&
-          axesType.getDimSize(0) == 0)
-        axes = SmallVector<int64_t>();
-      if (!axes) {
-        if (!axesType || axesType.getRank() != 1 || !axesType.hasStaticShape())
-          return rewriter.notifyMatchFailure(
-              op, "runtime axes without a static count");
-        SmallVector<SmallVector<bool>> masks =
-            candidateMasks(inputType.getShape(), resultType.getShape(),
-                           axesType.getDimSize(0), op.getKeepdims() != 0);
-        if (masks.empty())
-          return rewriter.notifyMatchFailure(
-              op, "no axes turn the input shape into the result shape");
-        if (masks.size() > 8)
-          return rewriter.notifyMatchFailure(
-              op, "runtime axes leave too many possible reductions");
-        rewriter.replaceOp(op, buildCandidates(rewriter, loc, op, input,
-                                               adaptor.getAxes(), masks,
-                                               resultType));
-        return success();
-      }
-    }
-    if (axes->empty() && noopWithEmptyAxes) {
-      rewriter.replaceOp(op, input);
-      return success();
-    }
-    FailureOr<SmallVector<bool>> reduced =
-        getReducedDims(op, *axes, inputType.getRank(), rewriter);
-    if (failed(reduced))
-      return failure();
-    Value result = lower(rewriter, loc, op, input, *reduced, resultType);
-    if (!result)
-      return rewriter.notifyMatchFailure(op,
-                                         "result shape does not match axes");
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-
-  /// `scf.if` on the runtime axes over the reductions of `masks` (the last is
-  /// the fallback).
-  Value buildCandidates(OpBuilder &b, Location loc, OpTy op, Value input,
-                        Value axes, ArrayRef<SmallVector<bool>> masks,
-                        RankedTensorType resultType) const {
-    if (masks.size() == 1)
-      return lower(b, loc, op, input, masks.front(), resultType);
-    auto shape = cast<RankedTensorType>(input.getType()).getShape();
-    Value cond = matchesAxes(b, loc, axes, shape, masks.front());
-    auto ifOp = scf::IfOp::create(
-        b, loc, cond,
-        [&](OpBuilder &nb, Location l) {
-          scf::YieldOp::create(
-              nb, l, lower(nb, l, op, input, masks.front(), resultType));
-        },
-        [&](OpBuilder &nb, Location l) {
-          scf::YieldOp::create(nb, l,
-                               buildCandidates(nb, l, op, input, axes,
-                                               masks.drop_front(), resultType));
-        });
-    return ifOp.getResult(0);
-  }
-
-  /// The reduction of `input` over the `reduced` dims, shaped as
-  /// `resultType`; null when the shapes do not fit.
-  Value lower(OpBuilder &rewriter, Location loc, OpTy op, Value input,
-              ArrayRef<bool> reduced, RankedTensorType resultType) const {
-    auto inputType = cast<RankedTensorType>(input.getType());
-    Type element = inputType.getElementType();
-    bool isFloat = isa<FloatType>(element);
-    bool isUnsigned = isUnsignedElement(op.getData());
-    bool isExtreme = kind == ReduceKind::Max || kind == ReduceKind::Min;
-    Type acc = isExtreme ? element : accumulatorType(element);
-    Value identity =
-        isExtreme
-            ? extremeConstant(rewriter, loc, acc,
-                              /*largest=*/kind == ReduceKind::Min, isUnsigned)
-            : scalarConstant(rewriter, loc, acc,
-                             kind == ReduceKind::Prod ? 1.0 : 0.0);
-    Value total = buildReduction(
-        rewriter, loc, input, reduced, identity,
-        [&](OpBuilder &b, Location l, Value x, Value a) -> Value {
-          x = convertFloat(b, l, x, acc);
-          switch (kind) {
-          case ReduceKind::Sum:
-          case ReduceKind::Mean:
-            return isFloat ? Value(arith::AddFOp::create(b, l, a, x))
-                           : Value(arith::AddIOp::create(b, l, a, x));
-          case ReduceKind::L2:
-            return isFloat ? Value(arith::AddFOp::create(
-                                 b, l, a, arith::MulFOp::create(b, l, x, x)))
-                           : Value(arith::AddIOp::create(
-                                 b, l, a, arith::MulIOp::create(b, l, x, x)));
-          case ReduceKind::Prod:
-            return isFloat ? Value(arith::MulFOp::create(b, l, a, x))
-                           : Value(arith::MulIOp::create(b, l, a, x));
-          case ReduceKind::Max:
+  // Mean divides, L2 takes the root, narrow floats go back to their type.
+  bool needsPost =
+      kind == ReduceKind::Mean || kind == ReduceKind::L2 || acc != element;
+  if (needsPost) {
+    int64_t count = reducedCount(inputType, reduced);
+    auto totalType = cast<RankedTensorType>(total.getType());
+    total = buildElementwise(
+        rewriter, loc, totalType.clone(element), total,
+        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+          Value v = a[0];
+          if (kind == ReduceKind::Mean) {
+            Value n = scalarConstant(b, l, acc, static_cast<double>(count));
             if (isFloat)
-              return arith::MaximumFOp::create(b, l, a, x);
-            return isUnsigned ? Value(arith::MaxUIOp::create(b, l, a, x))
-                              : Value(arith::MaxSIOp::create(b, l, a, x));
-          case ReduceKind::Min:
-            if (isFloat)
-              return arith::MinimumFOp::create(b, l, a, x);
-            return isUnsigned ? Value(arith::MinUIOp::create(b, l, a, x))
-                              : Value(arith::MinSIOp::create(b, l, a, x));
+              v = arith::DivFOp::create(b, l, v, n);
+            else if (isUnsigned)
+              v = arith::DivUIOp::create(b, l, v, n);
+            else
+              v = arith::DivSIOp::create(b, l, v, n);
           }
-          return a;
+          if (kind == ReduceKind::L2) {
+            if (isFloat)
+              return convertFloat(b, l, math::SqrtOp::create(b, l, v), element);
+            Value wide = castScalar(b, l, v, b.getF64Type(), isUnsigned,
+                                    /*toUnsigned=*/false);
+            return castScalar(b, l, math::SqrtOp::create(b, l, wide), element,
+                              /*fromUnsigned=*/false, isUnsigned);
+          }
+          return convertFloat(b, l, v, element);
         });
-
-    // Mean divides, L2 takes the root, narrow floats go back to their type.
-    bool needsPost =
-        kind == ReduceKind::Mean || kind == ReduceKind::L2 || acc != element;
-    if (needsPost) {
-      int64_t count = reducedCount(inputType, reduced);
-      auto totalType = cast<RankedTensorType>(total.getType());
-      total = buildElementwise(
-          rewriter, loc, totalType.clone(element), total,
-          [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-            Value v = a[0];
-            if (kind == ReduceKind::Mean) {
-              Value n = scalarConstant(b, l, acc, static_cast<double>(count));
-              if (isFloat)
-                v = arith::DivFOp::create(b, l, v, n);
-              else if (isUnsigned)
-                v = arith::DivUIOp::create(b, l, v, n);
-              else
-                v = arith::DivSIOp::create(b, l, v, n);
-            }
-            if (kind == ReduceKind::L2) {
-              if (isFloat)
-                return convertFloat(b, l, math::SqrtOp::create(b, l, v),
-                                    element);
-              Value wide = castScalar(b, l, v, b.getF64Type(), isUnsigned,
-                                      /*toUnsigned=*/false);
-              return castScalar(b, l, math::SqrtOp::create(b, l, wide), element,
-                                /*fromUnsigned=*/false, isUnsigned);
-            }
-            return convertFloat(b, l, v, element);
-          });
-    }
-    return restoreReducedDims(rewriter, loc, total, resultType);
   }
+  return restoreReducedDims(rewriter, loc, total, resultType);
+}
 
-  ReduceKind kind;
-};
+/// `scf.if` on the runtime axes over the reductions of `masks` (the last is
+/// the fallback).
+static Value buildCandidates(OpBuilder &b, Location loc, ReduceKind kind,
+                             bool isUnsigned, Value input, Value axes,
+                             ArrayRef<SmallVector<bool>> masks,
+                             RankedTensorType resultType) {
+  if (masks.size() == 1)
+    return buildReduce(b, loc, kind, isUnsigned, input, masks.front(),
+                       resultType);
+  auto shape = cast<RankedTensorType>(input.getType()).getShape();
+  Value cond = matchesAxes(b, loc, axes, shape, masks.front());
+  auto ifOp = scf::IfOp::create(
+      b, loc, cond,
+      [&](OpBuilder &nb, Location l) {
+        scf::YieldOp::create(nb, l,
+                             buildReduce(nb, l, kind, isUnsigned, input,
+                                         masks.front(), resultType));
+      },
+      [&](OpBuilder &nb, Location l) {
+        scf::YieldOp::create(nb, l,
+                             buildCandidates(nb, l, kind, isUnsigned, input,
+                                             axes, masks.drop_front(),
+                                             resultType));
+      });
+  return ifOp.getResult(0);
+}
+
+template <typename OpTy, ReduceKind Kind>
+static FailureOr<Value> lowerReduce(OpTy op, typename OpTy::Adaptor adaptor,
+                                    RankedTensorType resultType,
+                                    ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  Value input = adaptor.getData();
+  auto inputType = dyn_cast<RankedTensorType>(input.getType());
+  if (!inputType || !inputType.hasStaticShape())
+    return rewriter.notifyMatchFailure(op, "input shape is not static");
+  bool isUnsigned = isUnsignedElement(op.getData());
+  std::optional<SmallVector<int64_t>> axes = getReduceAxes(op);
+  bool noopWithEmptyAxes = false;
+  if constexpr (std::is_same_v<OpTy, nn::ReduceSumOp>) {
+    noopWithEmptyAxes = op.getNoopWithEmptyAxes() != 0;
+    // Runtime axes of statically known count: none reduces all (or
+    // nothing); otherwise the shapes select the reduced dims, and a
+    // runtime test picks among the masks they leave possible.
+    auto axesType = dyn_cast<RankedTensorType>(adaptor.getAxes().getType());
+    if (!axes && axesType && axesType.getRank() == 1 &&
+        axesType.getDimSize(0) == 0)
+      axes = SmallVector<int64_t>();
+    if (!axes) {
+      if (!axesType || axesType.getRank() != 1 || !axesType.hasStaticShape())
+        return rewriter.notifyMatchFailure(
+            op, "runtime axes without a static count");
+      SmallVector<SmallVector<bool>> masks =
+          candidateMasks(inputType.getShape(), resultType.getShape(),
+                         axesType.getDimSize(0), op.getKeepdims() != 0);
+      if (masks.empty())
+        return rewriter.notifyMatchFailure(
+            op, "no axes turn the input shape into the result shape");
+      if (masks.size() > 8)
+        return rewriter.notifyMatchFailure(
+            op, "runtime axes leave too many possible reductions");
+      return buildCandidates(rewriter, loc, Kind, isUnsigned, input,
+                             adaptor.getAxes(), masks, resultType);
+    }
+  }
+  if (axes->empty() && noopWithEmptyAxes)
+    return input;
+  FailureOr<SmallVector<bool>> reduced =
+      getReducedDims(op, *axes, inputType.getRank(), rewriter);
+  if (failed(reduced))
+    return failure();
+  Value result =
+      buildReduce(rewriter, loc, Kind, isUnsigned, input, *reduced, resultType);
+  if (!result)
+    return rewriter.notifyMatchFailure(op, "result shape does not match axes");
+  return result;
+}
 
 //===----------------------------------------------------------------------===//
 // ArgMax / ArgMin
@@ -507,95 +494,81 @@ struct ReduceOpLowering : public OpConversionPattern<OpTy> {
 /// select_last_index, the last) position of the extreme value wins. NaN is
 /// the extreme value of a float input, as in numpy.
 template <typename OpTy>
-struct ArgOpLowering : public OpConversionPattern<OpTy> {
-  using OpConversionPattern<OpTy>::OpConversionPattern;
-  static constexpr bool isMax = std::is_same_v<OpTy, nn::ArgMaxOp>;
+static FailureOr<Value> lowerArg(OpTy op, typename OpTy::Adaptor adaptor,
+                                 RankedTensorType resultType,
+                                 ConversionPatternRewriter &rewriter) {
+  constexpr bool isMax = std::is_same_v<OpTy, nn::ArgMaxOp>;
+  Location loc = op.getLoc();
+  MLIRContext *ctx = rewriter.getContext();
+  Value input = adaptor.getData();
+  auto inputType = dyn_cast<RankedTensorType>(input.getType());
+  if (!inputType || !inputType.hasStaticShape() || inputType.getRank() == 0)
+    return rewriter.notifyMatchFailure(op, "input is not a static tensor");
+  int64_t rank = inputType.getRank();
+  int64_t axis = op.getAxis();
+  if (axis < -rank || axis >= rank)
+    return rewriter.notifyMatchFailure(op, "axis out of range");
+  if (axis < 0)
+    axis += rank;
+  if (inputType.getDimSize(axis) == 0)
+    return rewriter.notifyMatchFailure(op, "reduction over an empty axis");
+  SmallVector<bool> reduced(rank, false);
+  reduced[axis] = true;
 
-  LogicalResult
-  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    if (failed(requireStaticResults(op, rewriter)))
-      return failure();
-    Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
-    Value input = adaptor.getData();
-    auto inputType = dyn_cast<RankedTensorType>(input.getType());
-    if (!inputType || !inputType.hasStaticShape() || inputType.getRank() == 0)
-      return rewriter.notifyMatchFailure(op, "input is not a static tensor");
-    int64_t rank = inputType.getRank();
-    int64_t axis = op.getAxis();
-    if (axis < -rank || axis >= rank)
-      return rewriter.notifyMatchFailure(op, "axis out of range");
-    if (axis < 0)
-      axis += rank;
-    if (inputType.getDimSize(axis) == 0)
-      return rewriter.notifyMatchFailure(op, "reduction over an empty axis");
-    RankedTensorType resultType =
-        getConvertedType(*this->getTypeConverter(), op.getReduced());
-    SmallVector<bool> reduced(rank, false);
-    reduced[axis] = true;
-
-    Type element = inputType.getElementType();
-    Type i64 = rewriter.getI64Type();
-    bool isFloat = isa<FloatType>(element);
-    bool isUnsigned = isUnsignedElement(op.getData());
-    bool last = op.getSelectLastIndex() != 0;
-    RankedTensorType valueType = droppedType(inputType, reduced, element);
-    RankedTensorType indexType = droppedType(inputType, reduced, i64);
-    Value valueInit =
-        createFilled(rewriter, loc, valueType,
-                     extremeConstant(rewriter, loc, element, /*largest=*/!isMax,
-                                     isUnsigned));
-    Value indexInit = createFilled(rewriter, loc, indexType,
-                                   scalarConstant(rewriter, loc, i64, 0));
-    AffineMap kept = keptDimsMap(ctx, reduced);
-    SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
-                                   kept, kept};
-    SmallVector<utils::IteratorType> iterators(rank,
-                                               utils::IteratorType::parallel);
-    iterators[axis] = utils::IteratorType::reduction;
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{valueType, indexType}, ValueRange{input},
-        ValueRange{valueInit, indexInit}, maps, iterators,
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          Value x = args[0], best = args[1], bestIndex = args[2];
-          Value index = arith::IndexCastOp::create(
-              b, l, i64, linalg::IndexOp::create(b, l, axis));
-          Value take;
-          if (isFloat) {
-            using P = arith::CmpFPredicate;
-            P pred =
-                isMax ? (last ? P::OGE : P::OGT) : (last ? P::OLE : P::OLT);
-            take = arith::CmpFOp::create(b, l, pred, x, best);
-            Value xNaN = arith::CmpFOp::create(b, l, P::UNO, x, x);
-            if (!last) {
-              Value bestOrdered =
-                  arith::CmpFOp::create(b, l, P::ORD, best, best);
-              xNaN = arith::AndIOp::create(b, l, xNaN, bestOrdered);
-            }
-            take = arith::OrIOp::create(b, l, take, xNaN);
-          } else {
-            using P = arith::CmpIPredicate;
-            P pred = isMax ? (last ? (isUnsigned ? P::uge : P::sge)
-                                   : (isUnsigned ? P::ugt : P::sgt))
-                           : (last ? (isUnsigned ? P::ule : P::sle)
-                                   : (isUnsigned ? P::ult : P::slt));
-            take = arith::CmpIOp::create(b, l, pred, x, best);
+  Type element = inputType.getElementType();
+  Type i64 = rewriter.getI64Type();
+  bool isFloat = isa<FloatType>(element);
+  bool isUnsigned = isUnsignedElement(op.getData());
+  bool last = op.getSelectLastIndex() != 0;
+  RankedTensorType valueType = droppedType(inputType, reduced, element);
+  RankedTensorType indexType = droppedType(inputType, reduced, i64);
+  Value valueInit = createFilled(
+      rewriter, loc, valueType,
+      extremeConstant(rewriter, loc, element, /*largest=*/!isMax, isUnsigned));
+  Value indexInit = createFilled(rewriter, loc, indexType,
+                                 scalarConstant(rewriter, loc, i64, 0));
+  AffineMap kept = keptDimsMap(ctx, reduced);
+  SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
+                                 kept, kept};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  iterators[axis] = utils::IteratorType::reduction;
+  auto generic = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{valueType, indexType}, ValueRange{input},
+      ValueRange{valueInit, indexInit}, maps, iterators,
+      [&](OpBuilder &b, Location l, ValueRange args) {
+        Value x = args[0], best = args[1], bestIndex = args[2];
+        Value index = arith::IndexCastOp::create(
+            b, l, i64, linalg::IndexOp::create(b, l, axis));
+        Value take;
+        if (isFloat) {
+          using P = arith::CmpFPredicate;
+          P pred = isMax ? (last ? P::OGE : P::OGT) : (last ? P::OLE : P::OLT);
+          take = arith::CmpFOp::create(b, l, pred, x, best);
+          Value xNaN = arith::CmpFOp::create(b, l, P::UNO, x, x);
+          if (!last) {
+            Value bestOrdered = arith::CmpFOp::create(b, l, P::ORD, best, best);
+            xNaN = arith::AndIOp::create(b, l, xNaN, bestOrdered);
           }
-          Value newBest = arith::SelectOp::create(b, l, take, x, best);
-          Value newIndex =
-              arith::SelectOp::create(b, l, take, index, bestIndex);
-          linalg::YieldOp::create(b, l, ValueRange{newBest, newIndex});
-        });
-    Value result =
-        restoreReducedDims(rewriter, loc, generic.getResult(1), resultType);
-    if (!result)
-      return rewriter.notifyMatchFailure(op,
-                                         "result shape does not match axis");
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-};
+          take = arith::OrIOp::create(b, l, take, xNaN);
+        } else {
+          using P = arith::CmpIPredicate;
+          P pred = isMax ? (last ? (isUnsigned ? P::uge : P::sge)
+                                 : (isUnsigned ? P::ugt : P::sgt))
+                         : (last ? (isUnsigned ? P::ule : P::sle)
+                                 : (isUnsigned ? P::ult : P::slt));
+          take = arith::CmpIOp::create(b, l, pred, x, best);
+        }
+        Value newBest = arith::SelectOp::create(b, l, take, x, best);
+        Value newIndex = arith::SelectOp::create(b, l, take, index, bestIndex);
+        linalg::YieldOp::create(b, l, ValueRange{newBest, newIndex});
+      });
+  Value result =
+      restoreReducedDims(rewriter, loc, generic.getResult(1), resultType);
+  if (!result)
+    return rewriter.notifyMatchFailure(op, "result shape does not match axis");
+  return result;
+}
 
 //===----------------------------------------------------------------------===//
 // Softmax / LogSoftmax
@@ -604,70 +577,63 @@ struct ArgOpLowering : public OpConversionPattern<OpTy> {
 /// exp(x - max) / sum(exp(x - max)) along `axis` (opset 13), or its log as
 /// (x - max) - log(sum).
 template <typename OpTy>
-struct SoftmaxOpLowering : public OpConversionPattern<OpTy> {
-  using OpConversionPattern<OpTy>::OpConversionPattern;
-  static constexpr bool isLog = std::is_same_v<OpTy, nn::LogSoftmaxOp>;
+static FailureOr<Value> lowerSoftmax(OpTy op, typename OpTy::Adaptor adaptor,
+                                     RankedTensorType resultType,
+                                     ConversionPatternRewriter &rewriter) {
+  constexpr bool isLog = std::is_same_v<OpTy, nn::LogSoftmaxOp>;
+  Location loc = op.getLoc();
+  Value x = adaptor.getInput();
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank();
+  int64_t axis = op.getAxis();
+  if (rank == 0 || axis < -rank || axis >= rank)
+    return rewriter.notifyMatchFailure(op, "axis out of range");
+  if (axis < 0)
+    axis += rank;
+  SmallVector<bool> reduced(rank, false);
+  reduced[axis] = true;
+  Type element = type.getElementType();
+  Type compute = accumulatorType(element);
 
-  LogicalResult
-  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    if (failed(requireStaticResults(op, rewriter)))
-      return failure();
-    Location loc = op.getLoc();
-    Value x = adaptor.getInput();
-    auto type = cast<RankedTensorType>(x.getType());
-    int64_t rank = type.getRank();
-    int64_t axis = op.getAxis();
-    if (rank == 0 || axis < -rank || axis >= rank)
-      return rewriter.notifyMatchFailure(op, "axis out of range");
-    if (axis < 0)
-      axis += rank;
-    SmallVector<bool> reduced(rank, false);
-    reduced[axis] = true;
-    Type element = type.getElementType();
-    Type compute = accumulatorType(element);
-
-    Value max = buildReduction(
-        rewriter, loc, x, reduced,
-        extremeConstant(rewriter, loc, element, /*largest=*/false, false),
-        [](OpBuilder &b, Location l, Value v, Value acc) -> Value {
-          return arith::MaximumFOp::create(b, l, acc, v);
+  Value max = buildReduction(
+      rewriter, loc, x, reduced,
+      extremeConstant(rewriter, loc, element, /*largest=*/false, false),
+      [](OpBuilder &b, Location l, Value v, Value acc) -> Value {
+        return arith::MaximumFOp::create(b, l, acc, v);
+      });
+  auto shifted = [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+    return arith::SubFOp::create(b, l, convertFloat(b, l, a[0], compute),
+                                 convertFloat(b, l, a[1], compute));
+  };
+  Value exps =
+      buildWithReduced(rewriter, loc, x, max, reduced, compute,
+                       [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                         return math::ExpOp::create(b, l, shifted(b, l, a));
+                       });
+  Value sum = buildReduction(
+      rewriter, loc, exps, reduced, scalarConstant(rewriter, loc, compute, 0),
+      [](OpBuilder &b, Location l, Value v, Value acc) -> Value {
+        return arith::AddFOp::create(b, l, acc, v);
+      });
+  Value result;
+  if constexpr (isLog) {
+    result = buildWithReduced(
+        rewriter, loc, x, ValueRange{max, sum}, reduced, element,
+        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+          Value logSum = math::LogOp::create(b, l, a[2]);
+          Value y = arith::SubFOp::create(b, l, shifted(b, l, a), logSum);
+          return convertFloat(b, l, y, element);
         });
-    auto shifted = [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-      return arith::SubFOp::create(b, l, convertFloat(b, l, a[0], compute),
-                                   convertFloat(b, l, a[1], compute));
-    };
-    Value exps =
-        buildWithReduced(rewriter, loc, x, max, reduced, compute,
+  } else {
+    result =
+        buildWithReduced(rewriter, loc, exps, sum, reduced, element,
                          [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-                           return math::ExpOp::create(b, l, shifted(b, l, a));
+                           Value y = arith::DivFOp::create(b, l, a[0], a[1]);
+                           return convertFloat(b, l, y, element);
                          });
-    Value sum = buildReduction(
-        rewriter, loc, exps, reduced, scalarConstant(rewriter, loc, compute, 0),
-        [](OpBuilder &b, Location l, Value v, Value acc) -> Value {
-          return arith::AddFOp::create(b, l, acc, v);
-        });
-    Value result;
-    if constexpr (isLog) {
-      result = buildWithReduced(
-          rewriter, loc, x, ValueRange{max, sum}, reduced, element,
-          [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-            Value logSum = math::LogOp::create(b, l, a[2]);
-            Value y = arith::SubFOp::create(b, l, shifted(b, l, a), logSum);
-            return convertFloat(b, l, y, element);
-          });
-    } else {
-      result = buildWithReduced(
-          rewriter, loc, exps, sum, reduced, element,
-          [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-            Value y = arith::DivFOp::create(b, l, a[0], a[1]);
-            return convertFloat(b, l, y, element);
-          });
-    }
-    rewriter.replaceOp(op, result);
-    return success();
   }
-};
+  return result;
+}
 
 //===----------------------------------------------------------------------===//
 // Normalizations
@@ -739,63 +705,55 @@ struct BatchNormalizationOpLowering
 
 /// InstanceNormalization: per (n, c) statistics over the spatial dims, then
 /// scale[c] * (x - mean) * invStdDev + B[c].
-struct InstanceNormalizationOpLowering
-    : public OpConversionPattern<nn::InstanceNormalizationOp> {
-  using OpConversionPattern::OpConversionPattern;
-
-  LogicalResult
-  matchAndRewrite(nn::InstanceNormalizationOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    if (failed(requireStaticResults(op, rewriter)))
-      return failure();
-    Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
-    RankedTensorType type =
-        getConvertedType(*getTypeConverter(), op.getOutput());
-    int64_t rank = type.getRank();
-    if (rank < 2)
-      return rewriter.notifyMatchFailure(op, "input must have rank >= 2");
-    for (Value p : {adaptor.getScale(), adaptor.getB()}) {
-      auto pType = dyn_cast<RankedTensorType>(p.getType());
-      if (!pType || pType.getRank() != 1 ||
-          pType.getDimSize(0) != type.getDimSize(1))
-        return rewriter.notifyMatchFailure(
-            op, "scale and B must be 1-D with one value per channel");
-    }
-    Type element = type.getElementType();
-    Type compute = accumulatorType(element);
-    SmallVector<bool> reduced(rank, true);
-    reduced[0] = reduced[1] = false;
-    auto [mean, invStdDev] =
-        buildMeanInvStdDev(rewriter, loc, adaptor.getInput(), reduced, compute,
-                           op.getEpsilon().convertToDouble());
-
-    AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
-    AffineMap channel = AffineMap::get(rank, 0, getAffineDimExpr(1, ctx));
-    AffineMap kept = keptDimsMap(ctx, reduced);
-    SmallVector<AffineMap> maps = {identity, kept,    kept,
-                                   channel,  channel, identity};
-    SmallVector<utils::IteratorType> iterators(rank,
-                                               utils::IteratorType::parallel);
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type},
-        ValueRange{adaptor.getInput(), mean, invStdDev, adaptor.getScale(),
-                   adaptor.getB()},
-        ValueRange{createEmpty(rewriter, loc, type)}, maps, iterators,
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          Value x = convertFloat(b, l, args[0], compute);
-          Value scale = convertFloat(b, l, args[3], compute);
-          Value bias = convertFloat(b, l, args[4], compute);
-          Value norm = arith::MulFOp::create(
-              b, l, arith::SubFOp::create(b, l, x, args[1]), args[2]);
-          Value y = arith::AddFOp::create(
-              b, l, arith::MulFOp::create(b, l, scale, norm), bias);
-          linalg::YieldOp::create(b, l, convertFloat(b, l, y, element));
-        });
-    rewriter.replaceOp(op, generic.getResult(0));
-    return success();
+static FailureOr<Value>
+lowerInstanceNormalization(nn::InstanceNormalizationOp op,
+                           nn::InstanceNormalizationOp::Adaptor adaptor,
+                           RankedTensorType type,
+                           ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = rewriter.getContext();
+  int64_t rank = type.getRank();
+  if (rank < 2)
+    return rewriter.notifyMatchFailure(op, "input must have rank >= 2");
+  for (Value p : {adaptor.getScale(), adaptor.getB()}) {
+    auto pType = dyn_cast<RankedTensorType>(p.getType());
+    if (!pType || pType.getRank() != 1 ||
+        pType.getDimSize(0) != type.getDimSize(1))
+      return rewriter.notifyMatchFailure(
+          op, "scale and B must be 1-D with one value per channel");
   }
-};
+  Type element = type.getElementType();
+  Type compute = accumulatorType(element);
+  SmallVector<bool> reduced(rank, true);
+  reduced[0] = reduced[1] = false;
+  auto [mean, invStdDev] =
+      buildMeanInvStdDev(rewriter, loc, adaptor.getInput(), reduced, compute,
+                         op.getEpsilon().convertToDouble());
+
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
+  AffineMap channel = AffineMap::get(rank, 0, getAffineDimExpr(1, ctx));
+  AffineMap kept = keptDimsMap(ctx, reduced);
+  SmallVector<AffineMap> maps = {identity, kept,    kept,
+                                 channel,  channel, identity};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{type},
+      ValueRange{adaptor.getInput(), mean, invStdDev, adaptor.getScale(),
+                 adaptor.getB()},
+      ValueRange{createEmpty(rewriter, loc, type)}, maps, iterators,
+      [&](OpBuilder &b, Location l, ValueRange args) {
+        Value x = convertFloat(b, l, args[0], compute);
+        Value scale = convertFloat(b, l, args[3], compute);
+        Value bias = convertFloat(b, l, args[4], compute);
+        Value norm = arith::MulFOp::create(
+            b, l, arith::SubFOp::create(b, l, x, args[1]), args[2]);
+        Value y = arith::AddFOp::create(
+            b, l, arith::MulFOp::create(b, l, scale, norm), bias);
+        linalg::YieldOp::create(b, l, convertFloat(b, l, y, element));
+      });
+  return generic.getResult(0);
+}
 
 /// LayerNormalization (opset 17): statistics over dims [axis, rank) in the
 /// stash type (f32), Y = (x - mean) * invStdDev * Scale + B with Scale and B
@@ -893,22 +851,25 @@ struct LayerNormalizationOpLowering
 void tessera::populateNNReductionToLinalgPatterns(
     const TypeConverter &converter, RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
-  patterns.add<ReduceOpLowering<nn::ReduceSumOp>>(converter, ctx,
-                                                  ReduceKind::Sum);
-  patterns.add<ReduceOpLowering<nn::ReduceMeanOp>>(converter, ctx,
-                                                   ReduceKind::Mean);
-  patterns.add<ReduceOpLowering<nn::ReduceMaxOp>>(converter, ctx,
-                                                  ReduceKind::Max);
-  patterns.add<ReduceOpLowering<nn::ReduceMinOp>>(converter, ctx,
-                                                  ReduceKind::Min);
-  patterns.add<ReduceOpLowering<nn::ReduceProdOp>>(converter, ctx,
-                                                   ReduceKind::Prod);
-  patterns.add<ReduceOpLowering<nn::ReduceL2Op>>(converter, ctx,
-                                                 ReduceKind::L2);
-  patterns
-      .add<ArgOpLowering<nn::ArgMaxOp>, ArgOpLowering<nn::ArgMinOp>,
-           SoftmaxOpLowering<nn::SoftmaxOp>,
-           SoftmaxOpLowering<nn::LogSoftmaxOp>, BatchNormalizationOpLowering,
-           InstanceNormalizationOpLowering, LayerNormalizationOpLowering>(
-          converter, ctx);
+  patterns.add<
+      SingleResultLowering<nn::ReduceSumOp,
+                           lowerReduce<nn::ReduceSumOp, ReduceKind::Sum>>,
+      SingleResultLowering<nn::ReduceMeanOp,
+                           lowerReduce<nn::ReduceMeanOp, ReduceKind::Mean>>,
+      SingleResultLowering<nn::ReduceMaxOp,
+                           lowerReduce<nn::ReduceMaxOp, ReduceKind::Max>>,
+      SingleResultLowering<nn::ReduceMinOp,
+                           lowerReduce<nn::ReduceMinOp, ReduceKind::Min>>,
+      SingleResultLowering<nn::ReduceProdOp,
+                           lowerReduce<nn::ReduceProdOp, ReduceKind::Prod>>,
+      SingleResultLowering<nn::ReduceL2Op,
+                           lowerReduce<nn::ReduceL2Op, ReduceKind::L2>>,
+      SingleResultLowering<nn::ArgMaxOp, lowerArg<nn::ArgMaxOp>>,
+      SingleResultLowering<nn::ArgMinOp, lowerArg<nn::ArgMinOp>>,
+      SingleResultLowering<nn::SoftmaxOp, lowerSoftmax<nn::SoftmaxOp>>,
+      SingleResultLowering<nn::LogSoftmaxOp, lowerSoftmax<nn::LogSoftmaxOp>>,
+      SingleResultLowering<nn::InstanceNormalizationOp,
+                           lowerInstanceNormalization>,
+      BatchNormalizationOpLowering, LayerNormalizationOpLowering>(converter,
+                                                                  ctx);
 }

@@ -170,4 +170,20 @@ LogicalResult requireStaticResults(Operation *op,
   return success();
 }
 
+LogicalResult
+lowerSingleResult(Operation *op, const TypeConverter &converter,
+                  ConversionPatternRewriter &rewriter,
+                  function_ref<FailureOr<Value>(RankedTensorType)> lower) {
+  if (failed(requireStaticResults(op, rewriter)))
+    return failure();
+  RankedTensorType type = getConvertedType(converter, op->getResult(0));
+  if (!type)
+    return rewriter.notifyMatchFailure(op, "result is not a static tensor");
+  FailureOr<Value> result = lower(type);
+  if (failed(result))
+    return failure();
+  rewriter.replaceOp(op, *result);
+  return success();
+}
+
 } // namespace tessera::nn_to_linalg

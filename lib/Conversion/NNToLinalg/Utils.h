@@ -67,6 +67,37 @@ mlir::Value reshapeTo(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
 llvm::LogicalResult requireStaticResults(mlir::Operation *op,
                                          mlir::ConversionPatternRewriter &rewriter);
 
+/// Replaces the one result of `op` by the value `lower` builds for its
+/// converted static type, once every result of `op` is statically shaped.
+/// `lower` reports its own match failures.
+llvm::LogicalResult lowerSingleResult(
+    mlir::Operation *op, const mlir::TypeConverter &converter,
+    mlir::ConversionPatternRewriter &rewriter,
+    llvm::function_ref<llvm::FailureOr<mlir::Value>(mlir::RankedTensorType)>
+        lower);
+
+/// Lowers `op` to a value of `type`, the converted static type of its one
+/// result; reports its own match failures.
+template <typename OpTy>
+using LowerFn = llvm::FailureOr<mlir::Value> (*)(
+    OpTy op, typename OpTy::Adaptor adaptor, mlir::RankedTensorType type,
+    mlir::ConversionPatternRewriter &rewriter);
+
+/// The pattern of an op with one result: `Lower` builds the replacement
+/// (see lowerSingleResult).
+template <typename OpTy, LowerFn<OpTy> Lower>
+struct SingleResultLowering : public mlir::OpConversionPattern<OpTy> {
+  using mlir::OpConversionPattern<OpTy>::OpConversionPattern;
+  llvm::LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  mlir::ConversionPatternRewriter &rewriter) const override {
+    return lowerSingleResult(op, *this->getTypeConverter(), rewriter,
+                             [&](mlir::RankedTensorType type) {
+                               return Lower(op, adaptor, type, rewriter);
+                             });
+  }
+};
+
 } // namespace tessera::nn_to_linalg
 
 #endif // TESSERA_LIB_CONVERSION_NNTOLINALG_UTILS_H

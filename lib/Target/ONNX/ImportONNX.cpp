@@ -10,6 +10,7 @@
 #include "tessera/Target/ONNX/ImportONNX.h"
 #include "NN/NNOps.h"
 #include "ONNXLoader.h"
+#include "tessera/Target/ONNX/TensorProto.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -29,6 +30,7 @@
 
 using namespace mlir;
 using llvm::StringRef;
+namespace onnx_proto = tessera::onnx_proto;
 
 namespace {
 
@@ -81,9 +83,6 @@ private:
                                         Location loc);
   FailureOr<Attribute> convertAttribute(onnx::AttributeProto &attr,
                                         Location loc);
-  FailureOr<std::unique_ptr<llvm::MemoryBuffer>>
-  readExternalData(const onnx::TensorProto &tensor, int64_t expectedBytes,
-                   Location loc);
   Value getNone();
   Location nodeLoc(const onnx::NodeProto &node, unsigned index);
 
@@ -130,39 +129,46 @@ Value Importer::getNone() {
   return none;
 }
 
+/// The MLIR type of a supported ONNX element type (signed integers signless).
+static Type getMLIRType(Builder &b, onnx_proto::ElementType type) {
+  using ET = onnx_proto::ElementType;
+  switch (type) {
+  case ET::Float32:
+    return b.getF32Type();
+  case ET::Float64:
+    return b.getF64Type();
+  case ET::Float16:
+    return b.getF16Type();
+  case ET::BFloat16:
+    return b.getBF16Type();
+  case ET::Bool:
+    return b.getI1Type();
+  case ET::Int8:
+    return b.getIntegerType(8);
+  case ET::Int16:
+    return b.getIntegerType(16);
+  case ET::Int32:
+    return b.getIntegerType(32);
+  case ET::Int64:
+    return b.getIntegerType(64);
+  case ET::UInt8:
+    return b.getIntegerType(8, /*isSigned=*/false);
+  case ET::UInt16:
+    return b.getIntegerType(16, /*isSigned=*/false);
+  case ET::UInt32:
+    return b.getIntegerType(32, /*isSigned=*/false);
+  case ET::UInt64:
+    return b.getIntegerType(64, /*isSigned=*/false);
+  }
+  llvm_unreachable("all element types are covered");
+}
+
 FailureOr<Type> Importer::convertElementType(int32_t dtype, Location loc,
                                              StringRef what) {
+  if (std::optional<onnx_proto::ElementType> type =
+          onnx_proto::getElementType(dtype))
+    return getMLIRType(builder, *type);
   using TP = onnx::TensorProto;
-  switch (dtype) {
-  case TP::FLOAT:
-    return Type(builder.getF32Type());
-  case TP::DOUBLE:
-    return Type(builder.getF64Type());
-  case TP::FLOAT16:
-    return Type(builder.getF16Type());
-  case TP::BFLOAT16:
-    return Type(builder.getBF16Type());
-  case TP::BOOL:
-    return Type(builder.getI1Type());
-  case TP::INT8:
-    return Type(builder.getIntegerType(8));
-  case TP::INT16:
-    return Type(builder.getIntegerType(16));
-  case TP::INT32:
-    return Type(builder.getIntegerType(32));
-  case TP::INT64:
-    return Type(builder.getIntegerType(64));
-  case TP::UINT8:
-    return Type(builder.getIntegerType(8, /*isSigned=*/false));
-  case TP::UINT16:
-    return Type(builder.getIntegerType(16, false));
-  case TP::UINT32:
-    return Type(builder.getIntegerType(32, false));
-  case TP::UINT64:
-    return Type(builder.getIntegerType(64, false));
-  default:
-    break;
-  }
   std::string name = TP::DataType_IsValid(dtype)
                          ? TP::DataType_Name((TP::DataType)dtype)
                          : "#" + std::to_string(dtype);
@@ -186,55 +192,6 @@ FailureOr<Type> Importer::convertType(const onnx::TypeProto &type, Location loc,
   return Type(RankedTensorType::get(shape, *element));
 }
 
-FailureOr<std::unique_ptr<llvm::MemoryBuffer>>
-Importer::readExternalData(const onnx::TensorProto &tensor,
-                           int64_t expectedBytes, Location loc) {
-  std::string location;
-  int64_t offset = 0, length = -1;
-  for (const auto &entry : tensor.external_data()) {
-    if (entry.key() == "location")
-      location = entry.value();
-    else if (entry.key() == "offset" || entry.key() == "length") {
-      int64_t v;
-      if (StringRef(entry.value()).getAsInteger(10, v) || v < 0)
-        return emitError(loc) << "initializer '" << tensor.name()
-                              << "' has an invalid external-data " << entry.key()
-                              << " '" << entry.value() << "'";
-      (entry.key() == "offset" ? offset : length) = v;
-    }
-  }
-  if (location.empty())
-    return emitError(loc) << "initializer '" << tensor.name()
-                          << "' is stored externally but names no file";
-  if (llvm::sys::path::is_absolute(location) ||
-      llvm::is_contained(llvm::make_range(llvm::sys::path::begin(location),
-                                          llvm::sys::path::end(location)),
-                         ".."))
-    return emitError(loc) << "initializer '" << tensor.name()
-                          << "': external-data path '" << location
-                          << "' must be relative and stay inside the model's directory";
-  SmallString<256> path(modelDir);
-  llvm::sys::path::append(path, location);
-  uint64_t fileSize;
-  if (llvm::sys::fs::file_size(path, fileSize))
-    return emitError(loc) << "initializer '" << tensor.name()
-                          << "': external-data file '" << path
-                          << "' is missing or unreadable";
-  if (length < 0)
-    length = (int64_t)fileSize - offset;
-  if (offset + length > (int64_t)fileSize || length != expectedBytes)
-    return emitError(loc) << "initializer '" << tensor.name() << "' needs "
-                          << expectedBytes << " bytes at offset " << offset
-                          << " of '" << path << "' (" << fileSize
-                          << " bytes, length " << length << ")";
-  auto buffer = llvm::MemoryBuffer::getFileSlice(path, length, offset);
-  if (!buffer)
-    return emitError(loc) << "initializer '" << tensor.name()
-                          << "': cannot read '" << path
-                          << "': " << buffer.getError().message();
-  return std::move(*buffer);
-}
-
 /// A resource key made of characters the MLIR printer keeps bare.
 static std::string resourceKey(StringRef name) {
   std::string key;
@@ -249,133 +206,74 @@ static std::string resourceKey(StringRef name) {
 
 FailureOr<ElementsAttr> Importer::convertTensor(onnx::TensorProto &tensor,
                                                 Location loc) {
-  using TP = onnx::TensorProto;
+  using Kind = onnx_proto::DecodeError::Kind;
   std::string what = "tensor '" + tensor.name() + "'";
   FailureOr<Type> element = convertElementType(tensor.data_type(), loc, what);
   if (failed(element))
     return failure();
-  SmallVector<int64_t> shape(tensor.dims().begin(), tensor.dims().end());
-  int64_t count = 1;
-  for (int64_t d : shape) {
-    if (d < 0)
+  onnx_proto::DecodeError error;
+  FailureOr<onnx_proto::DecodedTensor> decoded =
+      onnx_proto::decodeTensorProto(tensor, modelDir, error);
+  if (failed(decoded)) {
+    switch (error.kind) {
+    case Kind::UnsupportedType:
+      return emitError(loc)
+             << what << " has unsupported element type #" << error.actual;
+    case Kind::NegativeDim:
       return emitError(loc) << what << " has a negative dimension";
-    count *= d;
-  }
-  auto type = RankedTensorType::get(shape, *element);
-  unsigned width = element->isInteger(1) ? 8 : element->getIntOrFloatBitWidth();
-  int64_t bytes = count * (width / 8);
-
-  // Gather the little-endian bytes: borrowed (raw_data, external file) or
-  // packed from the typed repeated fields.
-  std::string *ownedRaw = nullptr;
-  std::unique_ptr<llvm::MemoryBuffer> external;
-  std::vector<char> packed;
-  ArrayRef<char> data;
-  if (tensor.data_location() == TP::EXTERNAL) {
-    auto buffer = readExternalData(tensor, bytes, loc);
-    if (failed(buffer))
-      return failure();
-    external = std::move(*buffer);
-    data = ArrayRef<char>(external->getBufferStart(), external->getBufferSize());
-  } else if (tensor.has_raw_data()) {
-    if ((int64_t)tensor.raw_data().size() != bytes)
-      return emitError(loc) << what << " has " << tensor.raw_data().size()
-                            << " bytes of data, expected " << bytes << " for "
-                            << type;
-    ownedRaw = tensor.release_raw_data();
-    data = ArrayRef<char>(ownedRaw->data(), ownedRaw->size());
-  } else {
-    auto pack = [&](auto begin, auto end, auto convert) -> LogicalResult {
-      if (end - begin != count)
-        return emitError(loc) << what << " has " << (int64_t)(end - begin)
-                              << " values, expected " << count;
-      packed.resize(bytes);
-      char *out = packed.data();
-      for (auto it = begin; it != end; ++it) {
-        auto v = convert(*it);
-        std::memcpy(out, &v, sizeof(v));
-        out += sizeof(v);
-      }
-      return success();
-    };
-    LogicalResult ok = failure();
-    switch (tensor.data_type()) {
-    case TP::FLOAT:
-      ok = pack(tensor.float_data().begin(), tensor.float_data().end(),
-                [](float v) { return v; });
-      break;
-    case TP::DOUBLE:
-      ok = pack(tensor.double_data().begin(), tensor.double_data().end(),
-                [](double v) { return v; });
-      break;
-    case TP::INT64:
-      ok = pack(tensor.int64_data().begin(), tensor.int64_data().end(),
-                [](int64_t v) { return v; });
-      break;
-    case TP::INT32:
-      ok = pack(tensor.int32_data().begin(), tensor.int32_data().end(),
-                [](int32_t v) { return v; });
-      break;
-    case TP::INT16:
-    case TP::UINT16:
-    case TP::FLOAT16:
-    case TP::BFLOAT16:
-      ok = pack(tensor.int32_data().begin(), tensor.int32_data().end(),
-                [](int32_t v) { return (uint16_t)v; });
-      break;
-    case TP::INT8:
-    case TP::UINT8:
-    case TP::BOOL:
-      ok = pack(tensor.int32_data().begin(), tensor.int32_data().end(),
-                [](int32_t v) { return (uint8_t)v; });
-      break;
-    case TP::UINT32:
-      ok = pack(tensor.uint64_data().begin(), tensor.uint64_data().end(),
-                [](uint64_t v) { return (uint32_t)v; });
-      break;
-    case TP::UINT64:
-      ok = pack(tensor.uint64_data().begin(), tensor.uint64_data().end(),
-                [](uint64_t v) { return v; });
-      break;
-    default:
-      return emitError(loc) << what << " has no data";
+    case Kind::TooLarge:
+      return emitError(loc) << what << " is too large";
+    case Kind::RawDataSize: {
+      SmallVector<int64_t> shape(tensor.dims().begin(), tensor.dims().end());
+      return emitError(loc)
+             << what << " has " << error.actual << " bytes of data, expected "
+             << error.expected << " for "
+             << RankedTensorType::get(shape, *element);
     }
-    if (failed(ok))
-      return failure();
-    data = packed;
+    case Kind::ValueCount:
+      return emitError(loc) << what << " has " << error.actual
+                            << " values, expected " << error.expected;
+    case Kind::ExternalData:
+      return emitError(loc)
+             << "initializer '" << tensor.name() << "'" << error.message;
+    }
   }
+  auto type = RankedTensorType::get(decoded->shape, *element);
+  ArrayRef<char> data = decoded->data;
 
   // Small tensors (shape operands, scalars) stay inline so folders can read
   // them; booleans too, since resources store no i1.
-  if (count <= options.inlineElementLimit || element->isInteger(1)) {
+  if (decoded->numElements <= options.inlineElementLimit ||
+      element->isInteger(1)) {
     if (element->isInteger(1)) {
       SmallVector<bool> bits;
       for (char c : data)
         bits.push_back(c != 0);
-      delete ownedRaw;
       return ElementsAttr(DenseElementsAttr::get(type, bits));
     }
-    auto attr = DenseElementsAttr::getFromRawBuffer(type, data);
-    delete ownedRaw;
-    return ElementsAttr(attr);
+    return ElementsAttr(DenseElementsAttr::getFromRawBuffer(type, data));
   }
 
-  size_t align = width / 8;
+  // Hand the protobuf's own bytes, or the external file's, to the blob
+  // without a copy when they are aligned.
+  size_t align = onnx_proto::getByteSize(decoded->elementType);
+  auto aligned = [&](const char *p) {
+    return reinterpret_cast<uintptr_t>(p) % align == 0;
+  };
   AsmResourceBlob blob;
-  if (ownedRaw && reinterpret_cast<uintptr_t>(ownedRaw->data()) % align == 0) {
-    // Hand the protobuf's own bytes to the blob: no copy.
-    blob = AsmResourceBlob(data, align,
-                           [ownedRaw](void *, size_t, size_t) { delete ownedRaw; },
-                           /*dataIsMutable=*/false);
-  } else if (external &&
-             reinterpret_cast<uintptr_t>(external->getBufferStart()) % align == 0) {
-    llvm::MemoryBuffer *raw = external.release();
-    blob = AsmResourceBlob(data, align,
-                           [raw](void *, size_t, size_t) { delete raw; },
-                           /*dataIsMutable=*/false);
+  if (decoded->raw && aligned(decoded->raw->data())) {
+    std::string *raw = decoded->raw.release();
+    blob = AsmResourceBlob(
+        data, align, [raw](void *, size_t, size_t) { delete raw; },
+        /*dataIsMutable=*/false);
+  } else if (decoded->external &&
+             aligned(decoded->external->getBufferStart())) {
+    llvm::MemoryBuffer *external = decoded->external.release();
+    blob = AsmResourceBlob(
+        data, align, [external](void *, size_t, size_t) { delete external; },
+        /*dataIsMutable=*/false);
   } else {
     blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(data, align);
-    delete ownedRaw;
   }
   return ElementsAttr(DenseResourceElementsAttr::get(
       type, resourceKey(tensor.name()), std::move(blob)));

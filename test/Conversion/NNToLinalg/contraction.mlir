@@ -193,6 +193,18 @@ func.func @einsum_batch_matmul(%x: tensor<5x2x3xf32>, %y: tensor<5x3x4xf32>) -> 
 
 // -----
 
+// Ellipses of different ranks align right: the 1-D one is the inner dim.
+// CHECK-DAG: #[[A:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[B:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-LABEL: func.func @einsum_ellipsis_broadcast
+// CHECK:         linalg.generic {indexing_maps = [#[[A]], #[[B]], #[[A]]], iterator_types = ["parallel", "parallel", "parallel"]}
+func.func @einsum_ellipsis_broadcast(%x: tensor<2x3x4xf32>, %y: tensor<3x4xf32>) -> tensor<2x3x4xf32> {
+  %z = nn.einsum %x, %y {equation = "...i,...i->...i"} : (tensor<2x3x4xf32>, tensor<3x4xf32>) -> tensor<2x3x4xf32>
+  return %z : tensor<2x3x4xf32>
+}
+
+// -----
+
 // A label repeated within an operand reads the diagonal.
 // CHECK-DAG: #[[DIAG:.*]] = affine_map<(d0, d1) -> (d0, d1, d1)>
 // CHECK-LABEL: func.func @einsum_batch_diagonal

@@ -1,4 +1,4 @@
-// RUN: tessera-opt %s -convert-nn-to-linalg -verify-diagnostics
+// RUN: tessera-opt %s -split-input-file -convert-nn-to-linalg -verify-diagnostics
 
 // A Dropout in training mode has no lowering: the error is at the op.
 func.func @dropout_training(%x: tensor<4xf32>) -> tensor<4xf32> {
@@ -7,4 +7,14 @@ func.func @dropout_training(%x: tensor<4xf32>) -> tensor<4xf32> {
   // expected-error @+1 {{failed to legalize operation 'nn.dropout'}}
   %y, %m = nn.dropout %x, %none, %t : (tensor<4xf32>, none, tensor<i1>) -> (tensor<4xf32>, tensor<4xi1>)
   return %y : tensor<4xf32>
+}
+
+// -----
+
+// A repeated output label (a diagonal result) is a valid equation without a
+// lowering.
+func.func @negative_einsum_repeated_output(%x: tensor<3xf32>) -> tensor<3x3xf32> {
+  // expected-error @+1 {{failed to legalize operation 'nn.einsum'}}
+  %y = nn.einsum %x {equation = "i->ii"} : (tensor<3xf32>) -> tensor<3x3xf32>
+  return %y : tensor<3x3xf32>
 }

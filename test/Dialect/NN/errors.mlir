@@ -87,6 +87,55 @@ func.func @einsum_terms(%a: tensor<2x3xf32>) -> tensor<2xf32> {
 
 // -----
 
+func.func @einsum_rank(%a: tensor<2x3xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{term '...ijk' does not match an operand of rank 2}}
+  %y = nn.einsum %a {equation = "...ijk->i"} : (tensor<2x3xf32>) -> tensor<2xf32>
+  return %y : tensor<2xf32>
+}
+
+// -----
+
+func.func @einsum_character(%a: tensor<2x3xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{invalid character '1' in equation}}
+  %y = nn.einsum %a {equation = "i1->i"} : (tensor<2x3xf32>) -> tensor<2xf32>
+  return %y : tensor<2xf32>
+}
+
+// -----
+
+// A second ellipsis in a term is a stray '.'.
+func.func @einsum_two_ellipses(%a: tensor<1x2x3x4x5x6x7x8xf32>) -> tensor<1x2x3x4x5x6x7x8xf32> {
+  // expected-error @+1 {{invalid character '.' in equation}}
+  %y = nn.einsum %a {equation = "...a...->..."} : (tensor<1x2x3x4x5x6x7x8xf32>) -> tensor<1x2x3x4x5x6x7x8xf32>
+  return %y : tensor<1x2x3x4x5x6x7x8xf32>
+}
+
+// -----
+
+func.func @einsum_label_sizes(%a: tensor<2x3xf32>, %b: tensor<4x5xf32>) -> tensor<2x5xf32> {
+  // expected-error @+1 {{label 'j' has sizes 3 and 4}}
+  %y = nn.einsum %a, %b {equation = "ij,jk->ik"} : (tensor<2x3xf32>, tensor<4x5xf32>) -> tensor<2x5xf32>
+  return %y : tensor<2x5xf32>
+}
+
+// -----
+
+func.func @einsum_ellipsis_broadcast(%a: tensor<2x3x4xf32>, %b: tensor<5x4xf32>) -> tensor<2x3x4xf32> {
+  // expected-error @+1 {{operands are not broadcast-compatible: dimension 1 of the result would need 3 and 5}}
+  %y = nn.einsum %a, %b {equation = "...i,...i->...i"} : (tensor<2x3x4xf32>, tensor<5x4xf32>) -> tensor<2x3x4xf32>
+  return %y : tensor<2x3x4xf32>
+}
+
+// -----
+
+func.func @einsum_output_label(%a: tensor<2x3xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{output label 'k' does not appear in the inputs}}
+  %y = nn.einsum %a {equation = "ij->k"} : (tensor<2x3xf32>) -> tensor<2xf32>
+  return %y : tensor<2xf32>
+}
+
+// -----
+
 func.func @reduce_axis(%x: tensor<2x3xf32>) -> tensor<2xf32> {
   // expected-error @+1 {{axis 2 is out of range for rank 2}}
   %y = nn.reduce_mean %x {axes = array<i64: 2>, keepdims = 0 : i64} : (tensor<2x3xf32>) -> tensor<2xf32>

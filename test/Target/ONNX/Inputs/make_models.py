@@ -112,6 +112,30 @@ def _external(out, write_data):
     return m
 
 
+def bad_raw_data():
+    m = conv_relu()
+    w = m.graph.initializer[0]
+    w.raw_data = w.raw_data[:-4]
+    return m
+
+
+def bad_typed_data():
+    m = conv_relu()
+    b = m.graph.initializer[1]
+    values = numpy_helper.to_array(b).tolist()
+    b.ClearField("raw_data")
+    b.float_data.extend(values[:-1])
+    return m
+
+
+def external_bad_length(out):
+    m = _external(out, write_data=True)
+    for e in m.graph.initializer[0].external_data:
+        if e.key == "length":
+            e.value = str(int(e.value) - 4)
+    return m
+
+
 def upgrade():
     # Opset 9: Slice takes attributes and BatchNormalization has no
     # training_mode; both are upgraded to opset 17.
@@ -162,7 +186,8 @@ CASES = {
     "bad_transpose": bad_transpose, "bad_pad_mode": bad_pad_mode, "dynamic_rank": dynamic_rank,
     "upgrade": upgrade, "too_new": too_new, "add_bcast": add_bcast,
     "bad_broadcast": bad_broadcast, "dup_output": dup_output,
-    "empty_output": empty_output,
+    "empty_output": empty_output, "bad_raw_data": bad_raw_data,
+    "bad_typed_data": bad_typed_data,
 }
 
 
@@ -176,6 +201,8 @@ def main():
     elif case in ("external", "external_missing"):
         m = _external(out, write_data=case == "external")
         open(out, "wb").write(m.SerializeToString())
+    elif case == "external_bad_length":
+        open(out, "wb").write(external_bad_length(out).SerializeToString())
     else:
         open(out, "wb").write(CASES[case]().SerializeToString())
 
