@@ -1,5 +1,6 @@
 # -*- Python -*- lit configuration of Tessera's regression tests.
 import os
+import shutil
 import subprocess
 
 import lit.formats
@@ -30,6 +31,8 @@ if subprocess.run([python, "-c", "import onnx, numpy"], capture_output=True).ret
     config.available_features.add("python-onnx")
 if os.path.isdir("/usr/share/libonnx-testdata/data/node"):
     config.available_features.add("onnx-testdata")
+if shutil.which("clang-format-22"):
+    config.available_features.add("clang-format")
 
 tool_dirs = [config.tessera_tools_dir, config.llvm_tools_dir]
 tools = ["tessera-opt", "tessera-translate", "tessera-compile", "tessera-sim"]

@@ -17,7 +17,7 @@ LLVM_BIN=/usr/lib/llvm-22/bin
 PACKAGES=(cmake ninja-build ccache g++ git googletest libgtest-dev
           llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools liblld-22-dev
           libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
-          python3-onnx python3-numpy)
+          python3-onnx python3-numpy clang-format-22)
 
 install_missing() {
   local missing=()

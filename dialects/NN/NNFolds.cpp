@@ -1,4 +1,4 @@
-//===- NNFolds.cpp - folders of nn ops --------------------------------------===//
+//===- NNFolds.cpp - folders of nn ops ------------------------------------===//
 //
 // Part of Tessera. Folders that make shape subgraphs (Shape -> Gather ->
 // Concat -> Reshape and friends) disappear once input shapes are pinned, and
@@ -31,7 +31,9 @@ struct Values {
   SmallVector<int64_t> ints;
   SmallVector<double> floats;
   size_t size() const { return isFloat ? floats.size() : ints.size(); }
-  double asDouble(size_t i) const { return isFloat ? floats[i] : (double)ints[i]; }
+  double asDouble(size_t i) const {
+    return isFloat ? floats[i] : (double)ints[i];
+  }
 };
 } // namespace
 
@@ -101,9 +103,9 @@ static SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
 /// Builds the result `type` by reading, for every result index, the element
 /// of `in` that `map` names (the common shape of gather, slice, transpose,
 /// tile and broadcast).
-static Attribute gatherInto(
-    Type type, const Values &in,
-    llvm::function_ref<int64_t(ArrayRef<int64_t>)> map) {
+static Attribute
+gatherInto(Type type, const Values &in,
+           llvm::function_ref<int64_t(ArrayRef<int64_t>)> map) {
   auto tensor = dyn_cast<RankedTensorType>(type);
   if (!tensor || !tensor.hasStaticShape() ||
       tensor.getNumElements() > kMaxFoldElements)
@@ -131,7 +133,8 @@ static Attribute gatherInto(
 }
 
 /// The flat index into a tensor of `shape` that broadcasts to `index`.
-static int64_t broadcastIndex(ArrayRef<int64_t> shape, ArrayRef<int64_t> index) {
+static int64_t broadcastIndex(ArrayRef<int64_t> shape,
+                              ArrayRef<int64_t> index) {
   SmallVector<int64_t> strides = stridesOf(shape);
   int64_t offset = index.size() - shape.size(), flat = 0;
   for (size_t i = 0; i < shape.size(); ++i)
@@ -400,12 +403,13 @@ OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
     for (int64_t i = shape->size() - 1; i >= 0; --i)
       perm.push_back(i);
   SmallVector<int64_t> strides = stridesOf(*shape);
-  return gatherInto(getTransposed().getType(), *data, [&](ArrayRef<int64_t> idx) {
-    int64_t src = 0;
-    for (size_t i = 0; i < idx.size(); ++i)
-      src += idx[i] * strides[perm[i]];
-    return src;
-  });
+  return gatherInto(getTransposed().getType(), *data,
+                    [&](ArrayRef<int64_t> idx) {
+                      int64_t src = 0;
+                      for (size_t i = 0; i < idx.size(); ++i)
+                        src += idx[i] * strides[perm[i]];
+                      return src;
+                    });
 }
 
 OpFoldResult TileOp::fold(FoldAdaptor adaptor) {
@@ -500,8 +504,12 @@ LogicalResult DropoutOp::fold(FoldAdaptor adaptor,
   OpFoldResult OP::fold(FoldAdaptor adaptor) {                                 \
     return foldElementwise(                                                    \
         *this, adaptor.getOperands(),                                          \
-        [](ArrayRef<double> a) -> std::optional<double> { return FLOAT_EXPR; }, \
-        [](ArrayRef<int64_t> a) -> std::optional<int64_t> { return INT_EXPR; }); \
+        [](ArrayRef<double> a) -> std::optional<double> {                      \
+          return FLOAT_EXPR;                                                   \
+        },                                                                     \
+        [](ArrayRef<int64_t> a) -> std::optional<int64_t> {                    \
+          return INT_EXPR;                                                     \
+        });                                                                    \
   }
 
 FOLD_BINARY(AddOp, a[0] + a[1], a[0] + a[1])

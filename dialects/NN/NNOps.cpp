@@ -1,4 +1,4 @@
-//===- NNOps.cpp - nn dialect -----------------------------------------------===//
+//===- NNOps.cpp - nn dialect ---------------------------------------------===//
 //
 // Part of Tessera. Dialect registration, the hand-written ops and the
 // verifier shared by every ONNX-mirroring op.
@@ -49,18 +49,18 @@ LogicalResult tessera::nn::verifyInferredResultTypes(Operation *op) {
   if (failed(iface.inferResultTypes(inferred)))
     return failure();
   if (inferred.size() != op->getNumResults())
-    return op->emitOpError() << "has " << op->getNumResults()
-                             << " results but its operands imply "
-                             << inferred.size();
+    return op->emitOpError()
+           << "has " << op->getNumResults()
+           << " results but its operands imply " << inferred.size();
   for (auto [i, declaredAndInferred] :
        llvm::enumerate(llvm::zip(op->getResultTypes(), inferred))) {
     auto [declared, expected] = declaredAndInferred;
     if (getElementTypeOrSelf(declared) == getElementTypeOrSelf(expected) &&
         succeeded(verifyCompatibleShape(declared, expected)))
       continue;
-    return op->emitOpError() << "result #" << i << " has type " << declared
-                             << " but its operands and attributes imply "
-                             << expected;
+    return op->emitOpError()
+           << "result #" << i << " has type " << declared
+           << " but its operands and attributes imply " << expected;
   }
   return success();
 }

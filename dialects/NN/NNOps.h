@@ -1,4 +1,4 @@
-//===- NNOps.h - nn dialect ---------------------------------------*- C++ -*-===//
+//===- NNOps.h - nn dialect -------------------------------------*- C++ -*-===//
 //
 // Part of Tessera. The `nn` dialect: tensor operations with ONNX semantics.
 //

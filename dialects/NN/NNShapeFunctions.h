@@ -1,4 +1,4 @@
-//===- NNShapeFunctions.h - shape functions of nn ops -------------*- C++ -*-===//
+//===- NNShapeFunctions.h - shape functions of nn ops -----------*- C++ -*-===//
 //
 // Part of Tessera. One shape function per family of ONNX operators. Each
 // computes the result types of an op from its operands, attributes and
@@ -25,8 +25,8 @@ llvm::FailureOr<llvm::SmallVector<mlir::Type>>
 inferResultTypesQuietly(mlir::Operation *op);
 
 #define TESSERA_NN_SHAPE_FN(NAME)                                              \
-  llvm::LogicalResult infer##NAME##Shape(mlir::Operation *op,                  \
-                                         llvm::SmallVectorImpl<mlir::Type> &types);
+  llvm::LogicalResult infer##NAME##Shape(                                      \
+      mlir::Operation *op, llvm::SmallVectorImpl<mlir::Type> &types);
 // Elementwise (NNShapesElementwise.cpp).
 TESSERA_NN_SHAPE_FN(SameAsFirst)
 TESSERA_NN_SHAPE_FN(Broadcast)

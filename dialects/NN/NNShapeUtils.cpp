@@ -1,4 +1,4 @@
-//===- NNShapeUtils.cpp - helpers shared by the shape functions -------------===//
+//===- NNShapeUtils.cpp - helpers shared by the shape functions -----------===//
 //
 // Part of Tessera.
 //
@@ -92,9 +92,8 @@ FailureOr<int64_t> normalizeAxis(Operation *op, int64_t axis, int64_t rank,
   return normalized;
 }
 
-FailureOr<SmallVector<int64_t>> broadcastShapes(Operation *op,
-                                                ArrayRef<int64_t> a,
-                                                ArrayRef<int64_t> b) {
+FailureOr<SmallVector<int64_t>>
+broadcastShapes(Operation *op, ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
   size_t rank = std::max(a.size(), b.size());
   SmallVector<int64_t> result(rank);
   for (size_t i = 0; i < rank; ++i) {

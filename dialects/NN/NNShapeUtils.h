@@ -1,4 +1,4 @@
-//===- NNShapeUtils.h - helpers shared by the shape functions -----*- C++ -*-===//
+//===- NNShapeUtils.h - helpers shared by the shape functions ---*- C++ -*-===//
 //
 // Part of Tessera. Internal to the nn dialect library.
 //

@@ -1,4 +1,4 @@
-//===- NNShapesCompute.cpp - shape functions of compute ops -----------------===//
+//===- NNShapesCompute.cpp - shape functions of compute ops ---------------===//
 //
 // Part of Tessera. Convolutions, pooling, matrix products, normalizations and
 // reductions, following the ONNX operator specifications.
@@ -27,8 +27,9 @@ struct WindowAttrs {
 };
 } // namespace
 
-static FailureOr<WindowAttrs> getWindowAttrs(Operation *op, size_t spatial,
-                                             ArrayRef<int64_t> kernelFromWeight) {
+static FailureOr<WindowAttrs>
+getWindowAttrs(Operation *op, size_t spatial,
+               ArrayRef<int64_t> kernelFromWeight) {
   WindowAttrs w;
   if (auto autoPad = op->getAttrOfType<StringAttr>("auto_pad"))
     w.autoPad = autoPad.getValue();
@@ -45,8 +46,8 @@ static FailureOr<WindowAttrs> getWindowAttrs(Operation *op, size_t spatial,
       return success();
     }
     if (v->size() != size)
-      return op->emitOpError() << name << " has " << v->size()
-                               << " values, expected " << size;
+      return op->emitOpError()
+             << name << " has " << v->size() << " values, expected " << size;
     out = std::move(*v);
     return success();
   };
@@ -60,8 +61,9 @@ static FailureOr<WindowAttrs> getWindowAttrs(Operation *op, size_t spatial,
         return op->emitOpError() << "kernel_shape values must be positive";
       if (i < kernelFromWeight.size() && !isDyn(kernelFromWeight[i]) &&
           kernelFromWeight[i] != k)
-        return op->emitOpError() << "kernel_shape[" << i << "] = " << k
-                                 << " does not match the weight's " << kernelFromWeight[i];
+        return op->emitOpError()
+               << "kernel_shape[" << i << "] = " << k
+               << " does not match the weight's " << kernelFromWeight[i];
     }
     w.kernel = std::move(*kernel);
   } else if (kernelFromWeight.size() == spatial) {
@@ -133,8 +135,9 @@ LogicalResult inferConvShape(Operation *op, SmallVectorImpl<Type> &types) {
     return success();
   }
   if (x->size() < 3)
-    return op->emitOpError() << "input must have rank >= 3 (N, C, spatial...), got rank "
-                             << x->size();
+    return op->emitOpError()
+           << "input must have rank >= 3 (N, C, spatial...), got rank "
+           << x->size();
   if (w->size() != x->size())
     return op->emitOpError() << "weight rank " << w->size()
                              << " does not match input rank " << x->size();
@@ -144,11 +147,13 @@ LogicalResult inferConvShape(Operation *op, SmallVectorImpl<Type> &types) {
     return op->emitOpError("group must be positive");
   int64_t c = (*x)[1], m = (*w)[0], cPerGroup = (*w)[1];
   if (!isDyn(c) && !isDyn(cPerGroup) && c != cPerGroup * group)
-    return op->emitOpError() << "input has " << c << " channels but the weight expects "
-                             << cPerGroup << " x group " << group;
+    return op->emitOpError()
+           << "input has " << c << " channels but the weight expects "
+           << cPerGroup << " x group " << group;
   if (!isDyn(m) && m % group != 0)
-    return op->emitOpError() << "weight's " << m
-                             << " output channels are not divisible by group " << group;
+    return op->emitOpError()
+           << "weight's " << m << " output channels are not divisible by group "
+           << group;
   if (name == "nn.conv" && !isNone(op->getOperand(2))) {
     std::optional<SmallVector<int64_t>> b = getShape(op->getOperand(2));
     if (b && (b->size() != 1 || (!isDyn((*b)[0]) && !isDyn(m) && (*b)[0] != m)))
@@ -179,8 +184,9 @@ LogicalResult inferConvTransposeShape(Operation *op,
     return success();
   }
   if (x->size() < 3 || w->size() != x->size())
-    return op->emitOpError() << "input and weight must have the same rank >= 3, got "
-                             << x->size() << " and " << w->size();
+    return op->emitOpError()
+           << "input and weight must have the same rank >= 3, got " << x->size()
+           << " and " << w->size();
   size_t spatial = x->size() - 2;
   int64_t group = getIntAttr(op, "group", 1);
   if (group <= 0)
@@ -199,7 +205,8 @@ LogicalResult inferConvTransposeShape(Operation *op,
                                << " values, expected " << spatial;
     outputPadding = *v;
   }
-  std::optional<SmallVector<int64_t>> outputShape = getIntsAttr(op, "output_shape");
+  std::optional<SmallVector<int64_t>> outputShape =
+      getIntsAttr(op, "output_shape");
   if (outputShape && outputShape->size() != spatial)
     return op->emitOpError() << "output_shape has " << outputShape->size()
                              << " values, expected " << spatial;
@@ -225,8 +232,8 @@ LogicalResult inferConvTransposeShape(Operation *op,
                        : attrs->pads[i] + attrs->pads[i + spatial];
     int64_t d = s * (in - 1) + outputPadding[i] + effective - pads;
     if (d <= 0)
-      return op->emitOpError() << "spatial dimension " << i
-                               << " of the result would be " << d;
+      return op->emitOpError()
+             << "spatial dimension " << i << " of the result would be " << d;
     out.push_back(d);
   }
   types.push_back(RankedTensorType::get(out, element));
@@ -244,8 +251,9 @@ LogicalResult inferPoolShape(Operation *op, SmallVectorImpl<Type> &types) {
     return success();
   }
   if (x->size() < 3)
-    return op->emitOpError() << "input must have rank >= 3 (N, C, spatial...), got rank "
-                             << x->size();
+    return op->emitOpError()
+           << "input must have rank >= 3 (N, C, spatial...), got rank "
+           << x->size();
   size_t spatial = x->size() - 2;
   FailureOr<WindowAttrs> attrs = getWindowAttrs(op, spatial, {});
   if (failed(attrs))
@@ -264,7 +272,8 @@ LogicalResult inferPoolShape(Operation *op, SmallVectorImpl<Type> &types) {
   return success();
 }
 
-LogicalResult inferGlobalPoolShape(Operation *op, SmallVectorImpl<Type> &types) {
+LogicalResult inferGlobalPoolShape(Operation *op,
+                                   SmallVectorImpl<Type> &types) {
   Type element = getElementType(op->getOperand(0));
   std::optional<SmallVector<int64_t>> x = getShape(op->getOperand(0));
   if (!x) {
@@ -272,7 +281,8 @@ LogicalResult inferGlobalPoolShape(Operation *op, SmallVectorImpl<Type> &types) 
     return success();
   }
   if (x->size() < 3)
-    return op->emitOpError() << "input must have rank >= 3, got rank " << x->size();
+    return op->emitOpError()
+           << "input must have rank >= 3, got rank " << x->size();
   SmallVector<int64_t> out(x->size(), 1);
   out[0] = (*x)[0];
   out[1] = (*x)[1];
@@ -285,18 +295,21 @@ LogicalResult inferGemmShape(Operation *op, SmallVectorImpl<Type> &types) {
   std::optional<SmallVector<int64_t>> a = getShape(op->getOperand(0));
   std::optional<SmallVector<int64_t>> b = getShape(op->getOperand(1));
   if (!a || !b) {
-    types.push_back(makeTensor(ArrayRef<int64_t>{ShapedType::kDynamic, ShapedType::kDynamic}, element));
+    types.push_back(makeTensor(
+        ArrayRef<int64_t>{ShapedType::kDynamic, ShapedType::kDynamic},
+        element));
     return success();
   }
   if (a->size() != 2 || b->size() != 2)
     return op->emitOpError() << "A and B must be 2-D, got ranks " << a->size()
                              << " and " << b->size();
-  bool transA = getIntAttr(op, "transA", 0), transB = getIntAttr(op, "transB", 0);
+  bool transA = getIntAttr(op, "transA", 0),
+       transB = getIntAttr(op, "transB", 0);
   int64_t m = (*a)[transA ? 1 : 0], ka = (*a)[transA ? 0 : 1];
   int64_t kb = (*b)[transB ? 1 : 0], n = (*b)[transB ? 0 : 1];
   if (!isDyn(ka) && !isDyn(kb) && ka != kb)
-    return op->emitOpError() << "inner dimensions differ: A gives " << ka
-                             << ", B gives " << kb;
+    return op->emitOpError()
+           << "inner dimensions differ: A gives " << ka << ", B gives " << kb;
   SmallVector<int64_t> out = {m, n};
   if (std::optional<SmallVector<int64_t>> c = getShape(op->getOperand(2))) {
     if (c->size() > 2)
@@ -308,7 +321,8 @@ LogicalResult inferGemmShape(Operation *op, SmallVectorImpl<Type> &types) {
     for (size_t i = 0; i < c->size(); ++i) {
       int64_t dc = (*c)[i], dout = out[2 - c->size() + i];
       if (!isDyn(dc) && !isDyn(dout) && dc != 1 && dc != dout)
-        return op->emitOpError("C is not unidirectionally broadcastable to (M, N)");
+        return op->emitOpError(
+            "C is not unidirectionally broadcastable to (M, N)");
     }
   }
   types.push_back(RankedTensorType::get(out, element));
@@ -339,7 +353,8 @@ LogicalResult inferMatMulShape(Operation *op, SmallVectorImpl<Type> &types) {
     sb.push_back(1);
   int64_t ka = sa.back(), kb = sb[sb.size() - 2];
   if (!isDyn(ka) && !isDyn(kb) && ka != kb)
-    return op->emitOpError() << "inner dimensions differ: " << ka << " vs " << kb;
+    return op->emitOpError()
+           << "inner dimensions differ: " << ka << " vs " << kb;
   FailureOr<SmallVector<int64_t>> batch =
       broadcastShapes(op, ArrayRef<int64_t>(sa).drop_back(2),
                       ArrayRef<int64_t>(sb).drop_back(2));
@@ -358,7 +373,8 @@ LogicalResult inferEinsumShape(Operation *op, SmallVectorImpl<Type> &types) {
   auto equationAttr = op->getAttrOfType<StringAttr>("equation");
   if (!equationAttr)
     return op->emitOpError("requires an equation");
-  Type element = op->getNumOperands() ? getElementType(op->getOperand(0)) : Type();
+  Type element =
+      op->getNumOperands() ? getElementType(op->getOperand(0)) : Type();
   auto emitError = [&] { return op->emitOpError(); };
   EinsumParser parser(equationAttr.getValue(), emitError);
   if (failed(parser.checkNumInputs(op->getNumOperands())))

@@ -1,4 +1,4 @@
-//===- NNShapesData.cpp - shape functions of data-movement ops --------------===//
+//===- NNShapesData.cpp - shape functions of data-movement ops ------------===//
 //
 // Part of Tessera. Reshapes, slicing, gathering, padding, resizing and the
 // shape-computing ops (Shape, ConstantOfShape, Range). Where a result size
@@ -55,9 +55,9 @@ FailureOr<SmallVector<int64_t>> resolveReshape(Operation *op,
       out.push_back(kDyn);
     } else if (d == 0 && !allowZero) {
       if (i >= input.size())
-        return op->emitOpError() << "shape[" << i
-                                 << "] = 0 copies a dimension the input (rank "
-                                 << input.size() << ") does not have";
+        return op->emitOpError()
+               << "shape[" << i << "] = 0 copies a dimension the input (rank "
+               << input.size() << ") does not have";
       out.push_back(input[i]);
     } else if (d < 0) {
       return op->emitOpError() << "shape[" << i << "] = " << d << " is invalid";
@@ -83,15 +83,16 @@ FailureOr<SmallVector<int64_t>> resolveReshape(Operation *op,
     return out;
   }
   if (inputStatic && !isDyn(known) && known != inputCount)
-    return op->emitOpError() << "cannot reshape " << inputCount
-                             << " elements into " << known;
+    return op->emitOpError()
+           << "cannot reshape " << inputCount << " elements into " << known;
   return out;
 }
 
 LogicalResult inferReshapeShape(Operation *op, SmallVectorImpl<Type> &types) {
   Type element = getElementType(op->getOperand(0));
   std::optional<SmallVector<int64_t>> x = getShape(op->getOperand(0));
-  std::optional<SmallVector<int64_t>> target = getConstantInts(op->getOperand(1));
+  std::optional<SmallVector<int64_t>> target =
+      getConstantInts(op->getOperand(1));
   if (!target)
     return pushUnknown(types, getLength(op->getOperand(1)), element);
   if (!x) {
@@ -115,13 +116,14 @@ LogicalResult inferFlattenShape(Operation *op, SmallVectorImpl<Type> &types) {
   std::optional<SmallVector<int64_t>> x = getShape(op->getOperand(0));
   if (!x)
     return pushUnknown(types, 2, element);
-  FailureOr<int64_t> axis = normalizeAxis(op, getIntAttr(op, "axis", 1),
-                                          x->size(), "axis", /*inclusive=*/true);
+  FailureOr<int64_t> axis = normalizeAxis(
+      op, getIntAttr(op, "axis", 1), x->size(), "axis", /*inclusive=*/true);
   if (failed(axis))
     return failure();
   int64_t outer = 1, inner = 1;
   for (size_t i = 0; i < x->size(); ++i)
-    (i < (size_t)*axis ? outer : inner) = mulDims(i < (size_t)*axis ? outer : inner, (*x)[i]);
+    (i < (size_t)*axis ? outer : inner) =
+        mulDims(i < (size_t)*axis ? outer : inner, (*x)[i]);
   types.push_back(RankedTensorType::get({outer, inner}, element));
   return success();
 }
@@ -160,8 +162,9 @@ LogicalResult inferConcatShape(Operation *op, SmallVectorImpl<Type> &types) {
   int64_t axis = 0;
   for (Value v : op->getOperands()) {
     if (getElementType(v) != element)
-      return op->emitOpError() << "operands must have the same element type, got "
-                               << element << " and " << getElementType(v);
+      return op->emitOpError()
+             << "operands must have the same element type, got " << element
+             << " and " << getElementType(v);
     std::optional<SmallVector<int64_t>> s = getShape(v);
     if (!s)
       return pushUnknown(types, std::nullopt, element);
@@ -184,8 +187,8 @@ LogicalResult inferConcatShape(Operation *op, SmallVectorImpl<Type> &types) {
         continue;
       }
       if (!isDyn(d) && !isDyn((*s)[i]) && d != (*s)[i])
-        return op->emitOpError() << "operands differ in dimension " << i
-                                 << " (" << d << " vs " << (*s)[i] << ")";
+        return op->emitOpError() << "operands differ in dimension " << i << " ("
+                                 << d << " vs " << (*s)[i] << ")";
       if (isDyn(d))
         d = (*s)[i];
     }
@@ -209,13 +212,15 @@ LogicalResult inferSplitShape(Operation *op, SmallVectorImpl<Type> &types) {
   int64_t dim = (*x)[*axis];
   SmallVector<int64_t> sizes;
   if (!isNone(op->getOperand(1))) {
-    std::optional<SmallVector<int64_t>> split = getConstantInts(op->getOperand(1));
+    std::optional<SmallVector<int64_t>> split =
+        getConstantInts(op->getOperand(1));
     if (!split) {
       sizes.assign(n, kDyn);
     } else {
       if (split->size() != n)
-        return op->emitOpError() << "split has " << split->size()
-                                 << " entries but the op has " << n << " results";
+        return op->emitOpError()
+               << "split has " << split->size() << " entries but the op has "
+               << n << " results";
       int64_t total = 0;
       for (int64_t s : *split) {
         if (s < 0)
@@ -223,16 +228,18 @@ LogicalResult inferSplitShape(Operation *op, SmallVectorImpl<Type> &types) {
         total += s;
       }
       if (!isDyn(dim) && total != dim)
-        return op->emitOpError() << "split sizes add up to " << total
-                                 << " but axis " << *axis << " has size " << dim;
+        return op->emitOpError()
+               << "split sizes add up to " << total << " but axis " << *axis
+               << " has size " << dim;
       sizes = *split;
     }
   } else if (isDyn(dim)) {
     sizes.assign(n, kDyn);
   } else {
     if (n == 0 || dim % n != 0)
-      return op->emitOpError() << "axis " << *axis << " of size " << dim
-                               << " does not split evenly into " << n << " results";
+      return op->emitOpError()
+             << "axis " << *axis << " of size " << dim
+             << " does not split evenly into " << n << " results";
     sizes.assign(n, dim / n);
   }
   for (int64_t s : sizes) {
@@ -258,8 +265,8 @@ computeSlice(Operation *op, ArrayRef<int64_t> shape, ArrayRef<int64_t> starts,
     dims.push_back({0, 1, d});
   SmallVector<bool> seen(shape.size(), false);
   for (size_t i = 0; i < starts.size(); ++i) {
-    FailureOr<int64_t> axis = normalizeAxis(
-        op, axes ? (*axes)[i] : (int64_t)i, shape.size(), "axis");
+    FailureOr<int64_t> axis =
+        normalizeAxis(op, axes ? (*axes)[i] : (int64_t)i, shape.size(), "axis");
     if (failed(axis))
       return failure();
     if (seen[*axis])
@@ -349,8 +356,9 @@ LogicalResult inferGatherShape(Operation *op, SmallVectorImpl<Type> &types) {
   if (auto values = getConstantInts(op->getOperand(1)); values && !isDyn(dim))
     for (int64_t v : *values)
       if (v < -dim || v >= dim)
-        return op->emitOpError() << "index " << v << " is out of bounds for axis "
-                                 << *axis << " of size " << dim;
+        return op->emitOpError()
+               << "index " << v << " is out of bounds for axis " << *axis
+               << " of size " << dim;
   SmallVector<int64_t> out(data->begin(), data->begin() + *axis);
   out.append(indices->begin(), indices->end());
   out.append(data->begin() + *axis + 1, data->end());
@@ -365,7 +373,8 @@ LogicalResult inferSqueezeShape(Operation *op, SmallVectorImpl<Type> &types) {
     return pushUnknown(types, std::nullopt, element);
   SmallVector<bool> drop(x->size(), false);
   if (!isNone(op->getOperand(1))) {
-    std::optional<SmallVector<int64_t>> axes = getConstantInts(op->getOperand(1));
+    std::optional<SmallVector<int64_t>> axes =
+        getConstantInts(op->getOperand(1));
     if (!axes)
       return pushUnknown(types, std::nullopt, element);
     for (int64_t a : *axes) {
@@ -374,8 +383,8 @@ LogicalResult inferSqueezeShape(Operation *op, SmallVectorImpl<Type> &types) {
         return failure();
       int64_t d = (*x)[*axis];
       if (!isDyn(d) && d != 1)
-        return op->emitOpError() << "cannot squeeze axis " << *axis
-                                 << " of size " << d;
+        return op->emitOpError()
+               << "cannot squeeze axis " << *axis << " of size " << d;
       drop[*axis] = true;
     }
   } else {
@@ -401,8 +410,9 @@ LogicalResult inferUnsqueezeShape(Operation *op, SmallVectorImpl<Type> &types) {
     return pushUnknown(types, std::nullopt, element);
   if (!axes) {
     std::optional<int64_t> n = getLength(op->getOperand(1));
-    return pushUnknown(types, n ? std::optional<int64_t>(x->size() + *n) : std::nullopt,
-                       element);
+    return pushUnknown(
+        types, n ? std::optional<int64_t>(x->size() + *n) : std::nullopt,
+        element);
   }
   int64_t rank = x->size() + axes->size();
   SmallVector<bool> inserted(rank, false);
@@ -425,7 +435,8 @@ LogicalResult inferUnsqueezeShape(Operation *op, SmallVectorImpl<Type> &types) {
 LogicalResult inferExpandShape(Operation *op, SmallVectorImpl<Type> &types) {
   Type element = getElementType(op->getOperand(0));
   std::optional<SmallVector<int64_t>> x = getShape(op->getOperand(0));
-  std::optional<SmallVector<int64_t>> shape = getConstantInts(op->getOperand(1));
+  std::optional<SmallVector<int64_t>> shape =
+      getConstantInts(op->getOperand(1));
   if (!x)
     return pushUnknown(types, std::nullopt, element);
   if (!shape) {
@@ -436,7 +447,8 @@ LogicalResult inferExpandShape(Operation *op, SmallVectorImpl<Type> &types) {
   }
   for (int64_t d : *shape)
     if (d < 0)
-      return op->emitOpError() << "shape entries must be non-negative, got " << d;
+      return op->emitOpError()
+             << "shape entries must be non-negative, got " << d;
   FailureOr<SmallVector<int64_t>> out = broadcastShapes(op, *x, *shape);
   if (failed(out))
     return failure();
@@ -449,7 +461,8 @@ LogicalResult inferTileShape(Operation *op, SmallVectorImpl<Type> &types) {
   std::optional<SmallVector<int64_t>> x = getShape(op->getOperand(0));
   if (!x)
     return pushUnknown(types, std::nullopt, element);
-  std::optional<SmallVector<int64_t>> repeats = getConstantInts(op->getOperand(1));
+  std::optional<SmallVector<int64_t>> repeats =
+      getConstantInts(op->getOperand(1));
   if (!repeats)
     return pushUnknown(types, x->size(), element);
   if (repeats->size() != x->size())
@@ -480,8 +493,8 @@ LogicalResult inferPadShape(Operation *op, SmallVectorImpl<Type> &types) {
     return pushUnknown(types, x->size(), element);
   size_t rank = x->size();
   if (pads->size() != 2 * rank)
-    return op->emitOpError() << "pads has " << pads->size()
-                             << " entries, expected " << 2 * rank;
+    return op->emitOpError()
+           << "pads has " << pads->size() << " entries, expected " << 2 * rank;
   SmallVector<int64_t> out;
   for (size_t i = 0; i < rank; ++i) {
     int64_t d = (*x)[i];
@@ -506,8 +519,10 @@ LogicalResult inferResizeShape(Operation *op, SmallVectorImpl<Type> &types) {
   Value scalesV = op->getOperand(2), sizesV = op->getOperand(3);
   // An empty scales tensor counts as absent (the opset-11 convention).
   std::optional<int64_t> scalesLength = getLength(scalesV);
-  bool hasScales = !isNone(scalesV) && scalesLength != std::optional<int64_t>(0);
-  bool hasSizes = !isNone(sizesV) && getLength(sizesV) != std::optional<int64_t>(0);
+  bool hasScales =
+      !isNone(scalesV) && scalesLength != std::optional<int64_t>(0);
+  bool hasSizes =
+      !isNone(sizesV) && getLength(sizesV) != std::optional<int64_t>(0);
   if (hasScales == hasSizes)
     return op->emitOpError("exactly one of scales and sizes must be given");
   if (hasSizes) {
@@ -515,8 +530,9 @@ LogicalResult inferResizeShape(Operation *op, SmallVectorImpl<Type> &types) {
     if (!sizes)
       return pushUnknown(types, x->size(), element);
     if (sizes->size() != x->size())
-      return op->emitOpError() << "sizes has " << sizes->size()
-                               << " entries but the input has rank " << x->size();
+      return op->emitOpError()
+             << "sizes has " << sizes->size()
+             << " entries but the input has rank " << x->size();
     types.push_back(RankedTensorType::get(*sizes, element));
     return success();
   }
@@ -536,20 +552,22 @@ LogicalResult inferResizeShape(Operation *op, SmallVectorImpl<Type> &types) {
   return success();
 }
 
-static LogicalResult inferBlockShape(Operation *op, SmallVectorImpl<Type> &types,
-                                     bool toSpace) {
+static LogicalResult
+inferBlockShape(Operation *op, SmallVectorImpl<Type> &types, bool toSpace) {
   Type element = getElementType(op->getOperand(0));
   std::optional<SmallVector<int64_t>> x = getShape(op->getOperand(0));
   if (!x)
     return pushUnknown(types, 4, element);
   if (x->size() != 4)
-    return op->emitOpError() << "input must be 4-D (N, C, H, W), got rank " << x->size();
+    return op->emitOpError()
+           << "input must be 4-D (N, C, H, W), got rank " << x->size();
   int64_t b = getIntAttr(op, "blocksize", 0);
   if (b <= 0)
     return op->emitOpError("blocksize must be positive");
   if (auto mode = op->getAttrOfType<StringAttr>("mode"))
     if (mode.getValue() != "DCR" && mode.getValue() != "CRD")
-      return op->emitOpError() << "mode must be DCR or CRD, got '" << mode.getValue() << "'";
+      return op->emitOpError()
+             << "mode must be DCR or CRD, got '" << mode.getValue() << "'";
   SmallVector<int64_t> out = *x;
   auto divide = [&](size_t i, int64_t by) -> LogicalResult {
     if (isDyn(out[i]))
@@ -574,11 +592,13 @@ static LogicalResult inferBlockShape(Operation *op, SmallVectorImpl<Type> &types
   return success();
 }
 
-LogicalResult inferDepthToSpaceShape(Operation *op, SmallVectorImpl<Type> &types) {
+LogicalResult inferDepthToSpaceShape(Operation *op,
+                                     SmallVectorImpl<Type> &types) {
   return inferBlockShape(op, types, /*toSpace=*/true);
 }
 
-LogicalResult inferSpaceToDepthShape(Operation *op, SmallVectorImpl<Type> &types) {
+LogicalResult inferSpaceToDepthShape(Operation *op,
+                                     SmallVectorImpl<Type> &types) {
   return inferBlockShape(op, types, /*toSpace=*/false);
 }
 
@@ -595,7 +615,8 @@ LogicalResult inferShapeShape(Operation *op, SmallVectorImpl<Type> &types) {
   };
   int64_t start = clampAxis(getIntAttr(op, "start", 0));
   int64_t end = clampAxis(getIntAttr(op, "end", rank));
-  types.push_back(RankedTensorType::get({std::max<int64_t>(end - start, 0)}, i64));
+  types.push_back(
+      RankedTensorType::get({std::max<int64_t>(end - start, 0)}, i64));
   return success();
 }
 
@@ -607,12 +628,14 @@ LogicalResult inferConstantOfShapeShape(Operation *op,
       return op->emitOpError("value must hold exactly one element");
     element = value.getElementType();
   }
-  std::optional<SmallVector<int64_t>> shape = getConstantInts(op->getOperand(0));
+  std::optional<SmallVector<int64_t>> shape =
+      getConstantInts(op->getOperand(0));
   if (!shape)
     return pushUnknown(types, getLength(op->getOperand(0)), element);
   for (int64_t d : *shape)
     if (d < 0)
-      return op->emitOpError() << "shape entries must be non-negative, got " << d;
+      return op->emitOpError()
+             << "shape entries must be non-negative, got " << d;
   types.push_back(RankedTensorType::get(*shape, element));
   return success();
 }

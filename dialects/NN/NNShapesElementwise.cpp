@@ -1,4 +1,4 @@
-//===- NNShapesElementwise.cpp - shape functions of elementwise ops ---------===//
+//===- NNShapesElementwise.cpp - shape functions of elementwise ops -------===//
 //
 // Part of Tessera. Unary, broadcasting binary/variadic, comparison, cast,
 // dropout and (de)quantization ops.
@@ -60,10 +60,13 @@ LogicalResult inferBroadcastShape(Operation *op, SmallVectorImpl<Type> &types) {
     return op->emitOpError("expects at least one operand");
   Type element = getElementType(op->getOperand(0));
   for (Value v : op->getOperands().drop_front()) {
-    // Pow's exponent may have its own type; every other op's operands share one.
-    if (op->getName().getStringRef() != "nn.pow" && getElementType(v) != element)
-      return op->emitOpError() << "operands must have the same element type, got "
-                               << element << " and " << getElementType(v);
+    // Pow's exponent may have its own type; every other op's operands share
+    // one.
+    if (op->getName().getStringRef() != "nn.pow" &&
+        getElementType(v) != element)
+      return op->emitOpError()
+             << "operands must have the same element type, got " << element
+             << " and " << getElementType(v);
   }
   return inferBroadcastWithElement(op, op->getOperands(), element, types);
 }
@@ -75,16 +78,16 @@ LogicalResult inferCompareShape(Operation *op, SmallVectorImpl<Type> &types) {
     return op->emitOpError() << "operands must have the same element type, got "
                              << getElementType(op->getOperand(0)) << " and "
                              << getElementType(op->getOperand(1));
-  return inferBroadcastWithElement(op, op->getOperands(),
-                                   IntegerType::get(op->getContext(), 1), types);
+  return inferBroadcastWithElement(
+      op, op->getOperands(), IntegerType::get(op->getContext(), 1), types);
 }
 
 LogicalResult inferWhereShape(Operation *op, SmallVectorImpl<Type> &types) {
   Type element = getElementType(op->getOperand(1));
   if (element != getElementType(op->getOperand(2)))
-    return op->emitOpError() << "branches must have the same element type, got "
-                             << element << " and "
-                             << getElementType(op->getOperand(2));
+    return op->emitOpError()
+           << "branches must have the same element type, got " << element
+           << " and " << getElementType(op->getOperand(2));
   return inferBroadcastWithElement(op, op->getOperands(), element, types);
 }
 
@@ -130,9 +133,9 @@ static LogicalResult verifyQuantParam(Operation *op, Value x, Value param,
   int64_t dim = (*s)[*axis];
   if (!ShapedType::isDynamic(dim) && !ShapedType::isDynamic((*p)[0]) &&
       (*p)[0] != dim)
-    return op->emitOpError() << what << " has " << (*p)[0]
-                             << " elements but axis " << *axis << " has size "
-                             << dim;
+    return op->emitOpError()
+           << what << " has " << (*p)[0] << " elements but axis " << *axis
+           << " has size " << dim;
   return success();
 }
 
@@ -142,10 +145,9 @@ LogicalResult inferQuantizeShape(Operation *op, SmallVectorImpl<Type> &types) {
   if (failed(verifyQuantParam(op, x, scale, "y_scale")) ||
       failed(verifyQuantParam(op, x, zeroPoint, "y_zero_point")))
     return failure();
-  Type element = isNone(zeroPoint)
-                     ? IntegerType::get(op->getContext(), 8,
-                                        IntegerType::Unsigned)
-                     : getElementType(zeroPoint);
+  Type element = isNone(zeroPoint) ? IntegerType::get(op->getContext(), 8,
+                                                      IntegerType::Unsigned)
+                                   : getElementType(zeroPoint);
   types.push_back(withElement(x.getType(), element));
   return success();
 }
@@ -158,9 +160,9 @@ LogicalResult inferDequantizeShape(Operation *op,
       failed(verifyQuantParam(op, x, zeroPoint, "x_zero_point")))
     return failure();
   if (!isNone(zeroPoint) && getElementType(zeroPoint) != getElementType(x))
-    return op->emitOpError() << "x_zero_point must have the element type of x ("
-                             << getElementType(x) << "), got "
-                             << getElementType(zeroPoint);
+    return op->emitOpError()
+           << "x_zero_point must have the element type of x ("
+           << getElementType(x) << "), got " << getElementType(zeroPoint);
   types.push_back(withElement(x.getType(), getElementType(scale)));
   return success();
 }

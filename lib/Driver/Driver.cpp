@@ -39,8 +39,8 @@ llvm::Error validateOptions(const CompileOptions &options) {
     SmallVector<StringRef> names;
     for (const TargetInfo &info : getRegisteredTargets())
       names.push_back(info.name);
-    return usageError("unknown target '" + options.target + "' (targets: " +
-                      llvm::join(names, ", ") + ")");
+    return usageError("unknown target '" + options.target +
+                      "' (targets: " + llvm::join(names, ", ") + ")");
   }
   if (!options.emitStage.empty()) {
     SmallVector<StringRef> names;
@@ -50,8 +50,8 @@ llvm::Error validateOptions(const CompileOptions &options) {
       found |= stage->name == options.emitStage;
     }
     if (!found)
-      return usageError("unknown stage '" + options.emitStage +
-                        "' for the " + target->name +
+      return usageError("unknown stage '" + options.emitStage + "' for the " +
+                        target->name +
                         " target (stages: " + llvm::join(names, ", ") + ")");
   }
   if (options.emitStage.empty() && options.outputPath == "-")

@@ -10,14 +10,13 @@
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/ErrorHandling.h"
 
-
 using namespace mlir;
 
 namespace tessera {
 
 /// Runs a pass pipeline built by `build` on the compilation's module.
-static LogicalResult runPipeline(Compilation &c,
-                                 llvm::function_ref<void(OpPassManager &)> build) {
+static LogicalResult
+runPipeline(Compilation &c, llvm::function_ref<void(OpPassManager &)> build) {
   PassManager pm(c.module.getContext());
   build(pm);
   return pm.run(c.module);
@@ -107,8 +106,8 @@ std::string describeTargetsMarkdown() {
                      "| target | stage (`--emit`) | what it is |\n"
                      "|---|---|---|\n";
   for (const TargetInfo &target : getRegistry()) {
-    text += "| `" + target.name + "` | (artifact) | " + target.description +
-            " |\n";
+    text +=
+        "| `" + target.name + "` | (artifact) | " + target.description + " |\n";
     for (const Stage *stage : getStages(target))
       text += "| | `" + stage->name + "` | " + stage->description + " |\n";
   }

@@ -39,20 +39,22 @@ FailureOr<ModelSignature> getModelSignature(ModuleOp module) {
                       SmallVectorImpl<TensorDesc> &out) -> LogicalResult {
     auto tensor = dyn_cast<RankedTensorType>(type);
     if (!tensor || !tensor.hasStaticShape())
-      return emitError(main.getLoc()) << "model I/O must be static tensors, got " << type;
+      return emitError(main.getLoc())
+             << "model I/O must be static tensors, got " << type;
     TensorDesc desc;
     auto name = attrs ? attrs.getAs<StringAttr>("nn.name") : StringAttr();
     desc.name = name ? name.str() : fallback.str();
     desc.dtype = getDTypeName(tensor.getElementType());
     if (desc.dtype.empty())
-      return emitError(main.getLoc()) << "unsupported I/O element type " << tensor.getElementType();
+      return emitError(main.getLoc())
+             << "unsupported I/O element type " << tensor.getElementType();
     desc.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
     out.push_back(std::move(desc));
     return success();
   };
   for (auto [i, type] : llvm::enumerate(main.getArgumentTypes()))
-    if (failed(describe(type, main.getArgAttrDict(i), "input" + std::to_string(i),
-                        signature.inputs)))
+    if (failed(describe(type, main.getArgAttrDict(i),
+                        "input" + std::to_string(i), signature.inputs)))
       return failure();
   for (auto [i, type] : llvm::enumerate(main.getResultTypes()))
     if (failed(describe(type, main.getResultAttrDict(i),

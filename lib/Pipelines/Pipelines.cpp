@@ -7,8 +7,8 @@
 #include "tessera/Pipelines/Pipelines.h"
 #include "tessera/Transforms/Passes.h"
 
-#include "tessera/Conversion/Passes.h"
 #include "tessera/Codegen/CPU/Passes.h"
+#include "tessera/Conversion/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"

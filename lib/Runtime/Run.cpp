@@ -33,8 +33,7 @@ public:
   RunStatus run();
 
 private:
-  RunStatus error(const Twine &message,
-                  RunStatus status = RunStatus::Failed) {
+  RunStatus error(const Twine &message, RunStatus status = RunStatus::Failed) {
     WithColor::error(err, "tessera-run") << message << "\n";
     return status;
   }
@@ -128,9 +127,8 @@ Runner::completeInputs(const Artifact &artifact,
   return std::nullopt;
 }
 
-std::optional<RunStatus>
-Runner::benchmark(const Artifact &artifact,
-                  ArrayRef<const HostTensor *> given) {
+std::optional<RunStatus> Runner::benchmark(const Artifact &artifact,
+                                           ArrayRef<const HostTensor *> given) {
   std::vector<double> times;
   for (unsigned i = 0; i < options.benchmarkRuns + 2; ++i) {
     auto start = std::chrono::steady_clock::now();
@@ -200,8 +198,8 @@ RunStatus Runner::run() {
   if (!artifact)
     return error(toString(artifact.takeError()));
   std::vector<std::optional<HostTensor>> inputs, expected;
-  if (std::optional<RunStatus> status = bindTensors(
-          options.inputs, artifact->getInputs(), "input", inputs))
+  if (std::optional<RunStatus> status =
+          bindTensors(options.inputs, artifact->getInputs(), "input", inputs))
     return *status;
   if (std::optional<RunStatus> status = bindTensors(
           options.expects, artifact->getOutputs(), "output", expected))

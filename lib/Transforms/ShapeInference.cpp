@@ -1,4 +1,4 @@
-//===- ShapeInference.cpp - refine nn result types --------------------------===//
+//===- ShapeInference.cpp - refine nn result types ------------------------===//
 //
 // Part of Tessera. Implements `tessera-shape-inference`.
 //
@@ -130,4 +130,3 @@ struct ShapeInferencePass
 };
 
 } // namespace
-

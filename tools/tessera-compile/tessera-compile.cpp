@@ -20,8 +20,9 @@ static cl::OptionCategory category("tessera-compile options");
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"),
                                       cl::cat(category));
 static cl::opt<std::string>
-    outputPath("o", cl::desc("Artifact directory, or with --emit a file ('-' "
-                             "for stdout)"),
+    outputPath("o",
+               cl::desc("Artifact directory, or with --emit a file ('-' "
+                        "for stdout)"),
                cl::value_desc("path"), cl::init("-"), cl::cat(category));
 static cl::opt<std::string>
     target("target", cl::desc("Target (default: the first one listed below)"),
@@ -43,9 +44,10 @@ static cl::opt<bool> elideWeights(
     cl::desc("Elide large weights in the printed IR (smaller output)"),
     cl::init(false), cl::cat(category));
 
-static cl::opt<bool> listTargets(
-    "list-targets", cl::desc("Print the targets and stages as Markdown"),
-    cl::init(false), cl::cat(category));
+static cl::opt<bool>
+    listTargets("list-targets",
+                cl::desc("Print the targets and stages as Markdown"),
+                cl::init(false), cl::cat(category));
 // CPU code generation knobs, hidden: for A/B measurements (0: host's choice).
 static cl::opt<bool> vectorizeElementwise("cpu-vectorize-elementwise",
                                           cl::init(true), cl::Hidden);

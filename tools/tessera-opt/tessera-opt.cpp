@@ -1,4 +1,4 @@
-//===- tessera-opt.cpp - Tessera's opt-style driver -------------------------===//
+//===- tessera-opt.cpp - Tessera's opt-style driver -----------------------===//
 //
 // Part of Tessera. Every Tessera dialect and pass plus the upstream ones.
 //

@@ -1,4 +1,4 @@
-//===- tessera-translate.cpp - Tessera's translation driver -----------------===//
+//===- tessera-translate.cpp - Tessera's translation driver ---------------===//
 //
 // Part of Tessera. `--import-onnx` and the upstream translations.
 //

@@ -1,4 +1,4 @@
-//===- Passes.h - Tessera conversion passes -----------------------*- C++ -*-===//
+//===- Passes.h - Tessera conversion passes ---------------------*- C++ -*-===//
 //
 // Part of Tessera.
 //

@@ -1,4 +1,4 @@
-//===- Driver.h - the compile entry point -------------------------*- C++ -*-===//
+//===- Driver.h - the compile entry point -----------------------*- C++ -*-===//
 //
 // Part of Tessera. `tessera-compile` maps its flags onto `CompileOptions` and
 // calls `compile`; tests, the Python package and sweep tools call the same

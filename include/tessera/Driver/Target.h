@@ -44,8 +44,7 @@ struct Stage {
   std::function<mlir::LogicalResult(Compilation &)> run;
   /// Writes this stage's output to `path`; when empty, the driver prints the
   /// module as MLIR text.
-  std::function<mlir::LogicalResult(Compilation &, llvm::StringRef path)>
-      write;
+  std::function<mlir::LogicalResult(Compilation &, llvm::StringRef path)> write;
 };
 
 /// One back end, as the driver sees it.

@@ -58,8 +58,8 @@ struct Inst {
   // Every distinct field name of ISA.def.
   int64_t dram_stride = 0, sram_stride = 0, pad_value = 0;
   int64_t src_stride = 0, src2_stride = 0, dst_stride = 0;
-  int64_t multiplier = 0, shift = 0, zero_point = 0, clamp_lo = 0,
-          clamp_hi = 0, per_channel = 0, param_addr = 0;
+  int64_t multiplier = 0, shift = 0, zero_point = 0, clamp_lo = 0, clamp_hi = 0,
+          per_channel = 0, param_addr = 0;
   int64_t mem = 0, sram_addr = 0, dram_addr = 0, rows = 0, cols = 0;
   int64_t pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
   int64_t sp_addr = 0, k = 0, n = 0, sp_stride = 0;

@@ -21,9 +21,9 @@ namespace tessera::npu {
 inline int32_t requantize(int32_t acc, int32_t multiplier, unsigned shift,
                           int32_t zeroPoint, int32_t lo, int32_t hi) {
   int64_t product = int64_t(acc) * int64_t(multiplier);
-  int64_t rounded = shift == 0 ? product
-                                : (product >> shift) +
-                                      ((product >> (shift - 1)) & 1);
+  int64_t rounded = shift == 0
+                        ? product
+                        : (product >> shift) + ((product >> (shift - 1)) & 1);
   int64_t result = rounded + zeroPoint;
   return int32_t(std::clamp<int64_t>(result, lo, hi));
 }

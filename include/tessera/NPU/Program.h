@@ -52,10 +52,10 @@ struct LayerRange {
 
 struct Program {
   uint64_t hwHash = 0;
-  uint64_t dramBytes = 0;             ///< DRAM the program uses, in bytes
-  uint64_t constantsAddr = 0;         ///< where `constants` is placed in DRAM
-  std::vector<uint8_t> constants;     ///< initial DRAM image of the constants
-  std::vector<TensorDesc> tensors;    ///< inputs and outputs
+  uint64_t dramBytes = 0;          ///< DRAM the program uses, in bytes
+  uint64_t constantsAddr = 0;      ///< where `constants` is placed in DRAM
+  std::vector<uint8_t> constants;  ///< initial DRAM image of the constants
+  std::vector<TensorDesc> tensors; ///< inputs and outputs
   std::vector<LayerRange> layers;
   std::vector<Inst> insts;
   bool operator==(const Program &other) const;

@@ -1,4 +1,4 @@
-//===- Run.h - the run entry point ---------------------------------*- C++ -*-===//
+//===- Run.h - the run entry point ------------------------------*- C++ -*-===//
 //
 // Part of Tessera. `tessera-run` maps its flags onto `RunOptions` and calls
 // `runArtifact`; tests and the Python package call the same entry point.

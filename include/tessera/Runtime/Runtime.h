@@ -1,4 +1,4 @@
-//===- Runtime.h - loading and running Tessera artifacts ----------*- C++ -*-===//
+//===- Runtime.h - loading and running Tessera artifacts --------*- C++ -*-===//
 //
 // Part of Tessera. The host runtime: tensors read from and written to .npy
 // and ONNX TensorProto (.pb) files, and artifacts (a shared library with the

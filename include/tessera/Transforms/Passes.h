@@ -1,4 +1,4 @@
-//===- Passes.h - Tessera target-independent passes ---------------*- C++ -*-===//
+//===- Passes.h - Tessera target-independent passes -------------*- C++ -*-===//
 //
 // Part of Tessera.
 //

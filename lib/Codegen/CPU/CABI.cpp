@@ -29,7 +29,8 @@ LogicalResult prepareForCABI(ModuleOp module) {
     return tensor && tensor.hasStaticShape() && tensor.getNumElements() == 0;
   };
   auto oneElement = [](Type type) {
-    return RankedTensorType::get({1}, cast<RankedTensorType>(type).getElementType());
+    return RankedTensorType::get({1},
+                                 cast<RankedTensorType>(type).getElementType());
   };
   Block &entry = main.getBody().front();
   OpBuilder b(&entry, entry.begin());
@@ -69,7 +70,8 @@ LogicalResult prepareForCABI(ModuleOp module) {
   return success();
 }
 
-LogicalResult addRunEntryPoint(ModuleOp module, const ModelSignature &signature) {
+LogicalResult addRunEntryPoint(ModuleOp module,
+                               const ModelSignature &signature) {
   auto main = module.lookupSymbol<LLVM::LLVMFuncOp>("main");
   if (!main)
     return emitError(module.getLoc()) << "no lowered @main to wrap";

@@ -52,8 +52,9 @@ static bool isLoweredToLinalg(Operation *op) {
   if (roots.any || op->getName().getStringRef() == "nn.none" ||
       roots.kinds.contains(op->getName()))
     return true;
-  return llvm::any_of(roots.interfaces,
-                      [&](TypeID id) { return op->getName().hasInterface(id); }) ||
+  return llvm::any_of(
+             roots.interfaces,
+             [&](TypeID id) { return op->getName().hasInterface(id); }) ||
          llvm::any_of(roots.traits,
                       [&](TypeID id) { return op->getName().hasTrait(id); });
 }
@@ -93,12 +94,11 @@ void registerCPUBackend() {
   info.description = "host CPU shared library + manifest (reference path)";
   info.stages.push_back({"llvm", "LLVM dialect: vectorized, bufferized, C ABI",
                          lowerToLLVM, nullptr});
-  info.stages.push_back(
-      {"obj", "native object for the host CPU",
-       [](Compilation &) { return success(); },
-       [](Compilation &c, StringRef path) {
-         return emitHostObject(c.module, path);
-       }});
+  info.stages.push_back({"obj", "native object for the host CPU",
+                         [](Compilation &) { return success(); },
+                         [](Compilation &c, StringRef path) {
+                           return emitHostObject(c.module, path);
+                         }});
   info.writeArtifact = writeArtifact;
   info.supportsOp = isLoweredToLinalg;
   registerTarget(std::move(info));

@@ -8,8 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Utils.h"
 #include "NN/Einsum.h"
+#include "Utils.h"
 #include "tessera/Conversion/NNToLinalg/NNToLinalg.h"
 
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
@@ -83,7 +83,6 @@ static Value truncateTo(OpBuilder &b, Location loc, Value acc,
                                        args[0]);
       });
 }
-
 
 /// Splits dim `dim` of `v` into (`outer`, size / `outer`).
 static Value splitDim(OpBuilder &b, Location loc, Value v, int64_t dim,

@@ -42,7 +42,6 @@ static std::optional<int64_t> normalize(int64_t axis, int64_t rank) {
   return axis;
 }
 
-
 /// A `linalg.generic` with no inputs producing `type`; `body` maps the loop
 /// indices (`linalg.index` values) to the element.
 static Value

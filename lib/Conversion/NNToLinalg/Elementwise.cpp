@@ -1,4 +1,4 @@
-//===- Elementwise.cpp - nn elementwise ops to linalg.generic ---------------===//
+//===- Elementwise.cpp - nn elementwise ops to linalg.generic -------------===//
 //
 // Part of Tessera. Unary math, activations, broadcasting binary and variadic
 // ops, comparisons, logic, Where, Clip, Cast and Identity/Dropout. Each is one

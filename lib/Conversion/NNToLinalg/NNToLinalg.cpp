@@ -1,4 +1,4 @@
-//===- NNToLinalg.cpp - the convert-nn-to-linalg pass -----------------------===//
+//===- NNToLinalg.cpp - the convert-nn-to-linalg pass ---------------------===//
 //
 // Part of Tessera. The type converter, constants, and the pass that applies
 // every family's patterns.
@@ -47,7 +47,8 @@ tessera::NNToLinalgTypeConverter::NNToLinalgTypeConverter() {
 
 namespace {
 
-struct ConstantOpLowering : public OpConversionPattern<tessera::nn::ConstantOp> {
+struct ConstantOpLowering
+    : public OpConversionPattern<tessera::nn::ConstantOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(tessera::nn::ConstantOp op, OpAdaptor adaptor,
@@ -77,7 +78,7 @@ struct ConvertNNToLinalgPass
     RewritePatternSet patterns(ctx);
     tessera::populateNNToLinalgConversionPatterns(converter, patterns);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
-                                                                  converter);
+                                                                   converter);
     populateReturnOpTypeConversionPattern(patterns, converter);
 
     ConversionTarget target(*ctx);

@@ -145,7 +145,9 @@ mapQuantOperands(ConversionPatternRewriter &rewriter, Operation *op,
   if (zeroPoint) {
     FailureOr<AffineMap> zpMap = paramMap(ctx, rank, zeroPoint, axis, axisSize);
     if (failed(zpMap) || numElements(zeroPoint) != numElements(scale))
-      return rewriter.notifyMatchFailure(op, prefix + "_zero_point must have the shape of " + prefix + "_scale");
+      return rewriter.notifyMatchFailure(
+          op,
+          prefix + "_zero_point must have the shape of " + prefix + "_scale");
     operands.push_back({zeroPoint, *zpMap});
   }
   return operands;

@@ -1,4 +1,4 @@
-//===- Utils.cpp - helpers shared by the nn -> linalg patterns --------------===//
+//===- Utils.cpp - helpers shared by the nn -> linalg patterns ------------===//
 //
 // Part of Tessera.
 //
@@ -14,7 +14,8 @@ using namespace mlir;
 namespace tessera::nn_to_linalg {
 
 Value createEmpty(OpBuilder &b, Location loc, RankedTensorType type) {
-  return tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+  return tensor::EmptyOp::create(b, loc, type.getShape(),
+                                 type.getElementType());
 }
 
 Value createFilled(OpBuilder &b, Location loc, RankedTensorType type,
@@ -42,7 +43,8 @@ Value buildElementwise(
     maps.push_back(AffineMap::get(rank, 0, exprs, ctx));
   }
   maps.push_back(AffineMap::getMultiDimIdentityMap(rank, ctx));
-  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
   Value init = createEmpty(b, loc, resultType);
   auto generic = linalg::GenericOp::create(
       b, loc, TypeRange{resultType}, inputs, ValueRange{init}, maps, iterators,
@@ -57,10 +59,11 @@ Value scalarConstant(OpBuilder &b, Location loc, Type type, double value) {
   if (auto floatType = dyn_cast<FloatType>(type))
     return arith::ConstantOp::create(b, loc, b.getFloatAttr(floatType, value));
   return arith::ConstantOp::create(
-      b, loc, b.getIntegerAttr(type, APInt(type.getIntOrFloatBitWidth(),
-                                           (uint64_t)(int64_t)value,
-                                           /*isSigned=*/true,
-                                           /*implicitTrunc=*/true)));
+      b, loc,
+      b.getIntegerAttr(type, APInt(type.getIntOrFloatBitWidth(),
+                                   (uint64_t)(int64_t)value,
+                                   /*isSigned=*/true,
+                                   /*implicitTrunc=*/true)));
 }
 
 Value extractScalar(OpBuilder &b, Location loc, Value tensor) {

@@ -1,4 +1,4 @@
-//===- Utils.h - helpers shared by the nn -> linalg patterns ------*- C++ -*-===//
+//===- Utils.h - helpers shared by the nn -> linalg patterns ----*- C++ -*-===//
 //
 // Part of Tessera. Internal to lib/Conversion/NNToLinalg.
 //
@@ -64,8 +64,9 @@ mlir::Value reshapeTo(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
                       mlir::RankedTensorType type);
 
 /// Fails the match when any result of `op` is not statically shaped.
-llvm::LogicalResult requireStaticResults(mlir::Operation *op,
-                                         mlir::ConversionPatternRewriter &rewriter);
+llvm::LogicalResult
+requireStaticResults(mlir::Operation *op,
+                     mlir::ConversionPatternRewriter &rewriter);
 
 /// Replaces the one result of `op` by the value `lower` builds for its
 /// converted static type, once every result of `op` is statically shaped.

@@ -63,8 +63,8 @@ void *_mlir_memref_to_llvm_aligned_alloc(size_t align, size_t size) {
   Block *hit = (Block *)takeCached(size, align);
   if (hit)
     return (char *)hit + sizeof(Block);
-  char *base = (char *)aligned_alloc(
-      header, (header + size + header - 1) / header * header);
+  char *base = (char *)aligned_alloc(header, (header + size + header - 1) /
+                                                 header * header);
   if (!base)
     return 0;
   Block *b = (Block *)(base + header - sizeof(Block));
@@ -203,8 +203,8 @@ static uint16_t narrowTo16(uint64_t bits, int srcFrac, int srcExp,
     biased = 1;
   }
   /* The rounded significand carries into the exponent field by itself. */
-  uint64_t result = ((uint64_t)(biased - 1) << dstFrac) +
-                    shiftRoundEven(m, shift);
+  uint64_t result =
+      ((uint64_t)(biased - 1) << dstFrac) + shiftRoundEven(m, shift);
   if (result >= (uint64_t)dstExpMax << dstFrac)
     return inf;
   return (uint16_t)(sign | result);

@@ -1,4 +1,4 @@
-//===- CPUTarget.cpp - host CPU artifacts -----------------------------------===//
+//===- CPUTarget.cpp - host CPU artifacts ---------------------------------===//
 //
 // Part of Tessera.
 //
@@ -54,29 +54,33 @@ LogicalResult emitHostObject(ModuleOp module, StringRef path, bool llvmIR) {
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, llvmContext, "tessera_model");
   if (!llvmModule)
-    return emitError(module.getLoc()) << "cannot translate the module to LLVM IR";
+    return emitError(module.getLoc())
+           << "cannot translate the module to LLVM IR";
 
   std::string triple = llvm::sys::getProcessTriple();
   std::string error;
-  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(llvm::Triple(triple), error);
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(llvm::Triple(triple), error);
   if (!target)
-    return emitError(module.getLoc()) << "no LLVM target for " << triple << ": " << error;
+    return emitError(module.getLoc())
+           << "no LLVM target for " << triple << ": " << error;
   std::string cpu = llvm::sys::getHostCPUName().str();
   llvm::SubtargetFeatures features;
   for (auto &feature : llvm::sys::getHostCPUFeatures())
     features.AddFeature(feature.first(), feature.second);
   llvm::TargetOptions options;
   std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      llvm::Triple(triple), cpu, features.getString(), options, llvm::Reloc::PIC_,
-      std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+      llvm::Triple(triple), cpu, features.getString(), options,
+      llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
   if (!machine)
-    return emitError(module.getLoc()) << "cannot create a target machine for " << cpu;
+    return emitError(module.getLoc())
+           << "cannot create a target machine for " << cpu;
   llvmModule->setDataLayout(machine->createDataLayout());
   llvmModule->setTargetTriple(llvm::Triple(triple));
   auto optimize = makeOptimizingTransformer(3, 0, machine.get());
   if (llvm::Error err = optimize(llvmModule.get()))
-    return emitError(module.getLoc()) << "LLVM optimization failed: "
-                                      << llvm::toString(std::move(err));
+    return emitError(module.getLoc())
+           << "LLVM optimization failed: " << llvm::toString(std::move(err));
 
   auto output = openOutputFile(path, &error);
   if (!output)
@@ -87,7 +91,8 @@ LogicalResult emitHostObject(ModuleOp module, StringRef path, bool llvmIR) {
     llvm::legacy::PassManager pm;
     if (machine->addPassesToEmitFile(pm, output->os(), nullptr,
                                      llvm::CodeGenFileType::ObjectFile))
-      return emitError(module.getLoc()) << "the target cannot emit object files";
+      return emitError(module.getLoc())
+             << "the target cannot emit object files";
     pm.run(*llvmModule);
   }
   output->keep();
@@ -175,10 +180,21 @@ LogicalResult linkSharedLibrary(Location loc, StringRef object,
   std::string objectArg = object.str(), supportArg = support.str().str(),
               libraryArg = library.str();
   SmallVector<std::string, 3> runtimeLibraries = findRuntimeLibraries();
-  SmallVector<const char *> args = {
-      "ld.lld", "-shared", "-o", libraryArg.c_str(), "--eh-frame-hdr",
-      "--build-id", "--hash-style=both", "-z", "relro", "-z", "now",
-      "-z", "noexecstack", objectArg.c_str(), supportArg.c_str()};
+  SmallVector<const char *> args = {"ld.lld",
+                                    "-shared",
+                                    "-o",
+                                    libraryArg.c_str(),
+                                    "--eh-frame-hdr",
+                                    "--build-id",
+                                    "--hash-style=both",
+                                    "-z",
+                                    "relro",
+                                    "-z",
+                                    "now",
+                                    "-z",
+                                    "noexecstack",
+                                    objectArg.c_str(),
+                                    supportArg.c_str()};
   auto found = [&](StringRef name) {
     return llvm::any_of(runtimeLibraries, [&](const std::string &path) {
       return llvm::sys::path::filename(path) == name;
@@ -222,7 +238,8 @@ LogicalResult linkSharedLibrary(Location loc, StringRef object,
 }
 
 LogicalResult writeManifest(Location loc, StringRef path,
-                            const ModelSignature &signature, StringRef library) {
+                            const ModelSignature &signature,
+                            StringRef library) {
   auto tensors = [](ArrayRef<TensorDesc> descs) {
     llvm::json::Array array;
     for (const TensorDesc &d : descs) {

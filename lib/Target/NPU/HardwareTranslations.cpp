@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tessera/Target/NPU/Translations.h"
 #include "tessera/NPU/Hardware.h"
+#include "tessera/Target/NPU/Translations.h"
 
 #include "mlir/Support/LogicalResult.h"
 #include "mlir/Tools/mlir-translate/Translation.h"

@@ -1,4 +1,4 @@
-//===- ImportONNX.cpp - ONNX model to nn dialect ----------------------------===//
+//===- ImportONNX.cpp - ONNX model to nn dialect --------------------------===//
 //
 // Part of Tessera. The libonnx calls that may throw live in ONNXLoader.cpp;
 // this file walks the checked, upgraded and shape-inferred ModelProto and
@@ -23,8 +23,8 @@
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
 
 #include "onnx/onnx_pb.h"
 
@@ -178,8 +178,9 @@ FailureOr<Type> Importer::convertElementType(int32_t dtype, Location loc,
 FailureOr<Type> Importer::convertType(const onnx::TypeProto &type, Location loc,
                                       StringRef what) {
   if (!type.has_tensor_type())
-    return emitError(loc) << what << " is not a tensor (sequences, maps and "
-                                     "optionals are not supported)";
+    return emitError(loc) << what
+                          << " is not a tensor (sequences, maps and "
+                             "optionals are not supported)";
   const auto &tensor = type.tensor_type();
   FailureOr<Type> element = convertElementType(tensor.elem_type(), loc, what);
   if (failed(element))
@@ -188,7 +189,8 @@ FailureOr<Type> Importer::convertType(const onnx::TypeProto &type, Location loc,
     return Type(UnrankedTensorType::get(*element));
   SmallVector<int64_t> shape;
   for (const auto &dim : tensor.shape().dim())
-    shape.push_back(dim.has_dim_value() ? dim.dim_value() : ShapedType::kDynamic);
+    shape.push_back(dim.has_dim_value() ? dim.dim_value()
+                                        : ShapedType::kDynamic);
   return Type(RankedTensorType::get(shape, *element));
 }
 
@@ -296,7 +298,8 @@ FailureOr<Attribute> Importer::convertAttribute(onnx::AttributeProto &attr,
     return Attribute(builder.getDenseF32ArrayAttr(
         SmallVector<float>(attr.floats().begin(), attr.floats().end())));
   case AP::STRINGS: {
-    SmallVector<StringRef> strings(attr.strings().begin(), attr.strings().end());
+    SmallVector<StringRef> strings(attr.strings().begin(),
+                                   attr.strings().end());
     return Attribute(builder.getStrArrayAttr(strings));
   }
   case AP::TENSOR: {
@@ -453,14 +456,16 @@ LogicalResult Importer::importNode(onnx::NodeProto &node, unsigned index) {
     auto it = valueTypes.find(name);
     if (it == valueTypes.end())
       return nullptr;
-    ScopedDiagnosticHandler silence(ctx, [](Diagnostic &) { return success(); });
+    ScopedDiagnosticHandler silence(ctx,
+                                    [](Diagnostic &) { return success(); });
     FailureOr<Type> t = convertType(*it->second, loc, name);
     return succeeded(t) ? *t : Type();
   };
 
   if (node.op_type() == "Constant") {
     if (node.attribute_size() != 1 || node.output_size() != 1)
-      return emitError(loc) << "Constant must have one attribute and one output";
+      return emitError(loc)
+             << "Constant must have one attribute and one output";
     auto &attr = *node.mutable_attribute(0);
     ElementsAttr value;
     StringRef an = attr.name();
@@ -470,8 +475,8 @@ LogicalResult Importer::importNode(onnx::NodeProto &node, unsigned index) {
         return failure();
       value = *t;
     } else if (an == "value_float") {
-      value = DenseElementsAttr::get(RankedTensorType::get({}, builder.getF32Type()),
-                                     attr.f());
+      value = DenseElementsAttr::get(
+          RankedTensorType::get({}, builder.getF32Type()), attr.f());
     } else if (an == "value_floats") {
       SmallVector<float> v(attr.floats().begin(), attr.floats().end());
       value = DenseElementsAttr::get(
@@ -486,8 +491,8 @@ LogicalResult Importer::importNode(onnx::NodeProto &node, unsigned index) {
           RankedTensorType::get({(int64_t)v.size()}, builder.getI64Type()),
           ArrayRef<int64_t>(v));
     } else {
-      return emitError(loc) << "Constant attribute '" << an
-                            << "' is not supported";
+      return emitError(loc)
+             << "Constant attribute '" << an << "' is not supported";
     }
     values[node.output(0)] =
         tessera::nn::ConstantOp::create(builder, loc, value.getType(), value);
@@ -499,22 +504,22 @@ LogicalResult Importer::importNode(onnx::NodeProto &node, unsigned index) {
   for (const std::string &input : node.input()) {
     if (input.empty()) {
       if (info.variadicInputs)
-        return emitError(loc) << "variadic inputs of " << node.op_type()
-                              << " cannot be empty";
+        return emitError(loc)
+               << "variadic inputs of " << node.op_type() << " cannot be empty";
       operands.push_back(getNone());
       continue;
     }
     auto it = values.find(input);
     if (it == values.end())
-      return emitError(loc) << "input '" << input
-                            << "' is not defined before its use";
+      return emitError(loc)
+             << "input '" << input << "' is not defined before its use";
     operands.push_back(it->second);
   }
   if (!info.variadicInputs) {
     if (operands.size() > info.numInputs)
-      return emitError(loc) << node.op_type() << " takes at most "
-                            << info.numInputs << " inputs, got "
-                            << operands.size();
+      return emitError(loc)
+             << node.op_type() << " takes at most " << info.numInputs
+             << " inputs, got " << operands.size();
     while (operands.size() < info.numInputs)
       operands.push_back(getNone());
   }
@@ -522,8 +527,8 @@ LogicalResult Importer::importNode(onnx::NodeProto &node, unsigned index) {
   SmallVector<NamedAttribute> attributes;
   for (auto &attr : *node.mutable_attribute()) {
     if (node.op_type() == "Cast" && attr.name() == "to") {
-      FailureOr<Type> to = convertElementType((int32_t)attr.i(), loc,
-                                              "Cast's 'to' attribute");
+      FailureOr<Type> to =
+          convertElementType((int32_t)attr.i(), loc, "Cast's 'to' attribute");
       if (failed(to))
         return failure();
       attributes.push_back(builder.getNamedAttr("to", TypeAttr::get(*to)));
@@ -555,15 +560,17 @@ LogicalResult Importer::importNode(onnx::NodeProto &node, unsigned index) {
 
   // Take ONNX's type where it knows one compatible with the shape function,
   // the shape function's otherwise; the verifier reports any conflict.
-  FailureOr<SmallVector<Type>> inferred = tessera::nn::inferResultTypesQuietly(op);
+  FailureOr<SmallVector<Type>> inferred =
+      tessera::nn::inferResultTypesQuietly(op);
   for (auto [i, result] : llvm::enumerate(op->getResults())) {
     if (failed(inferred) || i >= inferred->size())
       break;
     Type current = result.getType(), candidate = (*inferred)[i];
     bool untyped = isa<NoneType>(current);
-    bool compatible = !untyped &&
-                      getElementTypeOrSelf(current) == getElementTypeOrSelf(candidate) &&
-                      succeeded(verifyCompatibleShape(current, candidate));
+    bool compatible =
+        !untyped &&
+        getElementTypeOrSelf(current) == getElementTypeOrSelf(candidate) &&
+        succeeded(verifyCompatibleShape(current, candidate));
     if (untyped)
       result.setType(candidate);
     else if (compatible && isa<UnrankedTensorType>(current))
@@ -609,8 +616,9 @@ LogicalResult Importer::importGraph(onnx::GraphProto &graph, ModuleOp module) {
   }
 
   builder.setInsertionPointToEnd(module.getBody());
-  auto func = func::FuncOp::create(builder, fileLoc, options.functionName,
-                                   builder.getFunctionType(argTypes, resultTypes));
+  auto func =
+      func::FuncOp::create(builder, fileLoc, options.functionName,
+                           builder.getFunctionType(argTypes, resultTypes));
   Block *entry = func.addEntryBlock();
   builder.setInsertionPointToStart(entry);
   for (auto [i, name] : llvm::enumerate(argNames)) {
@@ -635,14 +643,14 @@ LogicalResult Importer::importGraph(onnx::GraphProto &graph, ModuleOp module) {
   for (auto [i, output] : llvm::enumerate(graph.output())) {
     auto it = values.find(output.name());
     if (it == values.end())
-      return emitError(fileLoc) << "graph output '" << output.name()
-                                << "' is never computed";
+      return emitError(fileLoc)
+             << "graph output '" << output.name() << "' is never computed";
     func.setResultAttr(i, "nn.name", builder.getStringAttr(output.name()));
     results.push_back(it->second);
   }
   func::ReturnOp::create(builder, fileLoc, results);
-  func.setType(builder.getFunctionType(argTypes,
-                                       ValueRange(results).getTypes()));
+  func.setType(
+      builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
   return success();
 }
 
@@ -694,9 +702,9 @@ LogicalResult Importer::prepare(onnx::ModelProto &model) {
   if (opset < 0)
     return emitError(fileLoc) << "the model imports no default-domain opset";
   if (opset > options.targetOpset)
-    return emitError(fileLoc) << "the model uses opset " << opset
-                              << "; Tessera supports opsets up to "
-                              << options.targetOpset;
+    return emitError(fileLoc)
+           << "the model uses opset " << opset
+           << "; Tessera supports opsets up to " << options.targetOpset;
   if (model.graph().input_size() == 0 && model.graph().node_size() == 0 &&
       model.graph().output_size() == 0)
     return emitError(fileLoc) << "the model's graph is empty";
@@ -714,12 +722,12 @@ LogicalResult Importer::prepare(onnx::ModelProto &model) {
     // their opset did not allow (int64 Constant-1), so stay lenient here.
     error = tessera::onnx_loader::inferShapes(model, /*strict=*/false);
     if (error.empty())
-      error = tessera::onnx_loader::convertOpset(model, opset,
-                                                 options.targetOpset);
+      error =
+          tessera::onnx_loader::convertOpset(model, opset, options.targetOpset);
     if (!error.empty())
-      return emitError(fileLoc) << error << " (while upgrading from opset "
-                                << opset << " to " << options.targetOpset
-                                << ")";
+      return emitError(fileLoc)
+             << error << " (while upgrading from opset " << opset << " to "
+             << options.targetOpset << ")";
   }
   // Attributes are checked against the schemas of the target opset.
   collectUnsupported(model.graph(), problems, /*checkAttributes=*/true);
@@ -743,8 +751,9 @@ OwningOpRef<ModuleOp> Importer::run(onnx::ModelProto &model) {
   return module;
 }
 
-OwningOpRef<ModuleOp> tessera::importONNXFile(StringRef path, MLIRContext *ctx,
-                                              const ONNXImportOptions &options) {
+OwningOpRef<ModuleOp>
+tessera::importONNXFile(StringRef path, MLIRContext *ctx,
+                        const ONNXImportOptions &options) {
   Location loc = FileLineColLoc::get(ctx, path, 0, 0);
   if (!llvm::sys::fs::exists(path)) {
     emitError(loc) << "no such file";
@@ -763,11 +772,10 @@ OwningOpRef<ModuleOp> tessera::importONNXFile(StringRef path, MLIRContext *ctx,
   return Importer(ctx, options, path, dir).run(model);
 }
 
-OwningOpRef<ModuleOp> tessera::importONNXBuffer(StringRef buffer,
-                                                StringRef bufferName,
-                                                StringRef modelDir,
-                                                MLIRContext *ctx,
-                                                const ONNXImportOptions &options) {
+OwningOpRef<ModuleOp>
+tessera::importONNXBuffer(StringRef buffer, StringRef bufferName,
+                          StringRef modelDir, MLIRContext *ctx,
+                          const ONNXImportOptions &options) {
   onnx::ModelProto model;
   std::string error =
       onnx_loader::parseModelBuffer(buffer.data(), buffer.size(), model);
@@ -805,7 +813,8 @@ void tessera::registerONNXImportTranslation() {
       llvm::cl::ZeroOrMore);
   TranslateToMLIRRegistration importOnnx(
       "import-onnx", "import an ONNX model into the nn dialect",
-      [](llvm::SourceMgr &sourceMgr, MLIRContext *ctx) -> OwningOpRef<Operation *> {
+      [](llvm::SourceMgr &sourceMgr,
+         MLIRContext *ctx) -> OwningOpRef<Operation *> {
         ONNXImportOptions options;
         for (const std::string &spec : inputShapes) {
           std::string error = parseInputShapeSpec(spec, options);

@@ -1,4 +1,4 @@
-//===- ONNXLoader.cpp - the libonnx calls, behind a no-throw API ------------===//
+//===- ONNXLoader.cpp - the libonnx calls, behind a no-throw API ----------===//
 //
 // Part of Tessera. Built with -fexceptions (see CMakeLists.txt); nothing here
 // may let an exception escape.
@@ -23,8 +23,7 @@
 
 namespace tessera::onnx_loader {
 
-template <typename Fn>
-static std::string guarded(const char *what, Fn &&fn) {
+template <typename Fn> static std::string guarded(const char *what, Fn &&fn) {
   try {
     return fn();
   } catch (const std::exception &e) {
@@ -99,8 +98,8 @@ std::string inferShapes(onnx::ModelProto &model, bool strict) {
     onnx::ShapeInferenceOptions options(/*check_type=*/strict,
                                         /*error_mode=*/strict ? 1 : 0,
                                         /*enable_data_propagation=*/false);
-    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
-                                       options);
+    onnx::shape_inference::InferShapes(
+        model, onnx::OpSchemaRegistry::Instance(), options);
     return "";
   });
 }

@@ -1,4 +1,4 @@
-//===- ONNXLoader.h - the libonnx calls, behind a no-throw API ----*- C++ -*-===//
+//===- ONNXLoader.h - the libonnx calls, behind a no-throw API --*- C++ -*-===//
 //
 // Part of Tessera. libonnx reports problems by throwing, while the rest of
 // Tessera is built without exceptions. ONNXLoader.cpp is the one file built
@@ -29,7 +29,8 @@ std::string parseModelBuffer(const char *data, size_t size,
 
 /// Runs libonnx's model checker (external data files are looked up in
 /// `modelDir`).
-std::string checkModel(const onnx::ModelProto &model, const std::string &modelDir);
+std::string checkModel(const onnx::ModelProto &model,
+                       const std::string &modelDir);
 
 /// Upgrades the default-domain opset to `target` with libonnx's version
 /// converter (does nothing when the model is already there).

@@ -72,8 +72,8 @@ uint64_t reference(const llvm::fltSemantics &from, APInt bits,
 }
 
 bool isNaN16(uint16_t bits, int fracBits) {
-  uint16_t expMask = static_cast<uint16_t>(((1u << (15 - fracBits)) - 1)
-                                           << fracBits);
+  uint16_t expMask =
+      static_cast<uint16_t>(((1u << (15 - fracBits)) - 1) << fracBits);
   return (bits & expMask) == expMask && (bits & ((1u << fracBits) - 1));
 }
 
@@ -95,16 +95,16 @@ void checkNarrowing(uint32_t f32Bits, uint64_t f64Bits) {
     uint16_t got = low16(format.fromF32(fromBits(f32Bits)));
     if (!(isNaN16(expected, format.fracBits) &&
           isNaN16(got, format.fracBits))) {
-      ASSERT_EQ(got, expected) << "f32 0x" << std::hex << f32Bits << " to "
-                               << format.name;
+      ASSERT_EQ(got, expected)
+          << "f32 0x" << std::hex << f32Bits << " to " << format.name;
     }
     expected = static_cast<uint16_t>(
         reference(APFloat::IEEEdouble(), APInt(64, f64Bits), format.sem));
     got = low16(format.fromF64(fromBits(f64Bits)));
     if (!(isNaN16(expected, format.fracBits) &&
           isNaN16(got, format.fracBits))) {
-      ASSERT_EQ(got, expected) << "f64 0x" << std::hex << f64Bits << " to "
-                               << format.name;
+      ASSERT_EQ(got, expected)
+          << "f64 0x" << std::hex << f64Bits << " to " << format.name;
     }
   }
 }
@@ -166,13 +166,19 @@ TEST(CPURuntimeSupport, NarrowingRoundsToNearestEven) {
 }
 
 TEST(CPURuntimeSupport, NarrowingSpecialAndSampledValues) {
-  const uint32_t specials32[] = {0, 0x80000000, 0x7f800000, 0xff800000,
+  const uint32_t specials32[] = {0,          0x80000000, 0x7f800000, 0xff800000,
                                  0x7fc00000, 0x7f800001, 0xffffffff, 1,
                                  0x007fffff, 0x7f7fffff};
-  const uint64_t specials64[] = {0, 0x8000000000000000, 0x7ff0000000000000,
-                                 0xfff0000000000000, 0x7ff8000000000000,
-                                 0x7ff0000000000001, 1, 0x000fffffffffffff,
-                                 0x7fefffffffffffff, 0xffffffffffffffff};
+  const uint64_t specials64[] = {0,
+                                 0x8000000000000000,
+                                 0x7ff0000000000000,
+                                 0xfff0000000000000,
+                                 0x7ff8000000000000,
+                                 0x7ff0000000000001,
+                                 1,
+                                 0x000fffffffffffff,
+                                 0x7fefffffffffffff,
+                                 0xffffffffffffffff};
   for (uint32_t bits : specials32)
     for (uint64_t bits64 : specials64)
       checkNarrowing(bits, bits64);

@@ -12,10 +12,10 @@
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Location.h"
+#include "onnx/onnx_pb.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
-#include "onnx/onnx_pb.h"
 
 #include "gtest/gtest.h"
 
@@ -67,14 +67,14 @@ TargetInfo makeTestTarget(int *artifactsWritten) {
   TargetInfo info;
   info.name = "test";
   info.description = "stand-in back end";
-  info.stages.push_back(
-      {"count", "counts ops", [](Compilation &) { return success(); },
-       [](Compilation &c, llvm::StringRef path) {
-         int n = 0;
-         c.module.walk([&](Operation *) { ++n; });
-         std::ofstream(path.str()) << "ops " << n << "\n";
-         return success();
-       }});
+  info.stages.push_back({"count", "counts ops",
+                         [](Compilation &) { return success(); },
+                         [](Compilation &c, llvm::StringRef path) {
+                           int n = 0;
+                           c.module.walk([&](Operation *) { ++n; });
+                           std::ofstream(path.str()) << "ops " << n << "\n";
+                           return success();
+                         }});
   info.writeArtifact = [artifactsWritten](Compilation &c, llvm::StringRef dir) {
     ++*artifactsWritten;
     llvm::SmallString<128> path(dir);
@@ -171,10 +171,9 @@ TEST_F(DriverTest, UnsupportedOpsReportedAtOnceAtTheirNodes) {
   bool ok = true;
   std::vector<std::string> diagnostics = compileAndCollect(options, ok);
   EXPECT_FALSE(ok);
-  EXPECT_EQ(diagnostics,
-            (std::vector<std::string>{
-                "r1: the test target cannot execute 'nn.relu'",
-                "r2: the test target cannot execute 'nn.relu'"}));
+  EXPECT_EQ(diagnostics, (std::vector<std::string>{
+                             "r1: the test target cannot execute 'nn.relu'",
+                             "r2: the test target cannot execute 'nn.relu'"}));
   EXPECT_EQ(artifactsWritten, before);
 }
 

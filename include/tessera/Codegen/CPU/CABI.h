@@ -1,4 +1,4 @@
-//===- CABI.h - the C ABI of a CPU artifact -----------------------*- C++ -*-===//
+//===- CABI.h - the C ABI of a CPU artifact ---------------------*- C++ -*-===//
 //
 // Part of Tessera. What makes `@main` callable from C. The C ABI of an
 // artifact:

@@ -1,4 +1,4 @@
-//===- NNToLinalg.h - nn to linalg conversion ---------------------*- C++ -*-===//
+//===- NNToLinalg.h - nn to linalg conversion -------------------*- C++ -*-===//
 //
 // Part of Tessera. One populate function per op family; each family lives in
 // its own file under lib/Conversion/NNToLinalg/.
@@ -38,11 +38,12 @@ void populateNNPoolingToLinalgPatterns(const mlir::TypeConverter &converter,
 void populateNNReductionToLinalgPatterns(const mlir::TypeConverter &converter,
                                          mlir::RewritePatternSet &patterns);
 /// Reshapes, transposes, slicing, gather, concat, split, pad, tile, resize...
-void populateNNDataMovementToLinalgPatterns(const mlir::TypeConverter &converter,
-                                            mlir::RewritePatternSet &patterns);
-/// QuantizeLinear, DequantizeLinear, QLinearConv/MatMul, ConvInteger, MatMulInteger.
-void populateNNQuantizationToLinalgPatterns(const mlir::TypeConverter &converter,
-                                            mlir::RewritePatternSet &patterns);
+void populateNNDataMovementToLinalgPatterns(
+    const mlir::TypeConverter &converter, mlir::RewritePatternSet &patterns);
+/// QuantizeLinear, DequantizeLinear, QLinearConv/MatMul, ConvInteger,
+/// MatMulInteger.
+void populateNNQuantizationToLinalgPatterns(
+    const mlir::TypeConverter &converter, mlir::RewritePatternSet &patterns);
 
 } // namespace tessera
 

@@ -1,4 +1,4 @@
-//===- CPUTarget.h - host CPU artifacts ---------------------------*- C++ -*-===//
+//===- CPUTarget.h - host CPU artifacts -------------------------*- C++ -*-===//
 //
 // Part of Tessera. The last steps of the CPU path: an LLVM-dialect module
 // becomes an object for the host CPU and a shared library with a small C ABI

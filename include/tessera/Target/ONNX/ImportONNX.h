@@ -1,4 +1,4 @@
-//===- ImportONNX.h - ONNX model to nn dialect --------------------*- C++ -*-===//
+//===- ImportONNX.h - ONNX model to nn dialect ------------------*- C++ -*-===//
 //
 // Part of Tessera. Loads an ONNX model with libonnx (checker, opset upgrade,
 // shape inference) and builds a module with one `func.func @main` of nn ops.
@@ -30,7 +30,8 @@ struct ONNXImportOptions {
 
 /// Parses one `name=d0,d1,...` spec into `options`; returns an error message
 /// or the empty string.
-std::string parseInputShapeSpec(llvm::StringRef spec, ONNXImportOptions &options);
+std::string parseInputShapeSpec(llvm::StringRef spec,
+                                ONNXImportOptions &options);
 
 /// Imports the ONNX model at `path`. Every problem is reported through the
 /// context's diagnostic handler (located at the file or at the node) and
