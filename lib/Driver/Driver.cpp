@@ -17,6 +17,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
 
 using namespace mlir;
 
@@ -131,6 +132,19 @@ LogicalResult compile(const CompileOptions &options, MLIRContext &context) {
     return emitError(loc) << "cannot create " << options.outputPath << ": "
                           << ec.message();
   return target.writeArtifact(c, options.outputPath);
+}
+
+int compileAndReport(const CompileOptions &options, llvm::raw_ostream &os) {
+  if (llvm::Error error = validateOptions(options)) {
+    llvm::WithColor::error(os, "tessera-compile")
+        << llvm::toString(std::move(error)) << "\n";
+    return 2;
+  }
+  DialectRegistry registry;
+  registerCompilerDialects(registry);
+  MLIRContext context(registry);
+  printDiagnostics(context, os);
+  return failed(compile(options, context)) ? 1 : 0;
 }
 
 void registerAllTargets() {

@@ -9,10 +9,8 @@
 #include "tessera/Driver/Driver.h"
 #include "tessera/Driver/Target.h"
 
-#include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/WithColor.h"
 
 namespace cl = llvm::cl;
 
@@ -88,14 +86,5 @@ int main(int argc, char **argv) {
   options.elideWeights = elideWeights;
   options.cpu = {vectorizeElementwise, fuseElementwise, convChannelTile,
                  convPixelTile};
-  if (llvm::Error error = tessera::validateOptions(options)) {
-    llvm::WithColor::error(llvm::errs(), "tessera-compile")
-        << llvm::toString(std::move(error)) << "\n";
-    return 2;
-  }
-  mlir::DialectRegistry registry;
-  tessera::registerCompilerDialects(registry);
-  mlir::MLIRContext context(registry);
-  tessera::printDiagnostics(context, llvm::errs());
-  return mlir::failed(tessera::compile(options, context)) ? 1 : 0;
+  return tessera::compileAndReport(options, llvm::errs());
 }

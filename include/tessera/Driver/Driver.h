@@ -70,6 +70,11 @@ const TargetInfo *getTarget(const CompileOptions &options);
 mlir::LogicalResult compile(const CompileOptions &options,
                             mlir::MLIRContext &context);
 
+/// What `tessera-compile` does with its options: validates them, compiles in
+/// a fresh context and prints every diagnostic to `os`. Returns the exit
+/// code: 0 success, 1 the model could not be compiled, 2 bad options.
+int compileAndReport(const CompileOptions &options, llvm::raw_ostream &os);
+
 /// Adds every dialect, interface and translation the pipelines may need.
 void registerCompilerDialects(mlir::DialectRegistry &registry);
 
