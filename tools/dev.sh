@@ -5,6 +5,8 @@
 #                       bundled example model
 #   tools/dev.sh test   install what is missing, build, run every test
 #   tools/dev.sh build  install what is missing and build only
+#   tools/dev.sh fuzz   build the fuzz targets (clang, FUZZ_BUILD_DIR, default
+#                       ./build-fuzz) and run their smoke run (test does too)
 #
 # Idempotent and non-interactive: installs only the Debian packages that are
 # missing, reuses an existing build directory (BUILD_DIR, default ./build).
@@ -18,6 +20,9 @@ PACKAGES=(cmake ninja-build ccache g++ git googletest libgtest-dev
           llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools liblld-22-dev
           libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
           python3-onnx python3-numpy clang-format-22)
+# The fuzz targets (test/fuzz, docs/fuzzing.md): `test` runs their smoke run.
+PACKAGES+=(clang-22 libclang-rt-22-dev)
+FUZZ_BUILD_DIR=${FUZZ_BUILD_DIR:-$ROOT/build-fuzz}
 
 install_missing() {
   local missing=()
@@ -40,6 +45,20 @@ build() {
       -DLLVM_EXTERNAL_LIT="$LLVM_BIN/lit"
   fi
   cmake --build "$BUILD_DIR" -j "$(nproc)"
+}
+
+# Only the fuzz targets and the libraries they link are built with clang
+# (ASan + UBSan + libFuzzer instrumentation), in a build directory of their
+# own; the smoke run fuzzes each target for FUZZ_SMOKE_SECONDS (default 8).
+build_fuzz() {
+  if [ ! -f "$FUZZ_BUILD_DIR/build.ninja" ]; then
+    cmake -G Ninja -S "$ROOT" -B "$FUZZ_BUILD_DIR" \
+      -DCMAKE_BUILD_TYPE=Release -DTESSERA_FUZZ=ON \
+      -DCMAKE_C_COMPILER="$LLVM_BIN/clang" -DCMAKE_CXX_COMPILER="$LLVM_BIN/clang++" \
+      -DMLIR_DIR="$("$LLVM_BIN/llvm-config" --libdir)/cmake/mlir" \
+      -DLLVM_EXTERNAL_LIT="$LLVM_BIN/lit"
+  fi
+  cmake --build "$FUZZ_BUILD_DIR" -j "$(nproc)" --target tessera-fuzzers
 }
 
 demo() {
@@ -102,6 +121,10 @@ build
 case "$cmd" in
   build) ;;
   demo) demo ;;
-  test) cmake --build "$BUILD_DIR" --target check-tessera ;;
-  *) echo "usage: tools/dev.sh demo|test|build" >&2; exit 2 ;;
+  test) cmake --build "$BUILD_DIR" --target check-tessera
+        build_fuzz
+        cmake --build "$FUZZ_BUILD_DIR" --target check-tessera-fuzz ;;
+  fuzz) build_fuzz
+        cmake --build "$FUZZ_BUILD_DIR" --target check-tessera-fuzz ;;
+  *) echo "usage: tools/dev.sh demo|test|build|fuzz" >&2; exit 2 ;;
 esac
