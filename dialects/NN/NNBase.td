@@ -28,7 +28,8 @@ class NN_Op<string mnemonic, list<Trait> traits = []>
   let extraClassDefinition = !strconcat([{
     ::llvm::LogicalResult $cppClass::inferResultTypes(
         ::llvm::SmallVectorImpl<::mlir::Type> &types) {
-      return ::tessera::nn::}], shapeFunction, [{(getOperation(), types);
+      return ::tessera::nn::inferResultTypesBounded(getOperation(), types,
+          &::tessera::nn::}], shapeFunction, [{);
     }
     ::llvm::LogicalResult $cppClass::verify() {
       return ::tessera::nn::verifyInferredResultTypes(getOperation());

@@ -14,15 +14,32 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/CheckedArithmetic.h"
 
 #include <cmath>
 #include <functional>
+#include <limits>
 
 using namespace mlir;
 using namespace tessera::nn;
 
 /// Constants above this many elements are never materialized by a folder.
 static constexpr int64_t kMaxFoldElements = 4096;
+
+/// Splat constants (ConstantOfShape) above this many elements are not folded:
+/// the op is left for the lowering, which allocates it at run time.
+static constexpr int64_t kMaxSplatFoldElements = int64_t(1) << 24;
+
+/// The element count of a static tensor type when it is at most `limit`.
+static std::optional<int64_t> smallCount(Type type, int64_t limit) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor || !tensor.hasStaticShape())
+    return std::nullopt;
+  std::optional<int64_t> count = getNumElementsChecked(tensor.getShape());
+  if (!count || *count > limit)
+    return std::nullopt;
+  return count;
+}
 
 namespace {
 /// The values of a small constant, as int64 or double.
@@ -39,7 +56,7 @@ struct Values {
 
 static std::optional<Values> getValues(Attribute attr) {
   auto dense = dyn_cast_or_null<DenseElementsAttr>(attr);
-  if (!dense || dense.getNumElements() > kMaxFoldElements)
+  if (!dense || !smallCount(dense.getType(), kMaxFoldElements))
     return std::nullopt;
   Values v;
   Type element = dense.getElementType();
@@ -63,8 +80,8 @@ static std::optional<Values> getValues(Attribute attr) {
 /// converting between integers and floats as a Cast would.
 static Attribute makeAttr(Type type, const Values &v) {
   auto tensor = dyn_cast<RankedTensorType>(type);
-  if (!tensor || !tensor.hasStaticShape() ||
-      tensor.getNumElements() != (int64_t)v.size())
+  std::optional<int64_t> count = smallCount(type, kMaxFoldElements);
+  if (!tensor || !count || *count != (int64_t)v.size())
     return {};
   Type element = tensor.getElementType();
   if (auto intType = dyn_cast<IntegerType>(element)) {
@@ -107,11 +124,11 @@ static Attribute
 gatherInto(Type type, const Values &in,
            llvm::function_ref<int64_t(ArrayRef<int64_t>)> map) {
   auto tensor = dyn_cast<RankedTensorType>(type);
-  if (!tensor || !tensor.hasStaticShape() ||
-      tensor.getNumElements() > kMaxFoldElements)
+  std::optional<int64_t> maybeCount = smallCount(type, kMaxFoldElements);
+  if (!tensor || !maybeCount)
     return {};
   ArrayRef<int64_t> shape = tensor.getShape();
-  int64_t count = tensor.getNumElements();
+  int64_t count = *maybeCount;
   Values out;
   out.isFloat = in.isFloat;
   SmallVector<int64_t> index(shape.size(), 0);
@@ -155,8 +172,7 @@ static Attribute foldElementwise(
     llvm::function_ref<std::optional<double>(ArrayRef<double>)> floatFn,
     llvm::function_ref<std::optional<int64_t>(ArrayRef<int64_t>)> intFn) {
   auto type = dyn_cast<RankedTensorType>(op->getResult(0).getType());
-  if (!type || !type.hasStaticShape() ||
-      type.getNumElements() > kMaxFoldElements)
+  if (!type || !smallCount(type, kMaxFoldElements))
     return {};
   SmallVector<Values> values;
   SmallVector<SmallVector<int64_t>> shapes;
@@ -224,7 +240,7 @@ static OpFoldResult foldReshapeConstant(Operation *op, Attribute input) {
   if (!dense || !type || !type.hasStaticShape() ||
       type.getElementType() != dense.getElementType())
     return {};
-  if (!dense.isSplat() && dense.getNumElements() > kMaxFoldElements)
+  if (!dense.isSplat() && !smallCount(dense.getType(), kMaxFoldElements))
     return {};
   return dense.reshape(type);
 }
@@ -257,7 +273,7 @@ OpFoldResult ShapeOp::fold(FoldAdaptor) {
 
 OpFoldResult ConstantOfShapeOp::fold(FoldAdaptor) {
   auto type = dyn_cast<RankedTensorType>(getOutput().getType());
-  if (!type || !type.hasStaticShape())
+  if (!type || !smallCount(type, kMaxSplatFoldElements))
     return {};
   if (auto value = getValueAttr()) {
     auto dense = dyn_cast<DenseElementsAttr>(value);
@@ -273,16 +289,23 @@ OpFoldResult RangeOp::fold(FoldAdaptor adaptor) {
   auto type = dyn_cast<RankedTensorType>(getOutput().getType());
   std::optional<Values> start = getValues(adaptor.getStart());
   std::optional<Values> delta = getValues(adaptor.getDelta());
-  if (!type || !type.hasStaticShape() || !start || !delta ||
-      type.getNumElements() > kMaxFoldElements)
+  std::optional<int64_t> count = smallCount(type, kMaxFoldElements);
+  if (!type || !count || !start || !delta || start->size() != 1 ||
+      delta->size() != 1)
     return {};
   Values out;
   out.isFloat = start->isFloat;
-  for (int64_t i = 0; i < type.getNumElements(); ++i) {
-    if (out.isFloat)
+  for (int64_t i = 0; i < *count; ++i) {
+    if (out.isFloat) {
       out.floats.push_back(start->floats[0] + i * delta->floats[0]);
-    else
-      out.ints.push_back(start->ints[0] + i * delta->ints[0]);
+      continue;
+    }
+    std::optional<int64_t> step = llvm::checkedMul(i, delta->ints[0]);
+    std::optional<int64_t> value =
+        step ? llvm::checkedAdd(start->ints[0], *step) : std::nullopt;
+    if (!value)
+      return {};
+    out.ints.push_back(*value);
   }
   return makeAttr(type, out);
 }
@@ -323,8 +346,7 @@ OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
   if (getInputs().size() == 1)
     return foldIdentityType(*this, getInputs()[0]);
   auto type = dyn_cast<RankedTensorType>(getConcatResult().getType());
-  if (!type || !type.hasStaticShape() ||
-      type.getNumElements() > kMaxFoldElements)
+  if (!type || !smallCount(type, kMaxFoldElements))
     return {};
   int64_t rank = type.getRank();
   int64_t axis = getAxis() < 0 ? getAxis() + rank : getAxis();
@@ -500,6 +522,8 @@ LogicalResult DropoutOp::fold(FoldAdaptor adaptor,
 // Elementwise arithmetic on small constants (shape arithmetic).
 //===----------------------------------------------------------------------===//
 
+static constexpr int64_t kInt64Min = std::numeric_limits<int64_t>::min();
+
 #define FOLD_BINARY(OP, FLOAT_EXPR, INT_EXPR)                                  \
   OpFoldResult OP::fold(FoldAdaptor adaptor) {                                 \
     return foldElementwise(                                                    \
@@ -512,19 +536,24 @@ LogicalResult DropoutOp::fold(FoldAdaptor adaptor,
         });                                                                    \
   }
 
-FOLD_BINARY(AddOp, a[0] + a[1], a[0] + a[1])
-FOLD_BINARY(SubOp, a[0] - a[1], a[0] - a[1])
-FOLD_BINARY(MulOp, a[0] * a[1], a[0] * a[1])
+// Integer results that overflow int64 are not folded.
+FOLD_BINARY(AddOp, a[0] + a[1], llvm::checkedAdd(a[0], a[1]))
+FOLD_BINARY(SubOp, a[0] - a[1], llvm::checkedSub(a[0], a[1]))
+FOLD_BINARY(MulOp, a[0] * a[1], llvm::checkedMul(a[0], a[1]))
 // Integer division truncates toward zero, as ONNX's reference does.
 FOLD_BINARY(DivOp, a[0] / a[1],
-            a[1] == 0 ? std::optional<int64_t>() : a[0] / a[1])
+            a[1] == 0 || (a[0] == kInt64Min && a[1] == -1)
+                ? std::optional<int64_t>()
+                : a[0] / a[1])
 FOLD_BINARY(EqualOp, a[0] == a[1], a[0] == a[1])
 FOLD_BINARY(LessOp, a[0] < a[1], a[0] < a[1])
 FOLD_BINARY(GreaterOp, a[0] > a[1], a[0] > a[1])
 FOLD_BINARY(WhereOp, a[0] != 0 ? a[1] : a[2], a[0] != 0 ? a[1] : a[2])
 FOLD_BINARY(NotOp, a[0] == 0, a[0] == 0)
-FOLD_BINARY(NegOp, -a[0], -a[0])
-FOLD_BINARY(AbsOp, std::fabs(a[0]), a[0] < 0 ? -a[0] : a[0])
+FOLD_BINARY(NegOp, -a[0], a[0] == kInt64Min ? std::optional<int64_t>() : -a[0])
+FOLD_BINARY(AbsOp, std::fabs(a[0]),
+            a[0] == kInt64Min ? std::optional<int64_t>()
+                              : (a[0] < 0 ? -a[0] : a[0]))
 FOLD_BINARY(MaxOp, *std::max_element(a.begin(), a.end()),
             *std::max_element(a.begin(), a.end()))
 FOLD_BINARY(MinOp, *std::min_element(a.begin(), a.end()),
@@ -542,7 +571,11 @@ OpFoldResult ReduceProdOp::fold(FoldAdaptor adaptor) {
     return {};
   Values out;
   out.ints.push_back(1);
-  for (int64_t x : v->ints)
-    out.ints[0] *= x;
+  for (int64_t x : v->ints) {
+    std::optional<int64_t> product = llvm::checkedMul(out.ints[0], x);
+    if (!product)
+      return {};
+    out.ints[0] = *product;
+  }
   return makeAttr(type, out);
 }

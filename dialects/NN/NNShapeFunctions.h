@@ -24,6 +24,14 @@ llvm::LogicalResult verifyInferredResultTypes(mlir::Operation *op);
 llvm::FailureOr<llvm::SmallVector<mlir::Type>>
 inferResultTypesQuietly(mlir::Operation *op);
 
+/// Runs the shape function `fn` of `op` within bounds: operand and declared
+/// result types are checked first and the inferred types afterwards, so no
+/// shape function sees, and no op gets, a size that cannot be represented.
+llvm::LogicalResult inferResultTypesBounded(
+    mlir::Operation *op, llvm::SmallVectorImpl<mlir::Type> &types,
+    llvm::LogicalResult (*fn)(mlir::Operation *,
+                              llvm::SmallVectorImpl<mlir::Type> &));
+
 #define TESSERA_NN_SHAPE_FN(NAME)                                              \
   llvm::LogicalResult infer##NAME##Shape(                                      \
       mlir::Operation *op, llvm::SmallVectorImpl<mlir::Type> &types);

@@ -9,10 +9,68 @@
 
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "llvm/Support/CheckedArithmetic.h"
 
 using namespace mlir;
 
 namespace tessera::nn {
+
+std::optional<int64_t> getNumElementsChecked(ArrayRef<int64_t> shape) {
+  int64_t count = 1;
+  for (int64_t d : shape) {
+    if (d < 0)
+      return std::nullopt;
+    std::optional<int64_t> next = llvm::checkedMul(count, d);
+    if (!next)
+      return std::nullopt;
+    count = *next;
+  }
+  return count;
+}
+
+LogicalResult checkTypeBounds(Operation *op, Type type, const Twine &what) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor)
+    return success();
+  if (tensor.getRank() > kMaxRank)
+    return op->emitOpError() << what << " has rank " << tensor.getRank()
+                             << ", more than the supported " << kMaxRank;
+  SmallVector<int64_t> known;
+  for (int64_t d : tensor.getShape()) {
+    if (d == kOverflowDim)
+      return op->emitOpError()
+             << what << " has a dimension that overflows int64";
+    if (!ShapedType::isDynamic(d))
+      known.push_back(d);
+  }
+  unsigned bits = tensor.getElementType().isIntOrFloat()
+                      ? tensor.getElementType().getIntOrFloatBitWidth()
+                      : 64;
+  std::optional<int64_t> count = getNumElementsChecked(known);
+  if (!count || !llvm::checkedMul(*count, std::max<int64_t>(1, bits / 8)))
+    return op->emitOpError()
+           << what << " (" << type << ") has more bytes than int64 can count";
+  return success();
+}
+
+LogicalResult inferResultTypesBounded(
+    Operation *op, SmallVectorImpl<Type> &types,
+    LogicalResult (*fn)(Operation *, SmallVectorImpl<Type> &)) {
+  for (auto [i, type] : llvm::enumerate(op->getOperandTypes()))
+    if (failed(checkTypeBounds(op, type, "operand #" + Twine(i))))
+      return failure();
+  for (auto [i, type] : llvm::enumerate(op->getResultTypes()))
+    if (failed(checkTypeBounds(op, type, "result #" + Twine(i))))
+      return failure();
+  size_t first = types.size();
+  if (failed(fn(op, types)))
+    return failure();
+  for (size_t i = first; i < types.size(); ++i)
+    if (failed(checkTypeBounds(op, types[i],
+                               "inferred result #" + Twine(i - first))))
+      return failure();
+  return success();
+}
 
 bool isNone(Value v) { return !v || isa<NoneType>(v.getType()); }
 
@@ -42,7 +100,9 @@ static DenseElementsAttr getConstantElements(Value v) {
 
 std::optional<SmallVector<int64_t>> getConstantInts(Value v) {
   DenseElementsAttr elements = getConstantElements(v);
-  if (!elements || !isa<IntegerType>(elements.getElementType()))
+  if (!elements || !isa<IntegerType>(elements.getElementType()) ||
+      !getNumElementsChecked(elements.getType().getShape()) ||
+      elements.getNumElements() > kMaxConstantValues)
     return std::nullopt;
   bool isUnsigned = elements.getElementType().isUnsignedInteger();
   SmallVector<int64_t> values;
@@ -55,7 +115,9 @@ std::optional<SmallVector<int64_t>> getConstantInts(Value v) {
 
 std::optional<SmallVector<double>> getConstantFloats(Value v) {
   DenseElementsAttr elements = getConstantElements(v);
-  if (!elements || !isa<FloatType>(elements.getElementType()))
+  if (!elements || !isa<FloatType>(elements.getElementType()) ||
+      !getNumElementsChecked(elements.getType().getShape()) ||
+      elements.getNumElements() > kMaxConstantValues)
     return std::nullopt;
   SmallVector<double> values;
   for (const APFloat &value : elements.getValues<APFloat>())
@@ -119,7 +181,15 @@ broadcastShapes(Operation *op, ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
 int64_t mulDims(int64_t a, int64_t b) {
   if (ShapedType::isDynamic(a) || ShapedType::isDynamic(b))
     return ShapedType::kDynamic;
-  return a * b;
+  std::optional<int64_t> product = llvm::checkedMul(a, b);
+  return product ? *product : kOverflowDim;
+}
+
+int64_t addDims(int64_t a, int64_t b) {
+  if (ShapedType::isDynamic(a) || ShapedType::isDynamic(b))
+    return ShapedType::kDynamic;
+  std::optional<int64_t> sum = llvm::checkedAdd(a, b);
+  return sum ? *sum : kOverflowDim;
 }
 
 } // namespace tessera::nn

@@ -11,11 +11,34 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Operation.h"
 #include "llvm/ADT/SmallVector.h"
+#include <limits>
 #include <optional>
 
 namespace tessera::nn {
 
 using mlir::ShapedType;
+
+/// The largest rank an nn op may take or produce. Ranks beyond it are refused
+/// with an error at the op before anything is sized from them.
+constexpr int64_t kMaxRank = 128;
+
+/// Constant operands with more elements than this are not read by shape
+/// functions and folders (they are treated as unknown values).
+constexpr int64_t kMaxConstantValues = int64_t(1) << 20;
+
+/// What `mulDims`/`addDims` return when a static result overflows int64; the
+/// bounds check refuses any type with such a dim.
+constexpr int64_t kOverflowDim = std::numeric_limits<int64_t>::max();
+
+/// The number of elements of a static `shape`, or nullopt when it overflows
+/// int64 (or a dim is dynamic or negative).
+std::optional<int64_t> getNumElementsChecked(llvm::ArrayRef<int64_t> shape);
+
+/// Checks that `type` (when a ranked tensor) has a rank of at most `kMaxRank`,
+/// no overflowed dim, and a size in bytes that int64 represents; emits an
+/// error at `op` naming `what` otherwise.
+llvm::LogicalResult checkTypeBounds(mlir::Operation *op, mlir::Type type,
+                                    const llvm::Twine &what);
 
 /// True when `v` is the result of `nn.none` (an absent optional input).
 bool isNone(mlir::Value v);
@@ -27,7 +50,8 @@ std::optional<llvm::SmallVector<int64_t>> getShape(mlir::Value v);
 mlir::Type getElementType(mlir::Value v);
 
 /// Integer values of a constant operand (any integer element type), or
-/// nullopt when the operand is not a known constant.
+/// nullopt when the operand is not a known constant or has more than
+/// `kMaxConstantValues` elements.
 std::optional<llvm::SmallVector<int64_t>> getConstantInts(mlir::Value v);
 
 /// Float values of a constant operand, or nullopt.
@@ -56,8 +80,13 @@ llvm::FailureOr<llvm::SmallVector<int64_t>>
 broadcastShapes(mlir::Operation *op, llvm::ArrayRef<int64_t> a,
                 llvm::ArrayRef<int64_t> b);
 
-/// `a * b` on dims where either may be dynamic.
+/// `a * b` on non-negative dims where either may be dynamic; `kOverflowDim`
+/// when the product overflows.
 int64_t mulDims(int64_t a, int64_t b);
+
+/// `a + b` on non-negative dims where either may be dynamic; `kOverflowDim`
+/// when the sum overflows.
+int64_t addDims(int64_t a, int64_t b);
 
 /// One dim of an ONNX Slice after clamping: elements start, start + step, ...
 /// (`size` of them). Dynamic dims of the data have a dynamic size.

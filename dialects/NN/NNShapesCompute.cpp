@@ -93,21 +93,25 @@ static FailureOr<int64_t> windowOutput(Operation *op, const WindowAttrs &w,
   if (isDyn(in) || isDyn(w.kernel[i]))
     return ShapedType::kDynamic;
   int64_t s = w.strides[i];
-  int64_t effective = (w.kernel[i] - 1) * w.dilations[i] + 1;
+  // Kernel, dilation and pads are positive attributes and `in` a static dim,
+  // so saturating arithmetic keeps every intermediate in range; a saturated
+  // result is refused by the bounds check of the inferred type.
+  int64_t effective = addDims(mulDims(w.kernel[i] - 1, w.dilations[i]), 1);
   int64_t out;
   if (w.autoPad == "SAME_UPPER" || w.autoPad == "SAME_LOWER") {
-    out = (in + s - 1) / s;
+    out = (addDims(in, s) - 1) / s;
   } else if (w.autoPad == "VALID") {
     out = in - effective < 0 ? 0 : (in - effective) / s + 1;
   } else {
     size_t spatial = w.strides.size();
-    int64_t padBegin = w.pads[i], padded = in + padBegin + w.pads[i + spatial];
+    int64_t padBegin = w.pads[i],
+            padded = addDims(addDims(in, padBegin), w.pads[i + spatial]);
     if (padded < effective)
       out = 0;
     else if (ceilMode) {
-      out = (padded - effective + s - 1) / s + 1;
+      out = (padded - effective) / s + ((padded - effective) % s != 0) + 1;
       // The last window must start inside the input or the begin padding.
-      if ((out - 1) * s >= in + padBegin)
+      if (mulDims(out - 1, s) >= addDims(in, padBegin))
         --out;
     } else {
       out = (padded - effective) / s + 1;
@@ -146,7 +150,7 @@ LogicalResult inferConvShape(Operation *op, SmallVectorImpl<Type> &types) {
   if (group <= 0)
     return op->emitOpError("group must be positive");
   int64_t c = (*x)[1], m = (*w)[0], cPerGroup = (*w)[1];
-  if (!isDyn(c) && !isDyn(cPerGroup) && c != cPerGroup * group)
+  if (!isDyn(c) && !isDyn(cPerGroup) && c != mulDims(cPerGroup, group))
     return op->emitOpError()
            << "input has " << c << " channels but the weight expects "
            << cPerGroup << " x group " << group;
@@ -223,14 +227,26 @@ LogicalResult inferConvTransposeShape(Operation *op,
     }
     int64_t s = attrs->strides[i];
     if (attrs->autoPad == "SAME_UPPER" || attrs->autoPad == "SAME_LOWER") {
-      out.push_back(in * s);
+      out.push_back(mulDims(in, s));
       continue;
     }
-    int64_t effective = (attrs->kernel[i] - 1) * attrs->dilations[i] + 1;
+    // Saturating on the positive terms; a saturated result is refused by the
+    // bounds check of the inferred type.
+    if (outputPadding[i] < 0)
+      return op->emitOpError("output_padding must be non-negative");
+    int64_t effective =
+        addDims(mulDims(attrs->kernel[i] - 1, attrs->dilations[i]), 1);
     int64_t pads = attrs->autoPad == "VALID"
                        ? 0
-                       : attrs->pads[i] + attrs->pads[i + spatial];
-    int64_t d = s * (in - 1) + outputPadding[i] + effective - pads;
+                       : addDims(attrs->pads[i], attrs->pads[i + spatial]);
+    int64_t d;
+    if (in == 0) {
+      d = addDims(outputPadding[i], effective) - s - pads;
+    } else {
+      int64_t grown =
+          addDims(addDims(mulDims(s, in - 1), outputPadding[i]), effective);
+      d = grown == kOverflowDim ? kOverflowDim : grown - pads;
+    }
     if (d <= 0)
       return op->emitOpError()
              << "spatial dimension " << i << " of the result would be " << d;

@@ -11,6 +11,9 @@
 #include "NN/NNShapeUtils.h"
 
 #include "mlir/IR/Builders.h"
+#include "llvm/Support/CheckedArithmetic.h"
+
+#include <cmath>
 
 #include <limits>
 
@@ -21,10 +24,21 @@ namespace tessera::nn {
 static bool isDyn(int64_t d) { return ShapedType::isDynamic(d); }
 static constexpr int64_t kDyn = ShapedType::kDynamic;
 
+/// Checks that `rank` (of the result, computed from operand sizes or values)
+/// is at most `kMaxRank` before anything is sized from it.
+static LogicalResult checkRank(Operation *op, int64_t rank) {
+  if (rank < 0 || rank > kMaxRank)
+    return op->emitOpError() << "result rank " << rank
+                             << " is more than the supported " << kMaxRank;
+  return success();
+}
+
 /// Pushes a ranked result whose rank is `rank` and dims unknown, or an unranked
 /// one when the rank itself is unknown.
-static LogicalResult pushUnknown(SmallVectorImpl<Type> &types,
+static LogicalResult pushUnknown(Operation *op, SmallVectorImpl<Type> &types,
                                  std::optional<int64_t> rank, Type element) {
+  if (rank && failed(checkRank(op, *rank)))
+    return failure();
   if (!rank)
     types.push_back(UnrankedTensorType::get(element));
   else
@@ -94,7 +108,9 @@ LogicalResult inferReshapeShape(Operation *op, SmallVectorImpl<Type> &types) {
   std::optional<SmallVector<int64_t>> target =
       getConstantInts(op->getOperand(1));
   if (!target)
-    return pushUnknown(types, getLength(op->getOperand(1)), element);
+    return pushUnknown(op, types, getLength(op->getOperand(1)), element);
+  if (failed(checkRank(op, target->size())))
+    return failure();
   if (!x) {
     // Only the rank is known; 0 entries and -1 stay dynamic.
     SmallVector<int64_t> out;
@@ -115,7 +131,7 @@ LogicalResult inferFlattenShape(Operation *op, SmallVectorImpl<Type> &types) {
   Type element = getElementType(op->getOperand(0));
   std::optional<SmallVector<int64_t>> x = getShape(op->getOperand(0));
   if (!x)
-    return pushUnknown(types, 2, element);
+    return pushUnknown(op, types, 2, element);
   FailureOr<int64_t> axis = normalizeAxis(
       op, getIntAttr(op, "axis", 1), x->size(), "axis", /*inclusive=*/true);
   if (failed(axis))
@@ -132,7 +148,7 @@ LogicalResult inferTransposeShape(Operation *op, SmallVectorImpl<Type> &types) {
   Type element = getElementType(op->getOperand(0));
   std::optional<SmallVector<int64_t>> x = getShape(op->getOperand(0));
   if (!x)
-    return pushUnknown(types, std::nullopt, element);
+    return pushUnknown(op, types, std::nullopt, element);
   SmallVector<int64_t> perm;
   if (auto p = getIntsAttr(op, "perm"))
     perm = *p;
@@ -167,7 +183,7 @@ LogicalResult inferConcatShape(Operation *op, SmallVectorImpl<Type> &types) {
              << " and " << getElementType(v);
     std::optional<SmallVector<int64_t>> s = getShape(v);
     if (!s)
-      return pushUnknown(types, std::nullopt, element);
+      return pushUnknown(op, types, std::nullopt, element);
     if (!out) {
       FailureOr<int64_t> a =
           normalizeAxis(op, getIntAttr(op, "axis", 0), s->size(), "axis");
@@ -183,7 +199,7 @@ LogicalResult inferConcatShape(Operation *op, SmallVectorImpl<Type> &types) {
     for (size_t i = 0; i < s->size(); ++i) {
       int64_t &d = (*out)[i];
       if ((int64_t)i == axis) {
-        d = isDyn(d) || isDyn((*s)[i]) ? kDyn : d + (*s)[i];
+        d = addDims(d, (*s)[i]);
         continue;
       }
       if (!isDyn(d) && !isDyn((*s)[i]) && d != (*s)[i])
@@ -225,8 +241,10 @@ LogicalResult inferSplitShape(Operation *op, SmallVectorImpl<Type> &types) {
       for (int64_t s : *split) {
         if (s < 0)
           return op->emitOpError("split sizes must be non-negative");
-        total += s;
+        total = addDims(total, s);
       }
+      if (total == kOverflowDim)
+        return op->emitOpError("split sizes overflow int64");
       if (!isDyn(dim) && total != dim)
         return op->emitOpError()
                << "split sizes add up to " << total << " but axis " << *axis
@@ -293,11 +311,15 @@ computeSlice(Operation *op, ArrayRef<int64_t> shape, ArrayRef<int64_t> starts,
       start = clampIndex(starts[i], -1, d - 1);
       end = clampIndex(ends[i], -1, d - 1);
     }
+    // start and end lie in [-1, d]; the forms below cannot overflow.
     int64_t size = 0;
     if (step > 0 && end > start)
-      size = (end - start + step - 1) / step;
+      size = (end - start - 1) / step + 1;
     else if (step < 0 && start > end)
-      size = (start - end + (-step) - 1) / (-step);
+      size = (start - end - 1) / (step == std::numeric_limits<int64_t>::min()
+                                      ? kOverflowDim
+                                      : -step) +
+             1;
     dims[*axis] = {start, step, size};
   }
   return dims;
@@ -307,7 +329,7 @@ LogicalResult inferSliceShape(Operation *op, SmallVectorImpl<Type> &types) {
   Type element = getElementType(op->getOperand(0));
   std::optional<SmallVector<int64_t>> x = getShape(op->getOperand(0));
   if (!x)
-    return pushUnknown(types, std::nullopt, element);
+    return pushUnknown(op, types, std::nullopt, element);
   auto starts = getConstantInts(op->getOperand(1));
   auto ends = getConstantInts(op->getOperand(2));
   auto axes = getConstantInts(op->getOperand(3));
@@ -345,7 +367,7 @@ LogicalResult inferGatherShape(Operation *op, SmallVectorImpl<Type> &types) {
   std::optional<SmallVector<int64_t>> data = getShape(op->getOperand(0));
   std::optional<SmallVector<int64_t>> indices = getShape(op->getOperand(1));
   if (!data || !indices)
-    return pushUnknown(types, std::nullopt, element);
+    return pushUnknown(op, types, std::nullopt, element);
   if (data->empty())
     return op->emitOpError("data must have rank >= 1");
   FailureOr<int64_t> axis =
@@ -370,13 +392,13 @@ LogicalResult inferSqueezeShape(Operation *op, SmallVectorImpl<Type> &types) {
   Type element = getElementType(op->getOperand(0));
   std::optional<SmallVector<int64_t>> x = getShape(op->getOperand(0));
   if (!x)
-    return pushUnknown(types, std::nullopt, element);
+    return pushUnknown(op, types, std::nullopt, element);
   SmallVector<bool> drop(x->size(), false);
   if (!isNone(op->getOperand(1))) {
     std::optional<SmallVector<int64_t>> axes =
         getConstantInts(op->getOperand(1));
     if (!axes)
-      return pushUnknown(types, std::nullopt, element);
+      return pushUnknown(op, types, std::nullopt, element);
     for (int64_t a : *axes) {
       FailureOr<int64_t> axis = normalizeAxis(op, a, x->size(), "axis");
       if (failed(axis))
@@ -390,7 +412,7 @@ LogicalResult inferSqueezeShape(Operation *op, SmallVectorImpl<Type> &types) {
   } else {
     for (size_t i = 0; i < x->size(); ++i) {
       if (isDyn((*x)[i]))
-        return pushUnknown(types, std::nullopt, element);
+        return pushUnknown(op, types, std::nullopt, element);
       drop[i] = (*x)[i] == 1;
     }
   }
@@ -407,14 +429,17 @@ LogicalResult inferUnsqueezeShape(Operation *op, SmallVectorImpl<Type> &types) {
   std::optional<SmallVector<int64_t>> x = getShape(op->getOperand(0));
   std::optional<SmallVector<int64_t>> axes = getConstantInts(op->getOperand(1));
   if (!x)
-    return pushUnknown(types, std::nullopt, element);
+    return pushUnknown(op, types, std::nullopt, element);
   if (!axes) {
     std::optional<int64_t> n = getLength(op->getOperand(1));
-    return pushUnknown(
-        types, n ? std::optional<int64_t>(x->size() + *n) : std::nullopt,
-        element);
+    return pushUnknown(op, types,
+                       n ? std::optional<int64_t>(addDims(x->size(), *n))
+                         : std::nullopt,
+                       element);
   }
   int64_t rank = x->size() + axes->size();
+  if (failed(checkRank(op, rank)))
+    return failure();
   SmallVector<bool> inserted(rank, false);
   for (int64_t a : *axes) {
     FailureOr<int64_t> axis = normalizeAxis(op, a, rank, "axis");
@@ -438,13 +463,15 @@ LogicalResult inferExpandShape(Operation *op, SmallVectorImpl<Type> &types) {
   std::optional<SmallVector<int64_t>> shape =
       getConstantInts(op->getOperand(1));
   if (!x)
-    return pushUnknown(types, std::nullopt, element);
+    return pushUnknown(op, types, std::nullopt, element);
   if (!shape) {
     std::optional<int64_t> n = getLength(op->getOperand(1));
     if (!n)
-      return pushUnknown(types, std::nullopt, element);
-    return pushUnknown(types, std::max<int64_t>(*n, x->size()), element);
+      return pushUnknown(op, types, std::nullopt, element);
+    return pushUnknown(op, types, std::max<int64_t>(*n, x->size()), element);
   }
+  if (failed(checkRank(op, std::max<int64_t>(shape->size(), x->size()))))
+    return failure();
   for (int64_t d : *shape)
     if (d < 0)
       return op->emitOpError()
@@ -460,11 +487,11 @@ LogicalResult inferTileShape(Operation *op, SmallVectorImpl<Type> &types) {
   Type element = getElementType(op->getOperand(0));
   std::optional<SmallVector<int64_t>> x = getShape(op->getOperand(0));
   if (!x)
-    return pushUnknown(types, std::nullopt, element);
+    return pushUnknown(op, types, std::nullopt, element);
   std::optional<SmallVector<int64_t>> repeats =
       getConstantInts(op->getOperand(1));
   if (!repeats)
-    return pushUnknown(types, x->size(), element);
+    return pushUnknown(op, types, x->size(), element);
   if (repeats->size() != x->size())
     return op->emitOpError() << "repeats has " << repeats->size()
                              << " entries but the input has rank " << x->size();
@@ -482,7 +509,7 @@ LogicalResult inferPadShape(Operation *op, SmallVectorImpl<Type> &types) {
   Type element = getElementType(op->getOperand(0));
   std::optional<SmallVector<int64_t>> x = getShape(op->getOperand(0));
   if (!x)
-    return pushUnknown(types, std::nullopt, element);
+    return pushUnknown(op, types, std::nullopt, element);
   auto mode = op->getAttrOfType<StringAttr>("mode");
   if (mode && mode.getValue() != "constant" && mode.getValue() != "reflect" &&
       mode.getValue() != "edge")
@@ -490,7 +517,7 @@ LogicalResult inferPadShape(Operation *op, SmallVectorImpl<Type> &types) {
                              << mode.getValue() << "'";
   std::optional<SmallVector<int64_t>> pads = getConstantInts(op->getOperand(1));
   if (!pads)
-    return pushUnknown(types, x->size(), element);
+    return pushUnknown(op, types, x->size(), element);
   size_t rank = x->size();
   if (pads->size() != 2 * rank)
     return op->emitOpError()
@@ -502,10 +529,14 @@ LogicalResult inferPadShape(Operation *op, SmallVectorImpl<Type> &types) {
       out.push_back(kDyn);
       continue;
     }
-    int64_t r = d + (*pads)[i] + (*pads)[i + rank];
-    if (r < 0)
+    std::optional<int64_t> r = llvm::checkedAdd(d, (*pads)[i]);
+    if (r)
+      r = llvm::checkedAdd(*r, (*pads)[i + rank]);
+    if (!r)
+      return op->emitOpError() << "pads overflow dimension " << i;
+    if (*r < 0)
       return op->emitOpError() << "pads make dimension " << i << " negative";
-    out.push_back(r);
+    out.push_back(*r);
   }
   types.push_back(RankedTensorType::get(out, element));
   return success();
@@ -515,7 +546,7 @@ LogicalResult inferResizeShape(Operation *op, SmallVectorImpl<Type> &types) {
   Type element = getElementType(op->getOperand(0));
   std::optional<SmallVector<int64_t>> x = getShape(op->getOperand(0));
   if (!x)
-    return pushUnknown(types, std::nullopt, element);
+    return pushUnknown(op, types, std::nullopt, element);
   Value scalesV = op->getOperand(2), sizesV = op->getOperand(3);
   // An empty scales tensor counts as absent (the opset-11 convention).
   std::optional<int64_t> scalesLength = getLength(scalesV);
@@ -528,7 +559,7 @@ LogicalResult inferResizeShape(Operation *op, SmallVectorImpl<Type> &types) {
   if (hasSizes) {
     std::optional<SmallVector<int64_t>> sizes = getConstantInts(sizesV);
     if (!sizes)
-      return pushUnknown(types, x->size(), element);
+      return pushUnknown(op, types, x->size(), element);
     if (sizes->size() != x->size())
       return op->emitOpError()
              << "sizes has " << sizes->size()
@@ -538,15 +569,19 @@ LogicalResult inferResizeShape(Operation *op, SmallVectorImpl<Type> &types) {
   }
   std::optional<SmallVector<double>> scales = getConstantFloats(scalesV);
   if (!scales)
-    return pushUnknown(types, x->size(), element);
+    return pushUnknown(op, types, x->size(), element);
   if (scales->size() != x->size())
     return op->emitOpError() << "scales has " << scales->size()
                              << " entries but the input has rank " << x->size();
   SmallVector<int64_t> out;
   for (auto [d, s] : llvm::zip(*x, *scales)) {
-    if (s <= 0)
-      return op->emitOpError("scales must be positive");
-    out.push_back(isDyn(d) ? kDyn : (int64_t)std::floor(d * (float)s));
+    if (!(s > 0) || !std::isfinite(s))
+      return op->emitOpError("scales must be positive and finite");
+    double scaled = isDyn(d) ? 0 : std::floor(d * (float)s);
+    if (scaled >= 0x1p62)
+      return op->emitOpError()
+             << "scales make dimension " << out.size() << " too large";
+    out.push_back(isDyn(d) ? kDyn : (int64_t)scaled);
   }
   types.push_back(RankedTensorType::get(out, element));
   return success();
@@ -557,13 +592,16 @@ inferBlockShape(Operation *op, SmallVectorImpl<Type> &types, bool toSpace) {
   Type element = getElementType(op->getOperand(0));
   std::optional<SmallVector<int64_t>> x = getShape(op->getOperand(0));
   if (!x)
-    return pushUnknown(types, 4, element);
+    return pushUnknown(op, types, 4, element);
   if (x->size() != 4)
     return op->emitOpError()
            << "input must be 4-D (N, C, H, W), got rank " << x->size();
   int64_t b = getIntAttr(op, "blocksize", 0);
   if (b <= 0)
     return op->emitOpError("blocksize must be positive");
+  // b * b must fit in int64 (and a larger block cannot divide any dim).
+  if (b > (int64_t(1) << 31))
+    return op->emitOpError() << "blocksize " << b << " is too large";
   if (auto mode = op->getAttrOfType<StringAttr>("mode"))
     if (mode.getValue() != "DCR" && mode.getValue() != "CRD")
       return op->emitOpError()
@@ -606,7 +644,7 @@ LogicalResult inferShapeShape(Operation *op, SmallVectorImpl<Type> &types) {
   Type i64 = IntegerType::get(op->getContext(), 64);
   std::optional<SmallVector<int64_t>> x = getShape(op->getOperand(0));
   if (!x)
-    return pushUnknown(types, 1, i64);
+    return pushUnknown(op, types, 1, i64);
   int64_t rank = x->size();
   auto clampAxis = [&](int64_t a) {
     if (a < 0)
@@ -624,14 +662,15 @@ LogicalResult inferConstantOfShapeShape(Operation *op,
                                         SmallVectorImpl<Type> &types) {
   Type element = Float32Type::get(op->getContext());
   if (auto value = op->getAttrOfType<ElementsAttr>("value")) {
-    if (value.getNumElements() != 1)
+    if (getNumElementsChecked(value.getShapedType().getShape()) !=
+        std::optional<int64_t>(1))
       return op->emitOpError("value must hold exactly one element");
     element = value.getElementType();
   }
   std::optional<SmallVector<int64_t>> shape =
       getConstantInts(op->getOperand(0));
   if (!shape)
-    return pushUnknown(types, getLength(op->getOperand(0)), element);
+    return pushUnknown(op, types, getLength(op->getOperand(0)), element);
   for (int64_t d : *shape)
     if (d < 0)
       return op->emitOpError()
@@ -656,8 +695,14 @@ LogicalResult inferRangeShape(Operation *op, SmallVectorImpl<Type> &types) {
     if (limit && delta) {
       if ((*delta)[0] == 0)
         return op->emitOpError("delta must be non-zero");
-      int64_t d = (*delta)[0], span = (*limit)[0] - (*ints)[0];
-      n = std::max<int64_t>(0, (span + d + (d > 0 ? -1 : 1)) / d);
+      // ceil((limit - start) / delta), computed in 128 bits.
+      __int128 d = (*delta)[0], span = (__int128)(*limit)[0] - (*ints)[0];
+      __int128 q = span / d;
+      if (q * d != span && (span > 0) == (d > 0))
+        ++q;
+      if (q >= ((__int128)1 << 62))
+        return op->emitOpError("start, limit and delta make too many elements");
+      n = (int64_t)std::max<__int128>(0, q);
     }
   } else if (auto start = getConstantFloats(op->getOperand(0))) {
     auto limit = getConstantFloats(op->getOperand(1));
@@ -665,8 +710,10 @@ LogicalResult inferRangeShape(Operation *op, SmallVectorImpl<Type> &types) {
     if (limit && delta) {
       if ((*delta)[0] == 0)
         return op->emitOpError("delta must be non-zero");
-      n = std::max<int64_t>(
-          0, (int64_t)std::ceil(((*limit)[0] - (*start)[0]) / (*delta)[0]));
+      double count = std::ceil(((*limit)[0] - (*start)[0]) / (*delta)[0]);
+      if (!std::isfinite(count) || count >= 0x1p62)
+        return op->emitOpError("start, limit and delta make too many elements");
+      n = std::max<int64_t>(0, (int64_t)count);
     }
   }
   types.push_back(RankedTensorType::get({n}, element));

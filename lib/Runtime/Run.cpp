@@ -96,6 +96,15 @@ Runner::bindTensors(ArrayRef<std::string> args, ArrayRef<TensorSpec> specs,
     // stores bfloat16).
     if (specs[index].dtype == "bfloat16" && tensor->dtype == "uint16")
       tensor->dtype = "bfloat16";
+    // A tensor that does not match the model is refused here, naming its
+    // file, before anything is allocated for the run.
+    const TensorSpec &spec = specs[index];
+    if (tensor->dtype != spec.dtype ||
+        ArrayRef<int64_t>(tensor->shape) != ArrayRef<int64_t>(spec.shape))
+      return error(what + " '" + spec.name + "' is " + tensor->dtype + " " +
+                   shapeString(tensor->shape) + ", but the model expects " +
+                   spec.dtype + " " + shapeString(spec.shape) + " (" + file +
+                   ")");
     bound[index] = std::move(*tensor);
   }
   return std::nullopt;

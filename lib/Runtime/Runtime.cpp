@@ -9,6 +9,7 @@
 #include "tessera/Target/ONNX/TensorProto.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CheckedArithmetic.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -39,10 +40,32 @@ size_t getDTypeSize(StringRef dtype) {
 }
 
 int64_t HostTensor::numElements() const {
+  std::optional<int64_t> n = getNumElements(shape);
+  return n ? *n : -1;
+}
+
+std::optional<int64_t> getNumElements(ArrayRef<int64_t> shape) {
   int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
+  for (int64_t d : shape) {
+    if (d < 0)
+      return std::nullopt;
+    std::optional<int64_t> next = checkedMul(n, d);
+    if (!next)
+      return std::nullopt;
+    n = *next;
+  }
   return n;
+}
+
+std::optional<int64_t> getByteSize(ArrayRef<int64_t> shape, StringRef dtype) {
+  std::optional<int64_t> n = getNumElements(shape);
+  size_t size = getDTypeSize(dtype);
+  if (!n || size == 0)
+    return std::nullopt;
+  std::optional<int64_t> bytes = checkedMul(*n, (int64_t)size);
+  if (!bytes || *bytes > kMaxTensorBytes)
+    return std::nullopt;
+  return bytes;
 }
 
 static float halfToFloat(uint16_t h, bool bf16) {
@@ -106,6 +129,13 @@ double HostTensor::getAsDouble(int64_t i) const {
     return halfToFloat(h, dtype == "bfloat16");
   }
   return 0;
+}
+
+std::string shapeString(ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (auto [i, d] : llvm::enumerate(shape))
+    s += (i ? "," : "") + std::to_string(d);
+  return s + "]";
 }
 
 static StringRef npyDescr(StringRef dtype) {
@@ -177,18 +207,29 @@ Expected<HostTensor> readNpy(StringRef path) {
     return bad("Fortran order is not supported");
   SmallVector<StringRef> dims;
   field("shape").split(dims, ',', -1, /*KeepEmpty=*/false);
+  // "(2, 3, )" ends in a blank entry.
+  llvm::erase_if(dims, [](StringRef d) { return d.trim().empty(); });
+  if (dims.size() > kMaxTensorRank)
+    return bad("rank " + Twine(dims.size()) + " is more than the supported " +
+               Twine(kMaxTensorRank));
   for (StringRef d : dims) {
     int64_t v;
     if (d.trim().getAsInteger(10, v) || v < 0)
       return bad("bad shape");
     t.shape.push_back(v);
   }
-  size_t size = t.numElements() * getDTypeSize(t.dtype);
-  if (bytes.size() - offset - headerLen != size)
+  // The header's shape is checked against the file's size before anything is
+  // allocated from it.
+  std::optional<int64_t> size = getByteSize(t.shape, t.dtype);
+  if (!size)
+    return bad("shape " + shapeString(t.shape) + " of " + t.dtype +
+               " is too large (more than " + Twine(kMaxTensorBytes) +
+               " bytes)");
+  if (bytes.size() - offset - headerLen != (uint64_t)*size)
     return bad("holds " + Twine(bytes.size() - offset - headerLen) +
-               " data bytes, expected " + Twine(size));
+               " data bytes, expected " + Twine(*size));
   const char *data = bytes.data() + offset + headerLen;
-  t.data.assign(data, data + size);
+  t.data.assign(data, data + *size);
   return t;
 }
 
@@ -253,6 +294,11 @@ Expected<HostTensor> readTensorProto(StringRef path) {
   t.name = proto.name();
   t.dtype = onnx_proto::getDTypeName(decoded->elementType).str();
   t.shape = decoded->shape;
+  if (t.shape.size() > kMaxTensorRank ||
+      getByteSize(t.shape, t.dtype) != (int64_t)decoded->data.size())
+    return fail(path + ": shape " + shapeString(t.shape) + " of " + t.dtype +
+                " is too large (more than " + Twine(kMaxTensorBytes) +
+                " bytes or rank " + Twine(kMaxTensorRank) + ")");
   t.data.assign(decoded->data.begin(), decoded->data.end());
   return t;
 }
@@ -298,8 +344,25 @@ Expected<Artifact> Artifact::load(StringRef dir) {
       TensorSpec spec;
       spec.name = o->getString("name")->str();
       spec.dtype = o->getString("dtype")->str();
-      for (const json::Value &d : *shape)
-        spec.shape.push_back(d.getAsInteger().value_or(-1));
+      if (shape->size() > kMaxTensorRank)
+        return bad("'" + spec.name + "' in '" + key + "' has rank " +
+                   Twine(shape->size()) + ", more than the supported " +
+                   Twine(kMaxTensorRank));
+      for (const json::Value &d : *shape) {
+        std::optional<int64_t> dim = d.getAsInteger();
+        if (!dim || *dim < 0)
+          return bad("'" + spec.name + "' in '" + key +
+                     "' has a dimension that is not a non-negative integer");
+        spec.shape.push_back(*dim);
+      }
+      // Everything the runtime allocates from a spec is checked here, once.
+      if (getDTypeSize(spec.dtype) == 0)
+        return bad("'" + spec.name + "' in '" + key +
+                   "' has unsupported dtype '" + spec.dtype + "'");
+      if (!getByteSize(spec.shape, spec.dtype))
+        return bad("'" + spec.name + "' in '" + key + "' (" + spec.dtype + " " +
+                   shapeString(spec.shape) + ") is too large (more than " +
+                   Twine(kMaxTensorBytes) + " bytes)");
       out.push_back(std::move(spec));
     }
     return Error::success();
@@ -325,13 +388,6 @@ Expected<Artifact> Artifact::load(StringRef dir) {
   return artifact;
 }
 
-static std::string shapeString(ArrayRef<int64_t> shape) {
-  std::string s = "[";
-  for (auto [i, d] : llvm::enumerate(shape))
-    s += (i ? "," : "") + std::to_string(d);
-  return s + "]";
-}
-
 Expected<std::vector<HostTensor>>
 Artifact::run(ArrayRef<const HostTensor *> given) const {
   if (given.size() != inputs.size())
@@ -344,6 +400,10 @@ Artifact::run(ArrayRef<const HostTensor *> given) const {
       return fail("input '" + spec.name + "' is " + tensor->dtype + " " +
                   shapeString(tensor->shape) + ", but the model expects " +
                   spec.dtype + " " + shapeString(spec.shape));
+    if ((int64_t)tensor->data.size() != *getByteSize(spec.shape, spec.dtype))
+      return fail("input '" + spec.name + "' holds " +
+                  Twine(tensor->data.size()) + " data bytes, expected " +
+                  Twine(*getByteSize(spec.shape, spec.dtype)));
     // Empty inputs still get one (unread) element of storage.
     static const char kEmpty[16] = {};
     inPtrs.push_back(tensor->data.empty()

@@ -14,6 +14,7 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,13 +27,32 @@ struct HostTensor {
   llvm::SmallVector<int64_t> shape;
   std::vector<char> data;
 
+  /// The element count, or -1 when the shape's product overflows int64.
   int64_t numElements() const;
   /// Element `i` converted to double (for comparisons).
   double getAsDouble(int64_t i) const;
 };
 
+/// The largest tensor the runtime reads, writes or allocates, in bytes.
+constexpr int64_t kMaxTensorBytes = int64_t(1) << 36;
+
+/// The largest rank of a tensor the runtime reads or allocates.
+constexpr size_t kMaxTensorRank = 128;
+
 /// Bytes per element of a dtype, or 0 when unknown.
 size_t getDTypeSize(llvm::StringRef dtype);
+
+/// The number of elements of `shape`, or nullopt when a dim is negative or
+/// the product overflows int64.
+std::optional<int64_t> getNumElements(llvm::ArrayRef<int64_t> shape);
+
+/// The bytes of a tensor of `shape` and `dtype`, or nullopt when the dtype
+/// is unknown, the count overflows or it exceeds `kMaxTensorBytes`.
+std::optional<int64_t> getByteSize(llvm::ArrayRef<int64_t> shape,
+                                   llvm::StringRef dtype);
+
+/// `shape` as "[d0,d1,...]".
+std::string shapeString(llvm::ArrayRef<int64_t> shape);
 
 /// Reads a .npy file (format 1.0/2.0, little-endian, C order).
 llvm::Expected<HostTensor> readNpy(llvm::StringRef path);

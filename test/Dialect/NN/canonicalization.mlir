@@ -163,3 +163,22 @@ func.func @negative_large_transpose() -> tensor<128x64xf32> {
   %t = nn.transpose %w : (tensor<64x128xf32>) -> tensor<128x64xf32>
   return %t : tensor<128x64xf32>
 }
+
+// -----
+
+// Folding is bounded: a splat above the cap and integer arithmetic that would
+// overflow int64 stay as ops.
+// CHECK-LABEL: func.func @negative_fold_bounds
+func.func @negative_fold_bounds() -> (tensor<8192x8192xf32>, tensor<1xi64>, tensor<1xi64>) {
+  // CHECK: nn.constant_of_shape
+  // CHECK: nn.add
+  // CHECK: nn.reduce_prod
+  %s = nn.constant dense<8192> : tensor<2xi64>
+  %c = nn.constant_of_shape %s : (tensor<2xi64>) -> tensor<8192x8192xf32>
+  %big = nn.constant dense<9223372036854775807> : tensor<1xi64>
+  %one = nn.constant dense<1> : tensor<1xi64>
+  %sum = nn.add %big, %one : (tensor<1xi64>, tensor<1xi64>) -> tensor<1xi64>
+  %two = nn.constant dense<[4611686018427387904, 2]> : tensor<2xi64>
+  %p = nn.reduce_prod %two {keepdims = 1 : i64} : (tensor<2xi64>) -> tensor<1xi64>
+  return %c, %sum, %p : tensor<8192x8192xf32>, tensor<1xi64>, tensor<1xi64>
+}

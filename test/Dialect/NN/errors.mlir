@@ -258,3 +258,110 @@ func.func @layer_norm_axis(%x: tensor<2x3xf32>, %s: tensor<3xf32>) -> tensor<2x3
   %y, %m, %v = nn.layer_normalization %x, %s, %none {axis = 2 : i64} : (tensor<2x3xf32>, tensor<3xf32>, none) -> (tensor<2x3xf32>, tensor<2x1xf32>, tensor<2x1xf32>)
   return %y : tensor<2x3xf32>
 }
+
+// -----
+
+// Sizes are bounded: a rank, element count or dim that cannot be represented
+// is refused at the op before anything is sized from it.
+
+func.func @unsqueeze_huge_axes(%x: tensor<2x3xf32>, %axes: tensor<2147483648xi64>) -> tensor<*xf32> {
+  // expected-error @+1 {{'nn.unsqueeze' op result rank 2147483650 is more than the supported 128}}
+  %y = nn.unsqueeze %x, %axes : (tensor<2x3xf32>, tensor<2147483648xi64>) -> tensor<*xf32>
+  return %y : tensor<*xf32>
+}
+
+// -----
+
+func.func @reshape_huge_shape(%x: tensor<2x3xf32>, %s: tensor<2147483648xi64>) -> tensor<*xf32> {
+  // expected-error @+1 {{'nn.reshape' op result rank 2147483648 is more than the supported 128}}
+  %y = nn.reshape %x, %s : (tensor<2x3xf32>, tensor<2147483648xi64>) -> tensor<*xf32>
+  return %y : tensor<*xf32>
+}
+
+// -----
+
+func.func @expand_huge_shape(%x: tensor<2x3xf32>, %s: tensor<2147483648xi64>) -> tensor<*xf32> {
+  // expected-error @+1 {{'nn.expand' op result rank 2147483648 is more than the supported 128}}
+  %y = nn.expand %x, %s : (tensor<2x3xf32>, tensor<2147483648xi64>) -> tensor<*xf32>
+  return %y : tensor<*xf32>
+}
+
+// -----
+
+func.func @constant_of_shape_huge_shape(%s: tensor<1073741824xi64>) -> tensor<*xf32> {
+  // expected-error @+1 {{'nn.constant_of_shape' op result rank 1073741824 is more than the supported 128}}
+  %y = nn.constant_of_shape %s : (tensor<1073741824xi64>) -> tensor<*xf32>
+  return %y : tensor<*xf32>
+}
+
+// -----
+
+func.func @unsqueeze_rank_overflow(%x: tensor<2x3xf32>, %axes: tensor<1152921504606846975xi64>) -> tensor<*xf32> {
+  // expected-error @+1 {{'nn.unsqueeze' op result rank 1152921504606846977 is more than the supported 128}}
+  %y = nn.unsqueeze %x, %axes : (tensor<2x3xf32>, tensor<1152921504606846975xi64>) -> tensor<*xf32>
+  return %y : tensor<*xf32>
+}
+
+// -----
+
+func.func @constant_of_shape_too_many_bytes() -> tensor<*xf32> {
+  %s = nn.constant dense<[1099511627776, 1099511627776]> : tensor<2xi64>
+  // expected-error @+1 {{'nn.constant_of_shape' op inferred result #0 ('tensor<1099511627776x1099511627776xf32>') has more bytes than int64 can count}}
+  %y = nn.constant_of_shape %s : (tensor<2xi64>) -> tensor<*xf32>
+  return %y : tensor<*xf32>
+}
+
+// -----
+
+func.func @operand_too_many_bytes(%x: tensor<4294967296x4294967296xf32>) -> tensor<*xf32> {
+  // expected-error @+1 {{'nn.relu' op operand #0 ('tensor<4294967296x4294967296xf32>') has more bytes than int64 can count}}
+  %y = nn.relu %x : (tensor<4294967296x4294967296xf32>) -> tensor<*xf32>
+  return %y : tensor<*xf32>
+}
+
+// -----
+
+func.func @tile_overflow(%x: tensor<4611686018427387904xi8>) -> tensor<?xi8> {
+  %r = nn.constant dense<4> : tensor<1xi64>
+  // expected-error @+1 {{'nn.tile' op inferred result #0 has a dimension that overflows int64}}
+  %y = nn.tile %x, %r : (tensor<4611686018427387904xi8>, tensor<1xi64>) -> tensor<?xi8>
+  return %y : tensor<?xi8>
+}
+
+// -----
+
+func.func @pad_overflow(%x: tensor<8xf32>) -> tensor<?xf32> {
+  %p = nn.constant dense<[9223372036854775807, 1]> : tensor<2xi64>
+  %n = nn.none
+  // expected-error @+1 {{'nn.pad' op pads overflow dimension 0}}
+  %y = nn.pad %x, %p, %n : (tensor<8xf32>, tensor<2xi64>, none) -> tensor<?xf32>
+  return %y : tensor<?xf32>
+}
+
+// -----
+
+func.func @range_too_long() -> tensor<?xi64> {
+  %a = nn.constant dense<-9223372036854775808> : tensor<i64>
+  %b = nn.constant dense<9223372036854775807> : tensor<i64>
+  %d = nn.constant dense<1> : tensor<i64>
+  // expected-error @+1 {{'nn.range' op start, limit and delta make too many elements}}
+  %y = nn.range %a, %b, %d : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  return %y : tensor<?xi64>
+}
+
+// -----
+
+func.func @depth_to_space_huge_block(%x: tensor<1x4x2x2xf32>) -> tensor<*xf32> {
+  // expected-error @+1 {{'nn.depth_to_space' op blocksize 4611686018427387904 is too large}}
+  %y = nn.depth_to_space %x {blocksize = 4611686018427387904 : i64} : (tensor<1x4x2x2xf32>) -> tensor<*xf32>
+  return %y : tensor<*xf32>
+}
+
+// -----
+
+func.func @conv_transpose_overflow(%x: tensor<1x1x1152921504606846976xf32>, %w: tensor<1x1x3xf32>) -> tensor<*xf32> {
+  %n = nn.none
+  // expected-error @+1 {{'nn.conv_transpose' op inferred result #0 has a dimension that overflows int64}}
+  %y = nn.conv_transpose %x, %w, %n {strides = array<i64: 16>} : (tensor<1x1x1152921504606846976xf32>, tensor<1x1x3xf32>, none) -> tensor<*xf32>
+  return %y : tensor<*xf32>
+}
