@@ -10,6 +10,7 @@
 #include "tessera/Target/ONNX/ImportONNX.h"
 #include "NN/NNOps.h"
 #include "ONNXLoader.h"
+#include "ValidateONNX.h"
 #include "tessera/Target/ONNX/TensorProto.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -27,6 +28,8 @@
 #include "llvm/Support/SourceMgr.h"
 
 #include "onnx/onnx_pb.h"
+
+#include <cstdlib>
 
 using namespace mlir;
 using llvm::StringRef;
@@ -110,14 +113,10 @@ static bool reportUnsupported(Location loc, ArrayRef<Unsupported> problems) {
   return true;
 }
 
-static std::string nodeName(const onnx::NodeProto &node, unsigned index) {
-  if (!node.name().empty())
-    return node.name();
-  return node.op_type() + "_" + std::to_string(index);
-}
-
 Location Importer::nodeLoc(const onnx::NodeProto &node, unsigned index) {
-  return NameLoc::get(StringAttr::get(ctx, nodeName(node, index)), fileLoc);
+  return NameLoc::get(
+      StringAttr::get(ctx, tessera::onnx_validate::getNodeName(node, index)),
+      fileLoc);
 }
 
 Value Importer::getNone() {
@@ -129,45 +128,11 @@ Value Importer::getNone() {
   return none;
 }
 
-/// The MLIR type of a supported ONNX element type (signed integers signless).
-static Type getMLIRType(Builder &b, onnx_proto::ElementType type) {
-  using ET = onnx_proto::ElementType;
-  switch (type) {
-  case ET::Float32:
-    return b.getF32Type();
-  case ET::Float64:
-    return b.getF64Type();
-  case ET::Float16:
-    return b.getF16Type();
-  case ET::BFloat16:
-    return b.getBF16Type();
-  case ET::Bool:
-    return b.getI1Type();
-  case ET::Int8:
-    return b.getIntegerType(8);
-  case ET::Int16:
-    return b.getIntegerType(16);
-  case ET::Int32:
-    return b.getIntegerType(32);
-  case ET::Int64:
-    return b.getIntegerType(64);
-  case ET::UInt8:
-    return b.getIntegerType(8, /*isSigned=*/false);
-  case ET::UInt16:
-    return b.getIntegerType(16, /*isSigned=*/false);
-  case ET::UInt32:
-    return b.getIntegerType(32, /*isSigned=*/false);
-  case ET::UInt64:
-    return b.getIntegerType(64, /*isSigned=*/false);
-  }
-  llvm_unreachable("all element types are covered");
-}
-
 FailureOr<Type> Importer::convertElementType(int32_t dtype, Location loc,
                                              StringRef what) {
   if (std::optional<onnx_proto::ElementType> type =
           onnx_proto::getElementType(dtype))
-    return getMLIRType(builder, *type);
+    return tessera::onnx_validate::getMLIRType(builder, *type);
   using TP = onnx::TensorProto;
   std::string name = TP::DataType_IsValid(dtype)
                          ? TP::DataType_Name((TP::DataType)dtype)
@@ -208,7 +173,6 @@ static std::string resourceKey(StringRef name) {
 
 FailureOr<ElementsAttr> Importer::convertTensor(onnx::TensorProto &tensor,
                                                 Location loc) {
-  using Kind = onnx_proto::DecodeError::Kind;
   std::string what = "tensor '" + tensor.name() + "'";
   FailureOr<Type> element = convertElementType(tensor.data_type(), loc, what);
   if (failed(element))
@@ -217,28 +181,8 @@ FailureOr<ElementsAttr> Importer::convertTensor(onnx::TensorProto &tensor,
   FailureOr<onnx_proto::DecodedTensor> decoded =
       onnx_proto::decodeTensorProto(tensor, modelDir, error);
   if (failed(decoded)) {
-    switch (error.kind) {
-    case Kind::UnsupportedType:
-      return emitError(loc)
-             << what << " has unsupported element type #" << error.actual;
-    case Kind::NegativeDim:
-      return emitError(loc) << what << " has a negative dimension";
-    case Kind::TooLarge:
-      return emitError(loc) << what << " is too large";
-    case Kind::RawDataSize: {
-      SmallVector<int64_t> shape(tensor.dims().begin(), tensor.dims().end());
-      return emitError(loc)
-             << what << " has " << error.actual << " bytes of data, expected "
-             << error.expected << " for "
-             << RankedTensorType::get(shape, *element);
-    }
-    case Kind::ValueCount:
-      return emitError(loc) << what << " has " << error.actual
-                            << " values, expected " << error.expected;
-    case Kind::ExternalData:
-      return emitError(loc)
-             << "initializer '" << tensor.name() << "'" << error.message;
-    }
+    (void)tessera::onnx_validate::emitDecodeError(loc, tensor, error);
+    return failure();
   }
   auto type = RankedTensorType::get(decoded->shape, *element);
   ArrayRef<char> data = decoded->data;
@@ -400,7 +344,7 @@ void Importer::collectUnsupported(const onnx::GraphProto &graph,
                                   bool checkAttributes) {
   const auto &table = getOpTable();
   for (auto [index, node] : llvm::enumerate(graph.node())) {
-    std::string name = nodeName(node, index);
+    std::string name = tessera::onnx_validate::getNodeName(node, index);
     auto report = [&](std::string reason) {
       problems.push_back({name, node.op_type(), std::move(reason)});
     };
@@ -711,6 +655,13 @@ LogicalResult Importer::prepare(onnx::ModelProto &model) {
 
   // Pinning first: a dynamic rank is then reported with the input's name.
   if (failed(pinInputShapes(*model.mutable_graph())))
+    return failure();
+  // Tessera's own structural checks, before any libonnx step can crash on
+  // what they refuse. TESSERA_ONNX_SKIP_VALIDATION=1 skips them, only so that
+  // a test can reach the containment of libonnx's crashes.
+  const char *skip = std::getenv("TESSERA_ONNX_SKIP_VALIDATION");
+  if ((!skip || StringRef(skip) != "1") &&
+      failed(tessera::onnx_validate::validateModel(model, modelDir, fileLoc)))
     return failure();
   std::string error = tessera::onnx_loader::checkModel(model, modelDir);
   if (!error.empty())

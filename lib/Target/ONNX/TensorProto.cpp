@@ -74,11 +74,20 @@ static LogicalResult fail(DecodeError &error, DecodeError::Kind kind,
   return failure();
 }
 
-/// The slice of the external-data file of `tensor` that holds its
-/// `expectedBytes` bytes.
-static FailureOr<std::unique_ptr<MemoryBuffer>>
-readExternalData(const TP &tensor, int64_t expectedBytes, StringRef baseDir,
-                 DecodeError &error) {
+namespace {
+/// Where the external data of a tensor lies.
+struct ExternalSlice {
+  SmallString<256> path;
+  int64_t offset = 0, length = 0;
+};
+} // namespace
+
+/// Locates the slice of the external-data file of `tensor` that holds its
+/// `expectedBytes` bytes, checking the file's size but not reading it.
+static FailureOr<ExternalSlice> locateExternalData(const TP &tensor,
+                                                   int64_t expectedBytes,
+                                                   StringRef baseDir,
+                                                   DecodeError &error) {
   auto failExternal = [&](const Twine &message) {
     return fail(error, DecodeError::Kind::ExternalData, 0, 0, message.str());
   };
@@ -104,24 +113,42 @@ readExternalData(const TP &tensor, int64_t expectedBytes, StringRef baseDir,
     return failExternal(": external-data path '" + location +
                         "' must be relative and stay inside the model's "
                         "directory");
-  SmallString<256> path(baseDir);
-  sys::path::append(path, location);
+  ExternalSlice slice;
+  slice.path = baseDir;
+  sys::path::append(slice.path, location);
   uint64_t fileSize;
-  if (sys::fs::file_size(path, fileSize))
-    return failExternal(": external-data file '" + path +
+  if (sys::fs::file_size(slice.path, fileSize))
+    return failExternal(": external-data file '" + slice.path +
                         "' is missing or unreadable");
   int64_t size = static_cast<int64_t>(fileSize);
   if (length < 0)
     length = size - offset;
   if (offset > size || length > size - offset || length != expectedBytes)
     return failExternal(" needs " + Twine(expectedBytes) + " bytes at offset " +
-                        Twine(offset) + " of '" + path + "' (" +
+                        Twine(offset) + " of '" + slice.path + "' (" +
                         Twine(fileSize) + " bytes, length " + Twine(length) +
                         ")");
-  auto buffer = MemoryBuffer::getFileSlice(path, length, offset);
+  slice.offset = offset;
+  slice.length = length;
+  return slice;
+}
+
+/// The slice of the external-data file of `tensor` that holds its
+/// `expectedBytes` bytes.
+static FailureOr<std::unique_ptr<MemoryBuffer>>
+readExternalData(const TP &tensor, int64_t expectedBytes, StringRef baseDir,
+                 DecodeError &error) {
+  FailureOr<ExternalSlice> slice =
+      locateExternalData(tensor, expectedBytes, baseDir, error);
+  if (failed(slice))
+    return failure();
+  auto buffer =
+      MemoryBuffer::getFileSlice(slice->path, slice->length, slice->offset);
   if (!buffer)
-    return failExternal(": cannot read '" + path +
-                        "': " + buffer.getError().message());
+    return fail(
+        error, DecodeError::Kind::ExternalData, 0, 0,
+        (": cannot read '" + slice->path + "': " + buffer.getError().message())
+            .str());
   return std::move(*buffer);
 }
 
@@ -179,19 +206,19 @@ static LogicalResult packTypedField(const TP &proto, DecodedTensor &tensor,
   llvm_unreachable("all element types are covered");
 }
 
-FailureOr<DecodedTensor> decodeTensorProto(TP &proto, StringRef baseDir,
-                                           DecodeError &error) {
+/// The element type, shape, element count and byte size of `proto`.
+static LogicalResult getSizes(const TP &proto, DecodedTensor &tensor,
+                              int64_t &bytes, DecodeError &error) {
   std::optional<ElementType> type = getElementType(proto.data_type());
   if (!type)
     return fail(error, DecodeError::Kind::UnsupportedType, proto.data_type());
-  DecodedTensor tensor;
   tensor.elementType = *type;
   for (int64_t d : proto.dims()) {
     if (d < 0)
       return fail(error, DecodeError::Kind::NegativeDim);
     tensor.shape.push_back(d);
   }
-  int64_t bytes = getByteSize(*type);
+  bytes = getByteSize(*type);
   tensor.numElements = 1;
   if (!llvm::is_contained(tensor.shape, 0)) {
     for (int64_t d : tensor.shape)
@@ -202,6 +229,54 @@ FailureOr<DecodedTensor> decodeTensorProto(TP &proto, StringRef baseDir,
   }
   if (MulOverflow(tensor.numElements, bytes, bytes))
     return fail(error, DecodeError::Kind::TooLarge);
+  return success();
+}
+
+/// The number of values in the typed field that holds `type`'s elements.
+static int64_t getTypedFieldSize(const TP &proto, ElementType type) {
+  switch (type) {
+  case ElementType::Float32:
+    return proto.float_data_size();
+  case ElementType::Float64:
+    return proto.double_data_size();
+  case ElementType::Int64:
+    return proto.int64_data_size();
+  case ElementType::UInt32:
+  case ElementType::UInt64:
+    return proto.uint64_data_size();
+  default:
+    return proto.int32_data_size();
+  }
+}
+
+FailureOr<int64_t> checkTensorProto(const TP &proto, StringRef baseDir,
+                                    DecodeError &error) {
+  DecodedTensor tensor;
+  int64_t bytes;
+  if (failed(getSizes(proto, tensor, bytes, error)))
+    return failure();
+  if (proto.data_location() == TP::EXTERNAL) {
+    if (failed(locateExternalData(proto, bytes, baseDir, error)))
+      return failure();
+  } else if (proto.has_raw_data()) {
+    int64_t size = static_cast<int64_t>(proto.raw_data().size());
+    if (size != bytes)
+      return fail(error, DecodeError::Kind::RawDataSize, size, bytes);
+  } else {
+    int64_t count = getTypedFieldSize(proto, tensor.elementType);
+    if (count != tensor.numElements)
+      return fail(error, DecodeError::Kind::ValueCount, count,
+                  tensor.numElements);
+  }
+  return tensor.numElements;
+}
+
+FailureOr<DecodedTensor> decodeTensorProto(TP &proto, StringRef baseDir,
+                                           DecodeError &error) {
+  DecodedTensor tensor;
+  int64_t bytes;
+  if (failed(getSizes(proto, tensor, bytes, error)))
+    return failure();
 
   if (proto.data_location() == TP::EXTERNAL) {
     FailureOr<std::unique_ptr<MemoryBuffer>> buffer =

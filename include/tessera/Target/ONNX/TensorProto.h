@@ -101,6 +101,14 @@ llvm::FailureOr<DecodedTensor> decodeTensorProto(onnx::TensorProto &tensor,
                                                  llvm::StringRef baseDir,
                                                  DecodeError &error);
 
+/// Checks, without decoding or reading anything but the size of an
+/// external-data file, that `tensor` has a supported element type,
+/// non-negative dims and exactly the data its dims need (the checks
+/// decodeTensorProto makes). On success, returns the number of elements.
+llvm::FailureOr<int64_t> checkTensorProto(const onnx::TensorProto &tensor,
+                                          llvm::StringRef baseDir,
+                                          DecodeError &error);
+
 } // namespace tessera::onnx_proto
 
 #endif // TESSERA_TARGET_ONNX_TENSORPROTO_H

@@ -180,6 +180,99 @@ def too_new():
                  [vi("x", [2])], [vi("y", [2])], opset=18)
 
 
+# Malformed models (import-malformed.test): each crashed libonnx 1.12 before
+# Tessera's own checks existed.
+
+
+def _int64(name, values, raw_bytes=None, dims=None):
+    t = numpy_helper.from_array(np.array(values, dtype=np.int64), name)
+    if dims is not None:
+        del t.dims[:]
+        t.dims.extend(dims)
+    if raw_bytes is not None:
+        t.raw_data = t.raw_data[:raw_bytes].ljust(raw_bytes, b"\0")
+    return t
+
+
+def unproduced_output():
+    # No nodes, and an output nothing produces (the version converter).
+    return model([], [vi("x", [2])], [vi("y", [2])], opset=13)
+
+
+def short_squeeze_axes():
+    return model([helper.make_node("Squeeze", ["x", "axes"], ["y"], name="squeeze0")],
+                 [vi("x", [1, 3, 1])], [vi("y", [3])], [_int64("axes", [0, 2], raw_bytes=8)])
+
+
+def short_expand_shape():
+    return model([helper.make_node("Expand", ["x", "shape"], ["y"], name="expand0")],
+                 [vi("x", [3])], [vi("y", [2, 3])], [_int64("shape", [2, 3], raw_bytes=12)])
+
+
+def reshape_30_bytes():
+    return model([helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape0")],
+                 [vi("x", [6])], [vi("y", [1, 2, 3])], [_int64("shape", [1, 2, 3], raw_bytes=30)])
+
+
+def convtranspose_scalar_weight():
+    w = numpy_helper.from_array(np.array(1.0, dtype=np.float32), "w")
+    return model([helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="deconv0")],
+                 [vi("x", [1, 1, 4, 4])], [vi("y", ["n", "c", "h", "w"])], [w])
+
+
+def convtranspose_huge_weight():
+    w = weights("w", [1, 1, 3, 3])
+    del w.dims[:]
+    w.dims.extend([1 << 20, 1 << 20, 3, 3])
+    return model([helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="deconv0")],
+                 [vi("x", [1, 1 << 20, 4, 4])], [vi("y", ["n", "c", "h", "w"])], [w])
+
+
+def layernorm_big_axis():
+    scale = numpy_helper.from_array(np.ones(4, np.float32), "scale")
+    return model([helper.make_node("LayerNormalization", ["x", "scale"], ["y"], name="ln0",
+                                   axis=1 << 31)],
+                 [vi("x", [2, 4])], [vi("y", [2, 4])], [scale])
+
+
+def range_external_empty():
+    start = numpy_helper.from_array(np.array(0, dtype=np.int64), "start")
+    limit = numpy_helper.from_array(np.array(4, dtype=np.int64), "limit")
+    delta = numpy_helper.from_array(np.array(1, dtype=np.int64), "delta")
+    start.ClearField("raw_data")
+    start.data_location = TensorProto.EXTERNAL
+    e = start.external_data.add()
+    e.key, e.value = "location", ""
+    return model([helper.make_node("Range", ["start", "limit", "delta"], ["y"], name="range0")],
+                 [], [vi("y", [4], TensorProto.INT64)], [start, limit, delta])
+
+
+def maxpool_stride0():
+    return model([helper.make_node("MaxPool", ["x"], ["y"], name="pool0", kernel_shape=[2, 2],
+                                   strides=[0, 1])],
+                 [vi("x", [1, 1, 4, 4])], [vi("y", ["n", "c", "h", "w"])])
+
+
+def conv_stride0():
+    return model([helper.make_node("Conv", ["x", "w"], ["y"], name="conv0", strides=[1, 0])],
+                 [vi("x", [1, 3, 8, 8])], [vi("y", ["n", "c", "h", "w"])],
+                 [weights("w", [4, 3, 3, 3])])
+
+
+def depthtospace_big_block():
+    return model([helper.make_node("DepthToSpace", ["x"], ["y"], name="d2s0",
+                                   blocksize=1 << 62)],
+                 [vi("x", [1, 4, 2, 2])], [vi("y", ["n", "c", "h", "w"])])
+
+
+def many_problems():
+    # Several problems at once: all are reported.
+    return model([helper.make_node("MaxPool", ["x"], ["p"], name="pool0", kernel_shape=[0, 2]),
+                  helper.make_node("Add", ["p", "ghost"], ["y"], name="add0")],
+                 [vi("x", [1, 1, 4, 4])], [vi("y", ["n", "c", "h", "w"]), vi("z", [1])],
+                 [_int64("shape", [1, 2, 3], raw_bytes=20)])
+
+
 CASES = {
     "conv_relu": conv_relu, "dynamic_reshape": dynamic_reshape,
     "unsupported_ops": unsupported_ops, "bad_kernel": bad_kernel,
@@ -188,6 +281,13 @@ CASES = {
     "bad_broadcast": bad_broadcast, "dup_output": dup_output,
     "empty_output": empty_output, "bad_raw_data": bad_raw_data,
     "bad_typed_data": bad_typed_data,
+    "unproduced_output": unproduced_output, "short_squeeze_axes": short_squeeze_axes,
+    "short_expand_shape": short_expand_shape, "reshape_30_bytes": reshape_30_bytes,
+    "convtranspose_scalar_weight": convtranspose_scalar_weight,
+    "convtranspose_huge_weight": convtranspose_huge_weight,
+    "layernorm_big_axis": layernorm_big_axis, "range_external_empty": range_external_empty,
+    "maxpool_stride0": maxpool_stride0, "conv_stride0": conv_stride0,
+    "depthtospace_big_block": depthtospace_big_block, "many_problems": many_problems,
 }
 
 
