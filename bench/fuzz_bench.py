@@ -50,10 +50,12 @@ def run_target(build, target, args):
     dictionary = os.path.join(FUZZ, target + ".dict")
     if os.path.exists(dictionary):
         cmd.append("-dict=" + dictionary)
+    env = dict(os.environ)
+    env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
     log_path = os.path.join(work, "log")
     start = time.time()
     with open(log_path, "w") as log:
-        rc = subprocess.call(cmd, stdout=log, stderr=subprocess.STDOUT)
+        rc = subprocess.call(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
     seconds = time.time() - start
     text = open(log_path, errors="replace").read()
     stat = lambda k: (re.findall(r"stat::%s:\s*(\d+)" % k, text) or ["?"])[-1]

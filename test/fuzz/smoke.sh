@@ -11,6 +11,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=$1 WORK=$2
 shift 2
 SECONDS_PER_TARGET=${FUZZ_SMOKE_SECONDS:-8}
+# UB reports abort (-fno-sanitize-recover); print where they happened.
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 status=0
 for fuzzer in "$@"; do
   target=${fuzzer%_fuzzer}
