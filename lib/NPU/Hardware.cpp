@@ -360,15 +360,27 @@ public:
       error(key,
             key + " must be at least " + Twine(lo) + ", got " + Twine(value));
   }
-  void positive(StringRef key, double value) {
-    if (!(value > 0) || !std::isfinite(value))
-      error(key,
-            key + " must be a positive number, got " + formatDouble(value));
+  bool positive(StringRef key, double value) {
+    if (value > 0 && std::isfinite(value))
+      return true;
+    error(key, key + " must be a positive number, got " + formatDouble(value));
+    return false;
   }
-  void nonNegative(StringRef key, double value) {
-    if (!(value >= 0) || !std::isfinite(value))
-      error(key,
-            key + " must be a non-negative number, got " + formatDouble(value));
+  bool nonNegative(StringRef key, double value) {
+    if (value >= 0 && std::isfinite(value))
+      return true;
+    error(key,
+          key + " must be a non-negative number, got " + formatDouble(value));
+    return false;
+  }
+  /// A physical quantity: `check` (sign, finite), then its sane range.
+  void real(StringRef key, double value,
+            bool (Checker::*check)(StringRef, double), double lo, double hi) {
+    if (!(this->*check)(key, value))
+      return;
+    if (value < lo || value > hi)
+      error(key, key + " must be in [" + formatDouble(lo) + ", " +
+                     formatDouble(hi) + "], got " + formatDouble(value));
   }
   void dataflow(StringRef key, Dataflow dataflow) {
     if (dataflow == Dataflow::OutputStationary)
@@ -419,8 +431,9 @@ std::vector<HardwareDiag> checkHardwareDesc(const HardwareDesc &hw) {
     geometry.rows = geometry.cols = 1;
 #define HW_UINT(SECTION, KEY, MEMBER, DEFAULT, DOC_DEFAULT, MIN, MAX, ...)     \
   c.bounded(dottedKey(#SECTION, #KEY), hw.MEMBER, MIN, MAX);
-#define HW_REAL(SECTION, KEY, MEMBER, DEFAULT, DOC_DEFAULT, CHECK, ...)        \
-  c.CHECK(dottedKey(#SECTION, #KEY), hw.MEMBER);
+#define HW_REAL(SECTION, KEY, MEMBER, DEFAULT, DOC_DEFAULT, CHECK, MIN, MAX,   \
+                ...)                                                           \
+  c.real(dottedKey(#SECTION, #KEY), hw.MEMBER, &Checker::CHECK, MIN, MAX);
 #define HW_DATAFLOW(SECTION, KEY, MEMBER, ...)                                 \
   c.dataflow(dottedKey(#SECTION, #KEY), hw.MEMBER);
 #define HW_PRECISIONS(SECTION, KEY, ...)                                       \
@@ -534,6 +547,80 @@ private:
 };
 } // namespace
 
+/// Over-approximates, without parsing, how deeply `text` nests as YAML: one
+/// level per block indentation step, per compact `- `/`? ` marker and per
+/// open flow bracket (outside quoted scalars and comments). Returns the offset
+/// at which that depth first exceeds `limit`, or npos. Iterative and linear,
+/// it runs before any recursive parser sees the text.
+static size_t findExcessNesting(StringRef text, unsigned limit) {
+  enum class Quote { None, Single, Double };
+  auto isBlank = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
+  SmallVector<size_t> indents;
+  unsigned flow = 0, block = 0;
+  Quote quote = Quote::None;
+  for (size_t line = 0; line < text.size();) {
+    size_t end = std::min(text.find('\n', line), text.size());
+    size_t j = line;
+    if (quote == Quote::None && flow == 0) {
+      while (j < end && isBlank(text[j]))
+        ++j;
+      if (j == end || text[j] == '#') {
+        line = end + 1;
+        continue;
+      }
+      size_t indent = j - line;
+      while (!indents.empty() && indents.back() >= indent)
+        indents.pop_back();
+      indents.push_back(indent);
+      unsigned compact = 0;
+      while (j < end && (text[j] == '-' || text[j] == '?') &&
+             (j + 1 == end || isBlank(text[j + 1]))) {
+        ++compact;
+        ++j;
+        while (j < end && isBlank(text[j]))
+          ++j;
+      }
+      block = indents.size() + compact;
+      if (block > limit)
+        return line;
+    }
+    for (; j < end; ++j) {
+      char c = text[j];
+      if (quote == Quote::Single) {
+        if (c == '\'' && j + 1 < end && text[j + 1] == '\'')
+          ++j;
+        else if (c == '\'')
+          quote = Quote::None;
+        continue;
+      }
+      if (quote == Quote::Double) {
+        if (c == '\\')
+          ++j;
+        else if (c == '"')
+          quote = Quote::None;
+        continue;
+      }
+      if (c == '#' && (j == line || isBlank(text[j - 1])))
+        break;
+      if (c == '\'' || c == '"') {
+        // A quote opens a scalar only where a scalar can start.
+        StringRef before = text.slice(line, j).rtrim(" \t");
+        if (before.empty() || StringRef("[{,:-?").contains(before.back()))
+          quote = c == '"' ? Quote::Double : Quote::Single;
+        continue;
+      }
+      if (c == '[' || c == '{') {
+        if (block + ++flow > limit)
+          return j;
+      } else if ((c == ']' || c == '}') && flow > 0) {
+        --flow;
+      }
+    }
+    line = end + 1;
+  }
+  return StringRef::npos;
+}
+
 static void collectDiag(const SMDiagnostic &diag, void *context) {
   auto *out = static_cast<std::string *>(context);
   std::string where = (diag.getFilename() + ":" + Twine(diag.getLineNo()) +
@@ -587,6 +674,19 @@ static void fillMemory(StringRef name, const RawMemory &memory, uint64_t &bytes,
 
 Expected<HardwareDesc> parseHardwareDesc(StringRef yamlText,
                                          StringRef bufferName) {
+  // LLVM's YAML parser and the key walk below recurse once per level: refuse
+  // deep nesting before either runs.
+  if (size_t at = findExcessNesting(yamlText, kMaxHardwareNesting);
+      at != StringRef::npos) {
+    StringRef before = yamlText.take_front(at);
+    size_t lineStart = before.rfind('\n');
+    size_t column = lineStart == StringRef::npos ? at + 1 : at - lineStart;
+    return createStringError(
+        inconvertibleErrorCode(),
+        bufferName + ":" + Twine(before.count('\n') + 1) + ":" + Twine(column) +
+            ": error: hardware description nested deeper than " +
+            Twine(kMaxHardwareNesting) + " levels");
+  }
   KeyLocations locations(yamlText, bufferName);
   // yaml::Input fails on an empty document without saying why.
   if (locations.isEmpty())
@@ -860,6 +960,12 @@ Expected<HardwareDesc> overrideHardwareDesc(const HardwareDesc &base,
                                "--set " + setting +
                                    ": expected KEY=VALUE, e.g. "
                                    "dma.bytes_per_cycle=32");
+    if (findExcessNesting(StringRef(setting).split('=').second,
+                          kMaxHardwareNesting) != StringRef::npos)
+      return createStringError(inconvertibleErrorCode(),
+                               "--set " + key +
+                                   "=...: value nested deeper than " +
+                                   Twine(kMaxHardwareNesting) + " levels");
     bool table = key.starts_with((kEnergySection + ".").str()) ||
                  key.starts_with((kAreaSection + ".").str());
     (table ? tables : geometry).push_back(setting);
@@ -910,7 +1016,8 @@ static std::string hashedFields(const HardwareDesc &hw) {
 #define HW_UINT(SECTION, KEY, MEMBER, DEFAULT, DOC_DEFAULT, MIN, MAX, HASH,    \
                 ...)                                                           \
   field(HASH, hw.MEMBER);
-#define HW_REAL(SECTION, KEY, MEMBER, DEFAULT, DOC_DEFAULT, CHECK, HASH, ...)  \
+#define HW_REAL(SECTION, KEY, MEMBER, DEFAULT, DOC_DEFAULT, CHECK, MIN, MAX,   \
+                HASH, ...)                                                     \
   field(HASH, formatDouble(hw.MEMBER));
 #define HW_DATAFLOW(SECTION, KEY, MEMBER, HASH, ...)                           \
   field(HASH, getDataflowName(hw.MEMBER));
@@ -977,11 +1084,11 @@ void printHardwareDocTables(raw_ostream &os) {
                 UNIT, DOC)                                                     \
   row(keyCell(#SECTION, #KEY), HW_IS_REQUIRED(DEFAULT), "integer", UNIT,       \
       HW_DOC_DEFAULT(DEFAULT, DOC_DEFAULT), docRange(MIN, MAX), DOC);
-#define HW_REAL(SECTION, KEY, MEMBER, DEFAULT, DOC_DEFAULT, CHECK, HASH, UNIT, \
-                DOC)                                                           \
+#define HW_REAL(SECTION, KEY, MEMBER, DEFAULT, DOC_DEFAULT, CHECK, MIN, MAX,   \
+                HASH, UNIT, DOC)                                               \
   row(keyCell(#SECTION, #KEY), HW_IS_REQUIRED(DEFAULT), "number", UNIT,        \
       HW_DOC_DEFAULT(DEFAULT, DOC_DEFAULT),                                    \
-      StringRef(#CHECK) == "positive" ? "> 0" : ">= 0", DOC);
+      formatDouble(MIN) + ".." + formatDouble(MAX) + ", finite", DOC);
 #define HW_DATAFLOW(SECTION, KEY, MEMBER, HASH, DOC)                           \
   row(keyCell(#SECTION, #KEY), false,                                          \
       "`weight_stationary` \\| `output_stationary`", "",                       \
@@ -1012,7 +1119,8 @@ void printHardwareDocTables(raw_ostream &os) {
 #define HW_UINT(SECTION, KEY, MEMBER, DEFAULT, DOC_DEFAULT, MIN, MAX, HASH,    \
                 ...)                                                           \
   field(HASH, "N");
-#define HW_REAL(SECTION, KEY, MEMBER, DEFAULT, DOC_DEFAULT, CHECK, HASH, ...)  \
+#define HW_REAL(SECTION, KEY, MEMBER, DEFAULT, DOC_DEFAULT, CHECK, MIN, MAX,   \
+                HASH, ...)                                                     \
   field(HASH, "X");
 #define HW_DATAFLOW(SECTION, KEY, MEMBER, HASH, ...) field(HASH, "D");
 #define HW_PRECISIONS(...)                                                     \

@@ -74,6 +74,10 @@ static uint64_t transferCycles(uint64_t bytes, double bytesPerCycle) {
   if (!(bytesPerCycle > 0))
     return bytes;
   double cycles = std::ceil(double(bytes) / bytesPerCycle);
+  // Validation keeps the rate >= 0.001 B/cycle; saturate rather than convert
+  // an out-of-range double (undefined behaviour) should a caller not validate.
+  if (!(cycles < 0x1p62))
+    return uint64_t(1) << 62;
   return uint64_t(cycles);
 }
 

@@ -11,6 +11,8 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <cmath>
+
 using namespace tessera;
 using namespace tessera::sim;
 
@@ -18,9 +20,17 @@ static constexpr Unit kUnits[] = {Unit::Fetch, Unit::Load, Unit::Execute,
                                   Unit::Store};
 
 static std::string formatMHz(double mhz) {
-  if (mhz == double(int64_t(mhz)))
+  if (std::fabs(mhz) < 1e15 && mhz == std::trunc(mhz))
     return std::to_string(int64_t(mhz));
   return llvm::formatv("{0:f3}", mhz).str();
+}
+
+/// A JSON number, or null where it is not finite: JSON has no inf or nan,
+/// and a report must stay valid JSON whatever the numbers it holds.
+static llvm::json::Value jsonNumber(double value) {
+  if (!std::isfinite(value))
+    return nullptr;
+  return value;
 }
 
 static std::string percent(double fraction) {
@@ -141,14 +151,14 @@ llvm::json::Object sim::countersToJSON(const Counters &c,
   obj["bytes"] = std::move(bytes);
   llvm::json::Object energy;
   for (auto [name, value] : energyComponents(c.energy))
-    energy[name] = value;
+    energy[name] = jsonNumber(value);
   obj["energy_pj"] = std::move(energy);
   if (!timed)
     return obj;
   obj["cycles"] = int64_t(c.cycles);
   obj["start_cycle"] = int64_t(c.startCycle);
   obj["end_cycle"] = int64_t(c.endCycle);
-  obj["mac_utilization"] = c.macUtilization(hw);
+  obj["mac_utilization"] = jsonNumber(c.macUtilization(hw));
   obj["overlap_cycles"] = int64_t(c.overlapCycles);
   llvm::json::Object units;
   for (Unit unit : kUnits) {
@@ -171,11 +181,11 @@ llvm::json::Value sim::reportToJSON(const ReportContext &ctx) {
            {"name", hw.name},
            {"rows", hw.rows},
            {"cols", hw.cols},
-           {"clock_mhz", hw.clockMHz},
+           {"clock_mhz", jsonNumber(hw.clockMHz)},
            {"hash", llvm::formatv("{0:x16}", npu::hashHardwareDesc(hw)).str()},
            {"peak_macs_per_cycle", int64_t(hw.peakMacsPerCycle())}}},
       {"total", countersToJSON(ctx.result.total, hw, ctx.result.timed)},
-      {"host_seconds", ctx.result.hostSeconds}};
+      {"host_seconds", jsonNumber(ctx.result.hostSeconds)}};
   llvm::json::Array layers;
   for (const Counters &layer : ctx.result.layers)
     layers.push_back(countersToJSON(layer, hw, ctx.result.timed));
@@ -268,7 +278,7 @@ void sim::printChromeTrace(const ReportContext &ctx, llvm::raw_ostream &os) {
       j.attribute("program", ctx.programName);
       j.attribute("hardware", ctx.hw.name);
       j.attribute("time_unit", "1 trace microsecond = 1 NPU cycle");
-      j.attribute("clock_mhz", ctx.hw.clockMHz);
+      j.attribute("clock_mhz", jsonNumber(ctx.hw.clockMHz));
       j.attribute("cycles", int64_t(result.total.cycles));
     });
     j.attributeArray("traceEvents", [&] {
@@ -337,7 +347,8 @@ void sim::printChromeTrace(const ReportContext &ctx, llvm::raw_ostream &os) {
               j.attribute("begin", layer.begin);
               j.attribute("end", layer.end);
               j.attribute("macs", int64_t(layer.actions.macs));
-              j.attribute("mac_utilization", layer.macUtilization(ctx.hw));
+              j.attribute("mac_utilization",
+                          jsonNumber(layer.macUtilization(ctx.hw)));
               j.attribute("overlap_cycles", int64_t(layer.overlapCycles));
             });
           });

@@ -112,6 +112,11 @@ constexpr uint64_t kMaxSramBytes = uint64_t(1) << 24;
 /// Largest array side accepted (the ISA's k/n fields would allow 511).
 constexpr unsigned kMaxArraySide = 256;
 
+/// The deepest nesting of mappings, sequences and flow collections a hardware
+/// description (file or `--set` value) may have; checked by a scan of the
+/// text before it is parsed, so that no parser recursion is unbounded.
+constexpr unsigned kMaxHardwareNesting = 32;
+
 /// One problem found in a hardware description: the dotted YAML key of the
 /// offending field (e.g. "scratchpad.bytes") and a lowercase message.
 struct HardwareDiag {
