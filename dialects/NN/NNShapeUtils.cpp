@@ -16,10 +16,13 @@ using namespace mlir;
 namespace tessera::nn {
 
 std::optional<int64_t> getNumElementsChecked(ArrayRef<int64_t> shape) {
+  if (llvm::any_of(shape, [](int64_t d) { return d < 0; }))
+    return std::nullopt;
+  // A zero dim makes the tensor empty, however large the others.
+  if (llvm::is_contained(shape, 0))
+    return 0;
   int64_t count = 1;
   for (int64_t d : shape) {
-    if (d < 0)
-      return std::nullopt;
     std::optional<int64_t> next = llvm::checkedMul(count, d);
     if (!next)
       return std::nullopt;

@@ -45,10 +45,13 @@ int64_t HostTensor::numElements() const {
 }
 
 std::optional<int64_t> getNumElements(ArrayRef<int64_t> shape) {
+  if (llvm::any_of(shape, [](int64_t d) { return d < 0; }))
+    return std::nullopt;
+  // A zero dim makes the tensor empty, however large the others.
+  if (llvm::is_contained(shape, 0))
+    return 0;
   int64_t n = 1;
   for (int64_t d : shape) {
-    if (d < 0)
-      return std::nullopt;
     std::optional<int64_t> next = checkedMul(n, d);
     if (!next)
       return std::nullopt;
