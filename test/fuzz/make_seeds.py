@@ -2,7 +2,8 @@
 # ===- make_seeds.py - regenerate the fuzz seed corpora and dictionaries ----===#
 #
 # Usage: make_seeds.py [TESSERA_TRANSLATE]
-# Writes test/fuzz/corpus/<target>/ (a few small inputs each, checked in) and
+# Writes test/fuzz/corpus/<target>/ (a few small inputs each, checked in; the
+# regression-* inputs of crashes-found/ are kept) and
 # test/fuzz/npu_asm.dict. NPU binaries are assembled from the assembly seeds
 # with tessera-translate (default build/bin/tessera-translate). Needs onnx and
 # numpy (/usr/bin/python3 on Debian).
@@ -11,7 +12,6 @@
 import io
 import os
 import re
-import shutil
 import subprocess
 import sys
 
@@ -145,8 +145,11 @@ def onnx_seeds():
 def main():
     translate = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         ROOT, "build/bin/tessera-translate")
-    if os.path.isdir(CORPUS):
-        shutil.rmtree(CORPUS)
+    # Regression seeds (crashes-found inputs, `regression-*`) are kept.
+    for d, _, files in os.walk(CORPUS):
+        for f in files:
+            if not f.startswith("regression-"):
+                os.remove(os.path.join(d, f))
     npu_seeds(translate)
     reader_seeds()
     onnx_seeds()
