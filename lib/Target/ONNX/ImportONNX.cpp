@@ -663,31 +663,29 @@ LogicalResult Importer::prepare(onnx::ModelProto &model) {
   if ((!skip || StringRef(skip) != "1") &&
       failed(tessera::onnx_validate::validateModel(model, modelDir, fileLoc)))
     return failure();
-  std::string error = tessera::onnx_loader::checkModel(model, modelDir);
-  if (!error.empty())
-    return emitError(fileLoc) << error;
-  if (opset < options.targetOpset) {
-    if (opset < 7)
-      fixLegacyPRelu(*model.mutable_graph());
-    // Some adapters (Softmax 12->13) need shapes. Old exporters wrote nodes
-    // their opset did not allow (int64 Constant-1), so stay lenient here.
-    error = tessera::onnx_loader::inferShapes(model, /*strict=*/false);
-    if (error.empty())
-      error =
-          tessera::onnx_loader::convertOpset(model, opset, options.targetOpset);
-    if (!error.empty())
-      return emitError(fileLoc)
-             << error << " (while upgrading from opset " << opset << " to "
-             << options.targetOpset << ")";
+  if (opset < 7)
+    fixLegacyPRelu(*model.mutable_graph());
+  // The checker, the upgrade and shape inference, contained in a child
+  // process unless the options say otherwise.
+  using tessera::onnx_loader::Step;
+  tessera::onnx_loader::PrepareResult result =
+      tessera::onnx_loader::prepareModel(
+          model, modelDir, opset, options.targetOpset, options.containCrashes);
+  // Attributes are checked against the schemas of the target opset, before
+  // a shape inference error is reported.
+  bool upgraded = result.error.empty() || result.step == Step::Infer;
+  if (upgraded && !result.crashed) {
+    collectUnsupported(model.graph(), problems, /*checkAttributes=*/true);
+    if (reportUnsupported(fileLoc, problems))
+      return failure();
   }
-  // Attributes are checked against the schemas of the target opset.
-  collectUnsupported(model.graph(), problems, /*checkAttributes=*/true);
-  if (reportUnsupported(fileLoc, problems))
-    return failure();
-  error = tessera::onnx_loader::inferShapes(model, /*strict=*/true);
-  if (!error.empty())
-    return emitError(fileLoc) << error;
-  return success();
+  if (result.error.empty())
+    return success();
+  InFlightDiagnostic diag = emitError(fileLoc) << result.error;
+  if (result.step == Step::Upgrade)
+    diag << " (while upgrading from opset " << opset << " to "
+         << options.targetOpset << ")";
+  return failure();
 }
 
 OwningOpRef<ModuleOp> Importer::run(onnx::ModelProto &model) {

@@ -41,6 +41,37 @@ std::string convertOpset(onnx::ModelProto &model, int64_t fromVersion,
 /// node-level inference errors into failures.
 std::string inferShapes(onnx::ModelProto &model, bool strict);
 
+/// The libonnx steps of an import, in order.
+enum class Step { None, Check, Upgrade, Infer };
+
+/// How the libonnx steps of an import went.
+struct PrepareResult {
+  /// Empty on success, else the message of the step that failed.
+  std::string error;
+  /// The step that failed or crashed.
+  Step step = Step::None;
+  /// Whether libonnx crashed (a signal in the worker process) rather than
+  /// reporting an error.
+  bool crashed = false;
+};
+
+/// Runs the libonnx steps of an import on `model`, in place: the checker
+/// (external data looked up in `modelDir`), then, when `fromOpset` is below
+/// `targetOpset`, lenient shape inference and the version converter, then
+/// strict shape inference. When strict inference fails, `model` holds the
+/// upgraded model.
+///
+/// With `contain`, the steps run in a forked child process, so that a crash
+/// inside libonnx (a segfault, heap corruption, a division by zero) becomes
+/// an error naming the step instead of taking the process down. The child
+/// inherits the model and sends back the result without the raw data of the
+/// initializers it did not change, which the parent moves over from its own
+/// copy. The caller must not run other threads that hold locks libonnx or
+/// malloc need (the importer runs before any pass).
+PrepareResult prepareModel(onnx::ModelProto &model, const std::string &modelDir,
+                           int64_t fromOpset, int64_t targetOpset,
+                           bool contain);
+
 } // namespace tessera::onnx_loader
 
 #endif // TESSERA_LIB_TARGET_ONNX_ONNXLOADER_H

@@ -26,6 +26,10 @@ struct ONNXImportOptions {
   int64_t inlineElementLimit = 64;
   /// Name of the function to create.
   std::string functionName = "main";
+  /// Run libonnx's checker, version converter and shape inference in a
+  /// forked child process, so that a crash inside libonnx becomes an error
+  /// (off: in this process, e.g. for a fuzzer that must see the crash).
+  bool containCrashes = true;
 };
 
 /// Parses one `name=d0,d1,...` spec into `options`; returns an error message
