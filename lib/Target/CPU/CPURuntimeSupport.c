@@ -95,6 +95,20 @@ void _mlir_memref_to_llvm_free(void *p) {
     free(b->base);
 }
 
+/* The cache belongs to this artifact: when it is unloaded (dlclose, or the
+   process exits) its buffers go back to the C library, so a process that
+   loads and unloads models does not keep their memory. */
+__attribute__((destructor)) static void releaseCachedBuffers(void) {
+  pthread_mutex_lock(&cacheLock);
+  while (cache) {
+    Block *b = cache;
+    cache = b->next;
+    free(b->base);
+  }
+  cachedBytes = 0;
+  pthread_mutex_unlock(&cacheLock);
+}
+
 typedef struct {
   int64_t rank;
   void *descriptor;
