@@ -1109,12 +1109,12 @@ void printHardwareDocTables(raw_ostream &os) {
 #undef HW_DOC_DEFAULT
   os << "<!-- END GENERATED HARDWARE KEYS -->\n";
 
-  // The hashed serialization with placeholders: N an integer, X a number in
-  // the canonical form, D the dataflow's name, 0|1 a flag.
+  // The hashed serialization, each value shown by its kind: N an integer,
+  // X a number in the canonical form, D the dataflow's name, 0|1 a flag.
   os << "<!-- BEGIN GENERATED HASH LAYOUT -->\n```\n" << kHashVersion;
-  auto field = [&](StringRef name, StringRef placeholder) {
+  auto field = [&](StringRef name, StringRef kind) {
     if (!name.empty())
-      os << ";" << name << "=" << placeholder;
+      os << ";" << name << "=" << kind;
   };
 #define HW_UINT(SECTION, KEY, MEMBER, DEFAULT, DOC_DEFAULT, MIN, MAX, HASH,    \
                 ...)                                                           \
