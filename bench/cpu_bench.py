@@ -8,9 +8,14 @@
 # time ONNX Runtime (npm onnxruntime-node, installed with --ignore-scripts into
 # BUILD/ort, one intra-op and one inter-op thread, 2 warm-ups, median of N) in
 # the same run, and print a table with the ratio Tessera / ORT. Both run on one
-# thread (Tessera's code is single-threaded).
+# thread (Tessera's code is single-threaded). With --rounds R (default 3) the
+# two alternate R times per model (Tessera, ORT, Tessera, ...): the table shows
+# the median of the R round medians and their range, and the ratio of medians.
+# --flags passes extra tessera-compile flags (A/B runs of hidden knobs);
+# --model-dir takes the .onnx files from another directory.
 #
 # Usage: /usr/bin/python3 bench/cpu_bench.py [BUILD_DIR] [--models a,b] [--runs N]
+#            [--rounds R] [--flags="--cpu-fuse-elementwise=1"] [--model-dir DIR]
 #
 # ===-------------------------------------------------------------------------===#
 import argparse
@@ -26,6 +31,10 @@ MODELS = {
     "resnet50": ("input", [1, 3, 224, 224]),
     "mobilenet_v2": ("input", [1, 3, 224, 224]),
     "transformer": ("input", [1, 128, 256]),
+    "efficientnet_b0": ("input", [1, 3, 224, 224]),
+    "mobilenet_v3_small": ("input", [1, 3, 224, 224]),
+    "squeezenet1_1": ("input", [1, 3, 224, 224]),
+    "shufflenet_v2_x1_0": ("input", [1, 3, 224, 224]),
 }
 
 
@@ -40,14 +49,22 @@ def ensure_ort(build):
     return module
 
 
+def median(values):
+    values = sorted(values)
+    return values[len(values) // 2]
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("build", nargs="?", default=os.path.join(ROOT, "build"))
     p.add_argument("--models", default=",".join(MODELS))
     p.add_argument("--runs", type=int, default=10)
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--flags", default="")
+    p.add_argument("--model-dir", default=None)
     a = p.parse_args()
     build = os.path.abspath(a.build)
-    cache = os.path.join(build, "bench-models")
+    cache = os.path.abspath(a.model_dir) if a.model_dir else os.path.join(build, "bench-models")
     module = ensure_ort(build)
     rows = []
     for name in a.models.split(","):
@@ -60,27 +77,31 @@ def main():
         art = os.path.join(build, "bench-artifacts", name)
         spec = "%s=%s" % (input_name, ",".join(map(str, shape)))
         c = subprocess.run([os.path.join(build, "bin", "tessera-compile"), model,
-                            "--target=cpu", "--input-shape", spec, "-o", art],
+                            "--target=cpu", "--input-shape", spec, "-o", art] + a.flags.split(),
                            capture_output=True, text=True)
         if c.returncode != 0:
             rows.append((name, None, None, c.stderr.strip().splitlines()[0][:100]))
             continue
-        r = subprocess.run([os.path.join(build, "bin", "tessera-run"), art,
-                            "--random-inputs", "--benchmark", str(a.runs)],
-                           capture_output=True, text=True, check=True)
-        tessera_ms = float(re.search(r"median ([0-9.]+) ms", r.stdout).group(1))
-        o = subprocess.run(["node", os.path.join(HERE, "ort_bench.js"), model, input_name,
-                            ",".join(map(str, shape)), "2", str(a.runs)],
-                           capture_output=True, text=True, check=True,
-                           env=dict(os.environ, ORT_MODULE=module))
-        ort_ms = json.loads(o.stdout)["median_ms"]
-        rows.append((name, tessera_ms, ort_ms, ""))
-    print("%-14s %12s %12s %8s  %s" % ("model", "tessera ms", "ORT ms", "ratio", "note"))
+        tessera, ort = [], []
+        for _ in range(a.rounds):
+            r = subprocess.run([os.path.join(build, "bin", "tessera-run"), art,
+                                "--random-inputs", "--benchmark", str(a.runs)],
+                               capture_output=True, text=True, check=True)
+            tessera.append(float(re.search(r"median ([0-9.]+) ms", r.stdout).group(1)))
+            o = subprocess.run(["node", os.path.join(HERE, "ort_bench.js"), model, input_name,
+                                ",".join(map(str, shape)), "2", str(a.runs)],
+                               capture_output=True, text=True, check=True,
+                               env=dict(os.environ, ORT_MODULE=module))
+            ort.append(json.loads(o.stdout)["median_ms"])
+        rows.append((name, tessera, ort, ""))
+    print("%-19s %22s %22s %7s  %s" % ("model", "tessera ms (range)", "ORT ms (range)",
+                                       "ratio", "note"))
     for name, t, o, note in rows:
         if t is None:
-            print("%-14s %12s %12s %8s  %s" % (name, "-", "-", "-", note))
-        else:
-            print("%-14s %12.2f %12.2f %8.2f  %s" % (name, t, o, t / o, note))
+            print("%-19s %22s %22s %7s  %s" % (name, "-", "-", "-", note))
+            continue
+        cell = lambda v: "%7.2f (%6.2f-%6.2f)" % (median(v), min(v), max(v))
+        print("%-19s %22s %22s %7.2f" % (name, cell(t), cell(o), median(t) / median(o)))
     return 0
 
 

@@ -8,13 +8,15 @@
 #   mobilenet_v2  torchvision MobileNetV2   input 'input': batch x 3 x 224 x 224
 #   transformer   nn.TransformerEncoder (d_model 256, 4 heads, 4 layers, ffn
 #                 1024, batch_first)       input 'input': batch x seq x 256
+#   efficientnet_b0, mobilenet_v3_small, squeezenet1_1, shufflenet_v2_x1_0
+#                 torchvision               input 'input': batch x 3 x 224 x 224
 #
 # The batch dim (and the transformer's sequence length) is dynamic; pin it with
 # `tessera-compile --input-shape input=1,3,224,224` (or input=1,128,256).
 # Writes OUTDIR/NAME.onnx. Never commit the outputs (*.onnx is gitignored).
 #
 # Usage: /usr/bin/python3 export_torch_models.py OUTDIR
-#            [--models resnet50,mobilenet_v2,transformer]
+#            [--models resnet50,mobilenet_v2,...]
 #
 # ===-------------------------------------------------------------------------===#
 import argparse
@@ -53,6 +55,10 @@ MODELS = {
     "mobilenet_v2": (lambda: torchvision_model("mobilenet_v2"), (1, 3, 224, 224), {0: "batch"}),
     "transformer": (transformer, (1, 128, 256), {0: "batch", 1: "seq"}),
 }
+# Networks of concatenations, channel shuffles, squeeze-and-excitation blocks,
+# SiLU and HardSwish: the op mixes where fusion matters most.
+for _name in ("efficientnet_b0", "mobilenet_v3_small", "squeezenet1_1", "shufflenet_v2_x1_0"):
+    MODELS[_name] = (lambda n=_name: torchvision_model(n), (1, 3, 224, 224), {0: "batch"})
 
 
 def export(name, path):
