@@ -10,6 +10,9 @@
 #                 1024, batch_first)       input 'input': batch x seq x 256
 #   efficientnet_b0, mobilenet_v3_small, squeezenet1_1, shufflenet_v2_x1_0
 #                 torchvision               input 'input': batch x 3 x 224 x 224
+#   resnet50_bn   ResNet-50 with its BatchNormalization nodes kept (exported in
+#                 TrainingMode.PRESERVE of an eval model, so inference-mode BN)
+#                 and random BN statistics, so that folding them is visible
 #
 # The batch dim (and the transformer's sequence length) is dynamic; pin it with
 # `tessera-compile --input-shape input=1,3,224,224` (or input=1,128,256).
@@ -61,15 +64,38 @@ for _name in ("efficientnet_b0", "mobilenet_v3_small", "squeezenet1_1", "shuffle
     MODELS[_name] = (lambda n=_name: torchvision_model(n), (1, 3, 224, 224), {0: "batch"})
 
 
+def randomize_batchnorm(model):
+    # Fresh BatchNorm layers hold mean 0, variance 1, scale 1, shift 0: folding
+    # them would change nothing, and a wrong fold would go unnoticed.
+    g = torch.Generator().manual_seed(1)
+    for m in model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            c = m.num_features
+            m.running_mean.copy_(torch.randn(c, generator=g) * 0.1)
+            m.running_var.copy_(torch.rand(c, generator=g) + 0.5)
+            m.weight.data.copy_(torch.rand(c, generator=g) + 0.5)
+            m.bias.data.copy_(torch.randn(c, generator=g) * 0.1)
+    return model
+
+
+MODELS["resnet50_bn"] = (lambda: randomize_batchnorm(torchvision_model("resnet50")),
+                         (1, 3, 224, 224), {0: "batch"})
+# Exported with their BatchNormalization nodes (PyTorch otherwise folds them).
+KEEP_BATCHNORM = {"resnet50_bn"}
+
+
 def export(name, path):
     ctor, shape, axes = MODELS[name]
     torch.manual_seed(0)
     model = ctor().eval()
+    extra = {}
+    if name in KEEP_BATCHNORM:
+        extra["training"] = torch.onnx.TrainingMode.PRESERVE
     # Not under torch.no_grad(): in eval mode without autograd, torch 1.13's
     # TransformerEncoderLayer takes a fused fast path that ONNX cannot export.
     torch.onnx.export(model, torch.randn(*shape), path, opset_version=OPSET,
                       input_names=["input"], output_names=["output"],
-                      dynamic_axes={"input": axes, "output": axes})
+                      dynamic_axes={"input": axes, "output": axes}, **extra)
 
 
 def main():
