@@ -50,7 +50,7 @@ def save(out, nodes, inits, x, y, opset=13):
 def fold(out):
     """Pad -> Conv -> BN -> Mul/Add per channel -> Relu -> Pad(-inf) ->
     MaxPool -> Transpose pair -> Flatten -> Gemm with a transposed constant
-    weight -> BN; and a ConvTranspose -> BN branch."""
+    weight -> BN."""
     x = rand(1, 3, 8, 8)
     w, b = rand(4, 3, 3, 3), rand(4)
     bn = [rand(4), rand(4), rand(4), np.abs(rand(4)) + 0.5]
@@ -80,9 +80,9 @@ def fold(out):
              const("w", w), const("b", b), const("scale", s),
              const("shift", t), const("ninf", ninf), const("gw", gw),
              const("gc", gc)]
-    for i, (name, v) in enumerate(zip(["s1", "b1", "m1", "v1"], bn)):
+    for name, v in zip(["s1", "b1", "m1", "v1"], bn):
         inits.append(const(name, v))
-    for i, (name, v) in enumerate(zip(["s2", "b2", "m2", "v2"], bn2)):
+    for name, v in zip(["s2", "b2", "m2", "v2"], bn2):
         inits.append(const(name, v))
     T = torch.from_numpy
     with torch.no_grad():
@@ -93,6 +93,29 @@ def fold(out):
         h = h.reshape(1, -1) @ T(gw).T + 0.5 * T(gc)
         y = F.batch_norm(h, T(bn2[2]), T(bn2[3]), T(bn2[0]), T(bn2[1]),
                          eps=1e-5)
+    save(out, nodes, inits, x, y.numpy())
+
+
+def convt(out):
+    """Grouped ConvTranspose (weights C x M/group x k x k) -> BN -> Mul."""
+    x = rand(1, 4, 5, 5)
+    w, b = rand(4, 3, 3, 3), rand(6)
+    bn = [rand(6), rand(6), rand(6), np.abs(rand(6)) + 0.5]
+    s = rand(6, 1, 1)
+    nodes = [
+        node("ConvTranspose", ["x", "w", "b"], ["c"], group=2, strides=[2, 2],
+             pads=[1, 1, 1, 1]),
+        node("BatchNormalization", ["c", "s1", "b1", "m1", "v1"], ["n"]),
+        node("Mul", ["n", "scale"], ["y"]),
+    ]
+    inits = [const("w", w), const("b", b), const("scale", s)]
+    for name, v in zip(["s1", "b1", "m1", "v1"], bn):
+        inits.append(const(name, v))
+    T = torch.from_numpy
+    with torch.no_grad():
+        h = F.conv_transpose2d(T(x), T(w), T(b), stride=2, padding=1, groups=2)
+        h = F.batch_norm(h, T(bn[2]), T(bn[3]), T(bn[0]), T(bn[1]), eps=1e-5)
+        y = h * T(s)
     save(out, nodes, inits, x, y.numpy())
 
 
@@ -159,4 +182,4 @@ def recognize(out):
 
 
 if __name__ == "__main__":
-    {"fold": fold, "recognize": recognize}[sys.argv[1]](sys.argv[2])
+    {"fold": fold, "convt": convt, "recognize": recognize}[sys.argv[1]](sys.argv[2])
