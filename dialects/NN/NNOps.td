@@ -1,7 +1,8 @@
 //===- NNOps.td - nn dialect operations ------------------*- tablegen -*-===//
 //
-// Part of Tessera. The hand-written nn ops (constants and the absent-value
-// marker) and, through NNOnnxOps.td, the generated ONNX-mirroring ops.
+// Part of Tessera. The hand-written nn ops (constants, the absent-value
+// marker, and the activations pattern recognition forms) and, through
+// NNOnnxOps.td, the generated ONNX-mirroring ops.
 //
 //===----------------------------------------------------------------------===//
 
@@ -48,5 +49,54 @@ def NN_NoneOp : Op<NN_Dialect, "none", [ConstantLike, Pure]> {
 }
 
 include "NN/NNOnnxOps.td"
+
+//===----------------------------------------------------------------------===//
+// Ops that tessera-recognize-patterns forms from decomposed exporter output.
+//===----------------------------------------------------------------------===//
+
+def NN_SiluOp : NN_Op<"silu", [Pure]> {
+  let summary = "SiLU (Swish): x * sigmoid(x)";
+  let description = [{
+    Elementwise `y = x * sigmoid(x) = x / (1 + exp(-x))`. Not an ONNX op at
+    opset 17: `tessera-recognize-patterns` forms it from the
+    `Mul(x, Sigmoid(x))` exporters emit.
+
+    Example:
+    ```mlir
+    %y = nn.silu %x : (tensor<1x32x8x8xf32>) -> tensor<1x32x8x8xf32>
+    ```
+  }];
+  let arguments = (ins TensorOf<[F16, F32, F64, BF16]>:$X);
+  let results = (outs TensorOf<[F16, F32, F64, BF16]>:$Y);
+  let shapeFunction = "inferSameAsFirstShape";
+}
+
+def NN_GeluApproximateAttr : StringBasedAttr<
+    CPred<"::llvm::isa<::mlir::StringAttr>($_self) && "
+          "(::llvm::cast<::mlir::StringAttr>($_self).getValue() == \"none\" || "
+          "::llvm::cast<::mlir::StringAttr>($_self).getValue() == \"tanh\")">,
+    "string attribute \"none\" or \"tanh\"">;
+
+def NN_GeluOp : NN_Op<"gelu", [Pure]> {
+  let summary = "Gelu with the semantics of ONNX Gelu (opset 20)";
+  let description = [{
+    Elementwise `y = 0.5 * x * (1 + erf(x / sqrt(2)))` when `approximate` is
+    `"none"`, and `y = 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 *
+    x^3)))` when it is `"tanh"`. ONNX has Gelu from opset 20 only:
+    `tessera-recognize-patterns` forms it from the decomposed forms that
+    exporters emit at earlier opsets.
+
+    Example:
+    ```mlir
+    %y = nn.gelu %x {approximate = "tanh"} : (tensor<1x128x256xf32>) -> tensor<1x128x256xf32>
+    ```
+  }];
+  let arguments = (ins
+    TensorOf<[F16, F32, F64, BF16]>:$X,
+    DefaultValuedStrAttr<NN_GeluApproximateAttr, "none">:$approximate
+  );
+  let results = (outs TensorOf<[F16, F32, F64, BF16]>:$Y);
+  let shapeFunction = "inferSameAsFirstShape";
+}
 
 #endif // TESSERA_DIALECT_NN_NNOPS_TD

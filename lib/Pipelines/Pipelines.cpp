@@ -26,6 +26,12 @@ void tessera::buildNNStagePipeline(OpPassManager &pm, bool requireStatic) {
   ShapeInferenceOptions options;
   options.requireStatic = requireStatic;
   func.addPass(createShapeInference(options));
+  // Graph-level folding and pattern recognition on the static graph; the
+  // rewrites keep types, so no further shape inference is needed.
+  func.addPass(createFoldGraph());
+  func.addPass(createRecognizePatterns());
+  func.addPass(createCanonicalizerPass());
+  func.addPass(createCSEPass());
 }
 
 void tessera::buildLinalgStagePipeline(OpPassManager &pm) {

@@ -2,7 +2,8 @@
 # ===- export_torch_models.py - real-world PyTorch models as ONNX -------------===#
 #
 # Exports models of the size and op mix of real ones, with random weights (no
-# downloads) and in eval mode, via torch.onnx.export at opset 17:
+# downloads) and in eval mode, via torch.onnx.export at opset 17 (unless
+# noted):
 #
 #   resnet50      torchvision ResNet-50     input 'input': batch x 3 x 224 x 224
 #   mobilenet_v2  torchvision MobileNetV2   input 'input': batch x 3 x 224 x 224
@@ -13,6 +14,9 @@
 #   resnet50_bn   ResNet-50 with its BatchNormalization nodes kept (exported in
 #                 TrainingMode.PRESERVE of an eval model, so inference-mode BN)
 #                 and random BN statistics, so that folding them is visible
+#   transformer_gelu  the transformer with activation="gelu", exported at
+#                 opset 13, so torch decomposes LayerNormalization (and Gelu,
+#                 which ONNX has only from opset 20) into elementwise ops
 #
 # The batch dim (and the transformer's sequence length) is dynamic; pin it with
 # `tessera-compile --input-shape input=1,3,224,224` (or input=1,128,256).
@@ -40,9 +44,9 @@ def torchvision_model(name):
         return ctor(pretrained=False)
 
 
-def transformer():
+def transformer(activation="relu"):
     layer = torch.nn.TransformerEncoderLayer(d_model=256, nhead=4, dim_feedforward=1024,
-                                             batch_first=True)
+                                             batch_first=True, activation=activation)
     model = torch.nn.TransformerEncoder(layer, num_layers=4)
     # The layers are deep copies of one; re-draw their matrices, or the exporter
     # deduplicates the equal initializers into one layer's worth of weights.
@@ -52,11 +56,14 @@ def transformer():
     return model
 
 
-# name -> (constructor, example input shape, dynamic axes of 'input' and 'output')
+# name -> (constructor, example input shape, dynamic axes of 'input' and 'output'
+#          [, opset])
 MODELS = {
     "resnet50": (lambda: torchvision_model("resnet50"), (1, 3, 224, 224), {0: "batch"}),
     "mobilenet_v2": (lambda: torchvision_model("mobilenet_v2"), (1, 3, 224, 224), {0: "batch"}),
     "transformer": (transformer, (1, 128, 256), {0: "batch", 1: "seq"}),
+    "transformer_gelu": (lambda: transformer("gelu"), (1, 128, 256), {0: "batch", 1: "seq"},
+                         13),
 }
 # Networks of concatenations, channel shuffles, squeeze-and-excitation blocks,
 # SiLU and HardSwish: the op mixes where fusion matters most.
@@ -85,7 +92,8 @@ KEEP_BATCHNORM = {"resnet50_bn"}
 
 
 def export(name, path):
-    ctor, shape, axes = MODELS[name]
+    ctor, shape, axes, *rest = MODELS[name]
+    opset = rest[0] if rest else OPSET
     torch.manual_seed(0)
     model = ctor().eval()
     extra = {}
@@ -93,7 +101,7 @@ def export(name, path):
         extra["training"] = torch.onnx.TrainingMode.PRESERVE
     # Not under torch.no_grad(): in eval mode without autograd, torch 1.13's
     # TransformerEncoderLayer takes a fused fast path that ONNX cannot export.
-    torch.onnx.export(model, torch.randn(*shape), path, opset_version=OPSET,
+    torch.onnx.export(model, torch.randn(*shape), path, opset_version=opset,
                       input_names=["input"], output_names=["output"],
                       dynamic_axes={"input": axes, "output": axes}, **extra)
 

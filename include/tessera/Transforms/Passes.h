@@ -23,6 +23,12 @@ namespace tessera {
 /// valid); fails when nothing changed.
 llvm::LogicalResult refineResultTypes(nn::ShapeInferenceOpInterface op);
 
+/// The rewrites of `tessera-fold-graph`.
+void populateFoldGraphPatterns(mlir::RewritePatternSet &patterns);
+
+/// The rewrites of `tessera-recognize-patterns`.
+void populateRecognizePatternsPatterns(mlir::RewritePatternSet &patterns);
+
 #define GEN_PASS_REGISTRATION
 #include "tessera/Transforms/Passes.h.inc"
 

@@ -29,4 +29,60 @@ def ShapeInference : Pass<"tessera-shape-inference", "mlir::func::FuncOp"> {
   let dependentDialects = ["::tessera::nn::NNDialect"];
 }
 
+def FoldGraph : Pass<"tessera-fold-graph", "mlir::func::FuncOp"> {
+  let summary = "Fold BatchNorm, constant scales, Pads and layout chains into their neighbours";
+  let description = [{
+    Greedy rewrites on the nn dialect, each only where it is exact:
+
+    - An inference BatchNormalization (constant scale, B, mean and var; its
+      running statistics unused) after a Conv, ConvTranspose or Gemm with
+      constant weights (and constant or absent bias) whose result has no
+      other use scales the weights per output channel and becomes the bias.
+    - Mul, Div, Add and Sub of such a result by a constant that varies only
+      over the output channels (shape `[C,1,1]`, `[1,C,1,1]`, a scalar; `[N]`
+      or `[1,N]` after Gemm) likewise scale the weights and bias or shift the
+      bias.
+    - A single-use constant-mode Pad of zeros on the spatial dims only joins
+      the `pads` of the Conv (auto_pad NOTSET) or AveragePool
+      (count_include_pad=1) after it; a Pad of -inf, those of a MaxPool.
+    - Transpose of Transpose composes (and vanishes when the identity); a
+      chain of Reshape/Flatten/Squeeze/Unsqueeze of static shapes becomes one
+      Reshape, or nothing when it restores its input type. Identity and
+      inference Dropout vanish through their folders.
+    - Float elementwise ops, Transpose, the reshape-like ops and Cast whose
+      operands are constants become one constant of any size (up to 2^26
+      elements; the dialect's folders stop at 4096), stored as a
+      `dense_resource` blob when large.
+
+    The op that absorbs others, and every constant built, gets the FusedLoc
+    of all the ops merged, so each ONNX node name stays findable.
+  }];
+  let dependentDialects = ["::tessera::nn::NNDialect"];
+}
+
+def RecognizePatterns : Pass<"tessera-recognize-patterns", "mlir::func::FuncOp"> {
+  let summary = "Turn the decomposed activations and normalizations exporters emit into single ops";
+  let description = [{
+    Matches, with constants equal within a relative 1e-4 and every
+    intermediate used only inside the pattern:
+
+    - `x * sigmoid(x)` -> `nn.silu`;
+    - `x * hard_sigmoid(x)` (alpha 1/6, beta 0.5) and
+      `x * clip(x + 3, 0, 6) / 6` (or `* (1/6)`, in either grouping) ->
+      `nn.hard_swish`;
+    - `0.5 * x * (1 + erf(x / sqrt(2)))` -> `nn.gelu`, and
+      `0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3)))` ->
+      `nn.gelu {approximate = "tanh"}`, in any order and grouping of the
+      products (`x^3` as Pow or products, `/ c` as `* (1/c)`);
+    - `(x - mean(x)) / sqrt(mean((x - mean(x))^2) + eps)` over the trailing
+      axes, optionally `* gamma + beta` with constants over those axes ->
+      `nn.layer_normalization`;
+    - `exp(x - max(x)) / sum(exp(x - max(x)))` (or without the max) over one
+      axis with keepdims -> `nn.softmax`.
+
+    The new op gets the FusedLoc of every op matched.
+  }];
+  let dependentDialects = ["::tessera::nn::NNDialect"];
+}
+
 #endif // TESSERA_TRANSFORMS_PASSES_TD

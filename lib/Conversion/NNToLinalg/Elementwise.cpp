@@ -183,6 +183,34 @@ static Value hardSwish(OpBuilder &b, Location loc, nn::HardSwishOp,
   return arith::MulFOp::create(b, loc, a[0], x);
 }
 
+static Value silu(OpBuilder &b, Location loc, nn::SiluOp, ValueRange a) {
+  return arith::MulFOp::create(b, loc, a[0], sigmoid(b, loc, a[0]));
+}
+
+/// 0.5 * x * (1 + erf(x / sqrt(2))), or with tanh(sqrt(2 / pi) * (x +
+/// 0.044715 * x^3)) in place of the erf term.
+static Value gelu(OpBuilder &b, Location loc, nn::GeluOp op, ValueRange a) {
+  Value x = a[0];
+  Value inner;
+  if (op.getApproximate() == "tanh") {
+    Value x3 =
+        arith::MulFOp::create(b, loc, x, arith::MulFOp::create(b, loc, x, x));
+    Value sum = arith::AddFOp::create(
+        b, loc, x, arith::MulFOp::create(b, loc, x3, cst(b, loc, x, 0.044715)));
+    Value arg = arith::MulFOp::create(
+        b, loc, sum, cst(b, loc, x, 0.7978845608028654 /* sqrt(2/pi) */));
+    inner = math::TanhOp::create(b, loc, arg);
+  } else {
+    inner = math::ErfOp::create(
+        b, loc,
+        arith::MulFOp::create(
+            b, loc, x, cst(b, loc, x, 0.7071067811865476 /* 1/sqrt(2) */)));
+  }
+  Value onePlus = arith::AddFOp::create(b, loc, inner, cst(b, loc, x, 1.0));
+  Value half = arith::MulFOp::create(b, loc, x, cst(b, loc, x, 0.5));
+  return arith::MulFOp::create(b, loc, half, onePlus);
+}
+
 static Value softplus(OpBuilder &b, Location loc, nn::SoftplusOp,
                       ValueRange a) {
   return math::Log1pOp::create(b, loc, math::ExpOp::create(b, loc, a[0]));
@@ -357,6 +385,8 @@ void tessera::populateNNElementwiseToLinalgPatterns(
       ElementwiseLowering<nn::HardSigmoidOp, hardSigmoid>,
       ElementwiseLowering<nn::HardSwishOp, hardSwish>,
       ElementwiseLowering<nn::SoftplusOp, softplus>,
+      ElementwiseLowering<nn::SiluOp, silu>,
+      ElementwiseLowering<nn::GeluOp, gelu>,
       // Unary math, logic and Cast.
       MathLowering<nn::TanhOp, math::TanhOp>,
       MathLowering<nn::ErfOp, math::ErfOp>,
