@@ -23,6 +23,10 @@ namespace tessera {
 /// valid); fails when nothing changed.
 llvm::LogicalResult refineResultTypes(nn::ShapeInferenceOpInterface op);
 
+/// Whether `op` is an activation `tessera-fuse-epilogues` takes into an
+/// anchor's group (the one table of them: add new activation ops here).
+bool isEpilogueActivation(mlir::Operation *op);
+
 #define GEN_PASS_REGISTRATION
 #include "tessera/Transforms/Passes.h.inc"
 
