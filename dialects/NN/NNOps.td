@@ -65,8 +65,9 @@ def NN_FusedOp : Op<NN_Dialect, "fused",
     or "elementwise" for a chain of elementwise ops without an anchor.
 
     Constants: weights and other values from outside are operands (dense
-    resources stay shared by every use); `nn.none` and small constants (at
-    most 16 elements: clip bounds, slopes, scalars) live inside the body.
+    resources stay shared by every use); `nn.none` and inline `dense<...>`
+    constants of at most 16 elements (clip bounds, slopes, scalars) live
+    inside the body.
     The op's location is a `FusedLoc` of the grouped ops' locations, and the
     body ops keep their own, so each ONNX node stays findable.
 

@@ -26,8 +26,9 @@ namespace tessera {
 #include "tessera/Transforms/Passes.h.inc"
 } // namespace tessera
 
-/// Constants with at most this many elements are cloned into a group's body;
-/// larger ones (weights) are operands.
+/// Inline (`dense<...>`) constants with at most this many elements are
+/// cloned into a group's body; larger ones and `dense_resource` weights are
+/// operands.
 static constexpr int64_t kMaxInlinedConstantElements = 16;
 
 static bool isConstant(Value value) {
@@ -210,10 +211,9 @@ static void createGroup(ArrayRef<Operation *> ops, StringRef kind) {
           inlined.push_back(def);
         continue;
       }
-      if (def && isa<ConstantOp>(def)) {
-        auto type = rankedType(operand);
-        if (type && type.hasStaticShape() &&
-            type.getNumElements() <= kMaxInlinedConstantElements) {
+      if (auto constant = dyn_cast_if_present<ConstantOp>(def)) {
+        auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
+        if (dense && dense.getNumElements() <= kMaxInlinedConstantElements) {
           if (inlinedSet.insert(def).second)
             inlined.push_back(def);
           continue;

@@ -51,7 +51,8 @@ def FuseEpilogues : Pass<"tessera-fuse-epilogues", "mlir::func::FuncOp"> {
     movement never join a group.
 
     Values from outside a group are its operands, weights included;
-    `nn.none` and constants of at most 16 elements are cloned into the body.
+    `nn.none` and inline `dense<...>` constants of at most 16 elements are
+    cloned into the body.
     A group's location is the `FusedLoc` of its ops' locations.
 
     Example: `nn.conv -> nn.add %bias -> nn.add %residual -> nn.relu`
