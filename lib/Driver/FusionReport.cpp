@@ -255,8 +255,13 @@ void printFusionTable(const FusionReport &report, llvm::raw_ostream &os) {
     pad(node.opType, typeWidth);
     pad(node.status, 10);
     pad(node.group ? "G" + std::to_string(*node.group) : "-", 5);
-    pad(node.role.empty() ? "-" : node.role, 11);
-    os << node.reason << "\n";
+    StringRef role = node.role.empty() ? "-" : node.role;
+    if (node.reason.empty())
+      os << role << "\n";
+    else {
+      pad(role, 11);
+      os << node.reason << "\n";
+    }
   }
   os << "groups:\n";
   for (const FusionReport::Group &group : report.groups) {

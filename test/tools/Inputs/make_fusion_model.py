@@ -4,7 +4,7 @@
 # Usage: make_fusion_model.py DIR
 # Writes DIR/model.onnx (conv + bias + residual + relu, a conv whose output
 # has two uses, a squeeze-and-excitation style scale, data movement, gemm +
-# relu) and DIR/x.npy, DIR/y.npy: an input and the output torch computes.
+# relu) and DIR/x.npy, DIR/y.npy: an input and the output numpy computes.
 #
 # ===-------------------------------------------------------------------------===#
 import os
@@ -12,8 +12,6 @@ import sys
 
 import numpy as np
 import onnx
-import torch
-import torch.nn.functional as F
 from onnx import TensorProto, helper, numpy_helper
 
 out = sys.argv[1]
@@ -63,11 +61,23 @@ model.ir_version = 8
 onnx.checker.check_model(model)
 onnx.save(model, os.path.join(out, "model.onnx"))
 
-t = torch.from_numpy
+
+
+def conv2d(x, w, b, pad):
+    x = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    kh, kw = w.shape[2:]
+    windows = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), (2, 3))
+    return np.einsum("nchwij,fcij->nfhw", windows, w) + b.reshape(1, -1, 1, 1)
+
+
+def relu(v):
+    return np.maximum(v, 0)
+
+
 x = arr(1, 4, 8, 8)
-r0 = F.relu(F.conv2d(t(x), t(w0), t(b0), padding=1) + t(bias) + t(x))
-c1 = F.conv2d(r0, t(w1), t(b1))
-e1 = F.relu(c1) * torch.sigmoid(c1.mean(dim=(2, 3), keepdim=True))
-y = F.relu(F.linear(e1.reshape(1, 256), t(wg), t(bg)))
+r0 = relu(conv2d(x, w0, b0, 1) + bias + x)
+c1 = conv2d(r0, w1, b1, 0)
+e1 = relu(c1) / (1 + np.exp(-c1.mean(axis=(2, 3), keepdims=True)))
+y = relu(e1.reshape(1, 256) @ wg.T + bg)
 np.save(os.path.join(out, "x.npy"), x)
-np.save(os.path.join(out, "y.npy"), y.numpy())
+np.save(os.path.join(out, "y.npy"), y.astype(np.float32))
