@@ -102,8 +102,22 @@ static std::string getUnfusedReason(Operation *op, bool fusionEnabled) {
                    "nn.sub", "nn.mul", "nn.div", "nn.pow", "nn.max", "nn.min",
                    "nn.prelu", "nn.batch_normalization"});
   if (elementwise) {
-    Value input = op->getNumOperands() ? op->getOperand(0) : Value();
-    if (input && !input.hasOneUse() && !input.getDefiningOp<nn::ConstantOp>())
+    SmallVector<Value> inputs;
+    for (Value operand : op->getOperands())
+      if (!isa<NoneType>(operand.getType()) &&
+          !operand.getDefiningOp<nn::ConstantOp>())
+        inputs.push_back(operand);
+    // A residual Add right after an anchor (or its group) joins it only
+    // with an activation after it.
+    if (isa<nn::AddOp>(op) && inputs.size() == 2 &&
+        inputs[0].getType() == inputs[1].getType())
+      for (Value input : inputs) {
+        Operation *def = input.getDefiningOp();
+        if (def && input.hasOneUse() &&
+            (isa<nn::FusedOp>(def) || !nn::FusedOp::getAnchorKind(def).empty()))
+          return "residual Add without an activation after it";
+      }
+    if (llvm::any_of(inputs, [](Value input) { return !input.hasOneUse(); }))
       return "input has several uses";
     return "no anchor or elementwise neighbour to fuse with";
   }
