@@ -154,6 +154,7 @@ func.func @elementwise_chain(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
 
 // The conv's output has two uses that are no gate: nothing is grouped.
 // CHECK-LABEL: func.func @negative_multi_use_conv
+// NOEW-LABEL:  func.func @negative_multi_use_conv
 // CHECK-NOT:   nn.fused
 func.func @negative_multi_use_conv(%x: tensor<1x2x4x4xf32>, %w: tensor<2x2x1x1xf32>, %b: tensor<2xf32>) -> (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) {
   %c = nn.conv %x, %w, %b : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>, tensor<2xf32>) -> tensor<1x2x4x4xf32>
@@ -209,4 +210,35 @@ func.func @negative_softmax_reshape(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) ->
   %s = nn.softmax %m : (tensor<2x4xf32>) -> tensor<2x4xf32>
   %r = nn.reshape %s, %shape : (tensor<2x4xf32>, tensor<1xi64>) -> tensor<8xf32>
   return %r : tensor<8xf32>
+}
+
+// -----
+
+// An inference BatchNormalization with constant parameters (before
+// tessera-fold-graph folds it into the weights) and a LeakyRelu.
+// CHECK-LABEL: func.func @conv_bn_leaky
+// CHECK:       nn.fused "conv"
+// CHECK:         nn.conv
+// CHECK-NEXT:    nn.batch_normalization
+// CHECK-NEXT:    nn.leaky_relu
+// CHECK-NEXT:    nn.yield
+func.func @conv_bn_leaky(%x: tensor<1x2x4x4xf32>, %w: tensor<2x2x1x1xf32>, %b: tensor<2xf32>) -> tensor<1x2x4x4xf32> {
+  %s = nn.constant dense<1.0> : tensor<2xf32>
+  %c = nn.conv %x, %w, %b : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>, tensor<2xf32>) -> tensor<1x2x4x4xf32>
+  %y, %m, %v = nn.batch_normalization %c, %s, %s, %s, %s : (tensor<1x2x4x4xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> (tensor<1x2x4x4xf32>, tensor<2xf32>, tensor<2xf32>)
+  %r = nn.leaky_relu %y : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  return %r : tensor<1x2x4x4xf32>
+}
+
+// -----
+
+// A Clip whose bounds are computed is no activation (nor an elementwise op
+// the pass groups): nothing is grouped.
+// CHECK-LABEL: func.func @negative_clip_dynamic_bounds
+// CHECK-NOT:   nn.fused
+func.func @negative_clip_dynamic_bounds(%x: tensor<1x2x4x4xf32>, %w: tensor<2x2x1x1xf32>, %b: tensor<2xf32>, %lo: tensor<f32>, %hi: tensor<f32>) -> tensor<1x2x4x4xf32> {
+  %c = nn.conv %x, %w, %b : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>, tensor<2xf32>) -> tensor<1x2x4x4xf32>
+  %r = nn.clip %c, %lo, %hi : (tensor<1x2x4x4xf32>, tensor<f32>, tensor<f32>) -> tensor<1x2x4x4xf32>
+  %e = nn.exp %r : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  return %e : tensor<1x2x4x4xf32>
 }
