@@ -13,6 +13,7 @@
 #include "mlir/IR/DialectImplementation.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
 using namespace tessera::nn;
@@ -40,6 +41,75 @@ Operation *NNDialect::materializeConstant(OpBuilder &builder, Attribute value,
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
 
 OpFoldResult NoneOp::fold(FoldAdaptor) { return UnitAttr::get(getContext()); }
+
+//===----------------------------------------------------------------------===//
+// FusedOp
+//===----------------------------------------------------------------------===//
+
+StringRef FusedOp::getAnchorKind(Operation *op) {
+  return llvm::TypeSwitch<Operation *, StringRef>(op)
+      .Case<ConvOp>([](auto) { return "conv"; })
+      .Case<ConvTransposeOp>([](auto) { return "conv_transpose"; })
+      .Case<GemmOp>([](auto) { return "gemm"; })
+      .Case<MatMulOp>([](auto) { return "matmul"; })
+      .Default([](Operation *) { return StringRef(); });
+}
+
+Operation *FusedOp::getAnchor() {
+  if (getKind() == "elementwise")
+    return nullptr;
+  for (Operation &op : getBody().front())
+    if (!isa<ConstantOp, NoneOp>(op))
+      return &op;
+  return nullptr;
+}
+
+LogicalResult FusedOp::verify() {
+  StringRef kind = getKind();
+  if (kind != "conv" && kind != "conv_transpose" && kind != "gemm" &&
+      kind != "matmul" && kind != "elementwise")
+    return emitOpError() << "has unknown kind '" << kind
+                         << "' (expected conv, conv_transpose, gemm, matmul "
+                            "or elementwise)";
+  return success();
+}
+
+LogicalResult FusedOp::verifyRegions() {
+  Block &body = getBody().front();
+  if (body.getArgumentTypes() != getInputs().getTypes())
+    return emitOpError()
+           << "body arguments must have the types of the operands";
+  auto yield = dyn_cast<YieldOp>(body.getTerminator());
+  if (!yield)
+    return emitOpError() << "body must end in 'nn.yield'";
+  if (yield.getValues().getTypes() != getResultTypes())
+    return emitOpError() << "yields " << yield.getValues().getTypes()
+                         << " but the op results are " << getResultTypes();
+  Operation *first = nullptr;
+  for (Operation &op : body) {
+    if (op.getDialect() != (*this)->getDialect())
+      return op.emitOpError() << "is not an nn op: only nn ops may be fused";
+    if (isa<FusedOp>(op))
+      return op.emitOpError() << "cannot be nested in 'nn.fused'";
+    if (!first && !isa<ConstantOp, NoneOp, YieldOp>(op))
+      first = &op;
+    if (&op != first && !getAnchorKind(&op).empty())
+      return op.emitOpError() << "is an anchor but not the group's first op";
+  }
+  StringRef anchorKind = first ? getAnchorKind(first) : StringRef();
+  if (getKind() == "elementwise") {
+    if (!anchorKind.empty())
+      return emitOpError() << "of kind 'elementwise' starts with anchor '"
+                           << first->getName() << "'";
+    return success();
+  }
+  if (anchorKind != getKind())
+    return emitOpError() << "of kind '" << getKind()
+                         << "' must start with its anchor op, not "
+                         << (first ? first->getName().getStringRef()
+                                   : StringRef("nothing"));
+  return success();
+}
 
 LogicalResult tessera::nn::verifyInferredResultTypes(Operation *op) {
   auto iface = dyn_cast<ShapeInferenceOpInterface>(op);

@@ -99,4 +99,72 @@ def NN_GeluOp : NN_Op<"gelu", [Pure]> {
   let shapeFunction = "inferSameAsFirstShape";
 }
 
+//===----------------------------------------------------------------------===//
+// Fusion groups (tessera-fuse-epilogues)
+//===----------------------------------------------------------------------===//
+
+def NN_FusedOp : Op<NN_Dialect, "fused",
+    [IsolatedFromAbove, SingleBlock, RecursiveMemoryEffects]> {
+  let summary = "A fusion group: nn ops that a back end runs as one kernel";
+  let description = [{
+    A graph-level fusion group (like an XLA fusion or an IREE dispatch
+    region). The single block of the body holds nn ops and ends in
+    `nn.yield`; the body's arguments are the group's operands and the yielded
+    values its results. `kind` names the anchor, the body's first op that is
+    not `nn.constant`/`nn.none`: "conv", "conv_transpose", "gemm", "matmul",
+    or "elementwise" for a chain of elementwise ops without an anchor.
+
+    Constants: weights and other values from outside are operands (dense
+    resources stay shared by every use); `nn.none` and inline `dense<...>`
+    constants of at most 16 elements (clip bounds, slopes, scalars) live
+    inside the body.
+    The op's location is a `FusedLoc` of the grouped ops' locations, and the
+    body ops keep their own, so each ONNX node stays findable.
+
+    Example:
+    ```mlir
+    %r = nn.fused "conv" (%x, %w, %b, %res) : (tensor<1x8x8x8xf32>,
+        tensor<8x8x3x3xf32>, tensor<8xf32>, tensor<1x8x8x8xf32>)
+        -> tensor<1x8x8x8xf32> {
+    ^bb0(%a0: tensor<1x8x8x8xf32>, %a1: tensor<8x8x3x3xf32>,
+         %a2: tensor<8xf32>, %a3: tensor<1x8x8x8xf32>):
+      %0 = nn.conv %a0, %a1, %a2 {pads = [1, 1, 1, 1]} : (...) -> ...
+      %1 = nn.add %0, %a3 : (...) -> ...
+      %2 = nn.relu %1 : (...) -> ...
+      nn.yield %2 : tensor<1x8x8x8xf32>
+    }
+    ```
+  }];
+  let arguments = (ins StrAttr:$kind, Variadic<AnyType>:$inputs);
+  let results = (outs Variadic<AnyType>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $kind ` ` `(` $inputs `)` attr-dict `:` functional-type($inputs, results)
+    $body
+  }];
+  let hasVerifier = 1;
+  let hasRegionVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The body's first op that is not a constant; null for "elementwise".
+    ::mlir::Operation *getAnchor();
+    /// The kind `op` anchors ("conv", ...), or empty when it is no anchor.
+    static ::llvm::StringRef getAnchorKind(::mlir::Operation *op);
+  }];
+}
+
+def NN_YieldOp : Op<NN_Dialect, "yield",
+    [Pure, Terminator, HasParent<"FusedOp">]> {
+  let summary = "Returns the results of an `nn.fused` body";
+  let description = [{
+    Terminates the body of `nn.fused`; its operands are the group's results.
+
+    Example:
+    ```mlir
+    nn.yield %2 : tensor<1x8x8x8xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<AnyType>:$values);
+  let assemblyFormat = "attr-dict ($values^ `:` type($values))?";
+}
+
 #endif // TESSERA_DIALECT_NN_NNOPS_TD

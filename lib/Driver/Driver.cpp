@@ -5,6 +5,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "tessera/Driver/Driver.h"
+#include "NN/NNOps.h"
+#include "tessera/Driver/FusionReport.h"
 #include "tessera/Driver/Target.h"
 #include "tessera/Target/ONNX/ImportONNX.h"
 
@@ -16,6 +18,7 @@
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 
@@ -57,6 +60,20 @@ llvm::Error validateOptions(const CompileOptions &options) {
   }
   if (options.emitStage.empty() && options.outputPath == "-")
     return usageError("compiling an artifact needs -o DIR");
+  if (!options.report.empty() && options.report != "fusion")
+    return usageError("unknown report '" + options.report +
+                      "' (reports: fusion)");
+  if ((!options.report.empty() || !options.reportJsonPath.empty()) &&
+      !options.emitStage.empty()) {
+    // The fusion report reads the `nn` stage's output.
+    for (const Stage *stage : getStages(*target)) {
+      if (stage->name == "nn")
+        break;
+      if (stage->name == options.emitStage)
+        return usageError("the fusion report needs the nn stage, but --emit=" +
+                          options.emitStage + " stops before it");
+    }
+  }
   if (!options.hardware.empty() && !target->takesHardware)
     return usageError("the " + target->name +
                       " target takes no hardware description (--hw)");
@@ -76,6 +93,9 @@ static LogicalResult checkSupport(const TargetInfo &target, ModuleOp module) {
     return success();
   bool ok = true;
   module.walk([&](Operation *op) {
+    // A group's terminator is structure; its ops are asked about one by one.
+    if (isa<nn::YieldOp>(op))
+      return;
     if (op->getDialect() && op->getDialect()->getNamespace() == "nn" &&
         !target.supportsOp(op)) {
       emitError(op->getLoc())
@@ -103,6 +123,26 @@ static LogicalResult writeStage(Compilation &c, const Stage &stage) {
   return success();
 }
 
+/// Prints and writes the fusion report the options ask for.
+static LogicalResult writeFusionReport(const CompileOptions &options,
+                                       ArrayRef<ONNXNodeRecord> nodes,
+                                       ModuleOp module) {
+  FusionReport report =
+      buildFusionReport(options.inputFile, nodes, module, options.fuse);
+  if (options.report == "fusion")
+    printFusionTable(report, llvm::outs());
+  if (options.reportJsonPath.empty())
+    return success();
+  std::string error;
+  auto output = openOutputFile(options.reportJsonPath, &error);
+  if (!output)
+    return emitError(module.getLoc())
+           << "cannot write the fusion report: " << error;
+  output->os() << llvm::formatv("{0:2}", toJSON(report)) << "\n";
+  output->keep();
+  return success();
+}
+
 LogicalResult compile(const CompileOptions &options, MLIRContext &context) {
   if (llvm::Error error = validateOptions(options))
     return emitError(UnknownLoc::get(&context)) << toString(std::move(error));
@@ -115,9 +155,16 @@ LogicalResult compile(const CompileOptions &options, MLIRContext &context) {
       importONNXFile(options.inputFile, &context, importOptions);
   if (!module)
     return failure();
+  bool wantsReport = !options.report.empty() || !options.reportJsonPath.empty();
+  std::vector<ONNXNodeRecord> nodes;
+  if (wantsReport)
+    nodes = recordONNXNodes(*module);
   Compilation c{*module, options, {}};
   for (const Stage *stage : getStages(target)) {
     if (failed(stage->run(c)))
+      return failure();
+    if (wantsReport && stage->name == "nn" &&
+        failed(writeFusionReport(options, nodes, c.module)))
       return failure();
     if (stage->name == options.emitStage)
       return writeStage(c, *stage);

@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tessera/Driver/Driver.h"
 #include "tessera/Driver/Target.h"
 #include "tessera/Pipelines/Pipelines.h"
 
@@ -26,8 +27,8 @@ ArrayRef<Stage> getSharedStages() {
   static const Stage stages[] = {
       {"nn", "nn dialect: imported, shapes inferred, shape subgraphs folded",
        [](Compilation &c) -> LogicalResult {
-         if (failed(runPipeline(c, [](OpPassManager &pm) {
-               buildNNStagePipeline(pm, /*requireStatic=*/true);
+         if (failed(runPipeline(c, [&](OpPassManager &pm) {
+               buildNNStagePipeline(pm, /*requireStatic=*/true, c.options.fuse);
              })))
            return failure();
          FailureOr<ModelSignature> signature = getModelSignature(c.module);

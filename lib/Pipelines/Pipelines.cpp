@@ -18,7 +18,8 @@
 
 using namespace mlir;
 
-void tessera::buildNNStagePipeline(OpPassManager &pm, bool requireStatic) {
+void tessera::buildNNStagePipeline(OpPassManager &pm, bool requireStatic,
+                                   bool fuse) {
   OpPassManager &func = pm.nest<func::FuncOp>();
   func.addPass(createShapeInference());
   func.addPass(createCanonicalizerPass());
@@ -32,6 +33,11 @@ void tessera::buildNNStagePipeline(OpPassManager &pm, bool requireStatic) {
   func.addPass(createRecognizePatterns());
   func.addPass(createCanonicalizerPass());
   func.addPass(createCSEPass());
+  // Graph-level fusion last, on the final graph: nn.fused groups.
+  if (fuse) {
+    func.addPass(createFuseEpilogues());
+    func.addPass(createCanonicalizerPass());
+  }
 }
 
 void tessera::buildLinalgStagePipeline(OpPassManager &pm) {
@@ -106,6 +112,10 @@ struct NNStageOptions : public PassPipelineOptions<NNStageOptions> {
   Option<bool> requireStatic{*this, "require-static",
                              llvm::cl::desc("Fail on any dynamic shape left"),
                              llvm::cl::init(true)};
+  Option<bool> fuse{*this, "fuse",
+                    llvm::cl::desc("Group ops into nn.fused (epilogue and "
+                                   "elementwise fusion)"),
+                    llvm::cl::init(true)};
 };
 } // namespace
 
@@ -114,7 +124,7 @@ void tessera::registerTesseraPipelines() {
       "tessera-nn-stage",
       "The `nn` stage of tessera-compile: infer shapes, fold shape subgraphs",
       [](OpPassManager &pm, const NNStageOptions &options) {
-        buildNNStagePipeline(pm, options.requireStatic);
+        buildNNStagePipeline(pm, options.requireStatic, options.fuse);
       });
   PassPipelineRegistration<>(
       "tessera-linalg-stage", "The `linalg` stage: nn to linalg on tensors",

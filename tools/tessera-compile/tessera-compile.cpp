@@ -41,6 +41,20 @@ static cl::opt<bool> elideWeights(
     "elide-weights",
     cl::desc("Elide large weights in the printed IR (smaller output)"),
     cl::init(false), cl::cat(category));
+static cl::opt<bool>
+    fuse("fuse",
+         cl::desc("Graph fusion at the nn stage (nn.fused groups); "
+                  "--fuse=false turns it off for debugging and A/B"),
+         cl::init(true), cl::cat(category));
+static cl::opt<std::string>
+    report("report",
+           cl::desc("Print a report after the nn stage: 'fusion' (where "
+                    "each ONNX node ended)"),
+           cl::value_desc("fusion"), cl::init(""), cl::cat(category));
+static cl::opt<std::string>
+    reportJson("report-json",
+               cl::desc("Write the fusion report as JSON ('-' for stdout)"),
+               cl::value_desc("file.json"), cl::init(""), cl::cat(category));
 
 static cl::opt<bool>
     listTargets("list-targets",
@@ -84,6 +98,9 @@ int main(int argc, char **argv) {
   options.inputShapes.assign(inputShapes.begin(), inputShapes.end());
   options.hardware = hardware;
   options.elideWeights = elideWeights;
+  options.fuse = fuse;
+  options.report = report;
+  options.reportJsonPath = reportJson;
   options.cpu = {vectorizeElementwise, fuseElementwise, convChannelTile,
                  convPixelTile};
   return tessera::compileAndReport(options, llvm::errs());

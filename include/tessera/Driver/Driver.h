@@ -53,6 +53,14 @@ struct CompileOptions {
   std::string hardware;
   /// Elide large weights when printing IR.
   bool elideWeights = false;
+  /// Graph fusion at the `nn` stage (nn.fused groups); off for debugging
+  /// and A/B measurements.
+  bool fuse = true;
+  /// A report to print to stdout after the `nn` stage: "fusion" (where each
+  /// ONNX node ended: fused, recognized, folded or unfused), or empty.
+  std::string report;
+  /// A file ('-' for stdout) for the fusion report as JSON; empty for none.
+  std::string reportJsonPath;
   CPUCodegenOptions cpu;
 };
 

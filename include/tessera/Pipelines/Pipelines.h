@@ -15,8 +15,10 @@
 namespace tessera {
 
 /// Stage `nn`: the imported graph with shapes inferred and shape subgraphs
-/// folded; every tensor static when `requireStatic`.
-void buildNNStagePipeline(mlir::OpPassManager &pm, bool requireStatic = true);
+/// folded; every tensor static when `requireStatic`. With `fuse`, ends in
+/// graph fusion (`tessera-fuse-epilogues`: nn.fused groups).
+void buildNNStagePipeline(mlir::OpPassManager &pm, bool requireStatic = true,
+                          bool fuse = true);
 
 /// Stage `linalg`: nn lowered to linalg/tensor/arith/math on tensors.
 void buildLinalgStagePipeline(mlir::OpPassManager &pm);

@@ -29,6 +29,10 @@ void populateFoldGraphPatterns(mlir::RewritePatternSet &patterns);
 /// The rewrites of `tessera-recognize-patterns`.
 void populateRecognizePatternsPatterns(mlir::RewritePatternSet &patterns);
 
+/// Whether `op` is an activation `tessera-fuse-epilogues` takes into an
+/// anchor's group (the one table of them: add new activation ops here).
+bool isEpilogueActivation(mlir::Operation *op);
+
 #define GEN_PASS_REGISTRATION
 #include "tessera/Transforms/Passes.h.inc"
 

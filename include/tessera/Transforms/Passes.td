@@ -85,4 +85,40 @@ def RecognizePatterns : Pass<"tessera-recognize-patterns", "mlir::func::FuncOp">
   let dependentDialects = ["::tessera::nn::NNDialect"];
 }
 
+def FuseEpilogues : Pass<"tessera-fuse-epilogues", "mlir::func::FuncOp"> {
+  let summary = "Group anchors with their epilogues, and elementwise chains, "
+                "into nn.fused";
+  let description = [{
+    Each Conv, ConvTranspose, Gemm or MatMul (the anchor) takes the chain of
+    single-use ops after it that are epilogue ops into one `nn.fused` group:
+    a bias Add (a constant broadcast along the channel or last dim), a
+    per-channel constant Mul, an inference BatchNormalization with constant
+    parameters, activations (`isEpilogueActivation`: Relu, LeakyRelu, Clip
+    with constant bounds, Sigmoid, HardSigmoid, HardSwish, Tanh, Elu, Selu,
+    Softplus, PRelu with a constant slope, `nn.silu`, `nn.gelu`), a residual
+    Add (the other operand of the output's shape, any producer) followed by
+    an activation, a squeeze-and-excitation Mul by a `[N, C, 1, 1]` tensor
+    computed elsewhere, and the gate `x * sigmoid(x)` (decomposed SiLU,
+    HardSwish) as two ops. The chain stops at the first op that is none of
+    these or whose input has several uses. Then maximal chains of two or
+    more single-use elementwise ops (unary math, activations, binary
+    arithmetic that does not broadcast the chain's value) become
+    "elementwise" groups. Reductions, softmax, normalizations and data
+    movement never join a group.
+
+    Values from outside a group are its operands, weights included;
+    `nn.none` and inline `dense<...>` constants of at most 16 elements are
+    cloned into the body.
+    A group's location is the `FusedLoc` of its ops' locations.
+
+    Example: `nn.conv -> nn.add %bias -> nn.add %residual -> nn.relu`
+    becomes `nn.fused "conv" (%x, %w, %bias, %residual) {...}`.
+  }];
+  let options = [
+    Option<"fuseElementwise", "fuse-elementwise", "bool", /*default=*/"true",
+           "Also group chains of elementwise ops without an anchor">
+  ];
+  let dependentDialects = ["::tessera::nn::NNDialect"];
+}
+
 #endif // TESSERA_TRANSFORMS_PASSES_TD

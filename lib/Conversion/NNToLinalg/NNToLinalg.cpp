@@ -70,6 +70,23 @@ struct ConstantOpLowering
   }
 };
 
+/// `nn.fused` lowers by inlining its body: the body's ops then lower with
+/// every other nn op (the CPU back end fuses loops on linalg itself).
+struct FusedOpLowering : public OpConversionPattern<tessera::nn::FusedOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(tessera::nn::FusedOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Block &body = op.getBody().front();
+    auto yield = cast<tessera::nn::YieldOp>(body.getTerminator());
+    SmallVector<Value> results(yield.getValues());
+    rewriter.inlineBlockBefore(&body, op, op.getInputs());
+    rewriter.replaceOp(op, results);
+    rewriter.eraseOp(yield);
+    return success();
+  }
+};
+
 struct ConvertNNToLinalgPass
     : public tessera::impl::ConvertNNToLinalgBase<ConvertNNToLinalgPass> {
   void runOnOperation() override {
@@ -107,7 +124,8 @@ struct ConvertNNToLinalgPass
 
 void tessera::populateNNToLinalgConversionPatterns(
     const TypeConverter &converter, RewritePatternSet &patterns) {
-  patterns.add<ConstantOpLowering>(converter, patterns.getContext());
+  patterns.add<ConstantOpLowering, FusedOpLowering>(converter,
+                                                    patterns.getContext());
   populateNNElementwiseToLinalgPatterns(converter, patterns);
   populateNNContractionToLinalgPatterns(converter, patterns);
   populateNNPoolingToLinalgPatterns(converter, patterns);
