@@ -124,6 +124,10 @@ FusionReport buildFusionReport(StringRef model,
   for (const ONNXNodeRecord &record : records)
     opTypes[record.name] = record.opType;
   llvm::StringMap<FusionReport::Node> where;
+  // Constants built by folding carry the names of every op they came from,
+  // also those of an op that survives (a bias folded from an Add into a
+  // Conv names the Conv too): they decide only for nodes no op names.
+  llvm::StringMap<FusionReport::Node> intoConstant;
   auto set = [&](const std::string &name, FusionReport::Node node) {
     // The first op that names a node decides (an op's own node comes
     // before the nodes folded into it).
@@ -138,7 +142,9 @@ FusionReport buildFusionReport(StringRef model,
       return;
     if (isa<nn::ConstantOp>(op)) {
       for (const std::string &name : names)
-        set(name, {name, "", "folded", {}, "", "into a constant", ""});
+        if (!intoConstant.count(name))
+          intoConstant[name] = {name, "", "folded", {}, "", "into a constant",
+                                ""};
       return;
     }
     // An op that kept its own node and absorbed others (e.g. BatchNorm
@@ -153,6 +159,8 @@ FusionReport buildFusionReport(StringRef model,
       node.name = name;
       if (keepsOwn && i > 0) {
         node.status = node.status == "fused" ? node.status : "folded";
+        if (node.status == "fused")
+          node.role = "folded";
         node.reason = "folded into node '" + names.front() + "'";
         node.into = names.front();
       } else if (!keepsOwn) {
@@ -199,8 +207,13 @@ FusionReport buildFusionReport(StringRef model,
 
   for (const ONNXNodeRecord &record : records) {
     auto it = where.find(record.name);
+    bool found = it != where.end();
+    if (!found) {
+      it = intoConstant.find(record.name);
+      found = it != intoConstant.end();
+    }
     FusionReport::Node node;
-    if (it == where.end())
+    if (!found)
       node = {record.name,
               "",
               "folded",

@@ -96,8 +96,8 @@ def FuseEpilogues : Pass<"tessera-fuse-epilogues", "mlir::func::FuncOp"> {
     parameters, activations (`isEpilogueActivation`: Relu, LeakyRelu, Clip
     with constant bounds, Sigmoid, HardSigmoid, HardSwish, Tanh, Elu, Selu,
     Softplus, PRelu with a constant slope, `nn.silu`, `nn.gelu`), a residual
-    Add (the other operand of the output's shape, any producer) followed by
-    an activation, a squeeze-and-excitation Mul by a `[N, C, 1, 1]` tensor
+    Add (the other operand of the output's shape, any producer) with the
+    activation after it if any, a squeeze-and-excitation Mul by a `[N, C, 1, 1]` tensor
     computed elsewhere, and the gate `x * sigmoid(x)` (decomposed SiLU,
     HardSwish) as two ops. The chain stops at the first op that is none of
     these or whose input has several uses. Then maximal chains of two or
