@@ -41,6 +41,8 @@ void tessera::buildCPUCodegenPipeline(OpPassManager &pm,
                                       int64_t convPixelTile) {
   pm.nest<func::FuncOp>().addPass(createCPUConvLayout());
   pm.addPass(createCanonicalizerPass());
+  // Output channel counts no tile divides (ShuffleNetV2's 58, 116, 232).
+  pm.nest<func::FuncOp>().addPass(createCPUPadChannels());
   // BatchNorm + ReLU (+ residual Add) chains as one loop nest. Off by
   // default: measured 33 -> 612 ms on the Transformer encoder (it fuses
   // producers into softmax/layernorm reductions and recomputes them).

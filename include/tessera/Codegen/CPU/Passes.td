@@ -40,6 +40,36 @@ def CPUConvLayout : Pass<"tessera-cpu-conv-layout", "mlir::func::FuncOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def CPUPadChannels : Pass<"tessera-cpu-pad-channels", "mlir::func::FuncOp"> {
+  let summary = "Pad NHWC convolutions' output channels to a vector multiple";
+  let description = [{
+    A `linalg.conv_2d_nhwc_hwcf` with constant weights whose output channel
+    count is no multiple of `multiple` (58, 116 and 232 in ShuffleNetV2) fits
+    no register tile of `tessera-cpu-vectorize` and stayed scalar loops.
+    Such a convolution computes the next multiple instead, with the filter
+    (and a constant bias broadcast into its init) padded with zeros at
+    compile time, and its consumers read the real channels through an
+    `extract_slice` (a strided view after bufferization, no copy). Padding
+    that would add more than a quarter of the channels is not done.
+
+    Example:
+    ```mlir
+    %y = linalg.conv_2d_nhwc_hwcf ins(%x, %w : ..., tensor<1x1x24x58xf32>)
+        outs(%b : tensor<1x28x28x58xf32>)
+    // becomes
+    %c = linalg.conv_2d_nhwc_hwcf ins(%x, %w64 : ..., tensor<1x1x24x64xf32>)
+        outs(%b64 : tensor<1x28x28x64xf32>)
+    %y = tensor.extract_slice %c[0, 0, 0, 0] [1, 28, 28, 58] [1, 1, 1, 1]
+    ```
+  }];
+  let options = [
+    Option<"multiple", "multiple", "int64_t", /*default=*/"16",
+           "Pad output channels up to a multiple of this">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def CPUVectorize : Pass<"tessera-cpu-vectorize", "mlir::ModuleOp"> {
   let summary = "Tile and vectorize convolutions for the host CPU";
   let description = [{
