@@ -70,6 +70,35 @@ def CPUPadChannels : Pass<"tessera-cpu-pad-channels", "mlir::func::FuncOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def CPUPeelConvWidth : Pass<"tessera-cpu-peel-conv-width", "mlir::func::FuncOp"> {
+  let summary = "Split NHWC convolutions' output columns into a tileable part and a rest";
+  let description = [{
+    `tessera-cpu-vectorize` tiles a convolution's output row into register
+    tiles of a pixel count that divides the width (7, 6, 8, 4, 5, 3, 2, 1
+    in that order); SqueezeNet's widths 55, 27 and 13 got tiles of 5, 3 and
+    1 pixels, which load a weight vector for every one to five FMAs. A
+    `linalg.conv_2d_nhwc_hwcf` whose output width (8 or more) is no multiple
+    of 6, 7 or 8 becomes two convolutions on slices of the same input and
+    init: the first `7 * (width / 7)` columns and the rest (1 to 6
+    columns), each tiled on its own. The slices are views after
+    bufferization; both write straight into the result.
+
+    Example:
+    ```mlir
+    %y = linalg.conv_2d_nhwc_hwcf ins(%x, %w : tensor<1x13x13x64xf32>, ...)
+        outs(%b : tensor<1x13x13x64xf32>)
+    // becomes convolutions of 7 and 6 columns
+    %x0 = tensor.extract_slice %x[0, 0, 0, 0] [1, 13, 7, 64] [1, 1, 1, 1]
+    %b0 = tensor.extract_slice %b[0, 0, 0, 0] [1, 13, 7, 64] [1, 1, 1, 1]
+    %y0 = linalg.conv_2d_nhwc_hwcf ins(%x0, %w) outs(%b0)
+    %r0 = tensor.insert_slice %y0 into %b[0, 0, 0, 0] [1, 13, 7, 64] [1, 1, 1, 1]
+    ...  // columns 7..12 into %r0
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def CPUVectorize : Pass<"tessera-cpu-vectorize", "mlir::ModuleOp"> {
   let summary = "Tile and vectorize convolutions for the host CPU";
   let description = [{
