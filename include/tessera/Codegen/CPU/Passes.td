@@ -21,8 +21,11 @@ def CPUConvLayout : Pass<"tessera-cpu-conv-layout", "mlir::func::FuncOp"> {
 
     The transposes back to NCHW are then sunk through elementwise
     `linalg.generic`s (all of whose full-size operands arrive through such a
-    transpose), padding (fill + copy into a slice), crops, max/sum pooling and
-    bias broadcasts, and folded into reductions' indexing maps, until they meet
+    transpose), padding (fill + copy into a slice), crops, max/sum pooling,
+    bias broadcasts, concatenations (slices of one NHWC tensor that the
+    producers write into), channel slices (Split) and channel shuffles
+    (expand, transpose of the channel groups, collapse: the same shuffle of
+    the NHWC channels), and folded into reductions' indexing maps, until they meet
     the next convolution's transpose to NHWC and cancel: activations stay NHWC
     from the first convolution to the last, and only the graph's edges
     transpose.
