@@ -29,8 +29,18 @@ namespace tessera {
 
 namespace {
 
+/// `v` permuted at compile time when it is a constant, or a reshape of one
+/// (a depthwise filter [C, 1, KH, KW] collapsed to [C, KH, KW]).
 static Value transposeConstant(RewriterBase &rewriter, Location loc, Value v,
                                ArrayRef<int64_t> perm) {
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  if (auto collapse = v.getDefiningOp<tensor::CollapseShapeOp>();
+      collapse && type)
+    return permuteConstant(rewriter, loc, collapse.getSrc(), perm,
+                           type.getShape());
+  if (auto expand = v.getDefiningOp<tensor::ExpandShapeOp>(); expand && type)
+    return permuteConstant(rewriter, loc, expand.getSrc(), perm,
+                           type.getShape());
   return permuteConstant(rewriter, loc, v, perm);
 }
 

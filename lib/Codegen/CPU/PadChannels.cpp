@@ -97,6 +97,124 @@ struct PadConvOutputChannels
   int64_t multiple;
 };
 
+/// The input of a depthwise convolution computed with `size` channels: a
+/// padding (an insert_slice into a fill) is redone into a fill with `size`
+/// channels, the producer of the inserted value writing straight into it
+/// as before; any other input is copied into the channels of a zero fill.
+static Value padDepthwiseInput(RewriterBase &rewriter, Location loc,
+                               Value input, int64_t size) {
+  auto type = cast<RankedTensorType>(input.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  shape.back() = size;
+  auto insert = input.getDefiningOp<tensor::InsertSliceOp>();
+  auto fill = insert ? insert.getDest().getDefiningOp<linalg::FillOp>()
+                     : linalg::FillOp();
+  if (insert && fill && fill.hasPureTensorSemantics() &&
+      fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>() &&
+      insert.getSourceType().getRank() == 4 &&
+      insert.getStaticOffsets()[3] == 0 &&
+      insert.getStaticSizes()[3] == type.getDimSize(3)) {
+    Value empty =
+        tensor::EmptyOp::create(rewriter, loc, shape, type.getElementType());
+    Value padded =
+        linalg::FillOp::create(rewriter, loc, fill.getInputs()[0], empty)
+            .getResult(0);
+    Value source = insert.getSource();
+    // `generic(...) outs(extract_slice(fill))` of the same region: the
+    // generic writes into the bigger tensor instead.
+    if (auto producer = source.getDefiningOp<linalg::GenericOp>();
+        producer && producer.hasPureTensorSemantics() &&
+        producer.getNumDpsInits() == 1 && source.hasOneUse() &&
+        !producer.payloadUsesValueFromOperand(producer.getDpsInitOperand(0))) {
+      auto slice = producer.getDpsInitOperand(0)
+                       ->get()
+                       .getDefiningOp<tensor::ExtractSliceOp>();
+      if (slice && slice.getSource() == fill.getResult(0) &&
+          slice.getMixedOffsets() == insert.getMixedOffsets() &&
+          slice.getMixedSizes() == insert.getMixedSizes() &&
+          slice.getMixedStrides() == insert.getMixedStrides()) {
+        rewriter.setInsertionPoint(producer);
+        Value newEmpty = tensor::EmptyOp::create(rewriter, loc, shape,
+                                                 type.getElementType());
+        Value newPadded =
+            linalg::FillOp::create(rewriter, loc, fill.getInputs()[0], newEmpty)
+                .getResult(0);
+        Value newSlice = tensor::ExtractSliceOp::create(
+            rewriter, loc, newPadded, slice.getMixedOffsets(),
+            slice.getMixedSizes(), slice.getMixedStrides());
+        rewriter.modifyOpInPlace(
+            producer, [&] { producer.getDpsInitOperand(0)->set(newSlice); });
+        rewriter.setInsertionPointAfter(insert);
+        padded = newPadded;
+      }
+    }
+    return tensor::InsertSliceOp::create(
+        rewriter, loc, source, padded, insert.getMixedOffsets(),
+        insert.getMixedSizes(), insert.getMixedStrides());
+  }
+  Attribute zero = rewriter.getZeroAttr(type.getElementType());
+  Value zeroValue =
+      arith::ConstantOp::create(rewriter, loc, cast<TypedAttr>(zero));
+  Value empty =
+      tensor::EmptyOp::create(rewriter, loc, shape, type.getElementType());
+  Value padded =
+      linalg::FillOp::create(rewriter, loc, zeroValue, empty).getResult(0);
+  MLIRContext *ctx = rewriter.getContext();
+  SmallVector<int64_t> zeros(4, 0), ones(4, 1);
+  return tensor::InsertSliceOp::create(
+      rewriter, loc, input, padded, getAsIndexOpFoldResult(ctx, zeros),
+      getAsIndexOpFoldResult(ctx, type.getShape()),
+      getAsIndexOpFoldResult(ctx, ones));
+}
+
+/// Depthwise convolutions: channels are independent, so the padded ones
+/// (zero filter, zero bias) never reach the real ones.
+struct PadDepthwiseChannels
+    : public OpRewritePattern<linalg::DepthwiseConv2DNhwcHwcOp> {
+  PadDepthwiseChannels(MLIRContext *ctx, int64_t multiple)
+      : OpRewritePattern(ctx), multiple(multiple) {}
+
+  LogicalResult matchAndRewrite(linalg::DepthwiseConv2DNhwcHwcOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureTensorSemantics())
+      return rewriter.notifyMatchFailure(op, "needs tensor semantics");
+    Value input = op.getInputs()[0], filter = op.getInputs()[1];
+    Value init = op.getOutputs()[0];
+    auto type = cast<RankedTensorType>(init.getType());
+    if (!type.hasStaticShape() || !type.getElementType().isF32() ||
+        !cast<RankedTensorType>(input.getType()).hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "needs static f32 shapes");
+    int64_t c = type.getDimSize(3);
+    int64_t size = llvm::divideCeil(c, multiple) * multiple;
+    if (c % multiple == 0 || 4 * (size - c) > c)
+      return rewriter.notifyMatchFailure(op, "no padding worth doing");
+    if (!filter.getDefiningOp<arith::ConstantOp>())
+      return rewriter.notifyMatchFailure(op, "runtime weights");
+    Location loc = op.getLoc();
+    Value paddedInit = padInit(rewriter, loc, init, size);
+    if (!paddedInit)
+      return rewriter.notifyMatchFailure(op, "init is no fill or bias");
+    Value paddedFilter = padConstantLastDim(rewriter, loc, filter, size);
+    if (!paddedFilter)
+      return rewriter.notifyMatchFailure(op, "unreadable weights");
+    Value paddedInput = padDepthwiseInput(rewriter, loc, input, size);
+    rewriter.setInsertionPoint(op);
+    auto conv = linalg::DepthwiseConv2DNhwcHwcOp::create(
+        rewriter, loc, TypeRange{paddedInit.getType()},
+        ValueRange{paddedInput, paddedFilter}, ValueRange{paddedInit},
+        op.getStrides(), op.getDilations());
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<int64_t> zeros(4, 0), ones(4, 1);
+    rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
+        op, type, conv->getResult(0), getAsIndexOpFoldResult(ctx, zeros),
+        getAsIndexOpFoldResult(ctx, type.getShape()),
+        getAsIndexOpFoldResult(ctx, ones));
+    return success();
+  }
+
+  int64_t multiple;
+};
+
 struct CPUPadChannelsPass
     : public tessera::impl::CPUPadChannelsBase<CPUPadChannelsPass> {
   using Base::Base;
@@ -107,7 +225,8 @@ struct CPUPadChannelsPass
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    patterns.add<PadConvOutputChannels>(&getContext(), multiple);
+    patterns.add<PadConvOutputChannels, PadDepthwiseChannels>(&getContext(),
+                                                              multiple);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns)))) {
       getOperation().emitError("channel padding did not converge");
       return signalPassFailure();

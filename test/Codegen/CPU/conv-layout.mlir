@@ -241,3 +241,19 @@ func.func @negative_concat_shuffle_nchw(%a: tensor<1x4x4x4xf32>, %b: tensor<1x4x
   %t = linalg.transpose ins(%ex : tensor<1x2x4x4x4xf32>) outs(%e5 : tensor<1x4x2x4x4xf32>) permutation = [0, 3, 1, 2, 4]
   return %cat, %t : tensor<1x8x4x4xf32>, tensor<1x4x2x4x4xf32>
 }
+
+// -----
+
+// A depthwise filter [C, 1, KH, KW] collapsed to [C, KH, KW] is transposed
+// at compile time too.
+// CHECK-LABEL: func.func @depthwise_constant_filter
+// CHECK:         %[[W:.*]] = arith.constant dense<1.000000e+00> : tensor<3x3x8xf32>
+// CHECK:         linalg.depthwise_conv_2d_nhwc_hwc {{.*}} ins(%{{.*}}, %[[W]] : tensor<1x6x6x8xf32>, tensor<3x3x8xf32>)
+// CHECK-NOT:     permutation = [1, 2, 0]
+func.func @depthwise_constant_filter(%x: tensor<1x8x6x6xf32>, %init: tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32> {
+  %w4 = arith.constant dense<1.0> : tensor<8x1x3x3xf32>
+  %w = tensor.collapse_shape %w4 [[0, 1], [2], [3]] : tensor<8x1x3x3xf32> into tensor<8x3x3xf32>
+  %y = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+     ins(%x, %w : tensor<1x8x6x6xf32>, tensor<8x3x3xf32>) outs(%init : tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
+  return %y : tensor<1x8x4x4xf32>
+}

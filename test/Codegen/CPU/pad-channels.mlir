@@ -75,3 +75,68 @@ func.func @negative_no_padding(%x: tensor<1x4x4x4xf32>, %wr: tensor<1x1x4x14xf32
      ins(%x, %w4 : tensor<1x4x4x4xf32>, tensor<1x1x4x4xf32>) outs(%f4 : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
   return %a, %b, %c, %d : tensor<1x4x4x32xf32>, tensor<1x4x4x14xf32>, tensor<1x4x4x14xf32>, tensor<1x4x4x4xf32>
 }
+
+// -----
+
+// A depthwise convolution of a padded ReLU output: the padding is redone
+// with 16 channels and the ReLU writes straight into it; filter and bias
+// are zero-padded at compile time.
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-LABEL: func.func @depthwise_padded_input
+// EIGHT-LABEL: func.func @depthwise_padded_input
+// CHECK-DAG:     %[[W:.*]] = arith.constant dense_resource<weights_padded{{.*}}> : tensor<3x3x16xf32>
+// CHECK:         %[[P:.*]] = linalg.fill {{.*}} -> tensor<1x6x6x16xf32>
+// CHECK:         %[[S:.*]] = tensor.extract_slice %[[P]][0, 1, 1, 0] [1, 4, 4, 14] [1, 1, 1, 1]
+// CHECK:         %[[R:.*]] = linalg.generic {{.*}} outs(%[[S]] : tensor<1x4x4x14xf32>)
+// CHECK:         %[[I:.*]] = tensor.insert_slice %[[R]] into %[[P]][0, 1, 1, 0] [1, 4, 4, 14] [1, 1, 1, 1]
+// CHECK:         %[[C:.*]] = linalg.depthwise_conv_2d_nhwc_hwc {{.*}} ins(%[[I]], %[[W]] : tensor<1x6x6x16xf32>, tensor<3x3x16xf32>) outs(%{{.*}} : tensor<1x4x4x16xf32>)
+// CHECK:         tensor.extract_slice %[[C]][0, 0, 0, 0] [1, 4, 4, 14] [1, 1, 1, 1]
+func.func @depthwise_padded_input(%x: tensor<1x4x4x14xf32>) -> tensor<1x4x4x14xf32> {
+  %z = arith.constant 0.0 : f32
+  %w = arith.constant dense<1.0> : tensor<3x3x14xf32>
+  %e6 = tensor.empty() : tensor<1x6x6x14xf32>
+  %f6 = linalg.fill ins(%z : f32) outs(%e6 : tensor<1x6x6x14xf32>) -> tensor<1x6x6x14xf32>
+  %s = tensor.extract_slice %f6[0, 1, 1, 0] [1, 4, 4, 14] [1, 1, 1, 1] : tensor<1x6x6x14xf32> to tensor<1x4x4x14xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : tensor<1x4x4x14xf32>) outs(%s : tensor<1x4x4x14xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %z : f32
+    linalg.yield %m : f32
+  } -> tensor<1x4x4x14xf32>
+  %p = tensor.insert_slice %r into %f6[0, 1, 1, 0] [1, 4, 4, 14] [1, 1, 1, 1] : tensor<1x4x4x14xf32> into tensor<1x6x6x14xf32>
+  %e4 = tensor.empty() : tensor<1x4x4x14xf32>
+  %f4 = linalg.fill ins(%z : f32) outs(%e4 : tensor<1x4x4x14xf32>) -> tensor<1x4x4x14xf32>
+  %y = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+     ins(%p, %w : tensor<1x6x6x14xf32>, tensor<3x3x14xf32>) outs(%f4 : tensor<1x4x4x14xf32>) -> tensor<1x4x4x14xf32>
+  return %y : tensor<1x4x4x14xf32>
+}
+
+// -----
+
+// Any other input is copied into the channels of a zero fill.
+// CHECK-LABEL: func.func @depthwise_plain_input
+// CHECK-SAME:    %[[X:.*]]: tensor<1x6x6x14xf32>
+// CHECK:         %[[P:.*]] = linalg.fill {{.*}} -> tensor<1x6x6x16xf32>
+// CHECK:         %[[I:.*]] = tensor.insert_slice %[[X]] into %[[P]][0, 0, 0, 0] [1, 6, 6, 14] [1, 1, 1, 1]
+// CHECK:         linalg.depthwise_conv_2d_nhwc_hwc {{.*}} ins(%[[I]], %{{.*}} : tensor<1x6x6x16xf32>, tensor<3x3x16xf32>)
+// CHECK-LABEL: func.func @negative_depthwise_runtime_filter
+// CHECK:         linalg.depthwise_conv_2d_nhwc_hwc {{.*}} -> tensor<1x4x4x14xf32>
+// CHECK-NOT:     tensor.extract_slice
+func.func @depthwise_plain_input(%x: tensor<1x6x6x14xf32>) -> tensor<1x4x4x14xf32> {
+  %z = arith.constant 0.0 : f32
+  %w = arith.constant dense<1.0> : tensor<3x3x14xf32>
+  %e4 = tensor.empty() : tensor<1x4x4x14xf32>
+  %f4 = linalg.fill ins(%z : f32) outs(%e4 : tensor<1x4x4x14xf32>) -> tensor<1x4x4x14xf32>
+  %y = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+     ins(%x, %w : tensor<1x6x6x14xf32>, tensor<3x3x14xf32>) outs(%f4 : tensor<1x4x4x14xf32>) -> tensor<1x4x4x14xf32>
+  return %y : tensor<1x4x4x14xf32>
+}
+
+func.func @negative_depthwise_runtime_filter(%x: tensor<1x6x6x14xf32>, %w: tensor<3x3x14xf32>) -> tensor<1x4x4x14xf32> {
+  %z = arith.constant 0.0 : f32
+  %e4 = tensor.empty() : tensor<1x4x4x14xf32>
+  %f4 = linalg.fill ins(%z : f32) outs(%e4 : tensor<1x4x4x14xf32>) -> tensor<1x4x4x14xf32>
+  %y = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+     ins(%x, %w : tensor<1x6x6x14xf32>, tensor<3x3x14xf32>) outs(%f4 : tensor<1x4x4x14xf32>) -> tensor<1x4x4x14xf32>
+  return %y : tensor<1x4x4x14xf32>
+}

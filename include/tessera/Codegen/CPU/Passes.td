@@ -54,6 +54,10 @@ def CPUPadChannels : Pass<"tessera-cpu-pad-channels", "mlir::func::FuncOp"> {
     compile time, and its consumers read the real channels through an
     `extract_slice` (a strided view after bufferization, no copy). Padding
     that would add more than a quarter of the channels is not done.
+    Depthwise convolutions (`linalg.depthwise_conv_2d_nhwc_hwc`) are padded
+    the same way, their input too: a padding (insert_slice into a fill) is
+    redone with the padded channel count, the producer writing straight into
+    it; any other input is copied into the channels of a zero fill.
 
     Example:
     ```mlir
