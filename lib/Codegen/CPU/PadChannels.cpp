@@ -23,6 +23,17 @@ namespace tessera {
 
 namespace {
 
+/// Whether computing `size` channels instead of `count` pays: up to a
+/// quarter more when no 8-channel tile divides `count` (the convolution
+/// would stay scalar), up to an eighth more otherwise (a wider tile).
+/// EfficientNet-B0's 40-channel convolutions padded to 48 measured 8-10%
+/// slower overall; SqueezeNet's 1000 -> 1008 and ShuffleNetV2's 232 -> 240
+/// faster.
+static bool worthPadding(int64_t count, int64_t size) {
+  int64_t limit = count % 8 == 0 ? count / 8 : count / 4;
+  return size - count <= limit;
+}
+
 /// The init of a convolution computed with `size` output channels: a fill
 /// of a bigger empty tensor, or the broadcast of a zero-padded constant
 /// bias; null for any other init.
@@ -70,7 +81,7 @@ struct PadConvOutputChannels
       return rewriter.notifyMatchFailure(op, "needs a static f32 result");
     int64_t f = type.getDimSize(3);
     int64_t size = llvm::divideCeil(f, multiple) * multiple;
-    if (f % multiple == 0 || 4 * (size - f) > f)
+    if (f % multiple == 0 || !worthPadding(f, size))
       return rewriter.notifyMatchFailure(op, "no padding worth doing");
     if (!filter.getDefiningOp<arith::ConstantOp>())
       return rewriter.notifyMatchFailure(op, "runtime weights");
@@ -186,7 +197,7 @@ struct PadDepthwiseChannels
       return rewriter.notifyMatchFailure(op, "needs static f32 shapes");
     int64_t c = type.getDimSize(3);
     int64_t size = llvm::divideCeil(c, multiple) * multiple;
-    if (c % multiple == 0 || 4 * (size - c) > c)
+    if (c % multiple == 0 || !worthPadding(c, size))
       return rewriter.notifyMatchFailure(op, "no padding worth doing");
     if (!filter.getDefiningOp<arith::ConstantOp>())
       return rewriter.notifyMatchFailure(op, "runtime weights");

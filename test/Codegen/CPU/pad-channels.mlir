@@ -44,17 +44,19 @@ func.func @conv_fill(%x: tensor<1x6x6x4xf32>) -> tensor<1x4x4x58xf32> {
 // -----
 
 // Already a multiple, runtime weights, an init that is neither a fill nor a
-// constant bias, and padding that would add more than a quarter of the
-// channels (4 -> 16): unchanged.
+// constant bias, padding that would add more than a quarter of the
+// channels (4 -> 16), and more than an eighth of a count 8 divides
+// (40 -> 48): unchanged.
 // CHECK-LABEL: func.func @negative_no_padding
 // CHECK:         linalg.conv_2d_nhwc_hwcf {{.*}} -> tensor<1x4x4x32xf32>
 // CHECK:         linalg.conv_2d_nhwc_hwcf {{.*}} -> tensor<1x4x4x14xf32>
 // CHECK:         linalg.conv_2d_nhwc_hwcf {{.*}} -> tensor<1x4x4x14xf32>
 // CHECK:         linalg.conv_2d_nhwc_hwcf {{.*}} -> tensor<1x4x4x4xf32>
+// CHECK:         linalg.conv_2d_nhwc_hwcf {{.*}} -> tensor<1x4x4x40xf32>
 // CHECK-NOT:     tensor.extract_slice
 // EIGHT-LABEL: func.func @negative_no_padding
 // EIGHT-NOT:     tensor.extract_slice
-func.func @negative_no_padding(%x: tensor<1x4x4x4xf32>, %wr: tensor<1x1x4x14xf32>, %init: tensor<1x4x4x14xf32>) -> (tensor<1x4x4x32xf32>, tensor<1x4x4x14xf32>, tensor<1x4x4x14xf32>, tensor<1x4x4x4xf32>) {
+func.func @negative_no_padding(%x: tensor<1x4x4x4xf32>, %wr: tensor<1x1x4x14xf32>, %init: tensor<1x4x4x14xf32>) -> (tensor<1x4x4x32xf32>, tensor<1x4x4x14xf32>, tensor<1x4x4x14xf32>, tensor<1x4x4x4xf32>, tensor<1x4x4x40xf32>) {
   %z = arith.constant 0.0 : f32
   %w32 = arith.constant dense<1.0> : tensor<1x1x4x32xf32>
   %w14 = arith.constant dense<1.0> : tensor<1x1x4x14xf32>
@@ -73,7 +75,12 @@ func.func @negative_no_padding(%x: tensor<1x4x4x4xf32>, %wr: tensor<1x1x4x14xf32
      ins(%x, %w14 : tensor<1x4x4x4xf32>, tensor<1x1x4x14xf32>) outs(%init : tensor<1x4x4x14xf32>) -> tensor<1x4x4x14xf32>
   %d = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
      ins(%x, %w4 : tensor<1x4x4x4xf32>, tensor<1x1x4x4xf32>) outs(%f4 : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
-  return %a, %b, %c, %d : tensor<1x4x4x32xf32>, tensor<1x4x4x14xf32>, tensor<1x4x4x14xf32>, tensor<1x4x4x4xf32>
+  %w40 = arith.constant dense<1.0> : tensor<1x1x4x40xf32>
+  %e40 = tensor.empty() : tensor<1x4x4x40xf32>
+  %f40 = linalg.fill ins(%z : f32) outs(%e40 : tensor<1x4x4x40xf32>) -> tensor<1x4x4x40xf32>
+  %g = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+     ins(%x, %w40 : tensor<1x4x4x4xf32>, tensor<1x1x4x40xf32>) outs(%f40 : tensor<1x4x4x40xf32>) -> tensor<1x4x4x40xf32>
+  return %a, %b, %c, %d, %g : tensor<1x4x4x32xf32>, tensor<1x4x4x14xf32>, tensor<1x4x4x14xf32>, tensor<1x4x4x4xf32>, tensor<1x4x4x40xf32>
 }
 
 // -----

@@ -53,7 +53,8 @@ def CPUPadChannels : Pass<"tessera-cpu-pad-channels", "mlir::func::FuncOp"> {
     (and a constant bias broadcast into its init) padded with zeros at
     compile time, and its consumers read the real channels through an
     `extract_slice` (a strided view after bufferization, no copy). Padding
-    that would add more than a quarter of the channels is not done.
+    is done when it adds at most a quarter of the channels to a count no
+    8-channel tile divides, at most an eighth to others.
     Depthwise convolutions (`linalg.depthwise_conv_2d_nhwc_hwc`) are padded
     the same way, their input too: a padding (insert_slice into a fill) is
     redone with the padded channel count, the producer writing straight into
