@@ -131,9 +131,9 @@ static Value padDepthwiseInput(RewriterBase &rewriter, Location loc,
         linalg::FillOp::create(rewriter, loc, fill.getInputs()[0], empty)
             .getResult(0);
     Value source = insert.getSource();
-    // `generic(...) outs(extract_slice(fill))` of the same region: the
-    // generic writes into the bigger tensor instead.
-    if (auto producer = source.getDefiningOp<linalg::GenericOp>();
+    // `generic(...) outs(extract_slice(fill))` (or a copy) of the same
+    // region: the producer writes into the bigger tensor instead.
+    if (auto producer = source.getDefiningOp<linalg::LinalgOp>();
         producer && producer.hasPureTensorSemantics() &&
         producer.getNumDpsInits() == 1 && source.hasOneUse() &&
         !producer.payloadUsesValueFromOperand(producer.getDpsInitOperand(0))) {

@@ -147,3 +147,29 @@ func.func @negative_depthwise_runtime_filter(%x: tensor<1x6x6x14xf32>, %w: tenso
      ins(%x, %w : tensor<1x6x6x14xf32>, tensor<3x3x14xf32>) outs(%f4 : tensor<1x4x4x14xf32>) -> tensor<1x4x4x14xf32>
   return %y : tensor<1x4x4x14xf32>
 }
+
+// -----
+
+// The padding's copy (nn-to-linalg's pad of a value no generic produced)
+// writes into the padded tensor directly too.
+// CHECK-LABEL: func.func @depthwise_padded_copy
+// CHECK-SAME:    %[[X:.*]]: tensor<1x4x4x14xf32>
+// CHECK:         %[[P:.*]] = linalg.fill {{.*}} -> tensor<1x6x6x16xf32>
+// CHECK:         %[[S:.*]] = tensor.extract_slice %[[P]][0, 1, 1, 0] [1, 4, 4, 14] [1, 1, 1, 1]
+// CHECK:         %[[C:.*]] = linalg.copy ins(%[[X]] : tensor<1x4x4x14xf32>) outs(%[[S]] : tensor<1x4x4x14xf32>)
+// CHECK:         %[[I:.*]] = tensor.insert_slice %[[C]] into %[[P]][0, 1, 1, 0] [1, 4, 4, 14] [1, 1, 1, 1]
+// CHECK:         linalg.depthwise_conv_2d_nhwc_hwc {{.*}} ins(%[[I]], %{{.*}} : tensor<1x6x6x16xf32>, tensor<3x3x16xf32>)
+func.func @depthwise_padded_copy(%x: tensor<1x4x4x14xf32>) -> tensor<1x4x4x14xf32> {
+  %z = arith.constant 0.0 : f32
+  %w = arith.constant dense<1.0> : tensor<3x3x14xf32>
+  %e6 = tensor.empty() : tensor<1x6x6x14xf32>
+  %f6 = linalg.fill ins(%z : f32) outs(%e6 : tensor<1x6x6x14xf32>) -> tensor<1x6x6x14xf32>
+  %s = tensor.extract_slice %f6[0, 1, 1, 0] [1, 4, 4, 14] [1, 1, 1, 1] : tensor<1x6x6x14xf32> to tensor<1x4x4x14xf32>
+  %c = linalg.copy ins(%x : tensor<1x4x4x14xf32>) outs(%s : tensor<1x4x4x14xf32>) -> tensor<1x4x4x14xf32>
+  %p = tensor.insert_slice %c into %f6[0, 1, 1, 0] [1, 4, 4, 14] [1, 1, 1, 1] : tensor<1x4x4x14xf32> into tensor<1x6x6x14xf32>
+  %e4 = tensor.empty() : tensor<1x4x4x14xf32>
+  %f4 = linalg.fill ins(%z : f32) outs(%e4 : tensor<1x4x4x14xf32>) -> tensor<1x4x4x14xf32>
+  %y = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+     ins(%p, %w : tensor<1x6x6x14xf32>, tensor<3x3x14xf32>) outs(%f4 : tensor<1x4x4x14xf32>) -> tensor<1x4x4x14xf32>
+  return %y : tensor<1x4x4x14xf32>
+}
