@@ -29,8 +29,18 @@ namespace tessera {
 
 namespace {
 
+/// `v` permuted at compile time when it is a constant, or a reshape of one
+/// (a depthwise filter [C, 1, KH, KW] collapsed to [C, KH, KW]).
 static Value transposeConstant(RewriterBase &rewriter, Location loc, Value v,
                                ArrayRef<int64_t> perm) {
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  if (auto collapse = v.getDefiningOp<tensor::CollapseShapeOp>();
+      collapse && type)
+    return permuteConstant(rewriter, loc, collapse.getSrc(), perm,
+                           type.getShape());
+  if (auto expand = v.getDefiningOp<tensor::ExpandShapeOp>(); expand && type)
+    return permuteConstant(rewriter, loc, expand.getSrc(), perm,
+                           type.getShape());
   return permuteConstant(rewriter, loc, v, perm);
 }
 
@@ -317,21 +327,179 @@ struct SinkTransposeThroughExtractSlice
   }
 };
 
+/// A static, unit-stride slice of full rank 4.
+static bool isStaticUnitSlice(ArrayRef<int64_t> offsets,
+                              ArrayRef<int64_t> strides,
+                              RankedTensorType slice) {
+  return slice.getRank() == 4 && slice.hasStaticShape() &&
+         !ShapedType::isDynamicShape(offsets) &&
+         llvm::all_of(strides, [](int64_t s) { return s == 1; });
+}
+
+/// A part of a concatenation, as nn-to-linalg writes it:
+/// `insert_slice(copy(transpose(x)) outs(slice of dest)) into dest` (or the
+/// transpose inserted directly), where `dest` is a `tensor.empty` or an
+/// NHWC -> NCHW transpose itself (the previous part) -> the transpose of the
+/// part inserted into the NHWC tensor. The copy into the NHWC slice is kept
+/// so that `FoldCopyIntoProducer` can make the producer write in place.
+struct SinkTransposeThroughInsertSlice
+    : public OpRewritePattern<tensor::InsertSliceOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tensor::InsertSliceOp op,
+                                PatternRewriter &rewriter) const override {
+    Value source = op.getSource();
+    if (auto copy = source.getDefiningOp<linalg::CopyOp>();
+        copy && copy.hasPureTensorSemantics())
+      source = copy.getInputs()[0];
+    linalg::TransposeOp transpose = getToNCHWTranspose(source);
+    if (!transpose)
+      return rewriter.notifyMatchFailure(op, "source is not an NHWC transpose");
+    Value dest = op.getDest();
+    auto destType = op.getDestType();
+    Value destNHWC;
+    if (linalg::TransposeOp destTranspose = getToNCHWTranspose(dest))
+      destNHWC = destTranspose.getInput();
+    else if (dest.getDefiningOp<tensor::EmptyOp>() && destType.hasStaticShape())
+      destNHWC = tensor::EmptyOp::create(rewriter, op.getLoc(),
+                                         toNHWC(destType.getShape()),
+                                         destType.getElementType());
+    else
+      return rewriter.notifyMatchFailure(
+          op, "destination is neither empty nor an NHWC transpose");
+    if (op.getSourceType() != cast<RankedTensorType>(source.getType()) ||
+        !isStaticUnitSlice(op.getStaticOffsets(), op.getStaticStrides(),
+                           op.getSourceType()))
+      return rewriter.notifyMatchFailure(op,
+                                         "needs a static, unit-stride slice");
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<OpFoldResult> offsets =
+        getAsIndexOpFoldResult(ctx, toNHWC(op.getStaticOffsets()));
+    SmallVector<OpFoldResult> sizes =
+        getAsIndexOpFoldResult(ctx, toNHWC(op.getSourceType().getShape()));
+    SmallVector<OpFoldResult> strides(4, rewriter.getIndexAttr(1));
+    Value slice = tensor::ExtractSliceOp::create(rewriter, loc, destNHWC,
+                                                 offsets, sizes, strides);
+    Value copied =
+        linalg::CopyOp::create(rewriter, loc, transpose.getInput(), slice)
+            .getResult(0);
+    Value inserted = tensor::InsertSliceOp::create(
+        rewriter, loc, copied, destNHWC, offsets, sizes, strides);
+    rewriter.replaceOp(op, toNCHW(rewriter, loc, inserted));
+    return success();
+  }
+};
+
+/// `copy(transpose(x)) outs(empty)` (a part of a Split or Slice) is the
+/// transpose itself.
+struct FoldCopyOfTranspose : public OpRewritePattern<linalg::CopyOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::CopyOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureTensorSemantics() ||
+        !op.getOutputs()[0].getDefiningOp<tensor::EmptyOp>())
+      return rewriter.notifyMatchFailure(op, "not a copy into an empty tensor");
+    Value input = op.getInputs()[0];
+    if (!getToNCHWTranspose(input) || input.getType() != op.getType(0))
+      return rewriter.notifyMatchFailure(op, "input is not an NHWC transpose");
+    rewriter.replaceOp(op, input);
+    return success();
+  }
+};
+
+/// The channel shuffle `collapse(transpose(expand(transpose(x))))`, where
+/// the expand splits the channels into groups, the inner transpose permutes
+/// only the groups and the collapse merges them back -> the same shuffle of
+/// the NHWC tensor's last dimension, then the transpose to NCHW.
+struct SinkTransposeThroughChannelShuffle
+    : public OpRewritePattern<tensor::ExpandShapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  // Rooted at the expand, the user of the transpose that propagation
+  // creates, so that the shuffle is visited in the same greedy iteration.
+  LogicalResult matchAndRewrite(tensor::ExpandShapeOp expand,
+                                PatternRewriter &rewriter) const override {
+    if (!expand->hasOneUse())
+      return rewriter.notifyMatchFailure(expand, "not a single-use expand");
+    auto shuffle = dyn_cast<linalg::TransposeOp>(*expand->getUsers().begin());
+    if (!shuffle || !shuffle.hasPureTensorSemantics() ||
+        shuffle.getInput() != expand.getResult() ||
+        !shuffle->getResult(0).hasOneUse())
+      return rewriter.notifyMatchFailure(expand, "its user is not a transpose");
+    auto op = dyn_cast<tensor::CollapseShapeOp>(*shuffle->getUsers().begin());
+    if (!op)
+      return rewriter.notifyMatchFailure(expand, "no collapse_shape");
+    linalg::TransposeOp transpose = getToNCHWTranspose(expand.getSrc());
+    if (!transpose)
+      return rewriter.notifyMatchFailure(expand,
+                                         "input is not an NHWC transpose");
+    auto expandedType = expand.getResultType();
+    int64_t rank = expandedType.getRank(), groups = rank - 3;
+    if (!expandedType.hasStaticShape() || groups < 2 ||
+        op.getResultType() != expand.getSrcType() ||
+        op.getReassociationIndices() != expand.getReassociationIndices())
+      return rewriter.notifyMatchFailure(expand, "not a reshape pair");
+    // The channels (dim 1) split into dims 1..groups; N, H, W kept.
+    SmallVector<ReassociationIndices> reassociation =
+        expand.getReassociationIndices();
+    if (reassociation.size() != 4 || reassociation[0].size() != 1 ||
+        reassociation[1].size() != static_cast<size_t>(groups))
+      return rewriter.notifyMatchFailure(expand, "does not split the channels");
+    ArrayRef<int64_t> perm = shuffle.getPermutation();
+    if (perm[0] != 0 || perm[rank - 2] != rank - 2 ||
+        perm[rank - 1] != rank - 1)
+      return rewriter.notifyMatchFailure(expand,
+                                         "permutes more than the channels");
+    Location loc = op.getLoc();
+    Value x = transpose.getInput();
+    auto xType = cast<RankedTensorType>(x.getType());
+    // NHWC: [N, H, W, c1..ck], permuted among the last k dims.
+    SmallVector<int64_t> expandedShape = {
+        xType.getDimSize(0), xType.getDimSize(1), xType.getDimSize(2)};
+    SmallVector<int64_t> shuffledShape = expandedShape;
+    SmallVector<int64_t> nhwcPerm = {0, 1, 2};
+    for (int64_t k = 0; k < groups; ++k) {
+      expandedShape.push_back(expandedType.getDimSize(1 + k));
+      shuffledShape.push_back(expandedType.getDimSize(perm[1 + k]));
+      nhwcPerm.push_back(perm[1 + k] + 2);
+    }
+    SmallVector<ReassociationIndices> nhwcReassociation = {{0}, {1}, {2}, {}};
+    for (int64_t k = 0; k < groups; ++k)
+      nhwcReassociation[3].push_back(3 + k);
+    auto elementType = xType.getElementType();
+    Value expanded = tensor::ExpandShapeOp::create(
+        rewriter, loc, RankedTensorType::get(expandedShape, elementType), x,
+        nhwcReassociation);
+    Value empty =
+        tensor::EmptyOp::create(rewriter, loc, shuffledShape, elementType);
+    Value shuffled =
+        linalg::TransposeOp::create(rewriter, loc, expanded, empty, nhwcPerm)
+            .getResult()[0];
+    Value collapsed = tensor::CollapseShapeOp::create(
+        rewriter, loc, xType, shuffled, nhwcReassociation);
+    rewriter.replaceOp(op, toNCHW(rewriter, loc, collapsed));
+    return success();
+  }
+};
+
 /// `copy(generic(...) outs(empty)) outs(slice)` -> `generic(...) outs(slice)`:
 /// the ReLU in front of a padded convolution writes straight into the
 /// padded tensor. The slice and the fill it is cut from are moved up when
 /// they only depend on constants.
-struct FoldCopyIntoProducer : public OpRewritePattern<linalg::GenericOp> {
+///
+/// Rooted at the copy, which the propagation creates after the producer
+/// was last visited (rooted at the producer, it took one more greedy
+/// iteration per ShuffleNet unit).
+struct FoldCopyIntoProducer : public OpRewritePattern<linalg::CopyOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(linalg::GenericOp producer,
+  LogicalResult matchAndRewrite(linalg::CopyOp op,
                                 PatternRewriter &rewriter) const override {
-    if (!producer.hasPureTensorSemantics() || producer.getNumDpsInits() != 1 ||
-        !producer->getResult(0).hasOneUse())
-      return rewriter.notifyMatchFailure(producer, "not a single-use generic");
-    Value source = producer->getResult(0);
-    auto op = dyn_cast<linalg::CopyOp>(*source.getUsers().begin());
-    if (!op || !op.hasPureTensorSemantics() || op.getInputs()[0] != source)
-      return rewriter.notifyMatchFailure(producer, "its user is not a copy");
+    if (!op.hasPureTensorSemantics())
+      return rewriter.notifyMatchFailure(op, "needs tensor semantics");
+    Value source = op.getInputs()[0];
+    auto producer = source.getDefiningOp<linalg::GenericOp>();
+    if (!producer || !producer.hasPureTensorSemantics() ||
+        producer.getNumDpsInits() != 1 || !source.hasOneUse())
+      return rewriter.notifyMatchFailure(op, "not a single-use generic");
     Value dest = op.getOutputs()[0];
     if (source.getType() != dest.getType())
       return rewriter.notifyMatchFailure(producer, "the copy changes the type");
@@ -447,7 +615,9 @@ void tessera::populateCPUConvLayoutPatterns(RewritePatternSet &patterns) {
   patterns.add<FoldConstantTranspose>(ctx);
   patterns.add<SinkTransposeThroughElementwise, FoldTransposeIntoReduction,
                SinkTransposeThroughPad, SinkTransposeThroughExtractSlice,
-               SwapTransposeWithBroadcast, FoldCopyIntoProducer>(ctx);
+               SwapTransposeWithBroadcast, FoldCopyIntoProducer,
+               SinkTransposeThroughInsertSlice, FoldCopyOfTranspose,
+               SinkTransposeThroughChannelShuffle>(ctx);
   patterns.add<SinkTransposeThroughPooling<linalg::PoolingNchwMaxOp,
                                            linalg::PoolingNhwcMaxOp>,
                SinkTransposeThroughPooling<linalg::PoolingNchwSumOp,

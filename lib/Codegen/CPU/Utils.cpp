@@ -79,3 +79,54 @@ Value tessera::cpu_codegen::permuteConstant(RewriterBase &rewriter,
                                              std::move(blob));
   return arith::ConstantOp::create(rewriter, loc, newType, attr);
 }
+
+Value tessera::cpu_codegen::padConstantLastDim(RewriterBase &rewriter,
+                                               Location loc, Value v,
+                                               int64_t size) {
+  auto cst = v.getDefiningOp<arith::ConstantOp>();
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  if (!cst || !type || !type.hasStaticShape() || type.getRank() == 0)
+    return nullptr;
+  int64_t last = type.getDimSize(type.getRank() - 1);
+  unsigned bits = type.getElementTypeBitWidth();
+  if (size < last || bits % 8 != 0)
+    return nullptr;
+  size_t elem = bits / 8;
+  int64_t count = type.getNumElements();
+  std::vector<char> data;
+  if (auto dense = dyn_cast<DenseElementsAttr>(cst.getValue())) {
+    ArrayRef<char> raw = dense.getRawData();
+    if (dense.isSplat()) {
+      if ((int64_t)raw.size() != (int64_t)elem)
+        return nullptr;
+      for (int64_t i = 0; i < count; ++i)
+        data.insert(data.end(), raw.begin(), raw.end());
+    } else {
+      data.assign(raw.begin(), raw.end());
+    }
+  } else if (auto resource =
+                 dyn_cast<DenseResourceElementsAttr>(cst.getValue())) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return nullptr;
+    ArrayRef<char> raw = blob->getData();
+    data.assign(raw.begin(), raw.end());
+  } else {
+    return nullptr;
+  }
+  if ((int64_t)data.size() != count * (int64_t)elem)
+    return nullptr;
+  int64_t rows = last == 0 ? 0 : count / last;
+  std::vector<char> out(rows * size * elem, 0);
+  for (int64_t r = 0; r < rows; ++r)
+    std::memcpy(out.data() + r * size * elem, data.data() + r * last * elem,
+                last * elem);
+  SmallVector<int64_t> shape(type.getShape());
+  shape.back() = size;
+  auto newType = RankedTensorType::get(shape, type.getElementType());
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
+      ArrayRef<char>(out), alignof(double));
+  auto attr = DenseResourceElementsAttr::get(newType, "weights_padded",
+                                             std::move(blob));
+  return arith::ConstantOp::create(rewriter, loc, newType, attr);
+}

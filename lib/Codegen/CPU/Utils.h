@@ -19,6 +19,12 @@ mlir::Value permuteConstant(mlir::RewriterBase &rewriter, mlir::Location loc,
                             mlir::Value v, llvm::ArrayRef<int64_t> perm,
                             llvm::ArrayRef<int64_t> viewShape = {});
 
+/// Pads a constant's last dimension with zeros up to `size` at compile time,
+/// as a new dense resource; null when `v` is not a statically shaped
+/// constant with readable bytes.
+mlir::Value padConstantLastDim(mlir::RewriterBase &rewriter, mlir::Location loc,
+                               mlir::Value v, int64_t size);
+
 } // namespace tessera::cpu_codegen
 
 #endif // TESSERA_LIB_CODEGEN_CPU_UTILS_H

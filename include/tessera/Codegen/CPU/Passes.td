@@ -21,8 +21,11 @@ def CPUConvLayout : Pass<"tessera-cpu-conv-layout", "mlir::func::FuncOp"> {
 
     The transposes back to NCHW are then sunk through elementwise
     `linalg.generic`s (all of whose full-size operands arrive through such a
-    transpose), padding (fill + copy into a slice), crops, max/sum pooling and
-    bias broadcasts, and folded into reductions' indexing maps, until they meet
+    transpose), padding (fill + copy into a slice), crops, max/sum pooling,
+    bias broadcasts, concatenations (slices of one NHWC tensor that the
+    producers write into), channel slices (Split) and channel shuffles
+    (expand, transpose of the channel groups, collapse: the same shuffle of
+    the NHWC channels), and folded into reductions' indexing maps, until they meet
     the next convolution's transpose to NHWC and cancel: activations stay NHWC
     from the first convolution to the last, and only the graph's edges
     transpose.
@@ -34,6 +37,70 @@ def CPUConvLayout : Pass<"tessera-cpu-conv-layout", "mlir::func::FuncOp"> {
     %xt = linalg.transpose ins(%x) permutation = [0, 2, 3, 1]
     %c = linalg.conv_2d_nhwc_hwcf ins(%xt, %w_hwcf) outs(%z_nhwc)
     %y = linalg.transpose ins(%c) permutation = [0, 3, 1, 2]
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def CPUPadChannels : Pass<"tessera-cpu-pad-channels", "mlir::func::FuncOp"> {
+  let summary = "Pad NHWC convolutions' output channels to a vector multiple";
+  let description = [{
+    A `linalg.conv_2d_nhwc_hwcf` with constant weights whose output channel
+    count is no multiple of `multiple` (58, 116 and 232 in ShuffleNetV2) fits
+    no register tile of `tessera-cpu-vectorize` and stayed scalar loops.
+    Such a convolution computes the next multiple instead, with the filter
+    (and a constant bias broadcast into its init) padded with zeros at
+    compile time, and its consumers read the real channels through an
+    `extract_slice` (a strided view after bufferization, no copy). Padding
+    is done when it adds at most a quarter of the channels to a count no
+    8-channel tile divides, at most an eighth to others.
+    Depthwise convolutions (`linalg.depthwise_conv_2d_nhwc_hwc`) are padded
+    the same way, their input too: a padding (insert_slice into a fill) is
+    redone with the padded channel count, the producer writing straight into
+    it; any other input is copied into the channels of a zero fill.
+
+    Example:
+    ```mlir
+    %y = linalg.conv_2d_nhwc_hwcf ins(%x, %w : ..., tensor<1x1x24x58xf32>)
+        outs(%b : tensor<1x28x28x58xf32>)
+    // becomes
+    %c = linalg.conv_2d_nhwc_hwcf ins(%x, %w64 : ..., tensor<1x1x24x64xf32>)
+        outs(%b64 : tensor<1x28x28x64xf32>)
+    %y = tensor.extract_slice %c[0, 0, 0, 0] [1, 28, 28, 58] [1, 1, 1, 1]
+    ```
+  }];
+  let options = [
+    Option<"multiple", "multiple", "int64_t", /*default=*/"16",
+           "Pad output channels up to a multiple of this">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def CPUPeelConvWidth : Pass<"tessera-cpu-peel-conv-width", "mlir::func::FuncOp"> {
+  let summary = "Split NHWC convolutions' output columns into a tileable part and a rest";
+  let description = [{
+    `tessera-cpu-vectorize` tiles a convolution's output row into register
+    tiles of a pixel count that divides the width (7, 6, 8, 4, 5, 3, 2, 1
+    in that order); SqueezeNet's widths 55, 27 and 13 got tiles of 5, 3 and
+    1 pixels, which load a weight vector for every one to five FMAs. A
+    `linalg.conv_2d_nhwc_hwcf` whose output width (8 or more) is no multiple
+    of 6, 7 or 8 becomes two convolutions on slices of the same input and
+    init: the first `7 * (width / 7)` columns and the rest (1 to 6
+    columns), each tiled on its own. The slices are views after
+    bufferization; both write straight into the result.
+
+    Example:
+    ```mlir
+    %y = linalg.conv_2d_nhwc_hwcf ins(%x, %w : tensor<1x13x13x64xf32>, ...)
+        outs(%b : tensor<1x13x13x64xf32>)
+    // becomes convolutions of 7 and 6 columns
+    %x0 = tensor.extract_slice %x[0, 0, 0, 0] [1, 13, 7, 64] [1, 1, 1, 1]
+    %b0 = tensor.extract_slice %b[0, 0, 0, 0] [1, 13, 7, 64] [1, 1, 1, 1]
+    %y0 = linalg.conv_2d_nhwc_hwcf ins(%x0, %w) outs(%b0)
+    %r0 = tensor.insert_slice %y0 into %b[0, 0, 0, 0] [1, 13, 7, 64] [1, 1, 1, 1]
+    ...  // columns 7..12 into %r0
     ```
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
