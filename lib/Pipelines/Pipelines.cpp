@@ -34,11 +34,9 @@ void tessera::buildLinalgStagePipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
-void tessera::buildCPUCodegenPipeline(OpPassManager &pm,
-                                      bool vectorizeElementwise,
-                                      bool fuseElementwise,
-                                      int64_t convChannelTile,
-                                      int64_t convPixelTile) {
+void tessera::buildCPUCodegenPipeline(
+    OpPassManager &pm, bool vectorizeElementwise, bool fuseElementwise,
+    int64_t convChannelTile, int64_t convPixelTile, bool fuseEpilogues) {
   pm.nest<func::FuncOp>().addPass(createCPUConvLayout());
   pm.addPass(createCanonicalizerPass());
   // BatchNorm + ReLU (+ residual Add) chains as one loop nest. Off by
@@ -50,6 +48,7 @@ void tessera::buildCPUCodegenPipeline(OpPassManager &pm,
   options.vectorizeElementwise = vectorizeElementwise;
   options.channelTile = convChannelTile;
   options.pixelTile = convPixelTile;
+  options.fuseEpilogues = fuseEpilogues;
   pm.addPass(createCPUVectorize(options));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -55,6 +55,8 @@ static cl::opt<unsigned> convChannelTile("cpu-conv-channel-tile", cl::init(0),
                                          cl::Hidden);
 static cl::opt<unsigned> convPixelTile("cpu-conv-pixel-tile", cl::init(0),
                                        cl::Hidden);
+static cl::opt<bool> fuseEpilogues("cpu-fuse-epilogues", cl::init(true),
+                                   cl::Hidden);
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
@@ -85,6 +87,6 @@ int main(int argc, char **argv) {
   options.hardware = hardware;
   options.elideWeights = elideWeights;
   options.cpu = {vectorizeElementwise, fuseElementwise, convChannelTile,
-                 convPixelTile};
+                 convPixelTile, fuseEpilogues};
   return tessera::compileAndReport(options, llvm::errs());
 }
