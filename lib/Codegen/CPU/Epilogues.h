@@ -1,4 +1,4 @@
-//===- Epilogues.h - elementwise epilogues in register tiles ---*- C++ -*-===//
+//===- Epilogues.h - elementwise epilogues in register tiles ----*- C++ -*-===//
 //
 // Part of Tessera. Internal to lib/Codegen/CPU: `tessera-cpu-vectorize`
 // computes the elementwise consumers of a conv, depthwise conv or matmul
