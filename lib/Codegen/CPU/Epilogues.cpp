@@ -174,7 +174,7 @@ linalg::GenericOp tessera::cpu_codegen::mergeEpilogue(RewriterBase &rewriter,
   // A member that read the anchor too leaves it read twice: once is enough.
   MLIRContext *ctx = anchor->getContext();
   RewritePatternSet patterns(ctx);
-  linalg::GenericOp::getCanonicalizationPatterns(patterns, ctx);
+  linalg::populateEraseUnusedOperandsAndResultsPatterns(patterns);
   GreedyRewriteConfig config;
   config.setStrictness(GreedyRewriteStrictness::ExistingAndNewOps);
   (void)applyOpPatternsGreedily({tip.getOperation()}, std::move(patterns),
