@@ -185,6 +185,64 @@ linalg::GenericOp tessera::cpu_codegen::mergeEpilogue(RewriterBase &rewriter,
   return dyn_cast<linalg::GenericOp>(*result.getUsers().begin());
 }
 
+/// Whether `expand` only inserts unit dims.
+static bool insertsUnitDimsOnly(tensor::ExpandShapeOp expand) {
+  SmallVector<int64_t> kept;
+  for (int64_t size : expand.getResultType().getShape())
+    if (size != 1)
+      kept.push_back(size);
+  SmallVector<int64_t> source;
+  for (int64_t size : expand.getSrcType().getShape())
+    if (size != 1)
+      source.push_back(size);
+  return expand.getSrcType().hasStaticShape() &&
+         expand.getResultType().hasStaticShape() && kept == source;
+}
+
+void tessera::cpu_codegen::sinkUnitDimExpands(RewriterBase &rewriter,
+                                              Operation *anchor) {
+  Value current = anchor->getResult(0);
+  for (int step = 0; step < kMaxEpilogueOps; ++step) {
+    if (!current.hasOneUse())
+      return;
+    auto expand = dyn_cast<tensor::ExpandShapeOp>(*current.getUsers().begin());
+    if (!expand || !insertsUnitDimsOnly(expand) ||
+        !expand.getResult().hasOneUse())
+      return;
+    auto generic =
+        dyn_cast<linalg::GenericOp>(*expand.getResult().getUsers().begin());
+    if (!generic || !generic.hasPureTensorSemantics() ||
+        generic->getNumResults() != 1 || generic.getNumReductionLoops() != 0 ||
+        !hasVectorizableBody(generic))
+      return;
+    rewriter.setInsertionPoint(generic);
+    FailureOr<linalg::DropUnitDimsResult> dropped =
+        linalg::dropUnitDims(rewriter, generic, linalg::ControlDropUnitDims());
+    if (failed(dropped))
+      return;
+    rewriter.replaceOp(generic, dropped->replacements);
+    Operation *reduced = dropped->resultOp;
+    // collapse_shape(expand_shape(x)) of x's own type is x.
+    for (OpOperand &operand : reduced->getOpOperands()) {
+      auto collapse = operand.get().getDefiningOp<tensor::CollapseShapeOp>();
+      if (!collapse)
+        continue;
+      auto inner = collapse.getSrc().getDefiningOp<tensor::ExpandShapeOp>();
+      if (!inner || inner.getSrc().getType() != collapse.getType() ||
+          !insertsUnitDimsOnly(inner))
+        continue;
+      rewriter.modifyOpInPlace(reduced, [&] { operand.set(inner.getSrc()); });
+      if (collapse->use_empty())
+        rewriter.eraseOp(collapse);
+      if (inner->use_empty())
+        rewriter.eraseOp(inner);
+    }
+    if (reduced->getNumResults() != 1)
+      return;
+    current = reduced->getResult(0);
+  }
+}
+
 /// Erases `op` once nothing but dead slices of it is left.
 static void eraseIfUnused(RewriterBase &rewriter, Operation *op) {
   if (!op)

@@ -29,6 +29,12 @@ bool hasVectorizableBody(mlir::linalg::GenericOp generic);
 mlir::linalg::GenericOp mergeEpilogue(mlir::RewriterBase &rewriter,
                                       mlir::Operation *anchor);
 
+/// Moves unit-dim-only tensor.expand_shapes between `anchor` and its
+/// elementwise consumers below them (the consumers lose their unit loop
+/// dims, upstream dropUnitDims), so that an epilogue behind a reshape (a
+/// matmul on rows of a [1, S, D] activation) reads the anchor directly.
+void sinkUnitDimExpands(mlir::RewriterBase &rewriter, mlir::Operation *anchor);
+
 /// The ops computing one register tile of an epilogue.
 struct EpilogueTile {
   /// The anchor (conv, depthwise conv, matmul) on one tile.

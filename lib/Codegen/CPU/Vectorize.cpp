@@ -560,6 +560,8 @@ static void fuseEpilogues(ModuleOp module, RewriterBase &rewriter,
     std::optional<AnchorTile> tile = chooseAnchorTile(anchor, options);
     if (!tile)
       continue;
+    if (isa<linalg::MatmulOp, linalg::BatchMatmulOp>(anchor))
+      sinkUnitDimExpands(rewriter, anchor);
     linalg::GenericOp epilogue = mergeEpilogue(rewriter, anchor);
     if (!epilogue)
       continue;
