@@ -144,6 +144,41 @@ func.func @matmul_bias_relu(%a: tensor<12x4xf32>, %bias: tensor<32xf32>) -> tens
 
 // -----
 
+// A matmul on the rows of a [1, S, D] activation reaches its bias add and
+// ReLU through an expand_shape adding a unit dim: the reshape moves below
+// them (they lose the unit loop dim) and they join the matmul's tiles.
+// CHECK-LABEL: func.func @matmul_expand_bias_relu
+// CHECK:         scf.for {{.*}} iter_args({{.*}}) -> (vector<6x16xf32>)
+// CHECK:           vector.fma {{.*}} : vector<6x16xf32>
+// CHECK:         arith.addf {{.*}} : vector<6x16xf32>
+// CHECK:         arith.maximumf {{.*}} : vector<6x16xf32>
+// CHECK:         vector.transfer_write
+// CHECK-NOT:     vector.transfer_write
+// CHECK:         tensor.expand_shape {{.*}} into tensor<1x12x16xf32>
+#bias = affine_map<(d0, d1, d2) -> (d2)>
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+func.func @matmul_expand_bias_relu(%a: tensor<12x8xf32>, %b: tensor<8x16xf32>, %c: tensor<12x16xf32>, %bias: tensor<16xf32>) -> tensor<1x12x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %m = linalg.matmul ins(%a, %b : tensor<12x8xf32>, tensor<8x16xf32>) outs(%c : tensor<12x16xf32>) -> tensor<12x16xf32>
+  %x = tensor.expand_shape %m [[0, 1], [2]] output_shape [1, 12, 16] : tensor<12x16xf32> into tensor<1x12x16xf32>
+  %e = tensor.empty() : tensor<1x12x16xf32>
+  %s = linalg.generic {indexing_maps = [#bias, #id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%bias, %x : tensor<16xf32>, tensor<1x12x16xf32>) outs(%e : tensor<1x12x16xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %t = arith.addf %p, %q : f32
+    linalg.yield %t : f32
+  } -> tensor<1x12x16xf32>
+  %r = linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%s : tensor<1x12x16xf32>) outs(%e : tensor<1x12x16xf32>) {
+  ^bb0(%p: f32, %o: f32):
+    %t = arith.maximumf %p, %zero : f32
+    linalg.yield %t : f32
+  } -> tensor<1x12x16xf32>
+  return %r : tensor<1x12x16xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @batch_matmul_relu
 // CHECK:         vector.fma {{.*}} : vector<1x6x16xf32>
 // CHECK:         arith.maximumf {{.*}} : vector<1x6x16xf32>

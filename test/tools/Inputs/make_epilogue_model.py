@@ -2,10 +2,11 @@
 # ===- make_epilogue_model.py - convs and matmuls with epilogues --------------===#
 #
 # Usage: make_epilogue_model.py OUT_DIR
-# Writes OUT_DIR/model.onnx and inputs/outputs as .npy (x, a -> y, m): a
+# Writes OUT_DIR/model.onnx and inputs/outputs as .npy (x, a, b -> y, m, n): a
 # residual Conv + Add + Relu, a Conv + Sigmoid * x (SiLU) with more output
 # channels than one register tile (packed weights), a depthwise Conv + Clip
-# and a MatMul + Add + Relu, the epilogues tessera-cpu-vectorize computes in
+# and a MatMul + Add + Relu on 2-D and 3-D (Transformer-like) inputs, the
+# epilogues tessera-cpu-vectorize computes in
 # the register tiles. Expected outputs from PyTorch.
 #
 # ===-------------------------------------------------------------------------===#
@@ -27,7 +28,7 @@ def rand(*shape):
 
 def main():
     out = sys.argv[1]
-    x, a = rand(1, 16, 14, 14), rand(24, 32)
+    x, a, b = rand(1, 16, 14, 14), rand(24, 32), rand(1, 24, 32)
     w = {"w1": rand(32, 16, 3, 3) * 0.2, "b1": rand(32),
          "w2": rand(32, 16, 1, 1) * 0.2, "b2": rand(32),
          "w3": rand(128, 32, 1, 1) * 0.2, "b3": rand(128),
@@ -50,15 +51,20 @@ def main():
         node("MatMul", ["a", "wm"], ["mm"], name="matmul5"),
         node("Add", ["mm", "bm"], ["am"], name="add5"),
         node("Relu", ["am"], ["m"], name="relu5"),
+        node("MatMul", ["b", "wm"], ["bmm"], name="matmul6"),
+        node("Add", ["bmm", "bm"], ["ab"], name="add6"),
+        node("Relu", ["ab"], ["n"], name="relu6"),
     ]
     inits = [numpy_helper.from_array(v, k) for k, v in w.items()] + [lo, hi]
     vi = helper.make_tensor_value_info
     graph = helper.make_graph(
         nodes, "epilogues",
         [vi("x", TensorProto.FLOAT, [1, 16, 14, 14]),
-         vi("a", TensorProto.FLOAT, [24, 32])],
+         vi("a", TensorProto.FLOAT, [24, 32]),
+         vi("b", TensorProto.FLOAT, [1, 24, 32])],
         [vi("y", TensorProto.FLOAT, [1, 128, 14, 14]),
-         vi("m", TensorProto.FLOAT, [24, 48])], inits)
+         vi("m", TensorProto.FLOAT, [24, 48]),
+         vi("n", TensorProto.FLOAT, [1, 24, 48])], inits)
     model = helper.make_model(graph,
                               opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
@@ -72,8 +78,9 @@ def main():
     y = torch.clamp(F.conv2d(c3 * torch.sigmoid(c3), t["w4"], t["b4"],
                              padding=1, groups=128), 0, 6)
     m = F.relu(torch.from_numpy(a) @ t["wm"] + t["bm"])
-    for name, value in [("x", x), ("a", a), ("y", y.numpy()),
-                        ("m", m.numpy())]:
+    n = F.relu(torch.from_numpy(b) @ t["wm"] + t["bm"])
+    for name, value in [("x", x), ("a", a), ("b", b), ("y", y.numpy()),
+                        ("m", m.numpy()), ("n", n.numpy())]:
         np.save(os.path.join(out, name + ".npy"), value)
 
 
