@@ -1,5 +1,16 @@
 // RUN: tessera-opt %s -split-input-file -tessera-cpu-vectorize=vector-bits=512 -canonicalize -mlir-print-debuginfo -mlir-print-local-scope | FileCheck %s
 // RUN: tessera-opt %s -split-input-file -tessera-cpu-vectorize="vector-bits=512 fuse-epilogues=0" -canonicalize | FileCheck %s --check-prefix=OFF
+// RUN: env TESSERA_DUMP_CPU_TRANSFORM=1 tessera-opt %s -split-input-file -tessera-cpu-vectorize=vector-bits=512 -o /dev/null 2>&1 | FileCheck %s --check-prefix=SCHED
+
+// The schedule of a tile cut out with its epilogue: only the reduction is
+// tiled (one tap and input channel at a time), then the epilogue's ops are
+// vectorized whole.
+// SCHED:       %[[C:.*]] = transform.structured.match ops{["linalg.conv_2d_nhwc_hwcf"]} attributes {tessera.cpu_fused = array<i64: 0, 0>}
+// SCHED-NEXT:  %[[T:.*]], %{{.*}}:3 = transform.structured.tile_using_for %[[C]] tile_sizes [0, 0, 0, 0, 1, 1, 1]
+// SCHED-NEXT:  %[[D:.*]] = transform.structured.decompose %[[T]]
+// SCHED-NEXT:  transform.structured.vectorize %[[D]]
+// SCHED-NEXT:  %[[E:.*]] = transform.structured.match ops{["linalg.generic", "linalg.fill", "linalg.broadcast"]} attributes {tessera.cpu_epilogue = array<i64: 0, 0>}
+// SCHED-NEXT:  transform.structured.vectorize %[[E]]
 
 // The bias broadcast, the conv, the residual add and the ReLU of one
 // register tile (7 pixels x 64 channels, weights packed by blocks of 64
