@@ -46,11 +46,9 @@ void tessera::buildLinalgStagePipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
-void tessera::buildCPUCodegenPipeline(OpPassManager &pm,
-                                      bool vectorizeElementwise,
-                                      bool fuseElementwise,
-                                      int64_t convChannelTile,
-                                      int64_t convPixelTile) {
+void tessera::buildCPUCodegenPipeline(
+    OpPassManager &pm, bool vectorizeElementwise, bool fuseElementwise,
+    int64_t convChannelTile, int64_t convPixelTile, bool fuseEpilogues) {
   pm.nest<func::FuncOp>().addPass(createCPUConvLayout());
   pm.addPass(createCanonicalizerPass());
   // Output channel counts no tile divides (ShuffleNetV2's 58, 116, 232).
@@ -66,6 +64,7 @@ void tessera::buildCPUCodegenPipeline(OpPassManager &pm,
   options.vectorizeElementwise = vectorizeElementwise;
   options.channelTile = convChannelTile;
   options.pixelTile = convPixelTile;
+  options.fuseEpilogues = fuseEpilogues;
   pm.addPass(createCPUVectorize(options));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -69,6 +69,8 @@ static cl::opt<unsigned> convChannelTile("cpu-conv-channel-tile", cl::init(0),
                                          cl::Hidden);
 static cl::opt<unsigned> convPixelTile("cpu-conv-pixel-tile", cl::init(0),
                                        cl::Hidden);
+static cl::opt<bool> fuseEpilogues("cpu-fuse-epilogues", cl::init(true),
+                                   cl::Hidden);
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
@@ -102,6 +104,6 @@ int main(int argc, char **argv) {
   options.report = report;
   options.reportJsonPath = reportJson;
   options.cpu = {vectorizeElementwise, fuseElementwise, convChannelTile,
-                 convPixelTile};
+                 convPixelTile, fuseEpilogues};
   return tessera::compileAndReport(options, llvm::errs());
 }

@@ -33,6 +33,9 @@ struct CPUCodegenOptions {
   /// the host.
   unsigned convChannelTile = 0;
   unsigned convPixelTile = 0;
+  /// Compute the elementwise epilogues of convs and matmuls in their register
+  /// tiles.
+  bool fuseEpilogues = true;
 };
 
 /// Everything one compilation needs.

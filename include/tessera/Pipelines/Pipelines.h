@@ -29,7 +29,8 @@ void buildCPUCodegenPipeline(mlir::OpPassManager &pm,
                              bool vectorizeElementwise = true,
                              bool fuseElementwise = false,
                              int64_t convChannelTile = 0,
-                             int64_t convPixelTile = 0);
+                             int64_t convPixelTile = 0,
+                             bool fuseEpilogues = true);
 
 /// Stage `llvm` (CPU): bufferized, out-params for results, lowered to the
 /// LLVM dialect with bare-pointer calling convention.

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Epilogues.h"
 #include "Utils.h"
 #include "VectorizeSchedule.h"
 #include "tessera/Codegen/CPU/Passes.h"
@@ -166,7 +167,8 @@ chooseDepthwiseTile(linalg::DepthwiseConv2DNhwcHwcOp conv) {
 static std::optional<int64_t> chooseElementwiseWidth(Operation *op) {
   auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
   if (!linalgOp || !linalgOp.hasPureTensorSemantics() ||
-      op->getNumResults() != 1 || op->hasAttr(kTileAttrName))
+      op->getNumResults() != 1 || op->hasAttr(kTileAttrName) ||
+      op->hasAttr(kFusedAttrName) || op->hasAttr(kEpilogueAttrName))
     return std::nullopt;
   if (auto generic = dyn_cast<linalg::GenericOp>(op)) {
     if (generic.getNumReductionLoops() != 0)
@@ -175,19 +177,7 @@ static std::optional<int64_t> chooseElementwiseWidth(Operation *op) {
     for (AffineMap map : generic.getIndexingMapsArray())
       if (!map.isProjectedPermutation(/*allowZeroInResults=*/true))
         return std::nullopt;
-    // Arithmetic and the math ops LLVM has vector intrinsics for; erf, tanh
-    // and friends become scalar libm calls.
-    bool vectorizable = true;
-    generic.getBody()->walk([&](Operation *inner) {
-      if (isa<linalg::YieldOp, math::ExpOp, math::LogOp, math::SqrtOp,
-              math::AbsFOp, math::FloorOp, math::CeilOp, math::RoundEvenOp,
-              math::FmaOp>(inner))
-        return;
-      if (inner->getDialect() && inner->getDialect()->getNamespace() == "arith")
-        return;
-      vectorizable = false;
-    });
-    if (!vectorizable)
+    if (!hasVectorizableBody(generic))
       return std::nullopt;
   } else if (!isa<linalg::FillOp, linalg::CopyOp>(op)) {
     // Transposes stay scalar: vectorized, their strided reads become
@@ -397,6 +387,8 @@ static void removeTags(ModuleOp module) {
   module.walk([](Operation *op) {
     op->removeAttr(kTileAttrName);
     op->removeAttr(kElementwiseAttrName);
+    op->removeAttr(kFusedAttrName);
+    op->removeAttr(kEpilogueAttrName);
   });
 }
 
@@ -406,7 +398,10 @@ static void removeTags(ModuleOp module) {
 static void groupConvs(ModuleOp module, RewriterBase &rewriter,
                        const TileOptions &options, GroupMap &groups) {
   SmallVector<linalg::Conv2DNhwcHwcfOp> convs;
-  module.walk([&](linalg::Conv2DNhwcHwcfOp conv) { convs.push_back(conv); });
+  module.walk([&](linalg::Conv2DNhwcHwcfOp conv) {
+    if (!conv->hasAttr(kFusedAttrName))
+      convs.push_back(conv);
+  });
   for (linalg::Conv2DNhwcHwcfOp conv : convs) {
     std::optional<std::pair<int64_t, int64_t>> tile = chooseConvTile(
         conv, options.channelTile, options.pixelTile, options.host);
@@ -424,7 +419,8 @@ static void groupConvs(ModuleOp module, RewriterBase &rewriter,
 static void packMatmulWeights(ModuleOp module, RewriterBase &rewriter) {
   SmallVector<linalg::MatmulOp> matmuls;
   module.walk([&](linalg::MatmulOp mm) {
-    if (!mm.hasUserDefinedMaps() && mm.hasPureTensorSemantics())
+    if (!mm.hasUserDefinedMaps() && mm.hasPureTensorSemantics() &&
+        !mm->hasAttr(kFusedAttrName))
       matmuls.push_back(mm);
   });
   for (linalg::MatmulOp mm : matmuls)
@@ -446,7 +442,8 @@ static void groupMatmuls(ModuleOp module, GroupMap &groups) {
       kind = GroupKind::BatchMatmul;
     else
       return;
-    if (!cast<linalg::LinalgOp>(op).hasPureTensorSemantics())
+    if (!cast<linalg::LinalgOp>(op).hasPureTensorSemantics() ||
+        op->hasAttr(kFusedAttrName))
       return;
     auto type = cast<RankedTensorType>(op->getResult(0).getType());
     if (std::optional<std::pair<int64_t, int64_t>> tile =
@@ -469,10 +466,125 @@ static void groupElementwise(ModuleOp module, GroupMap &groups) {
 /// Tags the NHWC depthwise convs with their register tiles.
 static void groupDepthwiseConvs(ModuleOp module, GroupMap &groups) {
   module.walk([&](linalg::DepthwiseConv2DNhwcHwcOp conv) {
+    if (conv->hasAttr(kFusedAttrName))
+      return;
     if (std::optional<std::pair<int64_t, int64_t>> tile =
             chooseDepthwiseTile(conv))
       addToGroup(groups, conv, GroupKind::Depthwise, tile->first, tile->second);
   });
+}
+
+/// The register tile of an anchor as sizes of its epilogue's loops and their
+/// order, and how to pack its constant weights (operand 1) by blocks of the
+/// tile's output channels or columns: the permutation and view of
+/// permuteConstant, and the loop order then (blocks outermost).
+struct AnchorTile {
+  GroupKind kind;
+  SmallVector<int64_t> sizes, interchange;
+  int64_t block = 0; ///< 0: weights not packed
+  SmallVector<int64_t> perm, view, packedInterchange;
+};
+
+static std::optional<AnchorTile> chooseAnchorTile(Operation *op,
+                                                  const TileOptions &options) {
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  if (!linalgOp || !linalgOp.hasPureTensorSemantics() ||
+      op->getNumResults() != 1)
+    return std::nullopt;
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  if (auto conv = dyn_cast<linalg::Conv2DNhwcHwcfOp>(op)) {
+    std::optional<std::pair<int64_t, int64_t>> tile = chooseConvTile(
+        conv, options.channelTile, options.pixelTile, options.host);
+    if (!tile)
+      return std::nullopt;
+    auto [owt, ft] = *tile;
+    // Rows, blocks of channels, pixels; blocks of packed weights outermost,
+    // as the loop over weight blocks of a conv without epilogue.
+    AnchorTile result{GroupKind::Conv, {1, 1, owt, ft}, {0, 1, 3, 2}};
+    ArrayRef<int64_t> hwcf =
+        cast<RankedTensorType>(conv.getInputs()[1].getType()).getShape();
+    if (options.packFilter && hwcf[3] > ft && hwcf[3] % ft == 0) {
+      result.block = ft;
+      result.perm = {3, 0, 1, 2, 4};
+      result.view = {hwcf[0], hwcf[1], hwcf[2], hwcf[3] / ft, ft};
+      result.packedInterchange = {3, 0, 1, 2};
+    }
+    return result;
+  }
+  if (auto conv = dyn_cast<linalg::DepthwiseConv2DNhwcHwcOp>(op)) {
+    std::optional<std::pair<int64_t, int64_t>> tile = chooseDepthwiseTile(conv);
+    if (!tile)
+      return std::nullopt;
+    return AnchorTile{
+        GroupKind::Depthwise, {1, 1, tile->first, tile->second}, {0, 1, 3, 2}};
+  }
+  bool batched = isa<linalg::BatchMatmulOp>(op);
+  if (!isa<linalg::MatmulOp>(op) && !batched)
+    return std::nullopt;
+  if (auto mm = dyn_cast<linalg::MatmulOp>(op); mm && mm.hasUserDefinedMaps())
+    return std::nullopt;
+  if (auto bmm = dyn_cast<linalg::BatchMatmulOp>(op);
+      bmm && bmm.hasUserDefinedMaps())
+    return std::nullopt;
+  std::optional<std::pair<int64_t, int64_t>> tile = chooseMatmulTile(type);
+  if (!tile)
+    return std::nullopt;
+  auto [mt, nt] = *tile;
+  if (batched)
+    return AnchorTile{GroupKind::BatchMatmul, {1, mt, nt}, {0, 1, 2}};
+  AnchorTile result{GroupKind::Matmul, {mt, nt}, {0, 1}};
+  ArrayRef<int64_t> kn =
+      cast<RankedTensorType>(linalgOp.getDpsInputs()[1].getType()).getShape();
+  if (options.packFilter && kn[1] > nt && kn[1] % nt == 0) {
+    result.block = nt;
+    result.perm = {1, 0, 2};
+    result.view = {kn[0], kn[1] / nt, nt};
+    result.packedInterchange = {1, 0};
+  }
+  return result;
+}
+
+/// Computes the elementwise epilogue of each conv, depthwise conv and matmul
+/// in the anchor's register tiles (Epilogues.h): the epilogue is tiled by the
+/// register tile, the anchor fused into that loop nest with its weights
+/// packed as without epilogue, and both tagged for the schedule.
+static void fuseEpilogues(ModuleOp module, RewriterBase &rewriter,
+                          const TileOptions &options, GroupMap &groups) {
+  SmallVector<Operation *> anchors;
+  module.walk([&](Operation *op) {
+    if (isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp,
+            linalg::MatmulOp, linalg::BatchMatmulOp>(op))
+      anchors.push_back(op);
+  });
+  for (Operation *anchor : anchors) {
+    std::optional<AnchorTile> tile = chooseAnchorTile(anchor, options);
+    if (!tile)
+      continue;
+    if (isa<linalg::MatmulOp, linalg::BatchMatmulOp>(anchor))
+      sinkUnitDimExpands(rewriter, anchor);
+    linalg::GenericOp epilogue = mergeEpilogue(rewriter, anchor);
+    if (!epilogue)
+      continue;
+    Value packed;
+    if (tile->block) {
+      rewriter.setInsertionPoint(anchor);
+      packed = permuteConstant(rewriter, anchor->getLoc(),
+                               anchor->getOperand(1), tile->perm, tile->view);
+    }
+    FailureOr<EpilogueTile> tiled =
+        tileWithEpilogue(rewriter, anchor, epilogue, tile->sizes,
+                         packed ? tile->packedInterchange : tile->interchange);
+    if (succeeded(tiled) && packed)
+      (void)usePackedWeights(rewriter, tiled->anchor, 1, packed, tile->block);
+    if (packed && packed.use_empty())
+      rewriter.eraseOp(packed.getDefiningOp());
+    if (failed(tiled))
+      continue;
+    addToGroup(groups, tiled->anchor, GroupKind::Fused,
+               static_cast<int64_t>(tile->kind), 0);
+    for (Operation *op : tiled->elementwise)
+      addToGroup(groups, op, GroupKind::Epilogue, 0, 0);
+  }
 }
 
 /// The groups in the order the schedule handles their kinds (matmuls and
@@ -579,6 +691,8 @@ struct CPUVectorizePass
     removeTags(module);
     IRRewriter rewriter(&getContext());
     GroupMap groups;
+    if (fuseEpilogues)
+      ::fuseEpilogues(module, rewriter, *options, groups);
     groupConvs(module, rewriter, *options, groups);
     if (packFilter)
       packMatmulWeights(module, rewriter);
@@ -599,6 +713,10 @@ struct CPUVectorizePass
     removeTags(module);
     RewritePatternSet patterns(&getContext());
     tessera::populateCPUVectorFMAPatterns(patterns);
+    if (llvm::any_of(groups, [](const auto &group) {
+          return std::get<0>(group.first) == GroupKind::Fused;
+        }))
+      populateEpilogueForwardingPatterns(patterns);
     if (failed(applyPatternsGreedily(module, std::move(patterns)))) {
       module.emitError("fused multiply-add rewrites did not converge");
       return signalPassFailure();

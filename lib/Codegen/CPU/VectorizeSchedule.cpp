@@ -22,7 +22,16 @@ using namespace mlir;
 using namespace tessera::cpu_codegen;
 
 StringRef tessera::cpu_codegen::getTagAttrName(GroupKind kind) {
-  return kind == GroupKind::Elementwise ? kElementwiseAttrName : kTileAttrName;
+  switch (kind) {
+  case GroupKind::Elementwise:
+    return kElementwiseAttrName;
+  case GroupKind::Fused:
+    return kFusedAttrName;
+  case GroupKind::Epilogue:
+    return kEpilogueAttrName;
+  default:
+    return kTileAttrName;
+  }
 }
 
 namespace {
@@ -53,6 +62,11 @@ private:
   /// Elementwise ops of rank `first`: `second` elements of the innermost dim
   /// at a time, vectorized.
   void addElementwiseGroup(const ScheduleGroup &group);
+  /// Register tiles cut out with their epilogue: the reduction one step
+  /// (one tap and input channel, or one k) at a time, vectorized.
+  void addFusedGroup(const ScheduleGroup &group);
+  /// The elementwise ops of those tiles, each vectorized whole.
+  void addEpilogueGroup(const ScheduleGroup &group);
 
   /// The payload ops named `opNames` that carry the tag of `group`.
   Value matchGroup(const ScheduleGroup &group, ArrayRef<StringRef> opNames);
@@ -162,6 +176,42 @@ void ScheduleBuilder::addElementwiseGroup(const ScheduleGroup &group) {
   vectorize(loc, tile(loc, ops, sizes));
 }
 
+void ScheduleBuilder::addFusedGroup(const ScheduleGroup &group) {
+  Location loc = group.loc;
+  switch (static_cast<GroupKind>(group.first)) {
+  case GroupKind::Conv: {
+    Value convs =
+        matchGroup(group, {linalg::Conv2DNhwcHwcfOp::getOperationName()});
+    Value taps = tile(loc, convs, {0, 0, 0, 0, 1, 1, 1});
+    return vectorize(loc, decompose(loc, taps));
+  }
+  case GroupKind::Depthwise: {
+    Value convs = matchGroup(
+        group, {linalg::DepthwiseConv2DNhwcHwcOp::getOperationName()});
+    Value taps = tile(loc, convs, {0, 0, 0, 0, 1, 1});
+    return vectorize(loc, decompose(loc, taps));
+  }
+  case GroupKind::Matmul: {
+    Value matmuls = matchGroup(group, {linalg::MatmulOp::getOperationName()});
+    return vectorize(loc, tile(loc, matmuls, {0, 0, 1}));
+  }
+  case GroupKind::BatchMatmul: {
+    Value matmuls =
+        matchGroup(group, {linalg::BatchMatmulOp::getOperationName()});
+    return vectorize(loc, tile(loc, matmuls, {0, 0, 0, 1}));
+  }
+  default:
+    return;
+  }
+}
+
+void ScheduleBuilder::addEpilogueGroup(const ScheduleGroup &group) {
+  vectorize(group.loc,
+            matchGroup(group, {linalg::GenericOp::getOperationName(),
+                               linalg::FillOp::getOperationName(),
+                               linalg::BroadcastOp::getOperationName()}));
+}
+
 void ScheduleBuilder::addGroup(const ScheduleGroup &group) {
   switch (group.kind) {
   case GroupKind::Conv:
@@ -173,6 +223,10 @@ void ScheduleBuilder::addGroup(const ScheduleGroup &group) {
     return addDepthwiseGroup(group);
   case GroupKind::Elementwise:
     return addElementwiseGroup(group);
+  case GroupKind::Fused:
+    return addFusedGroup(group);
+  case GroupKind::Epilogue:
+    return addEpilogueGroup(group);
   }
 }
 

@@ -20,10 +20,27 @@ namespace tessera::cpu_codegen {
 constexpr llvm::StringLiteral kTileAttrName = "tessera.cpu_tile";
 /// The attribute tagging an elementwise-like op with its rank and width.
 constexpr llvm::StringLiteral kElementwiseAttrName = "tessera.cpu_ew";
+/// The attribute tagging a register tile of a conv, depthwise conv or matmul
+/// whose elementwise epilogue is computed in the same loop (Epilogues.h), with
+/// the GroupKind of the op.
+constexpr llvm::StringLiteral kFusedAttrName = "tessera.cpu_fused";
+/// The attribute tagging the elementwise ops of such a register tile.
+constexpr llvm::StringLiteral kEpilogueAttrName = "tessera.cpu_epilogue";
 
 /// What a group of tagged ops is; the schedule handles the kinds in this
 /// order (matmuls and batch matmuls together, in the order given).
-enum class GroupKind { Conv, Matmul, BatchMatmul, Depthwise, Elementwise };
+enum class GroupKind {
+  Conv,
+  Matmul,
+  BatchMatmul,
+  Depthwise,
+  Elementwise,
+  /// Register tiles already cut out with their epilogue: `first` is the
+  /// GroupKind of the op; only the reduction is tiled.
+  Fused,
+  /// The epilogues of those tiles, vectorized whole.
+  Epilogue
+};
 
 /// The ops of one kind tagged with the same values, which one part of the
 /// schedule handles together.
@@ -31,7 +48,8 @@ struct ScheduleGroup {
   GroupKind kind;
   /// The tag's values: (output pixels, output channels) of a conv or
   /// depthwise conv register tile, (rows, columns) of a matmul one, (rank,
-  /// vector width) of an elementwise op.
+  /// vector width) of an elementwise op, (GroupKind of the op, 0) of a fused
+  /// register tile, (0, 0) of an epilogue.
   int64_t first, second;
   /// The first op of the group: the transforms of the group are located
   /// there, so that their diagnostics point into the payload.

@@ -124,12 +124,22 @@ def CPUVectorize : Pass<"tessera-cpu-vectorize", "mlir::ModuleOp"> {
     `[F/block][KH][KW][C][block]`, so each block's register tiles stream one
     contiguous filter slice.
 
+    The elementwise epilogue of a conv, depthwise conv or matmul (bias,
+    activation, residual add: all-parallel f32 generics over its result
+    whose intermediate results are used only inside the epilogue) is merged
+    into one generic, tiled by the register tile with the op (and its fill
+    or bias broadcast init) fused into the loop, so that the accumulator
+    goes through the epilogue in registers before it is stored.
+
     A `vector-bits` other than 0, 256 or 512, a negative `channel-tile` or
     `pixel-tile`, and a schedule that fails to apply are errors.
   }];
   let options = [
     Option<"vectorizeElementwise", "elementwise", "bool", /*default=*/"true",
            "Also tile and vectorize fills, copies and elementwise generics">,
+    Option<"fuseEpilogues", "fuse-epilogues", "bool", /*default=*/"true",
+           "Compute the elementwise consumers of convs, depthwise convs and "
+           "matmuls in their register tiles, before the tile is written">,
     Option<"packFilter", "pack-filter", "bool", /*default=*/"true",
            "Pack constant conv weights by blocks of the register tile's "
            "output channels and loop over the blocks">,
