@@ -38,6 +38,9 @@ MODELS = {
     # ResNet-50 with its BatchNormalization nodes: as fast as resnet50 once
     # they are folded into the convolutions.
     "resnet50_bn": ("input", [1, 3, 224, 224]),
+    # The encoder with Gelu, exported at opset 13: LayerNormalization and Gelu
+    # arrive decomposed and must be recognized.
+    "transformer_gelu": ("input", [1, 128, 256]),
 }
 
 
