@@ -51,6 +51,9 @@ static cl::opt<bool> vectorizeElementwise("cpu-vectorize-elementwise",
                                           cl::init(true), cl::Hidden);
 static cl::opt<bool> fuseElementwise("cpu-fuse-elementwise", cl::init(false),
                                      cl::Hidden);
+static cl::opt<bool> approximateMath("cpu-approximate-math", cl::init(true),
+                                     cl::Hidden);
+static cl::opt<bool> fuseRows("cpu-fuse-rows", cl::init(true), cl::Hidden);
 static cl::opt<unsigned> convChannelTile("cpu-conv-channel-tile", cl::init(0),
                                          cl::Hidden);
 static cl::opt<unsigned> convPixelTile("cpu-conv-pixel-tile", cl::init(0),
@@ -85,6 +88,6 @@ int main(int argc, char **argv) {
   options.hardware = hardware;
   options.elideWeights = elideWeights;
   options.cpu = {vectorizeElementwise, fuseElementwise, convChannelTile,
-                 convPixelTile};
+                 convPixelTile,        approximateMath, fuseRows};
   return tessera::compileAndReport(options, llvm::errs());
 }

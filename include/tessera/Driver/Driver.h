@@ -33,6 +33,10 @@ struct CPUCodegenOptions {
   /// the host.
   unsigned convChannelTile = 0;
   unsigned convPixelTile = 0;
+  /// Polynomial exp/tanh/erf/log (vectorizable) instead of libm calls.
+  bool approximateMath = true;
+  /// Softmax / layer normalization chains as one vectorized row loop.
+  bool fuseRows = true;
 };
 
 /// Everything one compilation needs.

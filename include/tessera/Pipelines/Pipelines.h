@@ -27,7 +27,8 @@ void buildCPUCodegenPipeline(mlir::OpPassManager &pm,
                              bool vectorizeElementwise = true,
                              bool fuseElementwise = false,
                              int64_t convChannelTile = 0,
-                             int64_t convPixelTile = 0);
+                             int64_t convPixelTile = 0,
+                             bool approximateMath = true, bool fuseRows = true);
 
 /// Stage `llvm` (CPU): bufferized, out-params for results, lowered to the
 /// LLVM dialect with bare-pointer calling convention.

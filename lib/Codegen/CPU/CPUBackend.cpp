@@ -66,7 +66,8 @@ static LogicalResult lowerToLLVM(Compilation &c) {
   const CPUCodegenOptions &cpu = c.options.cpu;
   PassManager pm(c.module.getContext());
   buildCPUCodegenPipeline(pm, cpu.vectorizeElementwise, cpu.fuseElementwise,
-                          cpu.convChannelTile, cpu.convPixelTile);
+                          cpu.convChannelTile, cpu.convPixelTile,
+                          cpu.approximateMath, cpu.fuseRows);
   buildCPULLVMStagePipeline(pm);
   if (failed(pm.run(c.module)))
     return failure();
