@@ -49,7 +49,7 @@ static cl::opt<bool>
 // CPU code generation knobs, hidden: for A/B measurements (0: host's choice).
 static cl::opt<bool> vectorizeElementwise("cpu-vectorize-elementwise",
                                           cl::init(true), cl::Hidden);
-static cl::opt<bool> fuseElementwise("cpu-fuse-elementwise", cl::init(false),
+static cl::opt<bool> fuseElementwise("cpu-fuse-elementwise", cl::init(true),
                                      cl::Hidden);
 static cl::opt<bool> approximateMath("cpu-approximate-math", cl::init(true),
                                      cl::Hidden);

@@ -26,9 +26,9 @@ struct TargetInfo;
 /// choices).
 struct CPUCodegenOptions {
   bool vectorizeElementwise = true;
-  /// Fuse elementwise producer/consumer loops (slows the Transformer encoder
-  /// 18x, so off).
-  bool fuseElementwise = false;
+  /// Fuse elementwise producer/consumer loops where nothing is recomputed
+  /// (tessera-cpu-fuse-elementwise).
+  bool fuseElementwise = true;
   /// Output channels / pixels per convolution register tile; 0 = chosen for
   /// the host.
   unsigned convChannelTile = 0;

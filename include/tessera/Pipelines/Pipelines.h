@@ -25,7 +25,7 @@ void buildLinalgStagePipeline(mlir::OpPassManager &pm);
 /// vectorization (between the `linalg` and `llvm` stages).
 void buildCPUCodegenPipeline(mlir::OpPassManager &pm,
                              bool vectorizeElementwise = true,
-                             bool fuseElementwise = false,
+                             bool fuseElementwise = true,
                              int64_t convChannelTile = 0,
                              int64_t convPixelTile = 0,
                              bool approximateMath = true, bool fuseRows = true);

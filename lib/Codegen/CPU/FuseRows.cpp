@@ -56,14 +56,18 @@ static bool hasRowPrefix(AffineMap map, int64_t k) {
   return true;
 }
 
-/// True when `op`'s first loops are the parallel row loops of sizes `rows`
-/// and it writes its result row by row.
-static bool iteratesRows(linalg::GenericOp op, ArrayRef<int64_t> rows) {
+/// True when `op`'s first loops are the parallel row loops of sizes `rows`,
+/// followed by at most the one loop along a row of `row` elements, and it
+/// writes its result row by row.
+static bool iteratesRows(linalg::GenericOp op, ArrayRef<int64_t> rows,
+                         int64_t row) {
   int64_t k = rows.size();
-  if (op.getNumLoops() < k)
+  if (op.getNumLoops() < k || op.getNumLoops() > k + 1)
     return false;
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (op.getNumLoops() == k + 1 && ranges[k] != row)
+    return false;
   for (int64_t i = 0; i < k; ++i)
     if (iterators[i] != utils::IteratorType::parallel || ranges[i] != rows[i])
       return false;
@@ -74,7 +78,7 @@ static bool iteratesRows(linalg::GenericOp op, ArrayRef<int64_t> rows) {
 /// same rows whose every use is in the chain and read row by row, grown
 /// backwards from `root`. Empty when no reduction joined.
 static SmallVector<linalg::GenericOp>
-collectChain(linalg::GenericOp root, ArrayRef<int64_t> rows,
+collectChain(linalg::GenericOp root, ArrayRef<int64_t> rows, int64_t row,
              const llvm::DenseSet<Operation *> &claimed) {
   int64_t k = rows.size();
   llvm::SetVector<Operation *> chain;
@@ -88,7 +92,7 @@ collectChain(linalg::GenericOp root, ArrayRef<int64_t> rows,
         if (!producer || chain.contains(producer) ||
             claimed.contains(producer) ||
             producer->getBlock() != root->getBlock() ||
-            !isRowCandidate(producer) || !iteratesRows(producer, rows))
+            !isRowCandidate(producer) || !iteratesRows(producer, rows, row))
           continue;
         bool rowUses = llvm::all_of(producer->getUses(), [&](OpOperand &use) {
           auto user = dyn_cast<linalg::GenericOp>(use.getOwner());
@@ -251,7 +255,8 @@ struct CPUFuseRowsPass
       if (row % 16 != 0 || row > maxRow)
         continue;
       SmallVector<int64_t> rows(ranges.begin(), ranges.end() - 1);
-      SmallVector<linalg::GenericOp> chain = collectChain(root, rows, claimed);
+      SmallVector<linalg::GenericOp> chain =
+          collectChain(root, rows, row, claimed);
       if (chain.empty())
         continue;
       for (linalg::GenericOp op : chain)

@@ -195,3 +195,28 @@ func.func @negative_odd_row_and_column_reduction(%x: tensor<2x1000xf32>, %z: ten
   } -> tensor<4x32xf32>
   return %y, %w : tensor<2x1000xf32>, tensor<4x32xf32>
 }
+
+// -----
+
+// negative: global average pooling in NHWC reduces over H and W, not along
+// a row: its [1, C] mean is not a row of the [1, H, W, C] input.
+// CHECK-LABEL: func.func @negative_global_average_pool
+// CHECK-NOT:     scf.for
+// CHECK-COUNT-2: linalg.generic
+func.func @negative_global_average_pool(%x: tensor<1x7x7x64xf32>) -> tensor<1x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %n = arith.constant 49.0 : f32
+  %e = tensor.empty() : tensor<1x64xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x64xf32>) -> tensor<1x64xf32>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d2, d3, d1)>, affine_map<(d0, d1, d2, d3) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction", "reduction"]} ins(%x : tensor<1x7x7x64xf32>) outs(%f : tensor<1x64xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %a = arith.addf %acc, %in : f32
+    linalg.yield %a : f32
+  } -> tensor<1x64xf32>
+  %m = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%s : tensor<1x64xf32>) outs(%e : tensor<1x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %d = arith.divf %in, %n : f32
+    linalg.yield %d : f32
+  } -> tensor<1x64xf32>
+  return %m : tensor<1x64xf32>
+}
