@@ -48,18 +48,25 @@ void tessera::buildLinalgStagePipeline(OpPassManager &pm) {
 
 void tessera::buildCPUCodegenPipeline(
     OpPassManager &pm, bool vectorizeElementwise, bool fuseElementwise,
-    int64_t convChannelTile, int64_t convPixelTile, bool fuseEpilogues) {
+    int64_t convChannelTile, int64_t convPixelTile, bool fuseEpilogues,
+    bool approximateMath, bool fuseRows) {
   pm.nest<func::FuncOp>().addPass(createCPUConvLayout());
   pm.addPass(createCanonicalizerPass());
   // Output channel counts no tile divides (ShuffleNetV2's 58, 116, 232).
   pm.nest<func::FuncOp>().addPass(createCPUPadChannels());
   // Output widths no good pixel tile divides (SqueezeNet's 55, 27, 13).
   pm.nest<func::FuncOp>().addPass(createCPUPeelConvWidth());
-  // BatchNorm + ReLU (+ residual Add) chains as one loop nest. Off by
-  // default: measured 33 -> 612 ms on the Transformer encoder (it fuses
-  // producers into softmax/layernorm reductions and recomputes them).
+  // exp/tanh/erf/log as arith polynomials, so their loops vectorize.
+  if (approximateMath)
+    pm.nest<func::FuncOp>().addPass(createCPUApproximateMath());
+  // Elementwise chains as one loop, only where nothing is recomputed (not
+  // upstream linalg-fuse-elementwise-ops: 33 -> 612 ms on the Transformer
+  // encoder, see docs/cpu.md).
   if (fuseElementwise)
-    pm.nest<func::FuncOp>().addPass(createLinalgElementwiseOpFusionPass());
+    pm.nest<func::FuncOp>().addPass(createCPUFuseElementwise());
+  // Softmax and layer normalization as one vectorized loop over rows.
+  if (fuseRows)
+    pm.nest<func::FuncOp>().addPass(createCPUFuseRows());
   CPUVectorizeOptions options;
   options.vectorizeElementwise = vectorizeElementwise;
   options.channelTile = convChannelTile;

@@ -63,8 +63,11 @@ static cl::opt<bool>
 // CPU code generation knobs, hidden: for A/B measurements (0: host's choice).
 static cl::opt<bool> vectorizeElementwise("cpu-vectorize-elementwise",
                                           cl::init(true), cl::Hidden);
-static cl::opt<bool> fuseElementwise("cpu-fuse-elementwise", cl::init(false),
+static cl::opt<bool> fuseElementwise("cpu-fuse-elementwise", cl::init(true),
                                      cl::Hidden);
+static cl::opt<bool> approximateMath("cpu-approximate-math", cl::init(true),
+                                     cl::Hidden);
+static cl::opt<bool> fuseRows("cpu-fuse-rows", cl::init(true), cl::Hidden);
 static cl::opt<unsigned> convChannelTile("cpu-conv-channel-tile", cl::init(0),
                                          cl::Hidden);
 static cl::opt<unsigned> convPixelTile("cpu-conv-pixel-tile", cl::init(0),
@@ -104,6 +107,6 @@ int main(int argc, char **argv) {
   options.report = report;
   options.reportJsonPath = reportJson;
   options.cpu = {vectorizeElementwise, fuseElementwise, convChannelTile,
-                 convPixelTile, fuseEpilogues};
+                 convPixelTile, fuseEpilogues, approximateMath, fuseRows};
   return tessera::compileAndReport(options, llvm::errs());
 }

@@ -26,9 +26,9 @@ struct TargetInfo;
 /// choices).
 struct CPUCodegenOptions {
   bool vectorizeElementwise = true;
-  /// Fuse elementwise producer/consumer loops (slows the Transformer encoder
-  /// 18x, so off).
-  bool fuseElementwise = false;
+  /// Fuse elementwise producer/consumer loops where nothing is recomputed
+  /// (tessera-cpu-fuse-elementwise).
+  bool fuseElementwise = true;
   /// Output channels / pixels per convolution register tile; 0 = chosen for
   /// the host.
   unsigned convChannelTile = 0;
@@ -36,6 +36,10 @@ struct CPUCodegenOptions {
   /// Compute the elementwise epilogues of convs and matmuls in their register
   /// tiles.
   bool fuseEpilogues = true;
+  /// Polynomial exp/tanh/erf/log (vectorizable) instead of libm calls.
+  bool approximateMath = true;
+  /// Softmax / layer normalization chains as one vectorized row loop.
+  bool fuseRows = true;
 };
 
 /// Everything one compilation needs.

@@ -27,10 +27,11 @@ void buildLinalgStagePipeline(mlir::OpPassManager &pm);
 /// vectorization (between the `linalg` and `llvm` stages).
 void buildCPUCodegenPipeline(mlir::OpPassManager &pm,
                              bool vectorizeElementwise = true,
-                             bool fuseElementwise = false,
+                             bool fuseElementwise = true,
                              int64_t convChannelTile = 0,
                              int64_t convPixelTile = 0,
-                             bool fuseEpilogues = true);
+                             bool fuseEpilogues = true,
+                             bool approximateMath = true, bool fuseRows = true);
 
 /// Stage `llvm` (CPU): bufferized, out-params for results, lowered to the
 /// LLVM dialect with bare-pointer calling convention.

@@ -67,7 +67,7 @@ static LogicalResult lowerToLLVM(Compilation &c) {
   PassManager pm(c.module.getContext());
   buildCPUCodegenPipeline(pm, cpu.vectorizeElementwise, cpu.fuseElementwise,
                           cpu.convChannelTile, cpu.convPixelTile,
-                          cpu.fuseEpilogues);
+                          cpu.fuseEpilogues, cpu.approximateMath, cpu.fuseRows);
   buildCPULLVMStagePipeline(pm);
   if (failed(pm.run(c.module)))
     return failure();

@@ -181,4 +181,64 @@ def CPUUnshareInits : Pass<"tessera-cpu-unshare-inits", "mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }
 
+def CPUApproximateMath : Pass<"tessera-cpu-approximate-math",
+                              "mlir::func::FuncOp"> {
+  let summary = "Polynomial approximations of f32 exp, tanh, erf and log";
+  let description = [{
+    Rewrites f32 `math.exp`, `math.expm1`, `math.tanh`, `math.erf`,
+    `math.log`, `math.log1p` and `math.log2` into upstream MLIR's polynomial
+    approximations (arith and `math.fma`/`math.absf`/`math.floor` only), so
+    the elementwise loops that hold them (Sigmoid, SiLU, softmax's exp, GELU)
+    vectorize instead of calling libm once per element. Run before
+    `tessera-cpu-vectorize`. Measured accuracy against libm: docs/cpu.md.
+  }];
+  let options = [
+    Option<"erf", "erf", "bool", /*default=*/"true",
+           "Also approximate math.erf (otherwise it stays a libm call)">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+}
+
+def CPUFuseElementwise : Pass<"tessera-cpu-fuse-elementwise",
+                              "mlir::func::FuncOp"> {
+  let summary = "Fuse elementwise linalg.generic chains without recomputation";
+  let description = [{
+    Merges an elementwise `linalg.generic` into its elementwise consumer when
+    both are all-parallel, the producer's one result has that consumer as its
+    only use, and both read and write it element for element (identity
+    indexing maps: nothing is recomputed or broadcast), with f32 tensors and
+    projected-permutation maps only, so the fused loop still vectorizes.
+    Never fuses into reductions, contractions or named ops (upstream
+    `linalg-fuse-elementwise-ops` fused the Transformer's FFN bias + ReLU
+    into the next matmul, recomputing it once per output column). The fused
+    op's location is the `FusedLoc` of both ops' locations.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def CPUFuseRows : Pass<"tessera-cpu-fuse-rows", "mlir::func::FuncOp"> {
+  let summary = "Softmax / layer normalization chains as one vectorized row loop";
+  let description = [{
+    Finds chains of `linalg.generic`s that reduce along the innermost
+    dimension and use the result elementwise (softmax: max, exp, sum,
+    divide; layer normalization: mean, variance, normalize), all over the
+    same outer "row" dimensions, with every intermediate used only inside
+    the chain. Each chain becomes one loop over rows whose body computes
+    each op once on its row (`[1, ..., 1, N]` slices) and is vectorized on
+    the spot: the row stays in vector registers and the reductions become
+    vector reductions (reassociated sums). The loop's location is the
+    `FusedLoc` of all fused ops. Rows of more than `max-row` elements, or of
+    a size that is not a multiple of 16, are left alone.
+  }];
+  let options = [
+    Option<"maxRow", "max-row", "int64_t", /*default=*/"2048",
+           "Largest row (product of the inner dimensions) to fuse">
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 #endif // TESSERA_CODEGEN_CPU_PASSES_TD
