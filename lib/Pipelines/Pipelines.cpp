@@ -46,10 +46,12 @@ void tessera::buildLinalgStagePipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
-void tessera::buildCPUCodegenPipeline(
-    OpPassManager &pm, bool vectorizeElementwise, bool fuseElementwise,
-    int64_t convChannelTile, int64_t convPixelTile, bool fuseEpilogues,
-    bool approximateMath, bool fuseRows) {
+void tessera::buildCPUCodegenPipeline(OpPassManager &pm,
+                                      bool vectorizeElementwise,
+                                      bool fuseElementwise,
+                                      int64_t convChannelTile,
+                                      int64_t convPixelTile, bool fuseEpilogues,
+                                      bool approximateMath, bool fuseRows) {
   pm.nest<func::FuncOp>().addPass(createCPUConvLayout());
   pm.addPass(createCanonicalizerPass());
   // Output channel counts no tile divides (ShuffleNetV2's 58, 116, 232).

@@ -106,7 +106,8 @@ int main(int argc, char **argv) {
   options.fuse = fuse;
   options.report = report;
   options.reportJsonPath = reportJson;
-  options.cpu = {vectorizeElementwise, fuseElementwise, convChannelTile,
-                 convPixelTile, fuseEpilogues, approximateMath, fuseRows};
+  options.cpu = {
+      vectorizeElementwise, fuseElementwise, convChannelTile, convPixelTile,
+      fuseEpilogues,        approximateMath, fuseRows};
   return tessera::compileAndReport(options, llvm::errs());
 }
