@@ -63,8 +63,14 @@ static HostVectors getHostVectors() {
 /// With explicit options (`channelTile`, `pixelTile` > 0, for A/B runs) the
 /// first channel count of {channelTile, channelTile/2, 16, 8} and pixel count
 /// of {pixelTile, 7, 6, 8, 4, ...} dividing the shape win. Otherwise:
-/// - AVX-512 (32 registers): 64 channels x 7 pixels first, as measured on
-///   ResNet-50 with packed weights (93-97 ms against 98-108 ms for 32).
+/// - AVX-512 (32 registers): 32 channels x 8 pixels, else x 7 pixels (16 or 14
+///   accumulators). The former 64 x 7 needs 28 accumulators, 4 weight vectors
+///   and a broadcast, one more than the registers: LLVM spilled two
+///   accumulators to the stack in every reduction step. ResNet-50 on a Zen 4
+///   EPYC (cpu_bench, 5 rounds against ONNX Runtime, same runs): ratio
+///   0.99-1.02 against 1.08-1.51 for 64 x 7, whose times also spread more
+///   (80-134 ms against 76-83 ms); 32 x 14 (no spill either) gave 1.02-1.04,
+///   32 x 7 everywhere 1.03.
 /// - AVX2 (16 registers): the tile with the most FMAs per load among those
 ///   whose accumulators, weight vectors and one broadcast fit in the
 ///   registers. Each step of the reduction loads ft/lanes weight vectors and
@@ -81,8 +87,11 @@ chooseConvTile(linalg::Conv2DNhwcHwcfOp conv, int64_t channelTile,
   int64_t ow = type.getDimSize(2), f = type.getDimSize(3);
   const int64_t pixelOrder[] = {7, 6, 8, 4, 5, 3, 2, 1};
   if (channelTile > 0 || pixelTile > 0 || host.registers >= 32) {
+    bool wide = host.registers >= 32;
     if (channelTile <= 0)
-      channelTile = 4 * host.lanes;
+      channelTile = wide ? 2 * host.lanes : 4 * host.lanes;
+    if (pixelTile <= 0 && wide)
+      pixelTile = 8;
     int64_t ft = 0;
     for (int64_t candidate :
          {channelTile, channelTile / 2, int64_t(16), int64_t(8)})

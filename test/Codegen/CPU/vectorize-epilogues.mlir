@@ -13,18 +13,18 @@
 // SCHED-NEXT:  transform.structured.vectorize %[[E]]
 
 // The bias broadcast, the conv, the residual add and the ReLU of one
-// register tile (7 pixels x 64 channels, weights packed by blocks of 64
+// register tile (7 pixels x 32 channels, weights packed by blocks of 32
 // channels) in one loop nest: the accumulator starts as the broadcast bias
 // and goes through the add and the max in registers; one store per tile.
 // CHECK-LABEL: func.func @conv_residual_relu
-// CHECK:         scf.for {{.*}} step %c64
+// CHECK:         scf.for {{.*}} step %c32
 // CHECK:           scf.for
 // CHECK:             scf.for {{.*}} step %c7
-// CHECK:               vector.broadcast {{.*}} : vector<64xf32> to vector<1x7x64xf32>
-// CHECK-COUNT-7:       vector.fma {{.*}} : vector<64xf32>
+// CHECK:               vector.broadcast {{.*}} : vector<32xf32> to vector<1x7x32xf32>
+// CHECK-COUNT-7:       vector.fma {{.*}} : vector<32xf32>
 // CHECK:               vector.transfer_read %arg1
-// CHECK:               arith.addf {{.*}} : vector<1x1x7x64xf32>
-// CHECK:               arith.maximumf {{.*}} : vector<1x1x7x64xf32>
+// CHECK:               arith.addf {{.*}} : vector<1x1x7x32xf32>
+// CHECK:               arith.maximumf {{.*}} : vector<1x1x7x32xf32>
 // CHECK:               vector.transfer_write {{.*}} loc(fused["relu", "add"])
 // CHECK-NOT:     vector.transfer_write
 // CHECK-NOT:     linalg.
