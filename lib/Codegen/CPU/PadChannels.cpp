@@ -66,6 +66,40 @@ static Value padInit(RewriterBase &rewriter, Location loc, Value init,
       ->getResult(0);
 }
 
+/// The padded init and constant filter of a convolution whose `init`
+/// (NHWC, f32, static) gets `multiple`-rounded channels, or a match failure
+/// with the reason.
+static FailureOr<std::pair<Value, Value>>
+padInitAndFilter(PatternRewriter &rewriter, Operation *op, Value init,
+                 Value filter, int64_t multiple) {
+  auto type = cast<RankedTensorType>(init.getType());
+  int64_t channels = type.getDimSize(3);
+  int64_t size = llvm::divideCeil(channels, multiple) * multiple;
+  if (channels % multiple == 0 || !worthPadding(channels, size))
+    return rewriter.notifyMatchFailure(op, "no padding worth doing");
+  if (!filter.getDefiningOp<arith::ConstantOp>())
+    return rewriter.notifyMatchFailure(op, "runtime weights");
+  Location loc = op->getLoc();
+  Value paddedInit = padInit(rewriter, loc, init, size);
+  if (!paddedInit)
+    return rewriter.notifyMatchFailure(op, "init is no fill or bias");
+  Value paddedFilter = padConstantLastDim(rewriter, loc, filter, size);
+  if (!paddedFilter)
+    return rewriter.notifyMatchFailure(op, "unreadable weights");
+  return std::make_pair(paddedInit, paddedFilter);
+}
+
+/// Replaces `op` by the real channels of `padded`, its padded computation.
+static void replaceWithRealChannels(PatternRewriter &rewriter, Operation *op,
+                                    RankedTensorType type, Value padded) {
+  MLIRContext *ctx = rewriter.getContext();
+  SmallVector<int64_t> zeros(4, 0), ones(4, 1);
+  rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
+      op, type, padded, getAsIndexOpFoldResult(ctx, zeros),
+      getAsIndexOpFoldResult(ctx, type.getShape()),
+      getAsIndexOpFoldResult(ctx, ones));
+}
+
 struct PadConvOutputChannels
     : public OpRewritePattern<linalg::Conv2DNhwcHwcfOp> {
   PadConvOutputChannels(MLIRContext *ctx, int64_t multiple)
@@ -79,29 +113,16 @@ struct PadConvOutputChannels
     auto type = cast<RankedTensorType>(init.getType());
     if (!type.hasStaticShape() || !type.getElementType().isF32())
       return rewriter.notifyMatchFailure(op, "needs a static f32 result");
-    int64_t f = type.getDimSize(3);
-    int64_t size = llvm::divideCeil(f, multiple) * multiple;
-    if (f % multiple == 0 || !worthPadding(f, size))
-      return rewriter.notifyMatchFailure(op, "no padding worth doing");
-    if (!filter.getDefiningOp<arith::ConstantOp>())
-      return rewriter.notifyMatchFailure(op, "runtime weights");
-    Location loc = op.getLoc();
-    Value paddedInit = padInit(rewriter, loc, init, size);
-    if (!paddedInit)
-      return rewriter.notifyMatchFailure(op, "init is no fill or bias");
-    Value paddedFilter = padConstantLastDim(rewriter, loc, filter, size);
-    if (!paddedFilter)
-      return rewriter.notifyMatchFailure(op, "unreadable weights");
+    FailureOr<std::pair<Value, Value>> padded =
+        padInitAndFilter(rewriter, op, init, filter, multiple);
+    if (failed(padded))
+      return failure();
+    auto [paddedInit, paddedFilter] = *padded;
     auto conv = linalg::Conv2DNhwcHwcfOp::create(
-        rewriter, loc, TypeRange{paddedInit.getType()},
+        rewriter, op.getLoc(), TypeRange{paddedInit.getType()},
         ValueRange{op.getInputs()[0], paddedFilter}, ValueRange{paddedInit},
         op.getStrides(), op.getDilations());
-    MLIRContext *ctx = rewriter.getContext();
-    SmallVector<int64_t> zeros(4, 0), ones(4, 1);
-    rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
-        op, type, conv->getResult(0), getAsIndexOpFoldResult(ctx, zeros),
-        getAsIndexOpFoldResult(ctx, type.getShape()),
-        getAsIndexOpFoldResult(ctx, ones));
+    replaceWithRealChannels(rewriter, op, type, conv->getResult(0));
     return success();
   }
 
@@ -195,31 +216,20 @@ struct PadDepthwiseChannels
     if (!type.hasStaticShape() || !type.getElementType().isF32() ||
         !cast<RankedTensorType>(input.getType()).hasStaticShape())
       return rewriter.notifyMatchFailure(op, "needs static f32 shapes");
-    int64_t c = type.getDimSize(3);
-    int64_t size = llvm::divideCeil(c, multiple) * multiple;
-    if (c % multiple == 0 || !worthPadding(c, size))
-      return rewriter.notifyMatchFailure(op, "no padding worth doing");
-    if (!filter.getDefiningOp<arith::ConstantOp>())
-      return rewriter.notifyMatchFailure(op, "runtime weights");
+    FailureOr<std::pair<Value, Value>> padded =
+        padInitAndFilter(rewriter, op, init, filter, multiple);
+    if (failed(padded))
+      return failure();
+    auto [paddedInit, paddedFilter] = *padded;
     Location loc = op.getLoc();
-    Value paddedInit = padInit(rewriter, loc, init, size);
-    if (!paddedInit)
-      return rewriter.notifyMatchFailure(op, "init is no fill or bias");
-    Value paddedFilter = padConstantLastDim(rewriter, loc, filter, size);
-    if (!paddedFilter)
-      return rewriter.notifyMatchFailure(op, "unreadable weights");
+    int64_t size = cast<RankedTensorType>(paddedInit.getType()).getDimSize(3);
     Value paddedInput = padDepthwiseInput(rewriter, loc, input, size);
     rewriter.setInsertionPoint(op);
     auto conv = linalg::DepthwiseConv2DNhwcHwcOp::create(
         rewriter, loc, TypeRange{paddedInit.getType()},
         ValueRange{paddedInput, paddedFilter}, ValueRange{paddedInit},
         op.getStrides(), op.getDilations());
-    MLIRContext *ctx = rewriter.getContext();
-    SmallVector<int64_t> zeros(4, 0), ones(4, 1);
-    rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
-        op, type, conv->getResult(0), getAsIndexOpFoldResult(ctx, zeros),
-        getAsIndexOpFoldResult(ctx, type.getShape()),
-        getAsIndexOpFoldResult(ctx, ones));
+    replaceWithRealChannels(rewriter, op, type, conv->getResult(0));
     return success();
   }
 
