@@ -47,6 +47,28 @@ func.func @resnet_block(%x: tensor<1x4x8x8xf32>, %res: tensor<1x4x8x8xf32>) -> t
 
 // -----
 
+// MobileNetV2 / EfficientNet projection: conv + residual Add with no
+// activation after it; the Add still joins the group. The residual has a
+// second use, which does not matter: only the chain's own values must be
+// single-use.
+// CHECK-LABEL: func.func @conv_residual_no_activation
+// CHECK-SAME:    (%[[X:.*]]: tensor<1x2x4x4xf32>, %[[W:.*]]: tensor<2x2x1x1xf32>, %[[B:.*]]: tensor<2xf32>, %[[RES:.*]]: tensor<1x2x4x4xf32>)
+// CHECK:       %[[F:.*]] = nn.fused "conv" (%[[X]], %[[W]], %[[B]], %[[RES]])
+// CHECK:         nn.conv
+// CHECK-NEXT:    nn.add
+// CHECK-NEXT:    nn.yield
+// CHECK:       nn.mul %[[F]], %[[RES]]
+// NOEW-LABEL:  func.func @conv_residual_no_activation
+// NOEW:        nn.fused "conv"
+func.func @conv_residual_no_activation(%x: tensor<1x2x4x4xf32>, %w: tensor<2x2x1x1xf32>, %b: tensor<2xf32>, %res: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> {
+  %c = nn.conv %x, %w, %b : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>, tensor<2xf32>) -> tensor<1x2x4x4xf32>
+  %s = nn.add %c, %res : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %m = nn.mul %s, %res : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  return %m : tensor<1x2x4x4xf32>
+}
+
+// -----
+
 // MobileNet: conv + Clip(0, 6); the scalar bounds live in the body.
 // CHECK-LABEL: func.func @conv_relu6
 // CHECK:       nn.fused "conv" (%{{.*}}, %{{.*}}, %{{.*}}) : (tensor<1x2x4x4xf32>, tensor<2x1x3x3xf32>, tensor<2xf32>) -> tensor<1x2x4x4xf32> {
