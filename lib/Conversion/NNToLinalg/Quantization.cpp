@@ -7,7 +7,10 @@
 // widen to i32 and subtract the zero points before multiplying, so padding
 // the widened input with 0 equals padding it with its zero point. QLinear*
 // requantize the i32 accumulator in f32 with the multiplier
-// a_scale * b_scale / y_scale.
+// a_scale * b_scale / y_scale (ONNX semantics). Tessera's own
+// nn.requantize lowers to integer ops only, exactly as
+// tessera::npu::requantize; nn.quantize / nn.dequantize have the numerics
+// of QuantizeLinear / DequantizeLinear with attribute parameters.
 //
 //===----------------------------------------------------------------------===//
 
