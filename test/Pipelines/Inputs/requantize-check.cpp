@@ -1,9 +1,11 @@
-// Runs the nn.requantize kernels of requantize-kernels.mlir (compiled through
-// the CPU path) and compares every element against tessera::npu::requantize
-// and against the formula (p + 2^(s-1)) >> s evaluated in 128 bits.
+// Runs the kernels of requantize-kernels.mlir (compiled through the CPU path)
+// and compares every nn.requantize element against tessera::npu::requantize
+// and against the formula (p + 2^(s-1)) >> s evaluated in 128 bits, and
+// nn.quantize / nn.dequantize against their float formulas.
 
 #include "tessera/NPU/Numerics.h"
 
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <limits>
@@ -31,6 +33,8 @@ void shift1_clamp(const int32_t *, int8_t *);
 void shift31(const int32_t *, int32_t *);
 void shift37_zp(const int32_t *, int8_t *);
 void shift63(const int32_t *, int8_t *);
+void quantize_ties(const float *, int8_t *);
+void dequantize_all(const int8_t *, float *);
 }
 
 static int ties = 0;
@@ -105,6 +109,32 @@ static void check(const char *name, const std::vector<T> &got,
   failures += bad;
 }
 
+/// nn.quantize rounds half to even (x / 0.5 = 1.5 * k hits every tie) and
+/// saturates; nn.dequantize is (q - 3) * 0.1f rounded once in f32.
+static void checkQuantize() {
+  std::vector<float> x(256), back(256);
+  std::vector<int8_t> q(256), all(256);
+  for (int i = 0; i < 256; ++i) {
+    x[i] = float(i - 128) * 0.75f;
+    all[i] = int8_t(i - 128);
+  }
+  quantize_ties(x.data(), q.data());
+  dequantize_all(all.data(), back.data());
+  int bad = 0;
+  for (int i = 0; i < 256; ++i) {
+    float r = std::nearbyint(x[i] / 0.5f) - 3.0f;
+    int32_t expected = int32_t(r < -128.0f ? -128.0f : r > 127.0f ? 127.0f : r);
+    if (q[i] != expected && bad++ < 5)
+      std::printf("quantize: %g: got %d, expected %d\n", x[i], q[i], expected);
+    float dequantized = float(int32_t(all[i]) - 3) * 0.1f;
+    if (back[i] != dequantized && bad++ < 5)
+      std::printf("dequantize: %d: got %g, expected %g\n", all[i], back[i],
+                  dequantized);
+  }
+  std::printf("quantize/dequantize: 512 values, %d mismatches\n", bad);
+  failures += bad;
+}
+
 int main() {
   std::vector<int32_t> acc(Rows * Cols);
   for (int r = 0; r < Rows; ++r)
@@ -129,6 +159,7 @@ int main() {
   check("shift37_zp", out8, acc, false, {1690499128, 37}, 5, -128, 127);
   shift63(acc.data(), out8.data());
   check("shift63", out8, acc, false, {INT32_MIN, 63}, 0, -128, 127);
+  checkQuantize();
   std::printf(failures ? "FAILED\n" : "all bit-exact\n");
   return failures ? 1 : 0;
 }
