@@ -15,6 +15,8 @@
 #include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace tessera::nn;
 
@@ -109,6 +111,97 @@ LogicalResult FusedOp::verifyRegions() {
                          << (first ? first->getName().getStringRef()
                                    : StringRef("nothing"));
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Integer quantization ops
+//===----------------------------------------------------------------------===//
+
+/// Checks that parameter `name` holds `count` values: one without `axis`, one
+/// per slice along `axis` of `input` with it.
+static LogicalResult verifyParameterCount(Operation *op, Value input,
+                                          std::optional<int64_t> axis,
+                                          StringRef name, size_t count) {
+  if (!axis) {
+    if (count != 1)
+      return op->emitOpError()
+             << "has " << count << " '" << name
+             << "' values but no 'axis' (per tensor takes one)";
+    return success();
+  }
+  auto type = dyn_cast<RankedTensorType>(input.getType());
+  if (!type)
+    return op->emitOpError() << "with 'axis' needs a ranked input";
+  int64_t rank = type.getRank();
+  if (*axis < -rank || *axis >= rank)
+    return op->emitOpError()
+           << "has axis " << *axis << " out of range for rank " << rank;
+  int64_t dim = *axis < 0 ? *axis + rank : *axis;
+  if (!type.isDynamicDim(dim) &&
+      static_cast<int64_t>(count) != type.getDimSize(dim))
+    return op->emitOpError()
+           << "has " << count << " '" << name << "' values but dim " << dim
+           << " has size " << type.getDimSize(dim);
+  return success();
+}
+
+static LogicalResult verifyInt8(Operation *op, StringRef name, int64_t value) {
+  if (value < -128 || value > 127)
+    return op->emitOpError()
+           << "'" << name << "' " << value << " is not an int8 value";
+  return success();
+}
+
+LogicalResult RequantizeOp::verifyAttributes() {
+  Operation *op = getOperation();
+  if (failed(verifyParameterCount(op, getX(), getAxis(), "multiplier",
+                                  getMultiplier().size())) ||
+      failed(verifyParameterCount(op, getX(), getAxis(), "shift",
+                                  getShift().size())))
+    return failure();
+  for (int32_t shift : getShift())
+    if (shift < 0 || shift > 63)
+      return emitOpError() << "shift " << shift << " is not in 0..63";
+  if (failed(
+          verifyInt8(op, "zero_point", static_cast<int32_t>(getZeroPoint()))) ||
+      failed(verifyInt8(op, "clamp_lo", static_cast<int32_t>(getClampLo()))) ||
+      failed(verifyInt8(op, "clamp_hi", static_cast<int32_t>(getClampHi()))))
+    return failure();
+  auto lo = static_cast<int32_t>(getClampLo());
+  auto hi = static_cast<int32_t>(getClampHi());
+  if (lo > hi)
+    return emitOpError() << "clamp_lo " << lo << " is greater than clamp_hi "
+                         << hi;
+  return success();
+}
+
+/// The shared rules of quantize and dequantize.
+static LogicalResult verifyScaleAndZeroPoint(Operation *op, Value input,
+                                             std::optional<int64_t> axis,
+                                             ArrayRef<float> scales,
+                                             ArrayRef<int32_t> zeroPoints) {
+  if (failed(verifyParameterCount(op, input, axis, "scale", scales.size())) ||
+      failed(verifyParameterCount(op, input, axis, "zero_point",
+                                  zeroPoints.size())))
+    return failure();
+  for (float scale : scales)
+    if (!(scale > 0.0f) || std::isinf(scale))
+      return op->emitOpError()
+             << "scale " << scale << " is not positive and finite";
+  for (int32_t zeroPoint : zeroPoints)
+    if (failed(verifyInt8(op, "zero_point", zeroPoint)))
+      return failure();
+  return success();
+}
+
+LogicalResult QuantizeOp::verifyAttributes() {
+  return verifyScaleAndZeroPoint(getOperation(), getX(), getAxis(), getScale(),
+                                 getZeroPoint());
+}
+
+LogicalResult DequantizeOp::verifyAttributes() {
+  return verifyScaleAndZeroPoint(getOperation(), getX(), getAxis(), getScale(),
+                                 getZeroPoint());
 }
 
 LogicalResult tessera::nn::verifyInferredResultTypes(Operation *op) {

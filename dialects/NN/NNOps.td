@@ -167,4 +167,127 @@ def NN_YieldOp : Op<NN_Dialect, "yield",
   let assemblyFormat = "attr-dict ($values^ `:` type($values))?";
 }
 
+//===----------------------------------------------------------------------===//
+// Integer quantization ops
+//===----------------------------------------------------------------------===//
+
+/// An nn op whose verifier also checks its attributes (`verifyAttributes`)
+/// after the shape function.
+class NN_QuantOp<string mnemonic, list<Trait> traits = []>
+    : NN_Op<mnemonic, traits> {
+  let extraClassDeclaration = [{
+    ::llvm::LogicalResult verifyAttributes();
+  }];
+  let extraClassDefinition = !strconcat([{
+    ::llvm::LogicalResult $cppClass::inferResultTypes(
+        ::llvm::SmallVectorImpl<::mlir::Type> &types) {
+      return ::tessera::nn::inferResultTypesBounded(getOperation(), types,
+          &::tessera::nn::}], shapeFunction, [{);
+    }
+    ::llvm::LogicalResult $cppClass::verify() {
+      if (::mlir::failed(
+              ::tessera::nn::verifyInferredResultTypes(getOperation())))
+        return ::mlir::failure();
+      return verifyAttributes();
+    }
+  }]);
+  let shapeFunction = "inferConvertElementShape";
+}
+
+def NN_RequantizeOp : NN_QuantOp<"requantize", [Pure]> {
+  let summary = "The NPU's fixed-point requantization of an int32 accumulator";
+  let description = [{
+    Maps each int32 accumulator value to int8 (or to int32 holding the same
+    value, the NPU's `dst_mem=acc` mode) with exactly the integer formula of
+    `tessera::npu::requantize` (docs/npu/numerics.md):
+
+    ```
+    p = acc * multiplier                        64-bit, exact
+    r = p                                       if shift = 0
+    r = floor(p / 2^shift) + bit(shift-1) of p  if shift >= 1
+    q = clamp(r + zero_point, clamp_lo, clamp_hi)
+    ```
+
+    i.e. `(p + 2^(shift-1)) >> shift` (rounding half toward +infinity: 1.5
+    -> 2, -1.5 -> -1) computed without overflow at shift 63. No floating
+    point is involved, so the CPU result is bit-exact with the NPU's.
+
+    `multiplier` (any int32) and `shift` (0 to 63) hold one value (per
+    tensor) or, with `axis`, one value per slice along `axis` (per channel).
+    `zero_point`, `clamp_lo` and `clamp_hi` are int8 values, per tensor, with
+    `clamp_lo <= clamp_hi`; a narrower clamp fuses ReLU/ReLU6.
+
+    Example:
+    ```mlir
+    %q = nn.requantize %acc {multiplier = array<i32: 1690499128>,
+        shift = array<i32: 37>, zero_point = 5 : i32}
+        : (tensor<1x16x8x8xi32>) -> tensor<1x16x8x8xi8>
+    %r = nn.requantize %acc {multiplier = array<i32: 1073741824, 1610612736>,
+        shift = array<i32: 31, 31>, axis = 1 : i64, clamp_lo = 0 : i32}
+        : (tensor<4x2xi32>) -> tensor<4x2xi8>
+    ```
+  }];
+  let arguments = (ins
+    TensorOf<[I32]>:$X,
+    DenseI32ArrayAttr:$multiplier,
+    DenseI32ArrayAttr:$shift,
+    DefaultValuedAttr<I32Attr, "0">:$zero_point,
+    DefaultValuedAttr<I32Attr, "-128">:$clamp_lo,
+    DefaultValuedAttr<I32Attr, "127">:$clamp_hi,
+    OptionalAttr<I64Attr>:$axis
+  );
+  let results = (outs TensorOf<[I8, I32]>:$Y);
+}
+
+def NN_QuantizeOp : NN_QuantOp<"quantize", [Pure]> {
+  let summary = "f32 to int8: saturate(round_half_to_even(x / scale) + zp)";
+  let description = [{
+    `q = saturate_int8(round_half_to_even(x / scale) + zero_point)`, with the
+    division in f32 and ties rounded to even (2.5 -> 2, 3.5 -> 4, -2.5 -> -2),
+    as ONNX QuantizeLinear. `scale` (positive, finite) and `zero_point`
+    (int8 values) hold one value, or with `axis` one value per slice along
+    `axis`.
+
+    `nn.dequantize(nn.quantize(x))` is not the identity (it rounds and
+    saturates) and never folds away.
+
+    Example:
+    ```mlir
+    %q = nn.quantize %x {scale = array<f32: 0.05>, zero_point = array<i32: 3>}
+        : (tensor<1x8xf32>) -> tensor<1x8xi8>
+    ```
+  }];
+  let arguments = (ins
+    TensorOf<[F32]>:$X,
+    DenseF32ArrayAttr:$scale,
+    DenseI32ArrayAttr:$zero_point,
+    OptionalAttr<I64Attr>:$axis
+  );
+  let results = (outs TensorOf<[I8]>:$Y);
+}
+
+def NN_DequantizeOp : NN_QuantOp<"dequantize", [Pure]> {
+  let summary = "int8 to f32: (q - zero_point) * scale";
+  let description = [{
+    `x = f32(q - zero_point) * scale`: the difference is exact in int32, the
+    product rounds once in f32 (as ONNX DequantizeLinear). `scale` (positive,
+    finite) and `zero_point` (int8 values) hold one value, or with `axis` one
+    value per slice along `axis`.
+
+    Example:
+    ```mlir
+    %x = nn.dequantize %q {scale = array<f32: 0.1, 0.2>,
+        zero_point = array<i32: 0, -4>, axis = 0 : i64}
+        : (tensor<2x8xi8>) -> tensor<2x8xf32>
+    ```
+  }];
+  let arguments = (ins
+    TensorOf<[I8]>:$X,
+    DenseF32ArrayAttr:$scale,
+    DenseI32ArrayAttr:$zero_point,
+    OptionalAttr<I64Attr>:$axis
+  );
+  let results = (outs TensorOf<[F32]>:$Y);
+}
+
 #endif // TESSERA_DIALECT_NN_NNOPS_TD

@@ -37,6 +37,9 @@ llvm::LogicalResult inferResultTypesBounded(
       mlir::Operation *op, llvm::SmallVectorImpl<mlir::Type> &types);
 // Elementwise (NNShapesElementwise.cpp).
 TESSERA_NN_SHAPE_FN(SameAsFirst)
+/// The first operand's shape with the declared result's element type (the
+/// integer quantization ops, which change only the element type).
+TESSERA_NN_SHAPE_FN(ConvertElement)
 TESSERA_NN_SHAPE_FN(Broadcast)
 TESSERA_NN_SHAPE_FN(Compare)
 TESSERA_NN_SHAPE_FN(Where)

@@ -9,6 +9,7 @@
 #include "NN/NNShapeUtils.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
 
@@ -18,6 +19,17 @@ LogicalResult inferSameAsFirstShape(Operation *op,
                                     SmallVectorImpl<Type> &types) {
   Type type = op->getOperand(0).getType();
   types.assign(op->getNumResults(), type);
+  return success();
+}
+
+LogicalResult inferConvertElementShape(Operation *op,
+                                       SmallVectorImpl<Type> &types) {
+  Type element = getElementTypeOrSelf(op->getResult(0).getType());
+  std::optional<SmallVector<int64_t>> shape = getShape(op->getOperand(0));
+  std::optional<ArrayRef<int64_t>> ref;
+  if (shape)
+    ref = ArrayRef<int64_t>(*shape);
+  types.push_back(makeTensor(ref, element));
   return success();
 }
 

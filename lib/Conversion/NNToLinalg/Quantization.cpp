@@ -7,7 +7,10 @@
 // widen to i32 and subtract the zero points before multiplying, so padding
 // the widened input with 0 equals padding it with its zero point. QLinear*
 // requantize the i32 accumulator in f32 with the multiplier
-// a_scale * b_scale / y_scale.
+// a_scale * b_scale / y_scale (ONNX semantics). Tessera's own
+// nn.requantize lowers to integer ops only, exactly as
+// tessera::npu::requantize; nn.quantize / nn.dequantize have the numerics
+// of QuantizeLinear / DequantizeLinear with attribute parameters.
 //
 //===----------------------------------------------------------------------===//
 
@@ -696,6 +699,190 @@ static FailureOr<Value> lowerQLinearConv(nn::QLinearConvOp op,
   return result;
 }
 
+//===----------------------------------------------------------------------===//
+// nn.requantize / nn.quantize / nn.dequantize (Tessera's integer ops)
+//===----------------------------------------------------------------------===//
+
+/// A per-tensor parameter (one value) as a scalar constant built in the body,
+/// or a per-axis one as a 1-D constant tensor read along the axis.
+struct AxisParameter {
+  SmallVector<Attribute> values;
+  Type type;
+  bool perAxis() const { return values.size() > 1; }
+};
+
+/// The operands and per-tensor constants of a Tessera quantization op's
+/// generic: `x`, then each per-axis parameter as a 1-D constant read along
+/// `axis`. `index[i]` is the body argument of parameter i, or -1 when it is a
+/// per-tensor scalar.
+static SmallVector<MappedOperand>
+mapAxisParameters(OpBuilder &b, Location loc, Value x, RankedTensorType type,
+                  std::optional<int64_t> axis,
+                  ArrayRef<AxisParameter> parameters,
+                  SmallVectorImpl<int> &index) {
+  MLIRContext *ctx = b.getContext();
+  int64_t rank = type.getRank();
+  int64_t dim = axis ? (*axis < 0 ? *axis + rank : *axis) : -1;
+  SmallVector<MappedOperand> operands = {
+      {x, AffineMap::getMultiDimIdentityMap(rank, ctx)}};
+  for (const AxisParameter &parameter : parameters) {
+    if (!parameter.perAxis() || dim < 0) {
+      index.push_back(-1);
+      continue;
+    }
+    auto tensorType = RankedTensorType::get(
+        {static_cast<int64_t>(parameter.values.size())}, parameter.type);
+    Value constant = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(tensorType, parameter.values));
+    index.push_back(operands.size());
+    operands.push_back(
+        {constant, AffineMap::get(rank, 0, getAffineDimExpr(dim, ctx))});
+  }
+  return operands;
+}
+
+/// Body argument `i` of `args`, or the per-tensor constant of `parameter`.
+static Value axisValue(OpBuilder &b, Location loc, ValueRange args, int index,
+                       const AxisParameter &parameter) {
+  if (index >= 0)
+    return args[index];
+  return arith::ConstantOp::create(b, loc,
+                                   cast<TypedAttr>(parameter.values[0]));
+}
+
+template <typename T>
+static AxisParameter integerParameter(OpBuilder &b, ArrayRef<T> values,
+                                      unsigned width) {
+  AxisParameter parameter{{}, b.getIntegerType(width)};
+  for (T v : values)
+    parameter.values.push_back(b.getIntegerAttr(parameter.type, int64_t(v)));
+  return parameter;
+}
+
+static Value i64Constant(OpBuilder &b, Location loc, int64_t value) {
+  return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(value));
+}
+
+/// round(p / 2^shift) rounding half toward +infinity, as
+/// tessera::npu::requantize: floor(p / 2^s) + bit (s-1) of p, which is
+/// (p + 2^(s-1)) >> s without its overflow; p itself when s = 0. A constant
+/// shift folds the s = 0 case away.
+static Value roundingShift(OpBuilder &b, Location loc, Value p, Value shift,
+                           std::optional<int64_t> constantShift) {
+  Value one = i64Constant(b, loc, 1);
+  if (constantShift) {
+    if (*constantShift == 0)
+      return p;
+    Value high = arith::ShRSIOp::create(b, loc, p, shift);
+    Value bit = arith::AndIOp::create(
+        b, loc,
+        arith::ShRSIOp::create(b, loc, p,
+                               i64Constant(b, loc, *constantShift - 1)),
+        one);
+    return arith::AddIOp::create(b, loc, high, bit);
+  }
+  Value zero = i64Constant(b, loc, 0);
+  Value high = arith::ShRSIOp::create(b, loc, p, shift);
+  Value below = arith::MaxSIOp::create(
+      b, loc, arith::SubIOp::create(b, loc, shift, one), zero);
+  Value bit = arith::AndIOp::create(
+      b, loc, arith::ShRSIOp::create(b, loc, p, below), one);
+  Value isZero =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, shift, zero);
+  bit = arith::SelectOp::create(b, loc, isZero, zero, bit);
+  return arith::AddIOp::create(b, loc, high, bit);
+}
+
+static FailureOr<Value> lowerRequantize(nn::RequantizeOp op,
+                                        nn::RequantizeOp::Adaptor adaptor,
+                                        RankedTensorType type,
+                                        ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  ArrayRef<int32_t> shifts = op.getShift();
+  std::optional<int64_t> constantShift;
+  if (llvm::all_equal(shifts))
+    constantShift = shifts.front();
+  SmallVector<AxisParameter> parameters = {
+      integerParameter(rewriter, op.getMultiplier(), 64),
+      integerParameter(rewriter, constantShift ? shifts.take_front() : shifts,
+                       64)};
+  SmallVector<int> index;
+  SmallVector<MappedOperand> operands = mapAxisParameters(
+      rewriter, loc, adaptor.getX(), type, op.getAxis(), parameters, index);
+  Type i64 = rewriter.getI64Type();
+  // The int32 attributes come back as uint32_t.
+  int64_t zeroPoint = static_cast<int32_t>(op.getZeroPoint());
+  int64_t lo = static_cast<int32_t>(op.getClampLo());
+  int64_t hi = static_cast<int32_t>(op.getClampHi());
+  Type out = type.getElementType();
+  return buildMapped(
+      rewriter, loc, type, operands,
+      [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+        Value acc = arith::ExtSIOp::create(b, l, i64, args[0]);
+        Value multiplier = axisValue(b, l, args, index[0], parameters[0]);
+        Value shift = axisValue(b, l, args, index[1], parameters[1]);
+        Value p = arith::MulIOp::create(b, l, acc, multiplier);
+        Value r = roundingShift(b, l, p, shift, constantShift);
+        if (zeroPoint != 0)
+          r = arith::AddIOp::create(b, l, r, i64Constant(b, l, zeroPoint));
+        r = arith::MaxSIOp::create(b, l, r, i64Constant(b, l, lo));
+        r = arith::MinSIOp::create(b, l, r, i64Constant(b, l, hi));
+        return arith::TruncIOp::create(b, l, out, r);
+      });
+}
+
+static SmallVector<AxisParameter>
+scaleAndZeroPoint(OpBuilder &b, ArrayRef<float> scales, ArrayRef<int32_t> zps) {
+  AxisParameter scale{{}, b.getF32Type()};
+  for (float v : scales)
+    scale.values.push_back(b.getF32FloatAttr(v));
+  return {scale, integerParameter(b, zps, 32)};
+}
+
+static FailureOr<Value> lowerQuantize(nn::QuantizeOp op,
+                                      nn::QuantizeOp::Adaptor adaptor,
+                                      RankedTensorType type,
+                                      ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  SmallVector<AxisParameter> parameters =
+      scaleAndZeroPoint(rewriter, op.getScale(), op.getZeroPoint());
+  SmallVector<int> index;
+  SmallVector<MappedOperand> operands = mapAxisParameters(
+      rewriter, loc, adaptor.getX(), type, op.getAxis(), parameters, index);
+  Type out = type.getElementType();
+  return buildMapped(
+      rewriter, loc, type, operands,
+      [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+        Value scale = axisValue(b, l, args, index[0], parameters[0]);
+        Value zeroPoint = axisValue(b, l, args, index[1], parameters[1]);
+        Value v = arith::DivFOp::create(b, l, args[0], scale);
+        return roundAndSaturate(b, l, v, zeroPoint, false, out, false);
+      });
+}
+
+static FailureOr<Value> lowerDequantize(nn::DequantizeOp op,
+                                        nn::DequantizeOp::Adaptor adaptor,
+                                        RankedTensorType type,
+                                        ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  SmallVector<AxisParameter> parameters =
+      scaleAndZeroPoint(rewriter, op.getScale(), op.getZeroPoint());
+  SmallVector<int> index;
+  SmallVector<MappedOperand> operands = mapAxisParameters(
+      rewriter, loc, adaptor.getX(), type, op.getAxis(), parameters, index);
+  Type i32 = rewriter.getI32Type();
+  return buildMapped(
+      rewriter, loc, type, operands,
+      [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+        Value scale = axisValue(b, l, args, index[0], parameters[0]);
+        Value zeroPoint = axisValue(b, l, args, index[1], parameters[1]);
+        Value q = arith::ExtSIOp::create(b, l, i32, args[0]);
+        q = arith::SubIOp::create(b, l, q, zeroPoint);
+        Value f = arith::SIToFPOp::create(b, l, b.getF32Type(), q);
+        return arith::MulFOp::create(b, l, f, scale);
+      });
+}
+
 } // namespace
 
 void tessera::populateNNQuantizationToLinalgPatterns(
@@ -706,6 +893,9 @@ void tessera::populateNNQuantizationToLinalgPatterns(
            SingleResultLowering<nn::MatMulIntegerOp, lowerMatMulInteger>,
            SingleResultLowering<nn::QLinearMatMulOp, lowerQLinearMatMul>,
            SingleResultLowering<nn::ConvIntegerOp, lowerConvInteger>,
-           SingleResultLowering<nn::QLinearConvOp, lowerQLinearConv>>(
+           SingleResultLowering<nn::QLinearConvOp, lowerQLinearConv>,
+           SingleResultLowering<nn::RequantizeOp, lowerRequantize>,
+           SingleResultLowering<nn::QuantizeOp, lowerQuantize>,
+           SingleResultLowering<nn::DequantizeOp, lowerDequantize>>(
           converter, patterns.getContext());
 }
