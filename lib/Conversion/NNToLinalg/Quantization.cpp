@@ -839,23 +839,38 @@ scaleAndZeroPoint(OpBuilder &b, ArrayRef<float> scales, ArrayRef<int32_t> zps) {
   return {scale, integerParameter(b, zps, 32)};
 }
 
-static FailureOr<Value> lowerQuantize(nn::QuantizeOp op,
-                                      nn::QuantizeOp::Adaptor adaptor,
-                                      RankedTensorType type,
-                                      ConversionPatternRewriter &rewriter) {
+/// One generic over `x` with `op`'s per-tensor or per-axis scale and zero
+/// point: `body(x element, scale, zero point)` computes each result element.
+template <typename OpTy>
+static FailureOr<Value> lowerWithScaleAndZeroPoint(
+    OpTy op, Value x, RankedTensorType type,
+    ConversionPatternRewriter &rewriter,
+    function_ref<Value(OpBuilder &, Location, Value, Value, Value)> body) {
   Location loc = op.getLoc();
   SmallVector<AxisParameter> parameters =
       scaleAndZeroPoint(rewriter, op.getScale(), op.getZeroPoint());
   SmallVector<int> index;
   SmallVector<MappedOperand> operands = mapAxisParameters(
-      rewriter, loc, adaptor.getX(), type, op.getAxis(), parameters, index);
+      rewriter, loc, x, type, op.getAxis(), parameters, index);
+  return buildMapped(rewriter, loc, type, operands,
+                     [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+                       Value scale =
+                           axisValue(b, l, args, index[0], parameters[0]);
+                       Value zeroPoint =
+                           axisValue(b, l, args, index[1], parameters[1]);
+                       return body(b, l, args[0], scale, zeroPoint);
+                     });
+}
+
+static FailureOr<Value> lowerQuantize(nn::QuantizeOp op,
+                                      nn::QuantizeOp::Adaptor adaptor,
+                                      RankedTensorType type,
+                                      ConversionPatternRewriter &rewriter) {
   Type out = type.getElementType();
-  return buildMapped(
-      rewriter, loc, type, operands,
-      [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-        Value scale = axisValue(b, l, args, index[0], parameters[0]);
-        Value zeroPoint = axisValue(b, l, args, index[1], parameters[1]);
-        Value v = arith::DivFOp::create(b, l, args[0], scale);
+  return lowerWithScaleAndZeroPoint(
+      op, adaptor.getX(), type, rewriter,
+      [&](OpBuilder &b, Location l, Value x, Value scale, Value zeroPoint) {
+        Value v = arith::DivFOp::create(b, l, x, scale);
         return roundAndSaturate(b, l, v, zeroPoint, false, out, false);
       });
 }
@@ -864,19 +879,11 @@ static FailureOr<Value> lowerDequantize(nn::DequantizeOp op,
                                         nn::DequantizeOp::Adaptor adaptor,
                                         RankedTensorType type,
                                         ConversionPatternRewriter &rewriter) {
-  Location loc = op.getLoc();
-  SmallVector<AxisParameter> parameters =
-      scaleAndZeroPoint(rewriter, op.getScale(), op.getZeroPoint());
-  SmallVector<int> index;
-  SmallVector<MappedOperand> operands = mapAxisParameters(
-      rewriter, loc, adaptor.getX(), type, op.getAxis(), parameters, index);
-  Type i32 = rewriter.getI32Type();
-  return buildMapped(
-      rewriter, loc, type, operands,
-      [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-        Value scale = axisValue(b, l, args, index[0], parameters[0]);
-        Value zeroPoint = axisValue(b, l, args, index[1], parameters[1]);
-        Value q = arith::ExtSIOp::create(b, l, i32, args[0]);
+  return lowerWithScaleAndZeroPoint(
+      op, adaptor.getX(), type, rewriter,
+      [&](OpBuilder &b, Location l, Value x, Value scale,
+          Value zeroPoint) -> Value {
+        Value q = arith::ExtSIOp::create(b, l, b.getI32Type(), x);
         q = arith::SubIOp::create(b, l, q, zeroPoint);
         Value f = arith::SIToFPOp::create(b, l, b.getF32Type(), q);
         return arith::MulFOp::create(b, l, f, scale);
