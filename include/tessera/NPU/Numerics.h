@@ -9,7 +9,9 @@
 #define TESSERA_NPU_NUMERICS_H
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <utility>
 
 namespace tessera::npu {
 
@@ -26,6 +28,31 @@ inline int32_t requantize(int32_t acc, int32_t multiplier, unsigned shift,
                         : (product >> shift) + ((product >> (shift - 1)) & 1);
   int64_t result = rounded + zeroPoint;
   return int32_t(std::clamp<int64_t>(result, lo, hi));
+}
+
+/// The (multiplier, shift) of `requantize` whose value multiplier * 2^-shift
+/// is closest to `realScale` (> 0, finite): the multiplier normalized to
+/// [2^30, 2^31) for 31 significant bits, the shift in [0, 63]. A scale below
+/// 2^-32 (shift would exceed 63) gets a smaller multiplier at shift 63, down
+/// to 0; a scale of 2^31 or more saturates at (2^31 - 1, 0).
+inline std::pair<int32_t, unsigned> encodeRequantizeScale(double realScale) {
+  if (!(realScale > 0) || !std::isfinite(realScale))
+    return {0, 0};
+  int exponent;
+  double mantissa = std::frexp(realScale, &exponent); // [0.5, 1)
+  int64_t multiplier = std::llround(std::ldexp(mantissa, 31));
+  if (multiplier == (int64_t(1) << 31)) { // rounded up to the next power
+    multiplier >>= 1;
+    ++exponent;
+  }
+  int shift = 31 - exponent;
+  if (shift < 0)
+    return {INT32_MAX, 0};
+  if (shift > 63) {
+    multiplier = std::llround(std::ldexp(realScale, 63));
+    shift = 63;
+  }
+  return {int32_t(multiplier), unsigned(shift)};
 }
 
 } // namespace tessera::npu
