@@ -724,6 +724,54 @@ def NN_DropoutOp : NN_Op<"dropout", [Pure]> {
   let hasFolder = 1;
 }
 
+def NN_DynamicQuantizeLinearOp : NN_Op<"dynamic_quantize_linear", [Pure]> {
+  let summary = "ONNX DynamicQuantizeLinear (opset 11 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `DynamicQuantizeLinear` as of opset 11 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.dynamic_quantize_linear %x : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    A Function to fuse calculation for Scale, Zero Point and FP32->8Bit convertion of FP32 Input data.
+    Outputs Scale, ZeroPoint and Quantized Input for a given FP32 Input.
+    Scale is calculated as:
+    ```
+     y_scale = (max(x) - min(x))/(qmax - qmin)
+     * where qmax and qmin are max and min values for quantization range .i.e [0, 255] in case of uint8
+     * data range is adjusted to include 0.
+    ```
+    Zero point is calculated as:
+    ```
+    intermediate_zero_point = qmin - min(x)/y_scale
+    y_zero_point = cast(round(saturate(itermediate_zero_point)))
+    * where qmax and qmin are max and min values for quantization range .i.e [0, 255] in case of uint8
+    * for saturation, it saturates to [0, 255] if it's uint8, or [-127, 127] if it's int8. Right now only uint8 is supported.
+    * rounding to nearest ties to even.
+    ```
+    Data quantization formula is:
+    ```
+    y = saturate (round (x / y_scale) + y_zero_point)
+    * for saturation, it saturates to [0, 255] if it's uint8, or [-127, 127] if it's int8. Right now only uint8 is supported.
+    * rounding to nearest ties to even.
+    ```
+  }];
+  let arguments = (ins
+    TensorOf<[F32]>:$x
+  );
+  let results = (outs
+    TensorOf<[UI8]>:$y,
+    TensorOf<[F32]>:$y_scale,
+    TensorOf<[UI8]>:$y_zero_point
+  );
+  let shapeFunction = "inferDynamicQuantizeShape";
+}
+
 def NN_EinsumOp : NN_Op<"einsum", [Pure]> {
   let summary = "ONNX Einsum (opset 12 semantics)";
   let description = [{

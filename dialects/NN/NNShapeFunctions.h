@@ -47,6 +47,9 @@ TESSERA_NN_SHAPE_FN(Cast)
 TESSERA_NN_SHAPE_FN(Dropout)
 TESSERA_NN_SHAPE_FN(Quantize)
 TESSERA_NN_SHAPE_FN(Dequantize)
+/// DynamicQuantizeLinear: y (x's shape, ui8), a scalar f32 y_scale and a
+/// scalar ui8 y_zero_point.
+TESSERA_NN_SHAPE_FN(DynamicQuantize)
 // Compute ops (NNShapesCompute.cpp).
 TESSERA_NN_SHAPE_FN(Conv)
 TESSERA_NN_SHAPE_FN(ConvTranspose)

@@ -179,4 +179,14 @@ LogicalResult inferDequantizeShape(Operation *op,
   return success();
 }
 
+LogicalResult inferDynamicQuantizeShape(Operation *op,
+                                        SmallVectorImpl<Type> &types) {
+  MLIRContext *ctx = op->getContext();
+  Type u8 = IntegerType::get(ctx, 8, IntegerType::Unsigned);
+  types.push_back(withElement(op->getOperand(0).getType(), u8));
+  types.push_back(RankedTensorType::get({}, Float32Type::get(ctx)));
+  types.push_back(RankedTensorType::get({}, u8));
+  return success();
+}
+
 } // namespace tessera::nn

@@ -63,6 +63,7 @@ OPS = {
     "Shape": "Shape", "ConstantOfShape": "ConstantOfShape", "Range": "Range",
     # Quantization.
     "QuantizeLinear": "Quantize", "DequantizeLinear": "Dequantize",
+    "DynamicQuantizeLinear": "DynamicQuantize",
 }
 
 # Ops with a hand-written folder in NNFolds.cpp.

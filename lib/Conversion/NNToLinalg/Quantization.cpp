@@ -11,6 +11,8 @@
 // nn.requantize lowers to integer ops only, exactly as
 // tessera::npu::requantize; nn.quantize / nn.dequantize have the numerics
 // of QuantizeLinear / DequantizeLinear with attribute parameters.
+// DynamicQuantizeLinear reduces its input to a uint8 scale and zero point
+// and quantizes with them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -890,6 +892,107 @@ static FailureOr<Value> lowerDequantize(nn::DequantizeOp op,
       });
 }
 
+//===----------------------------------------------------------------------===//
+// DynamicQuantizeLinear
+//===----------------------------------------------------------------------===//
+
+/// min(0, min(x)) or max(0, max(x)) of every element of `x` as a 0-d f32
+/// tensor: a full reduction into an accumulator that starts at 0.
+static Value reduceWithZero(OpBuilder &b, Location loc, Value x, bool isMax) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank();
+  auto scalarType = RankedTensorType::get({}, type.getElementType());
+  Value init = createFilled(b, loc, scalarType,
+                            scalarConstant(b, loc, type.getElementType(), 0.0));
+  SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
+                                 AffineMap::get(rank, 0, {}, ctx)};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::reduction);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{scalarType}, ValueRange{x}, ValueRange{init}, maps,
+      iterators, [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value r = isMax ? arith::MaximumFOp::create(nb, nloc, args[1], args[0])
+                              .getResult()
+                        : arith::MinimumFOp::create(nb, nloc, args[1], args[0])
+                              .getResult();
+        linalg::YieldOp::create(nb, nloc, r);
+      });
+  return generic.getResult(0);
+}
+
+/// `numerator` / `scale`, or 0 when the scale is 0 (an all-zero input, whose
+/// quantized value and zero point are then 0).
+static Value divideByScale(OpBuilder &b, Location loc, Value numerator,
+                           Value scale) {
+  Value zero = scalarConstant(b, loc, scale.getType(), 0.0);
+  Value isZero =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, scale, zero);
+  Value q = arith::DivFOp::create(b, loc, numerator, scale);
+  return arith::SelectOp::create(b, loc, isZero, zero, q);
+}
+
+/// ONNX DynamicQuantizeLinear (uint8): with lo = min(0, min(x)) and
+/// hi = max(0, max(x)), y_scale = (hi - lo) / 255, y_zero_point =
+/// saturate(round_half_to_even(-lo / y_scale)) and y = saturate(
+/// round_half_to_even(x / y_scale) + y_zero_point), all in f32 as the ONNX
+/// reference computes them.
+struct DynamicQuantizeLinearLowering
+    : public OpConversionPattern<nn::DynamicQuantizeLinearOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(nn::DynamicQuantizeLinearOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (failed(requireStaticResults(op, rewriter)))
+      return failure();
+    Value x = adaptor.getX();
+    auto xType = dyn_cast<RankedTensorType>(x.getType());
+    if (!xType || !xType.hasStaticShape() || !xType.getElementType().isF32())
+      return rewriter.notifyMatchFailure(op, "x must be a static f32 tensor");
+    const TypeConverter &converter = *getTypeConverter();
+    RankedTensorType yType = getConvertedType(converter, op.getY());
+    RankedTensorType scaleType = getConvertedType(converter, op.getYScale());
+    RankedTensorType zpType = getConvertedType(converter, op.getYZeroPoint());
+    if (!yType || !scaleType || !zpType || scaleType.getRank() != 0 ||
+        zpType.getRank() != 0)
+      return rewriter.notifyMatchFailure(op, "unexpected result types");
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value lo = reduceWithZero(rewriter, loc, x, /*isMax=*/false);
+    Value hi = reduceWithZero(rewriter, loc, x, /*isMax=*/true);
+    AffineMap scalarMap = AffineMap::get(0, 0, {}, ctx);
+    Value scale = buildMapped(
+        rewriter, loc, scaleType, {{lo, scalarMap}, {hi, scalarMap}},
+        [](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value range = arith::SubFOp::create(b, l, args[1], args[0]);
+          return arith::DivFOp::create(
+              b, l, range, scalarConstant(b, l, range.getType(), 255.0));
+        });
+    Type u8 = zpType.getElementType();
+    Value zeroPoint = buildMapped(
+        rewriter, loc, zpType, {{lo, scalarMap}, {scale, scalarMap}},
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value negLo = arith::NegFOp::create(b, l, args[0]);
+          return roundAndSaturate(b, l, divideByScale(b, l, negLo, args[1]),
+                                  Value(), false, u8, /*toUnsigned=*/true);
+        });
+    int64_t rank = xType.getRank();
+    AffineMap broadcast = AffineMap::get(rank, 0, {}, ctx);
+    Value y = buildMapped(
+        rewriter, loc, yType,
+        {{x, AffineMap::getMultiDimIdentityMap(rank, ctx)},
+         {scale, broadcast},
+         {zeroPoint, broadcast}},
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          return roundAndSaturate(b, l, divideByScale(b, l, args[0], args[1]),
+                                  args[2], /*zeroPointUnsigned=*/true,
+                                  yType.getElementType(), /*toUnsigned=*/true);
+        });
+    rewriter.replaceOp(op, {y, scale, zeroPoint});
+    return success();
+  }
+};
+
 } // namespace
 
 void tessera::populateNNQuantizationToLinalgPatterns(
@@ -903,6 +1006,6 @@ void tessera::populateNNQuantizationToLinalgPatterns(
            SingleResultLowering<nn::QLinearConvOp, lowerQLinearConv>,
            SingleResultLowering<nn::RequantizeOp, lowerRequantize>,
            SingleResultLowering<nn::QuantizeOp, lowerQuantize>,
-           SingleResultLowering<nn::DequantizeOp, lowerDequantize>>(
-          converter, patterns.getContext());
+           SingleResultLowering<nn::DequantizeOp, lowerDequantize>,
+           DynamicQuantizeLinearLowering>(converter, patterns.getContext());
 }

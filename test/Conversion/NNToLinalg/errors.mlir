@@ -18,3 +18,12 @@ func.func @negative_einsum_repeated_output(%x: tensor<3xf32>) -> tensor<3x3xf32>
   %y = nn.einsum %x {equation = "i->ii"} : (tensor<3xf32>) -> tensor<3x3xf32>
   return %y : tensor<3x3xf32>
 }
+
+// -----
+
+// DynamicQuantizeLinear reduces over all of x: a dynamic shape is left as is.
+func.func @negative_dynamic_quantize_linear_dynamic(%x: tensor<?x3xf32>) -> tensor<f32> {
+  // expected-error @+1 {{failed to legalize operation 'nn.dynamic_quantize_linear'}}
+  %y, %s, %zp = nn.dynamic_quantize_linear %x : (tensor<?x3xf32>) -> (tensor<?x3xui8>, tensor<f32>, tensor<ui8>)
+  return %s : tensor<f32>
+}
