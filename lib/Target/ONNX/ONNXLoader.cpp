@@ -109,6 +109,55 @@ std::string inferShapes(onnx::ModelProto &model, bool strict) {
   });
 }
 
+/// A Reshape's result has as many dims as its shape operand has elements,
+/// which libonnx 1.12 does not infer when the shape is computed (a
+/// Shape/Slice/Concat chain) rather than constant. Declares that rank for
+/// every such result whose shape is still unknown, so that the ops after it
+/// get ranks too (the Softmax 12->13 adapter needs its input's rank). Returns
+/// whether a declaration was added.
+static bool declareReshapeRanks(onnx::ModelProto &model) {
+  onnx::GraphProto &graph = *model.mutable_graph();
+  std::unordered_map<std::string, const onnx::TypeProto *> types;
+  for (const auto *list :
+       {&graph.input(), &graph.value_info(), &graph.output()})
+    for (const onnx::ValueInfoProto &info : *list)
+      types[info.name()] = &info.type();
+  std::vector<std::pair<std::string, int64_t>> ranks;
+  for (const onnx::NodeProto &node : graph.node()) {
+    if (node.op_type() != "Reshape" || node.input_size() != 2 ||
+        node.output_size() != 1 || !node.domain().empty())
+      continue;
+    auto result = types.find(node.output(0));
+    if (result != types.end() && result->second->has_tensor_type() &&
+        result->second->tensor_type().has_shape())
+      continue;
+    auto shape = types.find(node.input(1));
+    if (shape == types.end() || !shape->second->has_tensor_type() ||
+        !shape->second->tensor_type().has_shape())
+      continue;
+    const onnx::TensorShapeProto &dims = shape->second->tensor_type().shape();
+    if (dims.dim_size() != 1 || !dims.dim(0).has_dim_value())
+      continue;
+    ranks.emplace_back(node.output(0), dims.dim(0).dim_value());
+  }
+  for (const auto &[name, rank] : ranks) {
+    onnx::ValueInfoProto *info = nullptr;
+    for (onnx::ValueInfoProto &existing : *graph.mutable_value_info())
+      if (existing.name() == name)
+        info = &existing;
+    if (!info) {
+      info = graph.add_value_info();
+      info->set_name(name);
+    }
+    onnx::TensorShapeProto *shape =
+        info->mutable_type()->mutable_tensor_type()->mutable_shape();
+    shape->clear_dim();
+    for (int64_t i = 0; i < rank; ++i)
+      shape->add_dim();
+  }
+  return !ranks.empty();
+}
+
 //===----------------------------------------------------------------------===//
 // The libonnx steps, in-process or contained in a forked child
 //===----------------------------------------------------------------------===//
@@ -137,6 +186,8 @@ static PrepareResult runSteps(onnx::ModelProto &model,
     // Some adapters (Softmax 12->13) need shapes. Old exporters wrote nodes
     // their opset did not allow (int64 Constant-1), so stay lenient here.
     error = inferShapes(model, /*strict=*/false);
+    if (error.empty() && declareReshapeRanks(model))
+      error = inferShapes(model, /*strict=*/false);
     if (error.empty())
       error = convertOpset(model, fromOpset, targetOpset);
     if (!error.empty())

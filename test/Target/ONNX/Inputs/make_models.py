@@ -149,6 +149,27 @@ def upgrade():
         [vi("x", [1, c, 5, 5])], [vi("y", [1, 2, 5, 5])], inits, opset=9)
 
 
+def upgrade_computed_reshape():
+    # Opset 9, as PaddlePaddle's exporter writes a classifier head: the
+    # Reshape's target shape is computed (Shape, Slice, Cast, Concat), so
+    # libonnx infers no rank for it, and the Softmax 12->13 adapter needs its
+    # input's rank. The input's dims are dynamic until --input-shape pins them.
+    return model(
+        [helper.make_node("GlobalAveragePool", ["x"], ["pool"], name="gap0"),
+         helper.make_node("Shape", ["pool"], ["shape"], name="shape0"),
+         helper.make_node("Slice", ["shape"], ["batch"], name="slice0", starts=[0], ends=[1],
+                          axes=[0]),
+         helper.make_node("Constant", [], ["minus_one"], name="const0",
+                          value=numpy_helper.from_array(np.array([-1], np.int64))),
+         helper.make_node("Concat", ["batch", "minus_one"], ["target"], name="concat0", axis=0),
+         helper.make_node("Reshape", ["pool", "target"], ["flat"], name="reshape0"),
+         helper.make_node("MatMul", ["flat", "w"], ["logits"], name="fc0"),
+         helper.make_node("Softmax", ["logits"], ["y"], name="softmax0", axis=1)],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 4, "h", "w"])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 2])],
+        [weights("w", [4, 2])], opset=9)
+
+
 def add_bcast():
     return model([helper.make_node("Add", ["x", "y"], ["z"], name="add0")],
                  [vi("x", [2, 3]), vi("y", [3])], [vi("z", [2, 3])])
@@ -277,7 +298,8 @@ CASES = {
     "conv_relu": conv_relu, "dynamic_reshape": dynamic_reshape,
     "unsupported_ops": unsupported_ops, "bad_kernel": bad_kernel,
     "bad_transpose": bad_transpose, "bad_pad_mode": bad_pad_mode, "dynamic_rank": dynamic_rank,
-    "upgrade": upgrade, "too_new": too_new, "add_bcast": add_bcast,
+    "upgrade": upgrade, "upgrade_computed_reshape": upgrade_computed_reshape,
+    "too_new": too_new, "add_bcast": add_bcast,
     "bad_broadcast": bad_broadcast, "dup_output": dup_output,
     "empty_output": empty_output, "bad_raw_data": bad_raw_data,
     "bad_typed_data": bad_typed_data,
