@@ -114,7 +114,13 @@ def compare(name, model, build, inputs):
     np.save(random_input, np.random.default_rng(0).uniform(-1, 1, shape).astype(np.float32))
     files = [random_input] + sorted(glob.glob(os.path.join(inputs, "*.npy")) if inputs else [])
     module = ort_module(build)
+    labels = {}
+    if inputs and os.path.exists(os.path.join(inputs, "labels.txt")):
+        for line in open(os.path.join(inputs, "labels.txt")):
+            f, label = line.split()
+            labels[os.path.join(inputs, f)] = int(label)
     worst_abs, worst_rel, failures, agree = 0.0, 0.0, 0, 0
+    correct = {"ort": 0, "tessera": 0}
     for i, path in enumerate(files):
         ref_dir = os.path.join(work, "ort%d" % i)
         subprocess.run(["node", os.path.join(ROOT, "bench", "ort_run.js"), model, ref_dir,
@@ -137,10 +143,16 @@ def compare(name, model, build, inputs):
         worst_abs = max(worst_abs, float(err.max()))
         worst_rel = max(worst_rel, float((err / np.maximum(np.abs(a), 1e-12)).max()))
         agree += int(np.argmax(a) == np.argmax(b))
+        if path in labels:
+            correct["ort"] += int(np.argmax(a) == labels[path])
+            correct["tessera"] += int(np.argmax(b) == labels[path])
     print("%s: %d inputs, Tessera vs ONNX Runtime max abs error %.3g, max rel error %.3g, "
           "top-1 agreement %d/%d, %s" % (name, len(files), worst_abs, worst_rel, agree,
                                          len(files), "ok" if not failures else
                                          "%d FAILED" % failures))
+    if labels:
+        print("%s: accuracy on the %d labelled inputs (labels.txt): ONNX Runtime %d, "
+              "Tessera %d" % (name, len(labels), correct["ort"], correct["tessera"]))
     return 1 if failures else 0
 
 
