@@ -19,7 +19,7 @@ LLVM_BIN=/usr/lib/llvm-22/bin
 PACKAGES=(cmake ninja-build ccache g++ git googletest libgtest-dev
           llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools liblld-22-dev
           libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
-          python3-onnx python3-numpy clang-format-22)
+          python3-onnx python3-numpy python3-pil clang-format-22)
 # The fuzz targets (test/fuzz, docs/fuzzing.md): `test` runs their smoke run.
 PACKAGES+=(clang-22 libclang-rt-22-dev)
 FUZZ_BUILD_DIR=${FUZZ_BUILD_DIR:-$ROOT/build-fuzz}
