@@ -659,18 +659,20 @@ private:
     record(conv, y, *yp);
   }
 
-  /// QLinearMatMul with a constant 2-D B (per tensor or per column).
+  /// QLinearMatMul with a constant B of rank 2 or more (per tensor or per
+  /// column).
   void lowerQLinearMatMul(nn::QLinearMatMulOp matmul) {
     auto resultType = dyn_cast<RankedTensorType>(matmul.getType());
     if (!resultType || !resultType.hasStaticShape())
       return;
     std::optional<transforms::ConstTensor> b = readInt8Constant(matmul.getB());
-    if (!b || b->type.getRank() != 2)
+    if (!b || b->type.getRank() < 2)
       return;
     std::optional<QParams> ap = readParams(
         matmul.getAScale(), matmul.getAZeroPoint(), matmul.getA().getType(), 1);
     std::optional<QParams> bp = readParams(
-        matmul.getBScale(), matmul.getBZeroPoint(), matmul.getB().getType(), 1);
+        matmul.getBScale(), matmul.getBZeroPoint(), matmul.getB().getType(),
+        /*axis=*/-1);
     std::optional<QParams> yp = readParams(
         matmul.getYScale(), matmul.getYZeroPoint(), matmul.getType(), 1);
     if (!ap || !bp || !yp || !ap->perTensor() || !yp->perTensor())
@@ -678,7 +680,7 @@ private:
     Value a = intForm(matmul.getA(), *ap);
     if (!a)
       return;
-    int64_t n = b->shape()[1];
+    int64_t n = b->shape().back();
     SmallVector<double> accScale = accumulatorScale(*ap, *bp, n);
     rewriter.setInsertionPoint(matmul);
     Location loc = matmul.getLoc();
