@@ -292,7 +292,8 @@ private:
   }
 
   /// Q(op(DQ(x))) for an op exact on int8 with one scale and zero point:
-  /// the op on x's int8 form (DQ -> Q alone: x's int8 form).
+  /// the op on x's int8 form, located at op, Q and the DQs (DQ -> Q alone:
+  /// x's int8 form).
   Value lowerDataMovement(nn::QuantizeLinearOp q, const QParams &params) {
     Value y = q.getX();
     if (std::optional<IntValue> x = dequantized(y))
@@ -315,18 +316,20 @@ private:
       return Value();
     }
     SmallVector<Value> i8Operands;
+    SmallVector<Location> locs = {op->getLoc(), q.getLoc()};
     for (unsigned i : dataOperands) {
       std::optional<IntValue> x = dequantized(op->getOperand(i));
       if (!x || !(x->params == params))
         return Value();
       i8Operands.push_back(x->value);
+      locs.push_back(op->getOperand(i).getLoc());
     }
     Operation *clone = rewriter.clone(*op);
     for (auto [i, v] : llvm::zip(dataOperands, i8Operands))
       clone->setOperand(i, v);
     clone->getResult(0).setType(
         withElementType(y.getType(), rewriter.getIntegerType(8)));
-    clone->setLoc(rewriter.getFusedLoc({op->getLoc(), q.getLoc()}));
+    clone->setLoc(rewriter.getFusedLoc(locs));
     candidates.insert(op);
     return clone->getResult(0);
   }
@@ -536,6 +539,7 @@ private:
         return Value();
     }
     locs.push_back(w->dq->getLoc());
+    locs.push_back(conv.getX().getLoc());
     Location loc = rewriter.getFusedLoc(locs);
     auto [wq, wzp] = createWeight(loc, *w, w->values.shape(), w->values.values);
     auto accType = withElementType(resultType, rewriter.getI32Type());
@@ -577,6 +581,7 @@ private:
         return Value();
     }
     locs.push_back(w->dq->getLoc());
+    locs.push_back(gemm.getA().getLoc());
     Location loc = rewriter.getFusedLoc(locs);
     auto [wq, wzp] = createWeight(loc, *w, {k, n}, values);
     auto accType = withElementType(resultType, rewriter.getI32Type());
@@ -599,6 +604,7 @@ private:
     int64_t n = w->values.shape()[1];
     SmallVector<double> accScale = accumulatorScale(x->params, w->params, n);
     locs.push_back(w->dq->getLoc());
+    locs.push_back(matmul.getA().getLoc());
     Location loc = rewriter.getFusedLoc(locs);
     auto [wq, wzp] = createWeight(loc, *w, w->values.shape(), w->values.values);
     auto accType = withElementType(resultType, rewriter.getI32Type());
