@@ -412,7 +412,9 @@ private:
         if (!zps || llvm::any_of(zps->values, [](double z) { return z != 0; }))
           return std::nullopt;
       }
-      if (int64_t(values->values.size()) != channels)
+      if (int64_t(values->values.size()) != channels ||
+          (scales->values.size() != 1 &&
+           int64_t(scales->values.size()) != channels))
         return std::nullopt;
       for (int64_t c = 0; c < channels; ++c) {
         double s =
