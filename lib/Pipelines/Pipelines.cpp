@@ -19,7 +19,7 @@
 using namespace mlir;
 
 void tessera::buildNNStagePipeline(OpPassManager &pm, bool requireStatic,
-                                   bool fuse) {
+                                   bool fuse, bool lowerQDQ) {
   OpPassManager &func = pm.nest<func::FuncOp>();
   func.addPass(createShapeInference());
   func.addPass(createCanonicalizerPass());
@@ -33,6 +33,13 @@ void tessera::buildNNStagePipeline(OpPassManager &pm, bool requireStatic,
   func.addPass(createRecognizePatterns());
   func.addPass(createCanonicalizerPass());
   func.addPass(createCSEPass());
+  // A pre-quantized model's QDQ pairs and QLinear ops as the integer graph
+  // (opt-in: otherwise they keep their ONNX semantics).
+  if (lowerQDQ) {
+    func.addPass(createLowerQDQ());
+    func.addPass(createCanonicalizerPass());
+    func.addPass(createCSEPass());
+  }
   // Graph-level fusion last, on the final graph: nn.fused groups.
   if (fuse) {
     func.addPass(createFuseEpilogues());
@@ -128,6 +135,10 @@ struct NNStageOptions : public PassPipelineOptions<NNStageOptions> {
                     llvm::cl::desc("Group ops into nn.fused (epilogue and "
                                    "elementwise fusion)"),
                     llvm::cl::init(true)};
+  Option<bool> lowerQDQ{*this, "lower-qdq",
+                        llvm::cl::desc("Lower QDQ pairs and QLinear ops to "
+                                       "the integer graph (tessera-lower-qdq)"),
+                        llvm::cl::init(false)};
 };
 } // namespace
 
@@ -136,7 +147,8 @@ void tessera::registerTesseraPipelines() {
       "tessera-nn-stage",
       "The `nn` stage of tessera-compile: infer shapes, fold shape subgraphs",
       [](OpPassManager &pm, const NNStageOptions &options) {
-        buildNNStagePipeline(pm, options.requireStatic, options.fuse);
+        buildNNStagePipeline(pm, options.requireStatic, options.fuse,
+                             options.lowerQDQ);
       });
   PassPipelineRegistration<>(
       "tessera-linalg-stage", "The `linalg` stage: nn to linalg on tensors",

@@ -121,4 +121,36 @@ def FuseEpilogues : Pass<"tessera-fuse-epilogues", "mlir::func::FuncOp"> {
   let dependentDialects = ["::tessera::nn::NNDialect"];
 }
 
+def LowerQDQ : Pass<"tessera-lower-qdq", "mlir::func::FuncOp"> {
+  let summary = "Lower a pre-quantized ONNX graph (QDQ, QLinear ops) to the integer graph";
+  let description = [{
+    Opt-in (`buildNNStagePipeline(..., lowerQDQ)`, `tessera-nn-stage{lower-qdq}`).
+    With constant scales and zero points, on the nn ops the ONNX importer
+    produces:
+
+    - `Q(act?(op(DQ(x), DQ(w), bias?)))` for Conv, Gemm (alpha = beta = 1,
+      A not transposed) and MatMul with constant int8/uint8 weights, per
+      tensor or per output channel, becomes `nn.conv_integer` /
+      `nn.matmul_integer`, `nn.add` of an int32 bias (a DQ'd int32 bias at
+      scale s_x * s_w is used as is; a float one is rounded to that scale),
+      and `nn.requantize` with the fixed-point multiplier/shift of
+      s_x * s_w[c] / s_y (`tessera::npu::encodeRequantizeScale`); a Relu or
+      Clip with constant bounds becomes the requantize clamp.
+    - QLinearConv and QLinearMatMul (constant weights and parameters) become
+      the same integer graph.
+    - `Q(op(DQ(x)))` with equal parameters for MaxPool, Reshape, Flatten,
+      Squeeze, Unsqueeze, Transpose and Concat runs `op` on int8; `Q(DQ(x))`
+      with equal parameters is x (exact: q(dq(a)) = a).
+    - Every other QuantizeLinear / DequantizeLinear becomes `nn.quantize` /
+      `nn.dequantize`; `nn.dequantize(nn.quantize(x))` never folds away.
+
+    uint8 tensors become int8 with the zero point lowered by 128 (exact).
+    The fixed-point requantize rounds half toward +infinity where ONNX rounds
+    half to even, so single outputs can differ by one step at ties
+    (docs/npu/numerics.md). Each op built has the FusedLoc of the ops it
+    replaces.
+  }];
+  let dependentDialects = ["::tessera::nn::NNDialect"];
+}
+
 #endif // TESSERA_TRANSFORMS_PASSES_TD
