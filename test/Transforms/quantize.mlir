@@ -118,3 +118,23 @@ func.func @negative_conv_nonconst_weights(%x: tensor<1x2x4x4xf32> {nn.name = "nc
   %d = nn.conv %c, %w2, %none : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>, none) -> tensor<1x2x4x4xf32> loc("nc2")
   return %d : tensor<1x2x4x4xf32>
 }
+
+// -----
+
+// A ReLU of an int8 value (not right after a Conv) is an int8 clip at the
+// zero point (rt_pool [-2, 2]: 0); the Transpose after it runs on int8.
+// CHECK-LABEL: func.func @int8_relu_transpose
+// CHECK: %[[P:.*]], %{{.*}} = nn.max_pool {{.*}} -> (tensor<1x2x2x2xi8>, tensor<1x2x2x2xi64>)
+// CHECK: %[[ZP:.*]] = nn.constant dense<0> : tensor<i8> loc("rt_relu")
+// CHECK: %[[R:.*]] = nn.clip %[[P]], %[[ZP]], %{{.*}} {nn.quant_key = "rt_relu", nn.quant_scale = 0.015686275437474251 : f64, nn.quant_zero_point = 0 : i64} : (tensor<1x2x2x2xi8>, tensor<i8>, none) -> tensor<1x2x2x2xi8> loc("rt_relu")
+// CHECK: %[[T:.*]] = nn.transpose %[[R]] {nn.quant_key = "rt_t", {{.*}}} : (tensor<1x2x2x2xi8>) -> tensor<2x2x2x1xi8>
+// CHECK: nn.dequantize %[[T]]
+func.func @int8_relu_transpose(%x: tensor<1x2x4x4xf32> {nn.name = "rt_in"}) -> tensor<2x2x2x1xf32> {
+  %w = nn.constant dense<[[[[1.0]], [[0.5]]], [[[-1.0]], [[0.25]]]]> : tensor<2x2x1x1xf32> loc("rt_conv.weight")
+  %none = nn.none
+  %c = nn.conv %x, %w, %none : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>, none) -> tensor<1x2x4x4xf32> loc("rt_conv")
+  %p, %i = nn.max_pool %c {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<1x2x4x4xf32>) -> (tensor<1x2x2x2xf32>, tensor<1x2x2x2xi64>) loc("rt_pool")
+  %r = nn.relu %p : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32> loc("rt_relu")
+  %t = nn.transpose %r {perm = array<i64: 3, 1, 2, 0>} : (tensor<1x2x2x2xf32>) -> tensor<2x2x2x1xf32> loc("rt_t")
+  return %t : tensor<2x2x2x1xf32>
+}
