@@ -18,3 +18,15 @@ func.func @nothing_to_quantize(%x: tensor<1x4xf32> {nn.name = "input"}, %w: tens
   %r = nn.relu %m : (tensor<1x4xf32>) -> tensor<1x4xf32> loc("relu")
   return %r : tensor<1x4xf32>
 }
+
+// -----
+
+// A bias that int32 cannot hold at scale s_x * s_w (tiny input range and
+// weights, a large bias) saturates, with a warning at the bias.
+func.func @bias_saturates(%x: tensor<1x2xf32> {nn.name = "sat_in"}) -> tensor<1x2xf32> {
+  %w = nn.constant dense<0.001> : tensor<2x2xf32>
+  // expected-warning @+1 {{int32 bias of channel 0 saturates}}
+  %b = nn.constant dense<[1000.0, 0.0]> : tensor<2xf32>
+  %g = nn.gemm %x, %w, %b : (tensor<1x2xf32>, tensor<2x2xf32>, tensor<2xf32>) -> tensor<1x2xf32> loc("sat")
+  return %g : tensor<1x2xf32>
+}
