@@ -9,6 +9,7 @@
 #include "tessera/Codegen/CPU/Passes.h"
 #include "tessera/Conversion/Passes.h"
 #include "tessera/Pipelines/Pipelines.h"
+#include "tessera/Quantization/Quantize.h"
 #include "tessera/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -26,6 +27,7 @@ int main(int argc, char **argv) {
   registry.insert<tessera::npu::NPUDialect>();
   tessera::registerTesseraNPUPasses();
   tessera::registerTesseraPasses();
+  tessera::registerTesseraQuantizationPasses();
   tessera::registerTesseraPipelines();
   tessera::registerTesseraConversionPasses();
   tessera::registerTesseraCPUPasses();

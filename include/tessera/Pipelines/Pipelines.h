@@ -13,15 +13,22 @@
 #include "mlir/Pass/PassManager.h"
 
 namespace tessera {
+namespace quant {
+struct QuantizeOptions;
+} // namespace quant
 
 /// Stage `nn`: the imported graph with shapes inferred and shape subgraphs
 /// folded; every tensor static when `requireStatic`. With `fuse`, ends in
 /// graph fusion (`tessera-fuse-epilogues`: nn.fused groups). With
+/// `quantize`, runs `tessera-quantize` before the fusion (after the passes
+/// of quant::buildPreQuantizePipeline, which calibration runs too). With
 /// `lowerQDQ`, a pre-quantized model's QDQ pairs and QLinear ops become the
 /// integer graph (`tessera-lower-qdq`) before fusion; otherwise they keep
 /// their ONNX semantics.
 void buildNNStagePipeline(mlir::OpPassManager &pm, bool requireStatic = true,
-                          bool fuse = true, bool lowerQDQ = false);
+                          bool fuse = true,
+                          const quant::QuantizeOptions *quantize = nullptr,
+                          bool lowerQDQ = false);
 
 /// Stage `linalg`: nn lowered to linalg/tensor/arith/math on tensors.
 void buildLinalgStagePipeline(mlir::OpPassManager &pm);
