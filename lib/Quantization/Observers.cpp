@@ -4,10 +4,11 @@
 //
 // The entropy observer is the calibrator of TensorRT ("8-bit Inference with
 // TensorRT", Migacz 2017) in the form pytorch-quantization implements it:
-// the |x| histogram (here resampled to 2048 bins) is cut at every bin i from
-// 128 to 2048; the reference P is bins [0, i) with the count of every bin
-// past i added to bin i-1; the candidate Q merges bins [0, i) into 128
-// levels (i / 128 bins each, the last level also taking the remainder) and
+// the |x| histogram (here resampled to 2048 bins, the first bin given the
+// second's count so that a ReLU's spike at 0 does not decide) is cut at every
+// bin i from 128 to 2048; the reference P is bins [0, i) with the count of
+// every bin past i added to bin i-1; the candidate Q merges bins [0, i) into
+// 128 levels (i / 128 bins each, the last level also taking the remainder) and
 // spreads each level's count evenly over its non-empty bins (empty bins stay
 // 0). Both are normalized and KL(P || Q) = sum P log(P / Q) over P > 0 (a
 // candidate with Q = 0 where P > 0 is infinite); the threshold is the upper
@@ -127,6 +128,12 @@ double tessera::quant::getEntropyThreshold(const Histogram &histogram) {
   if (!(absMax > 0))
     return 0;
   double width = absMax / double(kAbsBins);
+  // The spike at 0 after a ReLU would make every candidate that keeps the
+  // first bins unmerged (thresholds of 1/16 to 1/8 of the range) look
+  // nearly lossless; like pytorch-quantization, the first bin takes the
+  // count of the second.
+  if (kAbsBins > 1)
+    bins[0] = bins[1];
   std::vector<double> suffix(kAbsBins + 1, 0.0);
   for (size_t i = kAbsBins; i-- > 0;)
     suffix[i] = suffix[i + 1] + bins[i];

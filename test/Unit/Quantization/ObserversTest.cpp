@@ -152,3 +152,25 @@ TEST(ObserversTest, PerChannelWeightScales) {
 }
 
 } // namespace
+
+namespace {
+
+/// A ReLU's output: half the values exactly 0, the rest |N(0, 1)| over
+/// [0, 8]. The spike at 0 must not pull the entropy threshold down to the
+/// first few percent of the range.
+TEST(ObserversTest, EntropyIgnoresTheReluSpike) {
+  std::vector<uint64_t> counts(2048, 0);
+  double width = 8.0 / 2048;
+  for (size_t i = 0; i < counts.size(); ++i) {
+    double x = (double(i) + 0.5) * width;
+    counts[i] =
+        uint64_t(1e6 * width * std::exp(-x * x / 2) / std::sqrt(M_PI / 2));
+  }
+  counts[0] += 1000000;
+  TensorStats stats = makeStats(0, 8, counts);
+  double t = getEntropyThreshold(stats.histogram);
+  EXPECT_GT(t, 2.0);
+  EXPECT_LT(t, 8.0);
+}
+
+} // namespace
