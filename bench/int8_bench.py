@@ -5,7 +5,8 @@
 # requantize, python/scripts/make_int8_model.py) against the fp32 artifact of
 # the same model, one thread each, alternating rounds:
 #
-#   /usr/bin/python3 bench/int8_bench.py BUILD [--model /work/models/resnet50.onnx]
+#   /usr/bin/python3 bench/int8_bench.py BUILD
+#       [--model /work/models/resnet50.onnx]
 #       [--runs 10] [--rounds 3] [--work DIR] [--reuse]
 #
 # The int8 model is `nn` MLIR, which tessera-compile does not read: it goes
