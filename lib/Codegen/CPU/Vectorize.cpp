@@ -57,6 +57,13 @@ static HostVectors getHostVectors() {
   return {8, 16};
 }
 
+/// True for the accumulators the conv register tiles take: f32, or i32 of
+/// an integer conv (nn.conv_integer: i8 operands the named op widens); both
+/// have as many lanes per register.
+static bool isTiledAccumulator(Type type) {
+  return type.isF32() || type.isInteger(32);
+}
+
 /// The register tile (output pixels, output channels) for a conv, or nullopt
 /// when none divides its shape (the conv then stays scalar loops).
 ///
@@ -82,7 +89,8 @@ static std::optional<std::pair<int64_t, int64_t>>
 chooseConvTile(linalg::Conv2DNhwcHwcfOp conv, int64_t channelTile,
                int64_t pixelTile, HostVectors host) {
   auto type = dyn_cast<RankedTensorType>(conv.getOutputs()[0].getType());
-  if (!type || !type.hasStaticShape() || !type.getElementType().isF32())
+  if (!type || !type.hasStaticShape() ||
+      !isTiledAccumulator(type.getElementType()))
     return std::nullopt;
   int64_t ow = type.getDimSize(2), f = type.getDimSize(3);
   const int64_t pixelOrder[] = {7, 6, 8, 4, 5, 3, 2, 1};
@@ -152,7 +160,8 @@ chooseMatmulTile(RankedTensorType type) {
 static std::optional<std::pair<int64_t, int64_t>>
 chooseDepthwiseTile(linalg::DepthwiseConv2DNhwcHwcOp conv) {
   auto type = dyn_cast<RankedTensorType>(conv.getOutputs()[0].getType());
-  if (!type || !type.hasStaticShape() || !type.getElementType().isF32())
+  if (!type || !type.hasStaticShape() ||
+      !isTiledAccumulator(type.getElementType()))
     return std::nullopt;
   int64_t ow = type.getDimSize(2), c = type.getDimSize(3), ct = 0, owt = 0;
   for (int64_t candidate : {32, 16, 8})
@@ -197,13 +206,18 @@ static std::optional<int64_t> chooseElementwiseWidth(Operation *op) {
   if (!type || !type.hasStaticShape() || type.getRank() == 0 ||
       !type.getElementType().isIntOrFloat())
     return std::nullopt;
-  // f32 only: vectors of i1 are stored as packed bits, and other types are
-  // rare enough here not to be worth the risk.
+  // f32, and the integers of the int8 path (i8 activations, i32
+  // accumulators, the requantize's i64 products): vectors of i1 are stored
+  // as packed bits, and other types are rare enough here not to be worth
+  // the risk.
   for (Value value : llvm::concat<Value>(op->getOperands(), op->getResults())) {
     auto t = dyn_cast<RankedTensorType>(value.getType());
     if (!t)
       continue;
-    if (!t.hasStaticShape() || !t.getElementType().isF32())
+    Type element = t.getElementType();
+    if (!t.hasStaticShape() ||
+        !(element.isF32() || element.isInteger(8) || element.isInteger(32) ||
+          element.isInteger(64)))
       return std::nullopt;
   }
   int64_t last = type.getDimSize(type.getRank() - 1);

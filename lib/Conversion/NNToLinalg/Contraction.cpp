@@ -854,6 +854,22 @@ static FailureOr<Value> lowerEinsum(nn::EinsumOp op,
 
 } // namespace
 
+Value tessera::nn_to_linalg::padConvInput(OpBuilder &b, Location loc, Value x,
+                                          ArrayRef<int64_t> lo,
+                                          ArrayRef<int64_t> hi,
+                                          ArrayRef<int64_t> strides,
+                                          Value padValue) {
+  return padSpatial(b, loc, x, lo, hi, strides, padValue);
+}
+
+Value tessera::nn_to_linalg::buildNamedConv(OpBuilder &b, Location loc, Value x,
+                                            Value w, Value init,
+                                            ArrayRef<int64_t> strides,
+                                            ArrayRef<int64_t> dilations,
+                                            int64_t group) {
+  return buildConv(b, loc, x, w, init, strides, dilations, group);
+}
+
 void tessera::populateNNContractionToLinalgPatterns(
     const TypeConverter &converter, RewritePatternSet &patterns) {
   patterns.add<SingleResultLowering<nn::ConvOp, lowerConv>,

@@ -19,6 +19,7 @@
 #include "Utils.h"
 #include "tessera/Conversion/NNToLinalg/NNToLinalg.h"
 
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
@@ -647,10 +648,112 @@ buildZeroPointConv(ConversionPatternRewriter &rewriter, OpTy op, Value x,
   return buildIntegerConv(rewriter, loc, *xi, *wi, *geometry, accType);
 }
 
+/// The integer values of a constant (dense or resource) of 8-bit integers
+/// or of a zero point; nullopt when `v` is no constant of that kind.
+static std::optional<SmallVector<int64_t>> getConstantInts(Value v) {
+  Attribute attr;
+  if (!matchPattern(v, m_Constant(&attr)))
+    return std::nullopt;
+  SmallVector<int64_t> values;
+  if (auto dense = dyn_cast<DenseIntElementsAttr>(attr)) {
+    for (const APInt &value : dense.getValues<APInt>())
+      values.push_back(value.getSExtValue());
+    return values;
+  }
+  if (auto resource = dyn_cast<DenseI8ResourceElementsAttr>(attr)) {
+    std::optional<ArrayRef<int8_t>> data = resource.tryGetAsArrayRef();
+    if (!data)
+      return std::nullopt;
+    values.assign(data->begin(), data->end());
+    return values;
+  }
+  return std::nullopt;
+}
+
+/// The fast form of a 2-D ConvInteger with signed 8-bit x and w, a constant
+/// per-tensor x zero point and constant weights without zero point: the
+/// named linalg conv of the i8 tensors into an i32 accumulator (the CPU
+/// back end tiles and vectorizes it like a float conv), x padded with its
+/// own zero point. Since conv(x - zx, w) = conv(x, w) - zx * sum(w[m]) when
+/// the padding reads zx, the accumulator starts from -zx * sum(w[m]) per
+/// output channel, computed at compile time. Integer addition wraps, so the
+/// result is bit-exact with the reference whatever the order.
+static FailureOr<Value>
+lowerConvIntegerNamed(nn::ConvIntegerOp op, nn::ConvIntegerOp::Adaptor adaptor,
+                      RankedTensorType type,
+                      ConversionPatternRewriter &rewriter) {
+  auto xType = dyn_cast<RankedTensorType>(adaptor.getX().getType());
+  auto wType = dyn_cast<RankedTensorType>(adaptor.getW().getType());
+  if (!xType || !wType || !xType.hasStaticShape() || !wType.hasStaticShape() ||
+      xType.getRank() != 4 || !xType.getElementType().isInteger(8) ||
+      !wType.getElementType().isInteger(8) || isUnsignedElement(op.getX()) ||
+      isUnsignedElement(op.getW()))
+    return failure();
+  int64_t zx = 0;
+  if (!nn::isNone(op.getXZeroPoint())) {
+    std::optional<SmallVector<int64_t>> zp =
+        getConstantInts(op.getXZeroPoint());
+    if (!zp || zp->size() != 1)
+      return failure();
+    zx = zp->front();
+  }
+  if (!nn::isNone(op.getWZeroPoint())) {
+    std::optional<SmallVector<int64_t>> zp =
+        getConstantInts(op.getWZeroPoint());
+    if (!zp || llvm::any_of(*zp, [](int64_t v) { return v != 0; }))
+      return failure();
+  }
+  FailureOr<ConvGeometry> g = getConvGeometry(op, xType, wType, type);
+  if (failed(g))
+    return failure();
+  Location loc = op.getLoc();
+  int64_t filters = wType.getDimSize(0);
+  Value init;
+  Type i32 = rewriter.getI32Type();
+  if (zx == 0) {
+    init = createFilled(rewriter, loc, type,
+                        scalarConstant(rewriter, loc, i32, 0));
+  } else {
+    std::optional<SmallVector<int64_t>> w = getConstantInts(op.getW());
+    if (!w || static_cast<int64_t>(w->size()) != wType.getNumElements())
+      return failure();
+    int64_t perFilter = wType.getNumElements() / filters;
+    SmallVector<int32_t> correction(filters, 0);
+    for (int64_t m = 0; m < filters; ++m) {
+      int64_t sum = 0;
+      for (int64_t i = 0; i < perFilter; ++i)
+        sum += (*w)[m * perFilter + i];
+      correction[m] = static_cast<int32_t>(-zx * sum);
+    }
+    auto biasType = RankedTensorType::get({filters}, i32);
+    Value bias = arith::ConstantOp::create(
+        rewriter, loc,
+        DenseElementsAttr::get(biasType, ArrayRef<int32_t>(correction)));
+    init = linalg::BroadcastOp::create(rewriter, loc, bias,
+                                       createEmpty(rewriter, loc, type),
+                                       ArrayRef<int64_t>{0, 2, 3})
+               .getResult()[0];
+  }
+  SmallVector<int64_t> lo(g->padBegin), hi;
+  for (int64_t i = 0; i < 2; ++i) {
+    int64_t window = (wType.getDimSize(i + 2) - 1) * g->dilations[i] + 1;
+    int64_t needed = (type.getDimSize(i + 2) - 1) * g->strides[i] + window;
+    hi.push_back(needed - xType.getDimSize(i + 2) - lo[i]);
+  }
+  Value x = padConvInput(rewriter, loc, adaptor.getX(), lo, hi, {1, 1},
+                         scalarConstant(rewriter, loc, xType.getElementType(),
+                                        static_cast<double>(zx)));
+  return buildNamedConv(rewriter, loc, x, adaptor.getW(), init, g->strides,
+                        g->dilations, g->group);
+}
+
 static FailureOr<Value> lowerConvInteger(nn::ConvIntegerOp op,
                                          nn::ConvIntegerOp::Adaptor adaptor,
                                          RankedTensorType type,
                                          ConversionPatternRewriter &rewriter) {
+  FailureOr<Value> named = lowerConvIntegerNamed(op, adaptor, type, rewriter);
+  if (succeeded(named))
+    return *named;
   FailureOr<Value> result = buildZeroPointConv(
       rewriter, op, adaptor.getX(), isUnsignedElement(op.getX()),
       getZeroPoint(op.getXZeroPoint(), adaptor.getXZeroPoint()), adaptor.getW(),

@@ -84,6 +84,21 @@ using LowerFn = llvm::FailureOr<mlir::Value> (*)(
     OpTy op, typename OpTy::Adaptor adaptor, mlir::RankedTensorType type,
     mlir::ConversionPatternRewriter &rewriter);
 
+/// `x` (N, C, spatial...) with its spatial dims spread by `strides` and
+/// padded by `lo`/`hi` with `padValue` (a negative pad crops); defined with
+/// the convolutions (Contraction.cpp).
+mlir::Value padConvInput(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                         llvm::ArrayRef<int64_t> lo, llvm::ArrayRef<int64_t> hi,
+                         llvm::ArrayRef<int64_t> strides, mlir::Value padValue);
+
+/// Convolves padded `x` (N, C, in...) with `w` (M, C/group, k...) into
+/// `init` (N, M, out...) with the named linalg conv that fits (the named
+/// ops widen mixed element types to the accumulator's, signed).
+mlir::Value buildNamedConv(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::Value x, mlir::Value w, mlir::Value init,
+                           llvm::ArrayRef<int64_t> strides,
+                           llvm::ArrayRef<int64_t> dilations, int64_t group);
+
 /// The pattern of an op with one result: `Lower` builds the replacement
 /// (see lowerSingleResult).
 template <typename OpTy, LowerFn<OpTy> Lower>

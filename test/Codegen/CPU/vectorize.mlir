@@ -193,3 +193,49 @@ func.func @negative_stale_tag(%x: tensor<1x16x16x8xf32>, %w: tensor<3x3x8x64xf32
      ins(%xd, %wd : tensor<1x16x16x8xf64>, tensor<3x3x8x64xf64>) outs(%od : tensor<1x14x14x64xf64>) -> tensor<1x14x14x64xf64>
   return %y, %yd : tensor<1x14x14x64xf32>, tensor<1x14x14x64xf64>
 }
+
+// -----
+
+// The int8 path: an i8 x i8 conv into i32 takes the f32 conv's register tile
+// (as many lanes), its operands sign-extended in the tile; the requantize's
+// i64 products vectorize like any elementwise op.
+// CHECK-LABEL: func.func @conv_i8_i32
+// CHECK:         arith.extsi {{.*}} to vector<{{.*}}xi32>
+// CHECK:         arith.muli {{.*}} : vector<32xi32>
+// CHECK:         arith.addi {{.*}} : vector<{{.*}}32xi32>
+func.func @conv_i8_i32(%x: tensor<1x16x16x8xi8>, %w: tensor<3x3x8x64xi8>, %o: tensor<1x14x14x64xi32>) -> tensor<1x14x14x64xi32> {
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+     ins(%x, %w : tensor<1x16x16x8xi8>, tensor<3x3x8x64xi8>) outs(%o : tensor<1x14x14x64xi32>) -> tensor<1x14x14x64xi32>
+  return %y : tensor<1x14x14x64xi32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @requantize_i64
+// CHECK:         arith.muli {{.*}} : vector<1x16xi64>
+// CHECK:         arith.trunci {{.*}} : vector<1x16xi64> to vector<1x16xi8>
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+func.func @requantize_i64(%x: tensor<4x32xi32>) -> tensor<4x32xi8> {
+  %m = arith.constant 1690499128 : i64
+  %e = tensor.empty() : tensor<4x32xi8>
+  %y = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x32xi32>) outs(%e : tensor<4x32xi8>) {
+  ^bb0(%a: i32, %b: i8):
+    %w = arith.extsi %a : i32 to i64
+    %p = arith.muli %w, %m : i64
+    %t = arith.trunci %p : i64 to i8
+    linalg.yield %t : i8
+  } -> tensor<4x32xi8>
+  return %y : tensor<4x32xi8>
+}
+
+// -----
+
+// Other integer widths (i16 here) keep scalar loops.
+// CHECK-LABEL: func.func @negative_conv_i16
+// CHECK-NOT:     vector.
+func.func @negative_conv_i16(%x: tensor<1x16x16x8xi16>, %w: tensor<3x3x8x64xi16>, %o: tensor<1x14x14x64xi16>) -> tensor<1x14x14x64xi16> {
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+     ins(%x, %w : tensor<1x16x16x8xi16>, tensor<3x3x8x64xi16>) outs(%o : tensor<1x14x14x64xi16>) -> tensor<1x14x14x64xi16>
+  return %y : tensor<1x14x14x64xi16>
+}

@@ -137,3 +137,62 @@ func.func @qlinear_conv(%x: tensor<1x4x3x3xi8>, %xs: tensor<f32>, %xzp: tensor<i
   %y = nn.qlinear_conv %x, %xs, %xzp, %w, %ws, %wzp, %ys, %yzp, %b {group = 2 : i64} : (tensor<1x4x3x3xi8>, tensor<f32>, tensor<i8>, tensor<4x2x1x1xi8>, tensor<4xf32>, tensor<4xi8>, tensor<f32>, tensor<i8>, tensor<4xi32>) -> tensor<1x4x3x3xi8>
   return %y : tensor<1x4x3x3xi8>
 }
+
+// -----
+
+// int8 x and w, constant x zero point, no weight zero point: the named conv
+// of the i8 tensors into i32 (the CPU fast path), x padded with its zero
+// point, the accumulator starting from -x_zp * sum(w[m]) = -(-2) * 9 * 2.
+// CHECK-LABEL: func.func @conv_integer_i8_named
+// CHECK:         %[[CORR:.*]] = arith.constant dense<36> : tensor<4xi32>
+// CHECK:         %[[INIT:.*]] = linalg.broadcast ins(%[[CORR]] : tensor<4xi32>) {{.*}} dimensions = [0, 2, 3]
+// CHECK:         %[[PAD:.*]] = linalg.fill ins(%{{.*}} : i8) outs(%{{.*}} : tensor<1x3x7x7xi8>)
+// CHECK:         linalg.conv_2d_nchw_fchw {{.*}}ins(%{{.*}}, %{{.*}} : tensor<1x3x7x7xi8>, tensor<4x3x3x3xi8>) outs(%[[INIT]] : tensor<1x4x5x5xi32>)
+// CHECK-NOT:     linalg.generic
+func.func @conv_integer_i8_named(%x: tensor<1x3x5x5xi8>) -> tensor<1x4x5x5xi32> {
+  %w = nn.constant dense<[[[[2, 2, 2], [2, 2, 2], [2, 2, 2]], [[0, 0, 0], [0, 0, 0], [0, 0, 0]], [[0, 0, 0], [0, 0, 0], [0, 0, 0]]], [[[2, 2, 2], [2, 2, 2], [2, 2, 2]], [[0, 0, 0], [0, 0, 0], [0, 0, 0]], [[0, 0, 0], [0, 0, 0], [0, 0, 0]]], [[[2, 2, 2], [2, 2, 2], [2, 2, 2]], [[0, 0, 0], [0, 0, 0], [0, 0, 0]], [[0, 0, 0], [0, 0, 0], [0, 0, 0]]], [[[2, 2, 2], [2, 2, 2], [2, 2, 2]], [[0, 0, 0], [0, 0, 0], [0, 0, 0]], [[0, 0, 0], [0, 0, 0], [0, 0, 0]]]]> : tensor<4x3x3x3xi8>
+  %xzp = nn.constant dense<-2> : tensor<i8>
+  %none = nn.none
+  %y = nn.conv_integer %x, %w, %xzp, %none {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x3x5x5xi8>, tensor<4x3x3x3xi8>, tensor<i8>, none) -> tensor<1x4x5x5xi32>
+  return %y : tensor<1x4x5x5xi32>
+}
+
+// -----
+
+// Without a zero point the accumulator starts from zero; depthwise convs
+// take the named depthwise op.
+// CHECK-LABEL: func.func @conv_integer_i8_depthwise
+// CHECK:         linalg.fill ins(%{{.*}} : i32)
+// CHECK:         linalg.depthwise_conv_2d_nchw_chw {{.*}}ins(%{{.*}}, %{{.*}} : tensor<1x8x6x6xi8>, tensor<8x3x3xi8>) outs(%{{.*}} : tensor<1x8x4x4xi32>)
+func.func @conv_integer_i8_depthwise(%x: tensor<1x8x6x6xi8>) -> tensor<1x8x4x4xi32> {
+  %w = nn.constant dense<1> : tensor<8x1x3x3xi8>
+  %none = nn.none
+  %y = nn.conv_integer %x, %w, %none, %none {group = 8 : i64} : (tensor<1x8x6x6xi8>, tensor<8x1x3x3xi8>, none, none) -> tensor<1x8x4x4xi32>
+  return %y : tensor<1x8x4x4xi32>
+}
+
+// -----
+
+// A zero point that is no constant, or non-constant weights with a zero
+// point to correct, keep the generic i32 conv.
+// CHECK-LABEL: func.func @negative_conv_integer_dynamic_zero_point
+// CHECK-NOT:     linalg.conv_2d_nchw_fchw
+// CHECK:         linalg.generic
+func.func @negative_conv_integer_dynamic_zero_point(%x: tensor<1x3x5x5xi8>, %xzp: tensor<i8>) -> tensor<1x4x3x3xi32> {
+  %w = nn.constant dense<1> : tensor<4x3x3x3xi8>
+  %none = nn.none
+  %y = nn.conv_integer %x, %w, %xzp, %none : (tensor<1x3x5x5xi8>, tensor<4x3x3x3xi8>, tensor<i8>, none) -> tensor<1x4x3x3xi32>
+  return %y : tensor<1x4x3x3xi32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @negative_conv_integer_weights_not_constant
+// CHECK-NOT:     linalg.conv_2d_nchw_fchw
+// CHECK:         linalg.generic
+func.func @negative_conv_integer_weights_not_constant(%x: tensor<1x3x5x5xi8>, %w: tensor<4x3x3x3xi8>) -> tensor<1x4x3x3xi32> {
+  %xzp = nn.constant dense<1> : tensor<i8>
+  %none = nn.none
+  %y = nn.conv_integer %x, %w, %xzp, %none : (tensor<1x3x5x5xi8>, tensor<4x3x3x3xi8>, tensor<i8>, none) -> tensor<1x4x3x3xi32>
+  return %y : tensor<1x4x3x3xi32>
+}
