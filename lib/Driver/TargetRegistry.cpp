@@ -27,6 +27,9 @@ ArrayRef<Stage> getSharedStages() {
   static const Stage stages[] = {
       {"nn", "nn dialect: imported, shapes inferred, shape subgraphs folded",
        [](Compilation &c) -> LogicalResult {
+         if (!c.options.quant.mode.empty())
+           return emitError(c.module.getLoc())
+                  << "this build has no quantize pass (tessera-quantize)";
          if (failed(runPipeline(c, [&](OpPassManager &pm) {
                buildNNStagePipeline(pm, /*requireStatic=*/true, c.options.fuse);
              })))
