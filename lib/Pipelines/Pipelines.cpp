@@ -9,6 +9,7 @@
 
 #include "tessera/Codegen/CPU/Passes.h"
 #include "tessera/Conversion/Passes.h"
+#include "tessera/Quantization/Quantize.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
@@ -19,22 +20,16 @@
 using namespace mlir;
 
 void tessera::buildNNStagePipeline(OpPassManager &pm, bool requireStatic,
-                                   bool fuse) {
-  OpPassManager &func = pm.nest<func::FuncOp>();
-  func.addPass(createShapeInference());
-  func.addPass(createCanonicalizerPass());
-  func.addPass(createCSEPass());
-  ShapeInferenceOptions options;
-  options.requireStatic = requireStatic;
-  func.addPass(createShapeInference(options));
-  // Graph-level folding and pattern recognition on the static graph; the
-  // rewrites keep types, so no further shape inference is needed.
-  func.addPass(createFoldGraph());
-  func.addPass(createRecognizePatterns());
-  func.addPass(createCanonicalizerPass());
-  func.addPass(createCSEPass());
+                                   bool fuse,
+                                   const quant::QuantizeOptions *quantize) {
+  // Shape inference, folding and recognition: the graph calibration
+  // enumerates (tessera/Quantization/Quantize.h).
+  quant::buildPreQuantizePipeline(pm, requireStatic);
+  if (quantize)
+    quant::addQuantizePass(pm, *quantize);
   // Graph-level fusion last, on the final graph: nn.fused groups.
   if (fuse) {
+    OpPassManager &func = pm.nest<func::FuncOp>();
     func.addPass(createFuseEpilogues());
     func.addPass(createCanonicalizerPass());
   }
@@ -128,6 +123,27 @@ struct NNStageOptions : public PassPipelineOptions<NNStageOptions> {
                     llvm::cl::desc("Group ops into nn.fused (epilogue and "
                                    "elementwise fusion)"),
                     llvm::cl::init(true)};
+  Option<std::string> quantizeStats{
+      *this, "quantize-stats",
+      llvm::cl::desc("Quantize to int8 with this calibration statistics "
+                     "file (tessera-quantize, before fusion)"),
+      llvm::cl::init("")};
+  Option<std::string> quantizeObserver{
+      *this, "quantize-observer",
+      llvm::cl::desc("tessera-quantize observer: minmax, percentile, entropy"),
+      llvm::cl::init("minmax")};
+  Option<double> quantizePercentile{
+      *this, "quantize-percentile",
+      llvm::cl::desc("tessera-quantize percentile (percent)"),
+      llvm::cl::init(99.99)};
+  Option<bool> quantizeSymmetric{
+      *this, "quantize-symmetric",
+      llvm::cl::desc("tessera-quantize: symmetric activations"),
+      llvm::cl::init(false)};
+  Option<bool> quantizePerChannel{
+      *this, "quantize-per-channel",
+      llvm::cl::desc("tessera-quantize: per-channel weight scales"),
+      llvm::cl::init(true)};
 };
 } // namespace
 
@@ -136,7 +152,16 @@ void tessera::registerTesseraPipelines() {
       "tessera-nn-stage",
       "The `nn` stage of tessera-compile: infer shapes, fold shape subgraphs",
       [](OpPassManager &pm, const NNStageOptions &options) {
-        buildNNStagePipeline(pm, options.requireStatic, options.fuse);
+        if (options.quantizeStats.empty())
+          return buildNNStagePipeline(pm, options.requireStatic, options.fuse);
+        quant::QuantizeOptions quantize;
+        quantize.statsFile = options.quantizeStats;
+        quantize.observer = options.quantizeObserver;
+        quantize.percentile = options.quantizePercentile;
+        quantize.symmetricActivations = options.quantizeSymmetric;
+        quantize.perChannel = options.quantizePerChannel;
+        buildNNStagePipeline(pm, options.requireStatic, options.fuse,
+                             &quantize);
       });
   PassPipelineRegistration<>(
       "tessera-linalg-stage", "The `linalg` stage: nn to linalg on tensors",

@@ -10,6 +10,7 @@
 #include "tessera/Conversion/Passes.h"
 #include "tessera/Pipelines/Pipelines.h"
 #include "tessera/Quantization/ExposeActivations.h"
+#include "tessera/Quantization/Quantize.h"
 #include "tessera/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -27,6 +28,7 @@ int main(int argc, char **argv) {
   registry.insert<tessera::npu::NPUDialect>();
   tessera::registerTesseraNPUPasses();
   tessera::registerTesseraPasses();
+  tessera::registerTesseraQuantizationPasses();
   tessera::registerTesseraPipelines();
   tessera::registerTesseraConversionPasses();
   tessera::registerTesseraCPUPasses();

@@ -13,12 +13,18 @@
 #include "mlir/Pass/PassManager.h"
 
 namespace tessera {
+namespace quant {
+struct QuantizeOptions;
+} // namespace quant
 
 /// Stage `nn`: the imported graph with shapes inferred and shape subgraphs
 /// folded; every tensor static when `requireStatic`. With `fuse`, ends in
-/// graph fusion (`tessera-fuse-epilogues`: nn.fused groups).
+/// graph fusion (`tessera-fuse-epilogues`: nn.fused groups). With
+/// `quantize`, runs `tessera-quantize` before the fusion (after the passes
+/// of quant::buildPreQuantizePipeline, which calibration runs too).
 void buildNNStagePipeline(mlir::OpPassManager &pm, bool requireStatic = true,
-                          bool fuse = true);
+                          bool fuse = true,
+                          const quant::QuantizeOptions *quantize = nullptr);
 
 /// Stage `linalg`: nn lowered to linalg/tensor/arith/math on tensors.
 void buildLinalgStagePipeline(mlir::OpPassManager &pm);

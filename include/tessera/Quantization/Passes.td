@@ -1,0 +1,50 @@
+//===- Passes.td - Tessera quantization passes -------------*- tablegen -*-===//
+//
+// Part of Tessera.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSERA_QUANTIZATION_PASSES
+#define TESSERA_QUANTIZATION_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def QuantizeGraph : Pass<"tessera-quantize", "mlir::func::FuncOp"> {
+  let summary = "Post-training int8 quantization of the nn graph from "
+                "calibration statistics";
+  let description = [{
+    Rewrites the float graph into the integer graph of docs/npu/numerics.md
+    with the ranges calibration recorded (`stats`, the JSON file of
+    tessera/Quantization/Calibration.h, keyed by `enumerateQuantPoints` on
+    this same graph: see `buildPreQuantizePipeline`):
+
+    - Conv (any group), Gemm and MatMul with constant weights become
+      `nn.conv_integer` / `nn.matmul_integer` (i8 x i8 -> i32, per-output-
+      channel symmetric weights), an `nn.add` of the int32 bias at scale
+      s_x * s_w[c], and `nn.requantize` to the int8 output scale; a single
+      use ReLU or Clip with constant bounds after them is the clamp.
+    - MaxPool, Reshape, Flatten, Transpose, Squeeze, Unsqueeze, ReLU and
+      Concat (inputs of one scale and zero point) of int8 values run on int8.
+    - Every other op stays float between `nn.dequantize` and `nn.quantize`
+      and carries `nn.quant_float = "<reason>"`.
+
+    Every op whose int8 result quantizes a calibrated activation carries
+    `nn.quant_key`, `nn.quant_scale` and `nn.quant_zero_point`.
+  }];
+  let dependentDialects = ["tessera::nn::NNDialect"];
+  let options = [
+    Option<"stats", "stats", "std::string", /*default=*/"",
+           "Calibration statistics file (JSON)">,
+    Option<"observer", "observer", "std::string", /*default=*/"\"minmax\"",
+           "Range of each activation: minmax, percentile or entropy">,
+    Option<"percentile", "percentile", "double", /*default=*/"99.99",
+           "Percentile (in percent) of the percentile observer">,
+    Option<"activations", "activations", "std::string",
+           /*default=*/"\"asymmetric\"",
+           "Activation scheme: asymmetric or symmetric">,
+    Option<"perChannel", "per-channel", "bool", /*default=*/"true",
+           "One weight scale per output channel (else per tensor)">,
+  ];
+}
+
+#endif // TESSERA_QUANTIZATION_PASSES
