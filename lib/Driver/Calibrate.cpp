@@ -144,9 +144,8 @@ llvm::Expected<std::string> computeModelDigest(const CompileOptions &options) {
 // The float and int8 graphs with their activations exposed
 //===----------------------------------------------------------------------===//
 
-namespace {
 /// A host artifact of the model with its activations as extra results.
-struct ExposedArtifact {
+struct ExposedModel {
   runtime::Artifact artifact;
   /// The model's own I/O (the exposed results follow its outputs).
   ModelSignature signature;
@@ -165,7 +164,6 @@ struct ExposedArtifact {
     return artifact.run(inputs);
   }
 };
-} // namespace
 
 /// The ONNX node names of `loc`, joined with ", ".
 static std::string getNodeNames(Location loc) {
@@ -185,7 +183,7 @@ static std::string getNodeNames(Location loc) {
 /// part).
 static LogicalResult compileExposed(
     const CompileOptions &base, MLIRContext &context, bool quantized,
-    ExposedArtifact &out,
+    ExposedModel &out,
     llvm::function_ref<LogicalResult(const ModelSignature &)> afterNN) {
   CompileOptions options = base;
   options.target = "cpu";
@@ -271,11 +269,13 @@ static const float *getFloats(const HostTensor &tensor) {
              : nullptr;
 }
 
-FailureOr<quant::CalibrationStats> calibrate(const CompileOptions &options,
-                                             MLIRContext &context) {
+FailureOr<quant::CalibrationStats>
+calibrate(const CompileOptions &options, MLIRContext &context,
+          std::shared_ptr<ExposedModel> *floatModel) {
   Location loc = UnknownLoc::get(&context);
   std::vector<InputSet> sets;
-  ExposedArtifact exposed;
+  auto model = std::make_shared<ExposedModel>();
+  ExposedModel &exposed = *model;
   if (failed(compileExposed(
           options, context, /*quantized=*/false, exposed,
           [&](const ModelSignature &signature) -> LogicalResult {
@@ -317,6 +317,8 @@ FailureOr<quant::CalibrationStats> calibrate(const CompileOptions &options,
         acc.beginHistogram();
   }
 
+  if (floatModel)
+    *floatModel = model;
   quant::CalibrationStats result;
   result.numInputs = sets.size();
   for (auto [i, entry] : llvm::enumerate(exposed.inputKeys))
@@ -342,19 +344,44 @@ struct ErrorSums {
 };
 } // namespace
 
+/// The values of `tensor` as doubles (one dtype dispatch per tensor, not
+/// per element).
+static std::vector<double> getValues(const HostTensor &tensor) {
+  int64_t n = std::max<int64_t>(tensor.numElements(), 0);
+  std::vector<double> values(n);
+  auto copy = [&](auto type) {
+    using T = decltype(type);
+    const T *data = reinterpret_cast<const T *>(tensor.data.data());
+    for (int64_t i = 0; i < n; ++i)
+      values[i] = double(data[i]);
+  };
+  if (tensor.dtype == "float32")
+    copy(float());
+  else if (tensor.dtype == "int8")
+    copy(int8_t());
+  else if (tensor.dtype == "uint8")
+    copy(uint8_t());
+  else if (tensor.dtype == "int32")
+    copy(int32_t());
+  else
+    for (int64_t i = 0; i < n; ++i)
+      values[i] = tensor.getAsDouble(i);
+  return values;
+}
+
 /// Adds `want` vs `got` (dequantized with `params` when given) to `sums`.
 static void accumulate(ErrorSums &sums, const HostTensor &want,
                        const HostTensor &got,
                        const std::pair<double, int64_t> *params) {
-  int64_t n = want.numElements();
-  if (n != got.numElements())
+  if (want.numElements() != got.numElements())
     return;
-  for (int64_t i = 0; i < n; ++i) {
-    double x = want.getAsDouble(i), y = got.getAsDouble(i);
-    if (params)
-      y = (y - double(params->second)) * params->first;
-    sums.signal += x * x;
-    sums.noise += (x - y) * (x - y);
+  std::vector<double> x = getValues(want), y = getValues(got);
+  double scale = params ? params->first : 1.0;
+  double zeroPoint = params ? double(params->second) : 0.0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    double q = (y[i] - zeroPoint) * scale;
+    sums.signal += x[i] * x[i];
+    sums.noise += (x[i] - q) * (x[i] - q);
   }
 }
 
@@ -363,30 +390,30 @@ static void accumulate(ErrorSums &sums, const HostTensor &want,
 static bool countTop1(const HostTensor &want, const HostTensor &got,
                       QuantReport::Agreement &agreement) {
   int64_t n = want.numElements();
-  if (want.shape.empty() || n != got.numElements() || n == 0)
+  if (want.shape.empty() || n != got.numElements() || n <= 0)
     return true;
+  std::vector<double> x = getValues(want), y = getValues(got);
   int64_t last = std::max<int64_t>(want.shape.back(), 1);
   bool all = true;
   for (int64_t row = 0; row < n / last; ++row) {
-    int64_t a = 0, b = 0;
-    for (int64_t i = 1; i < last; ++i) {
-      if (want.getAsDouble(row * last + i) > want.getAsDouble(row * last + a))
-        a = i;
-      if (got.getAsDouble(row * last + i) > got.getAsDouble(row * last + b))
-        b = i;
-    }
+    const double *a = x.data() + row * last, *b = y.data() + row * last;
+    bool same =
+        std::max_element(a, a + last) - a == std::max_element(b, b + last) - b;
     ++agreement.rows;
-    agreement.agreeRows += a == b;
-    all &= a == b;
+    agreement.agreeRows += same;
+    all &= same;
   }
   return all;
 }
 
-FailureOr<QuantReport> buildQuantReport(const CompileOptions &options,
-                                        MLIRContext &context) {
+FailureOr<QuantReport>
+buildQuantReport(const CompileOptions &options, MLIRContext &context,
+                 std::shared_ptr<ExposedModel> calibratedModel) {
   Location loc = UnknownLoc::get(&context);
   std::vector<InputSet> calibrationSets, evaluationSets;
-  ExposedArtifact floatModel, intModel;
+  ExposedModel compiledFloat, intModel;
+  const ExposedModel &floatModel =
+      calibratedModel ? *calibratedModel : compiledFloat;
   auto readSets = [&](const ModelSignature &signature) -> LogicalResult {
     auto read = readInputSets(options.quant.calibrationDir, signature.inputs,
                               "calibration");
@@ -402,9 +429,13 @@ FailureOr<QuantReport> buildQuantReport(const CompileOptions &options,
     evaluationSets = std::move(*read);
     return success();
   };
-  if (failed(compileExposed(options, context, /*quantized=*/false, floatModel,
-                            readSets)) ||
-      failed(compileExposed(options, context, /*quantized=*/true, intModel,
+  // The float model calibration compiled, or a fresh one (a cached run).
+  if (calibratedModel ? failed(readSets(calibratedModel->signature))
+                      : failed(compileExposed(options, context,
+                                              /*quantized=*/false,
+                                              compiledFloat, readSets)))
+    return failure();
+  if (failed(compileExposed(options, context, /*quantized=*/true, intModel,
                             [](const ModelSignature &) { return success(); })))
     return failure();
 

@@ -174,9 +174,10 @@ static LogicalResult writeFusionReport(const CompileOptions &options,
 /// Sets `options.quant.statsFile`: the calibration cache when it exists
 /// (its digest must match the model), else calibrates and writes the cache
 /// (or `tempFile`, created here).
-static LogicalResult prepareStatistics(CompileOptions &options,
-                                       MLIRContext &context,
-                                       llvm::SmallString<128> &tempFile) {
+static LogicalResult
+prepareStatistics(CompileOptions &options, MLIRContext &context,
+                  llvm::SmallString<128> &tempFile,
+                  std::shared_ptr<ExposedModel> &floatModel) {
   Location loc = UnknownLoc::get(&context);
   QuantizeDriverOptions &quant = options.quant;
   llvm::Expected<std::string> digest = computeModelDigest(options);
@@ -201,7 +202,8 @@ static LogicalResult prepareStatistics(CompileOptions &options,
     return emitError(loc) << "calibration cache '" << quant.calibrationCache
                           << "' does not exist and no --calibration=DIR was "
                              "given to make it";
-  FailureOr<quant::CalibrationStats> stats = calibrate(options, context);
+  FailureOr<quant::CalibrationStats> stats =
+      calibrate(options, context, &floatModel);
   if (failed(stats))
     return failure();
   stats->modelDigest = *digest;
@@ -220,9 +222,11 @@ static LogicalResult prepareStatistics(CompileOptions &options,
 }
 
 /// Prints and writes the quant report the options ask for.
-static LogicalResult writeQuantReport(const CompileOptions &options,
-                                      MLIRContext &context) {
-  FailureOr<QuantReport> report = buildQuantReport(options, context);
+static LogicalResult
+writeQuantReport(const CompileOptions &options, MLIRContext &context,
+                 std::shared_ptr<ExposedModel> floatModel) {
+  FailureOr<QuantReport> report =
+      buildQuantReport(options, context, std::move(floatModel));
   if (failed(report))
     return failure();
   if (options.report == "quant")
@@ -247,13 +251,17 @@ LogicalResult compile(const CompileOptions &compileOptions,
   llvm::SmallString<128> tempStats;
   llvm::FileRemover removeTempStats;
   if (!options.quant.mode.empty()) {
-    if (failed(prepareStatistics(options, context, tempStats)))
+    // The float model calibration compiled (none with a cache) serves the
+    // report too.
+    std::shared_ptr<ExposedModel> floatModel;
+    if (failed(prepareStatistics(options, context, tempStats, floatModel)))
       return failure();
     if (!tempStats.empty())
       removeTempStats.setFile(tempStats);
     bool wantsQuantReport =
         options.report == "quant" || !options.reportJsonPath.empty();
-    if (wantsQuantReport && failed(writeQuantReport(options, context)))
+    if (wantsQuantReport &&
+        failed(writeQuantReport(options, context, std::move(floatModel))))
       return failure();
   }
   const TargetInfo &target = *getTarget(options);

@@ -19,6 +19,7 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -45,11 +46,17 @@ readInputSets(llvm::StringRef dir, llvm::ArrayRef<TensorDesc> inputs,
 /// SHA-256 (hex) of the model file's bytes and the `--input-shape` pins.
 llvm::Expected<std::string> computeModelDigest(const CompileOptions &options);
 
+/// The float (or int8) model compiled for the host with its activations
+/// exposed and loaded (Calibrate.cpp).
+struct ExposedModel;
+
 /// Compiles the float model for the host with its activations exposed, runs
 /// it over the calibration sets (twice: range, then histogram) and returns
-/// the statistics. Problems are diagnostics on `context`.
+/// the statistics; `floatModel`, when given, receives the loaded model for
+/// the report. Problems are diagnostics on `context`.
 mlir::FailureOr<quant::CalibrationStats>
-calibrate(const CompileOptions &options, mlir::MLIRContext &context);
+calibrate(const CompileOptions &options, mlir::MLIRContext &context,
+          std::shared_ptr<ExposedModel> *floatModel = nullptr);
 
 /// The accuracy of the int8 graph against the float one.
 struct QuantReport {
@@ -76,11 +83,12 @@ struct QuantReport {
   std::vector<size_t> worst;
 };
 
-/// Compiles the float and the quantized graph (options.quant.statsFile set)
-/// with their activations exposed and runs both over the calibration and
-/// evaluation sets.
-mlir::FailureOr<QuantReport> buildQuantReport(const CompileOptions &options,
-                                              mlir::MLIRContext &context);
+/// Compiles the float (unless calibration left `floatModel`) and the
+/// quantized graph (options.quant.statsFile set) with their activations
+/// exposed and runs both over the calibration and evaluation sets.
+mlir::FailureOr<QuantReport>
+buildQuantReport(const CompileOptions &options, mlir::MLIRContext &context,
+                 std::shared_ptr<ExposedModel> floatModel = nullptr);
 
 /// The report as a table: one row per layer, then the outputs, top-1
 /// agreement, the ops left float and the worst layers.
