@@ -86,8 +86,9 @@ llvm::Error validateOptions(const CompileOptions &options) {
                       "' (observers: minmax, percentile, entropy)");
   if (!(quant.percentile > 0 && quant.percentile <= 100))
     return usageError("--percentile must be in (0, 100]");
-  if (options.report == "quant" &&
-      (quant.mode.empty() || quant.calibrationDir.empty()))
+  bool quantReport = options.report == "quant" ||
+                     (!options.reportJsonPath.empty() && !quant.mode.empty());
+  if (quantReport && (quant.mode.empty() || quant.calibrationDir.empty()))
     return usageError("the quant report needs --quantize=int8 and "
                       "--calibration=DIR (the inputs it runs)");
   if ((options.report == "fusion" ||
