@@ -384,7 +384,7 @@ LogicalResult GraphQuantizer::quantizeAnchor(Operation *anchor) {
           std::nearbyint(weights->bias[c] / (x->params.scale * wScale(c)));
       double limit = double(std::numeric_limits<int32_t>::max());
       if (q > limit || q < -limit - 1) {
-        anchor->emitWarning("int32 bias of channel ")
+        emitWarning(getLoc(anchor->getOperand(2)), "int32 bias of channel ")
             << c << " saturates (" << q << ")";
         q = std::clamp(q, -limit - 1, limit);
       }

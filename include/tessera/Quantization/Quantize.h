@@ -1,5 +1,4 @@
-//===- Quantize.h - post-training int8 quantization of the graph -*- C++
-//-*-===//
+//===- Quantize.h - post-training int8 quantization -------------*- C++ -*-===//
 //
 // Part of Tessera. The `tessera-quantize` pass and how pipelines run it.
 //
