@@ -6,6 +6,7 @@
 
 #include "tessera/Driver/Driver.h"
 #include "NN/NNOps.h"
+#include "tessera/Driver/Calibrate.h"
 #include "tessera/Driver/FusionReport.h"
 #include "tessera/Driver/Target.h"
 #include "tessera/Target/ONNX/ImportONNX.h"
@@ -18,6 +19,7 @@
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
@@ -60,10 +62,37 @@ llvm::Error validateOptions(const CompileOptions &options) {
   }
   if (options.emitStage.empty() && options.outputPath == "-")
     return usageError("compiling an artifact needs -o DIR");
-  if (!options.report.empty() && options.report != "fusion")
+  if (!options.report.empty() && options.report != "fusion" &&
+      options.report != "quant")
     return usageError("unknown report '" + options.report +
-                      "' (reports: fusion)");
-  if ((!options.report.empty() || !options.reportJsonPath.empty()) &&
+                      "' (reports: fusion, quant)");
+  const QuantizeDriverOptions &quant = options.quant;
+  if (!quant.mode.empty() && quant.mode != "int8")
+    return usageError("unknown --quantize mode '" + quant.mode +
+                      "' (modes: int8)");
+  if (!quant.mode.empty() && quant.calibrationDir.empty() &&
+      quant.calibrationCache.empty())
+    return usageError("--quantize=int8 needs calibration inputs "
+                      "(--calibration=DIR) or a statistics cache "
+                      "(--calibration-cache=FILE)");
+  if (quant.mode.empty() &&
+      (!quant.calibrationDir.empty() || !quant.calibrationCache.empty() ||
+       !quant.evaluationDir.empty()))
+    return usageError("--calibration, --calibration-cache and --evaluation "
+                      "need --quantize=int8");
+  if (quant.observer != "minmax" && quant.observer != "percentile" &&
+      quant.observer != "entropy")
+    return usageError("unknown observer '" + quant.observer +
+                      "' (observers: minmax, percentile, entropy)");
+  if (!(quant.percentile > 0 && quant.percentile <= 100))
+    return usageError("--percentile must be in (0, 100]");
+  bool quantReport = options.report == "quant" ||
+                     (!options.reportJsonPath.empty() && !quant.mode.empty());
+  if (quantReport && (quant.mode.empty() || quant.calibrationDir.empty()))
+    return usageError("the quant report needs --quantize=int8 and "
+                      "--calibration=DIR (the inputs it runs)");
+  if ((options.report == "fusion" ||
+       (!options.reportJsonPath.empty() && quant.mode.empty())) &&
       !options.emitStage.empty()) {
     // The fusion report reads the `nn` stage's output.
     for (const Stage *stage : getStages(*target)) {
@@ -143,9 +172,99 @@ static LogicalResult writeFusionReport(const CompileOptions &options,
   return success();
 }
 
-LogicalResult compile(const CompileOptions &options, MLIRContext &context) {
-  if (llvm::Error error = validateOptions(options))
+/// Sets `options.quant.statsFile`: the calibration cache when it exists
+/// (its digest must match the model), else calibrates and writes the cache
+/// (or `tempFile`, created here).
+static LogicalResult
+prepareStatistics(CompileOptions &options, MLIRContext &context,
+                  llvm::SmallString<128> &tempFile,
+                  std::shared_ptr<ExposedModel> &floatModel) {
+  Location loc = UnknownLoc::get(&context);
+  QuantizeDriverOptions &quant = options.quant;
+  llvm::Expected<std::string> digest = computeModelDigest(options);
+  if (!digest)
+    return emitError(loc) << toString(digest.takeError());
+  if (!quant.calibrationCache.empty() &&
+      llvm::sys::fs::exists(quant.calibrationCache)) {
+    llvm::Expected<quant::CalibrationStats> stats =
+        quant::readCalibrationStats(quant.calibrationCache);
+    if (!stats)
+      return emitError(loc) << toString(stats.takeError());
+    if (stats->modelDigest != *digest)
+      return emitError(loc)
+             << "calibration cache '" << quant.calibrationCache
+             << "' was made for another model or input shapes: its digest is "
+             << stats->modelDigest << ", this model's is " << *digest
+             << " (delete the file to recalibrate)";
+    quant.statsFile = quant.calibrationCache;
+    return success();
+  }
+  if (quant.calibrationDir.empty())
+    return emitError(loc) << "calibration cache '" << quant.calibrationCache
+                          << "' does not exist and no --calibration=DIR was "
+                             "given to make it";
+  FailureOr<quant::CalibrationStats> stats =
+      calibrate(options, context, &floatModel);
+  if (failed(stats))
+    return failure();
+  stats->modelDigest = *digest;
+  std::string path = quant.calibrationCache;
+  if (path.empty()) {
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+            "tessera-calibration", "json", tempFile))
+      return emitError(loc)
+             << "cannot create a temporary file: " << ec.message();
+    path = tempFile.str().str();
+  }
+  if (llvm::Error error = quant::writeCalibrationStats(path, *stats))
+    return emitError(loc) << toString(std::move(error));
+  quant.statsFile = path;
+  return success();
+}
+
+/// Prints and writes the quant report the options ask for.
+static LogicalResult
+writeQuantReport(const CompileOptions &options, MLIRContext &context,
+                 std::shared_ptr<ExposedModel> floatModel) {
+  FailureOr<QuantReport> report =
+      buildQuantReport(options, context, std::move(floatModel));
+  if (failed(report))
+    return failure();
+  if (options.report == "quant")
+    printQuantTable(*report, llvm::outs());
+  if (options.reportJsonPath.empty())
+    return success();
+  std::string error;
+  auto output = openOutputFile(options.reportJsonPath, &error);
+  if (!output)
+    return emitError(UnknownLoc::get(&context))
+           << "cannot write the quant report: " << error;
+  output->os() << llvm::formatv("{0:2}", toJSON(*report)) << "\n";
+  output->keep();
+  return success();
+}
+
+LogicalResult compile(const CompileOptions &compileOptions,
+                      MLIRContext &context) {
+  if (llvm::Error error = validateOptions(compileOptions))
     return emitError(UnknownLoc::get(&context)) << toString(std::move(error));
+  CompileOptions options = compileOptions;
+  llvm::SmallString<128> tempStats;
+  llvm::FileRemover removeTempStats;
+  if (!options.quant.mode.empty()) {
+    // The float model calibration compiled (none with a cache) serves the
+    // report too.
+    std::shared_ptr<ExposedModel> floatModel;
+    if (failed(prepareStatistics(options, context, tempStats, floatModel)))
+      return failure();
+    if (!tempStats.empty())
+      removeTempStats.setFile(tempStats);
+    bool wantsQuantReport =
+        options.report == "quant" || !options.reportJsonPath.empty();
+    if (wantsQuantReport &&
+        failed(writeQuantReport(options, context, std::move(floatModel))))
+      return failure();
+  }
   const TargetInfo &target = *getTarget(options);
   ONNXImportOptions importOptions;
   for (const std::string &spec : options.inputShapes)
@@ -155,7 +274,9 @@ LogicalResult compile(const CompileOptions &options, MLIRContext &context) {
       importONNXFile(options.inputFile, &context, importOptions);
   if (!module)
     return failure();
-  bool wantsReport = !options.report.empty() || !options.reportJsonPath.empty();
+  bool wantsReport =
+      options.report == "fusion" ||
+      (!options.reportJsonPath.empty() && options.quant.mode.empty());
   std::vector<ONNXNodeRecord> nodes;
   if (wantsReport)
     nodes = recordONNXNodes(*module);

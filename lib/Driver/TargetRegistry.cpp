@@ -7,6 +7,7 @@
 #include "tessera/Driver/Driver.h"
 #include "tessera/Driver/Target.h"
 #include "tessera/Pipelines/Pipelines.h"
+#include "tessera/Quantization/Quantize.h"
 
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/ErrorHandling.h"
@@ -27,8 +28,16 @@ ArrayRef<Stage> getSharedStages() {
   static const Stage stages[] = {
       {"nn", "nn dialect: imported, shapes inferred, shape subgraphs folded",
        [](Compilation &c) -> LogicalResult {
+         const QuantizeDriverOptions &q = c.options.quant;
+         quant::QuantizeOptions quantize;
+         quantize.statsFile = q.statsFile;
+         quantize.observer = q.observer;
+         quantize.percentile = q.percentile;
+         quantize.symmetricActivations = q.symmetricActivations;
+         quantize.perChannel = q.perChannel;
          if (failed(runPipeline(c, [&](OpPassManager &pm) {
-               buildNNStagePipeline(pm, /*requireStatic=*/true, c.options.fuse);
+               buildNNStagePipeline(pm, /*requireStatic=*/true, c.options.fuse,
+                                    q.mode.empty() ? nullptr : &quantize);
              })))
            return failure();
          FailureOr<ModelSignature> signature = getModelSignature(c.module);

@@ -48,13 +48,55 @@ static cl::opt<bool>
          cl::init(true), cl::cat(category));
 static cl::opt<std::string>
     report("report",
-           cl::desc("Print a report after the nn stage: 'fusion' (where "
-                    "each ONNX node ended)"),
-           cl::value_desc("fusion"), cl::init(""), cl::cat(category));
+           cl::desc("Print a report: 'fusion' (where each ONNX node ended, "
+                    "after the nn stage) or 'quant' (with --quantize: the "
+                    "int8 graph's SQNR per layer and top-1 agreement)"),
+           cl::value_desc("fusion|quant"), cl::init(""), cl::cat(category));
 static cl::opt<std::string>
     reportJson("report-json",
-               cl::desc("Write the fusion report as JSON ('-' for stdout)"),
+               cl::desc("Write the report as JSON ('-' for stdout): the quant "
+                        "report with --quantize, else the fusion report"),
                cl::value_desc("file.json"), cl::init(""), cl::cat(category));
+static cl::opt<std::string>
+    quantize("quantize",
+             cl::desc("Quantize the graph after calibrating it (int8 only)"),
+             cl::value_desc("int8"), cl::init(""), cl::cat(category));
+static cl::opt<std::string> calibration(
+    "calibration",
+    cl::desc("Calibration input sets: one .npy per set (single-input "
+             "models) or one subdirectory per set (docs/quantization.md)"),
+    cl::value_desc("dir"), cl::init(""), cl::cat(category));
+static cl::opt<std::string> calibrationCache(
+    "calibration-cache",
+    cl::desc("Calibration statistics: read when the file exists (the model "
+             "digest must match), written after calibrating"),
+    cl::value_desc("file.json"), cl::init(""), cl::cat(category));
+static cl::opt<std::string>
+    evaluation("evaluation",
+               cl::desc("More input sets for the quant report (same layout)"),
+               cl::value_desc("dir"), cl::init(""), cl::cat(category));
+static cl::opt<std::string>
+    observer("observer",
+             cl::desc("How activation ranges are chosen from the statistics"),
+             cl::value_desc("minmax|percentile|entropy"), cl::init("minmax"),
+             cl::cat(category));
+static cl::opt<double>
+    percentile("percentile",
+               cl::desc("The percentile observer's percentile (99.99)"),
+               cl::init(99.99), cl::cat(category));
+static cl::opt<std::string>
+    activations("activations",
+                cl::desc("Activation zero points: asymmetric (default) or "
+                         "symmetric (zero point 0)"),
+                cl::value_desc("symmetric|asymmetric"), cl::init("asymmetric"),
+                cl::cat(category));
+static cl::opt<bool> perChannel("per-channel",
+                                cl::desc("Per-output-channel weight scales "
+                                         "(default; --per-tensor: one)"),
+                                cl::init(true), cl::cat(category));
+static cl::opt<bool> perTensor("per-tensor",
+                               cl::desc("One weight scale per tensor"),
+                               cl::init(false), cl::cat(category));
 
 static cl::opt<bool>
     listTargets("list-targets",
@@ -109,5 +151,18 @@ int main(int argc, char **argv) {
   options.cpu = {
       vectorizeElementwise, fuseElementwise, convChannelTile, convPixelTile,
       fuseEpilogues,        approximateMath, fuseRows};
+  if (activations != "symmetric" && activations != "asymmetric") {
+    llvm::errs() << "tessera-compile: error: unknown --activations '"
+                 << activations << "' (symmetric, asymmetric)\n";
+    return 2;
+  }
+  options.quant.mode = quantize;
+  options.quant.calibrationDir = calibration;
+  options.quant.calibrationCache = calibrationCache;
+  options.quant.evaluationDir = evaluation;
+  options.quant.observer = observer;
+  options.quant.percentile = percentile;
+  options.quant.symmetricActivations = activations == "symmetric";
+  options.quant.perChannel = perChannel && !perTensor;
   return tessera::compileAndReport(options, llvm::errs());
 }

@@ -9,6 +9,7 @@
 #include "tessera/Codegen/CPU/Passes.h"
 #include "tessera/Conversion/Passes.h"
 #include "tessera/Pipelines/Pipelines.h"
+#include "tessera/Quantization/ExposeActivations.h"
 #include "tessera/Quantization/Quantize.h"
 #include "tessera/Transforms/Passes.h"
 
@@ -31,6 +32,7 @@ int main(int argc, char **argv) {
   tessera::registerTesseraPipelines();
   tessera::registerTesseraConversionPasses();
   tessera::registerTesseraCPUPasses();
+  tessera::quant::registerQuantizationPasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "Tessera optimizer driver\n", registry));
 }

@@ -42,6 +42,26 @@ struct CPUCodegenOptions {
   bool fuseRows = true;
 };
 
+/// `--quantize=int8` and its calibration (docs/quantization.md).
+struct QuantizeDriverOptions {
+  /// "int8", or empty for a float compilation.
+  std::string mode;
+  /// Calibration input sets (a directory, layout in docs/quantization.md).
+  std::string calibrationDir;
+  /// The statistics file: read when it exists (its digest must match the
+  /// model), written after calibrating.
+  std::string calibrationCache;
+  /// More input sets, for the accuracy report only.
+  std::string evaluationDir;
+  /// "minmax", "percentile" or "entropy".
+  std::string observer = "minmax";
+  double percentile = 99.99;
+  bool symmetricActivations = false;
+  bool perChannel = true;
+  /// The statistics the quantize pass reads; set by `compile`.
+  std::string statsFile;
+};
+
 /// Everything one compilation needs.
 struct CompileOptions {
   /// The ONNX model.
@@ -64,11 +84,14 @@ struct CompileOptions {
   /// and A/B measurements.
   bool fuse = true;
   /// A report to print to stdout after the `nn` stage: "fusion" (where each
-  /// ONNX node ended: fused, recognized, folded or unfused), or empty.
+  /// ONNX node ended: fused, recognized, folded or unfused), "quant" (the
+  /// int8 graph's accuracy against the float one), or empty.
   std::string report;
-  /// A file ('-' for stdout) for the fusion report as JSON; empty for none.
+  /// A file ('-' for stdout) for the report as JSON (the quant report with
+  /// --quantize, else the fusion report); empty for none.
   std::string reportJsonPath;
   CPUCodegenOptions cpu;
+  QuantizeDriverOptions quant;
 };
 
 /// Checks the options against the registry (target, stage, output, shapes)
