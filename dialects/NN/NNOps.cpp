@@ -162,10 +162,13 @@ LogicalResult RequantizeOp::verifyAttributes() {
   for (int32_t shift : getShift())
     if (shift < 0 || shift > 63)
       return emitOpError() << "shift " << shift << " is not in 0..63";
-  if (failed(
-          verifyInt8(op, "zero_point", static_cast<int32_t>(getZeroPoint()))) ||
-      failed(verifyInt8(op, "clamp_lo", static_cast<int32_t>(getClampLo()))) ||
-      failed(verifyInt8(op, "clamp_hi", static_cast<int32_t>(getClampHi()))))
+  // An int32 result (dst=acc) takes any int32 zero point and clamp.
+  bool toInt8 = getY().getType().getElementType().isInteger(8);
+  if (toInt8 &&
+      (failed(verifyInt8(op, "zero_point",
+                         static_cast<int32_t>(getZeroPoint()))) ||
+       failed(verifyInt8(op, "clamp_lo", static_cast<int32_t>(getClampLo()))) ||
+       failed(verifyInt8(op, "clamp_hi", static_cast<int32_t>(getClampHi())))))
     return failure();
   auto lo = static_cast<int32_t>(getClampLo());
   auto hi = static_cast<int32_t>(getClampHi());

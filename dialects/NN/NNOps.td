@@ -214,8 +214,12 @@ def NN_RequantizeOp : NN_QuantOp<"requantize", [Pure]> {
 
     `multiplier` (any int32) and `shift` (0 to 63) hold one value (per
     tensor) or, with `axis`, one value per slice along `axis` (per channel).
-    `zero_point`, `clamp_lo` and `clamp_hi` are int8 values, per tensor, with
-    `clamp_lo <= clamp_hi`; a narrower clamp fuses ReLU/ReLU6.
+    `zero_point`, `clamp_lo` and `clamp_hi` are per tensor, with
+    `clamp_lo <= clamp_hi`; a narrower clamp fuses ReLU/ReLU6. For an int8
+    result they are int8 values; for an int32 result any int32 values (the
+    defaults still clamp to -128..127: an i32 rescale that must not saturate,
+    as the operands of an integer Add, sets `clamp_lo = -2147483648` and
+    `clamp_hi = 2147483647`).
 
     Example:
     ```mlir

@@ -131,6 +131,52 @@ bool isInt8Exact(Operation *op) {
              nn::SqueezeOp, nn::UnsqueezeOp>(op);
 }
 
+/// A single-use ReLU, or Clip with constant bounds, after an op: fused into
+/// the op's final requantize as the clamp.
+struct FusedActivation {
+  Operation *op = nullptr;
+  std::optional<double> lo, hi;
+};
+
+FusedActivation getFusedActivation(Operation *producer) {
+  FusedActivation act;
+  Value out = producer->getResult(0);
+  if (!out.hasOneUse())
+    return act;
+  Operation *user = *out.getUsers().begin();
+  if (user->getBlock() != producer->getBlock())
+    return act;
+  if (isa<nn::ReluOp>(user)) {
+    act.op = user;
+    act.lo = 0.0;
+  } else if (auto clip = dyn_cast<nn::ClipOp>(user)) {
+    if (clip.getInput() != out)
+      return act;
+    bool minOk = isNone(clip.getMin()) || getSplatValue(clip.getMin());
+    bool maxOk = isNone(clip.getMax()) || getSplatValue(clip.getMax());
+    if (!minOk || !maxOk)
+      return act;
+    act.op = user;
+    if (!isNone(clip.getMin()))
+      act.lo = *getSplatValue(clip.getMin());
+    if (!isNone(clip.getMax()))
+      act.hi = *getSplatValue(clip.getMax());
+  }
+  return act;
+}
+
+/// The int8 clamp of a requantize to `y` with `act` fused.
+std::pair<int32_t, int32_t> getClamp(const FusedActivation &act,
+                                     QuantParams y) {
+  int32_t lo = -128, hi = 127;
+  if (act.lo)
+    lo = std::max(lo, quantizeValue(*act.lo, y.scale, y.zeroPoint));
+  if (act.hi)
+    hi = std::min(hi, quantizeValue(*act.hi, y.scale, y.zeroPoint));
+  hi = std::max(hi, lo);
+  return {lo, hi};
+}
+
 class GraphQuantizer {
 public:
   GraphQuantizer(func::FuncOp func, const CalibrationStats &stats,
@@ -151,6 +197,7 @@ private:
   std::optional<IntWeights> getWeights(Operation *anchor);
   LogicalResult quantizeAnchor(Operation *anchor);
   LogicalResult quantizeInt8Op(Operation *op);
+  LogicalResult quantizeAdd(Operation *add);
   Location getLoc(Value value);
 
   func::FuncOp func;
@@ -314,27 +361,10 @@ LogicalResult GraphQuantizer::quantizeAnchor(Operation *anchor) {
     markFloat(anchor, "weights or bias not readable: computed in float");
     return success();
   }
-  // A single-use ReLU, or Clip with constant bounds, becomes the clamp.
   Value out = anchor->getResult(0);
-  Operation *act = nullptr;
-  std::optional<double> clipLo, clipHi;
-  if (out.hasOneUse()) {
-    Operation *user = *out.getUsers().begin();
-    if (isa<nn::ReluOp>(user) && user->getBlock() == anchor->getBlock()) {
-      act = user;
-      clipLo = 0.0;
-    } else if (auto clip = dyn_cast<nn::ClipOp>(user)) {
-      bool minOk = isNone(clip.getMin()) || getSplatValue(clip.getMin());
-      bool maxOk = isNone(clip.getMax()) || getSplatValue(clip.getMax());
-      if (minOk && maxOk && user->getBlock() == anchor->getBlock()) {
-        act = user;
-        if (!isNone(clip.getMin()))
-          clipLo = *getSplatValue(clip.getMin());
-        if (!isNone(clip.getMax()))
-          clipHi = *getSplatValue(clip.getMax());
-      }
-    }
-  }
+  FusedActivation fused = getFusedActivation(anchor);
+  Operation *act = fused.op;
+  std::optional<double> clipLo = fused.lo, clipHi = fused.hi;
   Value result = act ? act->getResult(0) : out;
   FailureOr<QValue> x = getInt8(anchor->getOperand(0));
   if (failed(x))
@@ -410,12 +440,7 @@ LogicalResult GraphQuantizer::quantizeAnchor(Operation *anchor) {
     multipliers.push_back(multiplier);
     shifts.push_back(int32_t(shift));
   }
-  int32_t lo = -128, hi = 127;
-  if (clipLo)
-    lo = std::max(lo, quantizeValue(*clipLo, y->scale, y->zeroPoint));
-  if (clipHi)
-    hi = std::min(hi, quantizeValue(*clipHi, y->scale, y->zeroPoint));
-  hi = std::max(hi, lo);
+  auto [lo, hi] = getClamp(fused, *y);
   SmallVector<NamedAttribute> attrs = {
       rewriter.getNamedAttr("multiplier",
                             rewriter.getDenseI32ArrayAttr(multipliers)),
@@ -474,6 +499,83 @@ LogicalResult GraphQuantizer::quantizeInt8Op(Operation *op) {
   publish(result, clone->getResult(0), in.params, clone);
   erased.insert(op);
   rewriter.eraseOp(op);
+  return success();
+}
+
+/// The left shift of the operands of an integer Add: each operand, less its
+/// zero point (|q - z| <= 255), is rescaled to the common scale
+/// 2 * max(s1, s2) / 2^kAddShift, so |r| <= 255 * 2^(kAddShift - 1) and the
+/// sum of two stays below 2^31 (TFLite's left shift of 20).
+constexpr int kAddShift = 20;
+
+LogicalResult GraphQuantizer::quantizeAdd(Operation *add) {
+  FusedActivation fused = getFusedActivation(add);
+  Operation *act = fused.op;
+  Value out = add->getResult(0);
+  Value result = act ? act->getResult(0) : out;
+  FailureOr<QuantParams> y = getParams(result);
+  if (failed(y))
+    return failure();
+  QValue x1 = int8Forms.lookup(add->getOperand(0));
+  QValue x2 = int8Forms.lookup(add->getOperand(1));
+  double common = 2 * std::max(x1.params.scale, x2.params.scale) /
+                  double(int64_t(1) << kAddShift);
+
+  rewriter.setInsertionPoint(add);
+  Location loc = add->getLoc();
+  Type i32 = rewriter.getI32Type();
+  auto requantize = [&](Value acc, double realScale, int32_t zeroPoint,
+                        int32_t lo, int32_t hi, Type element,
+                        Location at) -> nn::RequantizeOp {
+    auto [multiplier, shift] = tessera::npu::encodeRequantizeScale(realScale);
+    SmallVector<NamedAttribute> attrs = {
+        rewriter.getNamedAttr("multiplier",
+                              rewriter.getDenseI32ArrayAttr({multiplier})),
+        rewriter.getNamedAttr("shift",
+                              rewriter.getDenseI32ArrayAttr({int32_t(shift)})),
+        rewriter.getNamedAttr("zero_point",
+                              rewriter.getI32IntegerAttr(zeroPoint)),
+        rewriter.getNamedAttr("clamp_lo", rewriter.getI32IntegerAttr(lo)),
+        rewriter.getNamedAttr("clamp_hi", rewriter.getI32IntegerAttr(hi))};
+    auto type = cast<RankedTensorType>(acc.getType()).clone(element);
+    return nn::RequantizeOp::create(rewriter, at, TypeRange{type},
+                                    ValueRange{acc}, attrs);
+  };
+  // Each operand: i32 (q - z) at the common scale.
+  auto rescale = [&](QValue x) -> Value {
+    auto type = cast<RankedTensorType>(x.q.getType()).clone(i32);
+    Value wide =
+        nn::CastOp::create(rewriter, loc, TypeRange{type}, ValueRange{x.q},
+                           {rewriter.getNamedAttr("to", TypeAttr::get(i32))})
+            .getResult();
+    if (x.params.zeroPoint != 0) {
+      Value zp = createConstant(rewriter, loc, RankedTensorType::get({}, i32),
+                                {double(x.params.zeroPoint)});
+      wide = nn::SubOp::create(rewriter, loc, TypeRange{type},
+                               ValueRange{wide, zp})
+                 .getResult();
+    }
+    return requantize(wide, x.params.scale / common, 0,
+                      std::numeric_limits<int32_t>::min(),
+                      std::numeric_limits<int32_t>::max(), i32, loc)
+        .getResult();
+  };
+  Value r1 = rescale(x1), r2 = rescale(x2);
+  auto sumType = cast<RankedTensorType>(out.getType()).clone(i32);
+  Value sum =
+      nn::AddOp::create(rewriter, loc, TypeRange{sumType}, ValueRange{r1, r2})
+          .getResult();
+  auto [lo, hi] = getClamp(fused, *y);
+  Location finalLoc = act ? rewriter.getFusedLoc({loc, act->getLoc()}) : loc;
+  nn::RequantizeOp final = requantize(sum, common / y->scale, y->zeroPoint, lo,
+                                      hi, rewriter.getI8Type(), finalLoc);
+  publish(result, final.getResult(), *y, final);
+  if (act) {
+    erased.insert(act);
+    rewriter.eraseOp(act);
+  }
+  erased.insert(add);
+  rewriter.eraseOp(add);
   return success();
 }
 
@@ -584,7 +686,13 @@ LogicalResult GraphQuantizer::run() {
       continue;
     }
     if (isa<nn::AddOp>(op) && llvm::all_of(op->getOperands(), isInt8)) {
-      markFloat(op, "Add of two quantized tensors: computed in float");
+      if (!isF32Tensor(op->getResult(0)) ||
+          !llvm::all_of(op->getOperands(), isF32Tensor)) {
+        markFloat(op, "Add of non-f32 or dynamic tensors: computed in float");
+        continue;
+      }
+      if (failed(quantizeAdd(op)))
+        return failure();
       continue;
     }
     markFloat(op, (name + ": not quantized").str());

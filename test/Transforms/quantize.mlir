@@ -70,13 +70,19 @@ func.func @depthwise_relu6(%x: tensor<1x2x4x4xf32> {nn.name = "dw_in"}) -> tenso
 // -----
 
 // MatMul with a rank-3 input: per-channel over the last axis. The Add of
-// two quantized tensors stays float.
+// two quantized tensors runs in integers (quantize-add.mlir): both operands
+// at scale 8/255 rescaled to 2 * 8/255 / 2^20, the sum (scale 16/255) by
+// 2^-20.
 // CHECK-LABEL: func.func @matmul_add
 // CHECK: %[[A:.*]] = nn.requantize {{.*}} {axis = 2 : i64, {{.*}}nn.quant_key = "mm"
-// CHECK: %[[DA:.*]] = nn.dequantize %[[A]]
 // CHECK: %[[B:.*]] = nn.requantize {{.*}} {axis = 2 : i64, {{.*}}nn.quant_key = "mm2"
-// CHECK: %[[DB:.*]] = nn.dequantize %[[B]]
-// CHECK: nn.add %[[DA]], %[[DB]] {nn.quant_float = "Add of two quantized tensors: computed in float"} : (tensor<1x4x2xf32>, tensor<1x4x2xf32>) -> tensor<1x4x2xf32>
+// CHECK: %[[AW:.*]] = nn.cast %[[A]] {to = i32}
+// CHECK: %[[AR:.*]] = nn.requantize %[[AW]] {clamp_hi = 2147483647 : i32, clamp_lo = -2147483648 : i32, multiplier = array<i32: 1073741824>, shift = array<i32: 11>} : (tensor<1x4x2xi32>) -> tensor<1x4x2xi32>
+// CHECK: %[[BW:.*]] = nn.cast %[[B]] {to = i32}
+// CHECK: %[[BR:.*]] = nn.requantize %[[BW]]
+// CHECK: %[[S:.*]] = nn.add %[[AR]], %[[BR]] : (tensor<1x4x2xi32>, tensor<1x4x2xi32>) -> tensor<1x4x2xi32>
+// CHECK: %[[Y:.*]] = nn.requantize %[[S]] {multiplier = array<i32: 1073741824>, nn.quant_key = "sum", nn.quant_scale = 0.062745101749897003 : f64, nn.quant_zero_point = 0 : i64, shift = array<i32: 50>} : (tensor<1x4x2xi32>) -> tensor<1x4x2xi8>
+// CHECK: nn.dequantize %[[Y]]
 func.func @matmul_add(%x: tensor<1x4x8xf32> {nn.name = "mm_in"}) -> tensor<1x4x2xf32> {
   %w = nn.constant dense<[[1.0, -1.0], [0.5, 0.25], [0.0, 1.0], [1.0, 1.0], [-1.0, 0.0], [0.5, -0.5], [0.25, 0.0], [1.0, 2.0]]> : tensor<8x2xf32> loc("mm.weight")
   %a = nn.matmul %x, %w : (tensor<1x4x8xf32>, tensor<8x2xf32>) -> tensor<1x4x2xf32> loc("mm")

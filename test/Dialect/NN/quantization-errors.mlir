@@ -26,9 +26,18 @@ func.func @clamp_order(%acc: tensor<4xi32>) -> tensor<4xi8> {
 
 // -----
 
-func.func @clamp_range(%acc: tensor<4xi32>) -> tensor<4xi32> {
+func.func @clamp_range(%acc: tensor<4xi32>) -> tensor<4xi8> {
   // expected-error @+1 {{'nn.requantize' op 'clamp_hi' 200 is not an int8 value}}
-  %q = nn.requantize %acc {multiplier = array<i32: 1>, shift = array<i32: 1>, clamp_hi = 200 : i32} : (tensor<4xi32>) -> tensor<4xi32>
+  %q = nn.requantize %acc {multiplier = array<i32: 1>, shift = array<i32: 1>, clamp_hi = 200 : i32} : (tensor<4xi32>) -> tensor<4xi8>
+  return %q : tensor<4xi8>
+}
+
+// -----
+
+// An int32 result takes any int32 clamp, but still clamp_lo <= clamp_hi.
+func.func @clamp_order_i32(%acc: tensor<4xi32>) -> tensor<4xi32> {
+  // expected-error @+1 {{'nn.requantize' op clamp_lo 1000 is greater than clamp_hi -1000}}
+  %q = nn.requantize %acc {multiplier = array<i32: 1>, shift = array<i32: 1>, clamp_lo = 1000 : i32, clamp_hi = -1000 : i32} : (tensor<4xi32>) -> tensor<4xi32>
   return %q : tensor<4xi32>
 }
 

@@ -14,6 +14,15 @@ func.func @requantize_per_tensor(%acc: tensor<1x16x8x8xi32>) -> tensor<1x16x8x8x
   return %q : tensor<1x16x8x8xi8>
 }
 
+// An int32 result with any int32 zero point and clamp (the operand rescale of
+// an integer Add: no saturation).
+// CHECK-LABEL: func.func @requantize_i32_wide_clamp
+// CHECK: nn.requantize %{{.*}} {clamp_hi = 2147483647 : i32, clamp_lo = -2147483648 : i32, multiplier = array<i32: 1073741824>, shift = array<i32: 11>, zero_point = 1000 : i32} : (tensor<4xi32>) -> tensor<4xi32>
+func.func @requantize_i32_wide_clamp(%acc: tensor<4xi32>) -> tensor<4xi32> {
+  %q = nn.requantize %acc {multiplier = array<i32: 1073741824>, shift = array<i32: 11>, zero_point = 1000 : i32, clamp_lo = -2147483648 : i32, clamp_hi = 2147483647 : i32} : (tensor<4xi32>) -> tensor<4xi32>
+  return %q : tensor<4xi32>
+}
+
 // Per axis, int32 result (the NPU's dst_mem=acc), a ReLU clamp, and the
 // extreme parameters: multiplier -2^31 and 2^31 - 1, shifts 0 and 63.
 // CHECK-LABEL: func.func @requantize_per_axis

@@ -1,6 +1,7 @@
 """End to end check of tessera-quantize (test/Transforms/quantize-e2e.test).
 
-  quantize_e2e.py make DIR     a float ONNX model (Conv+ReLU, MaxPool,
+  quantize_e2e.py make DIR     a float ONNX model (Conv+ReLU, a residual
+                               block Conv, Add, ReLU, then MaxPool,
                                Flatten, Gemm), a test input, and the
                                calibration statistics of its float
                                activations over 16 random inputs
@@ -45,6 +46,8 @@ def weights():
     return {
         "conv.weight": (rng.standard_normal((C_OUT, C_IN, 3, 3)) * 0.3).astype(np.float32),
         "conv.bias": (rng.standard_normal(C_OUT) * 0.1).astype(np.float32),
+        "conv2.weight": (rng.standard_normal((C_OUT, C_OUT, 3, 3)) * 0.2).astype(np.float32),
+        "conv2.bias": (rng.standard_normal(C_OUT) * 0.1).astype(np.float32),
         "fc.weight": (rng.standard_normal((CLASSES, C_OUT * 16)) * 0.2).astype(np.float32),
         "fc.bias": (rng.standard_normal(CLASSES) * 0.1).astype(np.float32),
     }
@@ -56,7 +59,11 @@ def float_model(x, p):
     acts["conv"] = conv2d(x.astype(np.float64), p["conv.weight"].astype(np.float64),
                           p["conv.bias"].astype(np.float64)).astype(np.float32)
     acts["relu"] = np.maximum(acts["conv"], 0)
-    acts["pool:0"] = maxpool(acts["relu"])
+    acts["conv2"] = conv2d(acts["relu"].astype(np.float64), p["conv2.weight"].astype(np.float64),
+                           p["conv2.bias"].astype(np.float64)).astype(np.float32)
+    acts["add"] = acts["relu"] + acts["conv2"]
+    acts["relu2"] = np.maximum(acts["add"], 0)
+    acts["pool:0"] = maxpool(acts["relu2"])
     acts["flat"] = acts["pool:0"].reshape(1, -1)
     acts["fc"] = (acts["flat"].astype(np.float64) @ p["fc.weight"].T.astype(np.float64)
                   + p["fc.bias"]).astype(np.float32)
@@ -71,7 +78,11 @@ def make(out):
         helper.make_node("Conv", ["input", "conv.weight", "conv.bias"], ["c"], name="conv",
                          kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
         helper.make_node("Relu", ["c"], ["r"], name="relu"),
-        helper.make_node("MaxPool", ["r"], ["p"], name="pool", kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("Conv", ["r", "conv2.weight", "conv2.bias"], ["c2"], name="conv2",
+                         kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+        helper.make_node("Add", ["r", "c2"], ["a"], name="add"),
+        helper.make_node("Relu", ["a"], ["r2"], name="relu2"),
+        helper.make_node("MaxPool", ["r2"], ["p"], name="pool", kernel_shape=[2, 2], strides=[2, 2]),
         helper.make_node("Flatten", ["p"], ["f"], name="flat", axis=1),
         helper.make_node("Gemm", ["f", "fc.weight", "fc.bias"], ["y"], name="fc", transB=1),
     ]
@@ -92,7 +103,7 @@ def make(out):
         for key, v in float_model(x, p).items():
             seen.setdefault(key, []).append(v.ravel().astype(np.float64))
     tensors = []
-    for key in ["input", "conv", "relu", "pool:0", "flat", "fc"]:
+    for key in ["input", "conv", "relu", "conv2", "add", "relu2", "pool:0", "flat", "fc"]:
         v = np.concatenate(seen[key])
         lo, hi = float(v.min()), float(v.max())
         counts, _ = np.histogram(v, bins=128, range=(lo, hi))
@@ -153,6 +164,26 @@ def requantize(acc, reals, zp, lo, hi, axis):
     return out
 
 
+def rescale(acc, real, zp, lo, hi):
+    """A per-tensor requantize."""
+    return requantize(acc[np.newaxis], [real], zp, lo, hi, 0)[0]
+
+
+ADD_SHIFT = 20
+
+
+def int_add(a, sa, za, b, sb, zb, sy, zy, lo):
+    """The integer Add: each operand less its zero point rescaled in int32 to
+    2 * max(sa, sb) / 2^20, summed, requantized to int8 with the clamp."""
+    common = 2 * max(sa, sb) / float(1 << ADD_SHIFT)
+    i32 = (-(1 << 31), (1 << 31) - 1)
+    ra = rescale(a - za, sa / common, 0, *i32)
+    rb = rescale(b - zb, sb / common, 0, *i32)
+    s = ra + rb
+    assert np.all(np.abs(s) < (1 << 31))
+    return rescale(s, common / sy, zy, lo, 127)
+
+
 def int_model(x, p, stats):
     sx, zx = act_params(stats, "input")
     sr, zr = act_params(stats, "relu")
@@ -163,11 +194,17 @@ def int_model(x, p, stats):
     acc = conv2d(xq - zx, wq, bq)
     relu_lo = max(-128, zr)
     r = requantize(acc, [sx * s / sr for s in sw], zr, relu_lo, 127, 1)
-    f = maxpool(r).reshape(1, -1)
+    sc, zc = act_params(stats, "conv2")
+    sa, za = act_params(stats, "relu2")
+    wq2, sw2 = weight_quant(p["conv2.weight"])
+    bq2 = np.rint(p["conv2.bias"].astype(np.float64) / (sr * sw2)).astype(np.int64)
+    c2 = requantize(conv2d(r - zr, wq2, bq2), [sr * s / sc for s in sw2], zc, -128, 127, 1)
+    a = int_add(r, sr, zr, c2, sc, zc, sa, za, max(-128, za))
+    f = maxpool(a).reshape(1, -1)
     fq, fs = weight_quant(p["fc.weight"])  # [N, K], per N
-    fb = np.rint(p["fc.bias"].astype(np.float64) / (sr * fs)).astype(np.int64)
-    acc = (f - zr) @ fq.T + fb
-    yq = requantize(acc, [sr * s / sy for s in fs], zy, -128, 127, 1)
+    fb = np.rint(p["fc.bias"].astype(np.float64) / (sa * fs)).astype(np.int64)
+    acc = (f - za) @ fq.T + fb
+    yq = requantize(acc, [sa * s / sy for s in fs], zy, -128, 127, 1)
     return ((yq - zy).astype(np.float32) * np.float32(sy)).astype(np.float32)
 
 
