@@ -25,6 +25,10 @@ def QuantizeGraph : Pass<"tessera-quantize", "mlir::func::FuncOp"> {
       use ReLU or Clip with constant bounds after them is the clamp.
     - MaxPool, Reshape, Flatten, Transpose, Squeeze, Unsqueeze, ReLU and
       Concat (inputs of one scale and zero point) of int8 values run on int8.
+    - An Add of two int8 values: `nn.cast` to i32 less the zero points,
+      `nn.requantize` of each to the scale 2 * max(s1, s2) / 2^20 (i32
+      result), `nn.add` in i32, `nn.requantize` to int8; a single use ReLU
+      or Clip after it is the clamp.
     - Every other op stays float between `nn.dequantize` and `nn.quantize`
       and carries `nn.quant_float = "<reason>"`.
 

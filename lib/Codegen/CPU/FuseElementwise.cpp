@@ -23,8 +23,9 @@ namespace tessera {
 
 namespace {
 
-/// An all-parallel generic on static f32 tensors with projected-permutation
-/// maps and no index computations: what the elementwise vectorizer takes.
+/// An all-parallel generic on static f32, i8 or i32 tensors with
+/// projected-permutation maps and no index computations: what the
+/// elementwise vectorizer takes.
 static bool isVectorizableElementwise(linalg::GenericOp op) {
   if (!op.hasPureTensorSemantics() || op->getNumResults() != 1 ||
       op.getNumParallelLoops() != op.getNumLoops() || op.hasIndexSemantics())
@@ -34,7 +35,12 @@ static bool isVectorizableElementwise(linalg::GenericOp op) {
       return false;
   for (Value value : llvm::concat<Value>(op->getOperands(), op->getResults())) {
     auto type = dyn_cast<RankedTensorType>(value.getType());
-    if (!type || !type.hasStaticShape() || !type.getElementType().isF32())
+    if (!type || !type.hasStaticShape())
+      return false;
+    // f32, and the int8/int32 of the integer graph (requantize chains).
+    Type element = type.getElementType();
+    if (!element.isF32() && !element.isSignlessInteger(8) &&
+        !element.isSignlessInteger(32))
       return false;
   }
   return true;

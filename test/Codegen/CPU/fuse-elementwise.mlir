@@ -156,3 +156,61 @@ func.func @negative_broadcast_and_transpose(%v: tensor<16xf32>, %x: tensor<16x16
   } -> tensor<16x16xf32>
   return %b, %d : tensor<4x16xf32>, tensor<16x16xf32>
 }
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// The integer graph's elementwise chains (an int8 Add: widen to i32, rescale,
+// add) fuse like f32 ones: one loop from the i8 inputs to the i32 sum.
+// CHECK-LABEL: func.func @int_chain
+// CHECK:         linalg.generic
+// CHECK:           arith.extsi
+// CHECK:           arith.muli
+// CHECK:           arith.addi
+// CHECK:         } -> tensor<4x16xi32>
+// CHECK-NOT:     linalg.generic
+// CHECK:         return
+func.func @int_chain(%a: tensor<4x16xi8>, %b: tensor<4x16xi32>) -> tensor<4x16xi32> {
+  %c = arith.constant 3 : i32
+  %e = tensor.empty() : tensor<4x16xi32>
+  %w = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%a : tensor<4x16xi8>) outs(%e : tensor<4x16xi32>) {
+  ^bb0(%in: i8, %out: i32):
+    %x = arith.extsi %in : i8 to i32
+    linalg.yield %x : i32
+  } -> tensor<4x16xi32> loc("cast")
+  %m = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%w : tensor<4x16xi32>) outs(%e : tensor<4x16xi32>) {
+  ^bb0(%in: i32, %out: i32):
+    %x = arith.muli %in, %c : i32
+    linalg.yield %x : i32
+  } -> tensor<4x16xi32> loc("rescale")
+  %s = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%m, %b : tensor<4x16xi32>, tensor<4x16xi32>) outs(%e : tensor<4x16xi32>) {
+  ^bb0(%x: i32, %y: i32, %out: i32):
+    %r = arith.addi %x, %y : i32
+    linalg.yield %r : i32
+  } -> tensor<4x16xi32> loc("add")
+  return %s : tensor<4x16xi32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// negative: other element types (f64 here) are not what the vectorizer
+// takes; they stay separate.
+// CHECK-LABEL: func.func @negative_f64
+// CHECK-COUNT-2: linalg.generic
+func.func @negative_f64(%x: tensor<4x16xf64>) -> tensor<4x16xf64> {
+  %e = tensor.empty() : tensor<4x16xf64>
+  %n = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<4x16xf64>) outs(%e : tensor<4x16xf64>) {
+  ^bb0(%in: f64, %out: f64):
+    %r = arith.negf %in : f64
+    linalg.yield %r : f64
+  } -> tensor<4x16xf64>
+  %y = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%n : tensor<4x16xf64>) outs(%e : tensor<4x16xf64>) {
+  ^bb0(%in: f64, %out: f64):
+    %r = arith.negf %in : f64
+    linalg.yield %r : f64
+  } -> tensor<4x16xf64>
+  return %y : tensor<4x16xf64>
+}

@@ -207,7 +207,8 @@ def CPUFuseElementwise : Pass<"tessera-cpu-fuse-elementwise",
     Merges an elementwise `linalg.generic` into its elementwise consumer when
     both are all-parallel, the producer's one result has that consumer as its
     only use, and both read and write it element for element (identity
-    indexing maps: nothing is recomputed or broadcast), with f32 tensors and
+    indexing maps: nothing is recomputed or broadcast), with f32, i8 or i32
+    tensors (the integer graph's cast/rescale/add chains) and
     projected-permutation maps only, so the fused loop still vectorizes.
     Never fuses into reductions, contractions or named ops (upstream
     `linalg-fuse-elementwise-ops` fused the Transformer's FFN bias + ReLU
