@@ -198,6 +198,7 @@ private:
   LogicalResult quantizeAnchor(Operation *anchor);
   LogicalResult quantizeInt8Op(Operation *op);
   LogicalResult quantizeAdd(Operation *add);
+  LogicalResult quantizeGlobalAveragePool(nn::GlobalAveragePoolOp pool);
   Location getLoc(Value value);
 
   func::FuncOp func;
@@ -579,6 +580,63 @@ LogicalResult GraphQuantizer::quantizeAdd(Operation *add) {
   return success();
 }
 
+/// GlobalAveragePool of an int8 value: the int32 sum of q - z_x over the
+/// spatial dims, requantized by s_x / (s_y * N) (N the elements summed).
+LogicalResult
+GraphQuantizer::quantizeGlobalAveragePool(nn::GlobalAveragePoolOp pool) {
+  Value result = pool.getY();
+  FailureOr<QuantParams> y = getParams(result);
+  if (failed(y))
+    return failure();
+  QValue x = int8Forms.lookup(pool.getX());
+  auto inType = cast<RankedTensorType>(pool.getX().getType());
+  auto outType = cast<RankedTensorType>(result.getType());
+  Type i32 = rewriter.getI32Type();
+  Location loc = pool.getLoc();
+  rewriter.setInsertionPoint(pool);
+  Value wide = nn::CastOp::create(
+                   rewriter, loc, TypeRange{inType.clone(i32)}, ValueRange{x.q},
+                   {rewriter.getNamedAttr("to", TypeAttr::get(i32))})
+                   .getResult();
+  if (x.params.zeroPoint != 0) {
+    Value zp = createConstant(rewriter, loc, RankedTensorType::get({}, i32),
+                              {double(x.params.zeroPoint)});
+    wide = nn::SubOp::create(rewriter, loc, TypeRange{inType.clone(i32)},
+                             ValueRange{wide, zp})
+               .getResult();
+  }
+  std::vector<double> axes;
+  int64_t count = 1;
+  for (int64_t d = 2; d < inType.getRank(); ++d) {
+    axes.push_back(double(d));
+    count *= inType.getDimSize(d);
+  }
+  Value axesConst = createConstant(
+      rewriter, loc,
+      RankedTensorType::get({int64_t(axes.size())}, rewriter.getI64Type()),
+      axes);
+  Value sum =
+      nn::ReduceSumOp::create(rewriter, loc, TypeRange{outType.clone(i32)},
+                              ValueRange{wide, axesConst})
+          .getResult();
+  auto [multiplier, shift] = tessera::npu::encodeRequantizeScale(
+      x.params.scale / (y->scale * double(count)));
+  SmallVector<NamedAttribute> attrs = {
+      rewriter.getNamedAttr("multiplier",
+                            rewriter.getDenseI32ArrayAttr({multiplier})),
+      rewriter.getNamedAttr("shift",
+                            rewriter.getDenseI32ArrayAttr({int32_t(shift)})),
+      rewriter.getNamedAttr("zero_point",
+                            rewriter.getI32IntegerAttr(y->zeroPoint))};
+  auto requantize = nn::RequantizeOp::create(
+      rewriter, loc, TypeRange{outType.clone(rewriter.getI8Type())},
+      ValueRange{sum}, attrs);
+  publish(result, requantize.getResult(), *y, requantize);
+  erased.insert(pool);
+  rewriter.eraseOp(pool);
+  return success();
+}
+
 LogicalResult GraphQuantizer::run() {
   for (const QuantPoint &point : enumerateQuantPoints(func))
     keys[point.value] = point.key;
@@ -684,6 +742,14 @@ LogicalResult GraphQuantizer::run() {
       markFloat(op, "Concat of inputs without one int8 scale and zero point: "
                     "computed in float");
       continue;
+    }
+    if (auto pool = dyn_cast<nn::GlobalAveragePoolOp>(op)) {
+      if (isInt8(pool.getX()) && isF32Tensor(pool.getX()) &&
+          isF32Tensor(pool.getY())) {
+        if (failed(quantizeGlobalAveragePool(pool)))
+          return failure();
+        continue;
+      }
     }
     if (isa<nn::AddOp>(op) && llvm::all_of(op->getOperands(), isInt8)) {
       if (!isF32Tensor(op->getResult(0)) ||

@@ -77,3 +77,28 @@ func.func @negative_add_float_operand(%x: tensor<1x2x4x4xf32> {nn.name = "nf_in"
   %s = nn.add %y, %c : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> loc("nf_sum")
   return %s : tensor<1x2x4x4xf32>
 }
+
+// -----
+
+// GlobalAveragePool of an int8 value: the i32 sum of q - z_x over H x W,
+// requantized by s_x / (s_y * 16) = (4/255) / (2/255 * 16) = 2^30 * 2^-33;
+// the Flatten after it stays on int8.
+// CHECK-LABEL: func.func @global_average_pool
+// CHECK: %[[C:.*]] = nn.requantize {{.*}}nn.quant_key = "gp_c"{{.*}}zero_point = -64 : i32}
+// CHECK: %[[W:.*]] = nn.cast %[[C]] {to = i32} : (tensor<1x2x4x4xi8>) -> tensor<1x2x4x4xi32> loc("gp")
+// CHECK: %[[ZP:.*]] = nn.constant dense<-64> : tensor<i32>
+// CHECK: %[[S:.*]] = nn.sub %[[W]], %[[ZP]]
+// CHECK: %[[AX:.*]] = nn.constant dense<[2, 3]> : tensor<2xi64>
+// CHECK: %[[R:.*]] = nn.reduce_sum %[[S]], %[[AX]] : (tensor<1x2x4x4xi32>, tensor<2xi64>) -> tensor<1x2x1x1xi32> loc("gp")
+// CHECK: %[[Y:.*]] = nn.requantize %[[R]] {multiplier = array<i32: 1073741824>, nn.quant_key = "gp", nn.quant_scale = 0.0078431377187371254 : f64, nn.quant_zero_point = -64 : i64, shift = array<i32: 33>, zero_point = -64 : i32} : (tensor<1x2x1x1xi32>) -> tensor<1x2x1x1xi8> loc("gp")
+// CHECK: %[[F:.*]] = nn.flatten %[[Y]] {{{.*}}nn.quant_key = "gp_flat"{{.*}}} : (tensor<1x2x1x1xi8>) -> tensor<1x2xi8>
+// CHECK-NOT: nn.global_average_pool
+// CHECK: return
+func.func @global_average_pool(%x: tensor<1x2x4x4xf32> {nn.name = "gp_in"}) -> tensor<1x2xf32> {
+  %w = nn.constant dense<[[[[1.0]], [[0.5]]], [[[-1.0]], [[0.25]]]]> : tensor<2x2x1x1xf32> loc("gp_c.weight")
+  %none = nn.none
+  %c = nn.conv %x, %w, %none : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>, none) -> tensor<1x2x4x4xf32> loc("gp_c")
+  %p = nn.global_average_pool %c : (tensor<1x2x4x4xf32>) -> tensor<1x2x1x1xf32> loc("gp")
+  %f = nn.flatten %p : (tensor<1x2x1x1xf32>) -> tensor<1x2xf32> loc("gp_flat")
+  return %f : tensor<1x2xf32>
+}

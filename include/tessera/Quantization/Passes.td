@@ -29,6 +29,8 @@ def QuantizeGraph : Pass<"tessera-quantize", "mlir::func::FuncOp"> {
       `nn.requantize` of each to the scale 2 * max(s1, s2) / 2^20 (i32
       result), `nn.add` in i32, `nn.requantize` to int8; a single use ReLU
       or Clip after it is the clamp.
+    - GlobalAveragePool of an int8 value: the i32 `nn.reduce_sum` of q - z_x,
+      `nn.requantize` by s_x / (s_y * N).
     - Every other op stays float between `nn.dequantize` and `nn.quantize`
       and carries `nn.quant_float = "<reason>"`.
 
