@@ -7,6 +7,9 @@
                                activations over 16 random inputs
                                (stats.json, keys as enumerateQuantPoints
                                gives them)
+  quantize_e2e.py make-gap DIR the same Conv+ReLU, then GlobalAveragePool
+                               and Flatten (output [1, 4])
+  quantize_e2e.py check-gap DIR SO
   quantize_e2e.py check DIR SO runs the compiled model (SO, a shared library
                                of the CPU path) on the test input and
                                compares with a numpy implementation of the
@@ -229,8 +232,82 @@ def check(out, so):
     print("SQNR above 25 dB" if sqnr > 25 else "SQNR too low")
 
 
+def gap_float_model(x, p):
+    acts = float_model(x, p)
+    gap = {k: acts[k] for k in ("input", "conv", "relu")}
+    gap["gap"] = acts["relu"].astype(np.float64).mean(axis=(2, 3), keepdims=True).astype(np.float32)
+    gap["out"] = gap["gap"].reshape(1, -1)
+    return gap
+
+
+def make_gap(out):
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    p = {k: v for k, v in weights().items() if k.startswith("conv.")}
+    nodes = [
+        helper.make_node("Conv", ["input", "conv.weight", "conv.bias"], ["c"], name="conv",
+                         kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c"], ["r"], name="relu"),
+        helper.make_node("GlobalAveragePool", ["r"], ["g"], name="gap"),
+        helper.make_node("Flatten", ["g"], ["y"], name="out", axis=1),
+    ]
+    graph = helper.make_graph(
+        nodes, "qgap",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, C_IN, HW, HW])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, C_OUT])],
+        [numpy_helper.from_array(v, k) for k, v in p.items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.checker.check_model(model)
+    onnx.save(model, f"{out}/model.onnx")
+    rng = np.random.default_rng(13)
+    calib = [rng.standard_normal((1, C_IN, HW, HW)).astype(np.float32) for _ in range(16)]
+    np.save(f"{out}/x.npy", rng.standard_normal((1, C_IN, HW, HW)).astype(np.float32))
+    seen = {}
+    for x in calib:
+        for key, v in gap_float_model(x, weights()).items():
+            seen.setdefault(key, []).append(v.ravel().astype(np.float64))
+    tensors = []
+    for key, vs in seen.items():
+        v = np.concatenate(vs)
+        lo, hi = float(v.min()), float(v.max())
+        tensors.append({"key": key, "min": lo, "max": hi, "count": int(v.size)})
+    with open(f"{out}/stats.json", "w") as f:
+        json.dump({"format": "tessera-calibration", "version": 1, "model_digest": "e2e",
+                   "num_inputs": len(calib), "tensors": tensors}, f)
+
+
+def check_gap(out, so):
+    p = weights()
+    stats = json.load(open(f"{out}/stats.json"))
+    x = np.load(f"{out}/x.npy")
+    lib = ctypes.CDLL(so)
+    y = np.zeros((1, C_OUT), dtype=np.float32)
+    lib.main(x.ctypes.data_as(ctypes.c_void_p), y.ctypes.data_as(ctypes.c_void_p))
+    sx, zx = act_params(stats, "input")
+    sr, zr = act_params(stats, "relu")
+    # Flatten runs on int8 with its input's parameters.
+    so_, zo = act_params(stats, "gap")
+    wq, sw = weight_quant(p["conv.weight"])
+    bq = np.rint(p["conv.bias"].astype(np.float64) / (sx * sw)).astype(np.int64)
+    acc = conv2d(quantize(x, sx, zx) - zx, wq, bq)
+    r = requantize(acc, [sx * s / sr for s in sw], zr, max(-128, zr), 127, 1)
+    total = (r - zr).sum(axis=(2, 3), keepdims=True)
+    gq = rescale(total, sr / (so_ * HW * HW), zo, -128, 127)
+    ref = ((gq.reshape(1, -1) - zo).astype(np.float32) * np.float32(so_)).astype(np.float32)
+    mismatches = int(np.sum(y != ref))
+    print(f"int8 GlobalAveragePool vs numpy integer formula: {y.size} values, "
+          f"{mismatches} mismatches")
+    if mismatches:
+        print("compiled", y.ravel())
+        print("numpy   ", ref.ravel())
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "make":
         make(sys.argv[2])
+    elif sys.argv[1] == "make-gap":
+        make_gap(sys.argv[2])
+    elif sys.argv[1] == "check-gap":
+        check_gap(sys.argv[2], sys.argv[3])
     else:
         check(sys.argv[2], sys.argv[3])
