@@ -37,7 +37,8 @@ ArrayRef<Stage> getSharedStages() {
          quantize.perChannel = q.perChannel;
          if (failed(runPipeline(c, [&](OpPassManager &pm) {
                buildNNStagePipeline(pm, /*requireStatic=*/true, c.options.fuse,
-                                    q.mode.empty() ? nullptr : &quantize);
+                                    q.mode.empty() ? nullptr : &quantize,
+                                    c.options.lowerQDQ);
              })))
            return failure();
          FailureOr<ModelSignature> signature = getModelSignature(c.module);

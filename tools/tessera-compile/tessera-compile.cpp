@@ -46,6 +46,12 @@ static cl::opt<bool>
          cl::desc("Graph fusion at the nn stage (nn.fused groups); "
                   "--fuse=false turns it off for debugging and A/B"),
          cl::init(true), cl::cat(category));
+static cl::opt<bool> lowerQDQ(
+    "lower-qdq",
+    cl::desc("Run a pre-quantized model (QDQ, QLinearConv/MatMul) as the "
+             "integer graph with the NPU's fixed-point requantize instead "
+             "of ONNX's float one (docs/npu/numerics.md)"),
+    cl::init(false), cl::cat(category));
 static cl::opt<std::string>
     report("report",
            cl::desc("Print a report: 'fusion' (where each ONNX node ended, "
@@ -146,6 +152,7 @@ int main(int argc, char **argv) {
   options.hardware = hardware;
   options.elideWeights = elideWeights;
   options.fuse = fuse;
+  options.lowerQDQ = lowerQDQ;
   options.report = report;
   options.reportJsonPath = reportJson;
   options.cpu = {

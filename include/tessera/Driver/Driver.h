@@ -83,6 +83,10 @@ struct CompileOptions {
   /// Graph fusion at the `nn` stage (nn.fused groups); off for debugging
   /// and A/B measurements.
   bool fuse = true;
+  /// Run a pre-quantized model's QDQ patterns and QLinear ops as the integer
+  /// graph with the NPU's fixed-point requantize (`tessera-lower-qdq`)
+  /// instead of ONNX's float requantize.
+  bool lowerQDQ = false;
   /// A report to print to stdout after the `nn` stage: "fusion" (where each
   /// ONNX node ended: fused, recognized, folded or unfused), "quant" (the
   /// int8 graph's accuracy against the float one), or empty.
