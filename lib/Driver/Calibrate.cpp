@@ -9,7 +9,6 @@
 #include "tessera/Driver/Target.h"
 #include "tessera/Quantization/ExposeActivations.h"
 #include "tessera/Quantization/Statistics.h"
-#include "tessera/Target/ONNX/ImportONNX.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -197,11 +196,7 @@ static LogicalResult compileExposed(
   if (!target)
     return emitError(UnknownLoc::get(&context))
            << "calibration needs the cpu target, which is not registered";
-  ONNXImportOptions importOptions;
-  for (const std::string &spec : options.inputShapes)
-    (void)parseInputShapeSpec(spec, importOptions);
-  OwningOpRef<ModuleOp> module =
-      importONNXFile(options.inputFile, &context, importOptions);
+  OwningOpRef<ModuleOp> module = importModel(options, context);
   if (!module)
     return failure();
   Compilation c{*module, options, {}};

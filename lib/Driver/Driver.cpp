@@ -244,6 +244,14 @@ writeQuantReport(const CompileOptions &options, MLIRContext &context,
   return success();
 }
 
+OwningOpRef<ModuleOp> importModel(const CompileOptions &options,
+                                  MLIRContext &context) {
+  ONNXImportOptions importOptions;
+  for (const std::string &spec : options.inputShapes)
+    (void)parseInputShapeSpec(spec, importOptions);
+  return importONNXFile(options.inputFile, &context, importOptions);
+}
+
 LogicalResult compile(const CompileOptions &compileOptions,
                       MLIRContext &context) {
   if (llvm::Error error = validateOptions(compileOptions))
@@ -266,12 +274,7 @@ LogicalResult compile(const CompileOptions &compileOptions,
       return failure();
   }
   const TargetInfo &target = *getTarget(options);
-  ONNXImportOptions importOptions;
-  for (const std::string &spec : options.inputShapes)
-    (void)parseInputShapeSpec(spec, importOptions);
-
-  OwningOpRef<ModuleOp> module =
-      importONNXFile(options.inputFile, &context, importOptions);
+  OwningOpRef<ModuleOp> module = importModel(options, context);
   if (!module)
     return failure();
   bool wantsReport =

@@ -673,6 +673,17 @@ LogicalResult GraphQuantizer::run() {
       continue;
     }
     auto isInt8 = [&](Value v) { return int8Forms.count(v) != 0; };
+    // `op` (one result, an int8 activation's Clip or ReLU) becomes an nn.clip
+    // of the int8 value between the int8 bounds `lo` and `hi`.
+    auto replaceWithInt8Clip = [&](Operation *op, const QValue &in, Value lo,
+                                   Value hi) {
+      auto type = cast<RankedTensorType>(op->getResult(0).getType()).clone(i8);
+      auto q = nn::ClipOp::create(rewriter, op->getLoc(), TypeRange{type},
+                                  ValueRange{in.q, lo, hi});
+      publish(op->getResult(0), q.getResult(), in.params, q);
+      erased.insert(op);
+      rewriter.eraseOp(op);
+    };
     if (auto clip = dyn_cast<nn::ClipOp>(op)) {
       if (isInt8(clip.getInput()) &&
           (isNone(clip.getMin()) || getSplatValue(clip.getMin())) &&
@@ -688,13 +699,7 @@ LogicalResult GraphQuantizer::run() {
           return createConstant(rewriter, op->getLoc(),
                                 RankedTensorType::get({}, i8), {q});
         };
-        Value lo = bound(clip.getMin()), hi = bound(clip.getMax());
-        auto type = cast<RankedTensorType>(clip.getType()).clone(i8);
-        auto q = nn::ClipOp::create(rewriter, op->getLoc(), TypeRange{type},
-                                    ValueRange{in.q, lo, hi});
-        publish(clip.getResult(), q.getResult(), in.params, q);
-        erased.insert(op);
-        rewriter.eraseOp(op);
+        replaceWithInt8Clip(op, in, bound(clip.getMin()), bound(clip.getMax()));
         continue;
       }
     }
@@ -708,12 +713,7 @@ LogicalResult GraphQuantizer::run() {
                                   {double(in.params.zeroPoint)});
         Value none =
             nn::NoneOp::create(rewriter, op->getLoc(), rewriter.getNoneType());
-        auto type = cast<RankedTensorType>(relu.getType()).clone(i8);
-        auto q = nn::ClipOp::create(rewriter, op->getLoc(), TypeRange{type},
-                                    ValueRange{in.q, lo, none});
-        publish(relu.getResult(), q.getResult(), in.params, q);
-        erased.insert(op);
-        rewriter.eraseOp(op);
+        replaceWithInt8Clip(op, in, lo, none);
         continue;
       }
     }

@@ -10,7 +10,9 @@
 #ifndef TESSERA_DRIVER_DRIVER_H
 #define TESSERA_DRIVER_DRIVER_H
 
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OwningOpRef.h"
 #include "mlir/Support/LLVM.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
@@ -105,6 +107,11 @@ llvm::Error validateOptions(const CompileOptions &options);
 /// The target the options name (the default one when they name none), or
 /// null when there is no such target.
 const TargetInfo *getTarget(const CompileOptions &options);
+
+/// Imports `options.inputFile` with the `--input-shape` pins (already
+/// checked by validateOptions); null after reporting a diagnostic.
+mlir::OwningOpRef<mlir::ModuleOp> importModel(const CompileOptions &options,
+                                              mlir::MLIRContext &context);
 
 /// Imports the model, runs the target's pipeline up to `emitStage` (or to
 /// the end) and writes the stage's output or the artifact. Problems are
