@@ -334,3 +334,35 @@ LogicalResult TileConvOp::verify() {
                          << "'";
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// LaunchOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult LaunchOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto program =
+      symbolTable.lookupNearestSymbolFrom<ProgramOp>(*this, getProgramAttr());
+  if (!program)
+    return emitOpError() << "names " << getProgramAttr()
+                         << ", which is not an npu.program";
+  SmallVector<Type> inputs, outputs;
+  for (auto tensor : program.getBody().getOps<TensorOp>())
+    (tensor.getKind() == IOKind::input ? inputs : outputs)
+        .push_back(tensor.getType());
+  auto check = [&](StringRef what, TypeRange got,
+                   ArrayRef<Type> want) -> LogicalResult {
+    if (got.size() != want.size())
+      return emitOpError() << "has " << got.size() << " " << what
+                           << " but program " << getProgramAttr() << " has "
+                           << want.size();
+    for (auto [i, pair] : llvm::enumerate(llvm::zip(got, want)))
+      if (std::get<0>(pair) != std::get<1>(pair))
+        return emitOpError() << what << " #" << i << " is " << std::get<0>(pair)
+                             << " but program " << getProgramAttr()
+                             << " declares " << std::get<1>(pair);
+    return success();
+  };
+  if (failed(check("inputs", getInputs().getTypes(), inputs)))
+    return failure();
+  return check("results", getResults().getTypes(), outputs);
+}

@@ -68,6 +68,28 @@ def NPU_ProgramOp : NPU_Op<"program", [Symbol, IsolatedFromAbove, NoTerminator,
   ];
 }
 
+def NPU_LaunchOp : NPU_Op<"launch", [DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "Run an NPU program on host tensors";
+  let description = [{
+    The host's side of an NPU segment: runs the module's `npu.program`
+    `@program` with `inputs` bound to the program's input tensors and
+    returns its output tensors, both in the order of the program's tensor
+    table (the NPU layouts: NHWC int8 or int32). The host part of the
+    `npu` target lowers it to a call of the runtime, which starts the
+    program on the NPU device (the simulator).
+
+    Example:
+    ```mlir
+    %y = npu.launch @segment_0(%x) : (tensor<1x32x32x16xi8>) -> tensor<1x16x16x16xi8>
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$program,
+                       Variadic<AnyRankedTensor>:$inputs);
+  let results = (outs Variadic<AnyRankedTensor>:$results);
+  let assemblyFormat =
+      "$program `(` $inputs `)` attr-dict `:` functional-type($inputs, $results)";
+}
+
 def NPU_LayerOp : NPU_Op<"layer", [HasParent<"ProgramOp">, NoTerminator,
                                    SingleBlock]> {
   let summary = "The instructions of one layer, named after its ONNX node";
