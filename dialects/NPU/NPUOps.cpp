@@ -39,6 +39,18 @@ void NPUDialect::initialize() {
 
 LogicalResult NPUDialect::verifyOperationAttribute(Operation *op,
                                                    NamedAttribute attr) {
+  // The placement of a host function's ops (tessera-npu-place).
+  if (attr.getName() == "npu.place") {
+    auto place = dyn_cast<StringAttr>(attr.getValue());
+    if (!place || (place.getValue() != "host" && place.getValue() != "npu"))
+      return op->emitError() << "'npu.place' must be \"host\" or \"npu\"";
+    return success();
+  }
+  if (attr.getName() == "npu.reason") {
+    if (!isa<StringAttr>(attr.getValue()))
+      return op->emitError() << "'npu.reason' must be a string";
+    return success();
+  }
   if (attr.getName() != kHardwareAttrName)
     return op->emitError() << "unknown npu attribute '"
                            << attr.getName().getValue() << "'";

@@ -166,8 +166,7 @@ bool matchEpilogue(MatchedLayer &match, Value acc, int64_t channelDim,
   }
   if (auto add = dyn_cast<nn::AddOp>(user)) {
     Value other = add.getA() == acc ? add.getB() : add.getA();
-    if (add.getA() == add.getB() ||
-        add.getC().getType() != acc.getType() ||
+    if (add.getA() == add.getB() || add.getC().getType() != acc.getType() ||
         !readBias(other, resultShape, channelDim, match.layer.bias, reason)) {
       if (reason.empty())
         reason = "the bias add broadcasts the accumulator";
@@ -198,9 +197,8 @@ bool matchEpilogue(MatchedLayer &match, Value acc, int64_t channelDim,
   return true;
 }
 
-std::optional<MatchedLayer> matchConv(nn::ConvIntegerOp conv,
-                                      std::string &reason,
-                                      Operation *&reasonOp) {
+std::optional<MatchedLayer>
+matchConv(nn::ConvIntegerOp conv, std::string &reason, Operation *&reasonOp) {
   MatchedLayer match;
   match.anchor = conv;
   match.isConv = true;
@@ -282,8 +280,7 @@ std::optional<MatchedLayer> matchConv(nn::ConvIntegerOp conv,
     for (int64_t c = 0; c < cg; ++c)
       for (int64_t kh = 0; kh < layer.kernelH; ++kh)
         for (int64_t kw = 0; kw < layer.kernelW; ++kw)
-          layer.weights[((kh * layer.kernelW + kw) * cg + c) * layer.outC +
-                        o] =
+          layer.weights[((kh * layer.kernelW + kw) * cg + c) * layer.outC + o] =
               int8_t(w->values[((o * cg + c) * layer.kernelH + kh) *
                                    layer.kernelW +
                                kw]);
@@ -351,9 +348,9 @@ bool tessera::npu::isLayerAnchor(Operation *op) {
   return isa<nn::ConvIntegerOp, nn::MatMulIntegerOp>(op);
 }
 
-std::optional<MatchedLayer>
-tessera::npu::matchLayer(Operation *anchor, std::string &reason,
-                         Operation *&reasonOp) {
+std::optional<MatchedLayer> tessera::npu::matchLayer(Operation *anchor,
+                                                     std::string &reason,
+                                                     Operation *&reasonOp) {
   reason.clear();
   reasonOp = anchor;
   std::optional<MatchedLayer> match;
@@ -407,8 +404,7 @@ FailureOr<HardwareDesc> tessera::npu::getModuleHardware(ModuleOp module,
   auto attr =
       module->getAttrOfType<HardwareAttr>(NPUDialect::kHardwareAttrName);
   if (!attr) {
-    module.emitError() << "the module has no '"
-                       << NPUDialect::kHardwareAttrName
+    module.emitError() << "the module has no '" << NPUDialect::kHardwareAttrName
                        << "' attribute (run tessera-npu-attach-hw first)";
     return failure();
   }

@@ -62,14 +62,13 @@ public:
 
   void release(uint64_t addr, uint64_t bytes) {
     bytes = alignTo(bytes);
-    auto it = llvm::lower_bound(
-        freeBlocks, addr,
-        [](const std::pair<uint64_t, uint64_t> &block, uint64_t a) {
-          return block.first < a;
-        });
+    auto it = llvm::lower_bound(freeBlocks, addr,
+                                [](const std::pair<uint64_t, uint64_t> &block,
+                                   uint64_t a) { return block.first < a; });
     it = freeBlocks.insert(it, {addr, bytes});
     // Merge with the following and the preceding block.
-    if (it + 1 != freeBlocks.end() && it->first + it->second == (it + 1)->first) {
+    if (it + 1 != freeBlocks.end() &&
+        it->first + it->second == (it + 1)->first) {
       it->second += (it + 1)->second;
       freeBlocks.erase(it + 1);
     }
@@ -100,8 +99,7 @@ RankedTensorType getDeviceType(Value value, bool isConv) {
   if (!isConv)
     return type;
   ArrayRef<int64_t> s = type.getShape();
-  return RankedTensorType::get({s[0], s[2], s[3], s[1]},
-                               type.getElementType());
+  return RankedTensorType::get({s[0], s[2], s[3], s[1]}, type.getElementType());
 }
 
 uint64_t getBytes(RankedTensorType type) {
@@ -126,6 +124,9 @@ LogicalResult NPUOutlinePass::outlineSegment(ArrayRef<SegmentLayer *> layers,
   MLIRContext *context = module.getContext();
   std::string name = "segment_" + std::to_string(index);
 
+  // Earlier segments replaced their outputs: read the inputs afresh.
+  for (SegmentLayer *layer : layers)
+    layer->match.input = layer->match.anchor->getOperand(0);
   llvm::DenseSet<Operation *> segmentOps;
   llvm::DenseMap<Value, int64_t> producer;
   for (auto [i, layer] : llvm::enumerate(layers)) {
@@ -199,8 +200,8 @@ LogicalResult NPUOutlinePass::outlineSegment(ArrayRef<SegmentLayer *> layers,
   SmallVector<uint64_t> constantAddrs;
   for (SegmentLayer *layer : layers) {
     constantAddrs.push_back(top);
-    top = alignTo(top + getConvConstantBytes(layer->match.layer,
-                                             layer->tiling, hw));
+    top = alignTo(top +
+                  getConvConstantBytes(layer->match.layer, layer->tiling, hw));
   }
 
   // The program.
@@ -217,8 +218,8 @@ LogicalResult NPUOutlinePass::outlineSegment(ArrayRef<SegmentLayer *> layers,
   builder.setInsertionPointToEnd(&body);
   for (auto [i, type] : llvm::enumerate(inputTypes))
     TensorOp::create(builder, segmentLoc, IOKind::input,
-                     name + ".in" + std::to_string(i),
-                     int64_t(addr[inputs[i]]), type);
+                     name + ".in" + std::to_string(i), int64_t(addr[inputs[i]]),
+                     type);
   for (auto [i, type] : llvm::enumerate(outputTypes))
     TensorOp::create(builder, segmentLoc, IOKind::output,
                      name + ".out" + std::to_string(i),
@@ -232,9 +233,8 @@ LogicalResult NPUOutlinePass::outlineSegment(ArrayRef<SegmentLayer *> layers,
     llvm::Expected<LayerCode> code =
         emitConv(match.layer, layer->tiling, hw, addresses);
     if (!code)
-      return match.anchor->emitError()
-             << "cannot generate the NPU layer: "
-             << llvm::toString(code.takeError());
+      return match.anchor->emitError() << "cannot generate the NPU layer: "
+                                       << llvm::toString(code.takeError());
     Location loc = match.getLoc();
     if (!code->constants.empty()) {
       auto type = RankedTensorType::get({int64_t(code->constants.size())},
@@ -253,9 +253,9 @@ LogicalResult NPUOutlinePass::outlineSegment(ArrayRef<SegmentLayer *> layers,
     layerOp->setAttr("tiling", builder.getStringAttr(layer->tiling.str()));
     layerOp->setAttr("predicted_cycles",
                      builder.getI64IntegerAttr(int64_t(cost.cycles)));
-    layerOp->setAttr("predicted_dram_bytes",
-                     builder.getI64IntegerAttr(
-                         int64_t(cost.dramRead + cost.dramWritten)));
+    layerOp->setAttr(
+        "predicted_dram_bytes",
+        builder.getI64IntegerAttr(int64_t(cost.dramRead + cost.dramWritten)));
     layerOp->setAttr("macs", builder.getI64IntegerAttr(int64_t(cost.macs)));
     layerOp->setAttr("bound", builder.getStringAttr(getBoundName(cost.bound)));
     layerOp->setAttr("predicted_energy_pj",
@@ -280,15 +280,15 @@ LogicalResult NPUOutlinePass::outlineSegment(ArrayRef<SegmentLayer *> layers,
       launchInputs.push_back(input);
       continue;
     }
-    auto transpose = nn::TransposeOp::create(
-        builder, input.getLoc(), inputTypes[i], input,
-        builder.getDenseI64ArrayAttr({0, 2, 3, 1}));
+    auto transpose =
+        nn::TransposeOp::create(builder, input.getLoc(), inputTypes[i], input,
+                                builder.getDenseI64ArrayAttr({0, 2, 3, 1}));
     setHost(transpose, "layout: NCHW to NHWC for @" + name);
     launchInputs.push_back(transpose);
   }
   SmallVector<Type> resultTypes(outputTypes.begin(), outputTypes.end());
-  auto launch = LaunchOp::create(builder, segmentLoc, resultTypes, name,
-                                 launchInputs);
+  auto launch =
+      LaunchOp::create(builder, segmentLoc, resultTypes, name, launchInputs);
   for (auto [i, output] : llvm::enumerate(outputs)) {
     Value result = launch.getResult(i);
     if (layers[producer.lookup(output)]->match.isConv) {
@@ -332,8 +332,7 @@ void NPUOutlinePass::runOnOperation() {
                        << reason;
         return signalPassFailure();
       }
-      llvm::Expected<ConvTiling> tiling =
-          chooseConvTiling(match->layer, *desc);
+      llvm::Expected<ConvTiling> tiling = chooseConvTiling(match->layer, *desc);
       if (!tiling) {
         op.emitError() << "placed on the NPU, but "
                        << llvm::toString(tiling.takeError());

@@ -36,8 +36,8 @@ struct PartitionPipelineOptions
                                         "description"),
                          llvm::cl::init("edge")};
   Option<std::string> placementFile{
-      *this, "placement-file",
-      llvm::cl::desc("JSON placement override file"), llvm::cl::init("")};
+      *this, "placement-file", llvm::cl::desc("JSON placement override file"),
+      llvm::cl::init("")};
   Option<std::string> reportJSON{
       *this, "report-json",
       llvm::cl::desc("Write the placement report as JSON ('-': stdout)"),

@@ -11,6 +11,7 @@
 
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
@@ -19,6 +20,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <memory>
+#include <set>
 
 namespace tessera {
 #define GEN_PASS_DEF_NPUPLACE
@@ -83,15 +85,14 @@ NPUPlacePass::readPlacementFile(llvm::StringMap<std::string> &entries) {
   llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
       llvm::MemoryBuffer::getFile(placementFile);
   if (!buffer)
-    return module.emitError() << "cannot open placement file '"
-                              << placementFile
+    return module.emitError() << "cannot open placement file '" << placementFile
                               << "': " << buffer.getError().message();
   llvm::Expected<llvm::json::Value> json =
       llvm::json::parse((*buffer)->getBuffer());
   if (!json)
-    return module.emitError() << "placement file '" << placementFile
-                              << "' is not valid JSON: "
-                              << llvm::toString(json.takeError());
+    return module.emitError()
+           << "placement file '" << placementFile
+           << "' is not valid JSON: " << llvm::toString(json.takeError());
   const llvm::json::Object *object = json->getAsObject();
   if (!object)
     return module.emitError()
@@ -104,21 +105,21 @@ NPUPlacePass::readPlacementFile(llvm::StringMap<std::string> &entries) {
       std::string text;
       llvm::raw_string_ostream os(text);
       os << value;
-      return module.emitError()
-             << "placement file '" << placementFile << "': entry \""
-             << key.str() << "\": " << text
-             << " is neither \"host\" nor \"npu\"";
+      return module.emitError() << "placement file '" << placementFile
+                                << "': entry \"" << key.str() << "\": " << text
+                                << " is neither \"host\" nor \"npu\"";
     }
     entries[key.str()] = place->str();
   }
   return success();
 }
 
-LogicalResult NPUPlacePass::placeFunction(
-    func::FuncOp func, const HardwareDesc &hw,
-    llvm::StringMap<std::string> &overrides,
-    llvm::StringMap<bool> &usedOverrides, int64_t &nextSegment,
-    std::vector<ReportRow> &rows) {
+LogicalResult
+NPUPlacePass::placeFunction(func::FuncOp func, const HardwareDesc &hw,
+                            llvm::StringMap<std::string> &overrides,
+                            llvm::StringMap<bool> &usedOverrides,
+                            int64_t &nextSegment,
+                            std::vector<ReportRow> &rows) {
   if (func.isExternal())
     return success();
   Block &block = func.getBody().front();
@@ -167,8 +168,8 @@ LogicalResult NPUPlacePass::placeFunction(
       if (!isPlaced(&op))
         continue;
       Candidate *candidate = opCandidate.lookup(&op);
-      std::string names = candidate ? candidate->match.getName()
-                                    : getNodeNames(op.getLoc());
+      std::string names =
+          candidate ? candidate->match.getName() : getNodeNames(op.getLoc());
       SmallVector<StringRef> parts;
       StringRef(names).split(parts, '+');
       if (!llvm::is_contained(parts, name))
@@ -180,14 +181,13 @@ LogicalResult NPUPlacePass::placeFunction(
         if (candidate) {
           candidate->npu = false;
           candidate->reason =
-              ("placed on the host by placement file '" + placementFile + "'")
-                  .str();
+              "placed on the host by placement file '" + placementFile + "'";
         }
         continue;
       }
       if (!candidate || !candidate->reason.empty()) {
-        std::string why = candidate ? candidate->reason
-                                    : hostReasons.lookup(&op);
+        std::string why =
+            candidate ? candidate->reason : hostReasons.lookup(&op);
         if (why.empty())
           why = kNotInRepertoire.str();
         return op.emitError()
@@ -225,8 +225,9 @@ LogicalResult NPUPlacePass::placeFunction(
         continue;
       candidate->npu = false;
       candidate->reason = llvm::formatv(
-          "cheaper on the host: {0:f2} us at {1} GMAC/s vs {2:f2} us on the "
-          "NPU ({3:f2} us compute + {4:f2} us moving {5} bytes at {6} GB/s)",
+          "cheaper on the host: {0:f2} us at {1:f1} GMAC/s vs {2:f2} us on "
+          "the NPU ({3:f2} us compute + {4:f2} us moving {5} bytes at {6:f1} "
+          "GB/s)",
           hostUs, hostGmacs, computeUs + transferUs, computeUs, transferUs,
           bytes, hostGbps);
     }
@@ -247,8 +248,8 @@ LogicalResult NPUPlacePass::placeFunction(
       op.setAttr(kPlaceAttrName, StringAttr::get(context, "npu"));
       op.removeAttr(kReasonAttrName);
     } else {
-      std::string reason = candidate ? candidate->reason
-                                     : hostReasons.lookup(&op);
+      std::string reason =
+          candidate ? candidate->reason : hostReasons.lookup(&op);
       if (reason.empty())
         reason = kNotInRepertoire.str();
       op.setAttr(kPlaceAttrName, StringAttr::get(context, "host"));
@@ -297,14 +298,13 @@ void NPUPlacePass::writeReport(const HardwareDesc &hw,
        << " layers on the NPU in " << segments.size() << " segments, "
        << hostOps << " ops on the host\n";
     os << llvm::formatv("{0,-24} {1,-36} {2,-5} {3,7} {4,10}  {5}\n", "node",
-                        "op", "place", "segment", "cycles",
-                        "tiling / reason");
+                        "op", "place", "segment", "cycles", "tiling / reason");
     for (const ReportRow &row : rows) {
       std::string node = row.node.empty() ? "-" : row.node;
       std::string segment =
           row.segment >= 0 ? "segment_" + std::to_string(row.segment) : "-";
-      std::string cycles = row.place == "npu" ? std::to_string(row.cycles)
-                                              : std::string("-");
+      std::string cycles =
+          row.place == "npu" ? std::to_string(row.cycles) : std::string("-");
       os << llvm::formatv("{0,-24} {1,-36} {2,-5} {3,7} {4,10}  {5}\n", node,
                           row.op, row.place, segment, cycles,
                           row.place == "npu" ? row.tiling : row.reason);
@@ -363,8 +363,8 @@ void NPUPlacePass::runOnOperation() {
   int64_t nextSegment = 0;
   std::vector<ReportRow> rows;
   for (auto func : module.getOps<func::FuncOp>())
-    if (failed(placeFunction(func, *desc, overrides, usedOverrides,
-                             nextSegment, rows)))
+    if (failed(placeFunction(func, *desc, overrides, usedOverrides, nextSegment,
+                             rows)))
       return signalPassFailure();
   for (auto &entry : overrides) {
     if (usedOverrides.lookup(entry.getKey()))
