@@ -228,8 +228,8 @@ NPUPlacePass::placeFunction(func::FuncOp func, const HardwareDesc &hw,
           "cheaper on the host: {0:f2} us at {1:f1} GMAC/s vs {2:f2} us on "
           "the NPU ({3:f2} us compute + {4:f2} us moving {5} bytes at {6:f1} "
           "GB/s)",
-          hostUs, hostGmacs, computeUs + transferUs, computeUs, transferUs,
-          bytes, hostGbps);
+          hostUs, double(hostGmacs), computeUs + transferUs, computeUs,
+          transferUs, bytes, double(hostGbps));
     }
   }
   for (auto &segment : groupSegments(block, getNPULayers())) {
