@@ -1,7 +1,8 @@
 # ===- npu_e2e.py - the NPU partition's end-to-end bit-exactness check ----===#
 #
 # Subcommands of test/Codegen/NPU/bitexact-edge.test:
-#   model DIR                 conv+relu, conv+relu, matmul model.onnx (float,
+#   model DIR                 DIR/model.onnx: conv+relu, strided conv+relu,
+#                             1x1 conv+relu, depthwise conv, matmul (float,
 #                             fixed-seed weights), DIR/calib/*.npy, DIR/x.npy
 #   split PART.mlir DIR       one module per npu.program (DIR/<name>.mlir)
 #   quantize Q.mlir X OUT     the host's nn.quantize of X, NCHW -> NHWC
@@ -37,7 +38,12 @@ def model(out):
         helper.make_node("Conv", ["r1", w("c2.w", 24, 16, 3, 3), w("c2.b", 24)], ["c2"],
                          name="conv2", kernel_shape=[3, 3], pads=[1, 1, 1, 1], strides=[2, 2]),
         helper.make_node("Relu", ["c2"], ["r2"], name="relu2"),
-        helper.make_node("MatMul", ["r2", w("fc.w", 4, 8)], ["output"], name="fc"),
+        helper.make_node("Conv", ["r2", w("c3.w", 24, 24, 1, 1), w("c3.b", 24)], ["c3"],
+                         name="conv3", kernel_shape=[1, 1]),
+        helper.make_node("Relu", ["c3"], ["r3"], name="relu3"),
+        helper.make_node("Conv", ["r3", w("c4.w", 24, 1, 3, 3), w("c4.b", 24)], ["c4"],
+                         name="conv4", kernel_shape=[3, 3], pads=[1, 1, 1, 1], group=24),
+        helper.make_node("MatMul", ["c4", w("fc.w", 4, 8)], ["output"], name="fc"),
     ]
     graph = helper.make_graph(
         nodes, "npu_e2e",
