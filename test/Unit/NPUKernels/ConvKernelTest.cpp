@@ -257,3 +257,53 @@ TEST(ConvKernel, PresetChangesTheTiling) {
 }
 
 } // namespace
+
+namespace {
+
+/// Real-model layer shapes (ResNet-50, MobileNetV2, a transformer block) with
+/// the tiling the search chooses on each preset: bit-exact, and the
+/// prediction within 25% of the simulated cycles.
+class ModelLayerTest : public ::testing::TestWithParam<Case> {};
+
+TEST_P(ModelLayerTest, ChosenTilingIsBitExact) {
+  const Case &c = GetParam();
+  std::mt19937 rng(11);
+  ConvLayer l = makeLayer(rng, c.batch, c.h, c.w, c.c, c.k, c.kernel, c.stride,
+                          c.pad, c.groups);
+  HardwareDesc hw = getHardware(c.hw);
+  std::vector<int8_t> x(l.inputBytes());
+  std::uniform_int_distribution<int> i8(-128, 127);
+  for (int8_t &v : x)
+    v = int8_t(i8(rng));
+  llvm::Expected<ConvTiling> t = chooseConvTiling(l, hw);
+  ASSERT_TRUE(bool(t)) << llvm::toString(t.takeError());
+  RunResult r = run(l, *t, hw, x);
+  EXPECT_EQ(r.output, reference(l, x)) << c.name << " " << t->str();
+  double error = std::abs(double(r.predicted.cycles) - double(r.cycles)) /
+                 double(r.cycles);
+  EXPECT_LT(error, 0.25) << c.name << " " << t->str() << ": predicted "
+                         << r.predicted.cycles << ", simulated " << r.cycles;
+  RecordProperty("tiling", t->str());
+  RecordProperty("simulated_cycles", std::to_string(r.cycles));
+  RecordProperty("predicted_cycles", std::to_string(r.predicted.cycles));
+  RecordProperty("utilization_pct",
+                 std::to_string(100.0 * double(l.macs()) /
+                                (double(r.cycles) * hw.peakMacsPerCycle())));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, ModelLayerTest,
+    ::testing::Values(
+        Case{"resnet_stem", 1, 224, 224, 3, 64, 7, 2, 3, 1, "edge"},
+        Case{"resnet_3x3_56", 1, 56, 56, 64, 64, 3, 1, 1, 1, "edge"},
+        Case{"resnet_1x1_expand", 1, 56, 56, 64, 256, 1, 1, 0, 1, "edge"},
+        Case{"resnet_3x3_s2", 1, 56, 56, 128, 128, 3, 2, 1, 1, "mid"},
+        Case{"resnet_1x1_7", 1, 7, 7, 512, 2048, 1, 1, 0, 1, "edge"},
+        Case{"resnet_fc", 1, 1, 1, 2048, 1000, 1, 1, 0, 1, "large"},
+        Case{"mnv2_depthwise", 1, 112, 112, 32, 32, 3, 1, 1, 32, "edge"},
+        Case{"transformer_ffn", 1, 1, 128, 256, 1024, 1, 1, 0, 1, "mid"}),
+    [](const ::testing::TestParamInfo<Case> &info) {
+      return std::string(info.param.name) + "_" + info.param.hw;
+    });
+
+} // namespace

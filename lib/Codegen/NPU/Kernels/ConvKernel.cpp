@@ -12,16 +12,11 @@
 // execute queue is in order, so it never needs two) and the bias and
 // per-channel requantize parameters loaded with each weight tile.
 //
-// Tokens (see Emitter.h): every fill pushes load->execute once and the step
-// that first uses it pops once; every step pushes execute->load once when
-// done with its inputs, and a fill that overwrites a buffer pops until the
-// last step that read the buffer is done; likewise execute->store per step
-// and store->execute before an output buffer is overwritten. Program order
-// is software pipelined: the fills of step k+1 come before step k's compute.
+// The steps, their tokens and program order are Pipeline.h's.
 //
 //===----------------------------------------------------------------------===//
 
-#include "Emitter.h"
+#include "Pipeline.h"
 
 #include "tessera/Codegen/NPU/Layer.h"
 
@@ -49,15 +44,6 @@ llvm::Error makeError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
-/// One pipeline step: one output tile (image b, row tile r, channel tile t).
-struct Step {
-  int64_t b, r, t;
-  bool fillInput, fillWeights;
-  unsigned inSlot, wSlot, outSlot;
-  /// The last earlier step whose buffers the fills overwrite (-1: none).
-  int64_t loadGuard = -1;
-};
-
 /// Everything a tiling decides, computed once.
 struct Plan {
   const ConvLayer &layer;
@@ -72,10 +58,9 @@ struct Plan {
   // Buffers.
   uint64_t inTileBytes = 0, wTileBytes = 0, outTileBytes = 0;
   uint64_t accTileBytes = 0, paramSlotBytes = 0;
-  unsigned inSlots = 1, wSlots = 1, outSlots = 1;
   uint64_t spIn[2] = {}, spW[2] = {}, spOut[2] = {}, spEnd = 0;
   uint64_t accTile = 0, accParam[2] = {}, accEnd = 0;
-  std::vector<Step> steps;
+  Schedule schedule;
   /// Folded bias and requantize parameters per output channel.
   std::vector<int32_t> bias, multiplier, shift;
 
@@ -176,73 +161,33 @@ llvm::Error buildPlan(Plan &p, bool withSteps) {
   p.outTileBytes = uint64_t(accRows * p.tn);
   p.accTileBytes = uint64_t(accRows * p.tn * 4);
 
-  // Steps in loop order.
-  bool weightsOuter = p.tiling.order == ConvTiling::Order::WeightsOuter;
-  for (int64_t b = 0; b < l.batch; ++b) {
-    int64_t outer = weightsOuter ? p.chTiles : p.rowTiles;
-    int64_t inner = weightsOuter ? p.rowTiles : p.chTiles;
-    for (int64_t i = 0; i < outer; ++i)
-      for (int64_t j = 0; j < inner; ++j) {
-        Step s;
-        s.b = b;
-        s.t = weightsOuter ? i : j;
-        s.r = weightsOuter ? j : i;
-        const Step *prev = p.steps.empty() ? nullptr : &p.steps.back();
-        s.fillInput = !prev || prev->b != s.b || prev->r != s.r;
-        s.fillWeights = !prev || prev->t != s.t;
-        p.steps.push_back(s);
-      }
-  }
-  unsigned inFills = 0, wFills = 0;
-  for (const Step &s : p.steps) {
-    inFills += s.fillInput;
-    wFills += s.fillWeights;
-  }
-  p.inSlots = inFills > 1 ? 2 : 1;
-  p.wSlots = wFills > 1 ? 2 : 1;
-  p.outSlots = p.steps.size() > 1 ? 2 : 1;
-  // Slot assignment and the guards of the fills.
-  std::vector<int64_t> inLast(2, -1), wLast(2, -1);
-  unsigned inFill = 0, wFill = 0;
-  for (auto [k, s] : llvm::enumerate(p.steps)) {
-    if (s.fillInput) {
-      s.inSlot = inFill++ % p.inSlots;
-      s.loadGuard = std::max(s.loadGuard, inLast[s.inSlot]);
-    } else {
-      s.inSlot = p.steps[k - 1].inSlot;
-    }
-    if (s.fillWeights) {
-      s.wSlot = wFill++ % p.wSlots;
-      s.loadGuard = std::max(s.loadGuard, wLast[s.wSlot]);
-    } else {
-      s.wSlot = p.steps[k - 1].wSlot;
-    }
-    s.outSlot = unsigned(k % p.outSlots);
-    inLast[s.inSlot] = int64_t(k);
-    wLast[s.wSlot] = int64_t(k);
-  }
+  // Steps in loop order, buffers.
+  p.schedule = makeSchedule(l.batch, p.rowTiles, p.chTiles,
+                            p.tiling.order == ConvTiling::Order::WeightsOuter);
+  unsigned inSlots = p.schedule.inSlots, wSlots = p.schedule.wSlots,
+           outSlots = p.schedule.outSlots;
 
   // Static allocation: consecutive regions, checked against the SRAMs.
   uint64_t sp = 0;
-  for (unsigned i = 0; i < p.inSlots; ++i, sp += p.inTileBytes)
+  for (unsigned i = 0; i < inSlots; ++i, sp += p.inTileBytes)
     p.spIn[i] = sp;
-  for (unsigned i = 0; i < p.wSlots; ++i, sp += p.wTileBytes)
+  for (unsigned i = 0; i < wSlots; ++i, sp += p.wTileBytes)
     p.spW[i] = sp;
-  for (unsigned i = 0; i < p.outSlots; ++i, sp += p.outTileBytes)
+  for (unsigned i = 0; i < outSlots; ++i, sp += p.outTileBytes)
     p.spOut[i] = sp;
   p.spEnd = sp;
   uint64_t acc = 0;
   p.accTile = acc;
   acc += p.accTileBytes;
-  for (unsigned i = 0; i < p.wSlots; ++i, acc += p.paramSlotBytes)
+  for (unsigned i = 0; i < wSlots; ++i, acc += p.paramSlotBytes)
     p.accParam[i] = acc;
   p.accEnd = acc;
   if (p.spEnd > hw.scratchpadBytes)
     return fail(llvm::formatv("needs {0} bytes of scratchpad ({1} input tile "
                               "x{2}, {3} weights x{4}, {5} output tile x{6}); "
                               "the hardware has {7}",
-                              p.spEnd, p.inTileBytes, p.inSlots, p.wTileBytes,
-                              p.wSlots, p.outTileBytes, p.outSlots,
+                              p.spEnd, p.inTileBytes, inSlots, p.wTileBytes,
+                              wSlots, p.outTileBytes, outSlots,
                               hw.scratchpadBytes)
                     .str());
   if (p.accEnd > hw.accumulatorBytes)
@@ -250,7 +195,7 @@ llvm::Error buildPlan(Plan &p, bool withSteps) {
                               "tile, {2} bias/requantize parameters x{3}); "
                               "the hardware has {4}",
                               p.accEnd, p.accTileBytes, p.paramSlotBytes,
-                              p.wSlots, hw.accumulatorBytes)
+                              wSlots, hw.accumulatorBytes)
                     .str());
   if (!withSteps)
     return llvm::Error::success();
@@ -307,40 +252,25 @@ void emitPlan(const Plan &p, Emitter &e, const LayerAddresses &addr,
   }
 
   int64_t C = p.C, K = p.K;
-  int64_t loadPopped = 0, execPoppedStores = 0;
-  auto emitFills = [&](size_t k) {
-    const Step &s = p.steps[k];
-    e.setStep(Queue::Load, k);
-    for (; loadPopped <= s.loadGuard; ++loadPopped)
-      e.pop(Channel::ExecToLoad);
-    if (s.fillWeights) {
-      e.linearLoad(Mem::Scratchpad, p.spW[s.wSlot],
-                   addr.constants + p.wOffset[s.t], p.wBytes[s.t]);
-      e.linearLoad(Mem::Accumulator, p.accParam[s.wSlot],
-                   addr.constants + p.pOffset[s.t], p.pBytes[s.t]);
-      e.push(Channel::LoadToExec);
-    }
-    if (s.fillInput) {
-      int64_t oy0 = s.r * p.th, rows = p.tileRowsOf(s.r);
-      int64_t py0 = oy0 * p.SH, py1 = py0 + (rows - 1) * p.SH + p.KH;
-      int64_t ry0 = std::max(py0, l.padTop);
-      int64_t ry1 = std::min(py1, l.padTop + l.inH);
-      uint64_t dram =
-          addr.input + uint64_t(((s.b * l.inH + (ry0 - l.padTop)) * l.inW) * C);
-      e.dmaLoad(Mem::Scratchpad, p.spIn[s.inSlot], dram, ry1 - ry0, l.inW * C,
-                l.inW * C, p.Wp * C, ry0 - py0, py1 - ry1, l.padLeft * C,
-                l.padRight * C, l.inZeroPoint);
-      e.push(Channel::LoadToExec);
-    }
+  StepEmitters emit;
+  emit.loadWeights = [&](const Step &s) {
+    e.linearLoad(Mem::Scratchpad, p.spW[s.wSlot],
+                 addr.constants + p.wOffset[s.t], p.wBytes[s.t]);
+    e.linearLoad(Mem::Accumulator, p.accParam[s.wSlot],
+                 addr.constants + p.pOffset[s.t], p.pBytes[s.t]);
   };
-
-  auto emitExec = [&](size_t k) {
-    const Step &s = p.steps[k];
-    e.setStep(Queue::Execute, k);
-    if (s.fillWeights)
-      e.pop(Channel::LoadToExec);
-    if (s.fillInput)
-      e.pop(Channel::LoadToExec);
+  emit.loadInput = [&](const Step &s) {
+    int64_t oy0 = s.r * p.th, rows = p.tileRowsOf(s.r);
+    int64_t py0 = oy0 * p.SH, py1 = py0 + (rows - 1) * p.SH + p.KH;
+    int64_t ry0 = std::max(py0, l.padTop);
+    int64_t ry1 = std::min(py1, l.padTop + l.inH);
+    uint64_t dram =
+        addr.input + uint64_t(((s.b * l.inH + (ry0 - l.padTop)) * l.inW) * C);
+    e.dmaLoad(Mem::Scratchpad, p.spIn[s.inSlot], dram, ry1 - ry0, l.inW * C,
+              l.inW * C, p.Wp * C, ry0 - py0, py1 - ry1, l.padLeft * C,
+              l.padRight * C, l.inZeroPoint);
+  };
+  emit.compute = [&](const Step &s) {
     int64_t rows = p.tileRowsOf(s.r), n = p.tileChannelsOf(s.t);
     int64_t cr = p.cEnd[s.t] - p.cBegin[s.t];
     int64_t n0 = s.t * p.tn;
@@ -362,8 +292,8 @@ void emitPlan(const Plan &p, Emitter &e, const LayerAddresses &addr,
             for (int64_t i = 0; i < kb && !any; ++i)
               for (int64_t j = 0; j < nb && !any; ++j)
                 any = p.weight(tap, p.cBegin[s.t] + c0 + i, n0 + j0 + j) != 0;
-            if (any || (blocks.empty() && ky == p.KH - 1 && kx == p.KW - 1 &&
-                        c0 + p.R >= cr))
+            bool lastBlock = ky == p.KH - 1 && kx == p.KW - 1 && c0 + p.R >= cr;
+            if (any || (blocks.empty() && lastBlock))
               blocks.push_back({ky, kx, c0, kb});
           }
       bool first = true;
@@ -383,105 +313,40 @@ void emitPlan(const Plan &p, Emitter &e, const LayerAddresses &addr,
         first = false;
       }
     }
-    int64_t accRows = p.accRowsOf(rows);
-    uint64_t param = p.accParam[s.wSlot];
     if (p.hasBias)
-      e.vec(VecFunc::Add, p.accTile, accStride, param, 0, Mem::Accumulator,
-            p.accTile, accStride, accRows, n);
-    if (k >= p.outSlots)
-      for (; execPoppedStores <= int64_t(k) - int64_t(p.outSlots);
-           ++execPoppedStores)
-        e.pop(Channel::StoreToExec);
-    e.configQuant(p.multiplier[0], p.shift[0], l.outZeroPoint, l.clampLo,
-                  l.clampHi, p.perChannel, param + uint64_t(4 * n));
-    e.vec(VecFunc::Requant, p.accTile, accStride, 0, 0, Mem::Scratchpad,
-          p.spOut[s.outSlot], n, accRows, n);
-    e.push(Channel::ExecToStore);
-    e.push(Channel::ExecToLoad);
+      e.vec(VecFunc::Add, p.accTile, accStride, p.accParam[s.wSlot], 0,
+            Mem::Accumulator, p.accTile, accStride, p.accRowsOf(rows), n);
   };
-
-  auto emitStores = [&](size_t k) {
-    const Step &s = p.steps[k];
-    e.setStep(Queue::Store, k);
-    e.pop(Channel::ExecToStore);
+  emit.writeOutput = [&](const Step &s) {
+    int64_t rows = p.tileRowsOf(s.r), n = p.tileChannelsOf(s.t);
+    e.configQuant(p.multiplier[0], p.shift[0], l.outZeroPoint, l.clampLo,
+                  l.clampHi, p.perChannel,
+                  p.accParam[s.wSlot] + uint64_t(4 * n));
+    e.vec(VecFunc::Requant, p.accTile, n * 4, 0, 0, Mem::Scratchpad,
+          p.spOut[s.outSlot], n, p.accRowsOf(rows), n);
+  };
+  emit.store = [&](const Step &s) {
     int64_t rows = p.tileRowsOf(s.r), n = p.tileChannelsOf(s.t);
     int64_t oy0 = s.r * p.th, n0 = s.t * p.tn;
     uint64_t out = addr.output + uint64_t(((s.b * p.OH + oy0) * p.OW) * K + n0);
     uint64_t sp = p.spOut[s.outSlot];
     if (p.pitch == p.OW) {
       e.dmaStore(Mem::Scratchpad, sp, out, rows * p.OW, n, K, n);
-    } else {
-      for (int64_t oy = 0; oy < rows; ++oy)
-        e.dmaStore(Mem::Scratchpad, sp + uint64_t(oy * p.pitch * n),
-                   out + uint64_t(oy * p.OW * K), p.OW, n, K, n);
+      return;
     }
-    e.push(Channel::StoreToExec);
+    for (int64_t oy = 0; oy < rows; ++oy)
+      e.dmaStore(Mem::Scratchpad, sp + uint64_t(oy * p.pitch * n),
+                 out + uint64_t(oy * p.OW * K), p.OW, n, K, n);
   };
-
-  emitFills(0);
-  for (size_t k = 0; k < p.steps.size(); ++k) {
-    if (k + 1 < p.steps.size())
-      emitFills(k + 1);
-    emitExec(k);
-    emitStores(k);
-  }
-  // Consume every token still in a channel, so the next layer starts clean.
-  uint64_t last = p.steps.size() - 1;
-  e.setStep(Queue::Load, last);
-  e.setStep(Queue::Execute, last);
-  for (; loadPopped < int64_t(p.steps.size()); ++loadPopped)
-    e.pop(Channel::ExecToLoad);
-  for (; execPoppedStores < int64_t(p.steps.size()); ++execPoppedStores)
-    e.pop(Channel::StoreToExec);
-  e.flushPops();
-  e.fence();
+  emitSchedule(p.schedule, e, emit);
 }
 
-/// The overlapped schedule of the steps (see docs/npu/compiler.md): each
-/// queue runs its steps in order; a step's fills wait for the step whose
-/// buffers they overwrite, its compute for its fills and the store two
-/// steps back (output buffer), its stores for its compute.
+/// The schedule's cost plus what only the layer knows.
 LayerCost priceSteps(const Plan &p, const Emitter &e) {
-  const std::vector<StepCycles> &cyc = e.getSteps();
-  size_t n = p.steps.size();
-  std::vector<uint64_t> loadEnd(n), execEnd(n), storeEnd(n);
-  for (size_t k = 0; k < n; ++k) {
-    const Step &s = p.steps[k];
-    StepCycles c = k < cyc.size() ? cyc[k] : StepCycles();
-    uint64_t loadStart = k ? loadEnd[k - 1] : 0;
-    if (s.loadGuard >= 0)
-      loadStart = std::max(loadStart, execEnd[s.loadGuard]);
-    loadEnd[k] = loadStart + c.load;
-    uint64_t execStart = k ? execEnd[k - 1] : 0;
-    if (s.fillInput || s.fillWeights)
-      execStart = std::max(execStart, loadEnd[k]);
-    execEnd[k] = execStart + c.execute;
-    if (k >= p.outSlots)
-      execEnd[k] = std::max(execEnd[k], storeEnd[k - p.outSlots] + 1);
-    storeEnd[k] = std::max(k ? storeEnd[k - 1] : 0, execEnd[k]) + c.store;
-  }
-  LayerCost cost;
-  StepCycles total = e.getTotals();
-  cost.loadCycles = total.load;
-  cost.executeCycles = total.execute;
-  cost.storeCycles = total.store;
-  cost.instructions = e.getNumInsts();
-  cost.cycles = std::max<uint64_t>(n ? storeEnd[n - 1] : 0, cost.instructions);
+  LayerCost cost = priceSchedule(p.schedule, e, p.hw);
   cost.macs = p.layer.macs();
-  cost.dramRead = e.getActions().dramRead;
-  cost.dramWritten = e.getActions().dramWritten;
   cost.scratchpadBytes = p.spEnd;
   cost.accumulatorBytes = p.accEnd;
-  cost.energy = sim::getActionEnergy(e.getActions(), p.hw.energy);
-  cost.energy.leakage = double(cost.cycles) * p.hw.energy.leakagePerCycle;
-  uint64_t busiest =
-      std::max({cost.loadCycles, cost.executeCycles, cost.storeCycles});
-  if (busiest * 10 < cost.cycles * 6)
-    cost.bound = Bound::Issue;
-  else if (busiest == cost.executeCycles)
-    cost.bound = Bound::Compute;
-  else
-    cost.bound = Bound::Dram;
   return cost;
 }
 
