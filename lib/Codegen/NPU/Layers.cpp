@@ -167,12 +167,12 @@ bool matchEpilogue(MatchedLayer &match, Value acc, int64_t channelDim,
   if (auto add = dyn_cast<nn::AddOp>(user)) {
     Value other = add.getA() == acc ? add.getB() : add.getA();
     if (add.getA() == add.getB() || add.getC().getType() != acc.getType() ||
-        !readBias(other, resultShape, channelDim, match.layer.bias, reason)) {
+        !readBias(other, resultShape, channelDim, match.conv.bias, reason)) {
       if (reason.empty())
         reason = "the bias add broadcasts the accumulator";
       return false;
     }
-    match.bias = add;
+    match.ops.push_back(add);
     acc = add.getC();
     user = getSingleUser(acc);
     if (!user) {
@@ -188,11 +188,11 @@ bool matchEpilogue(MatchedLayer &match, Value acc, int64_t channelDim,
     reason = "int32 output without requantize";
     return false;
   }
-  if (!readRequantize(requantize, channelDim, rank, match.layer, reason)) {
+  if (!readRequantize(requantize, channelDim, rank, match.conv, reason)) {
     reasonOp = requantize;
     return false;
   }
-  match.requantize = requantize;
+  match.ops.push_back(requantize);
   match.output = requantize.getY();
   return true;
 }
@@ -200,8 +200,8 @@ bool matchEpilogue(MatchedLayer &match, Value acc, int64_t channelDim,
 std::optional<MatchedLayer>
 matchConv(nn::ConvIntegerOp conv, std::string &reason, Operation *&reasonOp) {
   MatchedLayer match;
-  match.anchor = conv;
-  match.isConv = true;
+  match.kind = MatchedLayer::Kind::Conv;
+  match.ops.push_back(conv);
   match.input = conv.getX();
   reason = getI8Problem(conv.getX(), "the input");
   if (!reason.empty())
@@ -225,7 +225,7 @@ matchConv(nn::ConvIntegerOp conv, std::string &reason, Operation *&reasonOp) {
   }
   if (!checkWeightZeroPoint(conv.getWZeroPoint(), reason))
     return std::nullopt;
-  ConvLayer &layer = match.layer;
+  ConvLayer &layer = match.conv;
   if (!readInputZeroPoint(conv.getXZeroPoint(), layer.inZeroPoint, reason))
     return std::nullopt;
   if (std::optional<ArrayRef<int64_t>> dilations = conv.getDilations()) {
@@ -293,8 +293,8 @@ std::optional<MatchedLayer> matchMatMul(nn::MatMulIntegerOp matmul,
                                         std::string &reason,
                                         Operation *&reasonOp) {
   MatchedLayer match;
-  match.anchor = matmul;
-  match.isConv = false;
+  match.kind = MatchedLayer::Kind::MatMul;
+  match.ops.push_back(matmul);
   match.input = matmul.getA();
   reason = getI8Problem(matmul.getA(), "A");
   if (!reason.empty())
@@ -315,7 +315,7 @@ std::optional<MatchedLayer> matchMatMul(nn::MatMulIntegerOp matmul,
   }
   if (!checkWeightZeroPoint(matmul.getBZeroPoint(), reason))
     return std::nullopt;
-  ConvLayer &layer = match.layer;
+  ConvLayer &layer = match.conv;
   if (!readInputZeroPoint(matmul.getAZeroPoint(), layer.inZeroPoint, reason))
     return std::nullopt;
   int64_t k = b->shape()[0], n = b->shape()[1];
@@ -342,10 +342,145 @@ std::optional<MatchedLayer> matchMatMul(nn::MatMulIntegerOp matmul,
   return match;
 }
 
+std::optional<MatchedLayer> matchMaxPool(nn::MaxPoolOp op,
+                                         std::string &reason) {
+  MatchedLayer match;
+  match.kind = MatchedLayer::Kind::MaxPool;
+  match.ops.push_back(op);
+  match.input = op.getX();
+  match.output = op.getY();
+  reason = getI8Problem(op.getX(), "the input");
+  if (!reason.empty())
+    return std::nullopt;
+  auto xType = cast<RankedTensorType>(op.getX().getType());
+  auto yType = dyn_cast<RankedTensorType>(op.getY().getType());
+  if (xType.getRank() != 4 || !yType || !yType.hasStaticShape()) {
+    reason = "only 2-D pooling of static shapes runs on the NPU";
+    return std::nullopt;
+  }
+  if (!op.getIndices().use_empty()) {
+    reason = "the indices of the maxima are used";
+    return std::nullopt;
+  }
+  if (op.getCeilMode()) {
+    reason = "ceil_mode";
+    return std::nullopt;
+  }
+  if (std::optional<ArrayRef<int64_t>> dilations = op.getDilations()) {
+    if (llvm::any_of(*dilations, [](int64_t d) { return d != 1; })) {
+      reason = "dilation (the NPU's pooling windows are dense)";
+      return std::nullopt;
+    }
+  }
+  StringRef autoPad = op.getAutoPad();
+  if (autoPad != "NOTSET" && autoPad != "VALID") {
+    reason = ("auto_pad " + autoPad + " (pads must be explicit)").str();
+    return std::nullopt;
+  }
+  ArrayRef<int64_t> kernel = op.getKernelShape();
+  if (kernel.size() != 2) {
+    reason = "only 2-D pooling runs on the NPU";
+    return std::nullopt;
+  }
+  PoolLayer &layer = match.pool;
+  layer.kind = PoolLayer::Kind::Max;
+  layer.batch = xType.getDimSize(0);
+  layer.channels = xType.getDimSize(1);
+  layer.inH = xType.getDimSize(2);
+  layer.inW = xType.getDimSize(3);
+  layer.kernelH = kernel[0];
+  layer.kernelW = kernel[1];
+  if (std::optional<ArrayRef<int64_t>> strides = op.getStrides()) {
+    if (strides->size() == 2) {
+      layer.strideH = (*strides)[0];
+      layer.strideW = (*strides)[1];
+    }
+  }
+  if (std::optional<ArrayRef<int64_t>> pads = op.getPads()) {
+    if (pads->size() == 4 && autoPad == "NOTSET") {
+      layer.padTop = (*pads)[0];
+      layer.padLeft = (*pads)[1];
+      layer.padBottom = (*pads)[2];
+      layer.padRight = (*pads)[3];
+    }
+  }
+  if (yType.getDimSize(2) != layer.outH() ||
+      yType.getDimSize(3) != layer.outW()) {
+    reason = "the output shape does not match the pooling";
+    return std::nullopt;
+  }
+  return match;
+}
+
+/// nn.cast (int8 -> int32) [+ nn.sub of a constant scalar zero point] +
+/// nn.reduce_sum over H and W (keepdims) + nn.requantize per tensor to
+/// int8: tessera-quantize's GlobalAveragePool. Anything else is no layer
+/// (the cast of an integer Add, ...), without a reason.
+std::optional<MatchedLayer> matchGlobalSum(nn::CastOp castOp) {
+  MatchedLayer match;
+  match.kind = MatchedLayer::Kind::GlobalSum;
+  match.ops.push_back(castOp);
+  match.input = castOp.getInput();
+  auto xType = dyn_cast<RankedTensorType>(castOp.getInput().getType());
+  if (!xType || xType.getRank() != 4)
+    return std::nullopt;
+  PoolLayer &layer = match.pool;
+  layer.kind = PoolLayer::Kind::GlobalSum;
+  Value value = castOp.getOutput();
+  Operation *user = getSingleUser(value);
+  if (auto sub = dyn_cast_or_null<nn::SubOp>(user)) {
+    std::optional<transforms::ConstTensor> zp;
+    if (sub.getA() == value && sub.getB() != value)
+      zp = readConstant(sub.getB(), 1);
+    if (!zp || zp->values.size() != 1 ||
+        sub.getC().getType() != value.getType())
+      return std::nullopt;
+    layer.inZeroPoint = int32_t(zp->values.front());
+    match.ops.push_back(sub);
+    value = sub.getC();
+    user = getSingleUser(value);
+  }
+  auto reduce = dyn_cast_or_null<nn::ReduceSumOp>(user);
+  if (!reduce || reduce.getData() != value || !reduce.getKeepdims())
+    return std::nullopt;
+  std::optional<transforms::ConstTensor> axes = readConstant(reduce.getAxes());
+  if (!axes)
+    return std::nullopt;
+  SmallVector<int64_t> axisList;
+  for (double axis : axes->values)
+    axisList.push_back(axis < 0 ? int64_t(axis) + 4 : int64_t(axis));
+  llvm::sort(axisList);
+  if (axisList != SmallVector<int64_t>{2, 3})
+    return std::nullopt;
+  match.ops.push_back(reduce);
+  value = reduce.getReduced();
+  auto requantize = dyn_cast_or_null<nn::RequantizeOp>(getSingleUser(value));
+  if (!requantize || requantize.getMultiplier().size() != 1 ||
+      !cast<RankedTensorType>(requantize.getY().getType())
+           .getElementType()
+           .isSignlessInteger(8))
+    return std::nullopt;
+  match.ops.push_back(requantize);
+  match.output = requantize.getY();
+  layer.batch = xType.getDimSize(0);
+  layer.channels = xType.getDimSize(1);
+  layer.inH = xType.getDimSize(2);
+  layer.inW = xType.getDimSize(3);
+  layer.multiplier = requantize.getMultiplier().front();
+  layer.shift = requantize.getShift().front();
+  layer.outZeroPoint = int32_t(requantize.getZeroPoint());
+  layer.clampLo = int32_t(requantize.getClampLo());
+  layer.clampHi = int32_t(requantize.getClampHi());
+  return match;
+}
+
 } // namespace
 
 bool tessera::npu::isLayerAnchor(Operation *op) {
-  return isa<nn::ConvIntegerOp, nn::MatMulIntegerOp>(op);
+  if (auto cast = dyn_cast<nn::CastOp>(op))
+    return getStaticI8Type(cast.getInput()) &&
+           cast.getTo().isSignlessInteger(32);
+  return isa<nn::ConvIntegerOp, nn::MatMulIntegerOp, nn::MaxPoolOp>(op);
 }
 
 std::optional<MatchedLayer> tessera::npu::matchLayer(Operation *anchor,
@@ -358,26 +493,28 @@ std::optional<MatchedLayer> tessera::npu::matchLayer(Operation *anchor,
     match = matchConv(conv, reason, reasonOp);
   else if (auto matmul = dyn_cast<nn::MatMulIntegerOp>(anchor))
     match = matchMatMul(matmul, reason, reasonOp);
-  else
-    reason = kNotInRepertoire.str();
+  else if (auto pool = dyn_cast<nn::MaxPoolOp>(anchor))
+    match = matchMaxPool(pool, reason);
+  else if (auto cast = dyn_cast<nn::CastOp>(anchor))
+    match = matchGlobalSum(cast);
   if (!match)
     return std::nullopt;
-  match->layer.name = match->getName();
-  if (match->layer.name.empty())
-    match->layer.name = anchor->getName().getStringRef().str();
-  if (llvm::Error error = match->layer.verify()) {
+  std::string name = getNodeNames(match->getLoc());
+  if (name.empty())
+    name = anchor->getName().getStringRef().str();
+  llvm::Error error = llvm::Error::success();
+  if (match->isPool()) {
+    match->pool.name = name;
+    error = match->pool.verify();
+  } else {
+    match->conv.name = name;
+    error = match->conv.verify();
+  }
+  if (error) {
     reason = llvm::toString(std::move(error));
     return std::nullopt;
   }
   return match;
-}
-
-SmallVector<Operation *, 3> MatchedLayer::getOps() const {
-  SmallVector<Operation *, 3> ops{anchor};
-  if (bias)
-    ops.push_back(bias);
-  ops.push_back(requantize);
-  return ops;
 }
 
 std::string tessera::npu::getNodeNames(Location loc) {
@@ -390,13 +527,57 @@ std::string tessera::npu::getNodeNames(Location loc) {
   return llvm::join(names, "+");
 }
 
-std::string MatchedLayer::getName() const { return getNodeNames(getLoc()); }
-
 Location MatchedLayer::getLoc() const {
   SmallVector<Location> locs;
-  for (Operation *op : getOps())
+  for (Operation *op : ops)
     locs.push_back(op->getLoc());
-  return FusedLoc::get(anchor->getContext(), locs);
+  return FusedLoc::get(getAnchor()->getContext(), locs);
+}
+
+uint64_t MatchedLayer::getMacs() const { return isPool() ? 0 : conv.macs(); }
+
+uint64_t MatchedLayer::getInputBytes() const {
+  return isPool() ? pool.inputBytes() : conv.inputBytes();
+}
+
+uint64_t MatchedLayer::getOutputBytes() const {
+  return isPool() ? pool.outputBytes() : conv.outputBytes();
+}
+
+std::string MatchedLayer::getTilingString() const {
+  return isPool() ? poolTiling.str() : convTiling.str();
+}
+
+llvm::Expected<LayerCost> tessera::npu::tileLayer(MatchedLayer &layer,
+                                                  const HardwareDesc &hw) {
+  LayerCost cost;
+  if (layer.isPool()) {
+    llvm::Expected<PoolTiling> tiling = choosePoolTiling(layer.pool, hw, &cost);
+    if (!tiling)
+      return tiling.takeError();
+    layer.poolTiling = *tiling;
+    return cost;
+  }
+  llvm::Expected<ConvTiling> tiling = chooseConvTiling(layer.conv, hw, &cost);
+  if (!tiling)
+    return tiling.takeError();
+  layer.convTiling = *tiling;
+  return cost;
+}
+
+uint64_t tessera::npu::getConstantBytes(const MatchedLayer &layer,
+                                        const HardwareDesc &hw) {
+  return layer.isPool()
+             ? getPoolConstantBytes(layer.pool, layer.poolTiling, hw)
+             : getConvConstantBytes(layer.conv, layer.convTiling, hw);
+}
+
+llvm::Expected<LayerCode>
+tessera::npu::emitLayer(const MatchedLayer &layer, const HardwareDesc &hw,
+                        const LayerAddresses &addresses) {
+  if (layer.isPool())
+    return emitPool(layer.pool, layer.poolTiling, hw, addresses);
+  return emitConv(layer.conv, layer.convTiling, hw, addresses);
 }
 
 FailureOr<HardwareDesc> tessera::npu::getModuleHardware(ModuleOp module,
@@ -433,25 +614,23 @@ FailureOr<HardwareDesc> tessera::npu::getModuleHardware(ModuleOp module,
 }
 
 void tessera::npu::makeContiguous(ArrayRef<MatchedLayer *> layers) {
-  for (MatchedLayer *layer : layers) {
-    if (layer->bias)
-      layer->bias->moveBefore(layer->requantize);
-    layer->anchor->moveBefore(layer->bias ? layer->bias : layer->requantize);
-  }
+  for (MatchedLayer *layer : layers)
+    for (Operation *op : llvm::drop_end(layer->ops))
+      op->moveBefore(layer->ops.back());
 }
 
 SmallVector<SmallVector<MatchedLayer *>>
 tessera::npu::groupSegments(Block &block, ArrayRef<MatchedLayer *> layers) {
-  llvm::DenseMap<Operation *, MatchedLayer *> byRequantize;
+  llvm::DenseMap<Operation *, MatchedLayer *> byLast;
   llvm::DenseSet<Operation *> layerOps;
   for (MatchedLayer *layer : layers) {
-    byRequantize[layer->requantize] = layer;
-    for (Operation *op : layer->getOps())
+    byLast[layer->ops.back()] = layer;
+    for (Operation *op : layer->ops)
       layerOps.insert(op);
   }
   SmallVector<SmallVector<MatchedLayer *>> segments;
   SmallVector<MatchedLayer *> run;
-  // The outputs of the run's layers, with whether a convolution made them.
+  // The outputs of the run's layers, with whether they are NHWC.
   llvm::DenseMap<Value, bool> runValues;
   auto close = [&] {
     if (!run.empty())
@@ -460,12 +639,12 @@ tessera::npu::groupSegments(Block &block, ArrayRef<MatchedLayer *> layers) {
     runValues.clear();
   };
   for (Operation &op : block) {
-    if (MatchedLayer *layer = byRequantize.lookup(&op)) {
+    if (MatchedLayer *layer = byLast.lookup(&op)) {
       auto it = runValues.find(layer->input);
-      if (it != runValues.end() && it->second != layer->isConv)
+      if (it != runValues.end() && it->second != layer->isNHWC())
         close();
       run.push_back(layer);
-      runValues[layer->output] = layer->isConv;
+      runValues[layer->output] = layer->isNHWC();
       continue;
     }
     if (layerOps.contains(&op) || runValues.empty())

@@ -86,17 +86,16 @@ private:
   SmallVector<std::pair<uint64_t, uint64_t>> freeBlocks;
 };
 
-/// A layer of a segment with its tiling.
+/// A layer of a segment (tiled).
 struct SegmentLayer {
   MatchedLayer match;
-  ConvTiling tiling;
 };
 
 /// The NPU (DRAM) type of an activation: NHWC for the convolutions' rank-4
 /// NCHW tensors, the host type for matrix products.
-RankedTensorType getDeviceType(Value value, bool isConv) {
+RankedTensorType getDeviceType(Value value, bool nhwc) {
   auto type = cast<RankedTensorType>(value.getType());
-  if (!isConv)
+  if (!nhwc)
     return type;
   ArrayRef<int64_t> s = type.getShape();
   return RankedTensorType::get({s[0], s[2], s[3], s[1]}, type.getElementType());
@@ -126,11 +125,11 @@ LogicalResult NPUOutlinePass::outlineSegment(ArrayRef<SegmentLayer *> layers,
 
   // Earlier segments replaced their outputs: read the inputs afresh.
   for (SegmentLayer *layer : layers)
-    layer->match.input = layer->match.anchor->getOperand(0);
+    layer->match.input = layer->match.getAnchor()->getOperand(0);
   llvm::DenseSet<Operation *> segmentOps;
   llvm::DenseMap<Value, int64_t> producer;
   for (auto [i, layer] : llvm::enumerate(layers)) {
-    for (Operation *op : layer->match.getOps())
+    for (Operation *op : layer->match.ops)
       segmentOps.insert(op);
     producer[layer->match.output] = i;
   }
@@ -142,7 +141,7 @@ LogicalResult NPUOutlinePass::outlineSegment(ArrayRef<SegmentLayer *> layers,
     if (producer.contains(input))
       continue;
     inputs.insert(input);
-    inputIsConv.try_emplace(input, layer->match.isConv);
+    inputIsConv.try_emplace(input, layer->match.isNHWC());
   }
   SmallVector<Value> outputs;
   for (SegmentLayer *layer : layers) {
@@ -169,7 +168,7 @@ LogicalResult NPUOutlinePass::outlineSegment(ArrayRef<SegmentLayer *> layers,
   }
   for (Value output : outputs) {
     RankedTensorType type =
-        getDeviceType(output, layers[producer.lookup(output)]->match.isConv);
+        getDeviceType(output, layers[producer.lookup(output)]->match.isNHWC());
     outputTypes.push_back(type);
     addr[output] = top;
     top = alignTo(top + getBytes(type));
@@ -180,7 +179,7 @@ LogicalResult NPUOutlinePass::outlineSegment(ArrayRef<SegmentLayer *> layers,
   for (auto [i, layer] : llvm::enumerate(layers)) {
     Value output = layer->match.output;
     if (!outputSet.contains(output)) {
-      uint64_t bytes = layer->match.layer.outputBytes();
+      uint64_t bytes = layer->match.getOutputBytes();
       addr[output] = intermediates.allocate(bytes);
       intermediateBytes[output] = bytes;
     }
@@ -200,8 +199,7 @@ LogicalResult NPUOutlinePass::outlineSegment(ArrayRef<SegmentLayer *> layers,
   SmallVector<uint64_t> constantAddrs;
   for (SegmentLayer *layer : layers) {
     constantAddrs.push_back(top);
-    top = alignTo(top +
-                  getConvConstantBytes(layer->match.layer, layer->tiling, hw));
+    top = alignTo(top + getConstantBytes(layer->match, hw));
   }
 
   // The program.
@@ -230,11 +228,10 @@ LogicalResult NPUOutlinePass::outlineSegment(ArrayRef<SegmentLayer *> layers,
     addresses.input = addr[match.input];
     addresses.output = addr[match.output];
     addresses.constants = constantAddrs[i];
-    llvm::Expected<LayerCode> code =
-        emitConv(match.layer, layer->tiling, hw, addresses);
+    llvm::Expected<LayerCode> code = emitLayer(match, hw, addresses);
     if (!code)
-      return match.anchor->emitError() << "cannot generate the NPU layer: "
-                                       << llvm::toString(code.takeError());
+      return match.getAnchor()->emitError() << "cannot generate the NPU layer: "
+                                            << llvm::toString(code.takeError());
     Location loc = match.getLoc();
     if (!code->constants.empty()) {
       auto type = RankedTensorType::get({int64_t(code->constants.size())},
@@ -243,14 +240,15 @@ LogicalResult NPUOutlinePass::outlineSegment(ArrayRef<SegmentLayer *> layers,
           ArrayRef<char>(reinterpret_cast<const char *>(code->constants.data()),
                          code->constants.size()),
           alignof(uint64_t));
-      std::string key = name + "." + match.layer.name;
+      std::string key = name + "." + match.getLayerName();
       auto value = DenseResourceElementsAttr::get(type, key, std::move(blob));
-      ConstantOp::create(builder, loc, builder.getStringAttr(match.layer.name),
+      ConstantOp::create(builder, loc,
+                         builder.getStringAttr(match.getLayerName()),
                          int64_t(addresses.constants), value);
     }
-    auto layerOp = LayerOp::create(builder, loc, match.layer.name);
+    auto layerOp = LayerOp::create(builder, loc, match.getLayerName());
     const LayerCost &cost = code->cost;
-    layerOp->setAttr("tiling", builder.getStringAttr(layer->tiling.str()));
+    layerOp->setAttr("tiling", builder.getStringAttr(match.getTilingString()));
     layerOp->setAttr("predicted_cycles",
                      builder.getI64IntegerAttr(int64_t(cost.cycles)));
     layerOp->setAttr(
@@ -268,7 +266,7 @@ LogicalResult NPUOutlinePass::outlineSegment(ArrayRef<SegmentLayer *> layers,
   program.setDramBytes(int64_t(top));
 
   // The host side: transposes, launch, transposes back.
-  Operation *last = layers.back()->match.requantize;
+  Operation *last = layers.back()->match.ops.back();
   builder.setInsertionPointAfter(last);
   auto setHost = [&](Operation *op, StringRef reason) {
     op->setAttr(kPlaceAttrName, builder.getStringAttr("host"));
@@ -291,7 +289,7 @@ LogicalResult NPUOutlinePass::outlineSegment(ArrayRef<SegmentLayer *> layers,
       LaunchOp::create(builder, segmentLoc, resultTypes, name, launchInputs);
   for (auto [i, output] : llvm::enumerate(outputs)) {
     Value result = launch.getResult(i);
-    if (layers[producer.lookup(output)]->match.isConv) {
+    if (layers[producer.lookup(output)]->match.isNHWC()) {
       auto transpose = nn::TransposeOp::create(
           builder, output.getLoc(), output.getType(), result,
           builder.getDenseI64ArrayAttr({0, 3, 1, 2}));
@@ -303,7 +301,7 @@ LogicalResult NPUOutlinePass::outlineSegment(ArrayRef<SegmentLayer *> layers,
     });
   }
   for (SegmentLayer *layer : llvm::reverse(layers))
-    for (Operation *op : llvm::reverse(layer->match.getOps()))
+    for (Operation *op : llvm::reverse(layer->match.ops))
       op->erase();
   return success();
 }
@@ -332,14 +330,14 @@ void NPUOutlinePass::runOnOperation() {
                        << reason;
         return signalPassFailure();
       }
-      llvm::Expected<ConvTiling> tiling = chooseConvTiling(match->layer, *desc);
+      llvm::Expected<LayerCost> tiling = tileLayer(*match, *desc);
       if (!tiling) {
         op.emitError() << "placed on the NPU, but "
                        << llvm::toString(tiling.takeError());
         return signalPassFailure();
       }
-      layers.push_back(std::make_unique<SegmentLayer>(
-          SegmentLayer{std::move(*match), *tiling}));
+      layers.push_back(
+          std::make_unique<SegmentLayer>(SegmentLayer{std::move(*match)}));
     }
     SmallVector<MatchedLayer *> matches;
     llvm::DenseMap<MatchedLayer *, SegmentLayer *> byMatch;

@@ -36,7 +36,6 @@ namespace {
 /// A matched layer and what the pass decided for it.
 struct Candidate {
   MatchedLayer match;
-  ConvTiling tiling;
   LayerCost cost;
   bool npu = false;
   bool forcedNPU = false;
@@ -142,19 +141,18 @@ NPUPlacePass::placeFunction(func::FuncOp func, const HardwareDesc &hw,
     }
     auto candidate = std::make_unique<Candidate>();
     candidate->match = std::move(*match);
-    llvm::Expected<ConvTiling> tiling =
-        chooseConvTiling(candidate->match.layer, hw, &candidate->cost);
-    if (!tiling) {
-      std::string message = llvm::toString(tiling.takeError());
+    llvm::Expected<LayerCost> cost = tileLayer(candidate->match, hw);
+    if (!cost) {
+      std::string message = llvm::toString(cost.takeError());
       if (strict)
         return op.emitError()
                << "cannot run on the NPU '" << hw.name << "': " << message;
       candidate->reason = message;
     } else {
-      candidate->tiling = *tiling;
+      candidate->cost = *cost;
       candidate->npu = true;
     }
-    for (Operation *layerOp : candidate->match.getOps())
+    for (Operation *layerOp : candidate->match.ops)
       opCandidate[layerOp] = candidate.get();
     candidates.push_back(std::move(candidate));
   }
@@ -169,13 +167,13 @@ NPUPlacePass::placeFunction(func::FuncOp func, const HardwareDesc &hw,
         continue;
       Candidate *candidate = opCandidate.lookup(&op);
       std::string names =
-          candidate ? candidate->match.getName() : getNodeNames(op.getLoc());
+          getNodeNames(candidate ? candidate->match.getLoc() : op.getLoc());
       SmallVector<StringRef> parts;
       StringRef(names).split(parts, '+');
       if (!llvm::is_contained(parts, name))
         continue;
       found = true;
-      if (candidate && candidate->match.anchor != &op)
+      if (candidate && candidate->match.getAnchor() != &op)
         continue; // the layer is handled at its anchor
       if (!npu) {
         if (candidate) {
@@ -213,13 +211,16 @@ NPUPlacePass::placeFunction(func::FuncOp func, const HardwareDesc &hw,
     for (auto &segment : groupSegments(block, getNPULayers())) {
       if (segment.size() != 1)
         continue;
-      Candidate *candidate = opCandidate.lookup(segment.front()->anchor);
+      Candidate *candidate = opCandidate.lookup(segment.front()->getAnchor());
       if (candidate->forcedNPU)
         continue;
-      const ConvLayer &layer = candidate->match.layer;
-      double hostUs = double(layer.macs()) / (hostGmacs * 1e3);
+      const MatchedLayer &layer = candidate->match;
+      // Work of the host: MACs, or one operation per input element of a
+      // pooling.
+      uint64_t work = layer.isPool() ? layer.getInputBytes() : layer.getMacs();
+      double hostUs = double(work) / (hostGmacs * 1e3);
       double computeUs = double(candidate->cost.cycles) / hw.clockMHz;
-      uint64_t bytes = layer.inputBytes() + layer.outputBytes();
+      uint64_t bytes = layer.getInputBytes() + layer.getOutputBytes();
       double transferUs = double(bytes) / (hostGbps * 1e3);
       if (hostUs >= computeUs + transferUs)
         continue;
@@ -234,7 +235,7 @@ NPUPlacePass::placeFunction(func::FuncOp func, const HardwareDesc &hw,
   }
   for (auto &segment : groupSegments(block, getNPULayers())) {
     for (MatchedLayer *layer : segment)
-      opCandidate.lookup(layer->anchor)->segment = nextSegment;
+      opCandidate.lookup(layer->getAnchor())->segment = nextSegment;
     ++nextSegment;
   }
 
@@ -255,17 +256,17 @@ NPUPlacePass::placeFunction(func::FuncOp func, const HardwareDesc &hw,
       op.setAttr(kPlaceAttrName, StringAttr::get(context, "host"));
       op.setAttr(kReasonAttrName, StringAttr::get(context, reason));
     }
-    if (candidate && candidate->match.anchor != &op)
+    if (candidate && candidate->match.getAnchor() != &op)
       continue;
     ReportRow row;
     row.function = func.getSymName().str();
     if (candidate) {
-      row.node = candidate->match.layer.name;
-      row.op = getOpNames(candidate->match.getOps());
+      row.node = candidate->match.getLayerName();
+      row.op = getOpNames(candidate->match.ops);
       row.place = candidate->npu ? "npu" : "host";
       row.reason = candidate->npu ? "" : candidate->reason;
       if (candidate->npu) {
-        row.tiling = candidate->tiling.str();
+        row.tiling = candidate->match.getTilingString();
         row.cycles = candidate->cost.cycles;
         row.segment = candidate->segment;
       }

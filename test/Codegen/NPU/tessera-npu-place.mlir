@@ -131,3 +131,41 @@ func.func @negative_nonconst_bias_uint8(%a: tensor<4x32xi8>, %bias: tensor<8xi32
   %d = nn.matmul_integer %u, %wu, %none, %none : (tensor<4x32xui8>, tensor<32x8xui8>, none, none) -> tensor<4x8xi32>
   return %y, %d : tensor<4x8xi8>, tensor<4x8xi32>
 }
+
+// -----
+
+// Int8 max pooling and tessera-quantize's GlobalAveragePool (cast, sub of
+// the zero point, reduce_sum over H and W, requantize) are layers too.
+// CHECK-LABEL: func.func @pools
+// CHECK:       nn.max_pool {{.*}}npu.place = "npu"
+// CHECK:       nn.cast {{.*}}npu.place = "npu"
+// CHECK:       nn.sub {{.*}}npu.place = "npu"
+// CHECK:       nn.reduce_sum {{.*}}npu.place = "npu"
+// CHECK:       nn.requantize {{.*}}npu.place = "npu"
+func.func @pools(%x: tensor<1x16x8x8xi8>) -> tensor<1x16x1x1xi8> {
+  %zp = nn.constant dense<-128> : tensor<i32>
+  %axes = nn.constant dense<[2, 3]> : tensor<2xi64>
+  %y, %i = nn.max_pool %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<1x16x8x8xi8>) -> (tensor<1x16x4x4xi8>, tensor<1x16x4x4xi64>)
+  %c = nn.cast %y {to = i32} : (tensor<1x16x4x4xi8>) -> tensor<1x16x4x4xi32>
+  %s = nn.sub %c, %zp : (tensor<1x16x4x4xi32>, tensor<i32>) -> tensor<1x16x4x4xi32>
+  %r = nn.reduce_sum %s, %axes : (tensor<1x16x4x4xi32>, tensor<2xi64>) -> tensor<1x16x1x1xi32>
+  %q = nn.requantize %r {multiplier = array<i32: 1073741824>, shift = array<i32: 34>, zero_point = -128 : i32} : (tensor<1x16x1x1xi32>) -> tensor<1x16x1x1xi8>
+  return %q : tensor<1x16x1x1xi8>
+}
+
+// -----
+
+// A max pool whose indices are used, one with ceil_mode; the cast of an
+// integer Add (no reduce_sum) is no layer and gets the generic reason.
+// CHECK-LABEL: func.func @negative_pools
+// CHECK:       nn.max_pool {{.*}}npu.place = "host", npu.reason = "the indices of the maxima are used"
+// CHECK:       nn.max_pool {{.*}}npu.place = "host", npu.reason = "ceil_mode"
+// CHECK:       nn.cast {{.*}}npu.place = "host", npu.reason = "not in the NPU's repertoire
+func.func @negative_pools(%x: tensor<1x16x8x8xi8>) -> (tensor<1x16x4x4xi64>, tensor<1x16x4x4xi8>, tensor<1x16x8x8xi32>) {
+  %zp = nn.constant dense<-128> : tensor<i32>
+  %y, %i = nn.max_pool %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<1x16x8x8xi8>) -> (tensor<1x16x4x4xi8>, tensor<1x16x4x4xi64>)
+  %y2, %i2 = nn.max_pool %x {ceil_mode = 1 : i64, kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<1x16x8x8xi8>) -> (tensor<1x16x4x4xi8>, tensor<1x16x4x4xi64>)
+  %c = nn.cast %x {to = i32} : (tensor<1x16x8x8xi8>) -> tensor<1x16x8x8xi32>
+  %s = nn.sub %c, %zp : (tensor<1x16x8x8xi32>, tensor<i32>) -> tensor<1x16x8x8xi32>
+  return %i, %y2, %s : tensor<1x16x4x4xi64>, tensor<1x16x4x4xi8>, tensor<1x16x8x8xi32>
+}

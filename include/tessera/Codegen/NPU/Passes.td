@@ -19,11 +19,15 @@ def NPUPlace : Pass<"tessera-npu-place", "::mlir::ModuleOp"> {
     optional `nn.add` of a constant int32 bias broadcast over the output
     channels, and an `nn.requantize` to int8 (per tensor or per output
     channel). Each becomes one `tessera::npu::ConvLayer`, tiled for the
-    module's `npu.hardware` with `chooseConvTiling`.
+    module's `npu.hardware` with `chooseConvTiling`. Int8 `nn.max_pool`
+    (indices unused) and tessera-quantize's GlobalAveragePool (`nn.cast` to
+    int32, `nn.sub` of the zero point, `nn.reduce_sum` over H and W,
+    `nn.requantize` per tensor) become `PoolLayer`s (`choosePoolTiling`).
 
     A layer goes to the NPU when a tiling fits, unless it would form a
     segment of its own and is cheaper on the host once the NCHW/NHWC
-    transfers are counted: host time = MACs / `host-gmacs`, NPU time =
+    transfers are counted: host time = MACs (a pooling: input elements) /
+    `host-gmacs`, NPU time =
     predicted cycles / clock + bytes in and out / `host-gbps`. A layer that
     no tiling fits stays on the host with the tiling's message as its reason
     (with `strict`, that is an error at the op instead). The `placement-file`

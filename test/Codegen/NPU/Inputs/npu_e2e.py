@@ -4,9 +4,12 @@
 #   model DIR                 DIR/model.onnx: conv+relu, strided conv+relu,
 #                             1x1 conv+relu, depthwise conv, matmul (float,
 #                             fixed-seed weights), DIR/calib/*.npy, DIR/x.npy
+#   model_pool DIR            the same for conv+relu, max pool, conv+relu,
+#                             GlobalAveragePool, flatten, Gemm
 #   split PART.mlir DIR       one module per npu.program (DIR/<name>.mlir)
 #   quantize Q.mlir X OUT     the host's nn.quantize of X, NCHW -> NHWC
 #   nchw IN OUT               an NHWC tensor as NCHW
+#   reshape IN OUT D0,D1,...  a tensor reshaped (a host nn.reshape)
 #   compare Q.mlir REF NPU    the CPU int8 result (recovered from the float
 #                             output through the final nn.dequantize) against
 #                             the NPU's int8 output: prints the mismatches
@@ -58,6 +61,52 @@ def model(out):
         np.save(os.path.join(out, "calib", "%04d.npy" % i),
                 rng.standard_normal((1, 3, 8, 8)).astype(np.float32))
     np.save(os.path.join(out, "x.npy"), rng.standard_normal((1, 3, 8, 8)).astype(np.float32))
+
+
+def model_pool(out):
+    """Conv+relu, max pool, conv+relu, GlobalAveragePool, flatten, Gemm."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(11)
+    inits = [numpy_helper.from_array(np.array([1, -1], np.int64), "shape")]
+
+    def w(name, *shape, scale=0.2):
+        inits.append(numpy_helper.from_array(
+            (rng.standard_normal(shape) * scale).astype(np.float32), name))
+        return name
+
+    nodes = [
+        helper.make_node("Conv", ["input", w("c1.w", 16, 3, 3, 3), w("c1.b", 16)], ["c1"],
+                         name="conv1", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c1"], ["r1"], name="relu1"),
+        helper.make_node("MaxPool", ["r1"], ["p1"], name="pool", kernel_shape=[3, 3],
+                         strides=[2, 2], pads=[1, 1, 1, 1]),
+        helper.make_node("Conv", ["p1", w("c2.w", 32, 16, 3, 3), w("c2.b", 32)], ["c2"],
+                         name="conv2", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c2"], ["r2"], name="relu2"),
+        helper.make_node("GlobalAveragePool", ["r2"], ["g"], name="gap"),
+        helper.make_node("Reshape", ["g", "shape"], ["f"], name="flatten"),
+        helper.make_node("Gemm", ["f", w("fc.w", 10, 32), w("fc.b", 10)], ["output"],
+                         name="fc", transB=1),
+    ]
+    graph = helper.make_graph(
+        nodes, "npu_e2e_pool",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 16, 16])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 10])], inits)
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    onnx.checker.check_model(m)
+    os.makedirs(os.path.join(out, "calib"), exist_ok=True)
+    onnx.save(m, os.path.join(out, "model.onnx"))
+    for i in range(4):
+        np.save(os.path.join(out, "calib", "%04d.npy" % i),
+                rng.standard_normal((1, 3, 16, 16)).astype(np.float32))
+    np.save(os.path.join(out, "x.npy"), rng.standard_normal((1, 3, 16, 16)).astype(np.float32))
+
+
+def reshape(src, out, shape):
+    np.save(out, np.load(src).reshape([int(d) for d in shape.split(",")]))
 
 
 def split(part, out):
