@@ -46,9 +46,10 @@ LogicalResult NPUDialect::verifyOperationAttribute(Operation *op,
       return op->emitError() << "'npu.place' must be \"host\" or \"npu\"";
     return success();
   }
-  if (attr.getName() == "npu.reason") {
+  if (attr.getName() == "npu.reason" || attr.getName() == "npu.tiling") {
     if (!isa<StringAttr>(attr.getValue()))
-      return op->emitError() << "'npu.reason' must be a string";
+      return op->emitError()
+             << "'" << attr.getName().getValue() << "' must be a string";
     return success();
   }
   if (attr.getName() != kHardwareAttrName)

@@ -549,7 +549,23 @@ std::string MatchedLayer::getTilingString() const {
 }
 
 llvm::Expected<LayerCost> tessera::npu::tileLayer(MatchedLayer &layer,
-                                                  const HardwareDesc &hw) {
+                                                  const HardwareDesc &hw,
+                                                  StringRef chosen) {
+  if (!chosen.empty() && layer.isPool()) {
+    for (const PoolTiling &tiling : enumeratePoolTilings(layer.pool, hw)) {
+      if (tiling.str() != chosen)
+        continue;
+      layer.poolTiling = tiling;
+      return estimatePool(layer.pool, tiling, hw);
+    }
+  } else if (!chosen.empty()) {
+    for (const ConvTiling &tiling : enumerateConvTilings(layer.conv, hw)) {
+      if (tiling.str() != chosen)
+        continue;
+      layer.convTiling = tiling;
+      return estimateConv(layer.conv, tiling, hw);
+    }
+  }
   LayerCost cost;
   if (layer.isPool()) {
     llvm::Expected<PoolTiling> tiling = choosePoolTiling(layer.pool, hw, &cost);

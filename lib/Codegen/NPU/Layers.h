@@ -24,6 +24,9 @@ namespace tessera::npu {
 /// The attributes tessera-npu-place writes.
 constexpr llvm::StringLiteral kPlaceAttrName = "npu.place";
 constexpr llvm::StringLiteral kReasonAttrName = "npu.reason";
+/// The tiling tessera-npu-place chose, on the first op of an NPU layer, so
+/// that tessera-npu-outline need not search again.
+constexpr llvm::StringLiteral kTilingAttrName = "npu.tiling";
 
 /// The reason of every op that is no part of an NPU layer.
 constexpr llvm::StringLiteral kNotInRepertoire =
@@ -70,9 +73,10 @@ struct MatchedLayer {
 };
 
 /// Chooses the tiling of `layer` for `hw` (stored in `layer`) and returns
-/// its predicted cost; fails with the kernel library's message.
-llvm::Expected<LayerCost> tileLayer(MatchedLayer &layer,
-                                    const HardwareDesc &hw);
+/// its predicted cost; fails with the kernel library's message. A fitting
+/// tiling whose str() is `chosen` is taken without a search.
+llvm::Expected<LayerCost> tileLayer(MatchedLayer &layer, const HardwareDesc &hw,
+                                    llvm::StringRef chosen = "");
 
 /// Bytes of the packed constants of the tiled `layer`.
 uint64_t getConstantBytes(const MatchedLayer &layer, const HardwareDesc &hw);

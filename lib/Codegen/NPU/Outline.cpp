@@ -330,7 +330,10 @@ void NPUOutlinePass::runOnOperation() {
                        << reason;
         return signalPassFailure();
       }
-      llvm::Expected<LayerCost> tiling = tileLayer(*match, *desc);
+      StringRef chosen;
+      if (auto attr = op.getAttrOfType<StringAttr>(kTilingAttrName))
+        chosen = attr.getValue();
+      llvm::Expected<LayerCost> tiling = tileLayer(*match, *desc, chosen);
       if (!tiling) {
         op.emitError() << "placed on the NPU, but "
                        << llvm::toString(tiling.takeError());

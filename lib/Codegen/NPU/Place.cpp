@@ -248,6 +248,10 @@ NPUPlacePass::placeFunction(func::FuncOp func, const HardwareDesc &hw,
     if (candidate && candidate->npu) {
       op.setAttr(kPlaceAttrName, StringAttr::get(context, "npu"));
       op.removeAttr(kReasonAttrName);
+      if (candidate->match.getAnchor() == &op)
+        op.setAttr(
+            kTilingAttrName,
+            StringAttr::get(context, candidate->match.getTilingString()));
     } else {
       std::string reason =
           candidate ? candidate->reason : hostReasons.lookup(&op);
@@ -255,6 +259,7 @@ NPUPlacePass::placeFunction(func::FuncOp func, const HardwareDesc &hw,
         reason = kNotInRepertoire.str();
       op.setAttr(kPlaceAttrName, StringAttr::get(context, "host"));
       op.setAttr(kReasonAttrName, StringAttr::get(context, reason));
+      op.removeAttr(kTilingAttrName);
     }
     if (candidate && candidate->match.getAnchor() != &op)
       continue;

@@ -4,7 +4,7 @@
 // is one NPU layer; the host ops around it say why they stay.
 // CHECK-LABEL: func.func @conv_bias_requantize
 // CHECK:       nn.cast {{.*}}npu.place = "host", npu.reason = "not in the NPU's repertoire (ISA v1 runs int8 conv/matmul with constant weights and a requantize epilogue)"
-// CHECK:       nn.conv_integer {{.*}}{kernel_shape = array<i64: 3, 3>, npu.place = "npu", pads
+// CHECK:       nn.conv_integer {{.*}}{kernel_shape = array<i64: 3, 3>, npu.place = "npu", npu.tiling = "rows={{[0-9]+}} ch=16 {{.*}}", pads
 // CHECK:       nn.add {{.*}}{npu.place = "npu"}
 // CHECK:       nn.requantize {{.*}}npu.place = "npu"
 // CHECK:       return

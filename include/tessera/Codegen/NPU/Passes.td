@@ -34,7 +34,8 @@ def NPUPlace : Pass<"tessera-npu-place", "::mlir::ModuleOp"> {
     (JSON, `{"<ONNX node name>": "host" | "npu"}`) overrides both decisions.
 
     Writes `npu.place = "npu" | "host"` on every op except constants and the
-    terminator, and `npu.reason` on the host ones; prints a placement table
+    terminator, `npu.reason` on the host ones and `npu.tiling` (the chosen
+    tiling, which the outlining reuses) on the first op of each NPU layer; prints a placement table
     with `report` and writes it as JSON to `report-json` ("-": stdout).
     `tessera-npu-outline` then moves the NPU layers into `npu.program`s
     (docs/npu/compiler.md, "Placement").
