@@ -278,6 +278,16 @@ LogicalResult NPUOutlinePass::outlineSegment(ArrayRef<SegmentLayer *> layers,
       launchInputs.push_back(input);
       continue;
     }
+    // An earlier segment's output transposed back to NCHW: take its NHWC
+    // tensor as it is.
+    if (auto back = input.getDefiningOp<nn::TransposeOp>()) {
+      if (back.getData().getDefiningOp<LaunchOp>() && back.getPerm() &&
+          *back.getPerm() == ArrayRef<int64_t>{0, 3, 1, 2} &&
+          back.getData().getType() == inputTypes[i]) {
+        launchInputs.push_back(back.getData());
+        continue;
+      }
+    }
     auto transpose =
         nn::TransposeOp::create(builder, input.getLoc(), inputTypes[i], input,
                                 builder.getDenseI64ArrayAttr({0, 2, 3, 1}));

@@ -114,3 +114,24 @@ func.func @negative_host_only(%x: tensor<1x16x4x4xi8>) -> tensor<1x16x4x4xi32> {
   %c = nn.conv_integer %x, %w, %none, %none {kernel_shape = array<i64: 1, 1>} : (tensor<1x16x4x4xi8>, tensor<16x16x1x1xi8>, none, none) -> tensor<1x16x4x4xi32>
   return %c : tensor<1x16x4x4xi32>
 }
+
+// -----
+
+// A host op reads conv `a`'s result before conv `b`: two segments. `b`
+// takes segment_0's NHWC output as it is (no transposes back and forth).
+// CHECK-LABEL: func.func @chained_segments
+// CHECK:       %[[L0:.*]] = npu.launch @segment_0(%{{.*}}) : (tensor<1x4x4x16xi8>) -> tensor<1x4x4x16xi8>
+// CHECK-NEXT:  %[[T0:.*]] = nn.transpose %[[L0]] {{.*}}perm = array<i64: 0, 3, 1, 2>
+// CHECK-NEXT:  nn.cast %[[T0]]
+// CHECK-NEXT:  %[[L1:.*]] = npu.launch @segment_1(%[[L0]]) : (tensor<1x4x4x16xi8>) -> tensor<1x4x4x16xi8>
+// CHECK-NEXT:  nn.transpose %[[L1]]
+func.func @chained_segments(%x: tensor<1x16x4x4xi8>) -> (tensor<1x16x4x4xi8>, tensor<1x16x4x4xi32>) {
+  %w = nn.constant dense<1> : tensor<16x16x1x1xi8>
+  %none = nn.none
+  %c1 = nn.conv_integer %x, %w, %none, %none {kernel_shape = array<i64: 1, 1>} : (tensor<1x16x4x4xi8>, tensor<16x16x1x1xi8>, none, none) -> tensor<1x16x4x4xi32> loc("a")
+  %y1 = nn.requantize %c1 {multiplier = array<i32: 1073741824>, shift = array<i32: 33>} : (tensor<1x16x4x4xi32>) -> tensor<1x16x4x4xi8> loc("a")
+  %h = nn.cast %y1 {to = i32} : (tensor<1x16x4x4xi8>) -> tensor<1x16x4x4xi32>
+  %c2 = nn.conv_integer %y1, %w, %none, %none {kernel_shape = array<i64: 1, 1>} : (tensor<1x16x4x4xi8>, tensor<16x16x1x1xi8>, none, none) -> tensor<1x16x4x4xi32> loc("b")
+  %y2 = nn.requantize %c2 {multiplier = array<i32: 1073741824>, shift = array<i32: 33>} : (tensor<1x16x4x4xi32>) -> tensor<1x16x4x4xi8> loc("b")
+  return %y2, %h : tensor<1x16x4x4xi8>, tensor<1x16x4x4xi32>
+}
