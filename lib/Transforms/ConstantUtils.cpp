@@ -89,11 +89,19 @@ std::optional<ConstTensor> readConstant(Value v, int64_t maxElements) {
                  ? (double)x.getZExtValue()
                  : (double)x.getSExtValue();
     };
-    if (dense.isSplat())
+    if (dense.isSplat()) {
       out.values.assign(count, asDouble(dense.getSplatValue<APInt>()));
-    else
+    } else if (intType.isSignless() && intType.getWidth() == 8) {
+      // The common weight types without an APInt per element.
+      for (int8_t x : dense.getValues<int8_t>())
+        out.values.push_back(x);
+    } else if (intType.isSignless() && intType.getWidth() == 32) {
+      for (int32_t x : dense.getValues<int32_t>())
+        out.values.push_back(x);
+    } else {
       for (const APInt &x : dense.getValues<APInt>())
         out.values.push_back(asDouble(x));
+    }
     return out;
   }
   auto resource = dyn_cast<DenseResourceElementsAttr>(value);

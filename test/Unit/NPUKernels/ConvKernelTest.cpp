@@ -239,12 +239,35 @@ TEST(ConvKernel, InvalidLayersAreRejected) {
   std::mt19937 rng(1);
   ConvLayer l = makeLayer(rng, 1, 4, 4, 6, 8, 3, 1, 1, 1);
   l.groups = 4;
-  EXPECT_FALSE(l.verify().success()) << "channels not divisible by groups";
+  llvm::Error groups = l.verify();
+  ASSERT_TRUE(bool(groups)) << "channels not divisible by groups";
+  EXPECT_NE(llvm::toString(std::move(groups)).find("groups"),
+            std::string::npos);
   l = makeLayer(rng, 1, 4, 4, 6, 8, 3, 1, 1, 1);
   l.weights.pop_back();
   llvm::Error e = l.verify();
   ASSERT_TRUE(bool(e));
   EXPECT_NE(llvm::toString(std::move(e)).find("weights"), std::string::npos);
+}
+
+TEST(ConvKernel, CostNeedsNoWeights) {
+  std::mt19937 rng(9);
+  HardwareDesc hw = getHardware("edge");
+  ConvLayer l = makeLayer(rng, 1, 14, 14, 32, 32, 3, 1, 1, 4);
+  ConvLayer shapes = l;
+  shapes.weights.clear();
+  for (const ConvTiling &t : enumerateConvTilings(l, hw)) {
+    llvm::Expected<LayerCost> with = estimateConv(l, t, hw);
+    llvm::Expected<LayerCost> without = estimateConv(shapes, t, hw);
+    ASSERT_TRUE(with && without) << t.str();
+    EXPECT_EQ(with->cycles, without->cycles) << t.str();
+    EXPECT_EQ(with->dramRead, without->dramRead) << t.str();
+  }
+  llvm::Expected<LayerCode> code =
+      emitConv(shapes, *chooseConvTiling(shapes, hw), hw, {});
+  ASSERT_FALSE(bool(code));
+  EXPECT_NE(llvm::toString(code.takeError()).find("weights are needed"),
+            std::string::npos);
 }
 
 TEST(ConvKernel, PresetChangesTheTiling) {

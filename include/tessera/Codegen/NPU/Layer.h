@@ -58,7 +58,10 @@ struct ConvLayer {
   int64_t padTop = 0, padLeft = 0, padBottom = 0, padRight = 0;
   int64_t groups = 1;
   int32_t inZeroPoint = 0;
-  /// [kernelH][kernelW][inC / groups][outC], int8 (HWIO per group).
+  /// [kernelH][kernelW][inC / groups][outC], int8 (HWIO per group). May be
+  /// empty for the cost model and the tiling search, which depend only on
+  /// the shapes (zero weight blocks are the groups' structural ones);
+  /// emitConv needs them.
   std::vector<int8_t> weights;
   /// [outC] int32, or empty for none. The input zero point's correction
   /// (-inZP * sum of the weights of o) is added by the emitter.

@@ -25,6 +25,7 @@
 
 #include <algorithm>
 #include <map>
+#include <mutex>
 #include <set>
 
 using namespace tessera;
@@ -73,6 +74,12 @@ struct Plan {
   int64_t accRowsOf(int64_t rows) const {
     return flat ? (rows - 1) * pitch + OW : rows * OW;
   }
+  /// Whether input channels [c, c + kb) and output channels [o, o + nb)
+  /// share a group: otherwise the weight block is zero by construction.
+  bool blockHasWeights(int64_t c, int64_t kb, int64_t o, int64_t nb) const {
+    int64_t cg = C / layer.groups, og = K / layer.groups;
+    return c / cg <= (o + nb - 1) / og && o / og <= (c + kb - 1) / cg;
+  }
   int8_t weight(int64_t tap, int64_t c, int64_t o) const {
     int64_t cg = C / layer.groups, og = K / layer.groups;
     int64_t g = o / og;
@@ -84,7 +91,7 @@ struct Plan {
 
 /// Geometry, buffers and steps of `tiling`; fails with the violated
 /// constraint.
-llvm::Error buildPlan(Plan &p, bool withSteps) {
+llvm::Error buildPlan(Plan &p, bool withSteps, bool withWeights = false) {
   const ConvLayer &l = p.layer;
   const HardwareDesc &hw = p.hw;
   auto fail = [&](const llvm::Twine &what) {
@@ -200,17 +207,23 @@ llvm::Error buildPlan(Plan &p, bool withSteps) {
   if (!withSteps)
     return llvm::Error::success();
 
-  // Folded bias and parameters.
-  p.bias.assign(p.K, 0);
-  p.hasBias = false;
-  for (int64_t o = 0; o < p.K; ++o) {
-    int64_t sum = 0;
-    for (int64_t tap = 0; tap < p.KH * p.KW; ++tap)
-      for (int64_t c = 0; c < cg; ++c)
-        sum += l.weights[(tap * cg + c) * p.K + o];
-    int64_t b = (l.bias.empty() ? 0 : l.bias[o]) - int64_t(l.inZeroPoint) * sum;
-    p.bias[o] = int32_t(b); // wraps like the int32 accumulation
-    p.hasBias |= b != 0;
+  // The bias add is needed when a bias or the input zero point's
+  // correction may be non-zero (decided without reading the weights, so
+  // that the cost of a layer does not depend on their values).
+  p.hasBias = l.inZeroPoint != 0 ||
+              llvm::any_of(l.bias, [](int32_t b) { return b != 0; });
+  if (withWeights) {
+    // Folded bias: bias - inZP * sum of the weights of each output channel.
+    p.bias.assign(p.K, 0);
+    for (int64_t o = 0; o < p.K; ++o) {
+      int64_t sum = 0;
+      for (int64_t tap = 0; tap < p.KH * p.KW; ++tap)
+        for (int64_t c = 0; c < cg; ++c)
+          sum += l.weights[(tap * cg + c) * p.K + o];
+      int64_t b =
+          (l.bias.empty() ? 0 : l.bias[o]) - int64_t(l.inZeroPoint) * sum;
+      p.bias[o] = int32_t(b); // wraps like the int32 accumulation
+    }
   }
   for (int64_t o = 0; o < p.K; ++o) {
     size_t i = p.perChannel ? size_t(o) : 0;
@@ -287,11 +300,8 @@ void emitPlan(const Plan &p, Emitter &e, const LayerAddresses &addr,
       for (int64_t ky = 0; ky < p.KH; ++ky)
         for (int64_t kx = 0; kx < p.KW; ++kx)
           for (int64_t c0 = 0; c0 < cr; c0 += p.R) {
-            int64_t kb = std::min(p.R, cr - c0), tap = ky * p.KW + kx;
-            bool any = false;
-            for (int64_t i = 0; i < kb && !any; ++i)
-              for (int64_t j = 0; j < nb && !any; ++j)
-                any = p.weight(tap, p.cBegin[s.t] + c0 + i, n0 + j0 + j) != 0;
+            int64_t kb = std::min(p.R, cr - c0);
+            bool any = p.blockHasWeights(p.cBegin[s.t] + c0, kb, n0 + j0, nb);
             bool lastBlock = ky == p.KH - 1 && kx == p.KW - 1 && c0 + p.R >= cr;
             if (any || (blocks.empty() && lastBlock))
               blocks.push_back({ky, kx, c0, kb});
@@ -385,7 +395,8 @@ llvm::Error ConvLayer::verify() const {
                 " are not divisible by " + llvm::Twine(groups) + " groups");
   if (inH + padTop + padBottom < kernelH || inW + padLeft + padRight < kernelW)
     return fail("the kernel is larger than the padded input");
-  if (weights.size() != uint64_t(kernelH * kernelW * (inC / groups) * outC))
+  if (!weights.empty() &&
+      weights.size() != uint64_t(kernelH * kernelW * (inC / groups) * outC))
     return fail("has " + llvm::Twine(weights.size()) + " weights, expected " +
                 llvm::Twine(kernelH * kernelW * (inC / groups) * outC));
   if (!bias.empty() && bias.size() != uint64_t(outC))
@@ -493,11 +504,65 @@ std::vector<ConvTiling> npu::enumerateConvTilings(const ConvLayer &layer,
   return result;
 }
 
+static llvm::Expected<ConvTiling> searchConvTiling(const ConvLayer &layer,
+                                                   const HardwareDesc &hw,
+                                                   LayerCost *cost);
+
+namespace {
+/// Everything the choice of a tiling depends on: the shapes, what the
+/// epilogue does, and the hardware (its hash covers every timing field; the
+/// energy table only changes the reported energy, so it is part of the key
+/// through the cost stored with the choice).
+std::string getSearchKey(const ConvLayer &l, const HardwareDesc &hw) {
+  bool hasBias = l.inZeroPoint != 0 ||
+                 llvm::any_of(l.bias, [](int32_t b) { return b != 0; });
+  return llvm::formatv(
+             "{0}x{1}x{2}x{3}->{4} k{5}x{6} s{7}x{8} p{9},{10},{11},"
+             "{12} g{13} pc{14} b{15} hw{16:x} e{17}",
+             l.batch, l.inH, l.inW, l.inC, l.outC, l.kernelH, l.kernelW,
+             l.strideH, l.strideW, l.padTop, l.padLeft, l.padBottom, l.padRight,
+             l.groups, l.multiplier.size() > 1, hasBias, hashHardwareDesc(hw),
+             hw.energy.leakagePerCycle + hw.energy.macInt8 + hw.energy.dramByte)
+      .str();
+}
+} // namespace
+
 llvm::Expected<ConvTiling> npu::chooseConvTiling(const ConvLayer &layer,
                                                  const HardwareDesc &hw,
                                                  LayerCost *cost) {
   if (auto e = layer.verify())
     return std::move(e);
+  // Models repeat layer shapes (ResNet-50: 53 convolutions, 21 shapes): the
+  // search runs once per shape and hardware.
+  static std::mutex cacheMutex;
+  static std::map<std::string, std::pair<ConvTiling, LayerCost>> cache;
+  std::string key = getSearchKey(layer, hw);
+  {
+    std::lock_guard<std::mutex> lock(cacheMutex);
+    auto it = cache.find(key);
+    if (it != cache.end()) {
+      if (cost)
+        *cost = it->second.second;
+      return it->second.first;
+    }
+  }
+  llvm::Expected<ConvTiling> chosen = searchConvTiling(layer, hw, cost);
+  if (chosen) {
+    LayerCost chosenCost = cost ? *cost : LayerCost();
+    if (!cost)
+      if (llvm::Expected<LayerCost> c = estimateConv(layer, *chosen, hw))
+        chosenCost = *c;
+      else
+        llvm::consumeError(c.takeError());
+    std::lock_guard<std::mutex> lock(cacheMutex);
+    cache.emplace(key, std::make_pair(*chosen, chosenCost));
+  }
+  return chosen;
+}
+
+static llvm::Expected<ConvTiling> searchConvTiling(const ConvLayer &layer,
+                                                   const HardwareDesc &hw,
+                                                   LayerCost *cost) {
   std::vector<ConvTiling> candidates = enumerateConvTilings(layer, hw);
   if (candidates.empty()) {
     // Report the smallest tiling's footprint: one output row, one block of
@@ -549,8 +614,11 @@ llvm::Expected<LayerCode> npu::emitConv(const ConvLayer &layer,
                                         const LayerAddresses &addresses) {
   if (auto e = layer.verify())
     return std::move(e);
+  if (layer.weights.empty())
+    return makeError("layer '" + layer.name +
+                     "': the weights are needed to emit the layer");
   Plan p(layer, tiling, hw);
-  if (auto e = buildPlan(p, /*withSteps=*/true))
+  if (auto e = buildPlan(p, /*withSteps=*/true, /*withWeights=*/true))
     return std::move(e);
   for (auto [base, bytes, what] :
        {std::tuple{addresses.input, layer.inputBytes(), "input"},

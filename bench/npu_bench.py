@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""NPU compilation of real models: bit-exactness, utilization, cost model.
+
+npu_bench.py BUILD --model-dir DIR [--models resnet50,mobilenet_v2,transformer]
+    [--presets edge,mid,large,nonsquare] [--num-calibration 4] [--work-dir W]
+
+For every model: calibrates once (random inputs; the statistics cache is
+shared by every compile, so the CPU and the NPU run the same integer graph),
+compiles `--target=cpu` and `--target=npu --hw=PRESET` for each preset
+(`nonsquare` is edge with a 16 x 32 array), measuring compile wall time and
+peak RSS, runs both with `tessera-run` on one input and compares the outputs
+**bit for bit**, and reads the NPU run's report (`--npu-report-json`):
+model-wide MAC utilization, simulated cycles, the host/NPU split, and the
+cost model's per-layer error against the simulator (median, 90th
+percentile, worst). Prints one table per figure. Needs numpy.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+INPUTS = {
+    "transformer": ("input", (1, 128, 256)),
+}
+DEFAULT_INPUT = ("input", (1, 3, 224, 224))
+
+NONSQUARE = """name: nonsquare
+clock_mhz: 1000
+array:
+  rows: 16
+  cols: 32
+scratchpad:
+  kib: 512
+accumulator:
+  kib: 128
+dram:
+  bytes_per_cycle: 16
+  latency_cycles: 100
+"""
+
+
+def run_measured(cmd):
+    """Runs cmd; returns (CompletedProcess, wall seconds, peak RSS MiB of the
+    child). RUSAGE_CHILDREN's maximum is over all children so far, so each
+    compile runs in its own `python3 -c` wrapper."""
+    wrapper = ("import resource, subprocess, sys, time;"
+               "t = time.time(); p = subprocess.run(sys.argv[1:]);"
+               "w = time.time() - t;"
+               "r = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss;"
+               "print('@@MEASURE %f %d' % (w, r), file=sys.stderr);"
+               "sys.exit(p.returncode)")
+    proc = subprocess.run([sys.executable, "-c", wrapper] + cmd,
+                          capture_output=True, text=True)
+    wall, rss = 0.0, 0
+    for line in proc.stderr.splitlines():
+        if line.startswith("@@MEASURE"):
+            _, w, r = line.split()
+            wall, rss = float(w), int(r) / 1024.0
+    return proc, wall, rss
+
+
+def percentile(values, q):
+    if not values:
+        return float("nan")
+    return float(np.percentile(np.array(values, np.float64), q))
+
+
+def layer_errors(report):
+    """Relative error of predicted vs simulated cycles per NPU layer."""
+    errors = []
+    for layer in report.get("layers", []):
+        sim = layer.get("simulated_cycles", layer.get("cycles"))
+        pred = layer.get("predicted_cycles")
+        if sim and pred is not None:
+            errors.append(abs(pred - sim) / sim)
+    return errors
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("build")
+    parser.add_argument("--model-dir", required=True)
+    parser.add_argument("--models", default="resnet50,mobilenet_v2,transformer")
+    parser.add_argument("--presets", default="edge,mid,large,nonsquare")
+    parser.add_argument("--num-calibration", type=int, default=4)
+    parser.add_argument("--work-dir", default="/tmp/tessera-npu-bench")
+    args = parser.parse_args()
+    compiler = os.path.join(args.build, "bin", "tessera-compile")
+    runner = os.path.join(args.build, "bin", "tessera-run")
+    os.makedirs(args.work_dir, exist_ok=True)
+    nonsquare = os.path.join(args.work_dir, "nonsquare.yaml")
+    with open(nonsquare, "w") as f:
+        f.write(NONSQUARE)
+
+    rows = []
+    failed = False
+    for model in args.models.split(","):
+        onnx_path = os.path.join(args.model_dir, model + ".onnx")
+        name, shape = INPUTS.get(model, DEFAULT_INPUT)
+        work = os.path.join(args.work_dir, model)
+        calib = os.path.join(work, "calibration")
+        os.makedirs(calib, exist_ok=True)
+        rng = np.random.default_rng(0)
+        for i in range(args.num_calibration):
+            np.save(os.path.join(calib, "%04d.npy" % i),
+                    rng.standard_normal(shape).astype(np.float32))
+        x = os.path.join(work, "input.npy")
+        np.save(x, np.random.default_rng(1).standard_normal(shape)
+                .astype(np.float32))
+        cache = os.path.join(work, "stats.json")
+        common = [onnx_path, "--input-shape=%s=%s" %
+                  (name, ",".join(map(str, shape))), "--quantize=int8",
+                  "--calibration=" + calib, "--calibration-cache=" + cache]
+        cpu_dir = os.path.join(work, "cpu")
+        proc, cpu_wall, cpu_rss = run_measured(
+            [compiler] + common + ["--target=cpu", "-o", cpu_dir])
+        if proc.returncode:
+            print("%s: cpu compile failed:\n%s" % (model, proc.stderr[-2000:]))
+            failed = True
+            continue
+        cpu_out = os.path.join(work, "cpu_out")
+        subprocess.run([runner, cpu_dir, "--input", "%s=%s" % (name, x),
+                        "--output-dir", cpu_out], check=True,
+                       capture_output=True)
+        for preset in args.presets.split(","):
+            hw = nonsquare if preset == "nonsquare" else preset
+            npu_dir = os.path.join(work, "npu-" + preset)
+            proc, wall, rss = run_measured(
+                [compiler] + common + ["--target=npu", "--hw=" + hw,
+                                       "-o", npu_dir])
+            if proc.returncode:
+                print("%s/%s: npu compile failed:\n%s" %
+                      (model, preset, proc.stderr[-2000:]))
+                failed = True
+                continue
+            out = os.path.join(work, "npu_out-" + preset)
+            report_path = os.path.join(work, "report-%s.json" % preset)
+            t0 = time.time()
+            run = subprocess.run([runner, npu_dir, "--input",
+                                  "%s=%s" % (name, x), "--output-dir", out,
+                                  "--npu-report-json=" + report_path],
+                                 capture_output=True, text=True)
+            sim_wall = time.time() - t0
+            if run.returncode:
+                print("%s/%s: run failed:\n%s" %
+                      (model, preset, run.stderr[-2000:]))
+                failed = True
+                continue
+            mismatches, total = 0, 0
+            for f in sorted(os.listdir(cpu_out)):
+                a = np.load(os.path.join(cpu_out, f))
+                b = np.load(os.path.join(out, f))
+                mismatches += int(np.sum(a.view(np.uint8) != b.view(np.uint8)))
+                total += a.size
+            with open(report_path) as f:
+                report = json.load(f)
+            totals = report.get("totals", report.get("model", {}))
+            errors = layer_errors(report)
+            rows.append((model, preset, mismatches, total,
+                         totals.get("utilization", float("nan")),
+                         totals.get("cycles", 0),
+                         totals.get("npu_layers", len(errors)),
+                         totals.get("host_layers", float("nan")),
+                         percentile(errors, 50), percentile(errors, 90),
+                         max(errors) if errors else float("nan"),
+                         wall, rss, cpu_wall, cpu_rss, sim_wall))
+            failed |= mismatches != 0
+
+    print("\n| model | preset | output bytes differing | MAC utilization "
+          "| simulated cycles | NPU layers | host layers | cost-model error "
+          "median / p90 / worst | compile s (cpu) | peak RSS MiB (cpu) "
+          "| run s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print("| %s | %s | %d of %d | %.1f%% | %d | %s | %s | %.1f%% / %.1f%% "
+              "/ %.1f%% | %.1f (%.1f) | %.0f (%.0f) | %.1f |" %
+              (r[0], r[1], r[2], r[3], 100 * r[4], r[5], r[6], r[7],
+               100 * r[8], 100 * r[9], 100 * r[10], r[11], r[13], r[12],
+               r[14], r[15]))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
