@@ -39,6 +39,13 @@ void NPUDialect::initialize() {
 
 LogicalResult NPUDialect::verifyOperationAttribute(Operation *op,
                                                    NamedAttribute attr) {
+  // Where the npu partition left a host op, and why (docs/npu/compiler.md).
+  if (attr.getName() == "npu.place" || attr.getName() == "npu.reason") {
+    if (!isa<StringAttr>(attr.getValue()))
+      return op->emitError()
+             << "'" << attr.getName().getValue() << "' must be a string";
+    return success();
+  }
   if (attr.getName() != kHardwareAttrName)
     return op->emitError() << "unknown npu attribute '"
                            << attr.getName().getValue() << "'";
