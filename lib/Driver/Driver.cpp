@@ -68,7 +68,8 @@ llvm::Error validateOptions(const CompileOptions &options) {
       options.report != "quant" && options.report != "placement")
     return usageError("unknown report '" + options.report +
                       "' (reports: fusion, quant, placement)");
-  if (target->name != "npu" && getJSONReportKind(options) == "placement")
+  if (target->name != "npu" && (options.report == "placement" ||
+                                getJSONReportKind(options) == "placement"))
     return usageError("the placement report needs --target=npu");
   if (target->name != "npu" && !options.npuPlacementFile.empty())
     return usageError("--npu-placement needs --target=npu");

@@ -15,8 +15,7 @@
 namespace cl = llvm::cl;
 
 static cl::OptionCategory category("tessera-compile options");
-static cl::opt<std::string> inputFile(cl::Positional,
-                                      cl::desc("<model.onnx | module.mlir>"),
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"),
                                       cl::cat(category));
 static cl::opt<std::string>
     outputPath("o",
