@@ -183,6 +183,73 @@ llvm::Expected<LayerCode> emitConv(const ConvLayer &layer,
                                    const HardwareDesc &hw,
                                    const LayerAddresses &addresses);
 
+//===----------------------------------------------------------------------===//
+// Pooling
+//===----------------------------------------------------------------------===//
+
+/// Int8 pooling of an NHWC tensor [batch][inH][inW][channels]:
+///   Max        y = max over the window of x (padding never wins), the same
+///              scale and zero point (what tessera-quantize produces);
+///   GlobalSum  y[b][0][0][c] = requantize(sum_{h,w} (x - inZeroPoint),
+///              multiplier, shift, outZeroPoint, clampLo, clampHi): the
+///              quantized GlobalAveragePool (its 1/(H*W) is in the scale).
+/// The array moves int8 into the accumulator (an identity weight block) and
+/// the vector unit takes the maxima; GlobalSum accumulates every pixel into
+/// one accumulator row (matmul with acc_stride 0).
+struct PoolLayer {
+  enum class Kind : uint8_t { Max, GlobalSum } kind = Kind::Max;
+  std::string name;
+  int64_t batch = 1, inH = 1, inW = 1, channels = 1;
+  /// Max only.
+  int64_t kernelH = 1, kernelW = 1, strideH = 1, strideW = 1;
+  int64_t padTop = 0, padLeft = 0, padBottom = 0, padRight = 0;
+  /// GlobalSum only (per tensor).
+  int32_t inZeroPoint = 0, multiplier = 0, shift = 0, outZeroPoint = 0;
+  int32_t clampLo = -128, clampHi = 127;
+
+  int64_t outH() const {
+    return kind == Kind::GlobalSum
+               ? 1
+               : (inH + padTop + padBottom - kernelH) / strideH + 1;
+  }
+  int64_t outW() const {
+    return kind == Kind::GlobalSum
+               ? 1
+               : (inW + padLeft + padRight - kernelW) / strideW + 1;
+  }
+  uint64_t inputBytes() const { return uint64_t(batch * inH * inW * channels); }
+  uint64_t outputBytes() const {
+    return uint64_t(batch * outH() * outW() * channels);
+  }
+  llvm::Error verify() const;
+};
+
+/// Output rows per tile (Max; GlobalSum takes whole images) and channels per
+/// tile (a multiple of min(rows, cols) of the array, or all).
+struct PoolTiling {
+  int64_t tileRows = 1;
+  int64_t tileChannels = 1;
+  std::string str() const; ///< "rows=4 ch=64"
+  bool operator==(const PoolTiling &other) const;
+};
+
+llvm::Error checkPoolTiling(const PoolLayer &layer, const PoolTiling &tiling,
+                            const HardwareDesc &hw);
+llvm::Expected<LayerCost> estimatePool(const PoolLayer &layer,
+                                       const PoolTiling &tiling,
+                                       const HardwareDesc &hw);
+std::vector<PoolTiling> enumeratePoolTilings(const PoolLayer &layer,
+                                             const HardwareDesc &hw);
+llvm::Expected<PoolTiling> choosePoolTiling(const PoolLayer &layer,
+                                            const HardwareDesc &hw,
+                                            LayerCost *cost = nullptr);
+uint64_t getPoolConstantBytes(const PoolLayer &layer, const PoolTiling &tiling,
+                              const HardwareDesc &hw);
+llvm::Expected<LayerCode> emitPool(const PoolLayer &layer,
+                                   const PoolTiling &tiling,
+                                   const HardwareDesc &hw,
+                                   const LayerAddresses &addresses);
+
 } // namespace tessera::npu
 
 #endif // TESSERA_CODEGEN_NPU_LAYER_H

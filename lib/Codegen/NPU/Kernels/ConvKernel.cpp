@@ -1,0 +1,568 @@
+//===- ConvKernel.cpp - int8 convolution/matmul on the NPU ----------------===//
+//
+// Part of Tessera. Implicit GEMM on the weight-stationary array: an output
+// tile of `tileRows` rows x `tileChannels` channels accumulates, for every
+// kernel tap and block of input channels, one preloaded R x C weight block
+// times the input pixels streamed from the padded input tile in the
+// scratchpad (no im2col anywhere). Then the vector unit adds the bias and
+// requantizes into an int8 output tile that the store queue writes back.
+//
+// Scratchpad: input tiles, weight tiles and output tiles, each double
+// buffered when the loop nest refills them. Accumulator: one int32 tile (the
+// execute queue is in order, so it never needs two) and the bias and
+// per-channel requantize parameters loaded with each weight tile.
+//
+// The steps, their tokens and program order are Pipeline.h's.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Pipeline.h"
+
+#include "tessera/Codegen/NPU/Layer.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+using namespace tessera;
+using namespace tessera::npu;
+using namespace tessera::npu::kernels;
+
+namespace {
+
+constexpr int64_t kMaxPadRows = (1 << 4) - 1;   // dma_load pad_top/bottom
+constexpr int64_t kMaxPadElems = (1 << 11) - 1; // dma_load pad_left/right
+constexpr uint64_t kMaxDramAddr = uint64_t(1) << 32;
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+uint64_t align4(uint64_t x) { return (x + 3) & ~uint64_t(3); }
+
+llvm::Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+/// Everything a tiling decides, computed once.
+struct Plan {
+  const ConvLayer &layer;
+  const ConvTiling &tiling;
+  const HardwareDesc &hw;
+  int64_t R, Cc, C, K, KH, KW, SH, SW, Hp, Wp, OH, OW;
+  int64_t th, tn, rowTiles, chTiles, pitch;
+  bool flat, perChannel, hasBias;
+  // Per channel tile: input-channel range (groups), constants offsets.
+  std::vector<int64_t> cBegin, cEnd, wOffset, pOffset, wBytes, pBytes;
+  uint64_t constantBytes = 0;
+  // Buffers.
+  uint64_t inTileBytes = 0, wTileBytes = 0, outTileBytes = 0;
+  uint64_t accTileBytes = 0, paramSlotBytes = 0;
+  uint64_t spIn[2] = {}, spW[2] = {}, spOut[2] = {}, spEnd = 0;
+  uint64_t accTile = 0, accParam[2] = {}, accEnd = 0;
+  Schedule schedule;
+  /// Folded bias and requantize parameters per output channel.
+  std::vector<int32_t> bias, multiplier, shift;
+
+  Plan(const ConvLayer &layer, const ConvTiling &tiling, const HardwareDesc &hw)
+      : layer(layer), tiling(tiling), hw(hw) {}
+
+  int64_t tileRowsOf(int64_t r) const { return std::min(th, OH - r * th); }
+  int64_t tileChannelsOf(int64_t t) const { return std::min(tn, K - t * tn); }
+  /// Accumulator rows of a tile of `rows` output rows.
+  int64_t accRowsOf(int64_t rows) const {
+    return flat ? (rows - 1) * pitch + OW : rows * OW;
+  }
+  int8_t weight(int64_t tap, int64_t c, int64_t o) const {
+    int64_t cg = C / layer.groups, og = K / layer.groups;
+    int64_t g = o / og;
+    if (c < g * cg || c >= (g + 1) * cg)
+      return 0;
+    return layer.weights[(tap * cg + (c - g * cg)) * K + o];
+  }
+};
+
+/// Geometry, buffers and steps of `tiling`; fails with the violated
+/// constraint.
+llvm::Error buildPlan(Plan &p, bool withSteps) {
+  const ConvLayer &l = p.layer;
+  const HardwareDesc &hw = p.hw;
+  auto fail = [&](const llvm::Twine &what) {
+    return makeError("layer '" + l.name + "' (tiling " + p.tiling.str() +
+                     "): " + what);
+  };
+  p.R = hw.rows;
+  p.Cc = hw.cols;
+  p.C = l.inC;
+  p.K = l.outC;
+  p.KH = l.kernelH;
+  p.KW = l.kernelW;
+  p.SH = l.strideH;
+  p.SW = l.strideW;
+  p.Hp = l.inH + l.padTop + l.padBottom;
+  p.Wp = l.inW + l.padLeft + l.padRight;
+  p.OH = l.outH();
+  p.OW = l.outW();
+  p.th = p.tiling.tileRows;
+  p.tn = p.tiling.tileChannels;
+  p.flat = p.tiling.flat;
+  if (p.th < 1 || p.th > p.OH)
+    return fail("tile rows must lie in [1, " + llvm::Twine(p.OH) + "]");
+  if (p.tn < 1 || (p.tn != p.K && p.tn % p.Cc != 0) || p.tn > p.K)
+    return fail("tile channels must be a multiple of the array's " +
+                llvm::Twine(p.Cc) + " columns or all " + llvm::Twine(p.K));
+  if (p.flat && (p.SH * p.Wp) % p.SW != 0)
+    return fail("flat streaming needs stride_h x padded width divisible by "
+                "stride_w");
+  p.pitch = p.flat ? p.SH * p.Wp / p.SW : p.OW;
+  p.rowTiles = ceilDiv(p.OH, p.th);
+  p.chTiles = ceilDiv(p.K, p.tn);
+  if (l.padTop > kMaxPadRows || l.padBottom > kMaxPadRows)
+    return fail("padding of " + llvm::Twine(std::max(l.padTop, l.padBottom)) +
+                " rows exceeds the DMA's " + llvm::Twine(kMaxPadRows));
+  if (std::max(l.padLeft, l.padRight) * p.C > kMaxPadElems)
+    return fail(
+        "padding of " + llvm::Twine(std::max(l.padLeft, l.padRight) * p.C) +
+        " elements per row exceeds the DMA's " + llvm::Twine(kMaxPadElems));
+  // Every row tile must read at least one real input row.
+  for (int64_t r = 0; r < p.rowTiles; ++r) {
+    int64_t py0 = r * p.th * p.SH;
+    int64_t py1 = py0 + (p.tileRowsOf(r) - 1) * p.SH + p.KH;
+    if (std::min(py1, l.padTop + l.inH) <= std::max(py0, l.padTop))
+      return fail("a row tile covers only padding");
+  }
+
+  // Channel tiles: the input channels their groups read, constants layout.
+  int64_t cg = p.C / l.groups, og = p.K / l.groups;
+  p.perChannel = l.multiplier.size() > 1;
+  uint64_t offset = 0;
+  for (int64_t t = 0; t < p.chTiles; ++t) {
+    int64_t n0 = t * p.tn, n = p.tileChannelsOf(t);
+    int64_t begin = (n0 / og) * cg, end = ((n0 + n - 1) / og + 1) * cg;
+    p.cBegin.push_back(begin);
+    p.cEnd.push_back(end);
+    int64_t w = p.KH * p.KW * (end - begin) * n;
+    int64_t params = n * 4 * (p.perChannel ? 3 : 1);
+    p.wOffset.push_back(int64_t(offset));
+    p.wBytes.push_back(w);
+    offset = align4(offset + w);
+    p.pOffset.push_back(int64_t(offset));
+    p.pBytes.push_back(params);
+    offset += params;
+    p.wTileBytes = std::max<uint64_t>(p.wTileBytes, w);
+    p.paramSlotBytes = std::max<uint64_t>(p.paramSlotBytes, params);
+  }
+  p.constantBytes = offset;
+
+  // Buffers.
+  int64_t inRows = (p.th - 1) * p.SH + p.KH;
+  p.inTileBytes = uint64_t(inRows * p.Wp * p.C);
+  int64_t accRows = p.accRowsOf(p.th);
+  p.outTileBytes = uint64_t(accRows * p.tn);
+  p.accTileBytes = uint64_t(accRows * p.tn * 4);
+
+  // Steps in loop order, buffers.
+  p.schedule = makeSchedule(l.batch, p.rowTiles, p.chTiles,
+                            p.tiling.order == ConvTiling::Order::WeightsOuter);
+  unsigned inSlots = p.schedule.inSlots, wSlots = p.schedule.wSlots,
+           outSlots = p.schedule.outSlots;
+
+  // Static allocation: consecutive regions, checked against the SRAMs.
+  uint64_t sp = 0;
+  for (unsigned i = 0; i < inSlots; ++i, sp += p.inTileBytes)
+    p.spIn[i] = sp;
+  for (unsigned i = 0; i < wSlots; ++i, sp += p.wTileBytes)
+    p.spW[i] = sp;
+  for (unsigned i = 0; i < outSlots; ++i, sp += p.outTileBytes)
+    p.spOut[i] = sp;
+  p.spEnd = sp;
+  uint64_t acc = 0;
+  p.accTile = acc;
+  acc += p.accTileBytes;
+  for (unsigned i = 0; i < wSlots; ++i, acc += p.paramSlotBytes)
+    p.accParam[i] = acc;
+  p.accEnd = acc;
+  if (p.spEnd > hw.scratchpadBytes)
+    return fail(llvm::formatv("needs {0} bytes of scratchpad ({1} input tile "
+                              "x{2}, {3} weights x{4}, {5} output tile x{6}); "
+                              "the hardware has {7}",
+                              p.spEnd, p.inTileBytes, inSlots, p.wTileBytes,
+                              wSlots, p.outTileBytes, outSlots,
+                              hw.scratchpadBytes)
+                    .str());
+  if (p.accEnd > hw.accumulatorBytes)
+    return fail(llvm::formatv("needs {0} bytes of accumulator ({1} int32 "
+                              "tile, {2} bias/requantize parameters x{3}); "
+                              "the hardware has {4}",
+                              p.accEnd, p.accTileBytes, p.paramSlotBytes,
+                              wSlots, hw.accumulatorBytes)
+                    .str());
+  if (!withSteps)
+    return llvm::Error::success();
+
+  // Folded bias and parameters.
+  p.bias.assign(p.K, 0);
+  p.hasBias = false;
+  for (int64_t o = 0; o < p.K; ++o) {
+    int64_t sum = 0;
+    for (int64_t tap = 0; tap < p.KH * p.KW; ++tap)
+      for (int64_t c = 0; c < cg; ++c)
+        sum += l.weights[(tap * cg + c) * p.K + o];
+    int64_t b = (l.bias.empty() ? 0 : l.bias[o]) - int64_t(l.inZeroPoint) * sum;
+    p.bias[o] = int32_t(b); // wraps like the int32 accumulation
+    p.hasBias |= b != 0;
+  }
+  for (int64_t o = 0; o < p.K; ++o) {
+    size_t i = p.perChannel ? size_t(o) : 0;
+    p.multiplier.push_back(l.multiplier[i]);
+    p.shift.push_back(l.shift[i]);
+  }
+  return llvm::Error::success();
+}
+
+/// Emits the layer (keep: store instructions) and, when `constants` is
+/// given, packs the constants image.
+void emitPlan(const Plan &p, Emitter &e, const LayerAddresses &addr,
+              std::vector<uint8_t> *constants) {
+  const ConvLayer &l = p.layer;
+  if (constants) {
+    constants->assign(p.constantBytes, 0);
+    for (int64_t t = 0; t < p.chTiles; ++t) {
+      int64_t n0 = t * p.tn, n = p.tileChannelsOf(t);
+      int64_t cr = p.cEnd[t] - p.cBegin[t];
+      uint8_t *w = constants->data() + p.wOffset[t];
+      for (int64_t tap = 0; tap < p.KH * p.KW; ++tap)
+        for (int64_t c = 0; c < cr; ++c)
+          for (int64_t j = 0; j < n; ++j)
+            w[(tap * cr + c) * n + j] =
+                uint8_t(p.weight(tap, p.cBegin[t] + c, n0 + j));
+      uint8_t *prm = constants->data() + p.pOffset[t];
+      auto put = [&](int64_t index, int32_t value) {
+        for (int i = 0; i < 4; ++i)
+          prm[4 * index + i] = uint8_t(uint32_t(value) >> (8 * i));
+      };
+      for (int64_t j = 0; j < n; ++j) {
+        put(j, p.bias[n0 + j]);
+        if (p.perChannel) {
+          put(n + 2 * j, p.multiplier[n0 + j]);
+          put(n + 2 * j + 1, p.shift[n0 + j]);
+        }
+      }
+    }
+  }
+
+  int64_t C = p.C, K = p.K;
+  StepEmitters emit;
+  emit.loadWeights = [&](const Step &s) {
+    e.linearLoad(Mem::Scratchpad, p.spW[s.wSlot],
+                 addr.constants + p.wOffset[s.t], p.wBytes[s.t]);
+    e.linearLoad(Mem::Accumulator, p.accParam[s.wSlot],
+                 addr.constants + p.pOffset[s.t], p.pBytes[s.t]);
+  };
+  emit.loadInput = [&](const Step &s) {
+    int64_t oy0 = s.r * p.th, rows = p.tileRowsOf(s.r);
+    int64_t py0 = oy0 * p.SH, py1 = py0 + (rows - 1) * p.SH + p.KH;
+    int64_t ry0 = std::max(py0, l.padTop);
+    int64_t ry1 = std::min(py1, l.padTop + l.inH);
+    uint64_t dram =
+        addr.input + uint64_t(((s.b * l.inH + (ry0 - l.padTop)) * l.inW) * C);
+    e.dmaLoad(Mem::Scratchpad, p.spIn[s.inSlot], dram, ry1 - ry0, l.inW * C,
+              l.inW * C, p.Wp * C, ry0 - py0, py1 - ry1, l.padLeft * C,
+              l.padRight * C, l.inZeroPoint);
+  };
+  emit.compute = [&](const Step &s) {
+    int64_t rows = p.tileRowsOf(s.r), n = p.tileChannelsOf(s.t);
+    int64_t cr = p.cEnd[s.t] - p.cBegin[s.t];
+    int64_t n0 = s.t * p.tn;
+    uint64_t in = p.spIn[s.inSlot], w = p.spW[s.wSlot];
+    int64_t accStride = n * 4;
+    for (int64_t j0 = 0; j0 < n; j0 += p.Cc) {
+      int64_t nb = std::min(p.Cc, n - j0);
+      // The weight blocks with a non-zero weight (all-zero blocks of
+      // grouped convolutions add nothing); at least one, to write the tile.
+      struct Block {
+        int64_t ky, kx, c0, kb;
+      };
+      std::vector<Block> blocks;
+      for (int64_t ky = 0; ky < p.KH; ++ky)
+        for (int64_t kx = 0; kx < p.KW; ++kx)
+          for (int64_t c0 = 0; c0 < cr; c0 += p.R) {
+            int64_t kb = std::min(p.R, cr - c0), tap = ky * p.KW + kx;
+            bool any = false;
+            for (int64_t i = 0; i < kb && !any; ++i)
+              for (int64_t j = 0; j < nb && !any; ++j)
+                any = p.weight(tap, p.cBegin[s.t] + c0 + i, n0 + j0 + j) != 0;
+            bool lastBlock = ky == p.KH - 1 && kx == p.KW - 1 && c0 + p.R >= cr;
+            if (any || (blocks.empty() && lastBlock))
+              blocks.push_back({ky, kx, c0, kb});
+          }
+      bool first = true;
+      for (const Block &blk : blocks) {
+        int64_t tap = blk.ky * p.KW + blk.kx;
+        e.preload(w + uint64_t((tap * cr + blk.c0) * n + j0), blk.kb, nb, n);
+        uint64_t pixel = uint64_t(blk.kx * C + p.cBegin[s.t] + blk.c0);
+        if (p.flat) {
+          e.matmul(in + uint64_t(blk.ky * p.Wp * C) + pixel, p.accTile + 4 * j0,
+                   p.accRowsOf(rows), p.SW * C, accStride, !first);
+        } else {
+          for (int64_t oy = 0; oy < rows; ++oy)
+            e.matmul(in + uint64_t((oy * p.SH + blk.ky) * p.Wp * C) + pixel,
+                     p.accTile + uint64_t(oy * p.OW * accStride + 4 * j0), p.OW,
+                     p.SW * C, accStride, !first);
+        }
+        first = false;
+      }
+    }
+    if (p.hasBias)
+      e.vec(VecFunc::Add, p.accTile, accStride, p.accParam[s.wSlot], 0,
+            Mem::Accumulator, p.accTile, accStride, p.accRowsOf(rows), n);
+  };
+  emit.writeOutput = [&](const Step &s) {
+    int64_t rows = p.tileRowsOf(s.r), n = p.tileChannelsOf(s.t);
+    e.configQuant(p.multiplier[0], p.shift[0], l.outZeroPoint, l.clampLo,
+                  l.clampHi, p.perChannel,
+                  p.accParam[s.wSlot] + uint64_t(4 * n));
+    e.vec(VecFunc::Requant, p.accTile, n * 4, 0, 0, Mem::Scratchpad,
+          p.spOut[s.outSlot], n, p.accRowsOf(rows), n);
+  };
+  emit.store = [&](const Step &s) {
+    int64_t rows = p.tileRowsOf(s.r), n = p.tileChannelsOf(s.t);
+    int64_t oy0 = s.r * p.th, n0 = s.t * p.tn;
+    uint64_t out = addr.output + uint64_t(((s.b * p.OH + oy0) * p.OW) * K + n0);
+    uint64_t sp = p.spOut[s.outSlot];
+    if (p.pitch == p.OW) {
+      e.dmaStore(Mem::Scratchpad, sp, out, rows * p.OW, n, K, n);
+      return;
+    }
+    for (int64_t oy = 0; oy < rows; ++oy)
+      e.dmaStore(Mem::Scratchpad, sp + uint64_t(oy * p.pitch * n),
+                 out + uint64_t(oy * p.OW * K), p.OW, n, K, n);
+  };
+  emitSchedule(p.schedule, e, emit);
+}
+
+/// The schedule's cost plus what only the layer knows.
+LayerCost priceSteps(const Plan &p, const Emitter &e) {
+  LayerCost cost = priceSchedule(p.schedule, e, p.hw);
+  cost.macs = p.layer.macs();
+  cost.scratchpadBytes = p.spEnd;
+  cost.accumulatorBytes = p.accEnd;
+  return cost;
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// ConvLayer, ConvTiling
+//===----------------------------------------------------------------------===//
+
+uint64_t ConvLayer::macs() const {
+  return uint64_t(batch) * outH() * outW() * outC * kernelH * kernelW *
+         (inC / std::max<int64_t>(groups, 1));
+}
+
+llvm::Error ConvLayer::verify() const {
+  auto fail = [&](const llvm::Twine &what) {
+    return makeError("layer '" + name + "': " + what);
+  };
+  for (auto [value, what] : {std::pair{batch, "batch"},
+                             {inH, "input height"},
+                             {inW, "input width"},
+                             {inC, "input channels"},
+                             {outC, "output channels"},
+                             {kernelH, "kernel height"},
+                             {kernelW, "kernel width"},
+                             {strideH, "stride"},
+                             {strideW, "stride"},
+                             {groups, "groups"}})
+    if (value < 1)
+      return fail(llvm::Twine(what) + " must be at least 1");
+  for (int64_t pad : {padTop, padLeft, padBottom, padRight})
+    if (pad < 0)
+      return fail("padding must not be negative");
+  if (inC % groups || outC % groups)
+    return fail("channels " + llvm::Twine(inC) + " -> " + llvm::Twine(outC) +
+                " are not divisible by " + llvm::Twine(groups) + " groups");
+  if (inH + padTop + padBottom < kernelH || inW + padLeft + padRight < kernelW)
+    return fail("the kernel is larger than the padded input");
+  if (weights.size() != uint64_t(kernelH * kernelW * (inC / groups) * outC))
+    return fail("has " + llvm::Twine(weights.size()) + " weights, expected " +
+                llvm::Twine(kernelH * kernelW * (inC / groups) * outC));
+  if (!bias.empty() && bias.size() != uint64_t(outC))
+    return fail("bias has " + llvm::Twine(bias.size()) + " values, expected " +
+                llvm::Twine(outC));
+  if (multiplier.size() != shift.size() ||
+      (multiplier.size() != 1 && multiplier.size() != uint64_t(outC)))
+    return fail("requantize parameters must be one pair or one per output "
+                "channel");
+  for (int32_t s : shift)
+    if (s < 0 || s > 63)
+      return fail("requantize shift " + llvm::Twine(s) + " outside [0, 63]");
+  for (auto [value, what] : {std::pair{inZeroPoint, "input zero point"},
+                             {outZeroPoint, "output zero point"},
+                             {clampLo, "clamp"},
+                             {clampHi, "clamp"}})
+    if (value < -128 || value > 127)
+      return fail(llvm::Twine(what) + " " + llvm::Twine(value) +
+                  " is not an int8");
+  if (clampLo > clampHi)
+    return fail("clamp_lo exceeds clamp_hi");
+  return llvm::Error::success();
+}
+
+std::string ConvTiling::str() const {
+  return llvm::formatv("rows={0} ch={1} {2}{3}", tileRows, tileChannels,
+                       order == Order::WeightsOuter ? "weights-outer"
+                                                    : "inputs-outer",
+                       flat ? " flat" : "")
+      .str();
+}
+
+bool ConvTiling::operator==(const ConvTiling &other) const {
+  return tileRows == other.tileRows && tileChannels == other.tileChannels &&
+         order == other.order && flat == other.flat;
+}
+
+llvm::StringRef npu::getBoundName(Bound bound) {
+  switch (bound) {
+  case Bound::Compute:
+    return "compute";
+  case Bound::Dram:
+    return "dram";
+  case Bound::Issue:
+    return "issue";
+  }
+  return "";
+}
+
+double LayerCost::utilization(const HardwareDesc &hw) const {
+  return cycles ? double(macs) / (double(cycles) * hw.peakMacsPerCycle()) : 0;
+}
+
+//===----------------------------------------------------------------------===//
+// Cost model, search, emission
+//===----------------------------------------------------------------------===//
+
+llvm::Error npu::checkConvTiling(const ConvLayer &layer,
+                                 const ConvTiling &tiling,
+                                 const HardwareDesc &hw) {
+  if (auto e = layer.verify())
+    return e;
+  Plan p(layer, tiling, hw);
+  return buildPlan(p, /*withSteps=*/false);
+}
+
+llvm::Expected<LayerCost> npu::estimateConv(const ConvLayer &layer,
+                                            const ConvTiling &tiling,
+                                            const HardwareDesc &hw) {
+  if (auto e = layer.verify())
+    return std::move(e);
+  Plan p(layer, tiling, hw);
+  if (auto e = buildPlan(p, /*withSteps=*/true))
+    return std::move(e);
+  Emitter e(hw, /*keep=*/false);
+  emitPlan(p, e, LayerAddresses(), nullptr);
+  return priceSteps(p, e);
+}
+
+std::vector<ConvTiling> npu::enumerateConvTilings(const ConvLayer &layer,
+                                                  const HardwareDesc &hw) {
+  std::vector<ConvTiling> result;
+  if (layer.verify())
+    return result;
+  int64_t oh = layer.outH(), k = layer.outC;
+  std::set<int64_t> rows;
+  for (int64_t tiles = 1; tiles <= oh; ++tiles)
+    rows.insert(ceilDiv(oh, tiles));
+  std::set<int64_t> channels = {k};
+  for (int64_t c = hw.cols; c < k; c *= 2)
+    channels.insert(c);
+  for (int64_t ch : channels)
+    for (int64_t r : rows)
+      for (auto order :
+           {ConvTiling::Order::WeightsOuter, ConvTiling::Order::InputsOuter})
+        for (bool flat : {false, true}) {
+          if (order == ConvTiling::Order::InputsOuter && ch == k)
+            continue; // the same loop nest as weights-outer
+          ConvTiling t{r, ch, order, flat};
+          if (!checkConvTiling(layer, t, hw))
+            result.push_back(t);
+          else
+            llvm::consumeError(checkConvTiling(layer, t, hw));
+        }
+  return result;
+}
+
+llvm::Expected<ConvTiling> npu::chooseConvTiling(const ConvLayer &layer,
+                                                 const HardwareDesc &hw,
+                                                 LayerCost *cost) {
+  if (auto e = layer.verify())
+    return std::move(e);
+  std::vector<ConvTiling> candidates = enumerateConvTilings(layer, hw);
+  if (candidates.empty()) {
+    // Report the smallest tiling's footprint: one output row, one block of
+    // channels, per-row streaming.
+    ConvTiling smallest{1, std::min<int64_t>(hw.cols, layer.outC),
+                        ConvTiling::Order::WeightsOuter, false};
+    if (auto e = checkConvTiling(layer, smallest, hw))
+      return makeError("no tiling fits the hardware; the smallest: " +
+                       llvm::toString(std::move(e)));
+    return makeError("layer '" + layer.name + "': no tiling fits the hardware");
+  }
+  std::optional<ConvTiling> best;
+  LayerCost bestCost;
+  for (const ConvTiling &t : candidates) {
+    llvm::Expected<LayerCost> c = estimateConv(layer, t, hw);
+    if (!c) {
+      llvm::consumeError(c.takeError());
+      continue;
+    }
+    uint64_t bytes = c->dramRead + c->dramWritten;
+    if (!best || c->cycles < bestCost.cycles ||
+        (c->cycles == bestCost.cycles &&
+         bytes < bestCost.dramRead + bestCost.dramWritten)) {
+      best = t;
+      bestCost = *c;
+    }
+  }
+  if (!best)
+    return makeError("layer '" + layer.name + "': no tiling fits the hardware");
+  if (cost)
+    *cost = bestCost;
+  return *best;
+}
+
+uint64_t npu::getConvConstantBytes(const ConvLayer &layer,
+                                   const ConvTiling &tiling,
+                                   const HardwareDesc &hw) {
+  Plan p(layer, tiling, hw);
+  if (auto e = buildPlan(p, /*withSteps=*/false)) {
+    llvm::consumeError(std::move(e));
+    return 0;
+  }
+  return p.constantBytes;
+}
+
+llvm::Expected<LayerCode> npu::emitConv(const ConvLayer &layer,
+                                        const ConvTiling &tiling,
+                                        const HardwareDesc &hw,
+                                        const LayerAddresses &addresses) {
+  if (auto e = layer.verify())
+    return std::move(e);
+  Plan p(layer, tiling, hw);
+  if (auto e = buildPlan(p, /*withSteps=*/true))
+    return std::move(e);
+  for (auto [base, bytes, what] :
+       {std::tuple{addresses.input, layer.inputBytes(), "input"},
+        {addresses.output, layer.outputBytes(), "output"},
+        {addresses.constants, p.constantBytes, "constants"}})
+    if (base + bytes > kMaxDramAddr)
+      return makeError("layer '" + layer.name + "': the " + what +
+                       " ends beyond the 4 GiB the DMA addresses");
+  LayerCode code;
+  Emitter e(hw, /*keep=*/true);
+  emitPlan(p, e, addresses, &code.constants);
+  code.cost = priceSteps(p, e);
+  code.insts = e.takeInsts();
+  return code;
+}

@@ -1,0 +1,168 @@
+//===- Pipeline.cpp - the software-pipelined step loop of a layer ---------===//
+//
+// Part of Tessera.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Pipeline.h"
+
+#include "llvm/ADT/STLExtras.h"
+
+#include <algorithm>
+
+using namespace tessera;
+using namespace tessera::npu;
+using namespace tessera::npu::kernels;
+
+Schedule kernels::makeSchedule(int64_t batch, int64_t rowTiles,
+                               int64_t channelTiles, bool weightsOuter,
+                               bool inputPerChannelTile, bool weightsOnce) {
+  Schedule s;
+  for (int64_t b = 0; b < batch; ++b) {
+    int64_t outer = weightsOuter ? channelTiles : rowTiles;
+    int64_t inner = weightsOuter ? rowTiles : channelTiles;
+    for (int64_t i = 0; i < outer; ++i)
+      for (int64_t j = 0; j < inner; ++j) {
+        Step step;
+        step.b = b;
+        step.t = weightsOuter ? i : j;
+        step.r = weightsOuter ? j : i;
+        const Step *prev = s.steps.empty() ? nullptr : &s.steps.back();
+        step.fillInput = !prev || prev->b != step.b || prev->r != step.r ||
+                         (inputPerChannelTile && prev->t != step.t);
+        step.fillWeights = !prev || (!weightsOnce && prev->t != step.t);
+        s.steps.push_back(step);
+      }
+  }
+  unsigned inFills = 0, wFills = 0;
+  for (const Step &step : s.steps) {
+    inFills += step.fillInput;
+    wFills += step.fillWeights;
+  }
+  s.inSlots = inFills > 1 ? 2 : 1;
+  s.wSlots = wFills > 1 ? 2 : 1;
+  s.outSlots = s.steps.size() > 1 ? 2 : 1;
+  // Slots round-robin; a fill waits for the last reader of its slot.
+  int64_t inLast[2] = {-1, -1}, wLast[2] = {-1, -1};
+  unsigned inFill = 0, wFill = 0;
+  for (auto [k, step] : llvm::enumerate(s.steps)) {
+    if (step.fillInput) {
+      step.inSlot = inFill++ % s.inSlots;
+      step.loadGuard = std::max(step.loadGuard, inLast[step.inSlot]);
+    } else {
+      step.inSlot = s.steps[k - 1].inSlot;
+    }
+    if (step.fillWeights) {
+      step.wSlot = wFill++ % s.wSlots;
+      step.loadGuard = std::max(step.loadGuard, wLast[step.wSlot]);
+    } else {
+      step.wSlot = s.steps[k - 1].wSlot;
+    }
+    step.outSlot = unsigned(k % s.outSlots);
+    inLast[step.inSlot] = int64_t(k);
+    wLast[step.wSlot] = int64_t(k);
+  }
+  return s;
+}
+
+void kernels::emitSchedule(const Schedule &schedule, Emitter &e,
+                           const StepEmitters &emit) {
+  const std::vector<Step> &steps = schedule.steps;
+  int64_t loadPopped = 0, execPoppedStores = 0;
+  auto fills = [&](size_t k) {
+    const Step &s = steps[k];
+    e.setStep(Queue::Load, k);
+    for (; loadPopped <= s.loadGuard; ++loadPopped)
+      e.pop(Channel::ExecToLoad);
+    if (s.fillWeights) {
+      emit.loadWeights(s);
+      e.push(Channel::LoadToExec);
+    }
+    if (s.fillInput) {
+      emit.loadInput(s);
+      e.push(Channel::LoadToExec);
+    }
+  };
+  auto exec = [&](size_t k) {
+    const Step &s = steps[k];
+    e.setStep(Queue::Execute, k);
+    if (s.fillWeights)
+      e.pop(Channel::LoadToExec);
+    if (s.fillInput)
+      e.pop(Channel::LoadToExec);
+    emit.compute(s);
+    // The output buffer is free once the store of its previous tile is done.
+    for (; execPoppedStores <= int64_t(k) - int64_t(schedule.outSlots);
+         ++execPoppedStores)
+      e.pop(Channel::StoreToExec);
+    emit.writeOutput(s);
+    e.push(Channel::ExecToStore);
+    e.push(Channel::ExecToLoad);
+  };
+  auto store = [&](size_t k) {
+    e.setStep(Queue::Store, k);
+    e.pop(Channel::ExecToStore);
+    emit.store(steps[k]);
+    e.push(Channel::StoreToExec);
+  };
+  fills(0);
+  for (size_t k = 0; k < steps.size(); ++k) {
+    if (k + 1 < steps.size())
+      fills(k + 1);
+    exec(k);
+    store(k);
+  }
+  // Consume every token still in a channel, so the next layer starts clean.
+  uint64_t last = steps.size() - 1;
+  e.setStep(Queue::Load, last);
+  e.setStep(Queue::Execute, last);
+  for (; loadPopped < int64_t(steps.size()); ++loadPopped)
+    e.pop(Channel::ExecToLoad);
+  for (; execPoppedStores < int64_t(steps.size()); ++execPoppedStores)
+    e.pop(Channel::StoreToExec);
+  e.flushPops();
+  e.fence();
+}
+
+LayerCost kernels::priceSchedule(const Schedule &schedule, const Emitter &e,
+                                 const HardwareDesc &hw) {
+  const std::vector<Step> &steps = schedule.steps;
+  const std::vector<StepCycles> &cyc = e.getSteps();
+  size_t n = steps.size();
+  std::vector<uint64_t> loadEnd(n), execEnd(n), storeEnd(n);
+  for (size_t k = 0; k < n; ++k) {
+    const Step &s = steps[k];
+    StepCycles c = k < cyc.size() ? cyc[k] : StepCycles();
+    uint64_t loadStart = k ? loadEnd[k - 1] : 0;
+    if (s.loadGuard >= 0)
+      loadStart = std::max(loadStart, execEnd[s.loadGuard]);
+    loadEnd[k] = loadStart + c.load;
+    uint64_t execStart = k ? execEnd[k - 1] : 0;
+    if (s.fillInput || s.fillWeights)
+      execStart = std::max(execStart, loadEnd[k]);
+    execEnd[k] = execStart + c.execute;
+    if (k >= schedule.outSlots)
+      execEnd[k] = std::max(execEnd[k], storeEnd[k - schedule.outSlots] + 1);
+    storeEnd[k] = std::max(k ? storeEnd[k - 1] : 0, execEnd[k]) + c.store;
+  }
+  LayerCost cost;
+  StepCycles total = e.getTotals();
+  cost.loadCycles = total.load;
+  cost.executeCycles = total.execute;
+  cost.storeCycles = total.store;
+  cost.instructions = e.getNumInsts();
+  cost.cycles = std::max<uint64_t>(n ? storeEnd[n - 1] : 0, cost.instructions);
+  cost.dramRead = e.getActions().dramRead;
+  cost.dramWritten = e.getActions().dramWritten;
+  cost.energy = sim::getActionEnergy(e.getActions(), hw.energy);
+  cost.energy.leakage = double(cost.cycles) * hw.energy.leakagePerCycle;
+  uint64_t busiest =
+      std::max({cost.loadCycles, cost.executeCycles, cost.storeCycles});
+  if (busiest * 10 < cost.cycles * 6)
+    cost.bound = Bound::Issue;
+  else if (busiest == cost.executeCycles)
+    cost.bound = Bound::Compute;
+  else
+    cost.bound = Bound::Dram;
+  return cost;
+}

@@ -1,0 +1,78 @@
+//===- Pipeline.h - the software-pipelined step loop of a layer -*- C++ -*-===//
+//
+// Part of Tessera. Every NPU kernel is a sequence of steps, each computing
+// one output tile: fill an input and/or a weight buffer (load queue),
+// compute and write an output buffer (execute queue), store it (store
+// queue). This file owns what is common to all kernels: the loop order and
+// the double-buffer slots, the dependency tokens that make the overlap safe,
+// the program order (the fills of step k+1 before the compute of step k), and
+// the cost model's overlapped schedule of the steps.
+//
+// Tokens: every fill pushes load->execute once and the step that first uses
+// it pops once; every step pushes execute->load once when done with its
+// buffers, and a fill that overwrites a buffer pops until the last step that
+// read it is done; likewise execute->store per step and store->execute
+// before an output buffer is overwritten. At the end every token still in a
+// channel is consumed and the queues drain (a fence), so layers concatenate.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSERA_LIB_CODEGEN_NPU_KERNELS_PIPELINE_H
+#define TESSERA_LIB_CODEGEN_NPU_KERNELS_PIPELINE_H
+
+#include "Emitter.h"
+
+#include "tessera/Codegen/NPU/Layer.h"
+
+#include <functional>
+#include <vector>
+
+namespace tessera::npu::kernels {
+
+/// One output tile: image b, row tile r, channel tile t.
+struct Step {
+  int64_t b = 0, r = 0, t = 0;
+  bool fillInput = false, fillWeights = false;
+  unsigned inSlot = 0, wSlot = 0, outSlot = 0;
+  /// The last earlier step whose buffers the fills overwrite (-1: none).
+  int64_t loadGuard = -1;
+};
+
+struct Schedule {
+  std::vector<Step> steps;
+  /// Buffers of each kind: 2 (double buffered) when refilled, else 1.
+  unsigned inSlots = 1, wSlots = 1, outSlots = 1;
+};
+
+/// The steps of `batch` images x `rowTiles` x `channelTiles` in the given
+/// loop order; the input is refilled when (b, r) changes (with
+/// `inputPerChannelTile`, also when t does), the weights when t does (with
+/// `weightsOnce`, only at the first step).
+Schedule makeSchedule(int64_t batch, int64_t rowTiles, int64_t channelTiles,
+                      bool weightsOuter, bool inputPerChannelTile = false,
+                      bool weightsOnce = false);
+
+/// What a kernel emits for each step (tokens are the pipeline's).
+struct StepEmitters {
+  std::function<void(const Step &)> loadWeights, loadInput;
+  /// Everything before the output buffer is written (matmuls, vector ops).
+  std::function<void(const Step &)> compute;
+  /// The instructions that write the output buffer.
+  std::function<void(const Step &)> writeOutput;
+  std::function<void(const Step &)> store;
+};
+
+/// Emits all steps, software pipelined, with tokens; ends with a fence.
+void emitSchedule(const Schedule &schedule, Emitter &e,
+                  const StepEmitters &emit);
+
+/// The cost model's schedule: each queue runs its steps in order; a step's
+/// fills wait for the step whose buffers they overwrite, its compute for its
+/// fills and for the store `outSlots` steps back, its store for its compute.
+/// Fills the timing, instruction, DRAM, energy and bound fields of the cost.
+LayerCost priceSchedule(const Schedule &schedule, const Emitter &e,
+                        const HardwareDesc &hw);
+
+} // namespace tessera::npu::kernels
+
+#endif // TESSERA_LIB_CODEGEN_NPU_KERNELS_PIPELINE_H
