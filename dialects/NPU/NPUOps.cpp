@@ -39,8 +39,14 @@ void NPUDialect::initialize() {
 
 LogicalResult NPUDialect::verifyOperationAttribute(Operation *op,
                                                    NamedAttribute attr) {
-  // Where the npu partition left a host op, and why (docs/npu/compiler.md).
-  if (attr.getName() == "npu.place" || attr.getName() == "npu.reason") {
+  // The placement of a host function's ops (tessera-npu-place).
+  if (attr.getName() == "npu.place") {
+    auto place = dyn_cast<StringAttr>(attr.getValue());
+    if (!place || (place.getValue() != "host" && place.getValue() != "npu"))
+      return op->emitError() << "'npu.place' must be \"host\" or \"npu\"";
+    return success();
+  }
+  if (attr.getName() == "npu.reason" || attr.getName() == "npu.tiling") {
     if (!isa<StringAttr>(attr.getValue()))
       return op->emitError()
              << "'" << attr.getName().getValue() << "' must be a string";
