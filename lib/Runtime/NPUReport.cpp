@@ -318,9 +318,20 @@ void printNPUReportTable(const NPUDevice &device, raw_ostream &os) {
     os << " " << name << " " << formatv("{0:f3}", value / 1000);
   os << "\n  split: " << npuLayers << " layers on the NPU, "
      << device.getHostOps().size() << " ops on the host\n";
-  for (const NPUHostOp &op : device.getHostOps())
-    os << "    host: " << (op.name.empty() ? "<unnamed>" : op.name) << " ("
-       << op.op << ")" << (op.reason.empty() ? "" : ": " + op.reason) << "\n";
+  // Consecutive host ops of one ONNX node, for one reason, on one line.
+  ArrayRef<NPUHostOp> host = device.getHostOps();
+  for (size_t i = 0; i < host.size();) {
+    size_t j = i + 1;
+    std::string ops = host[i].op;
+    for (; j < host.size() && host[j].name == host[i].name &&
+           host[j].reason == host[i].reason;
+         ++j)
+      ops += "+" + host[j].op;
+    os << "    host: " << (host[i].name.empty() ? "<unnamed>" : host[i].name)
+       << " (" << ops << ")"
+       << (host[i].reason.empty() ? "" : ": " + host[i].reason) << "\n";
+    i = j;
+  }
 }
 
 void printNPUTrace(const NPUDevice &device, raw_ostream &os) {
