@@ -35,10 +35,6 @@ if os.path.isdir("/usr/share/libonnx-testdata/data/node"):
     config.available_features.add("onnx-testdata")
 if shutil.which("clang-format-22"):
     config.available_features.add("clang-format")
-# The npu target's partition (lib/Codegen/NPU, tessera/Codegen/NPU/Passes.h):
-# the npu target compiles ONNX models only where it is built in.
-if os.path.exists(os.path.join(config.tessera_src_root, "include", "tessera", "Codegen", "NPU", "Passes.h")):
-    config.available_features.add("npu-partition")
 
 tool_dirs = [config.tessera_tools_dir, config.llvm_tools_dir]
 tools = ["tessera-opt", "tessera-translate", "tessera-compile", "tessera-sim"]

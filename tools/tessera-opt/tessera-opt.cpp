@@ -7,6 +7,7 @@
 #include "NN/NNOps.h"
 #include "NPU/NPUPasses.h"
 #include "tessera/Codegen/CPU/Passes.h"
+#include "tessera/Codegen/NPU/Passes.h"
 #include "tessera/Conversion/Passes.h"
 #include "tessera/Pipelines/Pipelines.h"
 #include "tessera/Quantization/ExposeActivations.h"
@@ -32,6 +33,7 @@ int main(int argc, char **argv) {
   tessera::registerTesseraPipelines();
   tessera::registerTesseraConversionPasses();
   tessera::registerTesseraCPUPasses();
+  tessera::registerNPUCodegenPasses();
   tessera::quant::registerQuantizationPasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "Tessera optimizer driver\n", registry));

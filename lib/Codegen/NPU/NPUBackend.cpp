@@ -12,16 +12,12 @@
 #include "NPU/NPUOps.h"
 #include "tessera/Codegen/CPU/CABI.h"
 #include "tessera/Codegen/NPU/HostCode.h"
+#include "tessera/Codegen/NPU/Passes.h"
 #include "tessera/Driver/Driver.h"
 #include "tessera/Driver/Target.h"
 #include "tessera/NPU/Hardware.h"
 #include "tessera/Pipelines/Pipelines.h"
 #include "tessera/Target/CPU/CPUTarget.h"
-
-#if __has_include("tessera/Codegen/NPU/Passes.h")
-#include "tessera/Codegen/NPU/Passes.h"
-#define TESSERA_HAS_NPU_PARTITION 1
-#endif
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/Pass/PassManager.h"
@@ -72,7 +68,6 @@ static LogicalResult partition(Compilation &c) {
     return emitError(module.getLoc()) << llvm::toString(hw.takeError());
   bool segmented = !module.getOps<npu::ProgramOp>().empty();
   if (!segmented) {
-#ifdef TESSERA_HAS_NPU_PARTITION
     NPUPartitionOptions options;
     options.hw = c.options.hardware.empty() ? "edge" : c.options.hardware;
     options.placementFile = c.options.npuPlacementFile;
@@ -83,11 +78,6 @@ static LogicalResult partition(Compilation &c) {
     buildNPUPartitionPipeline(pm, options);
     if (failed(pm.run(module)))
       return failure();
-#else
-    return emitError(module.getLoc())
-           << "this Tessera was built without the npu partition "
-              "(tessera/Codegen/NPU/Passes.h)";
-#endif
   }
   if (!module->hasAttr(npu::NPUDialect::kHardwareAttrName))
     module->setAttr(npu::NPUDialect::kHardwareAttrName,

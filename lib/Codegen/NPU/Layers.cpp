@@ -1,0 +1,678 @@
+//===- Layers.cpp - NPU layers of a quantized nn graph --------------------===//
+//
+// Part of Tessera. The layer match, hardware lookup and segment grouping
+// that tessera-npu-place and tessera-npu-outline share.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Layers.h"
+#include "../../Transforms/ConstantUtils.h"
+#include "NN/NNOps.h"
+#include "NPU/NPUOps.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringExtras.h"
+
+using namespace mlir;
+using namespace tessera;
+using namespace tessera::npu;
+using transforms::readConstant;
+
+namespace {
+
+bool isNoneValue(Value value) {
+  return !value || isa<NoneType>(value.getType());
+}
+
+/// The static int8 ranked tensor type of `value`, or null.
+RankedTensorType getStaticI8Type(Value value) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  if (!type || !type.hasStaticShape() || !type.getElementType().isInteger(8))
+    return {};
+  return type;
+}
+
+/// Why `value` is no static int8 tensor ("" when it is one).
+std::string getI8Problem(Value value, StringRef what) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  if (!type || !type.hasStaticShape())
+    return (what + " has no static shape").str();
+  if (type.getElementType().isUnsignedInteger(8))
+    return (what + " is uint8 (the NPU computes int8)").str();
+  if (!type.getElementType().isSignlessInteger(8))
+    return (what + " is not int8").str();
+  return "";
+}
+
+/// The single user of `value` when it has exactly one use.
+Operation *getSingleUser(Value value) {
+  if (!value.hasOneUse())
+    return nullptr;
+  return *value.getUsers().begin();
+}
+
+/// Reads the optional scalar zero point `zp` of the activation.
+bool readInputZeroPoint(Value zp, int32_t &out, std::string &reason) {
+  out = 0;
+  if (isNoneValue(zp))
+    return true;
+  std::optional<transforms::ConstTensor> values = readConstant(zp, 1);
+  if (!values || values->values.size() != 1) {
+    reason = "input zero point is not a constant scalar";
+    return false;
+  }
+  out = int32_t(values->values.front());
+  return true;
+}
+
+/// Checks that the optional weight zero point `zp` is absent or zero.
+bool checkWeightZeroPoint(Value zp, std::string &reason) {
+  if (isNoneValue(zp))
+    return true;
+  std::optional<transforms::ConstTensor> values = readConstant(zp);
+  if (!values) {
+    reason = "weight zero point is not constant";
+    return false;
+  }
+  if (llvm::any_of(values->values, [](double v) { return v != 0; })) {
+    reason = "weight zero point is not zero";
+    return false;
+  }
+  return true;
+}
+
+/// Reads a constant int32 bias broadcast along dimension `channelDim` of a
+/// result of shape `resultShape` into `bias` ([channels] values).
+bool readBias(Value value, ArrayRef<int64_t> resultShape, int64_t channelDim,
+              std::vector<int32_t> &bias, std::string &reason) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  std::optional<transforms::ConstTensor> values;
+  if (type && type.getElementType().isSignlessInteger(32))
+    values = readConstant(value);
+  if (!values) {
+    reason = "the int32 accumulator is added to something other than a "
+             "constant int32 bias";
+    return false;
+  }
+  int64_t rank = resultShape.size();
+  int64_t biasRank = values->type.getRank();
+  int64_t channels = resultShape[channelDim];
+  if (biasRank > rank) {
+    reason = "the bias is not broadcast over the output channels";
+    return false;
+  }
+  bool perChannel = false;
+  for (int64_t i = 0; i < biasRank; ++i) {
+    int64_t dim = rank - biasRank + i;
+    int64_t size = values->type.getDimSize(i);
+    if (size == 1)
+      continue;
+    if (dim != channelDim || size != channels) {
+      reason = "the bias is not broadcast over the output channels";
+      return false;
+    }
+    perChannel = true;
+  }
+  bias.resize(channels);
+  for (int64_t o = 0; o < channels; ++o)
+    bias[o] = int32_t(values->values[perChannel ? o : 0]);
+  return true;
+}
+
+/// Fills the requantize parameters of `layer` from `op`, whose channel
+/// dimension is `channelDim` of rank `rank`.
+bool readRequantize(nn::RequantizeOp op, int64_t channelDim, int64_t rank,
+                    ConvLayer &layer, std::string &reason) {
+  auto type = cast<RankedTensorType>(op.getY().getType());
+  if (!type.getElementType().isSignlessInteger(8)) {
+    reason = "requantize to int32 (the NPU layer's output is int8)";
+    return false;
+  }
+  ArrayRef<int32_t> multiplier = op.getMultiplier();
+  ArrayRef<int32_t> shift = op.getShift();
+  if (multiplier.size() > 1) {
+    int64_t axis = op.getAxis() ? int64_t(*op.getAxis()) : -1;
+    if (axis < 0)
+      axis += rank;
+    if (axis != channelDim) {
+      reason = "requantize per slice of an axis other than the output "
+               "channels";
+      return false;
+    }
+  }
+  layer.multiplier.assign(multiplier.begin(), multiplier.end());
+  layer.shift.assign(shift.begin(), shift.end());
+  layer.outZeroPoint = int32_t(op.getZeroPoint());
+  layer.clampLo = int32_t(op.getClampLo());
+  layer.clampHi = int32_t(op.getClampHi());
+  return true;
+}
+
+/// Matches the optional bias add and the requantize after `acc`.
+bool matchEpilogue(MatchedLayer &match, Value acc, int64_t channelDim,
+                   std::string &reason, Operation *&reasonOp) {
+  auto resultShape = cast<RankedTensorType>(acc.getType()).getShape();
+  int64_t rank = resultShape.size();
+  Operation *user = getSingleUser(acc);
+  if (!user) {
+    reason = acc.use_empty()
+                 ? "int32 output without requantize"
+                 : "the int32 accumulator has several users (the NPU layer "
+                   "only outputs the requantized int8 result)";
+    return false;
+  }
+  if (auto add = dyn_cast<nn::AddOp>(user)) {
+    Value other = add.getA() == acc ? add.getB() : add.getA();
+    if (add.getA() == add.getB() || add.getC().getType() != acc.getType() ||
+        !readBias(other, resultShape, channelDim, match.conv.bias, reason)) {
+      if (reason.empty())
+        reason = "the bias add broadcasts the accumulator";
+      return false;
+    }
+    match.ops.push_back(add);
+    acc = add.getC();
+    user = getSingleUser(acc);
+    if (!user) {
+      reasonOp = add;
+      reason = acc.use_empty() ? "int32 output without requantize"
+                               : "the biased int32 accumulator has several "
+                                 "users";
+      return false;
+    }
+  }
+  auto requantize = dyn_cast<nn::RequantizeOp>(user);
+  if (!requantize) {
+    reason = "int32 output without requantize";
+    return false;
+  }
+  if (!readRequantize(requantize, channelDim, rank, match.conv, reason)) {
+    reasonOp = requantize;
+    return false;
+  }
+  match.ops.push_back(requantize);
+  match.output = requantize.getY();
+  return true;
+}
+
+std::optional<MatchedLayer>
+matchConv(nn::ConvIntegerOp conv, std::string &reason, Operation *&reasonOp) {
+  MatchedLayer match;
+  match.kind = MatchedLayer::Kind::Conv;
+  match.ops.push_back(conv);
+  match.input = conv.getX();
+  reason = getI8Problem(conv.getX(), "the input");
+  if (!reason.empty())
+    return std::nullopt;
+  auto xType = cast<RankedTensorType>(conv.getX().getType());
+  if (xType.getRank() != 4) {
+    reason = "only 2-D convolutions (rank-4 NCHW input) run on the NPU";
+    return std::nullopt;
+  }
+  auto yType = dyn_cast<RankedTensorType>(conv.getY().getType());
+  if (!yType || !yType.hasStaticShape()) {
+    reason = "the output has no static shape";
+    return std::nullopt;
+  }
+  std::optional<transforms::ConstTensor> w;
+  if (getStaticI8Type(conv.getW()))
+    w = readConstant(conv.getW());
+  if (!w) {
+    reason = "weights are not a constant int8 tensor";
+    return std::nullopt;
+  }
+  if (!checkWeightZeroPoint(conv.getWZeroPoint(), reason))
+    return std::nullopt;
+  ConvLayer &layer = match.conv;
+  if (!readInputZeroPoint(conv.getXZeroPoint(), layer.inZeroPoint, reason))
+    return std::nullopt;
+  if (std::optional<ArrayRef<int64_t>> dilations = conv.getDilations()) {
+    if (llvm::any_of(*dilations, [](int64_t d) { return d != 1; })) {
+      reason = "dilation (the NPU's convolutions are dense)";
+      return std::nullopt;
+    }
+  }
+  StringRef autoPad = conv.getAutoPad();
+  if (autoPad != "NOTSET" && autoPad != "VALID") {
+    reason = ("auto_pad " + autoPad + " (pads must be explicit)").str();
+    return std::nullopt;
+  }
+  ArrayRef<int64_t> ws = w->shape();
+  layer.batch = xType.getDimSize(0);
+  layer.inC = xType.getDimSize(1);
+  layer.inH = xType.getDimSize(2);
+  layer.inW = xType.getDimSize(3);
+  layer.outC = ws[0];
+  layer.kernelH = ws[2];
+  layer.kernelW = ws[3];
+  layer.groups = conv.getGroup();
+  if (std::optional<ArrayRef<int64_t>> strides = conv.getStrides()) {
+    if (strides->size() == 2) {
+      layer.strideH = (*strides)[0];
+      layer.strideW = (*strides)[1];
+    }
+  }
+  if (std::optional<ArrayRef<int64_t>> pads = conv.getPads()) {
+    if (pads->size() == 4 && autoPad == "NOTSET") {
+      layer.padTop = (*pads)[0];
+      layer.padLeft = (*pads)[1];
+      layer.padBottom = (*pads)[2];
+      layer.padRight = (*pads)[3];
+    }
+  }
+  if (layer.groups < 1 || layer.inC % layer.groups ||
+      layer.outC % layer.groups || ws[1] != layer.inC / layer.groups) {
+    reason = "weights do not match the input channels and groups";
+    return std::nullopt;
+  }
+  if (yType.getDimSize(1) != layer.outC ||
+      yType.getDimSize(2) != layer.outH() ||
+      yType.getDimSize(3) != layer.outW()) {
+    reason = "the output shape does not match the convolution";
+    return std::nullopt;
+  }
+  // OIHW -> HWIO per group: [kh][kw][c][o] with c < inC / groups.
+  int64_t cg = ws[1];
+  layer.weights.resize(w->values.size());
+  for (int64_t o = 0; o < layer.outC; ++o)
+    for (int64_t c = 0; c < cg; ++c)
+      for (int64_t kh = 0; kh < layer.kernelH; ++kh)
+        for (int64_t kw = 0; kw < layer.kernelW; ++kw)
+          layer.weights[((kh * layer.kernelW + kw) * cg + c) * layer.outC + o] =
+              int8_t(w->values[((o * cg + c) * layer.kernelH + kh) *
+                                   layer.kernelW +
+                               kw]);
+  if (!matchEpilogue(match, conv.getY(), /*channelDim=*/1, reason, reasonOp))
+    return std::nullopt;
+  return match;
+}
+
+std::optional<MatchedLayer> matchMatMul(nn::MatMulIntegerOp matmul,
+                                        std::string &reason,
+                                        Operation *&reasonOp) {
+  MatchedLayer match;
+  match.kind = MatchedLayer::Kind::MatMul;
+  match.ops.push_back(matmul);
+  match.input = matmul.getA();
+  reason = getI8Problem(matmul.getA(), "A");
+  if (!reason.empty())
+    return std::nullopt;
+  auto aType = cast<RankedTensorType>(matmul.getA().getType());
+  auto yType = dyn_cast<RankedTensorType>(matmul.getY().getType());
+  if (!yType || !yType.hasStaticShape()) {
+    reason = "the output has no static shape";
+    return std::nullopt;
+  }
+  std::optional<transforms::ConstTensor> b;
+  if (RankedTensorType bType = getStaticI8Type(matmul.getB()))
+    if (bType.getRank() == 2)
+      b = readConstant(matmul.getB());
+  if (!b) {
+    reason = "B is not a constant int8 [K, N] matrix";
+    return std::nullopt;
+  }
+  if (!checkWeightZeroPoint(matmul.getBZeroPoint(), reason))
+    return std::nullopt;
+  ConvLayer &layer = match.conv;
+  if (!readInputZeroPoint(matmul.getAZeroPoint(), layer.inZeroPoint, reason))
+    return std::nullopt;
+  int64_t k = b->shape()[0], n = b->shape()[1];
+  if (aType.getShape().back() != k) {
+    reason = "A's last dimension is not B's rows";
+    return std::nullopt;
+  }
+  int64_t m = aType.getNumElements() / k;
+  if (yType.getNumElements() != m * n) {
+    reason = "the output shape does not match the matrix product";
+    return std::nullopt;
+  }
+  layer.batch = 1;
+  layer.inH = 1;
+  layer.inW = m;
+  layer.inC = k;
+  layer.outC = n;
+  layer.weights.resize(b->values.size());
+  for (size_t i = 0; i < b->values.size(); ++i)
+    layer.weights[i] = int8_t(b->values[i]);
+  if (!matchEpilogue(match, matmul.getY(),
+                     /*channelDim=*/yType.getRank() - 1, reason, reasonOp))
+    return std::nullopt;
+  return match;
+}
+
+std::optional<MatchedLayer> matchMaxPool(nn::MaxPoolOp op,
+                                         std::string &reason) {
+  MatchedLayer match;
+  match.kind = MatchedLayer::Kind::MaxPool;
+  match.ops.push_back(op);
+  match.input = op.getX();
+  match.output = op.getY();
+  reason = getI8Problem(op.getX(), "the input");
+  if (!reason.empty())
+    return std::nullopt;
+  auto xType = cast<RankedTensorType>(op.getX().getType());
+  auto yType = dyn_cast<RankedTensorType>(op.getY().getType());
+  if (xType.getRank() != 4 || !yType || !yType.hasStaticShape()) {
+    reason = "only 2-D pooling of static shapes runs on the NPU";
+    return std::nullopt;
+  }
+  if (!op.getIndices().use_empty()) {
+    reason = "the indices of the maxima are used";
+    return std::nullopt;
+  }
+  if (op.getCeilMode()) {
+    reason = "ceil_mode";
+    return std::nullopt;
+  }
+  if (std::optional<ArrayRef<int64_t>> dilations = op.getDilations()) {
+    if (llvm::any_of(*dilations, [](int64_t d) { return d != 1; })) {
+      reason = "dilation (the NPU's pooling windows are dense)";
+      return std::nullopt;
+    }
+  }
+  StringRef autoPad = op.getAutoPad();
+  if (autoPad != "NOTSET" && autoPad != "VALID") {
+    reason = ("auto_pad " + autoPad + " (pads must be explicit)").str();
+    return std::nullopt;
+  }
+  ArrayRef<int64_t> kernel = op.getKernelShape();
+  if (kernel.size() != 2) {
+    reason = "only 2-D pooling runs on the NPU";
+    return std::nullopt;
+  }
+  PoolLayer &layer = match.pool;
+  layer.kind = PoolLayer::Kind::Max;
+  layer.batch = xType.getDimSize(0);
+  layer.channels = xType.getDimSize(1);
+  layer.inH = xType.getDimSize(2);
+  layer.inW = xType.getDimSize(3);
+  layer.kernelH = kernel[0];
+  layer.kernelW = kernel[1];
+  if (std::optional<ArrayRef<int64_t>> strides = op.getStrides()) {
+    if (strides->size() == 2) {
+      layer.strideH = (*strides)[0];
+      layer.strideW = (*strides)[1];
+    }
+  }
+  if (std::optional<ArrayRef<int64_t>> pads = op.getPads()) {
+    if (pads->size() == 4 && autoPad == "NOTSET") {
+      layer.padTop = (*pads)[0];
+      layer.padLeft = (*pads)[1];
+      layer.padBottom = (*pads)[2];
+      layer.padRight = (*pads)[3];
+    }
+  }
+  if (yType.getDimSize(2) != layer.outH() ||
+      yType.getDimSize(3) != layer.outW()) {
+    reason = "the output shape does not match the pooling";
+    return std::nullopt;
+  }
+  return match;
+}
+
+/// nn.cast (int8 -> int32) [+ nn.sub of a constant scalar zero point] +
+/// nn.reduce_sum over H and W (keepdims) + nn.requantize per tensor to
+/// int8: tessera-quantize's GlobalAveragePool. Anything else is no layer
+/// (the cast of an integer Add, ...), without a reason.
+std::optional<MatchedLayer> matchGlobalSum(nn::CastOp castOp) {
+  MatchedLayer match;
+  match.kind = MatchedLayer::Kind::GlobalSum;
+  match.ops.push_back(castOp);
+  match.input = castOp.getInput();
+  auto xType = dyn_cast<RankedTensorType>(castOp.getInput().getType());
+  if (!xType || xType.getRank() != 4)
+    return std::nullopt;
+  PoolLayer &layer = match.pool;
+  layer.kind = PoolLayer::Kind::GlobalSum;
+  Value value = castOp.getOutput();
+  Operation *user = getSingleUser(value);
+  if (auto sub = dyn_cast_or_null<nn::SubOp>(user)) {
+    std::optional<transforms::ConstTensor> zp;
+    if (sub.getA() == value && sub.getB() != value)
+      zp = readConstant(sub.getB(), 1);
+    if (!zp || zp->values.size() != 1 ||
+        sub.getC().getType() != value.getType())
+      return std::nullopt;
+    layer.inZeroPoint = int32_t(zp->values.front());
+    match.ops.push_back(sub);
+    value = sub.getC();
+    user = getSingleUser(value);
+  }
+  auto reduce = dyn_cast_or_null<nn::ReduceSumOp>(user);
+  if (!reduce || reduce.getData() != value || !reduce.getKeepdims())
+    return std::nullopt;
+  std::optional<transforms::ConstTensor> axes = readConstant(reduce.getAxes());
+  if (!axes)
+    return std::nullopt;
+  SmallVector<int64_t> axisList;
+  for (double axis : axes->values)
+    axisList.push_back(axis < 0 ? int64_t(axis) + 4 : int64_t(axis));
+  llvm::sort(axisList);
+  if (axisList != SmallVector<int64_t>{2, 3})
+    return std::nullopt;
+  match.ops.push_back(reduce);
+  value = reduce.getReduced();
+  auto requantize = dyn_cast_or_null<nn::RequantizeOp>(getSingleUser(value));
+  if (!requantize || requantize.getMultiplier().size() != 1 ||
+      !cast<RankedTensorType>(requantize.getY().getType())
+           .getElementType()
+           .isSignlessInteger(8))
+    return std::nullopt;
+  match.ops.push_back(requantize);
+  match.output = requantize.getY();
+  layer.batch = xType.getDimSize(0);
+  layer.channels = xType.getDimSize(1);
+  layer.inH = xType.getDimSize(2);
+  layer.inW = xType.getDimSize(3);
+  layer.multiplier = requantize.getMultiplier().front();
+  layer.shift = requantize.getShift().front();
+  layer.outZeroPoint = int32_t(requantize.getZeroPoint());
+  layer.clampLo = int32_t(requantize.getClampLo());
+  layer.clampHi = int32_t(requantize.getClampHi());
+  return match;
+}
+
+} // namespace
+
+bool tessera::npu::isLayerAnchor(Operation *op) {
+  if (auto cast = dyn_cast<nn::CastOp>(op))
+    return getStaticI8Type(cast.getInput()) &&
+           cast.getTo().isSignlessInteger(32);
+  return isa<nn::ConvIntegerOp, nn::MatMulIntegerOp, nn::MaxPoolOp>(op);
+}
+
+std::optional<MatchedLayer> tessera::npu::matchLayer(Operation *anchor,
+                                                     std::string &reason,
+                                                     Operation *&reasonOp) {
+  reason.clear();
+  reasonOp = anchor;
+  std::optional<MatchedLayer> match;
+  if (auto conv = dyn_cast<nn::ConvIntegerOp>(anchor))
+    match = matchConv(conv, reason, reasonOp);
+  else if (auto matmul = dyn_cast<nn::MatMulIntegerOp>(anchor))
+    match = matchMatMul(matmul, reason, reasonOp);
+  else if (auto pool = dyn_cast<nn::MaxPoolOp>(anchor))
+    match = matchMaxPool(pool, reason);
+  else if (auto cast = dyn_cast<nn::CastOp>(anchor))
+    match = matchGlobalSum(cast);
+  if (!match)
+    return std::nullopt;
+  std::string name = getNodeNames(match->getLoc());
+  if (name.empty())
+    name = anchor->getName().getStringRef().str();
+  llvm::Error error = llvm::Error::success();
+  if (match->isPool()) {
+    match->pool.name = name;
+    error = match->pool.verify();
+  } else {
+    match->conv.name = name;
+    error = match->conv.verify();
+  }
+  if (error) {
+    reason = llvm::toString(std::move(error));
+    return std::nullopt;
+  }
+  return match;
+}
+
+std::string tessera::npu::getNodeNames(Location loc) {
+  llvm::SetVector<StringRef> names;
+  loc->walk([&](Location inner) {
+    if (auto name = dyn_cast<NameLoc>(inner))
+      names.insert(name.getName().getValue());
+    return WalkResult::advance();
+  });
+  return llvm::join(names, "+");
+}
+
+Location MatchedLayer::getLoc() const {
+  SmallVector<Location> locs;
+  for (Operation *op : ops)
+    locs.push_back(op->getLoc());
+  return FusedLoc::get(getAnchor()->getContext(), locs);
+}
+
+uint64_t MatchedLayer::getMacs() const { return isPool() ? 0 : conv.macs(); }
+
+uint64_t MatchedLayer::getInputBytes() const {
+  return isPool() ? pool.inputBytes() : conv.inputBytes();
+}
+
+uint64_t MatchedLayer::getOutputBytes() const {
+  return isPool() ? pool.outputBytes() : conv.outputBytes();
+}
+
+std::string MatchedLayer::getTilingString() const {
+  return isPool() ? poolTiling.str() : convTiling.str();
+}
+
+llvm::Expected<LayerCost> tessera::npu::tileLayer(MatchedLayer &layer,
+                                                  const HardwareDesc &hw,
+                                                  StringRef chosen) {
+  if (!chosen.empty() && layer.isPool()) {
+    for (const PoolTiling &tiling : enumeratePoolTilings(layer.pool, hw)) {
+      if (tiling.str() != chosen)
+        continue;
+      layer.poolTiling = tiling;
+      return estimatePool(layer.pool, tiling, hw);
+    }
+  } else if (!chosen.empty()) {
+    for (const ConvTiling &tiling : enumerateConvTilings(layer.conv, hw)) {
+      if (tiling.str() != chosen)
+        continue;
+      layer.convTiling = tiling;
+      return estimateConv(layer.conv, tiling, hw);
+    }
+  }
+  LayerCost cost;
+  if (layer.isPool()) {
+    llvm::Expected<PoolTiling> tiling = choosePoolTiling(layer.pool, hw, &cost);
+    if (!tiling)
+      return tiling.takeError();
+    layer.poolTiling = *tiling;
+    return cost;
+  }
+  llvm::Expected<ConvTiling> tiling = chooseConvTiling(layer.conv, hw, &cost);
+  if (!tiling)
+    return tiling.takeError();
+  layer.convTiling = *tiling;
+  return cost;
+}
+
+uint64_t tessera::npu::getConstantBytes(const MatchedLayer &layer,
+                                        const HardwareDesc &hw) {
+  return layer.isPool()
+             ? getPoolConstantBytes(layer.pool, layer.poolTiling, hw)
+             : getConvConstantBytes(layer.conv, layer.convTiling, hw);
+}
+
+llvm::Expected<LayerCode>
+tessera::npu::emitLayer(const MatchedLayer &layer, const HardwareDesc &hw,
+                        const LayerAddresses &addresses) {
+  if (layer.isPool())
+    return emitPool(layer.pool, layer.poolTiling, hw, addresses);
+  return emitConv(layer.conv, layer.convTiling, hw, addresses);
+}
+
+FailureOr<HardwareDesc> tessera::npu::getModuleHardware(ModuleOp module,
+                                                        StringRef spec) {
+  auto attr =
+      module->getAttrOfType<HardwareAttr>(NPUDialect::kHardwareAttrName);
+  if (!attr) {
+    module.emitError() << "the module has no '" << NPUDialect::kHardwareAttrName
+                       << "' attribute (run tessera-npu-attach-hw first)";
+    return failure();
+  }
+  std::string name = spec.str();
+  if (name.empty()) {
+    if (!llvm::is_contained(getPresetNames(), attr.getName())) {
+      module.emitError() << "the module's hardware '" << attr.getName()
+                         << "' is no preset: give the description it was "
+                            "made from as option 'hw'";
+      return failure();
+    }
+    name = attr.getName().str();
+  }
+  llvm::Expected<HardwareDesc> desc = loadHardwareDesc(name);
+  if (!desc) {
+    module.emitError() << llvm::toString(desc.takeError());
+    return failure();
+  }
+  if (hashHardwareDesc(*desc) != attr.getHash()) {
+    module.emitError() << "hardware description '" << name
+                       << "' is not the module's npu.hardware '"
+                       << attr.getName() << "' (hashes differ)";
+    return failure();
+  }
+  return *desc;
+}
+
+void tessera::npu::makeContiguous(ArrayRef<MatchedLayer *> layers) {
+  for (MatchedLayer *layer : layers)
+    for (Operation *op : llvm::drop_end(layer->ops))
+      op->moveBefore(layer->ops.back());
+}
+
+SmallVector<SmallVector<MatchedLayer *>>
+tessera::npu::groupSegments(Block &block, ArrayRef<MatchedLayer *> layers) {
+  llvm::DenseMap<Operation *, MatchedLayer *> byLast;
+  llvm::DenseSet<Operation *> layerOps;
+  for (MatchedLayer *layer : layers) {
+    byLast[layer->ops.back()] = layer;
+    for (Operation *op : layer->ops)
+      layerOps.insert(op);
+  }
+  SmallVector<SmallVector<MatchedLayer *>> segments;
+  SmallVector<MatchedLayer *> run;
+  // The outputs of the run's layers, with whether they are NHWC.
+  llvm::DenseMap<Value, bool> runValues;
+  auto close = [&] {
+    if (!run.empty())
+      segments.push_back(run);
+    run.clear();
+    runValues.clear();
+  };
+  for (Operation &op : block) {
+    if (MatchedLayer *layer = byLast.lookup(&op)) {
+      auto it = runValues.find(layer->input);
+      if (it != runValues.end() && it->second != layer->isNHWC())
+        close();
+      run.push_back(layer);
+      runValues[layer->output] = layer->isNHWC();
+      continue;
+    }
+    if (layerOps.contains(&op) || runValues.empty())
+      continue;
+    bool usesRun = false;
+    op.walk([&](Operation *nested) {
+      for (Value operand : nested->getOperands())
+        usesRun |= runValues.contains(operand);
+    });
+    if (usesRun)
+      close();
+  }
+  close();
+  return segments;
+}
