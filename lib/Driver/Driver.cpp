@@ -6,6 +6,7 @@
 
 #include "tessera/Driver/Driver.h"
 #include "NN/NNOps.h"
+#include "NPU/NPUOps.h"
 #include "tessera/Driver/Calibrate.h"
 #include "tessera/Driver/FusionReport.h"
 #include "tessera/Driver/Target.h"
@@ -15,6 +16,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
+#include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "llvm/ADT/StringExtras.h"
@@ -63,9 +65,14 @@ llvm::Error validateOptions(const CompileOptions &options) {
   if (options.emitStage.empty() && options.outputPath == "-")
     return usageError("compiling an artifact needs -o DIR");
   if (!options.report.empty() && options.report != "fusion" &&
-      options.report != "quant")
+      options.report != "quant" && options.report != "placement")
     return usageError("unknown report '" + options.report +
-                      "' (reports: fusion, quant)");
+                      "' (reports: fusion, quant, placement)");
+  if (target->name != "npu" && (options.report == "placement" ||
+                                getJSONReportKind(options) == "placement"))
+    return usageError("the placement report needs --target=npu");
+  if (target->name != "npu" && !options.npuPlacementFile.empty())
+    return usageError("--npu-placement needs --target=npu");
   const QuantizeDriverOptions &quant = options.quant;
   if (!quant.mode.empty() && quant.mode != "int8")
     return usageError("unknown --quantize mode '" + quant.mode +
@@ -86,21 +93,23 @@ llvm::Error validateOptions(const CompileOptions &options) {
                       "' (observers: minmax, percentile, entropy)");
   if (!(quant.percentile > 0 && quant.percentile <= 100))
     return usageError("--percentile must be in (0, 100]");
-  bool quantReport = options.report == "quant" ||
-                     (!options.reportJsonPath.empty() && !quant.mode.empty());
+  std::string jsonReport = getJSONReportKind(options);
+  bool quantReport = options.report == "quant" || jsonReport == "quant";
   if (quantReport && (quant.mode.empty() || quant.calibrationDir.empty()))
     return usageError("the quant report needs --quantize=int8 and "
                       "--calibration=DIR (the inputs it runs)");
-  if ((options.report == "fusion" ||
-       (!options.reportJsonPath.empty() && quant.mode.empty())) &&
+  if ((options.report == "fusion" || options.report == "placement" ||
+       jsonReport == "fusion" || jsonReport == "placement") &&
       !options.emitStage.empty()) {
     // The fusion report reads the `nn` stage's output.
     for (const Stage *stage : getStages(*target)) {
       if (stage->name == "nn")
         break;
       if (stage->name == options.emitStage)
-        return usageError("the fusion report needs the nn stage, but --emit=" +
-                          options.emitStage + " stops before it");
+        return usageError(
+            "the " + (options.report.empty() ? jsonReport : options.report) +
+            " report needs the nn stage, but --emit=" + options.emitStage +
+            " stops before it");
     }
   }
   if (!options.hardware.empty() && !target->takesHardware)
@@ -112,7 +121,19 @@ llvm::Error validateOptions(const CompileOptions &options) {
     if (!error.empty())
       return usageError(error);
   }
+  if (target->validate)
+    return target->validate(options);
   return llvm::Error::success();
+}
+
+std::string getJSONReportKind(const CompileOptions &options) {
+  if (options.reportJsonPath.empty())
+    return "";
+  if (!options.report.empty())
+    return options.report;
+  if (options.target == "npu")
+    return "placement";
+  return options.quant.mode.empty() ? "fusion" : "quant";
 }
 
 /// Reports, all at once, every op of the `nn` stage the target cannot
@@ -160,7 +181,7 @@ static LogicalResult writeFusionReport(const CompileOptions &options,
       buildFusionReport(options.inputFile, nodes, module, options.fuse);
   if (options.report == "fusion")
     printFusionTable(report, llvm::outs());
-  if (options.reportJsonPath.empty())
+  if (getJSONReportKind(options) != "fusion")
     return success();
   std::string error;
   auto output = openOutputFile(options.reportJsonPath, &error);
@@ -232,7 +253,7 @@ writeQuantReport(const CompileOptions &options, MLIRContext &context,
     return failure();
   if (options.report == "quant")
     printQuantTable(*report, llvm::outs());
-  if (options.reportJsonPath.empty())
+  if (getJSONReportKind(options) != "quant")
     return success();
   std::string error;
   auto output = openOutputFile(options.reportJsonPath, &error);
@@ -246,6 +267,10 @@ writeQuantReport(const CompileOptions &options, MLIRContext &context,
 
 OwningOpRef<ModuleOp> importModel(const CompileOptions &options,
                                   MLIRContext &context) {
+  // A module already in the nn dialect (tests of the stages after import,
+  // e.g. hand-written NPU segments).
+  if (StringRef(options.inputFile).ends_with(".mlir"))
+    return parseSourceFile<ModuleOp>(options.inputFile, &context);
   ONNXImportOptions importOptions;
   for (const std::string &spec : options.inputShapes)
     (void)parseInputShapeSpec(spec, importOptions);
@@ -268,7 +293,7 @@ LogicalResult compile(const CompileOptions &compileOptions,
     if (!tempStats.empty())
       removeTempStats.setFile(tempStats);
     bool wantsQuantReport =
-        options.report == "quant" || !options.reportJsonPath.empty();
+        options.report == "quant" || getJSONReportKind(options) == "quant";
     if (wantsQuantReport &&
         failed(writeQuantReport(options, context, std::move(floatModel))))
       return failure();
@@ -278,14 +303,16 @@ LogicalResult compile(const CompileOptions &compileOptions,
   if (!module)
     return failure();
   bool wantsReport =
-      options.report == "fusion" ||
-      (!options.reportJsonPath.empty() && options.quant.mode.empty());
+      options.report == "fusion" || getJSONReportKind(options) == "fusion";
   std::vector<ONNXNodeRecord> nodes;
   if (wantsReport)
     nodes = recordONNXNodes(*module);
   Compilation c{*module, options, {}};
   for (const Stage *stage : getStages(target)) {
     if (failed(stage->run(c)))
+      return failure();
+    if (stage == &getSharedStages().front() && target.extendNNStage &&
+        failed(target.extendNNStage(c)))
       return failure();
     if (wantsReport && stage->name == "nn" &&
         failed(writeFusionReport(options, nodes, c.module)))
@@ -321,6 +348,7 @@ int compileAndReport(const CompileOptions &options, llvm::raw_ostream &os) {
 void registerAllTargets() {
   static bool once = [] {
     registerCPUBackend();
+    registerNPUBackend();
     return true;
   }();
   (void)once;
@@ -328,6 +356,8 @@ void registerAllTargets() {
 
 void registerCompilerDialects(DialectRegistry &registry) {
   registerAllDialects(registry);
+  // What an .mlir input may hold besides the upstream dialects.
+  registry.insert<nn::NNDialect, npu::NPUDialect>();
   registerAllExtensions(registry);
   registerAllToLLVMIRTranslations(registry);
 }

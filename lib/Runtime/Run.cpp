@@ -5,6 +5,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "tessera/Runtime/Run.h"
+#include "tessera/Runtime/NPUDevice.h"
+#include "tessera/Runtime/NPUReport.h"
 #include "tessera/Runtime/Runtime.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -12,6 +14,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 
 #include <algorithm>
@@ -46,6 +49,7 @@ private:
   std::optional<RunStatus> benchmark(const Artifact &artifact,
                                      ArrayRef<const HostTensor *> given);
   std::optional<RunStatus> writeOutputs(ArrayRef<HostTensor> outputs);
+  std::optional<RunStatus> writeNPUReports(const NPUDevice &device);
   bool compare(const HostTensor &got, const HostTensor &want);
 
   const RunOptions &options;
@@ -172,6 +176,40 @@ std::optional<RunStatus> Runner::writeOutputs(ArrayRef<HostTensor> outputs) {
   return std::nullopt;
 }
 
+/// Writes what `write` prints to `path` ('-' for `out`).
+static Error writeReportFile(StringRef path, raw_ostream &out,
+                             function_ref<void(raw_ostream &)> write) {
+  if (path == "-") {
+    write(out);
+    return Error::success();
+  }
+  std::error_code ec;
+  ToolOutputFile file(path, ec, sys::fs::OF_Text);
+  if (ec)
+    return createStringError(ec, path + ": " + ec.message());
+  write(file.os());
+  file.keep();
+  return Error::success();
+}
+
+std::optional<RunStatus> Runner::writeNPUReports(const NPUDevice &device) {
+  if (options.npuReport)
+    printNPUReportTable(device, out);
+  std::pair<const std::string *, std::function<void(raw_ostream &)>> files[] = {
+      {&options.npuReportJSON,
+       [&](raw_ostream &os) {
+         os << formatv("{0:2}", npuReportToJSON(device)) << "\n";
+       }},
+      {&options.npuReportCSV,
+       [&](raw_ostream &os) { printNPUReportCSV(device, os); }},
+      {&options.npuTrace, [&](raw_ostream &os) { printNPUTrace(device, os); }}};
+  for (auto &[path, write] : files)
+    if (!path->empty())
+      if (Error e = writeReportFile(*path, out, write))
+        return error(toString(std::move(e)));
+  return std::nullopt;
+}
+
 /// Prints the errors of one output; true when it is within tolerance.
 bool Runner::compare(const HostTensor &got, const HostTensor &want) {
   if (want.shape != got.shape) {
@@ -219,9 +257,25 @@ RunStatus Runner::run() {
   for (std::optional<HostTensor> &tensor : inputs)
     given.push_back(&*tensor);
 
+  NPUDevice *npu = artifact->getNPUDevice();
+  bool wantsNPUReports = options.npuReport || !options.npuReportJSON.empty() ||
+                         !options.npuReportCSV.empty() ||
+                         !options.npuTrace.empty();
+  if (wantsNPUReports && !npu)
+    return error("the NPU reports need an artifact of tessera-compile "
+                 "--target=npu",
+                 RunStatus::BadOptions);
+  // The reports cover the first run (not the benchmark's).
+  if (npu)
+    npu->setRecording(true, !options.npuTrace.empty());
   Expected<std::vector<HostTensor>> outputs = artifact->run(given);
+  if (npu)
+    npu->setRecording(false);
   if (!outputs)
     return error(toString(outputs.takeError()));
+  if (npu && wantsNPUReports)
+    if (std::optional<RunStatus> status = writeNPUReports(*npu))
+      return *status;
   if (options.benchmarkRuns > 0)
     if (std::optional<RunStatus> status = benchmark(*artifact, given))
       return *status;

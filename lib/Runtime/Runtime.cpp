@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tessera/Runtime/Runtime.h"
+#include "tessera/Runtime/NPUDevice.h"
 #include "tessera/Target/CPU/CPUTarget.h"
 #include "tessera/Target/ONNX/TensorProto.h"
 
@@ -384,6 +385,20 @@ Expected<Artifact> Artifact::load(StringRef dir) {
     return fail(libraryPath + ": cannot load: " + ::dlerror());
   artifact.handle =
       std::shared_ptr<void>(handle, [](void *h) { ::dlclose(h); });
+  if (const json::Object *npuSection = root->getObject("npu")) {
+    Expected<std::unique_ptr<NPUDevice>> device =
+        NPUDevice::create(*npuSection, manifestPath);
+    if (!device)
+      return device.takeError();
+    using SetDeviceFn = void (*)(decltype(&launchOnNPUDevice), void *);
+    auto setDevice = reinterpret_cast<SetDeviceFn>(
+        ::dlsym(handle, "tessera_npu_set_device"));
+    if (!setDevice)
+      return fail(libraryPath +
+                  ": an npu artifact without 'tessera_npu_set_device'");
+    artifact.npu = std::move(*device);
+    setDevice(launchOnNPUDevice, artifact.npu.get());
+  }
   std::string entry = root->getString("entry").value_or("tessera_run").str();
   artifact.entry = reinterpret_cast<EntryFn>(::dlsym(handle, entry.c_str()));
   if (!artifact.entry)
@@ -428,8 +443,12 @@ Artifact::run(ArrayRef<const HostTensor *> given) const {
   for (HostTensor &t : results)
     outPtrs.push_back(t.data.data());
   int32_t rc = entry(inPtrs.data(), outPtrs.data());
-  if (rc != 0)
+  if (rc != 0) {
+    std::string npuError = npu ? npu->takeError() : "";
+    if (!npuError.empty())
+      return fail(npuError);
     return fail("the model returned error code " + Twine(rc));
+  }
   for (HostTensor &t : results)
     t.data.resize(t.numElements() * getDTypeSize(t.dtype));
   return results;

@@ -243,25 +243,10 @@ void sim::printReportCSV(const ReportContext &ctx, llvm::raw_ostream &os) {
   row("program", ctx.result.total);
 }
 
-void sim::printChromeTrace(const ReportContext &ctx, llvm::raw_ostream &os) {
-  const SimResult &result = ctx.result;
-  const std::vector<npu::Inst> &insts = ctx.program.insts;
-  constexpr int64_t kLayerTrack = 5;
-  llvm::json::OStream j(os);
-  auto track = [](Unit unit) { return int64_t(unsigned(unit) + 1); };
-  auto span = [&](llvm::StringRef name, llvm::StringRef cat, int64_t tid,
-                  uint64_t ts, uint64_t dur, auto &&args) {
-    j.object([&] {
-      j.attribute("name", name);
-      j.attribute("cat", cat);
-      j.attribute("ph", "X");
-      j.attribute("pid", 1);
-      j.attribute("tid", tid);
-      j.attribute("ts", int64_t(ts));
-      j.attribute("dur", int64_t(dur));
-      j.attributeObject("args", args);
-    });
-  };
+/// The metadata events of a trace: the process and the unit and layer
+/// tracks.
+static void writeTraceMetadata(llvm::json::OStream &j,
+                               llvm::StringRef processName) {
   auto meta = [&](llvm::StringRef kind, int64_t tid, llvm::StringRef name) {
     j.object([&] {
       j.attribute("name", kind);
@@ -271,7 +256,102 @@ void sim::printChromeTrace(const ReportContext &ctx, llvm::raw_ostream &os) {
       j.attributeObject("args", [&] { j.attribute("name", name); });
     });
   };
+  meta("process_name", 0, processName);
+  for (Unit unit : kUnits)
+    meta("thread_name", int64_t(unsigned(unit) + 1), getUnitName(unit));
+  meta("thread_name", kTraceLayerTrack, "layers");
+}
 
+void sim::writeChromeTraceEvents(llvm::json::OStream &j,
+                                 const ReportContext &ctx, uint64_t offset,
+                                 int64_t firstLayerId) {
+  const SimResult &result = ctx.result;
+  const std::vector<npu::Inst> &insts = ctx.program.insts;
+  constexpr int64_t kLayerTrack = kTraceLayerTrack;
+  auto track = [](Unit unit) { return int64_t(unsigned(unit) + 1); };
+  auto span = [&](llvm::StringRef name, llvm::StringRef cat, int64_t tid,
+                  uint64_t ts, uint64_t dur, auto &&args) {
+    j.object([&] {
+      j.attribute("name", name);
+      j.attribute("cat", cat);
+      j.attribute("ph", "X");
+      j.attribute("pid", 1);
+      j.attribute("tid", tid);
+      j.attribute("ts", int64_t(offset + ts));
+      j.attribute("dur", int64_t(dur));
+      j.attributeObject("args", args);
+    });
+  };
+  if (!result.timed)
+    return;
+  for (uint32_t i = 0, e = uint32_t(insts.size()); i < e; ++i) {
+    const npu::Inst &inst = insts[i];
+    const InstTiming &r = result.insts[i];
+    const npu::OpcodeInfo &info = npu::getOpcodeInfo(inst.op);
+    Unit unit = info.queue == npu::Queue::Control
+                    ? Unit::Fetch
+                    : Unit(unsigned(info.queue) + 1);
+    if (r.dispatchStall)
+      span("dispatch stall",
+           info.queue == npu::Queue::Control
+               ? "fence"
+               : getCauseName(Cause(unsigned(Cause::LoadQueueFull) +
+                                    unsigned(info.queue))),
+           track(Unit::Fetch), r.dispatch - r.dispatchStall, r.dispatchStall,
+           [&] { j.attribute("instruction", i); });
+    uint64_t tokenWait = r.unitWait[0] + r.unitWait[1] + r.unitWait[2];
+    if (tokenWait)
+      span("wait for tokens", "stall", track(unit), r.start - tokenWait,
+           tokenWait, [&] {
+             j.attribute("instruction", i);
+             j.attribute("from_load", int64_t(r.unitWait[0]));
+             j.attribute("from_execute", int64_t(r.unitWait[1]));
+             j.attribute("from_store", int64_t(r.unitWait[2]));
+           });
+    if (inst.op == npu::Opcode::Finish)
+      continue;
+    span(info.mnemonic, getUnitName(unit), track(unit), r.start,
+         r.end - r.start, [&] {
+           j.attribute("index", i);
+           j.attribute("dispatch", int64_t(r.dispatch));
+           for (const npu::FieldInfo &field : npu::getFields(inst.op))
+             j.attribute(field.name, inst.*field.member);
+           for (npu::DepFlag flag : npu::kDepFlags)
+             if (inst.deps & flag)
+               j.attribute(npu::getDepFlagName(flag), true);
+         });
+  }
+  // Layers may overlap in time (a pipelined schedule), which complete
+  // events on one track cannot show: they are async slices instead.
+  for (auto [index, layer] : llvm::enumerate(result.layers)) {
+    if (!layer.instructions)
+      continue;
+    for (bool begin : {true, false})
+      j.object([&] {
+        j.attribute("name", layer.name);
+        j.attribute("cat", "layer");
+        j.attribute("ph", begin ? "b" : "e");
+        j.attribute("id", firstLayerId + int64_t(index));
+        j.attribute("pid", 1);
+        j.attribute("tid", kLayerTrack);
+        j.attribute("ts", int64_t(offset +
+                                  (begin ? layer.startCycle : layer.endCycle)));
+        if (!begin)
+          return;
+        j.attributeObject("args", [&] {
+          j.attribute("begin", layer.begin);
+          j.attribute("end", layer.end);
+          j.attribute("macs", int64_t(layer.actions.macs));
+          j.attribute("mac_utilization",
+                      jsonNumber(layer.macUtilization(ctx.hw)));
+          j.attribute("overlap_cycles", int64_t(layer.overlapCycles));
+        });
+      });
+  }
+}
+
+void sim::printChromeTrace(const ReportContext &ctx, llvm::raw_ostream &os) {
+  llvm::json::OStream j(os);
   j.object([&] {
     j.attribute("displayTimeUnit", "ns");
     j.attributeObject("otherData", [&] {
@@ -279,80 +359,17 @@ void sim::printChromeTrace(const ReportContext &ctx, llvm::raw_ostream &os) {
       j.attribute("hardware", ctx.hw.name);
       j.attribute("time_unit", "1 trace microsecond = 1 NPU cycle");
       j.attribute("clock_mhz", jsonNumber(ctx.hw.clockMHz));
-      j.attribute("cycles", int64_t(result.total.cycles));
+      j.attribute("cycles", int64_t(ctx.result.total.cycles));
     });
     j.attributeArray("traceEvents", [&] {
-      meta("process_name", 0,
-           ("tessera-npu " + ctx.hw.name + ": " + ctx.programName).str());
-      for (Unit unit : kUnits)
-        meta("thread_name", track(unit), getUnitName(unit));
-      meta("thread_name", kLayerTrack, "layers");
-      if (!result.timed)
-        return;
-      for (uint32_t i = 0, e = uint32_t(insts.size()); i < e; ++i) {
-        const npu::Inst &inst = insts[i];
-        const InstTiming &r = result.insts[i];
-        const npu::OpcodeInfo &info = npu::getOpcodeInfo(inst.op);
-        Unit unit = info.queue == npu::Queue::Control
-                        ? Unit::Fetch
-                        : Unit(unsigned(info.queue) + 1);
-        if (r.dispatchStall)
-          span("dispatch stall",
-               info.queue == npu::Queue::Control
-                   ? "fence"
-                   : getCauseName(Cause(unsigned(Cause::LoadQueueFull) +
-                                        unsigned(info.queue))),
-               track(Unit::Fetch), r.dispatch - r.dispatchStall,
-               r.dispatchStall, [&] { j.attribute("instruction", i); });
-        uint64_t tokenWait = r.unitWait[0] + r.unitWait[1] + r.unitWait[2];
-        if (tokenWait)
-          span("wait for tokens", "stall", track(unit), r.start - tokenWait,
-               tokenWait, [&] {
-                 j.attribute("instruction", i);
-                 j.attribute("from_load", int64_t(r.unitWait[0]));
-                 j.attribute("from_execute", int64_t(r.unitWait[1]));
-                 j.attribute("from_store", int64_t(r.unitWait[2]));
-               });
-        if (inst.op == npu::Opcode::Finish)
-          continue;
-        span(info.mnemonic, getUnitName(unit), track(unit), r.start,
-             r.end - r.start, [&] {
-               j.attribute("index", i);
-               j.attribute("dispatch", int64_t(r.dispatch));
-               for (const npu::FieldInfo &field : npu::getFields(inst.op))
-                 j.attribute(field.name, inst.*field.member);
-               for (npu::DepFlag flag : npu::kDepFlags)
-                 if (inst.deps & flag)
-                   j.attribute(npu::getDepFlagName(flag), true);
-             });
-      }
-      // Layers may overlap in time (a pipelined schedule), which complete
-      // events on one track cannot show: they are async slices instead.
-      for (auto [index, layer] : llvm::enumerate(result.layers)) {
-        if (!layer.instructions)
-          continue;
-        for (bool begin : {true, false})
-          j.object([&] {
-            j.attribute("name", layer.name);
-            j.attribute("cat", "layer");
-            j.attribute("ph", begin ? "b" : "e");
-            j.attribute("id", int64_t(index));
-            j.attribute("pid", 1);
-            j.attribute("tid", kLayerTrack);
-            j.attribute("ts",
-                        int64_t(begin ? layer.startCycle : layer.endCycle));
-            if (!begin)
-              return;
-            j.attributeObject("args", [&] {
-              j.attribute("begin", layer.begin);
-              j.attribute("end", layer.end);
-              j.attribute("macs", int64_t(layer.actions.macs));
-              j.attribute("mac_utilization",
-                          jsonNumber(layer.macUtilization(ctx.hw)));
-              j.attribute("overlap_cycles", int64_t(layer.overlapCycles));
-            });
-          });
-      }
+      writeTraceMetadata(
+          j, ("tessera-npu " + ctx.hw.name + ": " + ctx.programName).str());
+      writeChromeTraceEvents(j, ctx, /*offset=*/0, /*firstLayerId=*/0);
     });
   });
+}
+
+void sim::writeChromeTraceMetadata(llvm::json::OStream &j,
+                                   llvm::StringRef processName) {
+  writeTraceMetadata(j, processName);
 }

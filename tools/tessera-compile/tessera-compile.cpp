@@ -55,14 +55,23 @@ static cl::opt<bool> lowerQDQ(
 static cl::opt<std::string>
     report("report",
            cl::desc("Print a report: 'fusion' (where each ONNX node ended, "
-                    "after the nn stage) or 'quant' (with --quantize: the "
-                    "int8 graph's SQNR per layer and top-1 agreement)"),
-           cl::value_desc("fusion|quant"), cl::init(""), cl::cat(category));
+                    "after the nn stage), 'quant' (with --quantize: the "
+                    "int8 graph's SQNR per layer and top-1 agreement) or "
+                    "'placement' (--target=npu: host or NPU per op, and why)"),
+           cl::value_desc("fusion|quant|placement"), cl::init(""),
+           cl::cat(category));
 static cl::opt<std::string>
     reportJson("report-json",
-               cl::desc("Write the report as JSON ('-' for stdout): the quant "
-                        "report with --quantize, else the fusion report"),
+               cl::desc("Write the report as JSON ('-' for stdout): the one "
+                        "--report names, else the placement report for "
+                        "--target=npu, the quant report with --quantize, "
+                        "else the fusion report"),
                cl::value_desc("file.json"), cl::init(""), cl::cat(category));
+static cl::opt<std::string> npuPlacement(
+    "npu-placement",
+    cl::desc("--target=npu: placement overrides, host or npu per ONNX node "
+             "(docs/npu/compiler.md)"),
+    cl::value_desc("file.json"), cl::init(""), cl::cat(category));
 static cl::opt<std::string>
     quantize("quantize",
              cl::desc("Quantize the graph after calibrating it (int8 only)"),
@@ -155,6 +164,7 @@ int main(int argc, char **argv) {
   options.lowerQDQ = lowerQDQ;
   options.report = report;
   options.reportJsonPath = reportJson;
+  options.npuPlacementFile = npuPlacement;
   options.cpu = {
       vectorizeElementwise, fuseElementwise, convChannelTile, convPixelTile,
       fuseEpilogues,        approximateMath, fuseRows};

@@ -4,6 +4,8 @@
 //
 //   tessera-run DIR --input name=FILE ... [--expect name=FILE ...]
 //               [--rtol R --atol A] [--output-dir OUT]
+//               [--npu-report] [--npu-report-json F] [--npu-report-csv F]
+//               [--npu-trace F]
 //
 // Maps flags onto `tessera::runtime::RunOptions` and calls `runArtifact`
 // (lib/Runtime). FILE is .npy or an ONNX TensorProto (.pb). A bare
@@ -46,6 +48,28 @@ static cl::opt<unsigned> benchmark(
     cl::desc("Also time N runs (after 2 warm-up runs) and print the median"),
     cl::init(0), cl::cat(category));
 
+static cl::opt<bool>
+    npuReport("npu-report",
+              cl::desc("npu artifacts: print the per-layer NPU report "
+                       "(predicted vs simulated cycles, utilization, DRAM, "
+                       "energy, bound, roofline) of the first run"),
+              cl::init(false), cl::cat(category));
+static cl::opt<std::string>
+    npuReportJSON("npu-report-json",
+                  cl::desc("npu artifacts: write the NPU report as JSON "
+                           "('-' for stdout)"),
+                  cl::value_desc("file.json"), cl::init(""), cl::cat(category));
+static cl::opt<std::string>
+    npuReportCSV("npu-report-csv",
+                 cl::desc("npu artifacts: write the NPU report as CSV, one "
+                          "row per layer ('-' for stdout)"),
+                 cl::value_desc("file.csv"), cl::init(""), cl::cat(category));
+static cl::opt<std::string> npuTrace(
+    "npu-trace",
+    cl::desc("npu artifacts: write a Chrome/Perfetto trace of every NPU "
+             "launch on one timeline"),
+    cl::value_desc("file.json"), cl::init(""), cl::cat(category));
+
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
@@ -61,5 +85,9 @@ int main(int argc, char **argv) {
   options.outputDir = outputDir;
   options.randomInputs = randomInputs;
   options.benchmarkRuns = benchmark;
+  options.npuReport = npuReport;
+  options.npuReportJSON = npuReportJSON;
+  options.npuReportCSV = npuReportCSV;
+  options.npuTrace = npuTrace;
   return static_cast<int>(runArtifact(options, outs(), errs()));
 }

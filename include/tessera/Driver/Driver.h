@@ -91,14 +91,24 @@ struct CompileOptions {
   bool lowerQDQ = false;
   /// A report to print to stdout after the `nn` stage: "fusion" (where each
   /// ONNX node ended: fused, recognized, folded or unfused), "quant" (the
-  /// int8 graph's accuracy against the float one), or empty.
+  /// int8 graph's accuracy against the float one), "placement" (the npu
+  /// target: which ops run on the host and which in NPU segments, and why),
+  /// or empty.
   std::string report;
-  /// A file ('-' for stdout) for the report as JSON (the quant report with
-  /// --quantize, else the fusion report); empty for none.
+  /// A file ('-' for stdout) for the report as JSON: the one `report` names;
+  /// without it, the placement report for the npu target, else the quant
+  /// report with --quantize, else the fusion report. Empty for none.
   std::string reportJsonPath;
+  /// The npu target: a JSON file of placement overrides (host or npu per
+  /// ONNX node, docs/npu/compiler.md); empty for none.
+  std::string npuPlacementFile;
   CPUCodegenOptions cpu;
   QuantizeDriverOptions quant;
 };
+
+/// Which report `reportJsonPath` writes ("fusion", "quant" or
+/// "placement"), or "" when none is asked for.
+std::string getJSONReportKind(const CompileOptions &options);
 
 /// Checks the options against the registry (target, stage, output, shapes)
 /// without reading the model. A failure is a bad command line.
@@ -109,7 +119,8 @@ llvm::Error validateOptions(const CompileOptions &options);
 const TargetInfo *getTarget(const CompileOptions &options);
 
 /// Imports `options.inputFile` with the `--input-shape` pins (already
-/// checked by validateOptions); null after reporting a diagnostic.
+/// checked by validateOptions), or parses it when it is an `.mlir` file (a
+/// module in the nn dialect); null after reporting a diagnostic.
 mlir::OwningOpRef<mlir::ModuleOp> importModel(const CompileOptions &options,
                                               mlir::MLIRContext &context);
 

@@ -19,6 +19,8 @@
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/JSON.h"
 
 #include <functional>
 #include <string>
@@ -34,6 +36,9 @@ struct Compilation {
   const CompileOptions &options;
   /// The model's I/O, read at the `nn` stage (names, dtypes, shapes).
   ModelSignature signature;
+  /// What a target's stages record for its artifact manifest (the npu
+  /// target: the host/NPU placement and each program's layers).
+  llvm::json::Object targetData = {};
 };
 
 /// A stage `--emit` can stop after.
@@ -62,6 +67,13 @@ struct TargetInfo {
   std::function<bool(mlir::Operation *op)> supportsOp;
   /// Whether the target reads a hardware description (`--hw`).
   bool takesHardware = false;
+  /// Target-specific checks of the command line (run by validateOptions,
+  /// before the model is read); null for none.
+  std::function<llvm::Error(const CompileOptions &)> validate;
+  /// Runs at the end of the shared `nn` stage, after the shared pipeline and
+  /// before the driver checks op support (the npu target partitions the
+  /// graph into host ops and NPU segments here); null for none.
+  std::function<mlir::LogicalResult(Compilation &)> extendNNStage;
 };
 
 /// The target-independent stages every target starts with: `nn`, `linalg`.
@@ -79,6 +91,7 @@ void registerAllTargets();
 
 /// The built-in back ends' registrations, called by registerAllTargets.
 void registerCPUBackend();
+void registerNPUBackend();
 
 /// The registered targets, in registration order.
 llvm::ArrayRef<TargetInfo> getRegisteredTargets();

@@ -30,6 +30,11 @@ struct RunOptions {
   bool randomInputs = false;
   /// Also time this many runs (after 2 warm-up runs) and print the median.
   unsigned benchmarkRuns = 0;
+  /// An npu-target artifact's reports on the first run (NPUReport.h): the
+  /// table to `out`, and files ('-' for `out`) for the JSON report, the CSV
+  /// and the Chrome trace; empty for none.
+  bool npuReport = false;
+  std::string npuReportJSON, npuReportCSV, npuTrace;
 };
 
 /// The outcome of `runArtifact`, as the tool's exit code.

@@ -14,11 +14,14 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace tessera::runtime {
+
+class NPUDevice;
 
 /// A dense row-major tensor in host memory.
 struct HostTensor {
@@ -77,6 +80,8 @@ public:
 
   llvm::ArrayRef<TensorSpec> getInputs() const { return inputs; }
   llvm::ArrayRef<TensorSpec> getOutputs() const { return outputs; }
+  /// The NPU device (the simulator) of an npu-target artifact, else null.
+  NPUDevice *getNPUDevice() const { return npu.get(); }
 
   /// Runs the model; `inputs` must match getInputs() in order, dtype and
   /// shape (checked); outputs are allocated.
@@ -87,6 +92,7 @@ private:
   using EntryFn = int32_t (*)(void *const *, void *const *);
   llvm::SmallVector<TensorSpec> inputs, outputs;
   EntryFn entry = nullptr;
+  std::shared_ptr<NPUDevice> npu;
   std::shared_ptr<void> handle;
 };
 

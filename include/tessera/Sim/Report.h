@@ -39,6 +39,17 @@ void printReportCSV(const ReportContext &ctx, llvm::raw_ostream &os);
 /// Chrome trace-event JSON ("X" events; one cycle = one trace microsecond).
 void printChromeTrace(const ReportContext &ctx, llvm::raw_ostream &os);
 
+/// The track of the layer slices (the units' tracks are 1 to 4).
+constexpr int64_t kTraceLayerTrack = 5;
+/// The pieces of printChromeTrace, for traces of several programs on one
+/// timeline (tessera-run --npu-trace): the process and track names, then
+/// the events of one program run shifted by `offset` cycles, its layer
+/// slices numbered from `firstLayerId`.
+void writeChromeTraceMetadata(llvm::json::OStream &j,
+                              llvm::StringRef processName);
+void writeChromeTraceEvents(llvm::json::OStream &j, const ReportContext &ctx,
+                            uint64_t offset, int64_t firstLayerId);
+
 } // namespace tessera::sim
 
 #endif // TESSERA_SIM_REPORT_H

@@ -70,8 +70,8 @@ LogicalResult prepareForCABI(ModuleOp module) {
   return success();
 }
 
-LogicalResult addRunEntryPoint(ModuleOp module,
-                               const ModelSignature &signature) {
+LogicalResult addRunEntryPoint(ModuleOp module, const ModelSignature &signature,
+                               StringRef statusFunction) {
   auto main = module.lookupSymbol<LLVM::LLVMFuncOp>("main");
   if (!main)
     return emitError(module.getLoc()) << "no lowered @main to wrap";
@@ -105,8 +105,20 @@ LogicalResult addRunEntryPoint(ModuleOp module,
   for (size_t i = 0; i < signature.outputs.size(); ++i)
     load(entry->getArgument(1), i);
   LLVM::CallOp::create(b, loc, main, args);
-  Value zero = LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(0));
-  LLVM::ReturnOp::create(b, loc, zero);
+  if (statusFunction.empty()) {
+    Value zero = LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(0));
+    LLVM::ReturnOp::create(b, loc, zero);
+    return success();
+  }
+  auto statusType = LLVM::LLVMFunctionType::get(i32, {});
+  auto status = module.lookupSymbol<LLVM::LLVMFuncOp>(statusFunction);
+  if (!status) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToEnd(module.getBody());
+    status = LLVM::LLVMFuncOp::create(b, loc, statusFunction, statusType);
+  }
+  Value rc = LLVM::CallOp::create(b, loc, status, ValueRange()).getResult();
+  LLVM::ReturnOp::create(b, loc, rc);
   return success();
 }
 

@@ -13,12 +13,16 @@
 |*  - the compiler builtins LLVM calls for conversions the host CPU has no    *|
 |*    instruction for (f16 and bf16 narrowing, f16 widening) and for          *|
 |*    `llvm.powi`: a C compiler driver would take them from libgcc or         *|
-|*    compiler-rt, which a deployment machine need not have.                  *|
+|*    compiler-rt, which a deployment machine need not have;                  *|
+|*  - the NPU launch of npu-target artifacts: `tessera_npu_launch`, called    *|
+|*    by the host code, dispatches to the device the runtime installs with    *|
+|*    `tessera_npu_set_device` (the one exported symbol) after dlopen.        *|
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
 
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -293,4 +297,51 @@ double __powidf2(double x, int n) {
     x *= x;
   }
   return negative ? 1 / result : result;
+}
+
+/*===-- NPU launches ------------------------------------------------------===*/
+
+/* The device the runtime installed: runs program `index` of the manifest
+   (its binary container `bytes`, `size` bytes) on the host buffers `inputs`
+   and `outputs` (the program's input and output tensors in table order);
+   0 on success. */
+typedef int32_t (*TesseraNPULaunchFn)(void *device, int64_t index,
+                                      const uint8_t *bytes, int64_t size,
+                                      void *const *inputs,
+                                      void *const *outputs);
+static TesseraNPULaunchFn npuLaunch;
+static void *npuDevice;
+/* The first failure of the current run; later launches are skipped. */
+static int32_t npuStatus;
+
+__attribute__((visibility("default"))) void
+tessera_npu_set_device(TesseraNPULaunchFn launch, void *device) {
+  npuLaunch = launch;
+  npuDevice = device;
+}
+
+/* Called by the host code for each npu.launch (pointers as integers). */
+void tessera_npu_launch(int64_t index, uintptr_t bytes, int64_t size,
+                        uintptr_t inputs, uintptr_t outputs) {
+  if (npuStatus)
+    return;
+  if (!npuLaunch) {
+    fprintf(stderr, "tessera: error: this artifact runs NPU programs, but no "
+                    "NPU device is set: run it with tessera-run (or the "
+                    "Tessera runtime), which installs the simulator\n");
+    npuStatus = 3;
+    return;
+  }
+  int32_t rc = npuLaunch(npuDevice, index, (const uint8_t *)bytes, size,
+                         (void *const *)inputs, (void *const *)outputs);
+  if (rc)
+    npuStatus = rc;
+}
+
+/* What tessera_run returns: the run's first launch failure (0 for none);
+   resets it for the next run. */
+int32_t tessera_npu_status(void) {
+  int32_t status = npuStatus;
+  npuStatus = 0;
+  return status;
 }

@@ -238,8 +238,8 @@ LogicalResult linkSharedLibrary(Location loc, StringRef object,
 }
 
 LogicalResult writeManifest(Location loc, StringRef path,
-                            const ModelSignature &signature,
-                            StringRef library) {
+                            const ModelSignature &signature, StringRef library,
+                            StringRef target, llvm::json::Object extra) {
   auto tensors = [](ArrayRef<TensorDesc> descs) {
     llvm::json::Array array;
     for (const TensorDesc &d : descs) {
@@ -254,12 +254,14 @@ LogicalResult writeManifest(Location loc, StringRef path,
   llvm::json::Object manifest{
       {"format", "tessera-artifact"},
       {"format_version", kArtifactFormatVersion},
-      {"target", "cpu"},
+      {"target", target},
       {"library", library},
       {"entry", "tessera_run"},
       {"inputs", tensors(signature.inputs)},
       {"outputs", tensors(signature.outputs)},
   };
+  for (auto &entry : extra)
+    manifest[entry.first] = std::move(entry.second);
   std::string error;
   auto output = openOutputFile(path, &error);
   if (!output)

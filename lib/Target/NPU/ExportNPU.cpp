@@ -209,7 +209,13 @@ FailureOr<Program> tessera::exportNPUProgram(ModuleOp module) {
     return failure();
   if (!programOp)
     return module.emitError() << "the module has no npu.program to translate";
+  return exportNPUProgramOp(programOp);
+}
 
+FailureOr<Program> tessera::exportNPUProgramOp(Operation *op) {
+  auto programOp = dyn_cast<ProgramOp>(op);
+  if (!programOp)
+    return op->emitOpError() << "is not an npu.program";
   Program program;
   ProgramExporter exporter(program);
   if (failed(exporter.visit(programOp.getBody().front())))

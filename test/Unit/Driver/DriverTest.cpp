@@ -159,7 +159,7 @@ TEST_F(DriverTest, ValidationNamesWhatIsWrong) {
             "the cpu target takes no hardware description (--hw)");
   options.target = "tpu";
   EXPECT_EQ(llvm::toString(validateOptions(options)),
-            "unknown target 'tpu' (targets: cpu, test)");
+            "unknown target 'tpu' (targets: cpu, npu, test)");
 }
 
 TEST_F(DriverTest, UnsupportedOpsReportedAtOnceAtTheirNodes) {

@@ -24,9 +24,13 @@ namespace tessera {
 llvm::LogicalResult prepareForCABI(mlir::ModuleOp module);
 
 /// Adds `tessera_run` (the C ABI above) calling `@main`, which must take
-/// bare pointers to its inputs then its outputs; LLVM dialect level.
+/// bare pointers to its inputs then its outputs; LLVM dialect level. With
+/// `statusFunction` (a C function `int32_t f(void)` of the runtime support,
+/// e.g. the NPU launches' `tessera_npu_status`), `tessera_run` returns what
+/// it returns after `@main`; otherwise 0.
 llvm::LogicalResult addRunEntryPoint(mlir::ModuleOp module,
-                                     const ModelSignature &signature);
+                                     const ModelSignature &signature,
+                                     llvm::StringRef statusFunction = "");
 
 } // namespace tessera
 

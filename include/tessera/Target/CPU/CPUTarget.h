@@ -15,6 +15,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/JSON.h"
 
 #include <string>
 
@@ -39,10 +40,13 @@ llvm::LogicalResult linkSharedLibrary(mlir::Location loc,
                                       llvm::StringRef object,
                                       llvm::StringRef library);
 
-/// Writes `manifest.json` for an artifact.
+/// Writes `manifest.json` for an artifact of `target`; `extra` holds more
+/// top-level keys (the npu target's "npu" section).
 llvm::LogicalResult writeManifest(mlir::Location loc, llvm::StringRef path,
                                   const ModelSignature &signature,
-                                  llvm::StringRef library);
+                                  llvm::StringRef library,
+                                  llvm::StringRef target = "cpu",
+                                  llvm::json::Object extra = {});
 
 } // namespace tessera
 

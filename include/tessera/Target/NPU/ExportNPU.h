@@ -22,6 +22,11 @@ namespace tessera {
 /// library rejects) is a diagnostic located at the offending op.
 mlir::FailureOr<npu::Program> exportNPUProgram(mlir::ModuleOp module);
 
+/// Translates one npu.program op (`program`; a module may hold several, as
+/// the npu target's segments), with the hardware hash of the closest
+/// `npu.hardware` above it. Diagnostics as exportNPUProgram.
+mlir::FailureOr<npu::Program> exportNPUProgramOp(mlir::Operation *program);
+
 /// Builds a module holding `program` as an npu.program named `name`: one op
 /// per instruction, layers as npu.layer regions (they must not overlap), the
 /// constant image as one npu.constant and the hash as the program's
