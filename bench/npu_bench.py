@@ -70,14 +70,9 @@ def percentile(values, q):
 
 
 def layer_errors(report):
-    """Relative error of predicted vs simulated cycles per NPU layer."""
-    errors = []
-    for layer in report.get("layers", []):
-        sim = layer.get("simulated_cycles", layer.get("cycles"))
-        pred = layer.get("predicted_cycles")
-        if sim and pred is not None:
-            errors.append(abs(pred - sim) / sim)
-    return errors
+    """|predicted - simulated| / simulated cycles of every NPU layer."""
+    return [abs(layer["cycle_error"]) for layer in report.get("layers", [])
+            if layer.get("cycle_error") is not None]
 
 
 def main():
@@ -155,23 +150,22 @@ def main():
                 a = np.load(os.path.join(cpu_out, f))
                 b = np.load(os.path.join(out, f))
                 mismatches += int(np.sum(a.view(np.uint8) != b.view(np.uint8)))
-                total += a.size
+                total += a.nbytes
             with open(report_path) as f:
                 report = json.load(f)
-            totals = report.get("totals", report.get("model", {}))
+            totals = report["total"]
+            split = report["split"]
             errors = layer_errors(report)
             rows.append((model, preset, mismatches, total,
-                         totals.get("utilization", float("nan")),
-                         totals.get("cycles", 0),
-                         totals.get("npu_layers", len(errors)),
-                         totals.get("host_layers", float("nan")),
+                         totals["mac_utilization"], totals["cycles"],
+                         split["npu_layers"], split["host_ops"],
                          percentile(errors, 50), percentile(errors, 90),
                          max(errors) if errors else float("nan"),
                          wall, rss, cpu_wall, cpu_rss, sim_wall))
             failed |= mismatches != 0
 
     print("\n| model | preset | output bytes differing | MAC utilization "
-          "| simulated cycles | NPU layers | host layers | cost-model error "
+          "| simulated cycles | NPU layers | host ops | cost-model error "
           "median / p90 / worst | compile s (cpu) | peak RSS MiB (cpu) "
           "| run s |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")

@@ -70,18 +70,21 @@ demo() {
   "$BUILD_DIR/bin/tessera-compile" "$out/tiny_cnn.onnx" --emit=nn \
     --input-shape input=1,3,32,32 --elide-weights -o "$out/tiny_cnn.nn.mlir"
   grep -oE '= nn\.[a-z_0-9]+' "$out/tiny_cnn.nn.mlir" | sort | uniq -c | sort -rn
-  echo "== tessera-compile --target=cpu (compiling models for the NPU comes next;"
-  echo "   the NPU itself, its ISA and simulator are shown at the end)"
+  echo "== tessera-compile --target=cpu (float reference path)"
   "$BUILD_DIR/bin/tessera-compile" "$out/tiny_cnn.onnx" --target=cpu \
     --input-shape input=1,3,32,32 -o "$out/tiny_cnn.cpu"
-  cat "$out/tiny_cnn.cpu/manifest.json"
   echo "== tessera-run on a random input, checked against numpy"
   /usr/bin/python3 - "$out" <<'PY'
-import sys, numpy as np, onnx
+import os, sys, numpy as np, onnx
 from onnx import numpy_helper
 out = sys.argv[1]
 x = np.random.default_rng(0).standard_normal((1, 3, 32, 32)).astype(np.float32)
 np.save(out + "/input.npy", x)
+# Calibration inputs for the int8 compiles below.
+os.makedirs(out + "/calibration", exist_ok=True)
+for i in range(8):
+    np.save(out + "/calibration/%04d.npy" % i,
+            np.random.default_rng(100 + i).standard_normal((1, 3, 32, 32)).astype(np.float32))
 # A numpy reference of tiny_cnn, from its initializers.
 w = {t.name: numpy_helper.to_array(t) for t in onnx.load(out + "/tiny_cnn.onnx").graph.initializer}
 def conv(x, W, b, stride=1):
@@ -104,15 +107,27 @@ y = np.maximum(y + z, 0).mean(axis=(2, 3))
 np.save(out + "/expected.npy", (y @ w["fc.w"].T + w["fc.b"]).astype(np.float32))
 PY
   "$BUILD_DIR/bin/tessera-run" "$out/tiny_cnn.cpu" --input "input=$out/input.npy" \
-    --expect "logits=$out/expected.npy" --output-dir "$out/outputs" --benchmark 20
-  echo "== the Tessera NPU (edge preset): a tiled int8 256x256x256 matmul + requantize"
-  echo "   + ReLU, double-buffered, in NPU assembly; checked against numpy"
-  /usr/bin/python3 "$ROOT/test/Sim/Inputs/matmul_ref.py" "$out/npu"
-  "$BUILD_DIR/bin/tessera-sim" "$ROOT/test/Sim/Inputs/matmul_double.s" --hw=edge \
-    --input "a=$out/npu/a.npy" --input "b=$out/npu/b.npy" --expect "c=$out/npu/c.npy" \
-    --output-dir "$out/npu/outputs" --report-json "$out/npu/report.json" \
-    --trace "$out/npu/trace.json"
-  echo "   (timeline for Perfetto: $out/npu/trace.json)"
+    --expect "logits=$out/expected.npy"
+  local quant=(--input-shape input=1,3,32,32 --quantize=int8
+               --calibration="$out/calibration"
+               --calibration-cache="$out/calibration.json")
+  echo "== the main job: compile for the default NPU (edge preset), int8"
+  echo "   (calibrated on 8 inputs; the CPU int8 build below shares the statistics)"
+  "$BUILD_DIR/bin/tessera-compile" "$out/tiny_cnn.onnx" "${quant[@]}" \
+    --target=npu --report=placement -o "$out/tiny_cnn.npu"
+  echo "== the CPU int8 reference: the same integer graph on the host"
+  "$BUILD_DIR/bin/tessera-compile" "$out/tiny_cnn.onnx" "${quant[@]}" \
+    --target=cpu -o "$out/tiny_cnn.int8"
+  "$BUILD_DIR/bin/tessera-run" "$out/tiny_cnn.int8" --input "input=$out/input.npy" \
+    --expect "logits=$out/expected.npy" --atol 0.05 --rtol 0.05 \
+    --output-dir "$out/int8"
+  echo "== tessera-run on the NPU simulator: per-layer report, checked bit for bit"
+  echo "   against the CPU int8 reference"
+  "$BUILD_DIR/bin/tessera-run" "$out/tiny_cnn.npu" --input "input=$out/input.npy" \
+    --expect "logits=$out/int8/logits.npy" --atol 0 --rtol 0 \
+    --npu-report --npu-report-json "$out/npu-report.json" \
+    --npu-trace "$out/npu-trace.json"
+  echo "   (reports: $out/npu-report.json; timeline for Perfetto: $out/npu-trace.json)"
 }
 
 cmd=${1:-test}

@@ -25,7 +25,18 @@ struct Row {
   const sim::Counters *counters = nullptr;
   const NPUPredictedLayer *predicted = nullptr;
   std::optional<int64_t> predictedCycles;
+  /// The useful MACs of the layers (the compiler's count, over the
+  /// launches), when every layer of the row has one: the array's count also
+  /// has the identity blocks that pooling moves data with and the zero
+  /// blocks of depthwise convolutions.
+  std::optional<uint64_t> usefulMacs;
 
+  uint64_t macs() const { return usefulMacs.value_or(counters->actions.macs); }
+  double utilization(const npu::HardwareDesc &hw) const {
+    return counters->cycles ? double(macs()) / (double(counters->cycles) *
+                                                hw.peakMacsPerCycle())
+                            : 0;
+  }
   uint64_t dramBytes() const {
     return counters->actions.dramRead + counters->actions.dramWritten;
   }
@@ -46,11 +57,10 @@ struct Row {
     return "issue";
   }
   double intensity() const {
-    return dramBytes() ? double(counters->actions.macs) / dramBytes() : NAN;
+    return dramBytes() ? double(macs()) / dramBytes() : NAN;
   }
   double attained() const {
-    return counters->cycles ? double(counters->actions.macs) / counters->cycles
-                            : 0;
+    return counters->cycles ? double(macs()) / counters->cycles : 0;
   }
   double roof(const npu::HardwareDesc &hw) const {
     double peak = double(hw.peakMacsPerCycle());
@@ -95,24 +105,37 @@ static std::vector<Row> getRows(const NPUDevice &device, sim::Counters &model) {
   std::vector<Row> rows, programRows;
   int64_t modelPredicted = 0;
   bool modelHasPrediction = false;
+  std::optional<uint64_t> modelMacs = 0;
   for (const NPUProgramState &program : device.getPrograms()) {
     int64_t programPredicted = 0;
     bool hasPrediction = false;
+    std::optional<uint64_t> programMacs = 0;
     for (auto [index, layer] : llvm::enumerate(program.layers)) {
       Row row{"layer", program.name, layer.name, program.launches, &layer};
       if (index < program.predicted.size() &&
           program.predicted[index].name == layer.name) {
         row.predicted = &program.predicted[index];
         row.predictedCycles = row.predicted->cycles;
+        if (row.predicted->macs)
+          row.usefulMacs = uint64_t(*row.predicted->macs) * program.launches;
         if (row.predictedCycles) {
           programPredicted += *row.predictedCycles;
           hasPrediction = true;
         }
       }
+      if (row.usefulMacs && programMacs)
+        *programMacs += *row.usefulMacs;
+      else
+        programMacs.reset();
       rows.push_back(row);
     }
     Row row{"program", program.name, program.name, program.launches,
             &program.total};
+    row.usefulMacs = programMacs;
+    if (programMacs && modelMacs)
+      *modelMacs += *programMacs;
+    else
+      modelMacs.reset();
     if (hasPrediction) {
       row.predictedCycles = programPredicted;
       modelPredicted += programPredicted * int64_t(program.launches);
@@ -125,6 +148,7 @@ static std::vector<Row> getRows(const NPUDevice &device, sim::Counters &model) {
   }
   rows.insert(rows.end(), programRows.begin(), programRows.end());
   Row total{"model", "", "model", 1, &model};
+  total.usefulMacs = modelMacs;
   if (modelHasPrediction)
     total.predictedCycles = modelPredicted;
   rows.push_back(total);
@@ -148,8 +172,9 @@ static json::Object rowToJSON(const Row &row, const npu::HardwareDesc &hw) {
       {"cycles", int64_t(c.cycles)},
       {"predicted_cycles", optional(row.predictedCycles)},
       {"cycle_error", optional(row.cycleError())},
-      {"macs", int64_t(c.actions.macs)},
-      {"mac_utilization", number(c.macUtilization(hw))},
+      {"macs", int64_t(row.macs())},
+      {"array_macs", int64_t(c.actions.macs)},
+      {"mac_utilization", number(row.utilization(hw))},
       {"dram_bytes", int64_t(row.dramBytes())},
       {"dram_read", int64_t(c.actions.dramRead)},
       {"dram_written", int64_t(c.actions.dramWritten)},
@@ -243,7 +268,8 @@ static std::string csvNumber(double value) {
 void printNPUReportCSV(const NPUDevice &device, raw_ostream &os) {
   const npu::HardwareDesc &hw = device.getHardware();
   os << "kind,program,name,launches,instructions,predicted_cycles,cycles,"
-        "cycle_error,macs,mac_utilization,dram_bytes,predicted_dram_bytes";
+        "cycle_error,macs,array_macs,mac_utilization,dram_bytes,"
+        "predicted_dram_bytes";
   for (auto [name, value] : energyParts(sim::Energy()))
     os << ",energy_pj_" << name;
   os << ",predicted_energy_pj,bound,predicted_bound,arithmetic_intensity,"
@@ -255,9 +281,9 @@ void printNPUReportCSV(const NPUDevice &device, raw_ostream &os) {
     os << row.kind << "," << csvField(row.program) << "," << csvField(row.name)
        << "," << row.launches << "," << c.instructions << ","
        << csvOptional(row.predictedCycles) << "," << c.cycles << ","
-       << csvOptional(row.cycleError()) << "," << c.actions.macs << ","
-       << csvNumber(c.macUtilization(hw)) << "," << row.dramBytes() << ","
-       << (p ? csvOptional(p->dramBytes) : "");
+       << csvOptional(row.cycleError()) << "," << row.macs() << ","
+       << c.actions.macs << "," << csvNumber(row.utilization(hw)) << ","
+       << row.dramBytes() << "," << (p ? csvOptional(p->dramBytes) : "");
     for (auto [name, value] : energyParts(c.energy))
       os << "," << formatv("{0:f3}", value);
     double roof = row.roof(hw);
@@ -299,8 +325,8 @@ void printNPUReportTable(const NPUDevice &device, raw_ostream &os) {
                   error ? (*error >= 0 ? "+" : "") +
                               formatv("{0:f1}%", *error * 100).str()
                         : "-",
-                  c.actions.macs, percent(c.macUtilization(hw)),
-                  row.dramBytes(), c.energy.total() / 1000, row.bound(),
+                  row.macs(), percent(row.utilization(hw)), row.dramBytes(),
+                  c.energy.total() / 1000, row.bound(),
                   row.predicted && !row.predicted->bound.empty()
                       ? row.predicted->bound
                       : "-",
@@ -310,7 +336,7 @@ void printNPUReportTable(const NPUDevice &device, raw_ostream &os) {
   os << formatv("\n  total: {0} cycles = {1:f3} us at {2} MHz, MAC "
                 "utilization {3}, {4} DRAM bytes, {5:f3} nJ\n",
                 model.cycles, double(model.cycles) / hw.clockMHz,
-                formatNumber(hw.clockMHz), percent(model.macUtilization(hw)),
+                formatNumber(hw.clockMHz), percent(rows.back().utilization(hw)),
                 model.actions.dramRead + model.actions.dramWritten,
                 model.energy.total() / 1000);
   os << "  energy (nJ):";
