@@ -15,6 +15,9 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace tessera;
@@ -68,8 +71,12 @@ bool readInputZeroPoint(Value zp, int32_t &out, std::string &reason) {
   return true;
 }
 
-/// Checks that the optional weight zero point `zp` is absent or zero.
-bool checkWeightZeroPoint(Value zp, std::string &reason) {
+/// Folds the optional weight zero point `zp` (one value, or one per output
+/// channel along dimension `channelDim` of `w`) into the constant weights:
+/// sum (x - zx)(w - zw) is the product with the weights w - zw, which the
+/// array computes exactly when they stay within int8.
+bool foldWeightZeroPoint(Value zp, transforms::ConstTensor &w,
+                         int64_t channelDim, std::string &reason) {
   if (isNoneValue(zp))
     return true;
   std::optional<transforms::ConstTensor> values = readConstant(zp);
@@ -77,8 +84,30 @@ bool checkWeightZeroPoint(Value zp, std::string &reason) {
     reason = "weight zero point is not constant";
     return false;
   }
-  if (llvm::any_of(values->values, [](double v) { return v != 0; })) {
-    reason = "weight zero point is not zero";
+  if (llvm::all_of(values->values, [](double v) { return v == 0; }))
+    return true;
+  ArrayRef<int64_t> shape = w.shape();
+  int64_t channels = shape[channelDim];
+  if (values->values.size() != 1 &&
+      int64_t(values->values.size()) != channels) {
+    reason = "weight zero point is neither per tensor nor per output channel";
+    return false;
+  }
+  int64_t inner = 1;
+  for (int64_t d = channelDim + 1; d < int64_t(shape.size()); ++d)
+    inner *= shape[d];
+  double lo = INFINITY, hi = -INFINITY;
+  for (size_t i = 0; i < w.values.size(); ++i) {
+    size_t channel = values->values.size() == 1 ? 0 : (i / inner) % channels;
+    w.values[i] -= values->values[channel];
+    lo = std::min(lo, w.values[i]);
+    hi = std::max(hi, w.values[i]);
+  }
+  if (lo < -128 || hi > 127) {
+    reason = llvm::formatv("weight zero point is not zero and the weights "
+                           "minus it span [{0}, {1}], beyond int8",
+                           int64_t(lo), int64_t(hi))
+                 .str();
     return false;
   }
   return true;
@@ -223,7 +252,7 @@ matchConv(nn::ConvIntegerOp conv, std::string &reason, Operation *&reasonOp) {
     reason = "weights are not a constant int8 tensor";
     return std::nullopt;
   }
-  if (!checkWeightZeroPoint(conv.getWZeroPoint(), reason))
+  if (!foldWeightZeroPoint(conv.getWZeroPoint(), *w, /*channelDim=*/0, reason))
     return std::nullopt;
   ConvLayer &layer = match.conv;
   if (!readInputZeroPoint(conv.getXZeroPoint(), layer.inZeroPoint, reason))
@@ -313,7 +342,8 @@ std::optional<MatchedLayer> matchMatMul(nn::MatMulIntegerOp matmul,
     reason = "B is not a constant int8 [K, N] matrix";
     return std::nullopt;
   }
-  if (!checkWeightZeroPoint(matmul.getBZeroPoint(), reason))
+  if (!foldWeightZeroPoint(matmul.getBZeroPoint(), *b, /*channelDim=*/1,
+                           reason))
     return std::nullopt;
   ConvLayer &layer = match.conv;
   if (!readInputZeroPoint(matmul.getAZeroPoint(), layer.inZeroPoint, reason))

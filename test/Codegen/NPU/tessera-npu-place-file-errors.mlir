@@ -15,10 +15,10 @@
 // MISSING: error: cannot open placement file '{{.*}}.missing.json':
 
 func.func @main(%x: tensor<1x16x8x8xi8>) -> tensor<1x16x8x8xi8> {
-  %w = nn.constant dense<1> : tensor<16x16x1x1xi8>
-  %wzp = nn.constant dense<1> : tensor<i8>
+  %w = nn.constant dense<-100> : tensor<16x16x1x1xi8>
+  %wzp = nn.constant dense<100> : tensor<i8>
   %none = nn.none
-  // expected-error @unknown {{placement-npu-on-host.json': entry "conv1": "npu", but the NPU cannot run it: weight zero point is not zero}}
+  // expected-error @unknown {{placement-npu-on-host.json': entry "conv1": "npu", but the NPU cannot run it: weight zero point is not zero and the weights minus it span [-200, -200], beyond int8}}
   %c = nn.conv_integer %x, %w, %none, %wzp {kernel_shape = array<i64: 1, 1>} : (tensor<1x16x8x8xi8>, tensor<16x16x1x1xi8>, none, tensor<i8>) -> tensor<1x16x8x8xi32> loc("conv1")
   %y = nn.requantize %c {multiplier = array<i32: 1073741824>, shift = array<i32: 36>} : (tensor<1x16x8x8xi32>) -> tensor<1x16x8x8xi8> loc("conv1")
   return %y : tensor<1x16x8x8xi8>

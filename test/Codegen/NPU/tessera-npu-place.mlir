@@ -56,12 +56,26 @@ func.func @depthwise_no_bias(%x: tensor<1x16x9x9xi8>) -> tensor<1x16x5x4xi8> {
 
 // -----
 
-// CHECK-LABEL: func.func @negative_weight_zero_point
-// CHECK:       nn.conv_integer {{.*}}npu.place = "host", npu.reason = "weight zero point is not zero"
-// CHECK:       nn.requantize {{.*}}npu.place = "host", npu.reason = "not in the NPU's repertoire
-func.func @negative_weight_zero_point(%x: tensor<1x16x8x8xi8>) -> tensor<1x16x8x8xi8> {
+// A weight zero point folds into the constant weights when w - zp stays int8.
+// CHECK-LABEL: func.func @weight_zero_point_folded
+// CHECK:       nn.conv_integer {{.*}}npu.place = "npu"
+func.func @weight_zero_point_folded(%x: tensor<1x16x8x8xi8>) -> tensor<1x16x8x8xi8> {
   %w = nn.constant dense<1> : tensor<16x16x1x1xi8>
   %wzp = nn.constant dense<2> : tensor<i8>
+  %none = nn.none
+  %c = nn.conv_integer %x, %w, %none, %wzp {kernel_shape = array<i64: 1, 1>} : (tensor<1x16x8x8xi8>, tensor<16x16x1x1xi8>, none, tensor<i8>) -> tensor<1x16x8x8xi32>
+  %y = nn.requantize %c {multiplier = array<i32: 1073741824>, shift = array<i32: 33>} : (tensor<1x16x8x8xi32>) -> tensor<1x16x8x8xi8>
+  return %y : tensor<1x16x8x8xi8>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @negative_weight_zero_point
+// CHECK:       nn.conv_integer {{.*}}npu.place = "host", npu.reason = "weight zero point is not zero and the weights minus it span [-200, -200], beyond int8"
+// CHECK:       nn.requantize {{.*}}npu.place = "host", npu.reason = "not in the NPU's repertoire
+func.func @negative_weight_zero_point(%x: tensor<1x16x8x8xi8>) -> tensor<1x16x8x8xi8> {
+  %w = nn.constant dense<-100> : tensor<16x16x1x1xi8>
+  %wzp = nn.constant dense<100> : tensor<i8>
   %none = nn.none
   %c = nn.conv_integer %x, %w, %none, %wzp {kernel_shape = array<i64: 1, 1>} : (tensor<1x16x8x8xi8>, tensor<16x16x1x1xi8>, none, tensor<i8>) -> tensor<1x16x8x8xi32>
   %y = nn.requantize %c {multiplier = array<i32: 1073741824>, shift = array<i32: 33>} : (tensor<1x16x8x8xi32>) -> tensor<1x16x8x8xi8>
