@@ -73,6 +73,8 @@ llvm::Error validateOptions(const CompileOptions &options) {
     return usageError("the placement report needs --target=npu");
   if (target->name != "npu" && !options.npuPlacementFile.empty())
     return usageError("--npu-placement needs --target=npu");
+  if (target->name != "npu" && options.npuStrict)
+    return usageError("--npu-strict needs --target=npu");
   const QuantizeDriverOptions &quant = options.quant;
   if (!quant.mode.empty() && quant.mode != "int8")
     return usageError("unknown --quantize mode '" + quant.mode +
@@ -387,6 +389,9 @@ static void printDiagnostic(Diagnostic &diag, llvm::raw_ostream &os) {
 }
 
 void printDiagnostics(MLIRContext &context, llvm::raw_ostream &os) {
+  // A user sees the ONNX node in the message's location; a dump of the
+  // generic IR of the op would only bury it.
+  context.printOpOnDiagnostic(false);
   context.getDiagEngine().registerHandler([&os](Diagnostic &diag) {
     printDiagnostic(diag, os);
     return success();

@@ -72,6 +72,12 @@ static cl::opt<std::string> npuPlacement(
     cl::desc("--target=npu: placement overrides, host or npu per ONNX node "
              "(docs/npu/compiler.md)"),
     cl::value_desc("file.json"), cl::init(""), cl::cat(category));
+static cl::opt<bool> npuStrict(
+    "npu-strict",
+    cl::desc("--target=npu: a layer the NPU cannot tile for the hardware is "
+             "an error naming it and the constraint, instead of running on "
+             "the host"),
+    cl::init(false), cl::cat(category));
 static cl::opt<std::string>
     quantize("quantize",
              cl::desc("Quantize the graph after calibrating it (int8 only)"),
@@ -165,6 +171,7 @@ int main(int argc, char **argv) {
   options.report = report;
   options.reportJsonPath = reportJson;
   options.npuPlacementFile = npuPlacement;
+  options.npuStrict = npuStrict;
   options.cpu = {
       vectorizeElementwise, fuseElementwise, convChannelTile, convPixelTile,
       fuseEpilogues,        approximateMath, fuseRows};

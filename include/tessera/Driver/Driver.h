@@ -102,6 +102,9 @@ struct CompileOptions {
   /// The npu target: a JSON file of placement overrides (host or npu per
   /// ONNX node, docs/npu/compiler.md); empty for none.
   std::string npuPlacementFile;
+  /// The npu target: a layer no tiling of which fits the hardware is an
+  /// error (naming the op and the constraint) instead of a host fallback.
+  bool npuStrict = false;
   CPUCodegenOptions cpu;
   QuantizeDriverOptions quant;
 };

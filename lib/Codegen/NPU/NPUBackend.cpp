@@ -71,6 +71,7 @@ static LogicalResult partition(Compilation &c) {
     NPUPartitionOptions options;
     options.hw = c.options.hardware.empty() ? "edge" : c.options.hardware;
     options.placementFile = c.options.npuPlacementFile;
+    options.strict = c.options.npuStrict;
     if (getJSONReportKind(c.options) == "placement")
       options.placementReportJSON = c.options.reportJsonPath;
     options.printPlacementReport = c.options.report == "placement";
