@@ -83,9 +83,13 @@ void Emitter::emit(Inst inst) {
     if (steps.size() <= step)
       steps.resize(step + 1);
     uint64_t cycles = sim::getInstCycles(inst, hw);
-    (queue == Queue::Load      ? steps[step].load
-     : queue == Queue::Execute ? steps[step].execute
-                               : steps[step].store) += cycles;
+    StepCycles &s = steps[step];
+    (queue == Queue::Load      ? s.load
+     : queue == Queue::Execute ? s.execute
+                               : s.store) += cycles;
+    ++(queue == Queue::Load      ? s.loadInsts
+       : queue == Queue::Execute ? s.executeInsts
+                                 : s.storeInsts);
     lastDeps[q] = inst.deps;
     lastInst[q] = keep ? int64_t(insts.size()) : 0;
   }

@@ -32,9 +32,11 @@ enum class Channel : uint8_t {
   StoreToExec, ///< store push_prev -> execute pop_next (buffer free)
 };
 
-/// The busy cycles of the three queues in one pipeline step.
+/// The busy cycles and instructions of the three queues in one pipeline
+/// step.
 struct StepCycles {
   uint64_t load = 0, execute = 0, store = 0;
+  uint64_t loadInsts = 0, executeInsts = 0, storeInsts = 0;
 };
 
 /// A configuration register whose value the emitter does not know.

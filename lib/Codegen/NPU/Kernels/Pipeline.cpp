@@ -129,21 +129,51 @@ LayerCost kernels::priceSchedule(const Schedule &schedule, const Emitter &e,
   const std::vector<Step> &steps = schedule.steps;
   const std::vector<StepCycles> &cyc = e.getSteps();
   size_t n = steps.size();
-  std::vector<uint64_t> loadEnd(n), execEnd(n), storeEnd(n);
+  auto cycles = [&](size_t k) {
+    return k < cyc.size() ? cyc[k] : StepCycles();
+  };
+  // When a step has more DMAs than its queue holds, the fetch unit stalls
+  // on the full queue until all but `depth` of them have completed, and
+  // nothing after them in program order is dispatched before: the time
+  // the last one is dispatched.
+  auto dispatched = [](uint64_t start, uint64_t busy, uint64_t insts,
+                       unsigned depth) -> uint64_t {
+    if (insts <= depth)
+      return 0;
+    return start + busy * (insts - depth) / insts;
+  };
+  std::vector<uint64_t> loadStart(n), loadEnd(n), execEnd(n), storeEnd(n);
+  auto priceLoad = [&](size_t k) {
+    uint64_t start = k ? loadEnd[k - 1] : 0;
+    if (steps[k].loadGuard >= 0)
+      start = std::max(start, execEnd[steps[k].loadGuard]);
+    loadStart[k] = start;
+    loadEnd[k] = start + cycles(k).load;
+  };
+  if (n)
+    priceLoad(0);
+  uint64_t storeDispatched = 0;
   for (size_t k = 0; k < n; ++k) {
     const Step &s = steps[k];
-    StepCycles c = k < cyc.size() ? cyc[k] : StepCycles();
-    uint64_t loadStart = k ? loadEnd[k - 1] : 0;
-    if (s.loadGuard >= 0)
-      loadStart = std::max(loadStart, execEnd[s.loadGuard]);
-    loadEnd[k] = loadStart + c.load;
+    StepCycles c = cycles(k);
+    // Program order: fills(k+1), compute(k), stores(k), fills(k+2), ...
+    if (k + 1 < n)
+      priceLoad(k + 1);
     uint64_t execStart = k ? execEnd[k - 1] : 0;
     if (s.fillInput || s.fillWeights)
       execStart = std::max(execStart, loadEnd[k]);
+    execStart = std::max(execStart, storeDispatched);
+    if (k + 1 < n)
+      execStart = std::max(
+          execStart, dispatched(loadStart[k + 1], cycles(k + 1).load,
+                                cycles(k + 1).loadInsts, hw.loadQueueDepth));
     execEnd[k] = execStart + c.execute;
     if (k >= schedule.outSlots)
       execEnd[k] = std::max(execEnd[k], storeEnd[k - schedule.outSlots] + 1);
-    storeEnd[k] = std::max(k ? storeEnd[k - 1] : 0, execEnd[k]) + c.store;
+    uint64_t storeStart = std::max(k ? storeEnd[k - 1] : 0, execEnd[k]);
+    storeEnd[k] = storeStart + c.store;
+    storeDispatched =
+        dispatched(storeStart, c.store, c.storeInsts, hw.storeQueueDepth);
   }
   LayerCost cost;
   StepCycles total = e.getTotals();
