@@ -13,6 +13,8 @@
 #include "tessera/NPU/Program.h"
 #include "tessera/Sim/Simulator.h"
 
+#include "KernelTestUtil.h"
+
 #include "gtest/gtest.h"
 
 #include <cmath>
@@ -20,14 +22,9 @@
 
 using namespace tessera;
 using namespace tessera::npu;
+using namespace tessera::npu::test;
 
 namespace {
-
-HardwareDesc getHardware(llvm::StringRef spec) {
-  llvm::Expected<HardwareDesc> hw = loadHardwareDesc(spec);
-  EXPECT_TRUE(bool(hw)) << (hw ? "" : llvm::toString(hw.takeError()));
-  return hw ? *hw : HardwareDesc();
-}
 
 /// A layer with random weights, bias and per-channel parameters.
 ConvLayer makeLayer(std::mt19937 &rng, int64_t batch, int64_t h, int64_t w,
@@ -98,61 +95,13 @@ std::vector<int8_t> reference(const ConvLayer &l,
   return y;
 }
 
-struct RunResult {
-  std::vector<int8_t> output;
-  uint64_t cycles = 0;
-  LayerCost predicted;
-};
-
 /// Emits the layer into a program and simulates it with timing.
 RunResult run(const ConvLayer &l, const ConvTiling &t, const HardwareDesc &hw,
               const std::vector<int8_t> &x) {
-  RunResult result;
-  LayerAddresses addr;
-  addr.input = 0;
-  addr.output = (l.inputBytes() + 63) / 64 * 64;
-  addr.constants = (addr.output + l.outputBytes() + 63) / 64 * 64;
-  llvm::Expected<LayerCode> code = emitConv(l, t, hw, addr);
-  EXPECT_TRUE(bool(code)) << (code ? "" : llvm::toString(code.takeError()));
-  if (!code)
-    return result;
-  Program p;
-  p.hwHash = hashHardwareDesc(hw);
-  p.constantsAddr = addr.constants;
-  p.constants = code->constants;
-  p.dramBytes = addr.constants + std::max<uint64_t>(p.constants.size(), 1);
-  TensorDesc in{"x",
-                TensorKind::Input,
-                ElemType::I8,
-                {l.batch, l.inH, l.inW, l.inC},
-                addr.input};
-  TensorDesc out{"y",
-                 TensorKind::Output,
-                 ElemType::I8,
-                 {l.batch, l.outH(), l.outW(), l.outC},
-                 addr.output};
-  p.tensors = {in, out};
-  p.insts = code->insts;
-  Inst finish;
-  finish.op = Opcode::Finish;
-  p.insts.push_back(finish);
-  p.layers.push_back({l.name, 0, uint32_t(p.insts.size())});
-  sim::Simulator simulator(p, hw);
-  EXPECT_FALSE(bool(simulator.setInput(
-      "x",
-      llvm::ArrayRef(reinterpret_cast<const uint8_t *>(x.data()), x.size()))));
-  if (llvm::Error e = simulator.run()) {
-    ADD_FAILURE() << t.str() << ": " << llvm::toString(std::move(e));
-    return result;
-  }
-  llvm::Expected<std::vector<uint8_t>> y = simulator.getTensor("y");
-  EXPECT_TRUE(bool(y));
-  if (!y)
-    return result;
-  result.output.assign(y->begin(), y->end());
-  result.cycles = simulator.getResult().total.cycles;
-  result.predicted = code->cost;
-  return result;
+  SCOPED_TRACE(t.str());
+  return simulateLayer(
+      hw, {l.batch, l.inH, l.inW, l.inC}, {l.batch, l.outH(), l.outW(), l.outC},
+      x, [&](const LayerAddresses &addr) { return emitConv(l, t, hw, addr); });
 }
 
 struct Case {
@@ -169,10 +118,7 @@ TEST_P(ConvKernelTest, EveryTilingIsBitExact) {
   ConvLayer l = makeLayer(rng, c.batch, c.h, c.w, c.c, c.k, c.kernel, c.stride,
                           c.pad, c.groups);
   HardwareDesc hw = getHardware(c.hw);
-  std::vector<int8_t> x(l.inputBytes());
-  std::uniform_int_distribution<int> i8(-128, 127);
-  for (int8_t &v : x)
-    v = int8_t(i8(rng));
+  std::vector<int8_t> x = randomBytes(rng, l.inputBytes());
   std::vector<int8_t> want = reference(l, x);
   std::vector<ConvTiling> tilings = enumerateConvTilings(l, hw);
   ASSERT_FALSE(tilings.empty());
@@ -294,10 +240,7 @@ TEST_P(ModelLayerTest, ChosenTilingIsBitExact) {
   ConvLayer l = makeLayer(rng, c.batch, c.h, c.w, c.c, c.k, c.kernel, c.stride,
                           c.pad, c.groups);
   HardwareDesc hw = getHardware(c.hw);
-  std::vector<int8_t> x(l.inputBytes());
-  std::uniform_int_distribution<int> i8(-128, 127);
-  for (int8_t &v : x)
-    v = int8_t(i8(rng));
+  std::vector<int8_t> x = randomBytes(rng, l.inputBytes());
   llvm::Expected<ConvTiling> t = chooseConvTiling(l, hw);
   ASSERT_TRUE(bool(t)) << llvm::toString(t.takeError());
   RunResult r = run(l, *t, hw, x);

@@ -11,12 +11,15 @@
 #include "tessera/NPU/Program.h"
 #include "tessera/Sim/Simulator.h"
 
+#include "KernelTestUtil.h"
+
 #include "gtest/gtest.h"
 
 #include <random>
 
 using namespace tessera;
 using namespace tessera::npu;
+using namespace tessera::npu::test;
 
 namespace {
 
@@ -53,60 +56,24 @@ std::vector<int8_t> reference(const PoolLayer &l,
 
 std::vector<int8_t> run(const PoolLayer &l, const PoolTiling &t,
                         const HardwareDesc &hw, const std::vector<int8_t> &x) {
-  LayerAddresses addr;
-  addr.output = (l.inputBytes() + 63) / 64 * 64;
-  addr.constants = (addr.output + l.outputBytes() + 63) / 64 * 64;
-  llvm::Expected<LayerCode> code = emitPool(l, t, hw, addr);
-  if (!code) {
-    ADD_FAILURE() << llvm::toString(code.takeError());
-    return {};
-  }
-  Program p;
-  p.hwHash = hashHardwareDesc(hw);
-  p.constantsAddr = addr.constants;
-  p.constants = code->constants;
-  p.dramBytes = addr.constants + p.constants.size();
-  p.tensors = {{"x",
-                TensorKind::Input,
-                ElemType::I8,
-                {l.batch, l.inH, l.inW, l.channels},
-                0},
-               {"y",
-                TensorKind::Output,
-                ElemType::I8,
-                {l.batch, l.outH(), l.outW(), l.channels},
-                addr.output}};
-  p.insts = code->insts;
-  Inst finish;
-  finish.op = Opcode::Finish;
-  p.insts.push_back(finish);
-  sim::Simulator simulator(p, hw);
-  EXPECT_FALSE(bool(simulator.setInput(
-      "x",
-      llvm::ArrayRef(reinterpret_cast<const uint8_t *>(x.data()), x.size()))));
-  if (llvm::Error e = simulator.run()) {
-    ADD_FAILURE() << t.str() << ": " << llvm::toString(std::move(e));
-    return {};
-  }
-  llvm::Expected<std::vector<uint8_t>> y = simulator.getTensor("y");
-  if (!y)
-    return {};
-  return std::vector<int8_t>(y->begin(), y->end());
+  SCOPED_TRACE(t.str());
+  return simulateLayer(hw, {l.batch, l.inH, l.inW, l.channels},
+                       {l.batch, l.outH(), l.outW(), l.channels}, x,
+                       [&](const LayerAddresses &addr) {
+                         return emitPool(l, t, hw, addr);
+                       })
+      .output;
 }
 
 void checkEveryTiling(const PoolLayer &l, llvm::StringRef hwName) {
-  llvm::Expected<HardwareDesc> hw = loadHardwareDesc(hwName);
-  ASSERT_TRUE(bool(hw));
+  HardwareDesc hw = getHardware(hwName);
   std::mt19937 rng(5);
-  std::uniform_int_distribution<int> i8(-128, 127);
-  std::vector<int8_t> x(l.inputBytes());
-  for (int8_t &v : x)
-    v = int8_t(i8(rng));
+  std::vector<int8_t> x = randomBytes(rng, l.inputBytes());
   std::vector<int8_t> want = reference(l, x);
-  std::vector<PoolTiling> tilings = enumeratePoolTilings(l, *hw);
+  std::vector<PoolTiling> tilings = enumeratePoolTilings(l, hw);
   ASSERT_FALSE(tilings.empty());
   for (const PoolTiling &t : tilings)
-    EXPECT_EQ(run(l, t, *hw, x), want) << l.name << " " << t.str();
+    EXPECT_EQ(run(l, t, hw, x), want) << l.name << " " << t.str();
 }
 
 TEST(PoolKernel, MaxPool3x3Stride2Pad1) {

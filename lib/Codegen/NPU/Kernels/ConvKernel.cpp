@@ -36,14 +36,8 @@ namespace {
 
 constexpr int64_t kMaxPadRows = (1 << 4) - 1;   // dma_load pad_top/bottom
 constexpr int64_t kMaxPadElems = (1 << 11) - 1; // dma_load pad_left/right
-constexpr uint64_t kMaxDramAddr = uint64_t(1) << 32;
 
-int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 uint64_t align4(uint64_t x) { return (x + 3) & ~uint64_t(3); }
-
-llvm::Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
 
 /// Everything a tiling decides, computed once.
 struct Plan {
@@ -482,10 +476,8 @@ std::vector<ConvTiling> npu::enumerateConvTilings(const ConvLayer &layer,
   if (layer.verify())
     return result;
   int64_t oh = layer.outH(), k = layer.outC;
-  std::set<int64_t> rows;
-  for (int64_t tiles = 1; tiles <= oh; ++tiles)
-    rows.insert(ceilDiv(oh, tiles));
-  std::set<int64_t> channels = {k};
+  std::vector<int64_t> sizes = getTileSizes(oh);
+  std::set<int64_t> rows(sizes.begin(), sizes.end()), channels = {k};
   for (int64_t c = hw.cols; c < k; c *= 2)
     channels.insert(c);
   for (int64_t ch : channels)
@@ -546,14 +538,11 @@ llvm::Expected<ConvTiling> npu::chooseConvTiling(const ConvLayer &layer,
       return it->second.first;
     }
   }
-  llvm::Expected<ConvTiling> chosen = searchConvTiling(layer, hw, cost);
+  LayerCost chosenCost;
+  llvm::Expected<ConvTiling> chosen = searchConvTiling(layer, hw, &chosenCost);
   if (chosen) {
-    LayerCost chosenCost = cost ? *cost : LayerCost();
-    if (!cost)
-      if (llvm::Expected<LayerCost> c = estimateConv(layer, *chosen, hw))
-        chosenCost = *c;
-      else
-        llvm::consumeError(c.takeError());
+    if (cost)
+      *cost = chosenCost;
     std::lock_guard<std::mutex> lock(cacheMutex);
     cache.emplace(key, std::make_pair(*chosen, chosenCost));
   }
@@ -574,27 +563,14 @@ static llvm::Expected<ConvTiling> searchConvTiling(const ConvLayer &layer,
                        llvm::toString(std::move(e)));
     return makeError("layer '" + layer.name + "': no tiling fits the hardware");
   }
-  std::optional<ConvTiling> best;
-  LayerCost bestCost;
-  for (const ConvTiling &t : candidates) {
-    llvm::Expected<LayerCost> c = estimateConv(layer, t, hw);
-    if (!c) {
-      llvm::consumeError(c.takeError());
-      continue;
-    }
-    uint64_t bytes = c->dramRead + c->dramWritten;
-    if (!best || c->cycles < bestCost.cycles ||
-        (c->cycles == bestCost.cycles &&
-         bytes < bestCost.dramRead + bestCost.dramWritten)) {
-      best = t;
-      bestCost = *c;
-    }
-  }
+  auto best = pickCheapest(candidates, [&](const ConvTiling &t) {
+    return estimateConv(layer, t, hw);
+  });
   if (!best)
     return makeError("layer '" + layer.name + "': no tiling fits the hardware");
   if (cost)
-    *cost = bestCost;
-  return *best;
+    *cost = best->second;
+  return best->first;
 }
 
 uint64_t npu::getConvConstantBytes(const ConvLayer &layer,
@@ -620,13 +596,9 @@ llvm::Expected<LayerCode> npu::emitConv(const ConvLayer &layer,
   Plan p(layer, tiling, hw);
   if (auto e = buildPlan(p, /*withSteps=*/true, /*withWeights=*/true))
     return std::move(e);
-  for (auto [base, bytes, what] :
-       {std::tuple{addresses.input, layer.inputBytes(), "input"},
-        {addresses.output, layer.outputBytes(), "output"},
-        {addresses.constants, p.constantBytes, "constants"}})
-    if (base + bytes > kMaxDramAddr)
-      return makeError("layer '" + layer.name + "': the " + what +
-                       " ends beyond the 4 GiB the DMA addresses");
+  if (auto e = checkDramRanges(layer.name, addresses, layer.inputBytes(),
+                               layer.outputBytes(), p.constantBytes))
+    return std::move(e);
   LayerCode code;
   Emitter e(hw, /*keep=*/true);
   emitPlan(p, e, addresses, &code.constants);

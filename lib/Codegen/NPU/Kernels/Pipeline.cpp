@@ -14,6 +14,30 @@ using namespace tessera;
 using namespace tessera::npu;
 using namespace tessera::npu::kernels;
 
+std::vector<int64_t> kernels::getTileSizes(int64_t extent) {
+  std::vector<int64_t> sizes;
+  for (int64_t tiles = 1; tiles <= extent; ++tiles) {
+    int64_t size = ceilDiv(extent, tiles);
+    if (sizes.empty() || sizes.back() != size)
+      sizes.push_back(size);
+  }
+  return sizes;
+}
+
+llvm::Error kernels::checkDramRanges(llvm::StringRef layer,
+                                     const LayerAddresses &at,
+                                     uint64_t inputBytes, uint64_t outputBytes,
+                                     uint64_t constantBytes) {
+  constexpr uint64_t kMaxDramAddr = uint64_t(1) << 32;
+  for (auto [base, bytes, what] : {std::tuple{at.input, inputBytes, "input"},
+                                   {at.output, outputBytes, "output"},
+                                   {at.constants, constantBytes, "constants"}})
+    if (base + bytes > kMaxDramAddr)
+      return makeError("layer '" + layer + "': the " + what +
+                       " ends beyond the 4 GiB the DMA addresses");
+  return llvm::Error::success();
+}
+
 Schedule kernels::makeSchedule(int64_t batch, int64_t rowTiles,
                                int64_t channelTiles, bool weightsOuter,
                                bool inputPerChannelTile, bool weightsOnce) {

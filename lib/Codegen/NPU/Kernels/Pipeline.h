@@ -25,9 +25,46 @@
 #include "tessera/Codegen/NPU/Layer.h"
 
 #include <functional>
+#include <optional>
 #include <vector>
 
 namespace tessera::npu::kernels {
+
+inline int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+inline llvm::Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+/// Every distinct `ceil(extent / n)`: the tile sizes that split `extent`
+/// into a different number of tiles.
+std::vector<int64_t> getTileSizes(int64_t extent);
+
+/// Checks that a layer's input, output and constants lie within the 4 GiB
+/// the DMA addresses.
+llvm::Error checkDramRanges(llvm::StringRef layer, const LayerAddresses &at,
+                            uint64_t inputBytes, uint64_t outputBytes,
+                            uint64_t constantBytes);
+
+/// The candidate with the fewest predicted cycles (ties: fewer DRAM bytes);
+/// candidates whose estimate fails are skipped. None when none is left.
+template <typename Tiling, typename Estimate>
+std::optional<std::pair<Tiling, LayerCost>>
+pickCheapest(const std::vector<Tiling> &candidates, Estimate estimate) {
+  std::optional<std::pair<Tiling, LayerCost>> best;
+  for (const Tiling &t : candidates) {
+    llvm::Expected<LayerCost> c = estimate(t);
+    if (!c) {
+      llvm::consumeError(c.takeError());
+      continue;
+    }
+    auto bytes = [](const LayerCost &x) { return x.dramRead + x.dramWritten; };
+    if (!best || c->cycles < best->second.cycles ||
+        (c->cycles == best->second.cycles && bytes(*c) < bytes(best->second)))
+      best = std::make_pair(t, *c);
+  }
+  return best;
+}
 
 /// One output tile: image b, row tile r, channel tile t.
 struct Step {

@@ -31,16 +31,9 @@ namespace {
 
 constexpr int64_t kMaxPadPixels = (1 << 4) - 1; // dma_load pad_top/bottom
 constexpr int64_t kMaxPadElems = (1 << 11) - 1; // dma_load pad_left/right
-constexpr uint64_t kMaxDramAddr = uint64_t(1) << 32;
 /// requantize(x, 2^30, 30) = x for every int32 x within int8.
 constexpr int64_t kIdentityMultiplier = int64_t(1) << 30;
 constexpr int64_t kIdentityShift = 30;
-
-int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
-llvm::Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
 
 struct PoolPlan {
   const PoolLayer &layer;
@@ -351,9 +344,8 @@ std::vector<PoolTiling> npu::enumeratePoolTilings(const PoolLayer &layer,
   }
   int64_t oh = layer.outH(), c = layer.channels;
   int64_t cb = std::min(hw.rows, hw.cols);
-  std::set<int64_t> rows, channels = {c};
-  for (int64_t tiles = 1; tiles <= oh; ++tiles)
-    rows.insert(ceilDiv(oh, tiles));
+  std::vector<int64_t> sizes = getTileSizes(oh);
+  std::set<int64_t> rows(sizes.begin(), sizes.end()), channels = {c};
   for (int64_t ch = cb; ch < c; ch *= 2)
     channels.insert(ch);
   for (int64_t ch : channels)
@@ -372,19 +364,10 @@ llvm::Expected<PoolTiling> npu::choosePoolTiling(const PoolLayer &layer,
                                                  LayerCost *cost) {
   if (auto e = layer.verify())
     return std::move(e);
-  std::optional<PoolTiling> best;
-  LayerCost bestCost;
-  for (const PoolTiling &t : enumeratePoolTilings(layer, hw)) {
-    llvm::Expected<LayerCost> c = estimatePool(layer, t, hw);
-    if (!c) {
-      llvm::consumeError(c.takeError());
-      continue;
-    }
-    if (!best || c->cycles < bestCost.cycles) {
-      best = t;
-      bestCost = *c;
-    }
-  }
+  auto best =
+      pickCheapest(enumeratePoolTilings(layer, hw), [&](const PoolTiling &t) {
+        return estimatePool(layer, t, hw);
+      });
   if (!best) {
     PoolTiling smallest{
         1, std::min<int64_t>(std::min(hw.rows, hw.cols), layer.channels)};
@@ -394,8 +377,8 @@ llvm::Expected<PoolTiling> npu::choosePoolTiling(const PoolLayer &layer,
     return makeError("layer '" + layer.name + "': no tiling fits the hardware");
   }
   if (cost)
-    *cost = bestCost;
-  return *best;
+    *cost = best->second;
+  return best->first;
 }
 
 uint64_t npu::getPoolConstantBytes(const PoolLayer &layer,
@@ -418,13 +401,9 @@ llvm::Expected<LayerCode> npu::emitPool(const PoolLayer &layer,
   PoolPlan p(layer, tiling, hw);
   if (auto e = buildPoolPlan(p))
     return std::move(e);
-  for (auto [base, bytes, what] :
-       {std::tuple{addresses.input, layer.inputBytes(), "input"},
-        {addresses.output, layer.outputBytes(), "output"},
-        {addresses.constants, p.constantBytes, "constants"}})
-    if (base + bytes > kMaxDramAddr)
-      return makeError("layer '" + layer.name + "': the " + what +
-                       " ends beyond the 4 GiB the DMA addresses");
+  if (auto e = checkDramRanges(layer.name, addresses, layer.inputBytes(),
+                               layer.outputBytes(), p.constantBytes))
+    return std::move(e);
   LayerCode code;
   Emitter e(hw, /*keep=*/true);
   emitPoolPlan(p, e, addresses, &code.constants);
