@@ -13,6 +13,7 @@
 #include "mlir/IR/DialectImplementation.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
@@ -246,3 +247,14 @@ tessera::nn::inferResultTypesQuietly(Operation *op) {
 
 #define GET_OP_CLASSES
 #include "NN/NNOps.cpp.inc"
+
+llvm::SmallVector<llvm::StringRef>
+tessera::nn::getONNXNodeNames(mlir::Location loc) {
+  llvm::SetVector<llvm::StringRef> names;
+  loc->walk([&](mlir::Location inner) {
+    if (auto name = llvm::dyn_cast<mlir::NameLoc>(inner))
+      names.insert(name.getName().getValue());
+    return mlir::WalkResult::advance();
+  });
+  return llvm::SmallVector<llvm::StringRef>(names.begin(), names.end());
+}

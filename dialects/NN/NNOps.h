@@ -21,4 +21,11 @@
 #define GET_OP_CLASSES
 #include "NN/NNOps.h.inc"
 
+namespace tessera::nn {
+/// The ONNX node names in `loc` (the importer's NameLoc, or several in the
+/// FusedLoc of a rewrite that merged nodes), in order, each once: the key
+/// every report uses to name what an op came from.
+llvm::SmallVector<llvm::StringRef> getONNXNodeNames(mlir::Location loc);
+} // namespace tessera::nn
+
 #endif // TESSERA_DIALECT_NN_NNOPS_H

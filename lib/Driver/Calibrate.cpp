@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tessera/Driver/Calibrate.h"
+#include "NN/NNOps.h"
 #include "tessera/Driver/Driver.h"
 #include "tessera/Driver/Target.h"
 #include "tessera/Quantization/ExposeActivations.h"
@@ -166,13 +167,7 @@ struct ExposedModel {
 
 /// The ONNX node names of `loc`, joined with ", ".
 static std::string getNodeNames(Location loc) {
-  llvm::SetVector<StringRef> names;
-  loc->walk([&](Location inner) {
-    if (auto name = dyn_cast<NameLoc>(inner))
-      names.insert(name.getName().getValue());
-    return WalkResult::advance();
-  });
-  return llvm::join(names, ", ");
+  return llvm::join(nn::getONNXNodeNames(loc), ", ");
 }
 
 /// Compiles the model for the host (graph fusion off: calibration sees the

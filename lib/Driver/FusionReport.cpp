@@ -35,12 +35,7 @@ static StringRef getONNXType(StringRef nnName) {
 /// The ONNX node names in `loc` (a NameLoc, or several in a FusedLoc), in
 /// order, each once.
 static SmallVector<std::string> getNodeNames(Location loc) {
-  llvm::SetVector<StringRef> names;
-  loc->walk([&](Location inner) {
-    if (auto name = dyn_cast<NameLoc>(inner))
-      names.insert(name.getName().getValue());
-    return WalkResult::advance();
-  });
+  SmallVector<StringRef> names = nn::getONNXNodeNames(loc);
   return SmallVector<std::string>(names.begin(), names.end());
 }
 

@@ -40,13 +40,7 @@ static bool isFloatTensor(Value value) {
 
 /// The ONNX node names of `loc`, joined with '+', each once.
 static std::string getLocKey(Location loc) {
-  llvm::SetVector<StringRef> names;
-  loc->walk([&](Location inner) {
-    if (auto name = dyn_cast<NameLoc>(inner))
-      names.insert(name.getName().getValue());
-    return WalkResult::advance();
-  });
-  return llvm::join(names, "+");
+  return llvm::join(nn::getONNXNodeNames(loc), "+");
 }
 
 SmallVector<QuantPoint> enumerateQuantPoints(func::FuncOp func) {

@@ -233,18 +233,7 @@ json::Value npuReportToJSON(const NPUDevice &device) {
       {"layers", std::move(layers)}};
 }
 
-/// A CSV field: quoted when it holds a comma, a quote or a line break.
-static std::string csvField(StringRef text) {
-  if (text.find_first_of(",\"\n\r") == StringRef::npos)
-    return text.str();
-  std::string out = "\"";
-  for (char ch : text) {
-    if (ch == '"')
-      out += '"';
-    out += ch;
-  }
-  return out + "\"";
-}
+using sim::csvField;
 
 static std::string csvOptional(const std::optional<int64_t> &v) {
   return v ? std::to_string(*v) : "";

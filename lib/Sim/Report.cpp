@@ -195,8 +195,7 @@ llvm::json::Value sim::reportToJSON(const ReportContext &ctx) {
   return llvm::json::Value(std::move(report));
 }
 
-/// A CSV field: quoted when it holds a comma, a quote or a line break.
-static std::string csvField(llvm::StringRef text) {
+std::string sim::csvField(llvm::StringRef text) {
   if (text.find_first_of(",\"\n\r") == llvm::StringRef::npos)
     return text.str();
   std::string out = "\"";

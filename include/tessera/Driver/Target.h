@@ -89,6 +89,17 @@ void registerTarget(TargetInfo info);
 /// before any lookup).
 void registerAllTargets();
 
+/// The host part every target shares, the CPU back end's: stage `llvm` (C
+/// ABI, CPU code generation, bufferization, LLVM dialect, `tessera_run`
+/// returning `statusFunction`'s result when one is named) ...
+mlir::LogicalResult lowerHostToLLVM(Compilation &c,
+                                    llvm::StringRef statusFunction = "");
+/// ... and the artifact: DIR/model.so + DIR/manifest.json naming `target`,
+/// with the manifest's `extra` keys.
+mlir::LogicalResult writeHostArtifact(Compilation &c, llvm::StringRef dir,
+                                      llvm::StringRef target = "cpu",
+                                      llvm::json::Object extra = {});
+
 /// The built-in back ends' registrations, called by registerAllTargets.
 void registerCPUBackend();
 void registerNPUBackend();

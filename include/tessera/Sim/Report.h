@@ -32,6 +32,9 @@ void printReportTable(const ReportContext &ctx, llvm::raw_ostream &os);
 /// One counters object of the JSON report.
 llvm::json::Object countersToJSON(const Counters &counters,
                                   const npu::HardwareDesc &hw, bool timed);
+/// A CSV field: quoted (quotes doubled) when it holds a comma, a quote or a
+/// line break.
+std::string csvField(llvm::StringRef text);
 /// The whole JSON report.
 llvm::json::Value reportToJSON(const ReportContext &ctx);
 /// CSV: a header, one row per layer, then the range (if any) and the program.

@@ -59,8 +59,7 @@ static bool isLoweredToLinalg(Operation *op) {
                       [&](TypeID id) { return op->getName().hasTrait(id); });
 }
 
-/// Stage `llvm`: C ABI, CPU code generation, bufferization, LLVM dialect.
-static LogicalResult lowerToLLVM(Compilation &c) {
+LogicalResult lowerHostToLLVM(Compilation &c, StringRef statusFunction) {
   if (failed(prepareForCABI(c.module)))
     return failure();
   const CPUCodegenOptions &cpu = c.options.cpu;
@@ -71,11 +70,11 @@ static LogicalResult lowerToLLVM(Compilation &c) {
   buildCPULLVMStagePipeline(pm);
   if (failed(pm.run(c.module)))
     return failure();
-  return addRunEntryPoint(c.module, c.signature);
+  return addRunEntryPoint(c.module, c.signature, statusFunction);
 }
 
-/// The artifact: DIR/model.so + DIR/manifest.json.
-static LogicalResult writeArtifact(Compilation &c, StringRef dir) {
+LogicalResult writeHostArtifact(Compilation &c, StringRef dir, StringRef target,
+                                llvm::json::Object extra) {
   Location loc = c.module.getLoc();
   SmallString<256> object(dir), library(dir), manifest(dir);
   llvm::sys::path::append(object, "model.o");
@@ -83,7 +82,8 @@ static LogicalResult writeArtifact(Compilation &c, StringRef dir) {
   llvm::sys::path::append(manifest, "manifest.json");
   if (failed(emitHostObject(c.module, object)) ||
       failed(linkSharedLibrary(loc, object, library)) ||
-      failed(writeManifest(loc, manifest, c.signature, "model.so")))
+      failed(writeManifest(loc, manifest, c.signature, "model.so", target,
+                           std::move(extra))))
     return failure();
   llvm::sys::fs::remove(object);
   return success();
@@ -94,13 +94,16 @@ void registerCPUBackend() {
   info.name = "cpu";
   info.description = "host CPU shared library + manifest (reference path)";
   info.stages.push_back({"llvm", "LLVM dialect: vectorized, bufferized, C ABI",
-                         lowerToLLVM, nullptr});
+                         [](Compilation &c) { return lowerHostToLLVM(c); },
+                         nullptr});
   info.stages.push_back({"obj", "native object for the host CPU",
                          [](Compilation &) { return success(); },
                          [](Compilation &c, StringRef path) {
                            return emitHostObject(c.module, path);
                          }});
-  info.writeArtifact = writeArtifact;
+  info.writeArtifact = [](Compilation &c, StringRef dir) {
+    return writeHostArtifact(c, dir);
+  };
   info.supportsOp = isLoweredToLinalg;
   registerTarget(std::move(info));
 }

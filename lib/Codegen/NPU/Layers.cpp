@@ -548,13 +548,7 @@ std::optional<MatchedLayer> tessera::npu::matchLayer(Operation *anchor,
 }
 
 std::string tessera::npu::getNodeNames(Location loc) {
-  llvm::SetVector<StringRef> names;
-  loc->walk([&](Location inner) {
-    if (auto name = dyn_cast<NameLoc>(inner))
-      names.insert(name.getName().getValue());
-    return WalkResult::advance();
-  });
-  return llvm::join(names, "+");
+  return llvm::join(nn::getONNXNodeNames(loc), "+");
 }
 
 Location MatchedLayer::getLoc() const {

@@ -155,34 +155,15 @@ static LogicalResult lowerToLLVM(Compilation &c) {
   c.targetData["hardware_name"] = hw->name;
   c.targetData["programs"] = std::move(manifests);
   if (failed(lowerNPULaunches(module, *programs)) ||
-      failed(prepareForCABI(module)))
+      failed(lowerHostToLLVM(c, "tessera_npu_status")))
     return failure();
-  const CPUCodegenOptions &cpu = c.options.cpu;
-  PassManager pm(module.getContext());
-  buildCPUCodegenPipeline(pm, cpu.vectorizeElementwise, cpu.fuseElementwise,
-                          cpu.convChannelTile, cpu.convPixelTile,
-                          cpu.fuseEpilogues, cpu.approximateMath, cpu.fuseRows);
-  buildCPULLVMStagePipeline(pm);
-  if (failed(pm.run(module)))
-    return failure();
-  return addRunEntryPoint(module, c.signature, "tessera_npu_status");
+  return success();
 }
 
-/// The artifact: DIR/model.so + DIR/manifest.json with the "npu" section.
+/// The artifact: the host's, with the "npu" section in the manifest.
 static LogicalResult writeArtifact(Compilation &c, StringRef dir) {
-  Location loc = c.module.getLoc();
-  SmallString<256> object(dir), library(dir), manifest(dir);
-  llvm::sys::path::append(object, "model.o");
-  llvm::sys::path::append(library, "model.so");
-  llvm::sys::path::append(manifest, "manifest.json");
   llvm::json::Object extra{{"npu", llvm::json::Object(c.targetData)}};
-  if (failed(emitHostObject(c.module, object)) ||
-      failed(linkSharedLibrary(loc, object, library)) ||
-      failed(writeManifest(loc, manifest, c.signature, "model.so", "npu",
-                           std::move(extra))))
-    return failure();
-  llvm::sys::fs::remove(object);
-  return success();
+  return writeHostArtifact(c, dir, "npu", std::move(extra));
 }
 
 void registerNPUBackend() {

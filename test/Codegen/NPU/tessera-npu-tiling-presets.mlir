@@ -5,18 +5,18 @@
 // RUN: tessera-opt %s --tessera-npu-partition="hw=large strict=true" | FileCheck %s --check-prefix=LARGE
 
 // EDGE:  module attributes {npu.hardware = #npu.hardware<name = "edge"
-// EDGE:  npu.layer "conv1" attributes {{{.*}}predicted_cycles = [[EDGE_CYCLES:[0-9]+]] : i64{{.*}}tiling = "rows=4 ch=16 weights-outer flat"}
-// EDGE:  npu.layer "conv2" attributes {{{.*}}tiling = "rows=4 ch=16 weights-outer flat"}
+// EDGE:  npu.layer "conv1" attributes {{{.*}}predicted_cycles = [[EDGE_CYCLES:[0-9]+]] : i64{{.*}}tiling = "rows=16 ch=16 inputs-outer flat"}
+// EDGE:  npu.layer "conv2" attributes {{{.*}}tiling = "rows=16 ch=16 inputs-outer flat"}
 // LARGE: module attributes {npu.hardware = #npu.hardware<name = "large"
-// LARGE: npu.layer "conv1" attributes {{{.*}}tiling = "rows=8 ch=16 weights-outer flat"}
-// LARGE: npu.layer "conv2" attributes {{{.*}}tiling = "rows=8 ch=16 weights-outer flat"}
+// LARGE: npu.layer "conv1" attributes {{{.*}}tiling = "rows=32 ch=64 weights-outer flat"}
+// LARGE: npu.layer "conv2" attributes {{{.*}}tiling = "rows=32 ch=64 weights-outer flat"}
 
-func.func @main(%x: tensor<1x16x8x8xi8>) -> tensor<1x16x8x8xi8> {
-  %w = nn.constant dense<1> : tensor<16x16x3x3xi8>
+func.func @main(%x: tensor<1x64x32x32xi8>) -> tensor<1x64x32x32xi8> {
+  %w = nn.constant dense<1> : tensor<64x64x3x3xi8>
   %none = nn.none
-  %c1 = nn.conv_integer %x, %w, %none, %none {kernel_shape = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x16x8x8xi8>, tensor<16x16x3x3xi8>, none, none) -> tensor<1x16x8x8xi32> loc("conv1")
-  %y1 = nn.requantize %c1 {multiplier = array<i32: 1073741824>, shift = array<i32: 36>} : (tensor<1x16x8x8xi32>) -> tensor<1x16x8x8xi8> loc("conv1")
-  %c2 = nn.conv_integer %y1, %w, %none, %none {kernel_shape = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x16x8x8xi8>, tensor<16x16x3x3xi8>, none, none) -> tensor<1x16x8x8xi32> loc("conv2")
-  %y2 = nn.requantize %c2 {multiplier = array<i32: 1073741824>, shift = array<i32: 36>} : (tensor<1x16x8x8xi32>) -> tensor<1x16x8x8xi8> loc("conv2")
-  return %y2 : tensor<1x16x8x8xi8>
+  %c1 = nn.conv_integer %x, %w, %none, %none {kernel_shape = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x64x32x32xi8>, tensor<64x64x3x3xi8>, none, none) -> tensor<1x64x32x32xi32> loc("conv1")
+  %y1 = nn.requantize %c1 {multiplier = array<i32: 1073741824>, shift = array<i32: 36>} : (tensor<1x64x32x32xi32>) -> tensor<1x64x32x32xi8> loc("conv1")
+  %c2 = nn.conv_integer %y1, %w, %none, %none {kernel_shape = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x64x32x32xi8>, tensor<64x64x3x3xi8>, none, none) -> tensor<1x64x32x32xi32> loc("conv2")
+  %y2 = nn.requantize %c2 {multiplier = array<i32: 1073741824>, shift = array<i32: 36>} : (tensor<1x64x32x32xi32>) -> tensor<1x64x32x32xi8> loc("conv2")
+  return %y2 : tensor<1x64x32x32xi8>
 }
