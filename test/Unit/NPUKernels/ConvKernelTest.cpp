@@ -151,7 +151,9 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"matmul", 1, 1, 37, 70, 33, 1, 1, 0, 1, "edge"},
                       Case{"batch2", 2, 5, 5, 3, 17, 3, 1, 1, 1, "edge"},
                       Case{"stem7x7", 1, 20, 20, 3, 16, 7, 2, 3, 1, "mid"},
-                      Case{"nonsquare", 1, 9, 9, 20, 36, 3, 1, 1, 1, "edge"}),
+                      Case{"nonsquare", 1, 9, 9, 20, 36, 3, 1, 1, 1, "edge"},
+        Case{"conv1x1_s2", 1, 13, 14, 32, 48, 1, 2, 0, 1, "edge"},
+        Case{"conv5x5_s3", 1, 17, 16, 8, 16, 5, 3, 2, 1, "edge"}),
     [](const ::testing::TestParamInfo<Case> &info) {
       return std::string(info.param.name);
     });
@@ -264,6 +266,8 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"resnet_3x3_56", 1, 56, 56, 64, 64, 3, 1, 1, 1, "edge"},
         Case{"resnet_1x1_expand", 1, 56, 56, 64, 256, 1, 1, 0, 1, "edge"},
         Case{"resnet_3x3_s2", 1, 56, 56, 128, 128, 3, 2, 1, 1, "mid"},
+        Case{"resnet_3x3_s2_14", 1, 14, 14, 512, 512, 3, 2, 1, 1, "edge"},
+        Case{"resnet_downsample", 1, 56, 56, 256, 512, 1, 2, 0, 1, "edge"},
         Case{"resnet_1x1_7", 1, 7, 7, 512, 2048, 1, 1, 0, 1, "edge"},
         Case{"resnet_fc", 1, 1, 1, 2048, 1000, 1, 1, 0, 1, "large"},
         Case{"mnv2_depthwise", 1, 112, 112, 32, 32, 3, 1, 1, 32, "edge"},

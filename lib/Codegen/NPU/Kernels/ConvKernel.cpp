@@ -46,7 +46,16 @@ struct Plan {
   const HardwareDesc &hw;
   int64_t R, Cc, C, K, KH, KW, SH, SW, Hp, Wp, OH, OW;
   int64_t th, tn, rowTiles, chTiles, pitch;
+  /// The input tile holds SH row phases: phase ph has the padded rows
+  /// py = oy0 * SH + ph + SH * i, each Wrow pixels (the padded width rounded
+  /// up to a multiple of SW), so kernel row ky of output row oy is row
+  /// oy + ky / SH of phase ky % SH and every stride streams with pitch
+  /// Wrow / SW.
+  int64_t Wrow = 0;
+  std::vector<uint64_t> phaseOffset;
   bool flat, perChannel, hasBias;
+  /// Blocks span kernel taps (every channel tile reads every input channel).
+  bool mergeTaps = false;
   // Per channel tile: input-channel range (groups), constants offsets.
   std::vector<int64_t> cBegin, cEnd, wOffset, pOffset, wBytes, pBytes;
   uint64_t constantBytes = 0;
@@ -63,6 +72,16 @@ struct Plan {
       : layer(layer), tiling(tiling), hw(hw) {}
 
   int64_t tileRowsOf(int64_t r) const { return std::min(th, OH - r * th); }
+  /// Rows of phase `ph` a tile of `rows` output rows reads (none when no
+  /// kernel row falls in the phase: a 1x1 stride-2 convolution reads only
+  /// the even rows).
+  int64_t phaseRows(int64_t rows, int64_t ph) const {
+    return ph < KH ? rows + (KH - 1 - ph) / SH : 0;
+  }
+  /// Byte offset in the input tile of kernel row ky of output row oy.
+  uint64_t rowOffset(int64_t ky, int64_t oy) const {
+    return phaseOffset[ky % SH] + uint64_t((oy + ky / SH) * Wrow * C);
+  }
   int64_t tileChannelsOf(int64_t t) const { return std::min(tn, K - t * tn); }
   /// Accumulator rows of a tile of `rows` output rows.
   int64_t accRowsOf(int64_t rows) const {
@@ -112,26 +131,32 @@ llvm::Error buildPlan(Plan &p, bool withSteps, bool withWeights = false) {
   if (p.tn < 1 || (p.tn != p.K && p.tn % p.Cc != 0) || p.tn > p.K)
     return fail("tile channels must be a multiple of the array's " +
                 llvm::Twine(p.Cc) + " columns or all " + llvm::Twine(p.K));
-  if (p.flat && (p.SH * p.Wp) % p.SW != 0)
-    return fail("flat streaming needs stride_h x padded width divisible by "
-                "stride_w");
-  p.pitch = p.flat ? p.SH * p.Wp / p.SW : p.OW;
+  p.Wrow = ceilDiv(p.Wp, p.SW) * p.SW;
+  p.pitch = p.flat ? p.Wrow / p.SW : p.OW;
   p.rowTiles = ceilDiv(p.OH, p.th);
   p.chTiles = ceilDiv(p.K, p.tn);
+  p.mergeTaps = l.groups == 1;
   if (l.padTop > kMaxPadRows || l.padBottom > kMaxPadRows)
     return fail("padding of " + llvm::Twine(std::max(l.padTop, l.padBottom)) +
                 " rows exceeds the DMA's " + llvm::Twine(kMaxPadRows));
-  if (std::max(l.padLeft, l.padRight) * p.C > kMaxPadElems)
+  int64_t padRight = p.Wrow - l.inW - l.padLeft;
+  if (std::max(l.padLeft, padRight) * p.C > kMaxPadElems)
     return fail(
-        "padding of " + llvm::Twine(std::max(l.padLeft, l.padRight) * p.C) +
+        "padding of " + llvm::Twine(std::max(l.padLeft, padRight) * p.C) +
         " elements per row exceeds the DMA's " + llvm::Twine(kMaxPadElems));
-  // Every row tile must read at least one real input row.
-  for (int64_t r = 0; r < p.rowTiles; ++r) {
-    int64_t py0 = r * p.th * p.SH;
-    int64_t py1 = py0 + (p.tileRowsOf(r) - 1) * p.SH + p.KH;
-    if (std::min(py1, l.padTop + l.inH) <= std::max(py0, l.padTop))
-      return fail("a row tile covers only padding");
-  }
+  // Every phase of every row tile must read at least one real input row.
+  for (int64_t r = 0; r < p.rowTiles; ++r)
+    for (int64_t ph = 0; ph < p.SH; ++ph) {
+      int64_t first = r * p.th * p.SH + ph;
+      int64_t last = first + p.SH * (p.phaseRows(p.tileRowsOf(r), ph) - 1);
+      if (p.phaseRows(p.tileRowsOf(r), ph) == 0)
+        continue;
+      bool real = false;
+      for (int64_t py = first; py <= last && !real; py += p.SH)
+        real = py >= l.padTop && py < l.padTop + l.inH;
+      if (!real)
+        return fail("a row tile covers only padding");
+    }
 
   // Channel tiles: the input channels their groups read, constants layout.
   int64_t cg = p.C / l.groups, og = p.K / l.groups;
@@ -156,8 +181,10 @@ llvm::Error buildPlan(Plan &p, bool withSteps, bool withWeights = false) {
   p.constantBytes = offset;
 
   // Buffers.
-  int64_t inRows = (p.th - 1) * p.SH + p.KH;
-  p.inTileBytes = uint64_t(inRows * p.Wp * p.C);
+  for (int64_t ph = 0; ph < p.SH; ++ph) {
+    p.phaseOffset.push_back(p.inTileBytes);
+    p.inTileBytes += uint64_t(p.phaseRows(p.th, ph) * p.Wrow * p.C);
+  }
   int64_t accRows = p.accRowsOf(p.th);
   p.outTileBytes = uint64_t(accRows * p.tn);
   p.accTileBytes = uint64_t(accRows * p.tn * 4);
@@ -267,15 +294,23 @@ void emitPlan(const Plan &p, Emitter &e, const LayerAddresses &addr,
                  addr.constants + p.pOffset[s.t], p.pBytes[s.t]);
   };
   emit.loadInput = [&](const Step &s) {
-    int64_t oy0 = s.r * p.th, rows = p.tileRowsOf(s.r);
-    int64_t py0 = oy0 * p.SH, py1 = py0 + (rows - 1) * p.SH + p.KH;
-    int64_t ry0 = std::max(py0, l.padTop);
-    int64_t ry1 = std::min(py1, l.padTop + l.inH);
-    uint64_t dram =
-        addr.input + uint64_t(((s.b * l.inH + (ry0 - l.padTop)) * l.inW) * C);
-    e.dmaLoad(Mem::Scratchpad, p.spIn[s.inSlot], dram, ry1 - ry0, l.inW * C,
-              l.inW * C, p.Wp * C, ry0 - py0, py1 - ry1, l.padLeft * C,
-              l.padRight * C, l.inZeroPoint);
+    // One DMA per row phase (every SH-th input row); the padding rows at
+    // its ends and the padding columns come from the DMA.
+    int64_t rows = p.tileRowsOf(s.r);
+    for (int64_t ph = 0; ph < p.SH; ++ph) {
+      int64_t n = p.phaseRows(rows, ph);
+      if (n == 0)
+        continue;
+      int64_t start = s.r * p.th * p.SH + ph; // padded row of i = 0
+      int64_t first = std::max<int64_t>(0, ceilDiv(l.padTop - start, p.SH));
+      int64_t end = std::min(n, ceilDiv(l.padTop + l.inH - start, p.SH));
+      int64_t iy = start + p.SH * first - l.padTop;
+      uint64_t dram = addr.input + uint64_t(((s.b * l.inH + iy) * l.inW) * C);
+      e.dmaLoad(Mem::Scratchpad, p.spIn[s.inSlot] + p.phaseOffset[ph], dram,
+                end - first, l.inW * C, p.SH * l.inW * C, p.Wrow * C, first,
+                n - end, l.padLeft * C, (p.Wrow - l.inW - l.padLeft) * C,
+                l.inZeroPoint);
+    }
   };
   emit.compute = [&](const Step &s) {
     int64_t rows = p.tileRowsOf(s.r), n = p.tileChannelsOf(s.t);
@@ -285,32 +320,45 @@ void emitPlan(const Plan &p, Emitter &e, const LayerAddresses &addr,
     int64_t accStride = n * 4;
     for (int64_t j0 = 0; j0 < n; j0 += p.Cc) {
       int64_t nb = std::min(p.Cc, n - j0);
-      // The weight blocks with a non-zero weight (all-zero blocks of
-      // grouped convolutions add nothing); at least one, to write the tile.
+      // The weight blocks: `row` is the first weight row within kernel row
+      // ky (kx * cr + c), `pixel` the matching byte of the input row.
       struct Block {
-        int64_t ky, kx, c0, kb;
+        int64_t ky, row, pixel, kb;
       };
       std::vector<Block> blocks;
-      for (int64_t ky = 0; ky < p.KH; ++ky)
+      for (int64_t ky = 0; ky < p.KH; ++ky) {
+        if (p.mergeTaps) {
+          // Every input channel: the KW taps of a kernel row are one
+          // contiguous run of KW * C bytes of the padded input row, and of
+          // weight rows, so blocks of R rows span taps (a 7x7 stem with 3
+          // channels: 2 blocks per kernel row instead of 7).
+          for (int64_t r0 = 0; r0 < p.KW * C; r0 += p.R)
+            blocks.push_back({ky, r0, r0, std::min(p.R, p.KW * C - r0)});
+          continue;
+        }
+        // Per tap; the blocks with a non-zero weight (all-zero blocks of
+        // grouped convolutions add nothing), at least one to write the tile.
         for (int64_t kx = 0; kx < p.KW; ++kx)
           for (int64_t c0 = 0; c0 < cr; c0 += p.R) {
             int64_t kb = std::min(p.R, cr - c0);
             bool any = p.blockHasWeights(p.cBegin[s.t] + c0, kb, n0 + j0, nb);
             bool lastBlock = ky == p.KH - 1 && kx == p.KW - 1 && c0 + p.R >= cr;
             if (any || (blocks.empty() && lastBlock))
-              blocks.push_back({ky, kx, c0, kb});
+              blocks.push_back(
+                  {ky, kx * cr + c0, kx * C + p.cBegin[s.t] + c0, kb});
           }
+      }
       bool first = true;
       for (const Block &blk : blocks) {
-        int64_t tap = blk.ky * p.KW + blk.kx;
-        e.preload(w + uint64_t((tap * cr + blk.c0) * n + j0), blk.kb, nb, n);
-        uint64_t pixel = uint64_t(blk.kx * C + p.cBegin[s.t] + blk.c0);
+        e.preload(w + uint64_t((blk.ky * p.KW * cr + blk.row) * n + j0), blk.kb,
+                  nb, n);
+        uint64_t pixel = uint64_t(blk.pixel);
         if (p.flat) {
-          e.matmul(in + uint64_t(blk.ky * p.Wp * C) + pixel, p.accTile + 4 * j0,
+          e.matmul(in + p.rowOffset(blk.ky, 0) + pixel, p.accTile + 4 * j0,
                    p.accRowsOf(rows), p.SW * C, accStride, !first);
         } else {
           for (int64_t oy = 0; oy < rows; ++oy)
-            e.matmul(in + uint64_t((oy * p.SH + blk.ky) * p.Wp * C) + pixel,
+            e.matmul(in + p.rowOffset(blk.ky, oy) + pixel,
                      p.accTile + uint64_t(oy * p.OW * accStride + 4 * j0), p.OW,
                      p.SW * C, accStride, !first);
         }
