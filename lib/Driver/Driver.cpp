@@ -75,6 +75,11 @@ llvm::Error validateOptions(const CompileOptions &options) {
     return usageError("--npu-placement needs --target=npu");
   if (target->name != "npu" && options.npuStrict)
     return usageError("--npu-strict needs --target=npu");
+  if (options.npuTiling != "search" && options.npuTiling != "greedy")
+    return usageError("unknown --npu-tiling '" + options.npuTiling +
+                      "' (search, greedy)");
+  if (target->name != "npu" && options.npuTiling != "search")
+    return usageError("--npu-tiling needs --target=npu");
   const QuantizeDriverOptions &quant = options.quant;
   if (!quant.mode.empty() && quant.mode != "int8")
     return usageError("unknown --quantize mode '" + quant.mode +

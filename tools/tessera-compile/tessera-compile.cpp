@@ -72,6 +72,12 @@ static cl::opt<std::string> npuPlacement(
     cl::desc("--target=npu: placement overrides, host or npu per ONNX node "
              "(docs/npu/compiler.md)"),
     cl::value_desc("file.json"), cl::init(""), cl::cat(category));
+static cl::opt<std::string> npuTiling(
+    "npu-tiling",
+    cl::desc("--target=npu: 'search' (the cost model's best tiling per "
+             "layer, default) or 'greedy' (Gemmini's tiled_conv_auto policy, "
+             "the baseline the search is measured against)"),
+    cl::value_desc("search|greedy"), cl::init("search"), cl::cat(category));
 static cl::opt<bool> npuStrict(
     "npu-strict",
     cl::desc("--target=npu: a layer the NPU cannot tile for the hardware is "
@@ -172,6 +178,7 @@ int main(int argc, char **argv) {
   options.reportJsonPath = reportJson;
   options.npuPlacementFile = npuPlacement;
   options.npuStrict = npuStrict;
+  options.npuTiling = npuTiling;
   options.cpu = {
       vectorizeElementwise, fuseElementwise, convChannelTile, convPixelTile,
       fuseEpilogues,        approximateMath, fuseRows};

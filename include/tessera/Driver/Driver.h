@@ -105,6 +105,8 @@ struct CompileOptions {
   /// The npu target: a layer no tiling of which fits the hardware is an
   /// error (naming the op and the constraint) instead of a host fallback.
   bool npuStrict = false;
+  /// The npu target's tiling policy: "search" or "greedy" (the baseline).
+  std::string npuTiling = "search";
   CPUCodegenOptions cpu;
   QuantizeDriverOptions quant;
 };

@@ -574,7 +574,8 @@ std::string MatchedLayer::getTilingString() const {
 
 llvm::Expected<LayerCost> tessera::npu::tileLayer(MatchedLayer &layer,
                                                   const HardwareDesc &hw,
-                                                  StringRef chosen) {
+                                                  StringRef chosen,
+                                                  bool greedy) {
   if (!chosen.empty() && layer.isPool()) {
     for (const PoolTiling &tiling : enumeratePoolTilings(layer.pool, hw)) {
       if (tiling.str() != chosen)
@@ -583,7 +584,12 @@ llvm::Expected<LayerCost> tessera::npu::tileLayer(MatchedLayer &layer,
       return estimatePool(layer.pool, tiling, hw);
     }
   } else if (!chosen.empty()) {
-    for (const ConvTiling &tiling : enumerateConvTilings(layer.conv, hw)) {
+    std::vector<ConvTiling> tilings = enumerateConvTilings(layer.conv, hw);
+    if (llvm::Expected<ConvTiling> baseline = greedyConvTiling(layer.conv, hw))
+      tilings.push_back(*baseline);
+    else
+      llvm::consumeError(baseline.takeError());
+    for (const ConvTiling &tiling : tilings) {
       if (tiling.str() != chosen)
         continue;
       layer.convTiling = tiling;
@@ -597,6 +603,13 @@ llvm::Expected<LayerCost> tessera::npu::tileLayer(MatchedLayer &layer,
       return tiling.takeError();
     layer.poolTiling = *tiling;
     return cost;
+  }
+  if (greedy) {
+    llvm::Expected<ConvTiling> tiling = greedyConvTiling(layer.conv, hw);
+    if (!tiling)
+      return tiling.takeError();
+    layer.convTiling = *tiling;
+    return estimateConv(layer.conv, *tiling, hw);
   }
   llvm::Expected<ConvTiling> tiling = chooseConvTiling(layer.conv, hw, &cost);
   if (!tiling)

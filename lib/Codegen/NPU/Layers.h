@@ -76,7 +76,8 @@ struct MatchedLayer {
 /// its predicted cost; fails with the kernel library's message. A fitting
 /// tiling whose str() is `chosen` is taken without a search.
 llvm::Expected<LayerCost> tileLayer(MatchedLayer &layer, const HardwareDesc &hw,
-                                    llvm::StringRef chosen = "");
+                                    llvm::StringRef chosen = "",
+                                    bool greedy = false);
 
 /// Bytes of the packed constants of the tiled `layer`.
 uint64_t getConstantBytes(const MatchedLayer &layer, const HardwareDesc &hw);

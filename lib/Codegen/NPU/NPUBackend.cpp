@@ -72,6 +72,7 @@ static LogicalResult partition(Compilation &c) {
     options.hw = c.options.hardware.empty() ? "edge" : c.options.hardware;
     options.placementFile = c.options.npuPlacementFile;
     options.strict = c.options.npuStrict;
+    options.tiling = c.options.npuTiling;
     if (getJSONReportKind(c.options) == "placement")
       options.placementReportJSON = c.options.reportJsonPath;
     options.printPlacementReport = c.options.report == "placement";

@@ -19,6 +19,7 @@ void tessera::buildNPUPartitionPipeline(OpPassManager &pm,
   NPUPlaceOptions place;
   place.hw = options.hw;
   place.strict = options.strict;
+  place.tiling = options.tiling;
   place.placementFile = options.placementFile;
   place.report = options.printPlacementReport;
   place.reportJSON = options.placementReportJSON;
@@ -45,6 +46,10 @@ struct PartitionPipelineOptions
   Option<bool> report{*this, "report",
                       llvm::cl::desc("Print the placement table"),
                       llvm::cl::init(false)};
+  Option<std::string> tiling{
+      *this, "tiling",
+      llvm::cl::desc("'search' (default) or 'greedy' (Gemmini's policy)"),
+      llvm::cl::init("search")};
   Option<bool> strict{*this, "strict",
                       llvm::cl::desc("A layer no tiling fits is an error"),
                       llvm::cl::init(false)};
@@ -64,6 +69,7 @@ void tessera::registerNPUCodegenPasses() {
         partition.placementReportJSON = options.reportJSON;
         partition.printPlacementReport = options.report;
         partition.strict = options.strict;
+        partition.tiling = options.tiling;
         buildNPUPartitionPipeline(pm, partition);
       });
 }

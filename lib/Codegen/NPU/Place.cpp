@@ -141,7 +141,8 @@ NPUPlacePass::placeFunction(func::FuncOp func, const HardwareDesc &hw,
     }
     auto candidate = std::make_unique<Candidate>();
     candidate->match = std::move(*match);
-    llvm::Expected<LayerCost> cost = tileLayer(candidate->match, hw);
+    llvm::Expected<LayerCost> cost =
+        tileLayer(candidate->match, hw, "", tiling == "greedy");
     if (!cost) {
       std::string message = llvm::toString(cost.takeError());
       if (strict)
@@ -359,6 +360,11 @@ void NPUPlacePass::writeReport(const HardwareDesc &hw,
 
 void NPUPlacePass::runOnOperation() {
   ModuleOp module = getOperation();
+  if (tiling != "search" && tiling != "greedy") {
+    module.emitError() << "unknown tiling policy '" << tiling
+                       << "' (search, greedy)";
+    return signalPassFailure();
+  }
   FailureOr<HardwareDesc> desc = getModuleHardware(module, hw);
   if (failed(desc))
     return signalPassFailure();

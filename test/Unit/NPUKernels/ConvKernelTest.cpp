@@ -152,8 +152,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"batch2", 2, 5, 5, 3, 17, 3, 1, 1, 1, "edge"},
                       Case{"stem7x7", 1, 20, 20, 3, 16, 7, 2, 3, 1, "mid"},
                       Case{"nonsquare", 1, 9, 9, 20, 36, 3, 1, 1, 1, "edge"},
-        Case{"conv1x1_s2", 1, 13, 14, 32, 48, 1, 2, 0, 1, "edge"},
-        Case{"conv5x5_s3", 1, 17, 16, 8, 16, 5, 3, 2, 1, "edge"}),
+                      Case{"conv1x1_s2", 1, 13, 14, 32, 48, 1, 2, 0, 1, "edge"},
+                      Case{"conv5x5_s3", 1, 17, 16, 8, 16, 5, 3, 2, 1, "edge"}),
     [](const ::testing::TestParamInfo<Case> &info) {
       return std::string(info.param.name);
     });
@@ -275,5 +275,54 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<Case> &info) {
       return std::string(info.param.name) + "_" + info.param.hw;
     });
+
+} // namespace
+
+namespace {
+
+/// The Gemmini-greedy baseline: it fits, runs bit-exact, and the search
+/// never predicts a slower layer (the baseline is one of its candidates).
+TEST_P(ModelLayerTest, SearchNeverPredictsWorseThanGreedy) {
+  const Case &c = GetParam();
+  std::mt19937 rng(13);
+  ConvLayer l = makeLayer(rng, c.batch, c.h, c.w, c.c, c.k, c.kernel, c.stride,
+                          c.pad, c.groups);
+  HardwareDesc hw = getHardware(c.hw);
+  llvm::Expected<ConvTiling> greedy = greedyConvTiling(l, hw);
+  ASSERT_TRUE(bool(greedy)) << llvm::toString(greedy.takeError());
+  LayerCost searched;
+  ASSERT_TRUE(bool(chooseConvTiling(l, hw, &searched)));
+  llvm::Expected<LayerCost> baseline = estimateConv(l, *greedy, hw);
+  ASSERT_TRUE(bool(baseline));
+  EXPECT_LE(searched.cycles, baseline->cycles) << greedy->str();
+  std::vector<int8_t> x = randomBytes(rng, l.inputBytes());
+  EXPECT_EQ(run(l, *greedy, hw, x).output, reference(l, x)) << greedy->str();
+  RecordProperty("greedy", greedy->str());
+  RecordProperty("greedy_over_search",
+                 std::to_string(double(baseline->cycles) / searched.cycles));
+}
+
+TEST(ConvKernel, GreedyShrinksTheLargerDimension) {
+  std::mt19937 rng(2);
+  HardwareDesc hw = getHardware("edge");
+  // Everything fits: the whole layer in one tile.
+  ConvLayer small = makeLayer(rng, 1, 8, 8, 16, 32, 3, 1, 1, 1);
+  llvm::Expected<ConvTiling> t = greedyConvTiling(small, hw);
+  ASSERT_TRUE(bool(t));
+  EXPECT_EQ(t->str(), "rows=8 ch=32 weights-outer");
+  // 512 channels of 3x3 weights cannot all stay: channels shrink first.
+  ConvLayer wide = makeLayer(rng, 1, 14, 14, 512, 512, 3, 1, 1, 1);
+  t = greedyConvTiling(wide, hw);
+  ASSERT_TRUE(bool(t));
+  EXPECT_LT(t->tileChannels, 512);
+  EXPECT_EQ(t->tileChannels % 16, 0);
+  llvm::Error fits = checkConvTiling(wide, *t, hw);
+  EXPECT_FALSE(bool(fits)) << llvm::toString(std::move(fits));
+  hw.scratchpadBytes = 1024;
+  llvm::Expected<ConvTiling> none = greedyConvTiling(wide, hw);
+  ASSERT_FALSE(bool(none));
+  EXPECT_NE(llvm::toString(none.takeError()).find("bytes of scratchpad"),
+            std::string::npos);
+}
 
 } // namespace

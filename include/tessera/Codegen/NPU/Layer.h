@@ -159,6 +159,15 @@ llvm::Expected<ConvTiling> chooseConvTiling(const ConvLayer &layer,
                                             const HardwareDesc &hw,
                                             LayerCost *cost = nullptr);
 
+/// The baseline the search is measured against: Gemmini's `tiled_conv_auto`
+/// policy on this hardware. Start from the whole layer (every output row and
+/// channel) and, while the double-buffered tiles do not fit the SRAMs,
+/// shrink the larger of the two by one step (a row, or the array's columns
+/// of channels); loop order inputs-outer (Gemmini's output-tile-outer nest),
+/// one matmul per output row. Costs are never compared.
+llvm::Expected<ConvTiling> greedyConvTiling(const ConvLayer &layer,
+                                            const HardwareDesc &hw);
+
 /// Where a layer's tensors live in DRAM.
 struct LayerAddresses {
   uint64_t input = 0, output = 0;

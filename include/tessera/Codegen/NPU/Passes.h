@@ -39,6 +39,9 @@ struct NPUPartitionOptions {
   bool printPlacementReport = false;
   /// A layer that no tiling fits is an error rather than a host fallback.
   bool strict = false;
+  /// "search" (the cost model's best tiling) or "greedy" (the Gemmini
+  /// baseline, greedyConvTiling).
+  std::string tiling = "search";
 };
 
 /// tessera-npu-attach-hw, tessera-npu-place, tessera-npu-outline,

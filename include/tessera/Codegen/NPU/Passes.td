@@ -51,6 +51,10 @@ def NPUPlace : Pass<"tessera-npu-place", "::mlir::ModuleOp"> {
            "YAML file); empty: the preset named by npu.hardware">,
     Option<"strict", "strict", "bool", /*default=*/"false",
            "A layer no tiling fits is an error instead of a host fallback">,
+    Option<"tiling", "tiling", "std::string", /*default=*/"\"search\"",
+           "How convolutions and matrix products are tiled: 'search' (the "
+           "cost model's best) or 'greedy' (Gemmini's tiled_conv_auto "
+           "policy, the baseline)">,
     Option<"placementFile", "placement-file", "std::string",
            /*default=*/"\"\"",
            "JSON object {\"<ONNX node name>\": \"host\"|\"npu\"} overriding "

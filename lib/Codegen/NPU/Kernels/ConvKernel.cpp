@@ -611,6 +611,13 @@ static llvm::Expected<ConvTiling> searchConvTiling(const ConvLayer &layer,
                        llvm::toString(std::move(e)));
     return makeError("layer '" + layer.name + "': no tiling fits the hardware");
   }
+  // The baseline is a candidate too: the search never predicts worse.
+  if (llvm::Expected<ConvTiling> greedy = greedyConvTiling(layer, hw)) {
+    if (!llvm::is_contained(candidates, *greedy))
+      candidates.push_back(*greedy);
+  } else {
+    llvm::consumeError(greedy.takeError());
+  }
   auto best = pickCheapest(candidates, [&](const ConvTiling &t) {
     return estimateConv(layer, t, hw);
   });
@@ -653,4 +660,33 @@ llvm::Expected<LayerCode> npu::emitConv(const ConvLayer &layer,
   code.cost = priceSteps(p, e);
   code.insts = e.takeInsts();
   return code;
+}
+
+llvm::Expected<ConvTiling> npu::greedyConvTiling(const ConvLayer &layer,
+                                                 const HardwareDesc &hw) {
+  if (auto e = layer.verify())
+    return std::move(e);
+  int64_t cols = hw.cols;
+  ConvTiling t{layer.outH(), layer.outC, ConvTiling::Order::InputsOuter, false};
+  while (true) {
+    llvm::Error e = checkConvTiling(layer, t, hw);
+    if (!e) {
+      // With one channel tile both orders are the same loop nest.
+      if (t.tileChannels == layer.outC)
+        t.order = ConvTiling::Order::WeightsOuter;
+      return t;
+    }
+    bool canShrinkChannels = t.tileChannels > cols;
+    if (t.tileRows <= 1 && !canShrinkChannels)
+      return makeError("no tiling fits the hardware; the smallest: " +
+                       llvm::toString(std::move(e)));
+    llvm::consumeError(std::move(e));
+    // Gemmini reduces the largest dimension; channels move in whole
+    // multiples of the array's width.
+    if (canShrinkChannels && (t.tileChannels >= t.tileRows || t.tileRows <= 1))
+      t.tileChannels = t.tileChannels % cols ? t.tileChannels / cols * cols
+                                             : t.tileChannels - cols;
+    else
+      --t.tileRows;
+  }
 }
