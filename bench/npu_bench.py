@@ -3,16 +3,22 @@
 
 npu_bench.py BUILD --model-dir DIR [--models resnet50,mobilenet_v2,transformer]
     [--presets edge,mid,large,nonsquare] [--num-calibration 4] [--work-dir W]
+    [--compare-greedy]
 
 For every model: calibrates once (random inputs; the statistics cache is
 shared by every compile, so the CPU and the NPU run the same integer graph),
 compiles `--target=cpu` and `--target=npu --hw=PRESET` for each preset
-(`nonsquare` is edge with a 16 x 32 array), measuring compile wall time and
+(`nonsquare` is edge with a 16 x 32 array; `edge-wb2` edge with
+double-buffered weights; `x64` a 64 x 64 array with edge's DRAM bandwidth,
+`x64-bw` with 4x the bandwidth), measuring compile wall time and
 peak RSS, runs both with `tessera-run` on one input and compares the outputs
 **bit for bit**, and reads the NPU run's report (`--npu-report-json`):
 model-wide MAC utilization, simulated cycles, the host/NPU split, and the
 cost model's per-layer error against the simulator (median, 90th
-percentile, worst). Prints one table per figure. Needs numpy.
+percentile, worst). With --compare-greedy, also compiles each point with
+`--npu-tiling=greedy` (the Gemmini baseline), runs it, and compares the
+simulated cycles layer by layer: layers the search makes faster, equal,
+slower, the worst loss and the model-wide speed-up. Needs numpy.
 """
 import argparse
 import json
@@ -27,6 +33,64 @@ INPUTS = {
     "transformer": ("input", (1, 128, 256)),
 }
 DEFAULT_INPUT = ("input", (1, 3, 224, 224))
+
+# Hardware points beyond the presets: edge with double-buffered weights, and
+# 64 x 64 arrays (SRAMs x16) with edge's DRAM bandwidth and with it scaled
+# by the array's width.
+EXTRA_POINTS = {
+    "edge-wb2": """name: edge-wb2
+clock_mhz: 1000
+array:
+  rows: 16
+  cols: 16
+  weight_buffers: 2
+scratchpad:
+  kib: 256
+  banks: 4
+accumulator:
+  kib: 64
+  banks: 2
+dram:
+  bytes_per_cycle: 16
+  latency_cycles: 100
+queues:
+  store: 2
+""",
+    "x64": """name: x64
+clock_mhz: 1000
+array:
+  rows: 64
+  cols: 64
+scratchpad:
+  kib: 4096
+  banks: 4
+accumulator:
+  kib: 1024
+  banks: 2
+dma:
+  bytes_per_cycle: 16
+dram:
+  bytes_per_cycle: 16
+  latency_cycles: 100
+""",
+    "x64-bw": """name: x64-bw
+clock_mhz: 1000
+array:
+  rows: 64
+  cols: 64
+scratchpad:
+  kib: 4096
+  banks: 4
+accumulator:
+  kib: 1024
+  banks: 2
+dma:
+  bytes_per_cycle: 64
+dram:
+  bytes_per_cycle: 64
+  latency_cycles: 100
+""",
+}
 
 NONSQUARE = """name: nonsquare
 clock_mhz: 1000
@@ -83,15 +147,18 @@ def main():
     parser.add_argument("--presets", default="edge,mid,large,nonsquare")
     parser.add_argument("--num-calibration", type=int, default=4)
     parser.add_argument("--work-dir", default="/tmp/tessera-npu-bench")
+    parser.add_argument("--compare-greedy", action="store_true")
     args = parser.parse_args()
     compiler = os.path.join(args.build, "bin", "tessera-compile")
     runner = os.path.join(args.build, "bin", "tessera-run")
     os.makedirs(args.work_dir, exist_ok=True)
-    nonsquare = os.path.join(args.work_dir, "nonsquare.yaml")
-    with open(nonsquare, "w") as f:
-        f.write(NONSQUARE)
+    points = {}
+    for name, text in dict(EXTRA_POINTS, nonsquare=NONSQUARE).items():
+        points[name] = os.path.join(args.work_dir, name + ".yaml")
+        with open(points[name], "w") as f:
+            f.write(text)
 
-    rows = []
+    rows, greedy_rows = [], []
     failed = False
     for model in args.models.split(","):
         onnx_path = os.path.join(args.model_dir, model + ".onnx")
@@ -122,7 +189,7 @@ def main():
                         "--output-dir", cpu_out], check=True,
                        capture_output=True)
         for preset in args.presets.split(","):
-            hw = nonsquare if preset == "nonsquare" else preset
+            hw = points.get(preset, preset)
             npu_dir = os.path.join(work, "npu-" + preset)
             proc, wall, rss = run_measured(
                 [compiler] + common + ["--target=npu", "--hw=" + hw,
@@ -163,6 +230,43 @@ def main():
                          max(errors) if errors else float("nan"),
                          wall, rss, cpu_wall, cpu_rss, sim_wall))
             failed |= mismatches != 0
+            if args.compare_greedy:
+                gdir = os.path.join(work, "greedy-" + preset)
+                greport = os.path.join(work, "greedy-report-%s.json" % preset)
+                proc, _, _ = run_measured(
+                    [compiler] + common + ["--target=npu", "--hw=" + hw,
+                                           "--npu-tiling=greedy", "-o", gdir])
+                grun = subprocess.run(
+                    [runner, gdir, "--input", "%s=%s" % (name, x),
+                     "--expect", "#0=" + os.path.join(
+                         cpu_out, sorted(os.listdir(cpu_out))[0]),
+                     "--atol", "0", "--rtol", "0",
+                     "--npu-report-json=" + greport],
+                    capture_output=True, text=True) if not proc.returncode \
+                    else proc
+                if grun.returncode:
+                    print("%s/%s: greedy failed:\n%s" %
+                          (model, preset, grun.stderr[-2000:]))
+                    failed = True
+                    continue
+                with open(greport) as f:
+                    greedy = {(l["program"], l["name"]): l["cycles"]
+                              for l in json.load(f)["layers"]}
+                wins = ties = losses = 0
+                worst = 0.0
+                for layer in report["layers"]:
+                    g = greedy.get((layer["program"], layer["name"]))
+                    if g is None:
+                        continue
+                    s = layer["cycles"]
+                    wins += s < g
+                    ties += s == g
+                    losses += s > g
+                    worst = max(worst, (s - g) / g)
+                with open(greport) as f:
+                    gtotal = json.load(f)["total"]["cycles"]
+                greedy_rows.append((model, preset, wins, ties, losses, worst,
+                                    gtotal, totals["cycles"]))
 
     print("\n| model | preset | output bytes differing | MAC utilization "
           "| simulated cycles | NPU layers | host ops | cost-model error "
@@ -175,6 +279,14 @@ def main():
               (r[0], r[1], r[2], r[3], 100 * r[4], r[5], r[6], r[7],
                100 * r[8], 100 * r[9], 100 * r[10], r[11], r[13], r[12],
                r[14], r[15]))
+    if greedy_rows:
+        print("\n| model | preset | layers faster than greedy | equal | slower "
+              "| worst loss | greedy cycles | search cycles | speed-up |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for r in greedy_rows:
+            print("| %s | %s | %d | %d | %d | %.1f%% | %d | %d | %.2fx |" %
+                  (r[0], r[1], r[2], r[3], r[4], 100 * r[5], r[6], r[7],
+                   r[6] / r[7]))
     return 1 if failed else 0
 
 

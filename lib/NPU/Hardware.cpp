@@ -1029,6 +1029,9 @@ static std::string hashedFields(const HardwareDesc &hw) {
   field(HASH "_bytes", hw.BYTES);                                              \
   field(HASH "_banks", hw.BANKS);
 #include "tessera/NPU/Hardware.def"
+  // Added after the first programs were hashed: only when it changes timing.
+  if (hw.weightBuffers != 1)
+    field("wbuf", hw.weightBuffers);
   return s;
 }
 

@@ -165,3 +165,35 @@ InstActions sim::getInstActions(const Inst &inst, unsigned perChannel,
   }
   return a;
 }
+
+void sim::ArrayState::update(const Inst &inst) {
+  switch (inst.op) {
+  case Opcode::Matmul:
+    streaming = true;
+    lastMatmulRows = uint64_t(inst.m);
+    return;
+  case Opcode::Preload:
+    lastMatmulRows = 0;
+    return; // the array keeps streaming while the shadow weights load
+  case Opcode::ConfigExec:
+  case Opcode::ConfigQuant:
+    return; // registers of the vector unit: the array is not involved
+  default:
+    streaming = false;
+    lastMatmulRows = 0;
+    return;
+  }
+}
+
+uint64_t sim::getInstCycles(const Inst &inst, const npu::HardwareDesc &hw,
+                            const ArrayState &state) {
+  if (hw.weightBuffers < 2)
+    return getInstCycles(inst, hw);
+  if (inst.op == Opcode::Preload && state.lastMatmulRows)
+    return std::max<uint64_t>(1, uint64_t(hw.rows) > state.lastMatmulRows
+                                     ? uint64_t(hw.rows) - state.lastMatmulRows
+                                     : 1);
+  if (inst.op == Opcode::Matmul && state.streaming)
+    return std::max<uint64_t>(1, uint64_t(inst.m));
+  return getInstCycles(inst, hw);
+}

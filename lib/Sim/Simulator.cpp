@@ -249,6 +249,9 @@ llvm::Error Simulator::runTimed() {
   std::array<bool, kQueues> busy{};
   std::array<uint32_t, kQueues> running{};
   std::array<uint64_t, kQueues> endAt{};
+  // What the array did before the execute queue's next instruction (timing
+  // of double-buffered weights).
+  ArrayState array;
   std::array<unsigned, kQueues> depth = {
       hw.loadQueueDepth, hw.executeQueueDepth, hw.storeQueueDepth};
   std::array<uint64_t, 4> tokens{};
@@ -300,7 +303,12 @@ llvm::Error Simulator::runTimed() {
       running[q] = head;
       hasStarted[head] = true;
       rec[head].start = t;
-      rec[head].end = endAt[q] = t + getInstCycles(insts[head], hw);
+      if (q == unsigned(Queue::Execute)) {
+        rec[head].end = endAt[q] = t + getInstCycles(insts[head], hw, array);
+        array.update(insts[head]);
+      } else {
+        rec[head].end = endAt[q] = t + getInstCycles(insts[head], hw);
+      }
       if (auto err = executeInst(head, rec[head]))
         return err;
     }

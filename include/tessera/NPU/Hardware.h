@@ -62,6 +62,9 @@ struct HardwareDesc {
   std::string name;
   unsigned rows = 16; ///< R: array height, the reduction (k) dimension
   unsigned cols = 16; ///< C: array width, the output-channel (n) dimension
+  /// Weight registers per PE: 1, or 2 (a preload overlaps the running
+  /// matmul; consecutive matmuls pay one fill and drain).
+  unsigned weightBuffers = 1;
   Dataflow dataflow = Dataflow::WeightStationary;
   bool int8 = true; ///< precisions the array supports
   bool bf16 = false;

@@ -68,6 +68,26 @@ uint64_t getDmaPadBytes(const npu::Inst &inst);
 ///   fence, finish  1 (the dispatch slot; their waiting is not unit time)
 uint64_t getInstCycles(const npu::Inst &inst, const npu::HardwareDesc &hw);
 
+/// What the array was doing before an execute instruction, for the timing
+/// of double-buffered weights (hardware key array.weight_buffers = 2).
+struct ArrayState {
+  /// The array is streaming: the previous execute instruction was a matmul,
+  /// or a preload that followed one.
+  bool streaming = false;
+  /// Rows of the previous execute instruction when it was a matmul, else 0.
+  uint64_t lastMatmulRows = 0;
+  /// Advances over execute instruction `inst`.
+  void update(const npu::Inst &inst);
+};
+
+/// getInstCycles with the array's state: with weight_buffers = 2, a preload
+/// right after a matmul costs max(1, R - m) (it loads the second weight
+/// registers while the matmul streams) and a matmul of a streaming array
+/// costs m (one fill and drain for the whole chain, paid by its first
+/// matmul); otherwise as getInstCycles.
+uint64_t getInstCycles(const npu::Inst &inst, const npu::HardwareDesc &hw,
+                       const ArrayState &state);
+
 /// The actions of `inst`. A matmul's MACs and bytes depend on the k x n block
 /// preloaded before it (`weightsK`, `weightsN`); other opcodes ignore them.
 /// A requant vec with per-channel parameters also reads 8 bytes per column.

@@ -83,6 +83,10 @@ void Emitter::emit(Inst inst) {
     if (steps.size() <= step)
       steps.resize(step + 1);
     uint64_t cycles = sim::getInstCycles(inst, hw);
+    if (queue == Queue::Execute) {
+      cycles = sim::getInstCycles(inst, hw, array);
+      array.update(inst);
+    }
     StepCycles &s = steps[step];
     (queue == Queue::Load      ? s.load
      : queue == Queue::Execute ? s.execute

@@ -119,6 +119,7 @@ private:
   std::array<uint64_t, 3> currentStep{};
   std::vector<StepCycles> steps;
   sim::InstActions actions;
+  sim::ArrayState array; ///< for the execute queue's timing
   unsigned weightsK = 0, weightsN = 0;
   bool perChannel = false;
   // Configuration registers as last set (kUnset: not by this emitter).
