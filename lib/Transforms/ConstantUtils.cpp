@@ -115,6 +115,12 @@ std::optional<ConstTensor> readConstant(Value v, int64_t maxElements) {
   size_t bytes = width / 8;
   if ((int64_t)raw.size() != count * (int64_t)bytes)
     return std::nullopt;
+  if (element.isSignlessInteger(8)) {
+    // Weights of the int8 graph: no per-element decoding.
+    out.values.assign(reinterpret_cast<const int8_t *>(raw.data()),
+                      reinterpret_cast<const int8_t *>(raw.data()) + count);
+    return out;
+  }
   for (int64_t i = 0; i < count; ++i) {
     std::optional<double> x = decodeRaw(element, raw.data() + i * bytes);
     if (!x)

@@ -24,6 +24,8 @@
 
 #include "tessera/Codegen/NPU/Layer.h"
 
+#include "llvm/Support/Parallel.h"
+
 #include <functional>
 #include <optional>
 #include <vector>
@@ -48,20 +50,28 @@ llvm::Error checkDramRanges(llvm::StringRef layer, const LayerAddresses &at,
 
 /// The candidate with the fewest predicted cycles (ties: fewer DRAM bytes);
 /// candidates whose estimate fails are skipped. None when none is left.
+/// The candidates are priced in parallel (llvm::parallelFor); the pick is
+/// the same as in order.
 template <typename Tiling, typename Estimate>
 std::optional<std::pair<Tiling, LayerCost>>
 pickCheapest(const std::vector<Tiling> &candidates, Estimate estimate) {
-  std::optional<std::pair<Tiling, LayerCost>> best;
-  for (const Tiling &t : candidates) {
-    llvm::Expected<LayerCost> c = estimate(t);
-    if (!c) {
+  std::vector<std::optional<LayerCost>> costs(candidates.size());
+  llvm::parallelFor(0, candidates.size(), [&](size_t i) {
+    llvm::Expected<LayerCost> c = estimate(candidates[i]);
+    if (c)
+      costs[i] = *c;
+    else
       llvm::consumeError(c.takeError());
+  });
+  std::optional<std::pair<Tiling, LayerCost>> best;
+  auto bytes = [](const LayerCost &x) { return x.dramRead + x.dramWritten; };
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    const std::optional<LayerCost> &c = costs[i];
+    if (!c)
       continue;
-    }
-    auto bytes = [](const LayerCost &x) { return x.dramRead + x.dramWritten; };
     if (!best || c->cycles < best->second.cycles ||
         (c->cycles == best->second.cycles && bytes(*c) < bytes(best->second)))
-      best = std::make_pair(t, *c);
+      best = std::make_pair(candidates[i], *c);
   }
   return best;
 }
