@@ -27,6 +27,18 @@ InstActions &InstActions::operator+=(const InstActions &other) {
   return *this;
 }
 
+InstActions &InstActions::operator-=(const InstActions &other) {
+  macs -= other.macs;
+  scratchpadRead -= other.scratchpadRead;
+  scratchpadWritten -= other.scratchpadWritten;
+  accumulatorRead -= other.accumulatorRead;
+  accumulatorWritten -= other.accumulatorWritten;
+  dramRead -= other.dramRead;
+  dramWritten -= other.dramWritten;
+  vectorOps -= other.vectorOps;
+  return *this;
+}
+
 Energy &Energy::operator+=(const Energy &other) {
   array += other.array;
   scratchpad += other.scratchpad;

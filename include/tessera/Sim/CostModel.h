@@ -31,6 +31,7 @@ struct InstActions {
   uint64_t vectorOps = 0; ///< vector-lane operations (one per element)
 
   InstActions &operator+=(const InstActions &other);
+  InstActions &operator-=(const InstActions &other);
 };
 
 /// Energy by component, in picojoules.

@@ -133,6 +133,14 @@ TEST_P(ConvKernelTest, EveryTilingIsBitExact) {
     double error = std::abs(double(r.predicted.cycles) - double(r.cycles)) /
                    double(r.cycles);
     worst = std::max(worst, error);
+    // Counting (with its cache of tile costs) prices exactly what emitting
+    // produces.
+    llvm::Expected<LayerCost> counted = estimateConv(l, t, hw);
+    ASSERT_TRUE(bool(counted));
+    EXPECT_EQ(counted->cycles, r.predicted.cycles) << t.str();
+    EXPECT_EQ(counted->instructions, r.predicted.instructions) << t.str();
+    EXPECT_EQ(counted->dramRead, r.predicted.dramRead) << t.str();
+    EXPECT_EQ(counted->energy.total(), r.predicted.energy.total()) << t.str();
     // The prediction is a model of the queues' overlap, not a count.
     EXPECT_LT(error, 0.5) << c.name << " " << t.str() << ": predicted "
                           << r.predicted.cycles << ", simulated " << r.cycles;

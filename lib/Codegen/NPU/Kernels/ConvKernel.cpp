@@ -312,7 +312,7 @@ void emitPlan(const Plan &p, Emitter &e, const LayerAddresses &addr,
                 l.inZeroPoint);
     }
   };
-  emit.compute = [&](const Step &s) {
+  auto computeTile = [&](const Step &s) {
     int64_t rows = p.tileRowsOf(s.r), n = p.tileChannelsOf(s.t);
     int64_t cr = p.cEnd[s.t] - p.cBegin[s.t];
     int64_t n0 = s.t * p.tn;
@@ -368,6 +368,11 @@ void emitPlan(const Plan &p, Emitter &e, const LayerAddresses &addr,
     if (p.hasBias)
       e.vec(VecFunc::Add, p.accTile, accStride, p.accParam[s.wSlot], 0,
             Mem::Accumulator, p.accTile, accStride, p.accRowsOf(rows), n);
+  };
+  emit.compute = [&](const Step &s) {
+    // The same tile shape costs the same: priced once when counting.
+    e.executeRun(std::to_string(p.tileRowsOf(s.r)) + "," + std::to_string(s.t),
+                 [&] { computeTile(s); });
   };
   emit.writeOutput = [&](const Step &s) {
     int64_t rows = p.tileRowsOf(s.r), n = p.tileChannelsOf(s.t);

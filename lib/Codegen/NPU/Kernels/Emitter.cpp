@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <tuple>
 
 using namespace tessera;
 using namespace tessera::npu;
@@ -351,4 +352,62 @@ void Emitter::finish() {
   Inst inst;
   inst.op = Opcode::Finish;
   emit(inst);
+}
+
+bool Emitter::ExecState::operator<(const ExecState &o) const {
+  return std::tie(src, src2, dst, streaming, lastMatmulRows, weightsK,
+                  weightsN) < std::tie(o.src, o.src2, o.dst, o.streaming,
+                                       o.lastMatmulRows, o.weightsK,
+                                       o.weightsN);
+}
+
+Emitter::ExecState Emitter::getExecState() const {
+  return {execSrc,  execSrc2, execDst, array.streaming, array.lastMatmulRows,
+          weightsK, weightsN};
+}
+
+void Emitter::setExecState(const ExecState &state) {
+  execSrc = state.src;
+  execSrc2 = state.src2;
+  execDst = state.dst;
+  array.streaming = state.streaming;
+  array.lastMatmulRows = state.lastMatmulRows;
+  weightsK = state.weightsK;
+  weightsN = state.weightsN;
+}
+
+void Emitter::executeRun(const std::string &key,
+                         const std::function<void()> &emitRun) {
+  if (keep)
+    return emitRun();
+  unsigned q = unsigned(Queue::Execute);
+  auto cacheKey = std::make_pair(key, getExecState());
+  auto it = runs.find(cacheKey);
+  uint64_t step = currentStep[q];
+  if (steps.size() <= step)
+    steps.resize(step + 1);
+  if (it != runs.end()) {
+    // The run's first instruction takes the pending pops, its last one is
+    // the queue's last: flags only, they cost nothing.
+    pendingPops[q] = 0;
+    lastDeps[q] = 0;
+    lastInst[q] = 0;
+    steps[step].execute += it->second.cycles;
+    steps[step].executeInsts += it->second.insts;
+    numInsts += it->second.insts;
+    actions += it->second.actions;
+    setExecState(it->second.end);
+    return;
+  }
+  StepCycles before = steps[step];
+  uint64_t instsBefore = numInsts;
+  sim::InstActions actionsBefore = actions;
+  emitRun();
+  CachedRun run;
+  run.end = getExecState();
+  run.cycles = steps[step].execute - before.execute;
+  run.insts = numInsts - instsBefore;
+  run.actions = actions;
+  run.actions -= actionsBefore;
+  runs.emplace(std::move(cacheKey), run);
 }

@@ -20,6 +20,9 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
 #include <vector>
 
 namespace tessera::npu::kernels {
@@ -100,7 +103,31 @@ public:
   /// Busy cycles of each queue over everything emitted.
   StepCycles getTotals() const;
 
+  /// Counting mode only: a run of execute-queue instructions that depends on
+  /// nothing but `key` and the emitter's execute-side state (vector strides,
+  /// the array's state, the preloaded block) is priced once and replayed.
+  /// `emitRun` is called when the run is not in the cache; in keep mode it
+  /// is always called.
+  void executeRun(const std::string &key, const std::function<void()> &emitRun);
+
 private:
+  /// The execute-side state a cached run starts from and ends with.
+  struct ExecState {
+    int64_t src, src2, dst;
+    bool streaming;
+    uint64_t lastMatmulRows;
+    unsigned weightsK, weightsN;
+    bool operator<(const ExecState &o) const;
+  };
+  ExecState getExecState() const;
+  void setExecState(const ExecState &state);
+  struct CachedRun {
+    ExecState end;
+    uint64_t cycles = 0, insts = 0;
+    sim::InstActions actions;
+  };
+  std::map<std::pair<std::string, ExecState>, CachedRun> runs;
+
   void emit(Inst inst);
   void carrier(Queue queue);
   void configLoad(int64_t dramStride, int64_t sramStride, int64_t padValue);
