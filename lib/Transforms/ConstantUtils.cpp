@@ -121,6 +121,16 @@ std::optional<ConstTensor> readConstant(Value v, int64_t maxElements) {
                       reinterpret_cast<const int8_t *>(raw.data()) + count);
     return out;
   }
+  if (element.isF32()) {
+    // Float weights (little-endian, as the blob stores them on this host).
+    out.values.resize(count);
+    for (int64_t i = 0; i < count; ++i) {
+      float f;
+      std::memcpy(&f, raw.data() + i * 4, 4);
+      out.values[i] = f;
+    }
+    return out;
+  }
   for (int64_t i = 0; i < count; ++i) {
     std::optional<double> x = decodeRaw(element, raw.data() + i * bytes);
     if (!x)
