@@ -56,41 +56,32 @@ dram:
 queues:
   store: 2
 """,
-    "x64": """name: x64
-clock_mhz: 1000
-array:
-  rows: 64
-  cols: 64
-scratchpad:
-  kib: 4096
-  banks: 4
-accumulator:
-  kib: 1024
-  banks: 2
-dma:
-  bytes_per_cycle: 16
-dram:
-  bytes_per_cycle: 16
-  latency_cycles: 100
-""",
-    "x64-bw": """name: x64-bw
-clock_mhz: 1000
-array:
-  rows: 64
-  cols: 64
-scratchpad:
-  kib: 4096
-  banks: 4
-accumulator:
-  kib: 1024
-  banks: 2
-dma:
-  bytes_per_cycle: 64
-dram:
-  bytes_per_cycle: 64
-  latency_cycles: 100
-""",
+    "x64": None,
+    "x64-bw": None,
 }
+
+def x64(name, bandwidth):
+    return """name: %s
+clock_mhz: 1000
+array:
+  rows: 64
+  cols: 64
+scratchpad:
+  kib: 4096
+  banks: 4
+accumulator:
+  kib: 1024
+  banks: 2
+dma:
+  bytes_per_cycle: %d
+dram:
+  bytes_per_cycle: %d
+  latency_cycles: 100
+""" % (name, bandwidth, bandwidth)
+
+
+EXTRA_POINTS["x64"] = x64("x64", 16)
+EXTRA_POINTS["x64-bw"] = x64("x64-bw", 64)
 
 NONSQUARE = """name: nonsquare
 clock_mhz: 1000
