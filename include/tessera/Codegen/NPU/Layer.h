@@ -108,8 +108,13 @@ struct ConvTiling {
   /// of one matmul per output row. Needs strideH * paddedWidth divisible by
   /// strideW.
   bool flat = false;
+  /// Kernel rows per weight fill: 0 for all of them; otherwise the
+  /// reduction is split into fills of this many kernel rows, accumulated in
+  /// the accumulator tile before the epilogue (so the weights of a layer
+  /// with many input channels fit twice next to a tall input tile).
+  int64_t kernelRowsPerFill = 0;
 
-  /// "rows=4 ch=64 weights-outer flat".
+  /// "rows=4 ch=64 weights-outer flat" (+ " krows=1").
   std::string str() const;
   bool operator==(const ConvTiling &other) const;
 };

@@ -46,6 +46,8 @@ struct Plan {
   const HardwareDesc &hw;
   int64_t R, Cc, C, K, KH, KW, SH, SW, Hp, Wp, OH, OW;
   int64_t th, tn, rowTiles, chTiles, pitch;
+  /// Kernel rows per weight fill and the number of fills per output tile.
+  int64_t kc = 1, chunks = 1;
   /// The input tile holds SH row phases: phase ph has the padded rows
   /// py = oy0 * SH + ph + SH * i, each Wrow pixels (the padded width rounded
   /// up to a multiple of SW), so kernel row ky of output row oy is row
@@ -131,6 +133,11 @@ llvm::Error buildPlan(Plan &p, bool withSteps, bool withWeights = false) {
   if (p.tn < 1 || (p.tn != p.K && p.tn % p.Cc != 0) || p.tn > p.K)
     return fail("tile channels must be a multiple of the array's " +
                 llvm::Twine(p.Cc) + " columns or all " + llvm::Twine(p.K));
+  p.kc = p.tiling.kernelRowsPerFill ? p.tiling.kernelRowsPerFill : p.KH;
+  if (p.kc < 1 || p.kc > p.KH)
+    return fail("kernel rows per fill must lie in [1, " + llvm::Twine(p.KH) +
+                "]");
+  p.chunks = ceilDiv(p.KH, p.kc);
   p.Wrow = ceilDiv(p.Wp, p.SW) * p.SW;
   p.pitch = p.flat ? p.Wrow / p.SW : p.OW;
   p.rowTiles = ceilDiv(p.OH, p.th);
@@ -167,16 +174,21 @@ llvm::Error buildPlan(Plan &p, bool withSteps, bool withWeights = false) {
     int64_t begin = (n0 / og) * cg, end = ((n0 + n - 1) / og + 1) * cg;
     p.cBegin.push_back(begin);
     p.cEnd.push_back(end);
-    int64_t w = p.KH * p.KW * (end - begin) * n;
-    int64_t params = n * 4 * (p.perChannel ? 3 : 1);
-    p.wOffset.push_back(int64_t(offset));
-    p.wBytes.push_back(w);
-    offset = align4(offset + w);
-    p.pOffset.push_back(int64_t(offset));
-    p.pBytes.push_back(params);
-    offset += params;
-    p.wTileBytes = std::max<uint64_t>(p.wTileBytes, w);
-    p.paramSlotBytes = std::max<uint64_t>(p.paramSlotBytes, params);
+    // One block of weights per reduction chunk, each followed by the
+    // epilogue's parameters (loaded with every chunk, used by the last).
+    for (int64_t k = 0; k < p.chunks; ++k) {
+      int64_t rows = std::min(p.kc, p.KH - k * p.kc);
+      int64_t w = rows * p.KW * (end - begin) * n;
+      int64_t params = n * 4 * (p.perChannel ? 3 : 1);
+      p.wOffset.push_back(int64_t(offset));
+      p.wBytes.push_back(w);
+      offset = align4(offset + w);
+      p.pOffset.push_back(int64_t(offset));
+      p.pBytes.push_back(params);
+      offset += params;
+      p.wTileBytes = std::max<uint64_t>(p.wTileBytes, w);
+      p.paramSlotBytes = std::max<uint64_t>(p.paramSlotBytes, params);
+    }
   }
   p.constantBytes = offset;
 
@@ -191,7 +203,9 @@ llvm::Error buildPlan(Plan &p, bool withSteps, bool withWeights = false) {
 
   // Steps in loop order, buffers.
   p.schedule = makeSchedule(l.batch, p.rowTiles, p.chTiles,
-                            p.tiling.order == ConvTiling::Order::WeightsOuter);
+                            p.tiling.order == ConvTiling::Order::WeightsOuter,
+                            /*inputPerChannelTile=*/false,
+                            /*weightsOnce=*/false, p.chunks);
   unsigned inSlots = p.schedule.inSlots, wSlots = p.schedule.wSlots,
            outSlots = p.schedule.outSlots;
 
@@ -259,28 +273,37 @@ llvm::Error buildPlan(Plan &p, bool withSteps, bool withWeights = false) {
 void emitPlan(const Plan &p, Emitter &e, const LayerAddresses &addr,
               std::vector<uint8_t> *constants) {
   const ConvLayer &l = p.layer;
+  // The bias and (per channel) the requantize pairs of channel tile t.
+  auto writeParams = [&](uint8_t *prm, int64_t t) {
+    int64_t n0 = t * p.tn, n = p.tileChannelsOf(t);
+    auto put = [&](int64_t index, int32_t value) {
+      for (int i = 0; i < 4; ++i)
+        prm[4 * index + i] = uint8_t(uint32_t(value) >> (8 * i));
+    };
+    for (int64_t j = 0; j < n; ++j) {
+      put(j, p.bias[n0 + j]);
+      if (p.perChannel) {
+        put(n + 2 * j, p.multiplier[n0 + j]);
+        put(n + 2 * j + 1, p.shift[n0 + j]);
+      }
+    }
+  };
   if (constants) {
     constants->assign(p.constantBytes, 0);
     for (int64_t t = 0; t < p.chTiles; ++t) {
       int64_t n0 = t * p.tn, n = p.tileChannelsOf(t);
       int64_t cr = p.cEnd[t] - p.cBegin[t];
-      uint8_t *w = constants->data() + p.wOffset[t];
-      for (int64_t tap = 0; tap < p.KH * p.KW; ++tap)
-        for (int64_t c = 0; c < cr; ++c)
-          for (int64_t j = 0; j < n; ++j)
-            w[(tap * cr + c) * n + j] =
-                uint8_t(p.weight(tap, p.cBegin[t] + c, n0 + j));
-      uint8_t *prm = constants->data() + p.pOffset[t];
-      auto put = [&](int64_t index, int32_t value) {
-        for (int i = 0; i < 4; ++i)
-          prm[4 * index + i] = uint8_t(uint32_t(value) >> (8 * i));
-      };
-      for (int64_t j = 0; j < n; ++j) {
-        put(j, p.bias[n0 + j]);
-        if (p.perChannel) {
-          put(n + 2 * j, p.multiplier[n0 + j]);
-          put(n + 2 * j + 1, p.shift[n0 + j]);
-        }
+      for (int64_t k = 0; k < p.chunks; ++k) {
+        size_t chunk = size_t(t * p.chunks + k);
+        uint8_t *w = constants->data() + p.wOffset[chunk];
+        int64_t firstTap = k * p.kc * p.KW;
+        int64_t taps = std::min(p.kc, p.KH - k * p.kc) * p.KW;
+        for (int64_t tap = 0; tap < taps; ++tap)
+          for (int64_t c = 0; c < cr; ++c)
+            for (int64_t j = 0; j < n; ++j)
+              w[(tap * cr + c) * n + j] =
+                  uint8_t(p.weight(firstTap + tap, p.cBegin[t] + c, n0 + j));
+        writeParams(constants->data() + p.pOffset[chunk], t);
       }
     }
   }
@@ -288,10 +311,11 @@ void emitPlan(const Plan &p, Emitter &e, const LayerAddresses &addr,
   int64_t C = p.C, K = p.K;
   StepEmitters emit;
   emit.loadWeights = [&](const Step &s) {
+    size_t chunk = size_t(s.t * p.chunks + s.k);
     e.linearLoad(Mem::Scratchpad, p.spW[s.wSlot],
-                 addr.constants + p.wOffset[s.t], p.wBytes[s.t]);
+                 addr.constants + p.wOffset[chunk], p.wBytes[chunk]);
     e.linearLoad(Mem::Accumulator, p.accParam[s.wSlot],
-                 addr.constants + p.pOffset[s.t], p.pBytes[s.t]);
+                 addr.constants + p.pOffset[chunk], p.pBytes[chunk]);
   };
   emit.loadInput = [&](const Step &s) {
     // One DMA per row phase (every SH-th input row); the padding rows at
@@ -326,7 +350,8 @@ void emitPlan(const Plan &p, Emitter &e, const LayerAddresses &addr,
         int64_t ky, row, pixel, kb;
       };
       std::vector<Block> blocks;
-      for (int64_t ky = 0; ky < p.KH; ++ky) {
+      int64_t ky0 = s.k * p.kc, ky1 = std::min(p.KH, ky0 + p.kc);
+      for (int64_t ky = ky0; ky < ky1; ++ky) {
         if (p.mergeTaps) {
           // Every input channel: the KW taps of a kernel row are one
           // contiguous run of KW * C bytes of the padded input row, and of
@@ -342,16 +367,17 @@ void emitPlan(const Plan &p, Emitter &e, const LayerAddresses &addr,
           for (int64_t c0 = 0; c0 < cr; c0 += p.R) {
             int64_t kb = std::min(p.R, cr - c0);
             bool any = p.blockHasWeights(p.cBegin[s.t] + c0, kb, n0 + j0, nb);
-            bool lastBlock = ky == p.KH - 1 && kx == p.KW - 1 && c0 + p.R >= cr;
-            if (any || (blocks.empty() && lastBlock))
+            bool lastBlock = ky == ky1 - 1 && kx == p.KW - 1 && c0 + p.R >= cr;
+            if (any || (blocks.empty() && lastBlock && s.firstChunk))
               blocks.push_back(
                   {ky, kx * cr + c0, kx * C + p.cBegin[s.t] + c0, kb});
           }
       }
-      bool first = true;
+      // Only the first block of the first chunk overwrites the tile.
+      bool first = s.firstChunk;
       for (const Block &blk : blocks) {
-        e.preload(w + uint64_t((blk.ky * p.KW * cr + blk.row) * n + j0), blk.kb,
-                  nb, n);
+        e.preload(w + uint64_t(((blk.ky - ky0) * p.KW * cr + blk.row) * n + j0),
+                  blk.kb, nb, n);
         uint64_t pixel = uint64_t(blk.pixel);
         if (p.flat) {
           e.matmul(in + p.rowOffset(blk.ky, 0) + pixel, p.accTile + 4 * j0,
@@ -365,13 +391,14 @@ void emitPlan(const Plan &p, Emitter &e, const LayerAddresses &addr,
         first = false;
       }
     }
-    if (p.hasBias)
+    if (p.hasBias && s.lastChunk)
       e.vec(VecFunc::Add, p.accTile, accStride, p.accParam[s.wSlot], 0,
             Mem::Accumulator, p.accTile, accStride, p.accRowsOf(rows), n);
   };
   emit.compute = [&](const Step &s) {
     // The same tile shape costs the same: priced once when counting.
-    e.executeRun(std::to_string(p.tileRowsOf(s.r)) + "," + std::to_string(s.t),
+    e.executeRun(std::to_string(p.tileRowsOf(s.r)) + "," + std::to_string(s.t) +
+                     "," + std::to_string(s.k),
                  [&] { computeTile(s); });
   };
   emit.writeOutput = [&](const Step &s) {
@@ -469,16 +496,19 @@ llvm::Error ConvLayer::verify() const {
 }
 
 std::string ConvTiling::str() const {
-  return llvm::formatv("rows={0} ch={1} {2}{3}", tileRows, tileChannels,
-                       order == Order::WeightsOuter ? "weights-outer"
-                                                    : "inputs-outer",
-                       flat ? " flat" : "")
+  return llvm::formatv(
+             "rows={0} ch={1} {2}{3}{4}", tileRows, tileChannels,
+             order == Order::WeightsOuter ? "weights-outer" : "inputs-outer",
+             flat ? " flat" : "",
+             kernelRowsPerFill ? " krows=" + std::to_string(kernelRowsPerFill)
+                               : std::string())
       .str();
 }
 
 bool ConvTiling::operator==(const ConvTiling &other) const {
   return tileRows == other.tileRows && tileChannels == other.tileChannels &&
-         order == other.order && flat == other.flat;
+         order == other.order && flat == other.flat &&
+         kernelRowsPerFill == other.kernelRowsPerFill;
 }
 
 llvm::StringRef npu::getBoundName(Bound bound) {
@@ -537,15 +567,20 @@ std::vector<ConvTiling> npu::enumerateConvTilings(const ConvLayer &layer,
     for (int64_t r : rows)
       for (auto order :
            {ConvTiling::Order::WeightsOuter, ConvTiling::Order::InputsOuter})
-        for (bool flat : {false, true}) {
-          if (order == ConvTiling::Order::InputsOuter && ch == k)
-            continue; // the same loop nest as weights-outer
-          ConvTiling t{r, ch, order, flat};
-          if (!checkConvTiling(layer, t, hw))
-            result.push_back(t);
-          else
-            llvm::consumeError(checkConvTiling(layer, t, hw));
-        }
+        for (bool flat : {false, true})
+          // All kernel rows per fill, or one (the weights of one kernel
+          // row, to fit a taller input tile next to them).
+          for (int64_t krows : {int64_t(0), int64_t(1)}) {
+            if (order == ConvTiling::Order::InputsOuter && ch == k)
+              continue; // the same loop nest as weights-outer
+            if (krows && layer.kernelH == 1)
+              continue;
+            ConvTiling t{r, ch, order, flat, krows};
+            if (llvm::Error e = checkConvTiling(layer, t, hw))
+              llvm::consumeError(std::move(e));
+            else
+              result.push_back(t);
+          }
   return result;
 }
 

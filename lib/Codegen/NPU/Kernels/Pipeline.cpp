@@ -40,23 +40,31 @@ llvm::Error kernels::checkDramRanges(llvm::StringRef layer,
 
 Schedule kernels::makeSchedule(int64_t batch, int64_t rowTiles,
                                int64_t channelTiles, bool weightsOuter,
-                               bool inputPerChannelTile, bool weightsOnce) {
+                               bool inputPerChannelTile, bool weightsOnce,
+                               int64_t chunks) {
   Schedule s;
   for (int64_t b = 0; b < batch; ++b) {
     int64_t outer = weightsOuter ? channelTiles : rowTiles;
     int64_t inner = weightsOuter ? rowTiles : channelTiles;
     for (int64_t i = 0; i < outer; ++i)
-      for (int64_t j = 0; j < inner; ++j) {
-        Step step;
-        step.b = b;
-        step.t = weightsOuter ? i : j;
-        step.r = weightsOuter ? j : i;
-        const Step *prev = s.steps.empty() ? nullptr : &s.steps.back();
-        step.fillInput = !prev || prev->b != step.b || prev->r != step.r ||
-                         (inputPerChannelTile && prev->t != step.t);
-        step.fillWeights = !prev || (!weightsOnce && prev->t != step.t);
-        s.steps.push_back(step);
-      }
+      for (int64_t j = 0; j < inner; ++j)
+        for (int64_t k = 0; k < chunks; ++k) {
+          Step step;
+          step.b = b;
+          step.t = weightsOuter ? i : j;
+          step.r = weightsOuter ? j : i;
+          step.k = k;
+          step.firstChunk = k == 0;
+          step.lastChunk = k == chunks - 1;
+          if (step.lastChunk)
+            step.output = s.outputs++;
+          const Step *prev = s.steps.empty() ? nullptr : &s.steps.back();
+          step.fillInput = !prev || prev->b != step.b || prev->r != step.r ||
+                           (inputPerChannelTile && prev->t != step.t);
+          step.fillWeights =
+              !prev || (!weightsOnce && (prev->t != step.t || prev->k != k));
+          s.steps.push_back(step);
+        }
   }
   unsigned inFills = 0, wFills = 0;
   for (const Step &step : s.steps) {
@@ -65,7 +73,7 @@ Schedule kernels::makeSchedule(int64_t batch, int64_t rowTiles,
   }
   s.inSlots = inFills > 1 ? 2 : 1;
   s.wSlots = wFills > 1 ? 2 : 1;
-  s.outSlots = s.steps.size() > 1 ? 2 : 1;
+  s.outSlots = s.outputs > 1 ? 2 : 1;
   // Slots round-robin; a fill waits for the last reader of its slot.
   int64_t inLast[2] = {-1, -1}, wLast[2] = {-1, -1};
   unsigned inFill = 0, wFill = 0;
@@ -82,7 +90,7 @@ Schedule kernels::makeSchedule(int64_t batch, int64_t rowTiles,
     } else {
       step.wSlot = s.steps[k - 1].wSlot;
     }
-    step.outSlot = unsigned(k % s.outSlots);
+    step.outSlot = step.output < 0 ? 0 : unsigned(step.output % s.outSlots);
     inLast[step.inSlot] = int64_t(k);
     wLast[step.wSlot] = int64_t(k);
   }
@@ -115,15 +123,20 @@ void kernels::emitSchedule(const Schedule &schedule, Emitter &e,
     if (s.fillInput)
       e.pop(Channel::LoadToExec);
     emit.compute(s);
-    // The output buffer is free once the store of its previous tile is done.
-    for (; execPoppedStores <= int64_t(k) - int64_t(schedule.outSlots);
-         ++execPoppedStores)
-      e.pop(Channel::StoreToExec);
-    emit.writeOutput(s);
-    e.push(Channel::ExecToStore);
+    if (s.output >= 0) {
+      // The output buffer is free once the store of its previous tile is
+      // done.
+      for (; execPoppedStores <= s.output - int64_t(schedule.outSlots);
+           ++execPoppedStores)
+        e.pop(Channel::StoreToExec);
+      emit.writeOutput(s);
+      e.push(Channel::ExecToStore);
+    }
     e.push(Channel::ExecToLoad);
   };
   auto store = [&](size_t k) {
+    if (steps[k].output < 0)
+      return;
     e.setStep(Queue::Store, k);
     e.pop(Channel::ExecToStore);
     emit.store(steps[k]);
@@ -142,7 +155,7 @@ void kernels::emitSchedule(const Schedule &schedule, Emitter &e,
   e.setStep(Queue::Execute, last);
   for (; loadPopped < int64_t(steps.size()); ++loadPopped)
     e.pop(Channel::ExecToLoad);
-  for (; execPoppedStores < int64_t(steps.size()); ++execPoppedStores)
+  for (; execPoppedStores < schedule.outputs; ++execPoppedStores)
     e.pop(Channel::StoreToExec);
   e.flushPops();
   e.fence();
@@ -167,6 +180,7 @@ LayerCost kernels::priceSchedule(const Schedule &schedule, const Emitter &e,
     return start + busy * (insts - depth) / insts;
   };
   std::vector<uint64_t> loadStart(n), loadEnd(n), execEnd(n), storeEnd(n);
+  std::vector<size_t> outputStep; // the step of each output
   auto priceLoad = [&](size_t k) {
     uint64_t start = k ? loadEnd[k - 1] : 0;
     if (steps[k].loadGuard >= 0)
@@ -192,8 +206,14 @@ LayerCost kernels::priceSchedule(const Schedule &schedule, const Emitter &e,
           execStart, dispatched(loadStart[k + 1], cycles(k + 1).load,
                                 cycles(k + 1).loadInsts, hw.loadQueueDepth));
     execEnd[k] = execStart + c.execute;
-    if (k >= schedule.outSlots)
-      execEnd[k] = std::max(execEnd[k], storeEnd[k - schedule.outSlots] + 1);
+    if (s.output < 0) {
+      storeEnd[k] = k ? storeEnd[k - 1] : 0;
+      continue;
+    }
+    outputStep.push_back(k);
+    if (s.output >= int64_t(schedule.outSlots))
+      execEnd[k] = std::max(
+          execEnd[k], storeEnd[outputStep[s.output - schedule.outSlots]] + 1);
     uint64_t storeStart = std::max(k ? storeEnd[k - 1] : 0, execEnd[k]);
     storeEnd[k] = storeStart + c.store;
     storeDispatched =

@@ -79,6 +79,12 @@ pickCheapest(const std::vector<Tiling> &candidates, Estimate estimate) {
 /// One output tile: image b, row tile r, channel tile t.
 struct Step {
   int64_t b = 0, r = 0, t = 0;
+  /// Reduction chunk k of the output tile (r, t): the first one overwrites
+  /// the accumulator tile, the last one writes the output.
+  int64_t k = 0;
+  bool firstChunk = true, lastChunk = true;
+  /// The output's index among the steps that write one (-1: none).
+  int64_t output = -1;
   bool fillInput = false, fillWeights = false;
   unsigned inSlot = 0, wSlot = 0, outSlot = 0;
   /// The last earlier step whose buffers the fills overwrite (-1: none).
@@ -87,6 +93,7 @@ struct Step {
 
 struct Schedule {
   std::vector<Step> steps;
+  int64_t outputs = 0; ///< steps that write an output
   /// Buffers of each kind: 2 (double buffered) when refilled, else 1.
   unsigned inSlots = 1, wSlots = 1, outSlots = 1;
 };
@@ -97,7 +104,7 @@ struct Schedule {
 /// `weightsOnce`, only at the first step).
 Schedule makeSchedule(int64_t batch, int64_t rowTiles, int64_t channelTiles,
                       bool weightsOuter, bool inputPerChannelTile = false,
-                      bool weightsOnce = false);
+                      bool weightsOnce = false, int64_t chunks = 1);
 
 /// What a kernel emits for each step (tokens are the pipeline's).
 struct StepEmitters {
