@@ -646,10 +646,7 @@ static llvm::Expected<ConvTiling> searchConvTiling(const ConvLayer &layer,
     // channels, per-row streaming.
     ConvTiling smallest{1, std::min<int64_t>(hw.cols, layer.outC),
                         ConvTiling::Order::WeightsOuter, false};
-    if (auto e = checkConvTiling(layer, smallest, hw))
-      return makeError("no tiling fits the hardware; the smallest: " +
-                       llvm::toString(std::move(e)));
-    return makeError("layer '" + layer.name + "': no tiling fits the hardware");
+    return noTilingFits(layer.name, checkConvTiling(layer, smallest, hw));
   }
   // The baseline is a candidate too: the search never predicts worse.
   if (llvm::Expected<ConvTiling> greedy = greedyConvTiling(layer, hw)) {
@@ -662,7 +659,7 @@ static llvm::Expected<ConvTiling> searchConvTiling(const ConvLayer &layer,
     return estimateConv(layer, t, hw);
   });
   if (!best)
-    return makeError("layer '" + layer.name + "': no tiling fits the hardware");
+    return noTilingFits(layer.name, llvm::Error::success());
   if (cost)
     *cost = best->second;
   return best->first;
@@ -694,12 +691,12 @@ llvm::Expected<LayerCode> npu::emitConv(const ConvLayer &layer,
   if (auto e = checkDramRanges(layer.name, addresses, layer.inputBytes(),
                                layer.outputBytes(), p.constantBytes))
     return std::move(e);
-  LayerCode code;
-  Emitter e(hw, /*keep=*/true);
-  emitPlan(p, e, addresses, &code.constants);
-  code.cost = priceSteps(p, e);
-  code.insts = e.takeInsts();
-  return code;
+  return emitLayerCode(
+      hw,
+      [&](Emitter &e, std::vector<uint8_t> *constants) {
+        emitPlan(p, e, addresses, constants);
+      },
+      [&](const Emitter &e) { return priceSteps(p, e); });
 }
 
 llvm::Expected<ConvTiling> npu::greedyConvTiling(const ConvLayer &layer,
@@ -718,8 +715,7 @@ llvm::Expected<ConvTiling> npu::greedyConvTiling(const ConvLayer &layer,
     }
     bool canShrinkChannels = t.tileChannels > cols;
     if (t.tileRows <= 1 && !canShrinkChannels)
-      return makeError("no tiling fits the hardware; the smallest: " +
-                       llvm::toString(std::move(e)));
+      return noTilingFits(layer.name, std::move(e));
     llvm::consumeError(std::move(e));
     // Gemmini reduces the largest dimension; channels move in whole
     // multiples of the array's width.

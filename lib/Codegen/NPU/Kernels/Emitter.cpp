@@ -111,37 +111,19 @@ void Emitter::emit(Inst inst) {
 }
 
 void Emitter::carrier(Queue queue) {
-  Inst inst;
+  // The current configuration again: it changes nothing but carries flags.
   switch (queue) {
   case Queue::Load:
-    inst.op = Opcode::ConfigLoad;
-    inst.dram_stride = orZero(loadDram);
-    inst.sram_stride = orZero(loadSram);
-    inst.pad_value = orZero(loadPad);
-    loadDram = inst.dram_stride;
-    loadSram = inst.sram_stride;
-    loadPad = inst.pad_value;
-    break;
+    return configLoad(orZero(loadDram), orZero(loadSram), orZero(loadPad),
+                      /*force=*/true);
   case Queue::Execute:
-    inst.op = Opcode::ConfigExec;
-    inst.src_stride = orZero(execSrc);
-    inst.src2_stride = orZero(execSrc2);
-    inst.dst_stride = orZero(execDst);
-    execSrc = inst.src_stride;
-    execSrc2 = inst.src2_stride;
-    execDst = inst.dst_stride;
-    break;
+    return configExec(orZero(execSrc), orZero(execSrc2), orZero(execDst),
+                      /*force=*/true);
   case Queue::Store:
-    inst.op = Opcode::ConfigStore;
-    inst.dram_stride = orZero(storeDram);
-    inst.sram_stride = orZero(storeSram);
-    storeDram = inst.dram_stride;
-    storeSram = inst.sram_stride;
-    break;
+    return configStore(orZero(storeDram), orZero(storeSram), /*force=*/true);
   case Queue::Control:
     return;
   }
-  emit(inst);
 }
 
 void Emitter::pop(Channel channel) {
@@ -169,8 +151,9 @@ void Emitter::flushPops() {
 }
 
 void Emitter::configLoad(int64_t dramStride, int64_t sramStride,
-                         int64_t padValue) {
-  if (dramStride == loadDram && sramStride == loadSram && padValue == loadPad)
+                         int64_t padValue, bool force) {
+  if (!force && dramStride == loadDram && sramStride == loadSram &&
+      padValue == loadPad)
     return;
   Inst inst;
   inst.op = Opcode::ConfigLoad;
@@ -183,8 +166,8 @@ void Emitter::configLoad(int64_t dramStride, int64_t sramStride,
   emit(inst);
 }
 
-void Emitter::configStore(int64_t dramStride, int64_t sramStride) {
-  if (dramStride == storeDram && sramStride == storeSram)
+void Emitter::configStore(int64_t dramStride, int64_t sramStride, bool force) {
+  if (!force && dramStride == storeDram && sramStride == storeSram)
     return;
   Inst inst;
   inst.op = Opcode::ConfigStore;
@@ -196,8 +179,9 @@ void Emitter::configStore(int64_t dramStride, int64_t sramStride) {
 }
 
 void Emitter::configExec(int64_t srcStride, int64_t src2Stride,
-                         int64_t dstStride) {
-  if (srcStride == execSrc && src2Stride == execSrc2 && dstStride == execDst)
+                         int64_t dstStride, bool force) {
+  if (!force && srcStride == execSrc && src2Stride == execSrc2 &&
+      dstStride == execDst)
     return;
   Inst inst;
   inst.op = Opcode::ConfigExec;

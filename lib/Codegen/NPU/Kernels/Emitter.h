@@ -130,9 +130,12 @@ private:
 
   void emit(Inst inst);
   void carrier(Queue queue);
-  void configLoad(int64_t dramStride, int64_t sramStride, int64_t padValue);
-  void configStore(int64_t dramStride, int64_t sramStride);
-  void configExec(int64_t srcStride, int64_t src2Stride, int64_t dstStride);
+  /// Emitted when a value changes, or always with `force`.
+  void configLoad(int64_t dramStride, int64_t sramStride, int64_t padValue,
+                  bool force = false);
+  void configStore(int64_t dramStride, int64_t sramStride, bool force = false);
+  void configExec(int64_t srcStride, int64_t src2Stride, int64_t dstStride,
+                  bool force = false);
 
   const HardwareDesc &hw;
   bool keep;

@@ -14,6 +14,25 @@ using namespace tessera;
 using namespace tessera::npu;
 using namespace tessera::npu::kernels;
 
+llvm::Error kernels::noTilingFits(llvm::StringRef layer, llvm::Error smallest) {
+  if (smallest)
+    return makeError("no tiling fits the hardware; the smallest: " +
+                     llvm::toString(std::move(smallest)));
+  return makeError("layer '" + layer + "': no tiling fits the hardware");
+}
+
+LayerCode kernels::emitLayerCode(
+    const HardwareDesc &hw,
+    llvm::function_ref<void(Emitter &, std::vector<uint8_t> *)> emit,
+    llvm::function_ref<LayerCost(const Emitter &)> price) {
+  LayerCode code;
+  Emitter e(hw, /*keep=*/true);
+  emit(e, &code.constants);
+  code.cost = price(e);
+  code.insts = e.takeInsts();
+  return code;
+}
+
 std::vector<int64_t> kernels::getTileSizes(int64_t extent) {
   std::vector<int64_t> sizes;
   for (int64_t tiles = 1; tiles <= extent; ++tiles) {

@@ -24,6 +24,7 @@
 
 #include "tessera/Codegen/NPU/Layer.h"
 
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/Parallel.h"
 
 #include <functional>
@@ -37,6 +38,17 @@ inline int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 inline llvm::Error makeError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
+
+/// The error of a layer no tiling of which fits: what the smallest tiling
+/// violates (`smallest`, its check), or the bare fact when it would fit.
+llvm::Error noTilingFits(llvm::StringRef layer, llvm::Error smallest);
+
+/// A layer's code: `emit` writes the instructions into a keeping emitter
+/// and the constants image, `price` turns the emitter into the prediction.
+LayerCode
+emitLayerCode(const HardwareDesc &hw,
+              llvm::function_ref<void(Emitter &, std::vector<uint8_t> *)> emit,
+              llvm::function_ref<LayerCost(const Emitter &)> price);
 
 /// Every distinct `ceil(extent / n)`: the tile sizes that split `extent`
 /// into a different number of tiles.

@@ -371,10 +371,7 @@ llvm::Expected<PoolTiling> npu::choosePoolTiling(const PoolLayer &layer,
   if (!best) {
     PoolTiling smallest{
         1, std::min<int64_t>(std::min(hw.rows, hw.cols), layer.channels)};
-    if (auto e = checkPoolTiling(layer, smallest, hw))
-      return makeError("no tiling fits the hardware; the smallest: " +
-                       llvm::toString(std::move(e)));
-    return makeError("layer '" + layer.name + "': no tiling fits the hardware");
+    return noTilingFits(layer.name, checkPoolTiling(layer, smallest, hw));
   }
   if (cost)
     *cost = best->second;
@@ -404,10 +401,10 @@ llvm::Expected<LayerCode> npu::emitPool(const PoolLayer &layer,
   if (auto e = checkDramRanges(layer.name, addresses, layer.inputBytes(),
                                layer.outputBytes(), p.constantBytes))
     return std::move(e);
-  LayerCode code;
-  Emitter e(hw, /*keep=*/true);
-  emitPoolPlan(p, e, addresses, &code.constants);
-  code.cost = pricePool(p, e);
-  code.insts = e.takeInsts();
-  return code;
+  return emitLayerCode(
+      hw,
+      [&](Emitter &e, std::vector<uint8_t> *constants) {
+        emitPoolPlan(p, e, addresses, constants);
+      },
+      [&](const Emitter &e) { return pricePool(p, e); });
 }
