@@ -83,11 +83,11 @@ void Emitter::emit(Inst inst) {
     uint64_t step = currentStep[q];
     if (steps.size() <= step)
       steps.resize(step + 1);
-    uint64_t cycles = sim::getInstCycles(inst, hw);
-    if (queue == Queue::Execute) {
-      cycles = sim::getInstCycles(inst, hw, array);
+    uint64_t cycles = queue == Queue::Execute
+                          ? sim::getInstCycles(inst, hw, array)
+                          : sim::getInstCycles(inst, hw);
+    if (queue == Queue::Execute)
       array.update(inst);
-    }
     StepCycles &s = steps[step];
     (queue == Queue::Load      ? s.load
      : queue == Queue::Execute ? s.execute
