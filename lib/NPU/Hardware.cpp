@@ -492,6 +492,12 @@ public:
   /// nearest enclosing key that is present, or at the start of the buffer.
   std::string locate(StringRef key, StringRef message) const {
     SMLoc loc = find(key);
+    // A node the parser recovered from an error may point anywhere: only
+    // locations inside the buffer are used.
+    StringRef buffer = sm.getMemoryBuffer(sm.getMainFileID())->getBuffer();
+    if (!loc.isValid() || loc.getPointer() < buffer.begin() ||
+        loc.getPointer() > buffer.end())
+      loc = SMLoc::getFromPointer(buffer.begin());
     auto [line, col] = sm.getLineAndColumn(loc);
     return (sm.getMemoryBuffer(sm.getMainFileID())->getBufferIdentifier() +
             ":" + Twine(line) + ":" + Twine(col) + ": error: " + message)
