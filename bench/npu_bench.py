@@ -8,8 +8,9 @@ npu_bench.py BUILD --model-dir DIR [--models resnet50,mobilenet_v2,transformer]
 For every model: calibrates once (random inputs; the statistics cache is
 shared by every compile, so the CPU and the NPU run the same integer graph),
 compiles `--target=cpu` and `--target=npu --hw=PRESET` for each preset
-(`nonsquare` is edge with a 16 x 32 array; `edge-wb2` edge with
-double-buffered weights; `x64` a 64 x 64 array with edge's DRAM bandwidth,
+(`nonsquare` is edge with a 16 x 32 array; `edge-wb1` edge with one weight
+register per PE, the ISA v1 array; `x64` a 64 x 64 array like edge with
+edge's DRAM bandwidth,
 `x64-bw` with 4x the bandwidth), measuring compile wall time and
 peak RSS, runs both with `tessera-run` on one input and compares the outputs
 **bit for bit**, and reads the NPU run's report (`--npu-report-json`):
@@ -34,16 +35,16 @@ INPUTS = {
 }
 DEFAULT_INPUT = ("input", (1, 3, 224, 224))
 
-# Hardware points beyond the presets: edge with double-buffered weights, and
+# Hardware points beyond the presets: edge with one weight register per PE, and
 # 64 x 64 arrays (SRAMs x16) with edge's DRAM bandwidth and with it scaled
 # by the array's width.
 EXTRA_POINTS = {
-    "edge-wb2": """name: edge-wb2
+    "edge-wb1": """name: edge-wb1
 clock_mhz: 1000
 array:
   rows: 16
   cols: 16
-  weight_buffers: 2
+  weight_buffers: 1
 scratchpad:
   kib: 256
   banks: 4
@@ -66,6 +67,7 @@ clock_mhz: 1000
 array:
   rows: 64
   cols: 64
+  weight_buffers: 2
 scratchpad:
   kib: 4096
   banks: 4
@@ -88,6 +90,7 @@ clock_mhz: 1000
 array:
   rows: 16
   cols: 32
+  weight_buffers: 2
 scratchpad:
   kib: 512
 accumulator:

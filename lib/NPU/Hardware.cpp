@@ -1038,6 +1038,8 @@ static std::string hashedFields(const HardwareDesc &hw) {
   // Added after the first programs were hashed: only when it changes timing.
   if (hw.weightBuffers != 1)
     field("wbuf", hw.weightBuffers);
+  if (hw.isaVersion != 2)
+    field("isa", hw.isaVersion);
   return s;
 }
 

@@ -60,6 +60,8 @@ struct AreaTable {
 
 struct HardwareDesc {
   std::string name;
+  /// The instruction-set version the NPU implements (1 or 2).
+  unsigned isaVersion = 2;
   unsigned rows = 16; ///< R: array height, the reduction (k) dimension
   unsigned cols = 16; ///< C: array width, the output-channel (n) dimension
   /// Weight registers per PE: 1, or 2 (a preload overlaps the running

@@ -5,8 +5,8 @@
 // RUN: tessera-opt %s --tessera-npu-partition="hw=large strict=true" | FileCheck %s --check-prefix=LARGE
 
 // EDGE:  module attributes {npu.hardware = #npu.hardware<name = "edge"
-// EDGE:  npu.layer "conv1" attributes {{{.*}}predicted_cycles = [[EDGE_CYCLES:[0-9]+]] : i64{{.*}}tiling = "rows=11 ch=32 inputs-outer flat krows=1"}
-// EDGE:  npu.layer "conv2" attributes {{{.*}}tiling = "rows=11 ch=32 inputs-outer flat krows=1"}
+// EDGE:  npu.layer "conv1" attributes {{{.*}}predicted_cycles = [[EDGE_CYCLES:[0-9]+]] : i64{{.*}}tiling = "rows=6 ch=32 inputs-outer krows=1"}
+// EDGE:  npu.layer "conv2" attributes {{{.*}}tiling = "rows=6 ch=32 inputs-outer krows=1"}
 // LARGE: module attributes {npu.hardware = #npu.hardware<name = "large"
 // LARGE: npu.layer "conv1" attributes {{{.*}}tiling = "rows=32 ch=64 weights-outer flat krows=1"}
 // LARGE: npu.layer "conv2" attributes {{{.*}}tiling = "rows=32 ch=64 weights-outer flat krows=1"}

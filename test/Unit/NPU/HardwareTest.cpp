@@ -249,7 +249,7 @@ TEST(HardwarePrint, RoundTripOddValues) {
 TEST(HardwareHash, PinnedEdge) {
   // A change of this value means programs compiled for the edge preset no
   // longer load: change it only with a deliberate format/preset change.
-  EXPECT_EQ(hashHardwareDesc(mustLoad("edge")), 0x7d1a6713c5d15d5eULL);
+  EXPECT_EQ(hashHardwareDesc(mustLoad("edge")), 0x6f334d33b953878eULL);
 }
 
 TEST(HardwareHash, SensitiveToTimingNotToCost) {
@@ -539,9 +539,10 @@ TEST(HardwareOverride, Errors) {
             "--set dma.bytes_per_cycle=: expected KEY=VALUE, e.g. "
             "dma.bytes_per_cycle=32");
   std::string unknown = error({"dma.width=4"});
-  EXPECT_EQ(unknown.rfind("--set dma.width=4: unknown hardware key "
-                          "'dma.width' (keys: name, clock_mhz, array.rows, ",
-                          0),
+  EXPECT_EQ(unknown.rfind(
+                "--set dma.width=4: unknown hardware key "
+                "'dma.width' (keys: name, clock_mhz, isa_version, array.rows, ",
+                0),
             0u)
       << unknown;
   EXPECT_NE(unknown.find("area_mm2.control"), std::string::npos);

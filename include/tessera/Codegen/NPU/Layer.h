@@ -69,6 +69,10 @@ struct ConvLayer {
   /// [outC] or [1]: the requantize parameters (multiplier >= 0 not needed).
   std::vector<int32_t> multiplier, shift;
   int32_t outZeroPoint = 0, clampLo = -128, clampHi = 127;
+  /// Empty, or 256 int8 entries: a one-input activation after the
+  /// requantize, y = table[q + 128] (ISA v2 `vec lut`; needs
+  /// HardwareDesc::isaVersion >= 2).
+  std::vector<int8_t> table;
 
   int64_t outH() const {
     return (inH + padTop + padBottom - kernelH) / strideH + 1;
@@ -113,8 +117,12 @@ struct ConvTiling {
   /// the accumulator tile before the epilogue (so the weights of a layer
   /// with many input channels fit twice next to a tall input tile).
   int64_t kernelRowsPerFill = 0;
+  /// The array's depthwise mode (ISA v2 `config_taps` + `matmul
+  /// depthwise`): only for groups == inC == outC; each column reads its own
+  /// channel, the kernel's taps are the reduction rows.
+  bool depthwise = false;
 
-  /// "rows=4 ch=64 weights-outer flat" (+ " krows=1").
+  /// "rows=4 ch=64 weights-outer flat" (+ " krows=1", " dw").
   std::string str() const;
   bool operator==(const ConvTiling &other) const;
 };
@@ -176,6 +184,8 @@ llvm::Expected<ConvTiling> greedyConvTiling(const ConvLayer &layer,
 /// Where a layer's tensors live in DRAM.
 struct LayerAddresses {
   uint64_t input = 0, output = 0;
+  /// The second input of a two-input layer (EltwiseLayer::Kind::Add).
+  uint64_t input2 = 0;
   /// Start of the layer's constants (getConvConstantBytes bytes).
   uint64_t constants = 0;
 };
@@ -209,18 +219,23 @@ llvm::Expected<LayerCode> emitConv(const ConvLayer &layer,
 ///              scale and zero point (what tessera-quantize produces);
 ///   GlobalSum  y[b][0][0][c] = requantize(sum_{h,w} (x - inZeroPoint),
 ///              multiplier, shift, outZeroPoint, clampLo, clampHi): the
-///              quantized GlobalAveragePool (its 1/(H*W) is in the scale).
+///              quantized GlobalAveragePool (its 1/(H*W) is in the scale);
+///   Avg        y = requantize(sum over the window of (x - inZeroPoint),
+///              multiplier, shift, outZeroPoint, clampLo, clampHi), padding
+///              contributing 0: the quantized AveragePool with
+///              count_include_pad = 1 (its 1/(kernelH*kernelW) is in the
+///              scale).
 /// The array moves int8 into the accumulator (an identity weight block) and
 /// the vector unit takes the maxima; GlobalSum accumulates every pixel into
 /// one accumulator row (matmul with acc_stride 0).
 struct PoolLayer {
-  enum class Kind : uint8_t { Max, GlobalSum } kind = Kind::Max;
+  enum class Kind : uint8_t { Max, GlobalSum, Avg } kind = Kind::Max;
   std::string name;
   int64_t batch = 1, inH = 1, inW = 1, channels = 1;
-  /// Max only.
+  /// Max and Avg.
   int64_t kernelH = 1, kernelW = 1, strideH = 1, strideW = 1;
   int64_t padTop = 0, padLeft = 0, padBottom = 0, padRight = 0;
-  /// GlobalSum only (per tensor).
+  /// GlobalSum and Avg (per tensor).
   int32_t inZeroPoint = 0, multiplier = 0, shift = 0, outZeroPoint = 0;
   int32_t clampLo = -128, clampHi = 127;
 
@@ -266,6 +281,70 @@ llvm::Expected<LayerCode> emitPool(const PoolLayer &layer,
                                    const PoolTiling &tiling,
                                    const HardwareDesc &hw,
                                    const LayerAddresses &addresses);
+
+//===----------------------------------------------------------------------===//
+// Elementwise layers (ISA v2)
+//===----------------------------------------------------------------------===//
+
+/// An elementwise int8 layer over a tensor seen as `rows` x `cols` int8,
+/// dense and row-major in DRAM (any layout: the op is elementwise; an NHWC
+/// tensor is rows = batch*H*W, cols = C):
+///   Add  the integer residual Add of docs/npu/numerics.md,
+///          r1 = requantize32(x  - inZeroPoint,  inMultiplier,  inShift)
+///          r2 = requantize32(x2 - in2ZeroPoint, in2Multiplier, in2Shift)
+///          y  = requantize(r1 + r2, multiplier, shift, outZeroPoint,
+///                          clampLo, clampHi)
+///        where requantize32 is the requantize of Numerics.h with zero
+///        point 0 saturated to int32 (`config_quant wide`);
+///   Lut  y = table[x + 128], a one-input activation (`vec lut`).
+/// Both need HardwareDesc::isaVersion >= 2.
+struct EltwiseLayer {
+  enum class Kind : uint8_t { Add, Lut } kind = Kind::Add;
+  std::string name;
+  int64_t rows = 1, cols = 1;
+  /// Add only.
+  int32_t inZeroPoint = 0, inMultiplier = 0, inShift = 0;
+  int32_t in2ZeroPoint = 0, in2Multiplier = 0, in2Shift = 0;
+  int32_t multiplier = 0, shift = 0, outZeroPoint = 0;
+  int32_t clampLo = -128, clampHi = 127;
+  /// Lut only: 256 entries, indexed by x + 128.
+  std::vector<int8_t> table;
+
+  uint64_t elements() const { return uint64_t(rows * cols); }
+  /// Bytes read from DRAM by the layer's inputs (both for Add).
+  uint64_t inputBytes() const {
+    return elements() * (kind == Kind::Add ? 2 : 1);
+  }
+  uint64_t outputBytes() const { return elements(); }
+  llvm::Error verify() const;
+};
+
+/// Rows per tile (the tensor's `rows`), double-buffered.
+struct EltwiseTiling {
+  int64_t tileRows = 1;
+  std::string str() const; ///< "rows=64"
+  bool operator==(const EltwiseTiling &other) const;
+};
+
+llvm::Error checkEltwiseTiling(const EltwiseLayer &layer,
+                               const EltwiseTiling &tiling,
+                               const HardwareDesc &hw);
+llvm::Expected<LayerCost> estimateEltwise(const EltwiseLayer &layer,
+                                          const EltwiseTiling &tiling,
+                                          const HardwareDesc &hw);
+std::vector<EltwiseTiling> enumerateEltwiseTilings(const EltwiseLayer &layer,
+                                                   const HardwareDesc &hw);
+llvm::Expected<EltwiseTiling> chooseEltwiseTiling(const EltwiseLayer &layer,
+                                                  const HardwareDesc &hw,
+                                                  LayerCost *cost = nullptr);
+uint64_t getEltwiseConstantBytes(const EltwiseLayer &layer,
+                                 const EltwiseTiling &tiling,
+                                 const HardwareDesc &hw);
+/// Reads LayerAddresses::input (and ::input2 for Add).
+llvm::Expected<LayerCode> emitEltwise(const EltwiseLayer &layer,
+                                      const EltwiseTiling &tiling,
+                                      const HardwareDesc &hw,
+                                      const LayerAddresses &addresses);
 
 } // namespace tessera::npu
 
