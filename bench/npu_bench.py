@@ -193,7 +193,7 @@ def main():
         with open(points[name], "w") as f:
             f.write(text)
 
-    rows, greedy_rows, kind_rows, error_rows = [], [], [], []
+    rows, greedy_rows, kind_rows, error_rows, bound_rows = [], [], [], [], []
     failed = False
     for model in args.models.split(","):
         onnx_path = os.path.join(args.model_dir, model + ".onnx")
@@ -279,6 +279,12 @@ def main():
                 kind_rows.append((model, preset, kind, count, macs, cycles,
                                   macs / max(1, cycles * peak),
                                   cycles / max(1, totals["cycles"])))
+            bounds = {}
+            for layer in report["layers"]:
+                entry = bounds.setdefault(layer["bound"], [0, 0])
+                entry[0] += 1
+                entry[1] += layer["cycles"]
+            bound_rows.append((model, preset, totals["cycles"], bounds))
             bins = [0] * (len(ERROR_BINS) + 1)
             for e in errors:
                 bins[sum(e >= b for b in ERROR_BINS)] += 1
@@ -350,6 +356,13 @@ def main():
     for r in kind_rows:
         print("| %s | %s | %s | %d | %d | %d | %.1f%% | %.1f%% |" %
               (r[0], r[1], r[2], r[3], r[4], r[5], 100 * r[6], 100 * r[7]))
+    print("\n| model | preset | simulated cycles | what bounds the layers: "
+          "layers, share of cycles |")
+    print("|---|---|---|---|")
+    for r in bound_rows:
+        print("| %s | %s | %d | %s |" % (r[0], r[1], r[2], ", ".join(
+            "%s %d, %.1f%%" % (b, n, 100.0 * c / max(1, r[2]))
+            for b, (n, c) in sorted(r[3].items()))))
     print("\n| model | preset | layers by cost-model error: < 0.5% | 0.5-1% "
           "| 1-2% | 2-5% | > 5% | without a prediction |")
     print("|---|---|---|---|---|---|---|---|")
