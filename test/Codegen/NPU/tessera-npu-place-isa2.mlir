@@ -21,7 +21,7 @@
 // ISA1-LABEL:  func.func @residual
 // ISA1:        nn.conv_integer {{.*}}npu.place = "npu"
 // ISA1:        nn.conv_integer {{.*}}npu.place = "npu"
-// ISA1:        nn.cast {{.*}}npu.place = "host", npu.reason = "not in the NPU's repertoire
+// ISA1:        nn.cast {{.*}}npu.place = "host", npu.reason = "the integer residual Add (config_quant wide) needs ISA v2
 // ISA1:        nn.add {{.*}}npu.place = "host", npu.reason = "the integer residual Add (config_quant wide) needs ISA v2; hardware 'edge-isa1' has isa_version 1"
 func.func @residual(%x: tensor<1x16x8x8xi8>) -> tensor<1x16x8x8xi8> {
   %w1 = nn.constant dense<1> : tensor<16x16x3x3xi8>
