@@ -103,7 +103,7 @@ void Emitter::emit(Inst inst) {
     weightsK = unsigned(inst.k);
     weightsN = unsigned(inst.n);
   } else if (inst.op == Opcode::ConfigQuant) {
-    perChannel = inst.per_channel != 0;
+    perChannel = inst.per_channel ? (inst.bias ? 2 : 1) : 0;
   }
   ++numInsts;
   if (keep)

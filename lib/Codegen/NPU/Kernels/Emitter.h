@@ -155,7 +155,7 @@ private:
   sim::InstActions actions;
   sim::ArrayState array; ///< for the execute queue's timing
   unsigned weightsK = 0, weightsN = 0;
-  bool perChannel = false;
+  unsigned perChannel = 0; ///< as getInstActions
   // Configuration registers as last set (kUnset: not by this emitter).
   int64_t loadDram = kUnset, loadSram = kUnset, loadPad = kUnset;
   int64_t storeDram = kUnset, storeSram = kUnset;
