@@ -46,7 +46,7 @@ std::vector<int8_t> makeTable() {
 std::set<std::string> getFeatures(const std::vector<Inst> &insts) {
   std::set<std::string> features;
   for (const Inst &inst : insts)
-    if (const char *feature = getIsaV2Feature(inst))
+    if (std::string feature = getIsaV2Feature(inst); !feature.empty())
       features.insert(feature);
   return features;
 }
@@ -106,7 +106,7 @@ TEST_P(ConvKernelV2Test, EveryTilingIsBitExact) {
     if (c.isa >= 2) {
       expected.insert("config_quant bias"); // the layers have a bias
       if (c.lut)
-        expected.insert("vec lut");
+        expected.insert("vec func=lut");
       if (t.depthwise)
         expected.insert({"config_taps", "matmul depthwise"});
     }
@@ -208,7 +208,8 @@ TEST(ConvKernelV2, IsaVersion1GetsNoVersion2Instruction) {
       llvm::Expected<LayerCode> code = emitConv(l, t, hw, LayerAddresses());
       ASSERT_TRUE(bool(code));
       for (const Inst &inst : code->insts)
-        ASSERT_EQ(getIsaV2Feature(inst), nullptr) << t.str();
+        ASSERT_EQ(getInstIsaVersion(inst), 1u)
+            << t.str() << ": " << getIsaV2Feature(inst);
       ++scanned;
     }
   EXPECT_GT(scanned, 20u);

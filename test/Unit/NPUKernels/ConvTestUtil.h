@@ -96,20 +96,12 @@ inline RunResult run(const ConvLayer &l, const ConvTiling &t,
       x, [&](const LayerAddresses &addr) { return emitConv(l, t, hw, addr); });
 }
 
-/// The ISA version 2 instruction `inst` is, or none: config_taps, vec lut,
-/// config_quant bias or wide, matmul depthwise.
-inline const char *getIsaV2Feature(const Inst &inst) {
-  if (inst.op == Opcode::ConfigTaps)
-    return "config_taps";
-  if (inst.op == Opcode::Vec && VecFunc(inst.func) == VecFunc::Lut)
-    return "vec lut";
-  if (inst.op == Opcode::ConfigQuant && inst.bias)
-    return "config_quant bias";
-  if (inst.op == Opcode::ConfigQuant && inst.wide)
-    return "config_quant wide";
-  if (inst.op == Opcode::Matmul && inst.depthwise)
-    return "matmul depthwise";
-  return nullptr;
+/// What makes `inst` an ISA version 2 instruction ("config_taps",
+/// "vec func=lut", "config_quant bias", "matmul depthwise", ...), or "".
+inline std::string getIsaV2Feature(const Inst &inst) {
+  std::string feature;
+  getInstIsaVersion(inst, &feature);
+  return feature;
 }
 
 } // namespace tessera::npu::test
