@@ -272,7 +272,8 @@ void Emitter::preload(uint64_t spAddr, int64_t k, int64_t n, int64_t spStride) {
 }
 
 void Emitter::matmul(uint64_t spAddr, uint64_t accAddr, int64_t m,
-                     int64_t spStride, int64_t accStride, bool accumulate) {
+                     int64_t spStride, int64_t accStride, bool accumulate,
+                     bool depthwise) {
   for (int64_t m0 = 0; m0 < m; m0 += kMaxMatmulRows) {
     Inst inst;
     inst.op = Opcode::Matmul;
@@ -282,6 +283,7 @@ void Emitter::matmul(uint64_t spAddr, uint64_t accAddr, int64_t m,
     inst.sp_stride = spStride;
     inst.acc_stride = accStride;
     inst.accumulate = accumulate;
+    inst.depthwise = depthwise;
     emit(inst);
   }
 }
@@ -304,6 +306,20 @@ void Emitter::configQuant(int64_t multiplier, int64_t shift, int64_t zeroPoint,
     return;
   quant = inst;
   quantSet = true;
+  emit(inst);
+}
+
+void Emitter::configTaps(int64_t cols, int64_t stride, int64_t rowStride) {
+  if (cols == tapCols && stride == tapStride && rowStride == tapRowStride)
+    return;
+  Inst inst;
+  inst.op = Opcode::ConfigTaps;
+  inst.tap_cols = cols;
+  inst.tap_stride = stride;
+  inst.tap_row_stride = rowStride;
+  tapCols = cols;
+  tapStride = stride;
+  tapRowStride = rowStride;
   emit(inst);
 }
 
