@@ -208,6 +208,17 @@ LogicalResult DequantizeOp::verifyAttributes() {
                                  getZeroPoint());
 }
 
+LogicalResult LookupTableOp::verifyAttributes() {
+  DenseIntElementsAttr table = getTable();
+  auto type = dyn_cast<RankedTensorType>(table.getType());
+  if (!type || type.getRank() != 1 || type.getDimSize(0) != 256 ||
+      !type.getElementType().isSignlessInteger(8))
+    return emitOpError() << "table must be a tensor<256xi8> (one int8 result "
+                            "per int8 input), got "
+                         << table.getType();
+  return success();
+}
+
 LogicalResult tessera::nn::verifyInferredResultTypes(Operation *op) {
   auto iface = dyn_cast<ShapeInferenceOpInterface>(op);
   if (!iface)

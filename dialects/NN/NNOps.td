@@ -294,4 +294,28 @@ def NN_DequantizeOp : NN_QuantOp<"dequantize", [Pure]> {
   let results = (outs TensorOf<[F32]>:$Y);
 }
 
+def NN_LookupTableOp : NN_QuantOp<"lookup_table", [Pure]> {
+  let summary = "An int8 activation as a 256-entry table: y = table[x + 128]";
+  let description = [{
+    Maps each int8 element `x` to `table[x + 128]`: `table` holds the 256
+    int8 results of every possible input, from -128 to 127.
+    `tessera-quantize` makes it from a one-input float activation (Sigmoid,
+    HardSwish, ...) between two int8 tensors: entry `i` is
+    `quantize(f(dequantize(i - 128)))`, computed at compile time, so the
+    integer graph never leaves int8 for the activation and the CPU result is
+    bit-exact with the NPU's `vec lut` (ISA v2).
+
+    Example:
+    ```mlir
+    %y = nn.lookup_table %x {table = dense<[-128, ..., 127]> : tensor<256xi8>}
+        : (tensor<1x16x8x8xi8>) -> tensor<1x16x8x8xi8>
+    ```
+  }];
+  let arguments = (ins TensorOf<[I8]>:$X, AnyIntElementsAttr:$table);
+  let results = (outs TensorOf<[I8]>:$Y);
+  let assemblyFormat =
+      "$X attr-dict `:` functional-type(operands, results)";
+  let shapeFunction = "inferSameAsFirstShape";
+}
+
 #endif // TESSERA_DIALECT_NN_NNOPS_TD

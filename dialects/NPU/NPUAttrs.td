@@ -33,7 +33,8 @@ def NPU_VectorFunc : I32EnumAttr<"VectorFunc", "a vector-unit function", [
   I32EnumAttrCase<"requant", 0>,
   I32EnumAttrCase<"relu", 1>,
   I32EnumAttrCase<"add", 2>,
-  I32EnumAttrCase<"max", 3>
+  I32EnumAttrCase<"max", 3>,
+  I32EnumAttrCase<"lut", 4>
 ]> {
   let cppNamespace = "::tessera::npu";
 }

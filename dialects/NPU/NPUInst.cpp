@@ -155,6 +155,10 @@ static LogicalResult verifyAgainstHardware(Operation *op, const Inst &inst,
                          inst.src_addr, 4 * inst.cols)))
       return failure();
     auto func = VectorFunc(inst.func);
+    if (func == VectorFunc::lut &&
+        failed(checkFits(op, hw, "lut table", MemorySpace::sp, inst.src2_addr,
+                         256)))
+      return failure();
     if ((func == VectorFunc::add || func == VectorFunc::max) &&
         failed(checkFits(op, hw, "first row of the second source",
                          MemorySpace::acc, inst.src2_addr, 4 * inst.cols)))
@@ -166,8 +170,10 @@ static LogicalResult verifyAgainstHardware(Operation *op, const Inst &inst,
   case Opcode::ConfigQuant:
     if (!inst.per_channel)
       return success();
-    return checkFits(op, hw, "first per-channel parameter pair",
-                     MemorySpace::acc, inst.param_addr, 8);
+    return checkFits(op, hw,
+                     inst.bias ? "first per-channel parameter triple"
+                               : "first per-channel parameter pair",
+                     MemorySpace::acc, inst.param_addr, inst.bias ? 12 : 8);
   default:
     return success();
   }
@@ -200,6 +206,7 @@ LogicalResult tessera::npu::verifyInstOp(Operation *op) {
 
   if (inst->op == Opcode::Vec &&
       VectorFunc(inst->func) != VectorFunc::requant &&
+      VectorFunc(inst->func) != VectorFunc::lut &&
       MemorySpace(inst->dst_mem) != MemorySpace::acc)
     return op->emitOpError() << stringifyVectorFunc(VectorFunc(inst->func))
                              << " writes int32 and needs dst_mem = acc";

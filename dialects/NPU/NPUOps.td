@@ -249,11 +249,11 @@ def NPU_ConfigExecOp : NPU_InstOp<"config_exec", "ConfigExec",
 def NPU_ConfigQuantOp : NPU_InstOp<"config_quant", "ConfigQuant",
     (ins NPU_I64Attr:$multiplier, NPU_I64Attr:$shift, NPU_I64Attr:$zero_point,
          NPU_I64Attr:$clamp_lo, NPU_I64Attr:$clamp_hi, UnitAttr:$per_channel,
-         NPU_I64Attr:$param_addr),
+         NPU_I64Attr:$param_addr, UnitAttr:$bias, UnitAttr:$wide),
     "`multiplier` `=` $multiplier `,` `shift` `=` $shift `,` "
     "`zero_point` `=` $zero_point `,` `clamp` `=` `[` $clamp_lo `,` "
     "$clamp_hi `]` `,` `param_addr` `=` $param_addr "
-    "(`per_channel` $per_channel^)?"> {
+    "(`per_channel` $per_channel^)? (`bias` $bias^)? (`wide` $wide^)?"> {
   let summary = "Configure the requantization of later vec requant";
   let description = [{
     Execute queue. Requantization parameters (docs/npu/numerics.md):
@@ -261,9 +261,36 @@ def NPU_ConfigQuantOp : NPU_InstOp<"config_quant", "ConfigQuant",
     With `per_channel`, column j instead uses the int32 pair (multiplier,
     shift) stored in the accumulator at `param_addr + 8*j`.
 
+    ISA version 2: with `bias` (needs `per_channel`) the entries are int32
+    triples (multiplier, shift, bias) at `param_addr + 12*j` and `acc + bias`
+    (wrapping) is requantized; with `wide` the result saturates to int32
+    instead of the clamp, and the `vec requant` must write `acc`.
+
     Example:
     ```mlir
     npu.config_quant multiplier = 1073741824, shift = 33, zero_point = 0, clamp = [-128, 127], param_addr = 0
+    npu.config_quant multiplier = 0, shift = 0, zero_point = 0, clamp = [-128, 127], param_addr = 1024 per_channel bias
+    ```
+  }];
+}
+
+def NPU_ConfigTapsOp : NPU_InstOp<"config_taps", "ConfigTaps",
+    (ins NPU_I64Attr:$tap_cols, NPU_I64Attr:$tap_stride,
+         NPU_I64Attr:$tap_row_stride),
+    "`tap_cols` `=` $tap_cols `,` `tap_stride` `=` $tap_stride `,` "
+    "`tap_row_stride` `=` $tap_row_stride"> {
+  let summary = "Configure the tap geometry of later depthwise matmuls";
+  let description = [{
+    Execute queue, ISA version 2. Weight row `i` of a following
+    `npu.matmul ... depthwise` reads its input at byte offset
+    `(i / tap_cols) * tap_row_stride + (i % tap_cols) * tap_stride` from the
+    row's start: the taps of a `KH x KW` depthwise kernel over an NHWC image
+    are `tap_cols = KW`, `tap_stride` = the bytes of one pixel and
+    `tap_row_stride` = the bytes of one image row.
+
+    Example:
+    ```mlir
+    npu.config_taps tap_cols = 3, tap_stride = 32, tap_row_stride = 1856
     ```
   }];
 }
@@ -327,15 +354,20 @@ def NPU_PreloadOp : NPU_InstOp<"preload", "Preload",
 
 def NPU_MatmulOp : NPU_InstOp<"matmul", "Matmul",
     (ins NPU_I64Attr:$sp_addr, NPU_I64Attr:$acc_addr, NPU_I64Attr:$m, NPU_I64Attr:$sp_stride,
-         NPU_I64Attr:$acc_stride, UnitAttr:$accumulate),
+         NPU_I64Attr:$acc_stride, UnitAttr:$accumulate, UnitAttr:$depthwise),
     "`sp_addr` `=` $sp_addr `,` `acc_addr` `=` $acc_addr `,` `m` `=` $m `,` "
     "`sp_stride` `=` $sp_stride `,` `acc_stride` `=` $acc_stride "
-    "(`accumulate` $accumulate^)?"> {
+    "(`accumulate` $accumulate^)? (`depthwise` $depthwise^)?"> {
   let summary = "Stream m input rows through the preloaded weights";
   let description = [{
     Execute queue. For each of `m` int8 rows at `sp_addr + r*sp_stride`,
     writes (or with `accumulate` adds) the row's product with the preloaded
     `k x n` weights as `n` int32 values at `acc_addr + r*acc_stride`.
+
+    ISA version 2: with `depthwise`, column `j` multiplies weight row `i`
+    with its own input byte, `sp[sp_addr + r*sp_stride + tap(i) + j]`, the
+    tap offsets from the last `npu.config_taps` (a depthwise convolution,
+    one channel per column, one kernel tap per weight row).
 
     Example:
     ```mlir
@@ -357,7 +389,9 @@ def NPU_VecOp : NPU_InstOp<"vec", "Vec",
     elements (row strides from `npu.config_exec`): `requant` (parameters from
     `npu.config_quant`) writes int8 to `sp` or int32 to `acc`; `relu`, `add`
     and `max` (the latter two with the second source at `src2_addr`) write
-    int32 to `acc`.
+    int32 to `acc`; `lut` (ISA version 2) looks each element, clamped to
+    [-128, 127], up in the 256-byte int8 table at scratchpad address
+    `src2_addr` and writes int8 to `sp` or int32 to `acc`.
 
     Example:
     ```mlir

@@ -41,6 +41,10 @@ static void printInst(llvm::raw_ostream &os, const Inst &inst) {
   os << getOpcodeInfo(inst.op).mnemonic;
   for (const FieldInfo &field : getFields(inst.op)) {
     int64_t value = inst.*field.member;
+    // A version-2 flag that is off is left out, so that version-1 programs
+    // print as they always did (a field left out parses as 0).
+    if (field.version >= 2 && field.kind == FieldKind::B && value == 0)
+      continue;
     os << ' ' << field.name << '=';
     switch (field.kind) {
     case FieldKind::Mem:
@@ -460,13 +464,19 @@ Error Parser::parseInstruction() {
           if (std::optional<VecFunc> func = parseVecFunc(value.text))
             parsed = int64_t(*func);
       }
-      if (!parsed)
-        return error(value, "expected " +
-                                llvm::Twine(field->kind == FieldKind::Mem
-                                                ? "sp or acc"
-                                                : "requant, relu, add or max") +
-                                " for field '" + name.text + "', got '" +
-                                value.text + "'");
+      if (!parsed) {
+        std::string expected = "sp or acc";
+        if (field->kind == FieldKind::VFunc) {
+          expected.clear();
+          for (unsigned i = 0; i < kNumVecFuncs; ++i)
+            expected += (i == 0                  ? ""
+                         : i + 1 == kNumVecFuncs ? " or "
+                                                 : ", ") +
+                        getVecFuncName(VecFunc(i)).str();
+        }
+        return error(value, "expected " + expected + " for field '" +
+                                name.text + "', got '" + value.text + "'");
+      }
       inst.*field->member = *parsed;
       take();
       continue;

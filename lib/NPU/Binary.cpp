@@ -248,7 +248,7 @@ std::vector<uint8_t> tessera::npu::encodeProgram(const Program &program) {
 
   for (unsigned i = 0; i < sizeof(kBinaryMagic); ++i)
     out[kOffMagic + i] = kBinaryMagic[i];
-  w.patch(kOffVersionMajor, kBinaryVersionMajor, 2);
+  w.patch(kOffVersionMajor, getBinaryVersionMajor(program.insts), 2);
   w.patch(kOffVersionMinor, kBinaryVersionMinor, 2);
   w.patch(kOffHeaderSize, kHeaderBytes, 4);
   w.patch(kOffFileSize, out.size(), 8);
@@ -261,6 +261,13 @@ std::vector<uint8_t> tessera::npu::encodeProgram(const Program &program) {
   }
   w.patch(kOffChecksum, computeChecksum(out), 8);
   return out;
+}
+
+unsigned tessera::npu::getBinaryVersionMajor(llvm::ArrayRef<Inst> insts) {
+  unsigned major = kBinaryVersionMajor;
+  for (const Inst &inst : insts)
+    major = std::max(major, getInstIsaVersion(inst));
+  return major;
 }
 
 //===----------------------------------------------------------------------===//
@@ -337,14 +344,15 @@ tessera::npu::decodeProgram(llvm::ArrayRef<uint8_t> bytes) {
                        llvm::Twine(kHeaderBytes));
   uint64_t major = loadLE(bytes, kOffVersionMajor, 2);
   uint64_t minor = loadLE(bytes, kOffVersionMinor, 2);
-  if (major != kBinaryVersionMajor)
+  if (major < kBinaryVersionMajor || major > kBinaryVersionMajorMax)
     return binaryError("unsupported NPU binary version " + llvm::Twine(major) +
                        "." + llvm::Twine(minor) + " (this build reads " +
-                       llvm::Twine(kBinaryVersionMajor) + ".x)");
+                       llvm::Twine(kBinaryVersionMajor) + ".0 and " +
+                       llvm::Twine(kBinaryVersionMajorMax) + ".0)");
   if (minor > kBinaryVersionMinor)
     return binaryError("unsupported NPU binary version " + llvm::Twine(major) +
                        "." + llvm::Twine(minor) + " (this build reads up to " +
-                       llvm::Twine(kBinaryVersionMajor) + "." +
+                       llvm::Twine(major) + "." +
                        llvm::Twine(kBinaryVersionMinor) + ")");
   if (bytes.size() < kHeaderBytes)
     return binaryError("truncated: " + llvm::Twine(bytes.size()) +
@@ -352,8 +360,9 @@ tessera::npu::decodeProgram(llvm::ArrayRef<uint8_t> bytes) {
                        llvm::Twine(kHeaderBytes));
   uint64_t headerSize = loadLE(bytes, kOffHeaderSize, 4);
   if (headerSize != kHeaderBytes)
-    return binaryError("header size " + llvm::Twine(headerSize) +
-                       ", version 1.0 has " + llvm::Twine(kHeaderBytes));
+    return binaryError("header size " + llvm::Twine(headerSize) + ", version " +
+                       llvm::Twine(major) + ".0 has " +
+                       llvm::Twine(kHeaderBytes));
   uint64_t fileSize = loadLE(bytes, kOffFileSize, 8);
   if (fileSize > bytes.size())
     return binaryError("truncated: the header says " + llvm::Twine(fileSize) +
@@ -421,6 +430,15 @@ tessera::npu::decodeProgram(llvm::ArrayRef<uint8_t> bytes) {
     if (Error err = verifyInst(*inst))
       return binaryError("instruction " + llvm::Twine(i), offset,
                          llvm::toString(std::move(err)));
+    std::string feature;
+    if (getInstIsaVersion(*inst, &feature) > major)
+      return binaryError("instruction " + llvm::Twine(i), offset,
+                         feature +
+                             " is an ISA version 2 instruction, but "
+                             "the file is version " +
+                             llvm::Twine(major) + "." + llvm::Twine(minor) +
+                             " (a program with version-2 instructions is a "
+                             "2.0 file)");
     program.insts.push_back(*inst);
   }
   if (Error err = detail::verifyFinish(program.insts))

@@ -8,6 +8,8 @@
 
 #include "tessera/NPU/ISA.h"
 
+#include "llvm/ADT/Twine.h"
+
 #include <array>
 #include <utility>
 #include <vector>
@@ -15,14 +17,14 @@
 using namespace tessera::npu;
 
 static constexpr OpcodeInfo kOpcodes[] = {
-#define TESSERA_NPU_OPCODE(ENUM, MNEMONIC, CODE, QUEUE)                        \
-  {Opcode::ENUM, MNEMONIC, CODE, Queue::QUEUE},
+#define TESSERA_NPU_OPCODE(ENUM, MNEMONIC, CODE, QUEUE, VERSION)               \
+  {Opcode::ENUM, MNEMONIC, CODE, Queue::QUEUE, VERSION},
 #include "tessera/NPU/ISA.def"
 };
 
 static const FieldInfo kFields[] = {
-#define TESSERA_NPU_FIELD(OP, MEMBER, LSB, WIDTH, KIND)                        \
-  {Opcode::OP, #MEMBER, &Inst::MEMBER, LSB, WIDTH, FieldKind::KIND},
+#define TESSERA_NPU_FIELD(OP, MEMBER, LSB, WIDTH, KIND, VERSION)               \
+  {Opcode::OP, #MEMBER, &Inst::MEMBER, LSB, WIDTH, FieldKind::KIND, VERSION},
 #include "tessera/NPU/ISA.def"
 };
 
@@ -38,7 +40,7 @@ struct Tables {
     infos.reserve(256);
     for (unsigned code = 0; code < 256; ++code)
       infos.push_back(
-          {Opcode(code), "<unknown>", uint8_t(code), Queue::Control});
+          {Opcode(code), "<unknown>", uint8_t(code), Queue::Control, 1});
     for (const OpcodeInfo &info : kOpcodes) {
       infos[info.code] = info;
       known[info.code] = true;
@@ -95,8 +97,34 @@ llvm::StringRef tessera::npu::getVecFuncName(VecFunc func) {
     return "add";
   case VecFunc::Max:
     return "max";
+  case VecFunc::Lut:
+    return "lut";
   }
   return "<unknown>";
+}
+
+unsigned tessera::npu::getVecFuncVersion(VecFunc func) {
+  return func == VecFunc::Lut ? 2 : 1;
+}
+
+unsigned tessera::npu::getInstIsaVersion(const Inst &inst,
+                                         std::string *feature) {
+  if (feature)
+    feature->clear();
+  const OpcodeInfo &info = getOpcodeInfo(inst.op);
+  auto found = [&](const llvm::Twine &what) {
+    if (feature)
+      *feature = what.str();
+    return 2u;
+  };
+  if (info.version >= 2)
+    return found(info.mnemonic);
+  if (inst.op == Opcode::Vec && getVecFuncVersion(VecFunc(inst.func)) >= 2)
+    return found(info.mnemonic + " func=" + getVecFuncName(VecFunc(inst.func)));
+  for (const FieldInfo &field : getFields(inst.op))
+    if (field.version >= 2 && inst.*field.member != 0)
+      return found(info.mnemonic + " " + field.name);
+  return 1;
 }
 
 std::optional<VecFunc> tessera::npu::parseVecFunc(llvm::StringRef name) {

@@ -114,6 +114,7 @@ static Error verifySemantics(const OpcodeInfo &info, const Inst &inst) {
   switch (inst.op) {
   case Opcode::ConfigLoad:
   case Opcode::ConfigStore:
+  case Opcode::ConfigTaps:
   case Opcode::Fence:
   case Opcode::Finish:
     return Error::success();
@@ -129,6 +130,11 @@ static Error verifySemantics(const OpcodeInfo &info, const Inst &inst) {
       return detail::makeError(
           info.mnemonic + ": clamp_lo " + llvm::Twine(inst.clamp_lo) +
           " is greater than clamp_hi " + llvm::Twine(inst.clamp_hi));
+    if (inst.bias && !inst.per_channel)
+      return detail::makeError(info.mnemonic +
+                               ": bias=1 needs per_channel=1 (the biases "
+                               "are the third int32 of each channel's "
+                               "parameters)");
     if (inst.per_channel)
       return checkMultipleOf4(info, inst, &Inst::param_addr, "param_addr");
     return Error::success();
@@ -162,13 +168,19 @@ static Error verifySemantics(const OpcodeInfo &info, const Inst &inst) {
       return err;
     if (Error err = checkMultipleOf4(info, inst, &Inst::src_addr, "src_addr"))
       return err;
-    if (Error err = checkMultipleOf4(info, inst, &Inst::src2_addr, "src2_addr"))
-      return err;
+    // The table of lut is int8 in the scratchpad; every other src2_addr is
+    // an accumulator address.
+    if (inst.func != int64_t(VecFunc::Lut))
+      if (Error err =
+              checkMultipleOf4(info, inst, &Inst::src2_addr, "src2_addr"))
+        return err;
     if (inst.dst_mem == int64_t(Mem::Scratchpad)) {
-      if (inst.func != int64_t(VecFunc::Requant))
+      if (inst.func != int64_t(VecFunc::Requant) &&
+          inst.func != int64_t(VecFunc::Lut))
         return detail::makeError(
             info.mnemonic + ": func=" + getVecFuncName(VecFunc(inst.func)) +
-            " writes int32 and needs dst_mem=acc (only requant writes sp)");
+            " writes int32 and needs dst_mem=acc (only requant and lut "
+            "write sp)");
       return Error::success();
     }
     return checkMultipleOf4(info, inst, &Inst::dst_addr, "dst_addr");

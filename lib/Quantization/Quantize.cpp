@@ -28,6 +28,7 @@
 #include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <cmath>
 #include <limits>
@@ -177,6 +178,101 @@ std::pair<int32_t, int32_t> getClamp(const FusedActivation &act,
   return {lo, hi};
 }
 
+/// The nonlinear one-input activations a lookup table computes.
+bool isTableActivation(Operation *op) {
+  return isa<nn::SigmoidOp, nn::TanhOp, nn::HardSigmoidOp, nn::HardSwishOp,
+             nn::SiluOp, nn::GeluOp, nn::EluOp, nn::LeakyReluOp, nn::SoftplusOp,
+             nn::ExpOp>(op);
+}
+
+/// The ops a lookup-table chain may hold: the activations, ReLU, Clip with
+/// constant bounds and the four arithmetic ops on the chain's values and
+/// scalar constants (a HardSwish written as x * clip(x + 3, 0, 6) / 6).
+bool isTableOp(Operation *op) {
+  return isTableActivation(op) || isa<nn::ReluOp, nn::ClipOp, nn::AddOp,
+                                      nn::SubOp, nn::MulOp, nn::DivOp>(op);
+}
+
+/// Whether `op` can extend a lookup-table chain whose values so far are
+/// `chainValues`: every operand is one of them or a scalar constant (Clip's
+/// bounds may be absent), at least one is a chain value, and the result has
+/// the type of `x`, the chain's float input.
+bool canExtendTable(Operation *op, Value x, ArrayRef<Value> chainValues) {
+  if (!isTableOp(op) || op->getNumResults() != 1 ||
+      op->getResult(0).getType() != x.getType())
+    return false;
+  bool readsChain = false;
+  for (auto [i, operand] : llvm::enumerate(op->getOperands())) {
+    if (llvm::is_contained(chainValues, operand)) {
+      // Clip's bounds must be constants.
+      if (isa<nn::ClipOp>(op) && i != 0)
+        return false;
+      readsChain = true;
+      continue;
+    }
+    if (isa<nn::ClipOp>(op) && i != 0 && isNone(operand))
+      continue;
+    if (!getSplatValue(operand))
+      return false;
+  }
+  return readsChain;
+}
+
+/// The value of the chain op `op` (canExtendTable) with its chain operands
+/// taken from `values`.
+double evaluateTableOp(Operation *op, const DenseMap<Value, double> &values) {
+  auto arg = [&](unsigned i) -> double {
+    Value v = op->getOperand(i);
+    auto it = values.find(v);
+    return it != values.end() ? it->second : *getSplatValue(v);
+  };
+  double v = arg(0);
+  auto sigmoid = [](double t) { return 1.0 / (1.0 + std::exp(-t)); };
+  if (isa<nn::SigmoidOp>(op))
+    return sigmoid(v);
+  if (isa<nn::TanhOp>(op))
+    return std::tanh(v);
+  if (auto hard = dyn_cast<nn::HardSigmoidOp>(op))
+    return std::clamp(double(hard.getAlpha().convertToFloat()) * v +
+                          double(hard.getBeta().convertToFloat()),
+                      0.0, 1.0);
+  if (isa<nn::HardSwishOp>(op))
+    return v * std::clamp(v / 6.0 + 0.5, 0.0, 1.0);
+  if (isa<nn::SiluOp>(op))
+    return v * sigmoid(v);
+  if (auto gelu = dyn_cast<nn::GeluOp>(op)) {
+    if (gelu.getApproximate() == "tanh")
+      return 0.5 * v *
+             (1.0 + std::tanh(std::sqrt(2.0 / llvm::numbers::pi) *
+                              (v + 0.044715 * v * v * v)));
+    return 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0)));
+  }
+  if (auto elu = dyn_cast<nn::EluOp>(op))
+    return v < 0 ? double(elu.getAlpha().convertToFloat()) * std::expm1(v) : v;
+  if (auto leaky = dyn_cast<nn::LeakyReluOp>(op))
+    return v < 0 ? double(leaky.getAlpha().convertToFloat()) * v : v;
+  if (isa<nn::SoftplusOp>(op))
+    return v > 0 ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v));
+  if (isa<nn::ExpOp>(op))
+    return std::exp(v);
+  if (isa<nn::ReluOp>(op))
+    return std::max(v, 0.0);
+  if (auto clip = dyn_cast<nn::ClipOp>(op)) {
+    if (!isNone(clip.getMin()))
+      v = std::max(v, arg(1));
+    if (!isNone(clip.getMax()))
+      v = std::min(v, arg(2));
+    return v;
+  }
+  if (isa<nn::AddOp>(op))
+    return v + arg(1);
+  if (isa<nn::SubOp>(op))
+    return v - arg(1);
+  if (isa<nn::MulOp>(op))
+    return v * arg(1);
+  return v / arg(1); // nn.div
+}
+
 class GraphQuantizer {
 public:
   GraphQuantizer(func::FuncOp func, const CalibrationStats &stats,
@@ -199,6 +295,11 @@ private:
   LogicalResult quantizeInt8Op(Operation *op);
   LogicalResult quantizeAdd(Operation *add);
   LogicalResult quantizeGlobalAveragePool(nn::GlobalAveragePoolOp pool);
+  bool hasStats(Value value);
+  SmallVector<Operation *> matchTableChain(Operation *start, Value x);
+  void quantizeTableChain(ArrayRef<Operation *> chain, Value x, QuantParams y);
+  std::string getAveragePoolProblem(nn::AveragePoolOp pool);
+  LogicalResult quantizeAveragePool(nn::AveragePoolOp pool);
   Location getLoc(Value value);
 
   func::FuncOp func;
@@ -637,6 +738,157 @@ GraphQuantizer::quantizeGlobalAveragePool(nn::GlobalAveragePoolOp pool) {
   return success();
 }
 
+bool GraphQuantizer::hasStats(Value value) {
+  auto it = keys.find(value);
+  return it != keys.end() && stats.lookup(it->second);
+}
+
+/// The longest chain of table ops from `start` (whose chain input is the
+/// int8 activation's float value `x`): each next op is the single user of
+/// the previous result, reading it, `x` and scalar constants. It is cut back
+/// to its longest prefix whose result has calibration statistics and that
+/// holds an activation or at least two ops (a lone ReLU, Clip or constant
+/// arithmetic is quantized as before); empty when there is none.
+SmallVector<Operation *> GraphQuantizer::matchTableChain(Operation *start,
+                                                         Value x) {
+  SmallVector<Operation *> chain;
+  if (!canExtendTable(start, x, {x}))
+    return chain;
+  chain.push_back(start);
+  while (true) {
+    Value last = chain.back()->getResult(0);
+    if (!last.hasOneUse())
+      break;
+    Operation *user = *last.getUsers().begin();
+    if (user->getBlock() != start->getBlock() ||
+        !canExtendTable(user, x, {x, last}))
+      break;
+    chain.push_back(user);
+  }
+  while (!chain.empty()) {
+    bool accepted = chain.size() >= 2 || isTableActivation(chain.front());
+    if (accepted && hasStats(chain.back()->getResult(0)))
+      break;
+    chain.pop_back();
+  }
+  return chain;
+}
+
+/// Replaces `chain` by one nn.lookup_table of the int8 form of `x`: entry
+/// q + 128 is quantize(f(dequantize(q))), f the chain evaluated in double
+/// precision, quantize rounding half to even and saturating as nn.quantize.
+void GraphQuantizer::quantizeTableChain(ArrayRef<Operation *> chain, Value x,
+                                        QuantParams y) {
+  QValue in = int8Forms.lookup(x);
+  std::vector<int8_t> table(256);
+  for (int q = -128; q < 128; ++q) {
+    DenseMap<Value, double> values;
+    values[x] = double(q - in.params.zeroPoint) * in.params.scale;
+    for (Operation *op : chain)
+      values[op->getResult(0)] = evaluateTableOp(op, values);
+    double f = values.lookup(chain.back()->getResult(0));
+    table[q + 128] = int8_t(
+        std::isnan(f) ? y.zeroPoint : quantizeValue(f, y.scale, y.zeroPoint));
+  }
+  Operation *last = chain.back();
+  SmallVector<Location> locs;
+  for (Operation *op : chain)
+    locs.push_back(op->getLoc());
+  rewriter.setInsertionPoint(last);
+  auto type = cast<RankedTensorType>(last->getResult(0).getType())
+                  .clone(rewriter.getI8Type());
+  auto tableAttr = DenseIntElementsAttr::get(
+      RankedTensorType::get({256}, rewriter.getI8Type()), ArrayRef(table));
+  auto lut = nn::LookupTableOp::create(
+      rewriter, rewriter.getFusedLoc(locs), TypeRange{type}, ValueRange{in.q},
+      {rewriter.getNamedAttr("table", tableAttr)});
+  publish(last->getResult(0), lut.getResult(), y, lut);
+  for (Operation *op : llvm::reverse(chain)) {
+    erased.insert(op);
+    rewriter.eraseOp(op);
+  }
+}
+
+/// Why the AveragePool `pool` of an int8 value is not quantized; empty when
+/// it is.
+std::string GraphQuantizer::getAveragePoolProblem(nn::AveragePoolOp pool) {
+  if (!isF32Tensor(pool.getX()) || !isF32Tensor(pool.getY()) ||
+      cast<RankedTensorType>(pool.getX().getType()).getRank() != 4 ||
+      pool.getKernelShape().size() != 2)
+    return "AveragePool that is not 2-D on static f32 tensors: computed in "
+           "float";
+  if (pool.getCeilMode() != 0)
+    return "AveragePool with ceil_mode: computed in float";
+  StringRef autoPad = pool.getAutoPad();
+  if (autoPad != "NOTSET" && autoPad != "VALID")
+    return ("AveragePool with auto_pad " + autoPad + ": computed in float")
+        .str();
+  bool padded = false;
+  if (std::optional<ArrayRef<int64_t>> pads = pool.getPads())
+    padded = autoPad == "NOTSET" &&
+             llvm::any_of(*pads, [](int64_t p) { return p != 0; });
+  if (padded && pool.getCountIncludePad() == 0)
+    return "AveragePool with padding and count_include_pad=0 (a divisor per "
+           "window): computed in float";
+  return "";
+}
+
+/// AveragePool of an int8 value (count_include_pad=1 or no padding): the
+/// window sum of q - z_x as an nn.conv_integer with one group per channel
+/// and weights 1 (its padding contributes 0), requantized by
+/// s_x / (s_y * kh * kw).
+LogicalResult GraphQuantizer::quantizeAveragePool(nn::AveragePoolOp pool) {
+  Value result = pool.getY();
+  FailureOr<QuantParams> y = getParams(result);
+  if (failed(y))
+    return failure();
+  QValue x = int8Forms.lookup(pool.getX());
+  auto inType = cast<RankedTensorType>(pool.getX().getType());
+  auto outType = cast<RankedTensorType>(result.getType());
+  int64_t channels = inType.getDimSize(1);
+  ArrayRef<int64_t> kernel = pool.getKernelShape();
+  Type i8 = rewriter.getI8Type(), i32 = rewriter.getI32Type();
+  Location loc = pool.getLoc();
+  rewriter.setInsertionPoint(pool);
+  Value ones = createConstant(
+      rewriter, loc,
+      RankedTensorType::get({channels, 1, kernel[0], kernel[1]}, i8),
+      std::vector<double>(size_t(channels * kernel[0] * kernel[1]), 1.0));
+  Value xzp = createConstant(rewriter, loc, RankedTensorType::get({}, i8),
+                             {double(x.params.zeroPoint)});
+  Value none = nn::NoneOp::create(rewriter, loc, rewriter.getNoneType());
+  SmallVector<NamedAttribute> convAttrs = {
+      rewriter.getNamedAttr("group", rewriter.getI64IntegerAttr(channels)),
+      rewriter.getNamedAttr("kernel_shape",
+                            rewriter.getDenseI64ArrayAttr(kernel))};
+  if (pool.getAutoPad() == "NOTSET")
+    if (std::optional<ArrayRef<int64_t>> pads = pool.getPads())
+      convAttrs.push_back(
+          rewriter.getNamedAttr("pads", rewriter.getDenseI64ArrayAttr(*pads)));
+  if (std::optional<ArrayRef<int64_t>> strides = pool.getStrides())
+    convAttrs.push_back(rewriter.getNamedAttr(
+        "strides", rewriter.getDenseI64ArrayAttr(*strides)));
+  Value sum =
+      nn::ConvIntegerOp::create(rewriter, loc, TypeRange{outType.clone(i32)},
+                                ValueRange{x.q, ones, xzp, none}, convAttrs)
+          .getResult();
+  auto [multiplier, shift] = tessera::npu::encodeRequantizeScale(
+      x.params.scale / (y->scale * double(kernel[0] * kernel[1])));
+  SmallVector<NamedAttribute> attrs = {
+      rewriter.getNamedAttr("multiplier",
+                            rewriter.getDenseI32ArrayAttr({multiplier})),
+      rewriter.getNamedAttr("shift",
+                            rewriter.getDenseI32ArrayAttr({int32_t(shift)})),
+      rewriter.getNamedAttr("zero_point",
+                            rewriter.getI32IntegerAttr(y->zeroPoint))};
+  auto requantize = nn::RequantizeOp::create(
+      rewriter, loc, TypeRange{outType.clone(i8)}, ValueRange{sum}, attrs);
+  publish(result, requantize.getResult(), *y, requantize);
+  erased.insert(pool);
+  rewriter.eraseOp(pool);
+  return success();
+}
+
 LogicalResult GraphQuantizer::run() {
   for (const QuantPoint &point : enumerateQuantPoints(func))
     keys[point.value] = point.key;
@@ -684,6 +936,25 @@ LogicalResult GraphQuantizer::run() {
       erased.insert(op);
       rewriter.eraseOp(op);
     };
+    // A chain of activations of an int8 value: one lookup table.
+    if (isTableOp(op)) {
+      Value x;
+      for (Value operand : op->getOperands())
+        if (isInt8(operand)) {
+          x = operand;
+          break;
+        }
+      SmallVector<Operation *> chain;
+      if (x)
+        chain = matchTableChain(op, x);
+      if (!chain.empty()) {
+        FailureOr<QuantParams> y = getParams(chain.back()->getResult(0));
+        if (failed(y))
+          return failure();
+        quantizeTableChain(chain, x, *y);
+        continue;
+      }
+    }
     if (auto clip = dyn_cast<nn::ClipOp>(op)) {
       if (isInt8(clip.getInput()) &&
           (isNone(clip.getMin()) || getSplatValue(clip.getMin())) &&
@@ -747,6 +1018,18 @@ LogicalResult GraphQuantizer::run() {
       if (isInt8(pool.getX()) && isF32Tensor(pool.getX()) &&
           isF32Tensor(pool.getY())) {
         if (failed(quantizeGlobalAveragePool(pool)))
+          return failure();
+        continue;
+      }
+    }
+    if (auto pool = dyn_cast<nn::AveragePoolOp>(op)) {
+      if (isInt8(pool.getX())) {
+        std::string problem = getAveragePoolProblem(pool);
+        if (!problem.empty()) {
+          markFloat(op, problem);
+          continue;
+        }
+        if (failed(quantizeAveragePool(pool)))
           return failure();
         continue;
       }

@@ -101,6 +101,7 @@ uint64_t sim::getInstCycles(const Inst &inst, const npu::HardwareDesc &hw) {
   case Opcode::ConfigStore:
   case Opcode::ConfigExec:
   case Opcode::ConfigQuant:
+  case Opcode::ConfigTaps:
   case Opcode::Fence:
   case Opcode::Finish:
     cycles = 1;
@@ -152,7 +153,8 @@ InstActions sim::getInstActions(const Inst &inst, unsigned perChannel,
   case Opcode::Matmul: {
     uint64_t m = uint64_t(inst.m);
     a.macs = m * weightsK * weightsN;
-    a.scratchpadRead = m * weightsK;
+    // A depthwise matmul's PEs each read their own input byte.
+    a.scratchpadRead = m * weightsK * (inst.depthwise ? weightsN : 1);
     a.accumulatorWritten = m * weightsN * 4;
     if (inst.accumulate)
       a.accumulatorRead = m * weightsN * 4;
@@ -165,7 +167,9 @@ InstActions sim::getInstActions(const Inst &inst, unsigned perChannel,
     a.vectorOps = elems;
     a.accumulatorRead = elems * 4 * (twoSources ? 2 : 1);
     if (func == npu::VecFunc::Requant && perChannel)
-      a.accumulatorRead += uint64_t(inst.cols) * 8;
+      a.accumulatorRead += uint64_t(inst.cols) * (perChannel >= 2 ? 12 : 8);
+    if (func == npu::VecFunc::Lut)
+      a.scratchpadRead = elems; // one table byte per element
     if (inst.dst_mem == int64_t(npu::Mem::Accumulator))
       a.accumulatorWritten = elems * 4;
     else
@@ -190,6 +194,8 @@ void sim::ArrayState::update(const Inst &inst) {
   case Opcode::ConfigExec:
   case Opcode::ConfigQuant:
     return; // registers of the vector unit: the array is not involved
+  case Opcode::ConfigTaps:
+    return; // address registers of later matmuls: the array keeps streaming
   default:
     streaming = false;
     lastMatmulRows = 0;

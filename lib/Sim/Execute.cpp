@@ -137,6 +137,31 @@ static void matmulKernel(const int8_t *a, uint64_t aStride, uint8_t *out,
   }
 }
 
+/// The depthwise matmul: out[r][j] (+)= sum_i a[r][tap[i] + j] * w[i][j],
+/// tap[i] the byte offset of weight row i (config_taps).
+TESSERA_SIM_KERNEL
+static void depthwiseKernel(const int8_t *a, uint64_t aStride, uint8_t *out,
+                            uint64_t outStride, unsigned m, unsigned k,
+                            unsigned n, const int32_t *w, const uint64_t *taps,
+                            bool accumulate) {
+  uint32_t row[npu::kMaxArraySide];
+  for (unsigned r = 0; r < m; ++r) {
+    const int8_t *ar = a + uint64_t(r) * aStride;
+    uint8_t *outRow = out + uint64_t(r) * outStride;
+    if (accumulate)
+      std::memcpy(row, outRow, size_t(n) * 4);
+    else
+      std::memset(row, 0, size_t(n) * 4);
+    for (unsigned i = 0; i < k; ++i) {
+      const int8_t *ai = ar + taps[i];
+      const int32_t *wi = w + size_t(i) * n;
+      for (unsigned j = 0; j < n; ++j)
+        row[j] += uint32_t(int32_t(ai[j]) * wi[j]);
+    }
+    std::memcpy(outRow, row, size_t(n) * 4);
+  }
+}
+
 llvm::Error Simulator::executeInst(uint32_t index, InstTiming &timing) {
   const Inst &inst = program.insts[index];
   InstErrors err{index, inst};
@@ -166,6 +191,13 @@ llvm::Error Simulator::executeInst(uint32_t index, InstTiming &timing) {
     regs.clampHi = int32_t(inst.clamp_hi);
     regs.perChannel = inst.per_channel != 0;
     regs.paramAddr = uint64_t(inst.param_addr);
+    regs.bias = inst.bias != 0;
+    regs.wide = inst.wide != 0;
+    return llvm::Error::success();
+  case Opcode::ConfigTaps:
+    regs.tapCols = uint64_t(inst.tap_cols);
+    regs.tapStride = uint64_t(inst.tap_stride);
+    regs.tapRowStride = uint64_t(inst.tap_row_stride);
     return llvm::Error::success();
 
   case Opcode::DmaLoad: {
@@ -249,6 +281,33 @@ llvm::Error Simulator::executeInst(uint32_t index, InstTiming &timing) {
       return err.make("no preload before this matmul (the array holds no "
                       "weights)");
     unsigned m = unsigned(inst.m);
+    if (inst.depthwise) {
+      if (regs.tapCols == 0)
+        return err.make("depthwise matmul with tap_cols = 0 (no config_taps "
+                        "set the tap geometry)");
+      // Byte offset of each weight row's input; the row extent is the
+      // farthest tap plus the n columns.
+      uint64_t taps[npu::kMaxArraySide];
+      uint64_t farthest = 0;
+      for (unsigned i = 0; i < weightsK; ++i) {
+        taps[i] = (i / regs.tapCols) * regs.tapRowStride +
+                  (i % regs.tapCols) * regs.tapStride;
+        farthest = std::max(farthest, taps[i]);
+      }
+      if (auto e = checkSram(err, Mem::Scratchpad, mems, inst.sp_addr, m,
+                             inst.sp_stride, farthest + weightsN))
+        return e;
+      if (auto e = checkSram(err, Mem::Accumulator, mems, inst.acc_addr, m,
+                             inst.acc_stride, uint64_t(weightsN) * 4))
+        return e;
+      timing.weightsK = uint16_t(weightsK);
+      timing.weightsN = uint16_t(weightsN);
+      depthwiseKernel(
+          reinterpret_cast<const int8_t *>(scratchpad.data() + inst.sp_addr),
+          inst.sp_stride, accumulator.data() + inst.acc_addr, inst.acc_stride,
+          m, weightsK, weightsN, weights.data(), taps, inst.accumulate != 0);
+      return llvm::Error::success();
+    }
     if (auto e = checkSram(err, Mem::Scratchpad, mems, inst.sp_addr, m,
                            inst.sp_stride, weightsK))
       return e;
@@ -269,9 +328,14 @@ llvm::Error Simulator::executeInst(uint32_t index, InstTiming &timing) {
     Mem dstMem = Mem(inst.dst_mem);
     uint64_t rows = inst.rows, cols = inst.cols;
     uint64_t dstElem = dstMem == Mem::Accumulator ? 4 : 1;
-    if (func != VecFunc::Requant && dstMem != Mem::Accumulator)
+    if (func != VecFunc::Requant && func != VecFunc::Lut &&
+        dstMem != Mem::Accumulator)
       return err.make(npu::getVecFuncName(func) +
                       " writes int32 and needs dst_mem=acc");
+    bool wide = func == VecFunc::Requant && regs.wide;
+    if (wide && dstMem != Mem::Accumulator)
+      return err.make("requant with config_quant wide=1 writes int32 and "
+                      "needs dst_mem=acc");
     if (dstMem == Mem::Accumulator && regs.dstStride % 4 != 0)
       return err.make("dst_stride " + llvm::Twine(regs.dstStride) +
                       " of config_exec is not a multiple of 4 (dst_mem=acc)");
@@ -283,34 +347,48 @@ llvm::Error Simulator::executeInst(uint32_t index, InstTiming &timing) {
       if (auto e = checkSram(err, Mem::Accumulator, mems, inst.src2_addr, rows,
                              regs.src2Stride, cols * 4))
         return e;
+    if (func == VecFunc::Lut)
+      if (auto e = err.check("scratchpad", "scratchpad (lut table)",
+                             scratchpad.size(), inst.src2_addr, 1, 0, 256))
+        return e;
     if (auto e = checkSram(err, dstMem, mems, inst.dst_addr, rows,
                            regs.dstStride, cols * dstElem))
       return e;
 
-    // Per-channel (multiplier, shift) pairs, read and checked once.
-    std::vector<int32_t> multipliers, shifts;
+    // Per-channel (multiplier, shift[, bias]) entries, read and checked
+    // once.
+    std::vector<int32_t> multipliers, shifts, biases;
     bool perChannel = func == VecFunc::Requant && regs.perChannel;
-    timing.perChannel = perChannel;
+    bool bias = perChannel && regs.bias;
+    uint64_t entry = bias ? 12 : 8;
+    timing.perChannel = perChannel ? (bias ? 2 : 1) : 0;
     if (perChannel) {
       if (auto e =
               err.check("accumulator",
                         "accumulator (per-channel "
                         "requantization parameters)",
-                        accumulator.size(), regs.paramAddr, 1, 0, cols * 8))
+                        accumulator.size(), regs.paramAddr, 1, 0, cols * entry))
         return e;
       multipliers.resize(cols);
       shifts.resize(cols);
+      biases.assign(cols, 0);
       for (uint64_t c = 0; c < cols; ++c) {
-        const uint8_t *p = accumulator.data() + regs.paramAddr + 8 * c;
+        const uint8_t *p = accumulator.data() + regs.paramAddr + entry * c;
         multipliers[c] = load32(p);
         shifts[c] = load32(p + 4);
+        if (bias)
+          biases[c] = load32(p + 8);
         if (shifts[c] < 0 || shifts[c] > 63)
           return err.make("per-channel shift " + llvm::Twine(shifts[c]) +
                           " of column " + llvm::Twine(c) + " (at " +
-                          hex(regs.paramAddr + 8 * c + 4) +
+                          hex(regs.paramAddr + entry * c + 4) +
                           ") outside [0, 63]");
       }
     }
+    int32_t clampLo = wide ? INT32_MIN : regs.clampLo;
+    int32_t clampHi = wide ? INT32_MAX : regs.clampHi;
+    const int8_t *table = reinterpret_cast<const int8_t *>(
+        func == VecFunc::Lut ? scratchpad.data() + inst.src2_addr : nullptr);
 
     // Every element is read before any is written (isa.md), so the whole
     // result is computed first: the destination may alias a source.
@@ -323,11 +401,19 @@ llvm::Error Simulator::executeInst(uint32_t index, InstTiming &timing) {
       int32_t *o = out.data() + r * cols;
       switch (func) {
       case VecFunc::Requant:
-        for (uint64_t c = 0; c < cols; ++c)
-          o[c] = npu::requantize(load32(a + 4 * c),
+        for (uint64_t c = 0; c < cols; ++c) {
+          int32_t acc = load32(a + 4 * c);
+          if (bias)
+            acc = int32_t(uint32_t(acc) + uint32_t(biases[c]));
+          o[c] = npu::requantize(acc,
                                  perChannel ? multipliers[c] : regs.multiplier,
                                  perChannel ? unsigned(shifts[c]) : regs.shift,
-                                 regs.zeroPoint, regs.clampLo, regs.clampHi);
+                                 regs.zeroPoint, clampLo, clampHi);
+        }
+        break;
+      case VecFunc::Lut:
+        for (uint64_t c = 0; c < cols; ++c)
+          o[c] = table[std::clamp(load32(a + 4 * c), -128, 127) + 128];
         break;
       case VecFunc::Relu:
         for (uint64_t c = 0; c < cols; ++c)

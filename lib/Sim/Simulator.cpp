@@ -69,6 +69,17 @@ llvm::Error Simulator::initialize() {
     return err;
   if (auto err = npu::validateHardwareDesc(hw))
     return err;
+  // Hardware of an older ISA decodes no newer instruction.
+  for (size_t i = 0; i < program.insts.size(); ++i) {
+    std::string feature;
+    if (npu::getInstIsaVersion(program.insts[i], &feature) <= hw.isaVersion)
+      continue;
+    return makeError(llvm::formatv(
+        "instruction {0} ({1}): {2} is an ISA version 2 instruction, but "
+        "hardware '{3}' has isa_version {4}",
+        i, npu::getOpcodeInfo(program.insts[i].op).mnemonic, feature,
+        hw.name.empty() ? "<unnamed>" : hw.name, hw.isaVersion));
+  }
   uint64_t hwHash = npu::hashHardwareDesc(hw);
   if (program.hwHash != 0 && program.hwHash != hwHash)
     return makeError(llvm::formatv(

@@ -21,6 +21,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <string>
 
 namespace tessera::npu {
 
@@ -31,16 +32,25 @@ constexpr unsigned kInstBytes = 16;
 enum class Queue : uint8_t { Load = 0, Execute = 1, Store = 2, Control = 3 };
 
 enum class Opcode : uint8_t {
-#define TESSERA_NPU_OPCODE(ENUM, MNEMONIC, CODE, QUEUE) ENUM = CODE,
+#define TESSERA_NPU_OPCODE(ENUM, MNEMONIC, CODE, QUEUE, VERSION) ENUM = CODE,
 #include "tessera/NPU/ISA.def"
 };
 
 /// SRAM selector of DMA and vector instructions.
 enum class Mem : uint8_t { Scratchpad = 0, Accumulator = 1 };
 
-/// Vector-unit functions (the `func` field of `vec`).
-enum class VecFunc : uint8_t { Requant = 0, Relu = 1, Add = 2, Max = 3 };
-constexpr unsigned kNumVecFuncs = 4;
+/// Vector-unit functions (the `func` field of `vec`). Lut is version 2.
+enum class VecFunc : uint8_t {
+  Requant = 0,
+  Relu = 1,
+  Add = 2,
+  Max = 3,
+  Lut = 4
+};
+constexpr unsigned kNumVecFuncs = 5;
+
+/// The highest ISA version this library knows (docs/npu/isa.md, "Version 2").
+constexpr unsigned kMaxIsaVersion = 2;
 
 /// Dependency-token flags (bits 8..11 of every instruction).
 enum DepFlag : uint8_t {
@@ -65,6 +75,9 @@ struct Inst {
   int64_t sp_addr = 0, k = 0, n = 0, sp_stride = 0;
   int64_t acc_addr = 0, m = 0, acc_stride = 0, accumulate = 0;
   int64_t func = 0, src2_addr = 0, src_addr = 0, dst_mem = 0, dst_addr = 0;
+  // Version 2.
+  int64_t bias = 0, wide = 0, depthwise = 0;
+  int64_t tap_cols = 0, tap_stride = 0, tap_row_stride = 0;
 
   bool operator==(const Inst &other) const;
   bool operator!=(const Inst &other) const { return !(*this == other); }
@@ -80,6 +93,7 @@ struct FieldInfo {
   unsigned lsb;
   unsigned width;
   FieldKind kind;
+  unsigned version; ///< ISA version that introduced the field
 };
 
 /// One row of ISA.def's opcode table.
@@ -88,6 +102,7 @@ struct OpcodeInfo {
   llvm::StringLiteral mnemonic;
   uint8_t code;
   Queue queue;
+  unsigned version; ///< ISA version that introduced the opcode
 };
 
 /// Every opcode, in ISA.def order.
@@ -100,6 +115,15 @@ const OpcodeInfo *lookupOpcode(llvm::StringRef mnemonic);
 const OpcodeInfo &getOpcodeInfo(Opcode op);
 llvm::StringRef getVecFuncName(VecFunc func);
 std::optional<VecFunc> parseVecFunc(llvm::StringRef name);
+
+/// The ISA version that introduced `func` (2 for lut, 1 otherwise).
+unsigned getVecFuncVersion(VecFunc func);
+
+/// The lowest ISA version that has `inst`: 2 when its opcode is version 2, a
+/// version-2 field of it is nonzero or it is `vec func=lut`, otherwise 1.
+/// `feature`, when given, receives what needs version 2 ("config_taps",
+/// "vec func=lut", "config_quant bias", "matmul depthwise"), or is cleared.
+unsigned getInstIsaVersion(const Inst &inst, std::string *feature = nullptr);
 
 /// Smallest and largest value a field can hold.
 int64_t fieldMin(const FieldInfo &field);

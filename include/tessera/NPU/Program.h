@@ -61,9 +61,16 @@ struct Program {
   bool operator==(const Program &other) const;
 };
 
-/// Binary container version written by encodeProgram.
+/// Binary container versions: encodeProgram writes 1.0 when every
+/// instruction is ISA version 1 (so version-1 programs stay byte-identical)
+/// and 2.0 when one needs ISA version 2; decodeProgram reads both.
 constexpr uint16_t kBinaryVersionMajor = 1;
 constexpr uint16_t kBinaryVersionMinor = 0;
+constexpr uint16_t kBinaryVersionMajorMax = 2;
+
+/// The container major version of a program: the highest getInstIsaVersion
+/// of its instructions (1 or 2).
+unsigned getBinaryVersionMajor(llvm::ArrayRef<Inst> insts);
 
 /// Checks one instruction against the ISA (field ranges, reserved bits,
 /// dependency flags allowed for its queue). Does not need a hardware

@@ -31,6 +31,15 @@ def QuantizeGraph : Pass<"tessera-quantize", "mlir::func::FuncOp"> {
       or Clip after it is the clamp.
     - GlobalAveragePool of an int8 value: the i32 `nn.reduce_sum` of q - z_x,
       `nn.requantize` by s_x / (s_y * N).
+    - AveragePool of an int8 value (2-D, no ceil_mode, count_include_pad=1
+      or no padding): the window sum of q - z_x as an `nn.conv_integer`
+      with one group per channel and weights 1, `nn.requantize` by
+      s_x / (s_y * kh * kw).
+    - A one-input activation (Sigmoid, Tanh, HardSigmoid, HardSwish, SiLU,
+      Gelu, Elu, LeakyRelu, Softplus, Exp), or a chain of them with ReLU,
+      Clip and arithmetic by constants whose intermediates have no other
+      user, of an int8 value: one `nn.lookup_table` of
+      quantize(f(dequantize(q))) for the 256 int8 inputs.
     - Every other op stays float between `nn.dequantize` and `nn.quantize`
       and carries `nn.quant_float = "<reason>"`.
 

@@ -91,7 +91,9 @@ uint64_t getInstCycles(const npu::Inst &inst, const npu::HardwareDesc &hw,
 
 /// The actions of `inst`. A matmul's MACs and bytes depend on the k x n block
 /// preloaded before it (`weightsK`, `weightsN`); other opcodes ignore them.
-/// A requant vec with per-channel parameters also reads 8 bytes per column.
+/// A requant vec with per-channel parameters also reads them: `perChannel`
+/// 1 = 8 bytes per column (multiplier, shift), 2 = 12 bytes per column
+/// (multiplier, shift, bias; config_quant bias=1), 0 = none.
 InstActions getInstActions(const npu::Inst &inst, unsigned perChannel,
                            unsigned weightsK, unsigned weightsN);
 

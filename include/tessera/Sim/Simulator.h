@@ -87,7 +87,9 @@ struct InstTiming {
   uint64_t dispatchStall = 0;
   /// The k x n weight block a matmul used (its MACs).
   uint16_t weightsK = 0, weightsN = 0;
-  bool perChannel = false; ///< a vec requant with per-channel parameters
+  /// A vec requant's per-channel parameters: 0 none, 1 (multiplier, shift)
+  /// pairs, 2 (multiplier, shift, bias) triples (getInstActions).
+  uint8_t perChannel = 0;
 };
 
 struct SimOptions {
@@ -164,6 +166,8 @@ private:
     int32_t zeroPoint = 0, clampLo = 0, clampHi = 0;
     bool perChannel = false;
     uint64_t paramAddr = 0;
+    bool bias = false, wide = false;
+    uint64_t tapCols = 0, tapStride = 0, tapRowStride = 0;
   } regs;
   bool preloaded = false;
   unsigned weightsK = 0, weightsN = 0;

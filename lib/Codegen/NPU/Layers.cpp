@@ -18,6 +18,7 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace tessera;
@@ -180,9 +181,27 @@ bool readRequantize(nn::RequantizeOp op, int64_t channelDim, int64_t rank,
   return true;
 }
 
-/// Matches the optional bias add and the requantize after `acc`.
+/// The 256 int8 entries of `op`'s table.
+std::vector<int8_t> readTable(nn::LookupTableOp op) {
+  std::vector<int8_t> table;
+  for (const APInt &value : op.getTable().getValues<APInt>())
+    table.push_back(int8_t(value.getSExtValue()));
+  return table;
+}
+
+/// Why the ISA v2 layer `what` cannot run on `hw` ("" when it can).
+std::string getISAProblem(const HardwareDesc &hw, StringRef what) {
+  if (hw.isaVersion >= 2)
+    return "";
+  return llvm::formatv("{0} needs ISA v2; hardware '{1}' has isa_version {2}",
+                       what, hw.name, hw.isaVersion)
+      .str();
+}
+
+/// Matches the optional bias add and the requantize after `acc`, and with
+/// `fuseTable` a single-use nn.lookup_table after it (ConvLayer::table).
 bool matchEpilogue(MatchedLayer &match, Value acc, int64_t channelDim,
-                   std::string &reason, Operation *&reasonOp) {
+                   bool fuseTable, std::string &reason, Operation *&reasonOp) {
   auto resultShape = cast<RankedTensorType>(acc.getType()).getShape();
   int64_t rank = resultShape.size();
   Operation *user = getSingleUser(acc);
@@ -223,11 +242,23 @@ bool matchEpilogue(MatchedLayer &match, Value acc, int64_t channelDim,
   }
   match.ops.push_back(requantize);
   match.output = requantize.getY();
+  if (fuseTable) {
+    if (auto lut =
+            dyn_cast_or_null<nn::LookupTableOp>(getSingleUser(match.output))) {
+      if (lut->getBlock() == requantize->getBlock()) {
+        match.conv.table = readTable(lut);
+        match.ops.push_back(lut);
+        match.output = lut.getY();
+      }
+    }
+  }
   return true;
 }
 
-std::optional<MatchedLayer>
-matchConv(nn::ConvIntegerOp conv, std::string &reason, Operation *&reasonOp) {
+std::optional<MatchedLayer> matchConv(nn::ConvIntegerOp conv,
+                                      const HardwareDesc &hw,
+                                      std::string &reason,
+                                      Operation *&reasonOp) {
   MatchedLayer match;
   match.kind = MatchedLayer::Kind::Conv;
   match.ops.push_back(conv);
@@ -313,12 +344,42 @@ matchConv(nn::ConvIntegerOp conv, std::string &reason, Operation *&reasonOp) {
               int8_t(w->values[((o * cg + c) * layer.kernelH + kh) *
                                    layer.kernelW +
                                kw]);
-  if (!matchEpilogue(match, conv.getY(), /*channelDim=*/1, reason, reasonOp))
+  // tessera-quantize's AveragePool: one group per channel, weights 1.
+  bool windowSum = layer.groups == layer.inC && layer.outC == layer.inC &&
+                   cg == 1 && hw.isaVersion >= 2 &&
+                   llvm::all_of(layer.weights, [](int8_t v) { return v == 1; });
+  if (!matchEpilogue(match, conv.getY(), /*channelDim=*/1,
+                     /*fuseTable=*/!windowSum && hw.isaVersion >= 2, reason,
+                     reasonOp))
     return std::nullopt;
+  if (windowSum && layer.bias.empty() && layer.multiplier.size() == 1) {
+    match.kind = MatchedLayer::Kind::AvgPool;
+    PoolLayer &pool = match.pool;
+    pool.kind = PoolLayer::Kind::Avg;
+    pool.batch = layer.batch;
+    pool.channels = layer.inC;
+    pool.inH = layer.inH;
+    pool.inW = layer.inW;
+    pool.kernelH = layer.kernelH;
+    pool.kernelW = layer.kernelW;
+    pool.strideH = layer.strideH;
+    pool.strideW = layer.strideW;
+    pool.padTop = layer.padTop;
+    pool.padLeft = layer.padLeft;
+    pool.padBottom = layer.padBottom;
+    pool.padRight = layer.padRight;
+    pool.inZeroPoint = layer.inZeroPoint;
+    pool.multiplier = layer.multiplier.front();
+    pool.shift = layer.shift.front();
+    pool.outZeroPoint = layer.outZeroPoint;
+    pool.clampLo = layer.clampLo;
+    pool.clampHi = layer.clampHi;
+  }
   return match;
 }
 
 std::optional<MatchedLayer> matchMatMul(nn::MatMulIntegerOp matmul,
+                                        const HardwareDesc &hw,
                                         std::string &reason,
                                         Operation *&reasonOp) {
   MatchedLayer match;
@@ -367,7 +428,8 @@ std::optional<MatchedLayer> matchMatMul(nn::MatMulIntegerOp matmul,
   for (size_t i = 0; i < b->values.size(); ++i)
     layer.weights[i] = int8_t(b->values[i]);
   if (!matchEpilogue(match, matmul.getY(),
-                     /*channelDim=*/yType.getRank() - 1, reason, reasonOp))
+                     /*channelDim=*/yType.getRank() - 1,
+                     /*fuseTable=*/hw.isaVersion >= 2, reason, reasonOp))
     return std::nullopt;
   return match;
 }
@@ -504,29 +566,174 @@ std::optional<MatchedLayer> matchGlobalSum(nn::CastOp castOp) {
   return match;
 }
 
+/// The rows and columns of the int8 tensor `type` as an elementwise layer
+/// sees it: NHWC pixels x channels for rank 4, else the last dimension's
+/// columns.
+void setEltwiseShape(MatchedLayer &match, RankedTensorType type) {
+  int64_t rank = type.getRank();
+  int64_t cols = rank == 4   ? type.getDimSize(1)
+                 : rank == 0 ? 1
+                             : type.getDimSize(rank - 1);
+  match.eltwiseNHWC = rank == 4;
+  match.eltwise.cols = cols;
+  match.eltwise.rows = cols ? type.getNumElements() / cols : 0;
+}
+
+std::optional<MatchedLayer>
+matchLut(nn::LookupTableOp op, const HardwareDesc &hw, std::string &reason) {
+  MatchedLayer match;
+  match.kind = MatchedLayer::Kind::Lut;
+  match.ops.push_back(op);
+  match.input = op.getX();
+  match.output = op.getY();
+  reason = getI8Problem(op.getX(), "the input");
+  if (!reason.empty())
+    return std::nullopt;
+  reason = getISAProblem(hw, "a lookup-table activation (vec lut)");
+  if (!reason.empty())
+    return std::nullopt;
+  match.eltwise.kind = EltwiseLayer::Kind::Lut;
+  match.eltwise.table = readTable(op);
+  setEltwiseShape(match, cast<RankedTensorType>(op.getX().getType()));
+  return match;
+}
+
+/// One operand of tessera-quantize's integer Add: nn.cast (int8 -> int32)
+/// [+ nn.sub of a constant scalar zero point] + nn.requantize per tensor to
+/// int32 with zero point 0 and no clamp (requantize32).
+struct AddOperand {
+  SmallVector<Operation *, 3> ops;
+  int32_t zeroPoint = 0, multiplier = 0, shift = 0;
+  Value result;
+};
+
+std::optional<AddOperand> matchAddOperand(nn::CastOp castOp) {
+  if (!getStaticI8Type(castOp.getInput()) ||
+      !castOp.getTo().isSignlessInteger(32))
+    return std::nullopt;
+  AddOperand operand;
+  operand.ops.push_back(castOp);
+  Value value = castOp.getOutput();
+  Operation *user = getSingleUser(value);
+  if (auto sub = dyn_cast_or_null<nn::SubOp>(user)) {
+    std::optional<transforms::ConstTensor> zp;
+    if (sub.getA() == value && sub.getB() != value)
+      zp = readConstant(sub.getB(), 1);
+    if (!zp || zp->values.size() != 1 ||
+        sub.getC().getType() != value.getType())
+      return std::nullopt;
+    operand.zeroPoint = int32_t(zp->values.front());
+    operand.ops.push_back(sub);
+    value = sub.getC();
+    user = getSingleUser(value);
+  }
+  auto requantize = dyn_cast_or_null<nn::RequantizeOp>(user);
+  if (!requantize || requantize.getMultiplier().size() != 1 ||
+      requantize.getY().getType() != value.getType() ||
+      int32_t(requantize.getZeroPoint()) != 0 ||
+      int32_t(requantize.getClampLo()) != std::numeric_limits<int32_t>::min() ||
+      int32_t(requantize.getClampHi()) != std::numeric_limits<int32_t>::max())
+    return std::nullopt;
+  operand.ops.push_back(requantize);
+  operand.multiplier = requantize.getMultiplier().front();
+  operand.shift = requantize.getShift().front();
+  operand.result = requantize.getY();
+  return operand;
+}
+
+/// tessera-quantize's integer Add, matched from the cast of its first
+/// operand: two AddOperand chains of int8 tensors of one shape joined by
+/// nn.add (no broadcast) + nn.requantize per tensor to int8. Anything else
+/// (the second operand's cast, ...) is no layer, without a reason.
+std::optional<MatchedLayer> matchAdd(nn::CastOp castOp, const HardwareDesc &hw,
+                                     std::string &reason,
+                                     Operation *&reasonOp) {
+  std::optional<AddOperand> first = matchAddOperand(castOp);
+  if (!first)
+    return std::nullopt;
+  auto add = dyn_cast_or_null<nn::AddOp>(getSingleUser(first->result));
+  if (!add || add.getA() != first->result || add.getB() == first->result ||
+      add.getC().getType() != first->result.getType())
+    return std::nullopt;
+  Value other = add.getB();
+  Operation *def = other.getDefiningOp<nn::RequantizeOp>();
+  while (def && !isa<nn::CastOp>(def) && def->getNumOperands() > 0)
+    def = def->getOperand(0).getDefiningOp();
+  auto castOp2 = dyn_cast_or_null<nn::CastOp>(def);
+  if (!castOp2)
+    return std::nullopt;
+  std::optional<AddOperand> second = matchAddOperand(castOp2);
+  if (!second || second->result != other ||
+      castOp2.getInput().getType() != castOp.getInput().getType())
+    return std::nullopt;
+  auto requantize =
+      dyn_cast_or_null<nn::RequantizeOp>(getSingleUser(add.getC()));
+  if (!requantize || requantize.getMultiplier().size() != 1 ||
+      !cast<RankedTensorType>(requantize.getY().getType())
+           .getElementType()
+           .isSignlessInteger(8))
+    return std::nullopt;
+  MatchedLayer match;
+  match.kind = MatchedLayer::Kind::Add;
+  match.ops.append(first->ops.begin(), first->ops.end());
+  match.ops.append(second->ops.begin(), second->ops.end());
+  match.ops.push_back(add);
+  match.ops.push_back(requantize);
+  match.input = castOp.getInput();
+  match.input2 = castOp2.getInput();
+  match.input2Reader = castOp2;
+  match.output = requantize.getY();
+  reasonOp = add;
+  reason = getISAProblem(hw, "the integer residual Add (config_quant wide)");
+  if (!reason.empty())
+    return std::nullopt;
+  EltwiseLayer &layer = match.eltwise;
+  layer.kind = EltwiseLayer::Kind::Add;
+  layer.inZeroPoint = first->zeroPoint;
+  layer.inMultiplier = first->multiplier;
+  layer.inShift = first->shift;
+  layer.in2ZeroPoint = second->zeroPoint;
+  layer.in2Multiplier = second->multiplier;
+  layer.in2Shift = second->shift;
+  layer.multiplier = requantize.getMultiplier().front();
+  layer.shift = requantize.getShift().front();
+  layer.outZeroPoint = int32_t(requantize.getZeroPoint());
+  layer.clampLo = int32_t(requantize.getClampLo());
+  layer.clampHi = int32_t(requantize.getClampHi());
+  setEltwiseShape(match, cast<RankedTensorType>(castOp.getInput().getType()));
+  return match;
+}
+
 } // namespace
 
 bool tessera::npu::isLayerAnchor(Operation *op) {
   if (auto cast = dyn_cast<nn::CastOp>(op))
     return getStaticI8Type(cast.getInput()) &&
            cast.getTo().isSignlessInteger(32);
-  return isa<nn::ConvIntegerOp, nn::MatMulIntegerOp, nn::MaxPoolOp>(op);
+  return isa<nn::ConvIntegerOp, nn::MatMulIntegerOp, nn::MaxPoolOp,
+             nn::LookupTableOp>(op);
 }
 
 std::optional<MatchedLayer> tessera::npu::matchLayer(Operation *anchor,
+                                                     const HardwareDesc &hw,
                                                      std::string &reason,
                                                      Operation *&reasonOp) {
   reason.clear();
   reasonOp = anchor;
   std::optional<MatchedLayer> match;
   if (auto conv = dyn_cast<nn::ConvIntegerOp>(anchor))
-    match = matchConv(conv, reason, reasonOp);
+    match = matchConv(conv, hw, reason, reasonOp);
   else if (auto matmul = dyn_cast<nn::MatMulIntegerOp>(anchor))
-    match = matchMatMul(matmul, reason, reasonOp);
+    match = matchMatMul(matmul, hw, reason, reasonOp);
   else if (auto pool = dyn_cast<nn::MaxPoolOp>(anchor))
     match = matchMaxPool(pool, reason);
-  else if (auto cast = dyn_cast<nn::CastOp>(anchor))
+  else if (auto lut = dyn_cast<nn::LookupTableOp>(anchor))
+    match = matchLut(lut, hw, reason);
+  else if (auto cast = dyn_cast<nn::CastOp>(anchor)) {
     match = matchGlobalSum(cast);
+    if (!match)
+      match = matchAdd(cast, hw, reason, reasonOp);
+  }
   if (!match)
     return std::nullopt;
   std::string name = getNodeNames(match->getLoc());
@@ -536,6 +743,9 @@ std::optional<MatchedLayer> tessera::npu::matchLayer(Operation *anchor,
   if (match->isPool()) {
     match->pool.name = name;
     error = match->pool.verify();
+  } else if (match->isEltwise()) {
+    match->eltwise.name = name;
+    error = match->eltwise.verify();
   } else {
     match->conv.name = name;
     error = match->conv.verify();
@@ -558,24 +768,48 @@ Location MatchedLayer::getLoc() const {
   return FusedLoc::get(getAnchor()->getContext(), locs);
 }
 
-uint64_t MatchedLayer::getMacs() const { return isPool() ? 0 : conv.macs(); }
+uint64_t MatchedLayer::getMacs() const {
+  return isPool() || isEltwise() ? 0 : conv.macs();
+}
 
 uint64_t MatchedLayer::getInputBytes() const {
-  return isPool() ? pool.inputBytes() : conv.inputBytes();
+  return isPool()      ? pool.inputBytes()
+         : isEltwise() ? eltwise.inputBytes()
+                       : conv.inputBytes();
 }
 
 uint64_t MatchedLayer::getOutputBytes() const {
-  return isPool() ? pool.outputBytes() : conv.outputBytes();
+  return isPool()      ? pool.outputBytes()
+         : isEltwise() ? eltwise.outputBytes()
+                       : conv.outputBytes();
 }
 
 std::string MatchedLayer::getTilingString() const {
-  return isPool() ? poolTiling.str() : convTiling.str();
+  return isPool()      ? poolTiling.str()
+         : isEltwise() ? eltwiseTiling.str()
+                       : convTiling.str();
 }
 
 llvm::Expected<LayerCost> tessera::npu::tileLayer(MatchedLayer &layer,
                                                   const HardwareDesc &hw,
                                                   StringRef chosen,
                                                   bool greedy) {
+  if (layer.isEltwise()) {
+    for (const EltwiseTiling &tiling :
+         enumerateEltwiseTilings(layer.eltwise, hw)) {
+      if (chosen.empty() || tiling.str() != chosen)
+        continue;
+      layer.eltwiseTiling = tiling;
+      return estimateEltwise(layer.eltwise, tiling, hw);
+    }
+    LayerCost cost;
+    llvm::Expected<EltwiseTiling> tiling =
+        chooseEltwiseTiling(layer.eltwise, hw, &cost);
+    if (!tiling)
+      return tiling.takeError();
+    layer.eltwiseTiling = *tiling;
+    return cost;
+  }
   if (!chosen.empty() && layer.isPool()) {
     for (const PoolTiling &tiling : enumeratePoolTilings(layer.pool, hw)) {
       if (tiling.str() != chosen)
@@ -620,6 +854,8 @@ llvm::Expected<LayerCost> tessera::npu::tileLayer(MatchedLayer &layer,
 
 uint64_t tessera::npu::getConstantBytes(const MatchedLayer &layer,
                                         const HardwareDesc &hw) {
+  if (layer.isEltwise())
+    return getEltwiseConstantBytes(layer.eltwise, layer.eltwiseTiling, hw);
   return layer.isPool()
              ? getPoolConstantBytes(layer.pool, layer.poolTiling, hw)
              : getConvConstantBytes(layer.conv, layer.convTiling, hw);
@@ -630,6 +866,8 @@ tessera::npu::emitLayer(const MatchedLayer &layer, const HardwareDesc &hw,
                         const LayerAddresses &addresses) {
   if (layer.isPool())
     return emitPool(layer.pool, layer.poolTiling, hw, addresses);
+  if (layer.isEltwise())
+    return emitEltwise(layer.eltwise, layer.eltwiseTiling, hw, addresses);
   return emitConv(layer.conv, layer.convTiling, hw, addresses);
 }
 
@@ -693,9 +931,13 @@ tessera::npu::groupSegments(Block &block, ArrayRef<MatchedLayer *> layers) {
   };
   for (Operation &op : block) {
     if (MatchedLayer *layer = byLast.lookup(&op)) {
-      auto it = runValues.find(layer->input);
-      if (it != runValues.end() && it->second != layer->isNHWC())
-        close();
+      for (Value input : {layer->input, layer->input2}) {
+        auto it = runValues.find(input);
+        if (input && it != runValues.end() && it->second != layer->isNHWC()) {
+          close();
+          break;
+        }
+      }
       run.push_back(layer);
       runValues[layer->output] = layer->isNHWC();
       continue;

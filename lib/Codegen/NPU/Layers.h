@@ -1,10 +1,11 @@
 //===- Layers.h - NPU layers of a quantized nn graph ------------*- C++ -*-===//
 //
 // Part of Tessera. What tessera-npu-place and tessera-npu-outline share: the
-// match of an nn.conv_integer / nn.matmul_integer [+ nn.add bias] +
-// nn.requantize chain as one tessera::npu::ConvLayer, the module's full
-// hardware description, ONNX node names, and the grouping of placed layers
-// into segments.
+// match of nn op chains as kernel-library layers (an nn.conv_integer /
+// nn.matmul_integer [+ nn.add bias] + nn.requantize [+ nn.lookup_table]
+// chain as one tessera::npu::ConvLayer, poolings, the integer residual Add
+// and lookup tables), the module's full hardware description, ONNX node
+// names, and the grouping of placed layers into segments.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,8 +31,9 @@ constexpr llvm::StringLiteral kTilingAttrName = "npu.tiling";
 
 /// The reason of every op that is no part of an NPU layer.
 constexpr llvm::StringLiteral kNotInRepertoire =
-    "not in the NPU's repertoire (ISA v1 runs int8 conv/matmul with constant "
-    "weights and a requantize epilogue)";
+    "not in the NPU's repertoire (it runs int8 conv/matmul with constant "
+    "weights and a requantize epilogue, max/average/global pooling, and with "
+    "ISA v2 the integer residual Add and lookup-table activations)";
 
 /// One NPU layer of a function: its nn ops and the kernel-library layer they
 /// compute, with the tiling once tileLayer chose it.
@@ -41,28 +43,47 @@ struct MatchedLayer {
     MatMul,    ///< nn.matmul_integer [+ nn.add] + nn.requantize
     MaxPool,   ///< nn.max_pool of int8
     GlobalSum, ///< nn.cast + [nn.sub] + nn.reduce_sum + nn.requantize
+    /// nn.conv_integer with one group per channel, weights 1 and no bias +
+    /// nn.requantize per tensor: tessera-quantize's AveragePool (ISA v2).
+    AvgPool,
+    /// Two nn.cast + [nn.sub] + nn.requantize (int32) joined by nn.add +
+    /// nn.requantize to int8: the integer residual Add (ISA v2).
+    Add,
+    Lut, ///< nn.lookup_table (ISA v2)
   } kind = Kind::Conv;
-  /// The ops in dataflow order: the first reads `input`, the last makes
-  /// `output`, each feeds only the next.
+  /// The ops: the first reads `input`, the last makes `output`, every
+  /// other result is read only within the layer (an Add's two operand
+  /// chains come one after the other).
   llvm::SmallVector<mlir::Operation *, 4> ops;
   mlir::Value input;  ///< the int8 activation
-  mlir::Value output; ///< the int8 result
-  ConvLayer conv;     ///< Conv and MatMul
-  PoolLayer pool;     ///< MaxPool and GlobalSum
+  mlir::Value input2; ///< Add: the second int8 operand
+  /// Add: the op of `ops` that reads `input2` (its operand 0).
+  mlir::Operation *input2Reader = nullptr;
+  mlir::Value output;       ///< the int8 result
+  ConvLayer conv;           ///< Conv and MatMul
+  PoolLayer pool;           ///< MaxPool, GlobalSum and AvgPool
+  EltwiseLayer eltwise;     ///< Add and Lut
+  bool eltwiseNHWC = false; ///< Add and Lut: rank-4 tensors, NHWC in DRAM
   ConvTiling convTiling;
   PoolTiling poolTiling;
+  EltwiseTiling eltwiseTiling;
 
   bool isPool() const {
-    return kind == Kind::MaxPool || kind == Kind::GlobalSum;
+    return kind == Kind::MaxPool || kind == Kind::GlobalSum ||
+           kind == Kind::AvgPool;
   }
+  bool isEltwise() const { return kind == Kind::Add || kind == Kind::Lut; }
   /// Whether the activations are NHWC in DRAM (all but matrix products,
-  /// whose operands are row-major as on the host).
-  bool isNHWC() const { return kind != Kind::MatMul; }
+  /// whose operands are row-major as on the host, and elementwise layers
+  /// of other ranks).
+  bool isNHWC() const {
+    return isEltwise() ? eltwiseNHWC : kind != Kind::MatMul;
+  }
   mlir::Operation *getAnchor() const { return ops.front(); }
   /// The name the layer has in reports: its ONNX node names joined with
   /// '+' (each once), or the anchor's op name when it has none.
   const std::string &getLayerName() const {
-    return isPool() ? pool.name : conv.name;
+    return isPool() ? pool.name : isEltwise() ? eltwise.name : conv.name;
   }
   /// The fused location of the ops.
   mlir::Location getLoc() const;
@@ -87,16 +108,20 @@ llvm::Expected<LayerCode> emitLayer(const MatchedLayer &layer,
                                     const HardwareDesc &hw,
                                     const LayerAddresses &addresses);
 
-/// Matches the layer rooted at `anchor` (see isLayerAnchor). On failure
-/// `reason` says why it cannot run on the NPU (empty when the anchor starts
-/// no layer at all, as an nn.cast outside a global pooling); `reasonOp` is
-/// the op the reason is about (one of the chain).
+/// Matches the layer rooted at `anchor` (see isLayerAnchor) for `hw`: the
+/// ISA v2 layers (Add, Lut, AvgPool, a conv's lookup-table epilogue) only
+/// when hw.isaVersion >= 2. On failure `reason` says why it cannot run on
+/// the NPU (empty when the anchor starts no layer at all, as an nn.cast
+/// outside a global pooling or an Add); `reasonOp` is the op the reason is
+/// about (one of the chain).
 std::optional<MatchedLayer> matchLayer(mlir::Operation *anchor,
+                                       const HardwareDesc &hw,
                                        std::string &reason,
                                        mlir::Operation *&reasonOp);
 
 /// True for the ops that can root a layer: nn.conv_integer,
-/// nn.matmul_integer, nn.max_pool, nn.cast of int8 to int32.
+/// nn.matmul_integer, nn.max_pool, nn.lookup_table, nn.cast of int8 to
+/// int32.
 bool isLayerAnchor(mlir::Operation *op);
 
 /// The full hardware description of the module's `npu.hardware`: the file

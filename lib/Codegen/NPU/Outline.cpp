@@ -124,8 +124,11 @@ LogicalResult NPUOutlinePass::outlineSegment(ArrayRef<SegmentLayer *> layers,
   std::string name = "segment_" + std::to_string(index);
 
   // Earlier segments replaced their outputs: read the inputs afresh.
-  for (SegmentLayer *layer : layers)
+  for (SegmentLayer *layer : layers) {
     layer->match.input = layer->match.getAnchor()->getOperand(0);
+    if (layer->match.input2Reader)
+      layer->match.input2 = layer->match.input2Reader->getOperand(0);
+  }
   llvm::DenseSet<Operation *> segmentOps;
   llvm::DenseMap<Value, int64_t> producer;
   for (auto [i, layer] : llvm::enumerate(layers)) {
@@ -137,11 +140,12 @@ LogicalResult NPUOutlinePass::outlineSegment(ArrayRef<SegmentLayer *> layers,
   llvm::SetVector<Value> inputs;
   llvm::DenseMap<Value, bool> inputIsConv;
   for (SegmentLayer *layer : layers) {
-    Value input = layer->match.input;
-    if (producer.contains(input))
-      continue;
-    inputs.insert(input);
-    inputIsConv.try_emplace(input, layer->match.isNHWC());
+    for (Value input : {layer->match.input, layer->match.input2}) {
+      if (!input || producer.contains(input))
+        continue;
+      inputs.insert(input);
+      inputIsConv.try_emplace(input, layer->match.isNHWC());
+    }
   }
   SmallVector<Value> outputs;
   for (SegmentLayer *layer : layers) {
@@ -153,8 +157,11 @@ LogicalResult NPUOutlinePass::outlineSegment(ArrayRef<SegmentLayer *> layers,
   }
   // Last internal use of each layer output.
   llvm::DenseMap<Value, int64_t> lastUse;
-  for (auto [i, layer] : llvm::enumerate(layers))
+  for (auto [i, layer] : llvm::enumerate(layers)) {
     lastUse[layer->match.input] = i;
+    if (layer->match.input2)
+      lastUse[layer->match.input2] = i;
+  }
 
   // DRAM: inputs, outputs, intermediates (reused), constants.
   llvm::DenseMap<Value, uint64_t> addr;
@@ -184,7 +191,9 @@ LogicalResult NPUOutlinePass::outlineSegment(ArrayRef<SegmentLayer *> layers,
       intermediateBytes[output] = bytes;
     }
     // Free the intermediates this layer reads last (and a dead output).
-    for (Value value : {layer->match.input, output}) {
+    for (Value value : {layer->match.input, layer->match.input2, output}) {
+      if (!value)
+        continue;
       auto it = intermediateBytes.find(value);
       if (it == intermediateBytes.end())
         continue;
@@ -226,6 +235,8 @@ LogicalResult NPUOutlinePass::outlineSegment(ArrayRef<SegmentLayer *> layers,
     const MatchedLayer &match = layer->match;
     LayerAddresses addresses;
     addresses.input = addr[match.input];
+    if (match.input2)
+      addresses.input2 = addr[match.input2];
     addresses.output = addr[match.output];
     addresses.constants = constantAddrs[i];
     llvm::Expected<LayerCode> code = emitLayer(match, hw, addresses);
@@ -328,13 +339,16 @@ void NPUOutlinePass::runOnOperation() {
       continue;
     Block &block = func.getBody().front();
     std::vector<std::unique_ptr<SegmentLayer>> layers;
+    llvm::DenseSet<Operation *> layerOps;
     for (Operation &op : block) {
       auto place = op.getAttrOfType<StringAttr>(kPlaceAttrName);
-      if (!isLayerAnchor(&op) || !place || place.getValue() != "npu")
+      if (!isLayerAnchor(&op) || !place || place.getValue() != "npu" ||
+          layerOps.contains(&op))
         continue;
       std::string reason;
       Operation *reasonOp = nullptr;
-      std::optional<MatchedLayer> match = matchLayer(&op, reason, reasonOp);
+      std::optional<MatchedLayer> match =
+          matchLayer(&op, *desc, reason, reasonOp);
       if (!match) {
         op.emitError() << "placed on the NPU, but the NPU cannot run it: "
                        << reason;
@@ -349,6 +363,7 @@ void NPUOutlinePass::runOnOperation() {
                        << llvm::toString(tiling.takeError());
         return signalPassFailure();
       }
+      layerOps.insert(match->ops.begin(), match->ops.end());
       layers.push_back(
           std::make_unique<SegmentLayer>(SegmentLayer{std::move(*match)}));
     }

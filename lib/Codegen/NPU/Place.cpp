@@ -128,11 +128,13 @@ NPUPlacePass::placeFunction(func::FuncOp func, const HardwareDesc &hw,
 
   // Match and tile every layer.
   for (Operation &op : block) {
-    if (!isLayerAnchor(&op))
+    // An op of an earlier layer (a conv's lookup table, an Add's second
+    // cast) roots none of its own.
+    if (!isLayerAnchor(&op) || opCandidate.contains(&op))
       continue;
     std::string reason;
     Operation *reasonOp = nullptr;
-    std::optional<MatchedLayer> match = matchLayer(&op, reason, reasonOp);
+    std::optional<MatchedLayer> match = matchLayer(&op, hw, reason, reasonOp);
     if (!match) {
       hostReasons[&op] = reason;
       if (reasonOp && reasonOp != &op)
@@ -217,8 +219,10 @@ NPUPlacePass::placeFunction(func::FuncOp func, const HardwareDesc &hw,
         continue;
       const MatchedLayer &layer = candidate->match;
       // Work of the host: MACs, or one operation per input element of a
-      // pooling.
-      uint64_t work = layer.isPool() ? layer.getInputBytes() : layer.getMacs();
+      // pooling or an elementwise layer.
+      uint64_t work = layer.isPool() || layer.isEltwise()
+                          ? layer.getInputBytes()
+                          : layer.getMacs();
       double hostUs = double(work) / (hostGmacs * 1e3);
       double computeUs = double(candidate->cost.cycles) / hw.clockMHz;
       uint64_t bytes = layer.getInputBytes() + layer.getOutputBytes();

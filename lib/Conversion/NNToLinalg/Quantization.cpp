@@ -995,6 +995,30 @@ static FailureOr<Value> lowerDequantize(nn::DequantizeOp op,
       });
 }
 
+/// nn.lookup_table: a generic reading the constant table at x + 128 (an
+/// exact integer index, so the result is bit-exact by construction).
+static FailureOr<Value> lowerLookupTable(nn::LookupTableOp op,
+                                         nn::LookupTableOp::Adaptor adaptor,
+                                         RankedTensorType type,
+                                         ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  Value table = arith::ConstantOp::create(rewriter, loc, op.getTable());
+  int64_t rank = type.getRank();
+  SmallVector<MappedOperand> operands = {
+      {adaptor.getX(),
+       AffineMap::getMultiDimIdentityMap(rank, rewriter.getContext())}};
+  return buildMapped(
+      rewriter, loc, type, operands,
+      [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+        Value x = arith::ExtSIOp::create(b, l, b.getI32Type(), args[0]);
+        Value offset =
+            arith::ConstantOp::create(b, l, b.getI32IntegerAttr(128));
+        Value index = arith::IndexCastOp::create(
+            b, l, b.getIndexType(), arith::AddIOp::create(b, l, x, offset));
+        return tensor::ExtractOp::create(b, l, table, ValueRange{index});
+      });
+}
+
 //===----------------------------------------------------------------------===//
 // DynamicQuantizeLinear
 //===----------------------------------------------------------------------===//
@@ -1110,5 +1134,6 @@ void tessera::populateNNQuantizationToLinalgPatterns(
            SingleResultLowering<nn::RequantizeOp, lowerRequantize>,
            SingleResultLowering<nn::QuantizeOp, lowerQuantize>,
            SingleResultLowering<nn::DequantizeOp, lowerDequantize>,
+           SingleResultLowering<nn::LookupTableOp, lowerLookupTable>,
            DynamicQuantizeLinearLowering>(converter, patterns.getContext());
 }

@@ -57,17 +57,22 @@ static void printEncodingTables(llvm::raw_ostream &os) {
     return "";
   };
   os << "<!-- BEGIN GENERATED OPCODES -->\n";
-  os << "| opcode | mnemonic | queue | fields |\n";
-  os << "|--------|----------|-------|--------|\n";
+  os << "| opcode | mnemonic | queue | version | fields |\n";
+  os << "|--------|----------|-------|---------|--------|\n";
   for (const OpcodeInfo &info : getOpcodes()) {
     os << "| " << llvm::format_hex(info.code, 4) << " | [`" << info.mnemonic
-       << "`](#" << info.mnemonic << ") | " << getQueueName(info.queue)
-       << " | ";
+       << "`](#" << info.mnemonic << ") | " << getQueueName(info.queue) << " | "
+       << info.version << " | ";
     if (getFields(info.op).empty())
       os << "none";
     llvm::interleave(
         getFields(info.op), os,
-        [&](const FieldInfo &field) { os << field.name; }, ", ");
+        [&](const FieldInfo &field) {
+          os << field.name;
+          if (field.version > info.version)
+            os << " (v" << field.version << ")";
+        },
+        ", ");
     os << " |\n";
   }
   os << "<!-- END GENERATED OPCODES -->\n";
@@ -95,9 +100,15 @@ static void printEncodingTables(llvm::raw_ostream &os) {
       if (field.kind == FieldKind::Mem)
         os << "0 = sp, 1 = acc";
       else if (field.kind == FieldKind::VFunc)
-        os << "0 = requant, 1 = relu, 2 = add, 3 = max";
+        for (unsigned i = 0; i < kNumVecFuncs; ++i) {
+          os << (i ? ", " : "") << i << " = " << getVecFuncName(VecFunc(i));
+          if (getVecFuncVersion(VecFunc(i)) > info.version)
+            os << " (version " << getVecFuncVersion(VecFunc(i)) << ")";
+        }
       else
         os << fieldMin(field) << " … " << fieldMax(field);
+      if (field.version > info.version)
+        os << " (version " << field.version << ")";
       os << " |\n";
     }
     std::string reserved;

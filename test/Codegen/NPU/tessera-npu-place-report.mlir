@@ -10,7 +10,7 @@
 
 // CHECK:      placement on edge: 2 layers on the NPU in 1 segments, 4 ops on the host
 // CHECK-NEXT: node  op  place  segment  cycles  tiling / reason
-// CHECK-NEXT: input.quantize  nn.quantize  host  -  -  not in the NPU's repertoire (ISA v1 runs int8 conv/matmul with constant weights and a requantize epilogue)
+// CHECK-NEXT: input.quantize  nn.quantize  host  -  -  not in the NPU's repertoire (it runs int8 conv/matmul with constant weights and a requantize epilogue, max/average/global pooling, and with ISA v2 the integer residual Add and lookup-table activations)
 // CHECK-NEXT: conv1  nn.conv_integer+nn.add+nn.requantize  npu  segment_0  {{[0-9]+}}  rows={{[0-9]+}} ch=16 {{.*}}
 // CHECK-NEXT: conv2  nn.conv_integer+nn.requantize  npu  segment_0  {{[0-9]+}}  rows=
 // CHECK-NEXT: flatten  nn.reshape  host  -  -  not in the NPU's repertoire

@@ -3,7 +3,7 @@
 // A convolution with a constant per-channel bias and a requantize to int8
 // is one NPU layer; the host ops around it say why they stay.
 // CHECK-LABEL: func.func @conv_bias_requantize
-// CHECK:       nn.cast {{.*}}npu.place = "host", npu.reason = "not in the NPU's repertoire (ISA v1 runs int8 conv/matmul with constant weights and a requantize epilogue)"
+// CHECK:       nn.cast {{.*}}npu.place = "host", npu.reason = "not in the NPU's repertoire (it runs int8 conv/matmul with constant weights and a requantize epilogue, max/average/global pooling, and with ISA v2 the integer residual Add and lookup-table activations)"
 // CHECK:       nn.conv_integer {{.*}}{kernel_shape = array<i64: 3, 3>, npu.place = "npu", npu.tiling = "rows={{[0-9]+}} ch=16 {{.*}}", pads
 // CHECK:       nn.add {{.*}}{npu.place = "npu"}
 // CHECK:       nn.requantize {{.*}}npu.place = "npu"

@@ -130,3 +130,20 @@ func.func @dequantize_per_axis(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
   %d = nn.dequantize %q {scale = array<f32: 0.1, 0.2>, zero_point = array<i32: 0, -4>, axis = 0 : i64} : (tensor<2x8xi8>) -> tensor<2x8xf32>
   return %d : tensor<2x8xf32>
 }
+
+// -----
+
+// nn.lookup_table reads the constant table at x + 128.
+// CHECK-LABEL: func.func @lookup_table
+// CHECK:         %[[T:.*]] = arith.constant dense<7> : tensor<256xi8>
+// CHECK:         linalg.generic
+// CHECK:         ^bb0(%[[X:.*]]: i8, %{{.*}}: i8):
+// CHECK:           %[[W:.*]] = arith.extsi %[[X]] : i8 to i32
+// CHECK:           %[[I:.*]] = arith.addi %[[W]], %{{.*}} : i32
+// CHECK:           %[[IX:.*]] = arith.index_cast %[[I]] : i32 to index
+// CHECK:           %[[V:.*]] = tensor.extract %[[T]][%[[IX]]] : tensor<256xi8>
+// CHECK:           linalg.yield %[[V]] : i8
+func.func @lookup_table(%x: tensor<2x8xi8>) -> tensor<2x8xi8> {
+  %y = nn.lookup_table %x {table = dense<7> : tensor<256xi8>} : (tensor<2x8xi8>) -> tensor<2x8xi8>
+  return %y : tensor<2x8xi8>
+}

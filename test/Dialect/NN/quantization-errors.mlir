@@ -192,3 +192,27 @@ func.func @dequantize_input_type(%q: tensor<4xi32>) -> tensor<4xf32> {
   %x = nn.dequantize %q {scale = array<f32: 1.0>, zero_point = array<i32: 0>} : (tensor<4xi32>) -> tensor<4xf32>
   return %x : tensor<4xf32>
 }
+
+// -----
+
+func.func @lookup_table_short(%x: tensor<4xi8>) -> tensor<4xi8> {
+  // expected-error @+1 {{'nn.lookup_table' op table must be a tensor<256xi8> (one int8 result per int8 input), got 'tensor<4xi8>'}}
+  %y = nn.lookup_table %x {table = dense<[1, 2, 3, 4]> : tensor<4xi8>} : (tensor<4xi8>) -> tensor<4xi8>
+  return %y : tensor<4xi8>
+}
+
+// -----
+
+func.func @lookup_table_wide(%x: tensor<4xi8>) -> tensor<4xi8> {
+  // expected-error @+1 {{'nn.lookup_table' op table must be a tensor<256xi8> (one int8 result per int8 input), got 'tensor<256xi32>'}}
+  %y = nn.lookup_table %x {table = dense<0> : tensor<256xi32>} : (tensor<4xi8>) -> tensor<4xi8>
+  return %y : tensor<4xi8>
+}
+
+// -----
+
+func.func @lookup_table_result(%x: tensor<4xi8>) -> tensor<2x2xi8> {
+  // expected-error @+1 {{'nn.lookup_table' op result #0 has type 'tensor<2x2xi8>' but its operands and attributes imply 'tensor<4xi8>'}}
+  %y = nn.lookup_table %x {table = dense<0> : tensor<256xi8>} : (tensor<4xi8>) -> tensor<2x2xi8>
+  return %y : tensor<2x2xi8>
+}

@@ -65,3 +65,12 @@ func.func @per_axis_pair(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
   %d = nn.dequantize %q {scale = array<f32: 0.1, 0.2>, zero_point = array<i32: 0, -4>, axis = 0 : i64} : (tensor<2x8xi8>) -> tensor<2x8xf32>
   return %d : tensor<2x8xf32>
 }
+
+// CHECK-LABEL: func.func @lookup_table
+// CHECK: nn.lookup_table %{{.*}} {table = dense<7> : tensor<256xi8>} : (tensor<1x8xi8>) -> tensor<1x8xi8>
+// CANON-LABEL: func.func @lookup_table
+// CANON: nn.lookup_table
+func.func @lookup_table(%x: tensor<1x8xi8>) -> tensor<1x8xi8> {
+  %y = nn.lookup_table %x {table = dense<7> : tensor<256xi8>} : (tensor<1x8xi8>) -> tensor<1x8xi8>
+  return %y : tensor<1x8xi8>
+}

@@ -10,6 +10,10 @@
   quantize_e2e.py make-gap DIR the same Conv+ReLU, then GlobalAveragePool
                                and Flatten (output [1, 4])
   quantize_e2e.py check-gap DIR SO
+  quantize_e2e.py make-act DIR the same Conv+ReLU, then Sigmoid, HardSwish
+                               (one lookup table), AveragePool 3x3 stride
+                               2 pad 1 (count_include_pad=1) and Flatten
+  quantize_e2e.py check-act DIR SO
   quantize_e2e.py check DIR SO runs the compiled model (SO, a shared library
                                of the CPU path) on the test input and
                                compares with a numpy implementation of the
@@ -302,6 +306,112 @@ def check_gap(out, so):
         print("numpy   ", ref.ravel())
 
 
+def act_float_model(x, p):
+    acts = float_model(x, p)
+    out = {k: acts[k] for k in ("input", "conv", "relu")}
+    r = acts["relu"].astype(np.float64)
+    out["sig"] = (1.0 / (1.0 + np.exp(-r))).astype(np.float32)
+    s = out["sig"].astype(np.float64)
+    out["hswish"] = (s * np.clip(s / 6.0 + 0.5, 0.0, 1.0)).astype(np.float32)
+    h = np.pad(out["hswish"].astype(np.float64), ((0, 0), (0, 0), (1, 1), (1, 1)))
+    n, c, hh, ww = out["hswish"].shape
+    oh, ow = (hh + 2 - 3) // 2 + 1, (ww + 2 - 3) // 2 + 1
+    avg = np.zeros((n, c, oh, ow))
+    for i in range(3):
+        for j in range(3):
+            avg += h[:, :, i:i + 2 * oh:2, j:j + 2 * ow:2]
+    out["avg"] = (avg / 9.0).astype(np.float32)
+    out["out"] = out["avg"].reshape(1, -1)
+    return out
+
+
+ACT_OUT = C_OUT * 4 * 4
+
+
+def make_act(out):
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    p = {k: v for k, v in weights().items() if k.startswith("conv.")}
+    nodes = [
+        helper.make_node("Conv", ["input", "conv.weight", "conv.bias"], ["c"], name="conv",
+                         kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c"], ["r"], name="relu"),
+        helper.make_node("Sigmoid", ["r"], ["s"], name="sig"),
+        helper.make_node("HardSwish", ["s"], ["h"], name="hswish"),
+        helper.make_node("AveragePool", ["h"], ["a"], name="avg", kernel_shape=[3, 3],
+                         strides=[2, 2], pads=[1, 1, 1, 1], count_include_pad=1),
+        helper.make_node("Flatten", ["a"], ["y"], name="out", axis=1),
+    ]
+    graph = helper.make_graph(
+        nodes, "qact",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, C_IN, HW, HW])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, ACT_OUT])],
+        [numpy_helper.from_array(v, k) for k, v in p.items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.checker.check_model(model)
+    onnx.save(model, f"{out}/model.onnx")
+    rng = np.random.default_rng(17)
+    calib = [rng.standard_normal((1, C_IN, HW, HW)).astype(np.float32) for _ in range(16)]
+    np.save(f"{out}/x.npy", rng.standard_normal((1, C_IN, HW, HW)).astype(np.float32))
+    seen = {}
+    for x in calib:
+        for key, v in act_float_model(x, weights()).items():
+            seen.setdefault(key, []).append(v.ravel().astype(np.float64))
+    tensors = []
+    for key, vs in seen.items():
+        v = np.concatenate(vs)
+        tensors.append({"key": key, "min": float(v.min()), "max": float(v.max()),
+                        "count": int(v.size)})
+    with open(f"{out}/stats.json", "w") as f:
+        json.dump({"format": "tessera-calibration", "version": 1, "model_digest": "e2e",
+                   "num_inputs": len(calib), "tensors": tensors}, f)
+
+
+def act_table(sx, zx, sy, zy, f):
+    """quantize(f(dequantize(q))) for q = -128..127, in float64, rounding
+    half to even and saturating."""
+    q = np.arange(-128, 128, dtype=np.int64)
+    v = f((q - zx).astype(np.float64) * sx)
+    return np.clip(np.rint(v / sy) + zy, -128, 127).astype(np.int64)
+
+
+def check_act(out, so):
+    p = weights()
+    stats = json.load(open(f"{out}/stats.json"))
+    x = np.load(f"{out}/x.npy")
+    lib = ctypes.CDLL(so)
+    y = np.zeros((1, ACT_OUT), dtype=np.float32)
+    lib.main(x.ctypes.data_as(ctypes.c_void_p), y.ctypes.data_as(ctypes.c_void_p))
+    sx, zx = act_params(stats, "input")
+    sr, zr = act_params(stats, "relu")
+    sh, zh = act_params(stats, "hswish")
+    sa, za = act_params(stats, "avg")
+    wq, sw = weight_quant(p["conv.weight"])
+    bq = np.rint(p["conv.bias"].astype(np.float64) / (sx * sw)).astype(np.int64)
+    acc = conv2d(quantize(x, sx, zx) - zx, wq, bq)
+    r = requantize(acc, [sx * s / sr for s in sw], zr, max(-128, zr), 127, 1)
+
+    def sig_hswish(v):
+        s = 1.0 / (1.0 + np.exp(-v))
+        return s * np.clip(s / 6.0 + 0.5, 0.0, 1.0)
+
+    table = act_table(sr, zr, sh, zh, sig_hswish)
+    h = table[r + 128]
+    hp = np.pad(h - zh, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    total = np.zeros((1, C_OUT, 4, 4), dtype=np.int64)
+    for i in range(3):
+        for j in range(3):
+            total += hp[:, :, i:i + 8:2, j:j + 8:2]
+    aq = rescale(total, sh / (sa * 9), za, -128, 127)
+    ref = ((aq.reshape(1, -1) - za).astype(np.float32) * np.float32(sa)).astype(np.float32)
+    mismatches = int(np.sum(y != ref))
+    print(f"int8 Sigmoid+HardSwish table and AveragePool vs numpy integer formula: "
+          f"{y.size} values, {mismatches} mismatches")
+    if mismatches:
+        print("compiled", y.ravel())
+        print("numpy   ", ref.ravel())
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "make":
         make(sys.argv[2])
@@ -309,5 +419,9 @@ if __name__ == "__main__":
         make_gap(sys.argv[2])
     elif sys.argv[1] == "check-gap":
         check_gap(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "make-act":
+        make_act(sys.argv[2])
+    elif sys.argv[1] == "check-act":
+        check_act(sys.argv[2], sys.argv[3])
     else:
         check(sys.argv[2], sys.argv[3])

@@ -161,8 +161,8 @@ TEST(NPUAssembly, Errors) {
   EXPECT_EQ(parseError("dma_load mem=2"),
             "t.s:1:14: error: expected sp or acc for field 'mem', got '2'");
   EXPECT_EQ(parseError("vec func=gelu"),
-            "t.s:1:10: error: expected requant, relu, add or max for field "
-            "'func', got 'gelu'");
+            "t.s:1:10: error: expected requant, relu, add, max or lut for "
+            "field 'func', got 'gelu'");
   EXPECT_EQ(parseError("matmul = 1"),
             "t.s:1:8: error: expected a field=value or a flag, got '='");
   EXPECT_EQ(parseError("matmul m=1 $"),
@@ -176,7 +176,10 @@ TEST(NPUAssembly, Errors) {
             "t.s:1:3: error: dma_load: rows must be at least 1");
   EXPECT_EQ(parseError("vec func=relu rows=1 cols=1 dst_mem=sp"),
             "t.s:1:1: error: vec: func=relu writes int32 and needs dst_mem=acc "
-            "(only requant writes sp)");
+            "(only requant and lut write sp)");
+  EXPECT_EQ(parseError("config_quant bias=1"),
+            "t.s:1:1: error: config_quant: bias=1 needs per_channel=1 (the "
+            "biases are the third int32 of each channel's parameters)");
   // Directives.
   EXPECT_EQ(parseError(".foo 1"),
             "t.s:1:1: error: unknown directive '.foo' (directives: .hw_hash "

@@ -113,6 +113,67 @@ TEST(NPUBinary, Layout) {
   EXPECT_EQ(copy, b);
 }
 
+TEST(NPUBinary, VersionFollowsTheInstructions) {
+  // Version-1 instructions only: a 1.0 file, byte-identical to before.
+  Program p = makeSmallProgram();
+  Bytes b = encodeProgram(p);
+  EXPECT_EQ(getLE(b, 8, 2), 1u);
+  EXPECT_EQ(getLE(b, 10, 2), 0u);
+  EXPECT_EQ(getBinaryVersionMajor(p.insts), 1u);
+
+  // Each version-2 feature alone makes a 2.0 file that reads back equal.
+  auto check = [&](const Program &v2, llvm::StringRef what) {
+    SCOPED_TRACE(what.str());
+    ASSERT_EQ(errorText(verifyProgram(v2)), "");
+    Bytes bytes = encodeProgram(v2);
+    EXPECT_EQ(getLE(bytes, 8, 2), 2u);
+    EXPECT_EQ(getLE(bytes, 10, 2), 0u);
+    llvm::Expected<Program> decoded = decodeProgram(bytes);
+    ASSERT_TRUE(bool(decoded)) << llvm::toString(decoded.takeError());
+    EXPECT_EQ(*decoded, v2);
+    EXPECT_EQ(encodeProgram(*decoded), bytes);
+    // The same instructions in a 1.0 container are refused.
+    setLE(bytes, 8, 1, 2);
+    fixChecksum(bytes);
+    EXPECT_NE(decodeError(bytes).find(
+                  "is an ISA version 2 instruction, but the file is "
+                  "version 1.0"),
+              std::string::npos)
+        << decodeError(bytes);
+  };
+  Program v2 = p;
+  v2.insts[6].depthwise = 1; // matmul
+  check(v2, "depthwise");
+  v2 = p;
+  v2.insts[4].per_channel = 1; // config_quant
+  v2.insts[4].multiplier = 0;
+  v2.insts[4].shift = 0;
+  v2.insts[4].bias = 1;
+  check(v2, "bias");
+  v2 = p;
+  v2.insts[4].wide = 1;
+  check(v2, "wide");
+  v2 = p;
+  Inst taps;
+  taps.op = Opcode::ConfigTaps;
+  taps.tap_cols = 3;
+  taps.tap_stride = 16;
+  taps.tap_row_stride = 96;
+  v2.insts.insert(v2.insts.begin() + 3, taps);
+  v2.layers.clear();
+  check(v2, "config_taps");
+  v2 = p;
+  Inst lut;
+  lut.op = Opcode::Vec;
+  lut.func = int64_t(VecFunc::Lut);
+  lut.rows = 1;
+  lut.cols = 1;
+  lut.src2_addr = 3; // a scratchpad address: any alignment
+  v2.insts.insert(v2.insts.begin() + 3, lut);
+  v2.layers.clear();
+  check(v2, "lut");
+}
+
 TEST(NPUBinary, IdentificationErrors) {
   Bytes good = encodeProgram(makeSmallProgram());
   Bytes b = good;
@@ -122,13 +183,22 @@ TEST(NPUBinary, IdentificationErrors) {
             "npu binary: bad magic (not a Tessera NPU binary)");
 
   b = good;
-  setLE(b, 8, 2, 2);
-  EXPECT_EQ(decodeError(b), "npu binary: unsupported NPU binary version 2.0 "
-                            "(this build reads 1.x)");
+  setLE(b, 8, 3, 2);
+  EXPECT_EQ(decodeError(b), "npu binary: unsupported NPU binary version 3.0 "
+                            "(this build reads 1.0 and 2.0)");
+  b = good;
+  setLE(b, 8, 0, 2);
+  EXPECT_EQ(decodeError(b), "npu binary: unsupported NPU binary version 0.0 "
+                            "(this build reads 1.0 and 2.0)");
   b = good;
   setLE(b, 10, 1, 2);
   EXPECT_EQ(decodeError(b), "npu binary: unsupported NPU binary version 1.1 "
                             "(this build reads up to 1.0)");
+  b = good;
+  setLE(b, 8, 2, 2);
+  setLE(b, 10, 1, 2);
+  EXPECT_EQ(decodeError(b), "npu binary: unsupported NPU binary version 2.1 "
+                            "(this build reads up to 2.0)");
 
   b.assign(good.begin(), good.begin() + 10);
   EXPECT_EQ(decodeError(b),
@@ -204,10 +274,21 @@ TEST(NPUBinary, InstructionErrors) {
   Program p = makeSmallProgram();
   Bytes good = encodeProgram(p);
   Bytes b = good;
-  b[kHeader + 16 * 6 + 15] |= 0x80; // matmul bit 127
+  b[kHeader + 16 * 4 + 13] |= 0x02; // config_quant bit 105
   fixChecksum(b);
-  EXPECT_EQ(decodeError(b), "npu binary: instruction 6 (offset 0xf0): matmul: "
-                            "reserved bit 127 is set");
+  EXPECT_EQ(decodeError(b), "npu binary: instruction 4 (offset 0xd0): "
+                            "config_quant: reserved bit 105 is set");
+  // Bit 127 of matmul is the version-2 flag depthwise: not in a 1.0 file.
+  b = good;
+  b[kHeader + 16 * 6 + 15] |= 0x80;
+  fixChecksum(b);
+  EXPECT_EQ(decodeError(b), "npu binary: instruction 6 (offset 0xf0): matmul "
+                            "depthwise is an ISA version 2 instruction, but "
+                            "the file is version 1.0 (a program with "
+                            "version-2 instructions is a 2.0 file)");
+  setLE(b, 8, 2, 2);
+  fixChecksum(b);
+  EXPECT_EQ(decodeError(b), "");
   b = good;
   b[kHeader + 16 * 2] = 0x77;
   fixChecksum(b);

@@ -63,7 +63,7 @@ TEST(ISATables, OpcodesAreUniqueAndLookUp) {
     EXPECT_EQ(lookupOpcode(info.mnemonic)->code, info.code);
     EXPECT_EQ(getOpcodeInfo(info.op).mnemonic, info.mnemonic);
   }
-  EXPECT_EQ(getOpcodes().size(), 11u);
+  EXPECT_EQ(getOpcodes().size(), 12u);
   EXPECT_EQ(lookupOpcode(uint8_t(0)), nullptr);
   EXPECT_EQ(lookupOpcode(uint8_t(0xff)), nullptr);
   EXPECT_EQ(lookupOpcode("nop"), nullptr);
@@ -115,7 +115,7 @@ TEST(ISATables, FieldRanges) {
   EXPECT_EQ(fieldMin(*rows), 0);
   EXPECT_EQ(fieldMax(*rows), 1023);
   EXPECT_EQ(fieldMin(*func), 0);
-  EXPECT_EQ(fieldMax(*func), 3);
+  EXPECT_EQ(fieldMax(*func), 4);
 }
 
 TEST(ISATables, NamesAndFlags) {
@@ -251,6 +251,109 @@ TEST(ISAEncoding, KnownBitPatterns) {
   }
 }
 
+TEST(ISAEncoding, Version2BitPatterns) {
+  // config_taps tap_cols=3 tap_stride=0x20 tap_row_stride=0x740:
+  //   bits 16..21 = 3 -> byte 2 = 0x03; tap_stride bit 5 -> bit 27 -> byte 3
+  //   = 0x08; tap_row_stride bits 6, 8, 9, 10 -> bits 52, 54, 55, 56 ->
+  //   byte 6 = 0xd0, byte 7 = 0x01.
+  Inst taps;
+  taps.op = Opcode::ConfigTaps;
+  taps.tap_cols = 3;
+  taps.tap_stride = 0x20;
+  taps.tap_row_stride = 0x740;
+  EXPECT_EQ(encodeInst(taps),
+            bytesOf({0x05, 0x00, 0x03, 0x08, 0x00, 0x00, 0xd0, 0x01}));
+  // config_quant per_channel=1 bias=1 wide=1: bit 78 -> byte 9 = 0x40,
+  // bit 103 -> byte 12 = 0x80, bit 104 -> byte 13 = 0x01.
+  Inst quant;
+  quant.op = Opcode::ConfigQuant;
+  quant.per_channel = 1;
+  quant.bias = 1;
+  quant.wide = 1;
+  EXPECT_EQ(encodeInst(quant),
+            bytesOf({0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0x40, 0, 0, 0x80, 0x01}));
+  // matmul m=1 depthwise: bit 64 -> byte 8 = 0x01, bit 127 -> byte 15.
+  Inst matmul;
+  matmul.op = Opcode::Matmul;
+  matmul.m = 1;
+  matmul.depthwise = 1;
+  EXPECT_EQ(encodeInst(matmul),
+            bytesOf({0x21, 0, 0, 0, 0, 0, 0, 0, 0x01, 0, 0, 0, 0, 0, 0, 0x80}));
+  // vec func=lut rows=1 cols=1: func 4 -> byte 2 = 0x04, bit 93 -> byte 11
+  // = 0x20, bit 103 -> byte 12 = 0x80.
+  Inst lut;
+  lut.op = Opcode::Vec;
+  lut.func = int64_t(VecFunc::Lut);
+  lut.rows = 1;
+  lut.cols = 1;
+  EXPECT_EQ(encodeInst(lut),
+            bytesOf({0x30, 0, 0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0x20, 0x80}));
+  for (const Inst &inst : {taps, quant, matmul, lut}) {
+    llvm::Expected<Inst> decoded = decodeInst(encodeInst(inst));
+    ASSERT_TRUE(bool(decoded)) << llvm::toString(decoded.takeError());
+    EXPECT_TRUE(*decoded == inst);
+    EXPECT_EQ(errorText(verifyInst(inst)), "");
+  }
+
+  // The version each needs, and what needs it.
+  std::string feature;
+  EXPECT_EQ(getInstIsaVersion(taps, &feature), 2u);
+  EXPECT_EQ(feature, "config_taps");
+  EXPECT_EQ(getInstIsaVersion(quant, &feature), 2u);
+  EXPECT_EQ(feature, "config_quant bias");
+  quant.bias = 0;
+  EXPECT_EQ(getInstIsaVersion(quant, &feature), 2u);
+  EXPECT_EQ(feature, "config_quant wide");
+  quant.wide = 0;
+  EXPECT_EQ(getInstIsaVersion(quant, &feature), 1u);
+  EXPECT_EQ(feature, "");
+  EXPECT_EQ(getInstIsaVersion(matmul, &feature), 2u);
+  EXPECT_EQ(feature, "matmul depthwise");
+  matmul.depthwise = 0;
+  EXPECT_EQ(getInstIsaVersion(matmul), 1u);
+  EXPECT_EQ(getInstIsaVersion(lut, &feature), 2u);
+  EXPECT_EQ(feature, "vec func=lut");
+  lut.func = int64_t(VecFunc::Max);
+  EXPECT_EQ(getInstIsaVersion(lut), 1u);
+  for (const OpcodeInfo &info : getOpcodes())
+    EXPECT_EQ(info.version, info.op == Opcode::ConfigTaps ? 2u : 1u)
+        << info.mnemonic.str();
+}
+
+TEST(ISAVerify, Version2Rules) {
+  auto verifyError = [](const Inst &inst) {
+    return errorText(verifyInst(inst));
+  };
+  Inst quant;
+  quant.op = Opcode::ConfigQuant;
+  quant.bias = 1;
+  EXPECT_EQ(verifyError(quant),
+            "config_quant: bias=1 needs per_channel=1 (the biases are the "
+            "third int32 of each channel's parameters)");
+  quant.per_channel = 1;
+  EXPECT_EQ(verifyError(quant), "");
+  quant.param_addr = 2;
+  EXPECT_EQ(verifyError(quant),
+            "config_quant: param_addr 0x2 is not a multiple of 4 (it "
+            "addresses the accumulator, whose elements are int32)");
+  // lut writes int8 to sp, and its table address is a scratchpad address.
+  Inst lut;
+  lut.op = Opcode::Vec;
+  lut.func = int64_t(VecFunc::Lut);
+  lut.rows = 1;
+  lut.cols = 1;
+  lut.src2_addr = 0x101;
+  lut.dst_addr = 3;
+  EXPECT_EQ(verifyError(lut), "");
+  lut.dst_mem = int64_t(Mem::Accumulator);
+  EXPECT_NE(verifyError(lut).find("vec: dst_addr 0x3 is not a multiple"),
+            std::string::npos);
+  Inst taps;
+  taps.op = Opcode::ConfigTaps;
+  taps.tap_cols = 64;
+  EXPECT_EQ(verifyError(taps), "config_taps: tap_cols 64 out of range [0, 63]");
+}
+
 TEST(ISADecoding, Rejections) {
   auto decodeError = [](std::array<uint8_t, kInstBytes> bytes) {
     return errorText(decodeInst(bytes));
@@ -265,9 +368,17 @@ TEST(ISADecoding, Rejections) {
   // Bits above the last field: config_load ends at bit 79.
   EXPECT_EQ(decodeError(bytesOf({0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01})),
             "config_load: reserved bit 80 is set");
-  std::array<uint8_t, kInstBytes> top = bytesOf({0x21});
+  std::array<uint8_t, kInstBytes> top = bytesOf({0x30});
   top[15] = 0x80;
-  EXPECT_EQ(decodeError(top), "matmul: reserved bit 127 is set");
+  EXPECT_EQ(decodeError(top), "vec: reserved bit 127 is set");
+  // config_quant ends at bit 104 (wide, version 2).
+  std::array<uint8_t, kInstBytes> quant = bytesOf({0x04});
+  quant[13] = 0x02;
+  EXPECT_EQ(decodeError(quant), "config_quant: reserved bit 105 is set");
+  // config_taps ends at bit 69.
+  std::array<uint8_t, kInstBytes> taps = bytesOf({0x05});
+  taps[8] = 0x40;
+  EXPECT_EQ(decodeError(taps), "config_taps: reserved bit 70 is set");
   // Flags by queue.
   EXPECT_EQ(decodeError(bytesOf({0x10, PopPrev})),
             "dma_load: flag pop_prev is not allowed on the load queue");
@@ -282,10 +393,10 @@ TEST(ISADecoding, Rejections) {
   EXPECT_EQ(decodeError(bytesOf({0x41, PushNext})),
             "finish: flag push_next is not allowed on the control queue");
   EXPECT_EQ(decodeError(bytesOf({0x21, 0x0f})), ""); // execute: all four
-  // Enumerations out of range: vec func 4..15.
-  for (uint8_t func = 4; func < 16; ++func)
+  // Enumerations out of range: vec func 5..15.
+  for (uint8_t func = 5; func < 16; ++func)
     EXPECT_EQ(decodeError(bytesOf({0x30, 0, func})),
-              "vec: func " + std::to_string(func) + " out of range [0, 3]");
+              "vec: func " + std::to_string(func) + " out of range [0, 4]");
 }
 
 TEST(ISAVerify, AcceptsValidInstructions) {
@@ -320,8 +431,8 @@ TEST(ISAVerify, Rejections) {
   EXPECT_EQ(verifyError(inst),
             "config_load: pad_value -129 out of range [-128, 127]");
   inst = validInst(Opcode::Vec);
-  inst.func = 4;
-  EXPECT_EQ(verifyError(inst), "vec: func 4 out of range [0, 3]");
+  inst.func = 5;
+  EXPECT_EQ(verifyError(inst), "vec: func 5 out of range [0, 4]");
   inst = validInst(Opcode::DmaStore);
   inst.mem = 2;
   EXPECT_EQ(verifyError(inst), "dma_store: mem 2 out of range [0, 1]");
@@ -382,7 +493,7 @@ TEST(ISAVerify, Rejections) {
   inst.func = int64_t(VecFunc::Relu);
   inst.dst_mem = int64_t(Mem::Scratchpad);
   EXPECT_EQ(verifyError(inst), "vec: func=relu writes int32 and needs "
-                               "dst_mem=acc (only requant writes sp)");
+                               "dst_mem=acc (only requant and lut write sp)");
   inst.func = int64_t(VecFunc::Requant);
   inst.dst_addr = 3; // int8 destination: any address
   EXPECT_EQ(verifyError(inst), "");

@@ -23,6 +23,14 @@ def NPUPlace : Pass<"tessera-npu-place", "::mlir::ModuleOp"> {
     (indices unused) and tessera-quantize's GlobalAveragePool (`nn.cast` to
     int32, `nn.sub` of the zero point, `nn.reduce_sum` over H and W,
     `nn.requantize` per tensor) become `PoolLayer`s (`choosePoolTiling`).
+    With ISA v2 (`isa_version: 2`, the default) also: tessera-quantize's
+    AveragePool (a per-channel `nn.conv_integer` with weights 1) as a
+    `PoolLayer`, its integer residual Add (two `nn.cast` + `nn.sub` +
+    `nn.requantize` chains, `nn.add`, `nn.requantize`) and
+    `nn.lookup_table` as `EltwiseLayer`s (`chooseEltwiseTiling`), and a
+    single-use `nn.lookup_table` after a convolution or matrix product as
+    its `ConvLayer::table` epilogue; on ISA v1 the Add and the tables stay
+    on the host with a reason naming ISA v2.
 
     A layer goes to the NPU when a tiling fits, unless it would form a
     segment of its own and is cheaper on the host once the NCHW/NHWC

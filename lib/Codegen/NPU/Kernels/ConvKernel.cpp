@@ -7,6 +7,13 @@
 // scratchpad (no im2col anywhere). Then the vector unit adds the bias and
 // requantizes into an int8 output tile that the store queue writes back.
 //
+// ISA v2 (HardwareDesc::isaVersion >= 2): the requantize adds the bias itself
+// (config_quant bias, per-channel (multiplier, shift, bias) triples), a
+// depthwise layer may run in the array's depthwise mode (config_taps, matmul
+// depthwise: the kernel's taps are the reduction rows, each column reads its
+// own channel), and an activation table is applied by `vec lut` after the
+// requantize.
+//
 // Scratchpad: input tiles, weight tiles and output tiles, each double
 // buffered when the loop nest refills them. Accumulator: one int32 tile (the
 // execute queue is in order, so it never needs two) and the bias and
@@ -34,8 +41,11 @@ using namespace tessera::npu::kernels;
 
 namespace {
 
-constexpr int64_t kMaxPadRows = (1 << 4) - 1;   // dma_load pad_top/bottom
-constexpr int64_t kMaxPadElems = (1 << 11) - 1; // dma_load pad_left/right
+constexpr int64_t kMaxPadRows = (1 << 4) - 1;    // dma_load pad_top/bottom
+constexpr int64_t kMaxPadElems = (1 << 11) - 1;  // dma_load pad_left/right
+constexpr int64_t kMaxTapCols = (1 << 6) - 1;    // config_taps tap_cols
+constexpr int64_t kMaxTapStride = (1 << 24) - 1; // config_taps strides
+constexpr uint64_t kTableBytes = 256;            // vec lut's int8 table
 
 uint64_t align4(uint64_t x) { return (x + 3) & ~uint64_t(3); }
 
@@ -56,6 +66,20 @@ struct Plan {
   int64_t Wrow = 0;
   std::vector<uint64_t> phaseOffset;
   bool flat, perChannel, hasBias;
+  /// ISA v2: the depthwise mode, the bias added by the requantize, the
+  /// activation table.
+  bool dw = false, fusedBias = false, lut = false;
+  /// Depthwise: the weight rows of a channel tile are the kernel's taps in
+  /// `tapOrder` (ky * KW + kx), kernel rows of one row phase together, cut
+  /// into preloads of at most R / KW kernel rows. Tap i of a group starting
+  /// at kernel row ky0 lies (i / KW) * Wrow * C + (i % KW) * C bytes after
+  /// kernel row ky0's first pixel (config_taps).
+  struct TapGroup {
+    int64_t ky0, kernelRows, firstRow;
+  };
+  std::vector<TapGroup> tapGroups;
+  std::vector<int64_t> tapOrder;
+  uint64_t tableOffset = 0, spTable = 0;
   /// Blocks span kernel taps (every channel tile reads every input channel).
   bool mergeTaps = false;
   // Per channel tile: input-channel range (groups), constants offsets.
@@ -128,6 +152,26 @@ llvm::Error buildPlan(Plan &p, bool withSteps, bool withWeights = false) {
   p.th = p.tiling.tileRows;
   p.tn = p.tiling.tileChannels;
   p.flat = p.tiling.flat;
+  p.dw = p.tiling.depthwise;
+  p.lut = !l.table.empty();
+  if (p.lut && hw.isaVersion < 2)
+    return fail("the activation table (vec lut) needs ISA version 2; the "
+                "hardware '" +
+                hw.name + "' has version " + llvm::Twine(hw.isaVersion));
+  if (p.dw) {
+    if (hw.isaVersion < 2)
+      return fail("the depthwise mode needs ISA version 2; the hardware '" +
+                  hw.name + "' has version " + llvm::Twine(hw.isaVersion));
+    if (l.groups != p.C || p.C != p.K)
+      return fail("the depthwise mode needs groups = input channels = output "
+                  "channels");
+    if (p.tiling.kernelRowsPerFill)
+      return fail("the depthwise mode takes every kernel row in one fill");
+    if (p.KW > std::min(p.R, kMaxTapCols))
+      return fail("the depthwise mode needs the kernel width " +
+                  llvm::Twine(p.KW) + " to fit " +
+                  llvm::Twine(std::min(p.R, kMaxTapCols)) + " array rows");
+  }
   if (p.th < 1 || p.th > p.OH)
     return fail("tile rows must lie in [1, " + llvm::Twine(p.OH) + "]");
   if (p.tn < 1 || (p.tn != p.K && p.tn % p.Cc != 0) || p.tn > p.K)
@@ -143,6 +187,9 @@ llvm::Error buildPlan(Plan &p, bool withSteps, bool withWeights = false) {
   p.rowTiles = ceilDiv(p.OH, p.th);
   p.chTiles = ceilDiv(p.K, p.tn);
   p.mergeTaps = l.groups == 1;
+  if (p.dw && (p.C > kMaxTapStride || p.Wrow * p.C > kMaxTapStride))
+    return fail("an input row of " + llvm::Twine(p.Wrow * p.C) +
+                " bytes exceeds config_taps' stride field");
   if (l.padTop > kMaxPadRows || l.padBottom > kMaxPadRows)
     return fail("padding of " + llvm::Twine(std::max(l.padTop, l.padBottom)) +
                 " rows exceeds the DMA's " + llvm::Twine(kMaxPadRows));
@@ -168,6 +215,14 @@ llvm::Error buildPlan(Plan &p, bool withSteps, bool withWeights = false) {
   // Channel tiles: the input channels their groups read, constants layout.
   int64_t cg = p.C / l.groups, og = p.K / l.groups;
   p.perChannel = l.multiplier.size() > 1;
+  // The bias add is needed when a bias or the input zero point's
+  // correction may be non-zero (decided without reading the weights, so
+  // that the cost of a layer does not depend on their values). ISA v2 adds
+  // it in the requantize, with per-channel (multiplier, shift, bias)
+  // triples even for a per-tensor scale.
+  p.hasBias = l.inZeroPoint != 0 ||
+              llvm::any_of(l.bias, [](int32_t b) { return b != 0; });
+  p.fusedBias = p.hasBias && hw.isaVersion >= 2;
   uint64_t offset = 0;
   for (int64_t t = 0; t < p.chTiles; ++t) {
     int64_t n0 = t * p.tn, n = p.tileChannelsOf(t);
@@ -178,8 +233,8 @@ llvm::Error buildPlan(Plan &p, bool withSteps, bool withWeights = false) {
     // epilogue's parameters (loaded with every chunk, used by the last).
     for (int64_t k = 0; k < p.chunks; ++k) {
       int64_t rows = std::min(p.kc, p.KH - k * p.kc);
-      int64_t w = rows * p.KW * (end - begin) * n;
-      int64_t params = n * 4 * (p.perChannel ? 3 : 1);
+      int64_t w = p.dw ? p.KH * p.KW * n : rows * p.KW * (end - begin) * n;
+      int64_t params = n * 4 * (p.fusedBias || p.perChannel ? 3 : 1);
       p.wOffset.push_back(int64_t(offset));
       p.wBytes.push_back(w);
       offset = align4(offset + w);
@@ -190,7 +245,23 @@ llvm::Error buildPlan(Plan &p, bool withSteps, bool withWeights = false) {
       p.paramSlotBytes = std::max<uint64_t>(p.paramSlotBytes, params);
     }
   }
+  if (p.lut) {
+    p.tableOffset = align4(offset);
+    offset = p.tableOffset + kTableBytes;
+  }
   p.constantBytes = offset;
+  if (p.dw) {
+    int64_t maxRows = p.R / p.KW;
+    for (int64_t ph = 0; ph < p.SH; ++ph)
+      for (int64_t ky = ph; ky < p.KH; ky += maxRows * p.SH) {
+        Plan::TapGroup g{ky, 0, int64_t(p.tapOrder.size())};
+        for (int64_t y = ky; y < p.KH && g.kernelRows < maxRows;
+             y += p.SH, ++g.kernelRows)
+          for (int64_t kx = 0; kx < p.KW; ++kx)
+            p.tapOrder.push_back(y * p.KW + kx);
+        p.tapGroups.push_back(g);
+      }
+  }
 
   // Buffers.
   for (int64_t ph = 0; ph < p.SH; ++ph) {
@@ -217,6 +288,10 @@ llvm::Error buildPlan(Plan &p, bool withSteps, bool withWeights = false) {
     p.spW[i] = sp;
   for (unsigned i = 0; i < outSlots; ++i, sp += p.outTileBytes)
     p.spOut[i] = sp;
+  if (p.lut) {
+    p.spTable = sp;
+    sp += kTableBytes;
+  }
   p.spEnd = sp;
   uint64_t acc = 0;
   p.accTile = acc;
@@ -225,13 +300,14 @@ llvm::Error buildPlan(Plan &p, bool withSteps, bool withWeights = false) {
     p.accParam[i] = acc;
   p.accEnd = acc;
   if (p.spEnd > hw.scratchpadBytes)
-    return fail(llvm::formatv("needs {0} bytes of scratchpad ({1} input tile "
-                              "x{2}, {3} weights x{4}, {5} output tile x{6}); "
-                              "the hardware has {7}",
-                              p.spEnd, p.inTileBytes, inSlots, p.wTileBytes,
-                              wSlots, p.outTileBytes, outSlots,
-                              hw.scratchpadBytes)
-                    .str());
+    return fail(
+        llvm::formatv("needs {0} bytes of scratchpad ({1} input tile "
+                      "x{2}, {3} weights x{4}, {5} output tile x{6}{7}); "
+                      "the hardware has {8}",
+                      p.spEnd, p.inTileBytes, inSlots, p.wTileBytes, wSlots,
+                      p.outTileBytes, outSlots,
+                      p.lut ? ", 256 activation table" : "", hw.scratchpadBytes)
+            .str());
   if (p.accEnd > hw.accumulatorBytes)
     return fail(llvm::formatv("needs {0} bytes of accumulator ({1} int32 "
                               "tile, {2} bias/requantize parameters x{3}); "
@@ -242,11 +318,6 @@ llvm::Error buildPlan(Plan &p, bool withSteps, bool withWeights = false) {
   if (!withSteps)
     return llvm::Error::success();
 
-  // The bias add is needed when a bias or the input zero point's
-  // correction may be non-zero (decided without reading the weights, so
-  // that the cost of a layer does not depend on their values).
-  p.hasBias = l.inZeroPoint != 0 ||
-              llvm::any_of(l.bias, [](int32_t b) { return b != 0; });
   if (withWeights) {
     // Folded bias: bias - inZP * sum of the weights of each output channel.
     p.bias.assign(p.K, 0);
@@ -281,6 +352,12 @@ void emitPlan(const Plan &p, Emitter &e, const LayerAddresses &addr,
         prm[4 * index + i] = uint8_t(uint32_t(value) >> (8 * i));
     };
     for (int64_t j = 0; j < n; ++j) {
+      if (p.fusedBias) {
+        put(3 * j, p.multiplier[n0 + j]);
+        put(3 * j + 1, p.shift[n0 + j]);
+        put(3 * j + 2, p.bias[n0 + j]);
+        continue;
+      }
       put(j, p.bias[n0 + j]);
       if (p.perChannel) {
         put(n + 2 * j, p.multiplier[n0 + j]);
@@ -296,6 +373,14 @@ void emitPlan(const Plan &p, Emitter &e, const LayerAddresses &addr,
       for (int64_t k = 0; k < p.chunks; ++k) {
         size_t chunk = size_t(t * p.chunks + k);
         uint8_t *w = constants->data() + p.wOffset[chunk];
+        writeParams(constants->data() + p.pOffset[chunk], t);
+        if (p.dw) {
+          // [tapOrder][n]: weight row i is tap tapOrder[i] of every channel.
+          for (auto [i, tap] : llvm::enumerate(p.tapOrder))
+            for (int64_t j = 0; j < n; ++j)
+              w[int64_t(i) * n + j] = uint8_t(p.weight(tap, n0 + j, n0 + j));
+          continue;
+        }
         int64_t firstTap = k * p.kc * p.KW;
         int64_t taps = std::min(p.kc, p.KH - k * p.kc) * p.KW;
         for (int64_t tap = 0; tap < taps; ++tap)
@@ -303,14 +388,23 @@ void emitPlan(const Plan &p, Emitter &e, const LayerAddresses &addr,
             for (int64_t j = 0; j < n; ++j)
               w[(tap * cr + c) * n + j] =
                   uint8_t(p.weight(firstTap + tap, p.cBegin[t] + c, n0 + j));
-        writeParams(constants->data() + p.pOffset[chunk], t);
       }
     }
+    if (p.lut)
+      std::copy(l.table.begin(), l.table.end(),
+                constants->begin() + int64_t(p.tableOffset));
   }
 
   int64_t C = p.C, K = p.K;
   StepEmitters emit;
+  bool tableLoaded = false;
   emit.loadWeights = [&](const Step &s) {
+    // The activation table, once with the first fill (never overwritten).
+    if (p.lut && !tableLoaded) {
+      e.linearLoad(Mem::Scratchpad, p.spTable, addr.constants + p.tableOffset,
+                   kTableBytes);
+      tableLoaded = true;
+    }
     size_t chunk = size_t(s.t * p.chunks + s.k);
     e.linearLoad(Mem::Scratchpad, p.spW[s.wSlot],
                  addr.constants + p.wOffset[chunk], p.wBytes[chunk]);
@@ -342,7 +436,31 @@ void emitPlan(const Plan &p, Emitter &e, const LayerAddresses &addr,
     int64_t n0 = s.t * p.tn;
     uint64_t in = p.spIn[s.inSlot], w = p.spW[s.wSlot];
     int64_t accStride = n * 4;
-    for (int64_t j0 = 0; j0 < n; j0 += p.Cc) {
+    if (p.dw) {
+      // Per block of columns (channels) and group of taps: the taps are the
+      // reduction rows, column j reads channel n0 + j0 + j of the tile.
+      for (int64_t j0 = 0; j0 < n; j0 += p.Cc) {
+        int64_t nb = std::min(p.Cc, n - j0);
+        bool first = true;
+        for (const Plan::TapGroup &g : p.tapGroups) {
+          e.preload(w + uint64_t(g.firstRow * n + j0), g.kernelRows * p.KW, nb,
+                    n);
+          uint64_t channel = uint64_t(n0 + j0);
+          if (p.flat) {
+            e.matmul(in + p.rowOffset(g.ky0, 0) + channel, p.accTile + 4 * j0,
+                     p.accRowsOf(rows), p.SW * C, accStride, !first,
+                     /*depthwise=*/true);
+          } else {
+            for (int64_t oy = 0; oy < rows; ++oy)
+              e.matmul(in + p.rowOffset(g.ky0, oy) + channel,
+                       p.accTile + uint64_t(oy * p.OW * accStride + 4 * j0),
+                       p.OW, p.SW * C, accStride, !first, /*depthwise=*/true);
+          }
+          first = false;
+        }
+      }
+    }
+    for (int64_t j0 = 0; j0 < n && !p.dw; j0 += p.Cc) {
       int64_t nb = std::min(p.Cc, n - j0);
       // The weight blocks: `row` is the first weight row within kernel row
       // ky (kx * cr + c), `pixel` the matching byte of the input row.
@@ -391,11 +509,14 @@ void emitPlan(const Plan &p, Emitter &e, const LayerAddresses &addr,
         first = false;
       }
     }
-    if (p.hasBias && s.lastChunk)
+    if (p.hasBias && !p.fusedBias && s.lastChunk)
       e.vec(VecFunc::Add, p.accTile, accStride, p.accParam[s.wSlot], 0,
             Mem::Accumulator, p.accTile, accStride, p.accRowsOf(rows), n);
   };
   emit.compute = [&](const Step &s) {
+    // Pixels C bytes apart, kernel rows of a row phase one input row apart.
+    if (p.dw)
+      e.configTaps(p.KW, C, p.Wrow * C);
     // The same tile shape costs the same: priced once when counting.
     e.executeRun(std::to_string(p.tileRowsOf(s.r)) + "," + std::to_string(s.t) +
                      "," + std::to_string(s.k),
@@ -403,10 +524,22 @@ void emitPlan(const Plan &p, Emitter &e, const LayerAddresses &addr,
   };
   emit.writeOutput = [&](const Step &s) {
     int64_t rows = p.tileRowsOf(s.r), n = p.tileChannelsOf(s.t);
-    e.configQuant(p.multiplier[0], p.shift[0], l.outZeroPoint, l.clampLo,
-                  l.clampHi, p.perChannel,
-                  p.accParam[s.wSlot] + uint64_t(4 * n));
-    e.vec(VecFunc::Requant, p.accTile, n * 4, 0, 0, Mem::Scratchpad,
+    if (p.fusedBias)
+      e.configQuant(0, 0, l.outZeroPoint, l.clampLo, l.clampHi,
+                    /*perChannel=*/true, p.accParam[s.wSlot], /*bias=*/true);
+    else
+      e.configQuant(p.multiplier[0], p.shift[0], l.outZeroPoint, l.clampLo,
+                    l.clampHi, p.perChannel,
+                    p.accParam[s.wSlot] + uint64_t(4 * n));
+    if (!p.lut) {
+      e.vec(VecFunc::Requant, p.accTile, n * 4, 0, 0, Mem::Scratchpad,
+            p.spOut[s.outSlot], n, p.accRowsOf(rows), n);
+      return;
+    }
+    // Requantize in place (int32), then the table writes the int8 tile.
+    e.vec(VecFunc::Requant, p.accTile, n * 4, 0, 0, Mem::Accumulator, p.accTile,
+          n * 4, p.accRowsOf(rows), n);
+    e.vec(VecFunc::Lut, p.accTile, n * 4, p.spTable, 0, Mem::Scratchpad,
           p.spOut[s.outSlot], n, p.accRowsOf(rows), n);
   };
   emit.store = [&](const Step &s) {
@@ -492,23 +625,41 @@ llvm::Error ConvLayer::verify() const {
                   " is not an int8");
   if (clampLo > clampHi)
     return fail("clamp_lo exceeds clamp_hi");
+  if (!table.empty() && table.size() != kTableBytes)
+    return fail("the activation table has " + llvm::Twine(table.size()) +
+                " entries, expected " + llvm::Twine(kTableBytes));
+  return llvm::Error::success();
+}
+
+/// The layer's own checks and what it needs of the hardware's ISA version
+/// (the depthwise mode is the tiling's: checkConvTiling).
+static llvm::Error verifyOn(const ConvLayer &layer, const HardwareDesc &hw) {
+  if (auto e = layer.verify())
+    return e;
+  if (!layer.table.empty() && hw.isaVersion < 2)
+    return makeError("layer '" + layer.name +
+                     "': the activation table (vec lut) needs ISA version 2; "
+                     "the hardware '" +
+                     hw.name + "' has version " + llvm::Twine(hw.isaVersion));
   return llvm::Error::success();
 }
 
 std::string ConvTiling::str() const {
   return llvm::formatv(
-             "rows={0} ch={1} {2}{3}{4}", tileRows, tileChannels,
+             "rows={0} ch={1} {2}{3}{4}{5}", tileRows, tileChannels,
              order == Order::WeightsOuter ? "weights-outer" : "inputs-outer",
              flat ? " flat" : "",
              kernelRowsPerFill ? " krows=" + std::to_string(kernelRowsPerFill)
-                               : std::string())
+                               : std::string(),
+             depthwise ? " dw" : "")
       .str();
 }
 
 bool ConvTiling::operator==(const ConvTiling &other) const {
   return tileRows == other.tileRows && tileChannels == other.tileChannels &&
          order == other.order && flat == other.flat &&
-         kernelRowsPerFill == other.kernelRowsPerFill;
+         kernelRowsPerFill == other.kernelRowsPerFill &&
+         depthwise == other.depthwise;
 }
 
 llvm::StringRef npu::getBoundName(Bound bound) {
@@ -534,7 +685,7 @@ double LayerCost::utilization(const HardwareDesc &hw) const {
 llvm::Error npu::checkConvTiling(const ConvLayer &layer,
                                  const ConvTiling &tiling,
                                  const HardwareDesc &hw) {
-  if (auto e = layer.verify())
+  if (auto e = verifyOn(layer, hw))
     return e;
   Plan p(layer, tiling, hw);
   return buildPlan(p, /*withSteps=*/false);
@@ -543,7 +694,7 @@ llvm::Error npu::checkConvTiling(const ConvLayer &layer,
 llvm::Expected<LayerCost> npu::estimateConv(const ConvLayer &layer,
                                             const ConvTiling &tiling,
                                             const HardwareDesc &hw) {
-  if (auto e = layer.verify())
+  if (auto e = verifyOn(layer, hw))
     return std::move(e);
   Plan p(layer, tiling, hw);
   if (auto e = buildPlan(p, /*withSteps=*/true))
@@ -556,31 +707,39 @@ llvm::Expected<LayerCost> npu::estimateConv(const ConvLayer &layer,
 std::vector<ConvTiling> npu::enumerateConvTilings(const ConvLayer &layer,
                                                   const HardwareDesc &hw) {
   std::vector<ConvTiling> result;
-  if (layer.verify())
+  if (llvm::Error e = verifyOn(layer, hw)) {
+    llvm::consumeError(std::move(e));
     return result;
+  }
   int64_t oh = layer.outH(), k = layer.outC;
   std::vector<int64_t> sizes = getTileSizes(oh);
   std::set<int64_t> rows(sizes.begin(), sizes.end()), channels = {k};
   for (int64_t c = hw.cols; c < k; c *= 2)
     channels.insert(c);
-  for (int64_t ch : channels)
-    for (int64_t r : rows)
-      for (auto order :
-           {ConvTiling::Order::WeightsOuter, ConvTiling::Order::InputsOuter})
-        for (bool flat : {false, true})
-          // All kernel rows per fill, or one (the weights of one kernel
-          // row, to fit a taller input tile next to them).
-          for (int64_t krows : {int64_t(0), int64_t(1)}) {
-            if (order == ConvTiling::Order::InputsOuter && ch == k)
-              continue; // the same loop nest as weights-outer
-            if (krows && layer.kernelH == 1)
-              continue;
-            ConvTiling t{r, ch, order, flat, krows};
-            if (llvm::Error e = checkConvTiling(layer, t, hw))
-              llvm::consumeError(std::move(e));
-            else
-              result.push_back(t);
-          }
+  // The array's depthwise mode next to the block-diagonal weights.
+  bool depthwise = hw.isaVersion >= 2 && layer.groups == layer.inC &&
+                   layer.inC == layer.outC;
+  for (bool dw : {false, true})
+    for (int64_t ch : channels)
+      for (int64_t r : rows)
+        for (auto order :
+             {ConvTiling::Order::WeightsOuter, ConvTiling::Order::InputsOuter})
+          for (bool flat : {false, true})
+            // All kernel rows per fill, or one (the weights of one kernel
+            // row, to fit a taller input tile next to them).
+            for (int64_t krows : {int64_t(0), int64_t(1)}) {
+              if (order == ConvTiling::Order::InputsOuter && ch == k)
+                continue; // the same loop nest as weights-outer
+              if (krows && layer.kernelH == 1)
+                continue;
+              if (dw && (!depthwise || krows))
+                continue;
+              ConvTiling t{r, ch, order, flat, krows, dw};
+              if (llvm::Error e = checkConvTiling(layer, t, hw))
+                llvm::consumeError(std::move(e));
+              else
+                result.push_back(t);
+            }
   return result;
 }
 
@@ -598,11 +757,12 @@ std::string getSearchKey(const ConvLayer &l, const HardwareDesc &hw) {
                  llvm::any_of(l.bias, [](int32_t b) { return b != 0; });
   return llvm::formatv(
              "{0}x{1}x{2}x{3}->{4} k{5}x{6} s{7}x{8} p{9},{10},{11},"
-             "{12} g{13} pc{14} b{15} hw{16:x} e{17}",
+             "{12} g{13} pc{14} b{15} hw{16:x} e{17} t{18}",
              l.batch, l.inH, l.inW, l.inC, l.outC, l.kernelH, l.kernelW,
              l.strideH, l.strideW, l.padTop, l.padLeft, l.padBottom, l.padRight,
              l.groups, l.multiplier.size() > 1, hasBias, hashHardwareDesc(hw),
-             hw.energy.leakagePerCycle + hw.energy.macInt8 + hw.energy.dramByte)
+             hw.energy.leakagePerCycle + hw.energy.macInt8 + hw.energy.dramByte,
+             !l.table.empty())
       .str();
 }
 } // namespace
@@ -610,7 +770,7 @@ std::string getSearchKey(const ConvLayer &l, const HardwareDesc &hw) {
 llvm::Expected<ConvTiling> npu::chooseConvTiling(const ConvLayer &layer,
                                                  const HardwareDesc &hw,
                                                  LayerCost *cost) {
-  if (auto e = layer.verify())
+  if (auto e = verifyOn(layer, hw))
     return std::move(e);
   // Models repeat layer shapes (ResNet-50: 53 convolutions, 21 shapes): the
   // search runs once per shape and hardware.
@@ -680,7 +840,7 @@ llvm::Expected<LayerCode> npu::emitConv(const ConvLayer &layer,
                                         const ConvTiling &tiling,
                                         const HardwareDesc &hw,
                                         const LayerAddresses &addresses) {
-  if (auto e = layer.verify())
+  if (auto e = verifyOn(layer, hw))
     return std::move(e);
   if (layer.weights.empty())
     return makeError("layer '" + layer.name +
@@ -701,7 +861,7 @@ llvm::Expected<LayerCode> npu::emitConv(const ConvLayer &layer,
 
 llvm::Expected<ConvTiling> npu::greedyConvTiling(const ConvLayer &layer,
                                                  const HardwareDesc &hw) {
-  if (auto e = layer.verify())
+  if (auto e = verifyOn(layer, hw))
     return std::move(e);
   int64_t cols = hw.cols;
   ConvTiling t{layer.outH(), layer.outC, ConvTiling::Order::InputsOuter, false};

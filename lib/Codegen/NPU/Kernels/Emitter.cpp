@@ -103,7 +103,7 @@ void Emitter::emit(Inst inst) {
     weightsK = unsigned(inst.k);
     weightsN = unsigned(inst.n);
   } else if (inst.op == Opcode::ConfigQuant) {
-    perChannel = inst.per_channel != 0;
+    perChannel = inst.per_channel ? (inst.bias ? 2 : 1) : 0;
   }
   ++numInsts;
   if (keep)
@@ -272,7 +272,8 @@ void Emitter::preload(uint64_t spAddr, int64_t k, int64_t n, int64_t spStride) {
 }
 
 void Emitter::matmul(uint64_t spAddr, uint64_t accAddr, int64_t m,
-                     int64_t spStride, int64_t accStride, bool accumulate) {
+                     int64_t spStride, int64_t accStride, bool accumulate,
+                     bool depthwise) {
   for (int64_t m0 = 0; m0 < m; m0 += kMaxMatmulRows) {
     Inst inst;
     inst.op = Opcode::Matmul;
@@ -282,13 +283,14 @@ void Emitter::matmul(uint64_t spAddr, uint64_t accAddr, int64_t m,
     inst.sp_stride = spStride;
     inst.acc_stride = accStride;
     inst.accumulate = accumulate;
+    inst.depthwise = depthwise;
     emit(inst);
   }
 }
 
 void Emitter::configQuant(int64_t multiplier, int64_t shift, int64_t zeroPoint,
                           int64_t clampLo, int64_t clampHi, bool perChannel,
-                          uint64_t paramAddr) {
+                          uint64_t paramAddr, bool bias, bool wide) {
   Inst inst;
   inst.op = Opcode::ConfigQuant;
   inst.multiplier = perChannel ? 0 : multiplier;
@@ -298,10 +300,26 @@ void Emitter::configQuant(int64_t multiplier, int64_t shift, int64_t zeroPoint,
   inst.clamp_hi = clampHi;
   inst.per_channel = perChannel;
   inst.param_addr = perChannel ? int64_t(paramAddr) : 0;
+  inst.bias = perChannel && bias;
+  inst.wide = wide;
   if (quantSet && inst == quant)
     return;
   quant = inst;
   quantSet = true;
+  emit(inst);
+}
+
+void Emitter::configTaps(int64_t cols, int64_t stride, int64_t rowStride) {
+  if (cols == tapCols && stride == tapStride && rowStride == tapRowStride)
+    return;
+  Inst inst;
+  inst.op = Opcode::ConfigTaps;
+  inst.tap_cols = cols;
+  inst.tap_stride = stride;
+  inst.tap_row_stride = rowStride;
+  tapCols = cols;
+  tapStride = stride;
+  tapRowStride = rowStride;
   emit(inst);
 }
 
@@ -316,7 +334,9 @@ void Emitter::vec(VecFunc func, uint64_t src, int64_t srcStride, uint64_t src2,
       inst.op = Opcode::Vec;
       inst.func = int64_t(func);
       inst.src_addr = int64_t(src + uint64_t(r0) * srcStride + 4 * c0);
-      inst.src2_addr = int64_t(src2 + uint64_t(r0) * src2Stride + 4 * c0);
+      inst.src2_addr = func == VecFunc::Lut
+                           ? int64_t(src2)
+                           : int64_t(src2 + uint64_t(r0) * src2Stride + 4 * c0);
       inst.dst_mem = int64_t(dstMem);
       inst.dst_addr =
           int64_t(dst + uint64_t(r0) * dstStride + uint64_t(dstElem * c0));

@@ -79,13 +79,19 @@ public:
 
   // Execute queue.
   void preload(uint64_t spAddr, int64_t k, int64_t n, int64_t spStride);
-  /// Split in chunks of the `m` field's limit.
+  /// Split in chunks of the `m` field's limit. `depthwise`: the array's
+  /// depthwise mode (ISA v2), the taps from the last configTaps.
   void matmul(uint64_t spAddr, uint64_t accAddr, int64_t m, int64_t spStride,
-              int64_t accStride, bool accumulate);
+              int64_t accStride, bool accumulate, bool depthwise = false);
+  /// `bias` and `wide` are the ISA v2 flags (bias needs perChannel: then
+  /// the parameters are (multiplier, shift, bias) triples).
   void configQuant(int64_t multiplier, int64_t shift, int64_t zeroPoint,
                    int64_t clampLo, int64_t clampHi, bool perChannel,
-                   uint64_t paramAddr);
-  /// `func` over rows x cols, split at the field limits.
+                   uint64_t paramAddr, bool bias = false, bool wide = false);
+  /// The taps of depthwise matmuls (ISA v2), emitted when a value changes.
+  void configTaps(int64_t tapCols, int64_t tapStride, int64_t tapRowStride);
+  /// `func` over rows x cols, split at the field limits. For VecFunc::Lut,
+  /// `src2` is the table's scratchpad address, the same for every part.
   void vec(VecFunc func, uint64_t src, int64_t srcStride, uint64_t src2,
            int64_t src2Stride, Mem dstMem, uint64_t dst, int64_t dstStride,
            int64_t rows, int64_t cols);
@@ -151,11 +157,12 @@ private:
   sim::InstActions actions;
   sim::ArrayState array; ///< for the execute queue's timing
   unsigned weightsK = 0, weightsN = 0;
-  bool perChannel = false;
+  unsigned perChannel = 0; ///< as getInstActions
   // Configuration registers as last set (kUnset: not by this emitter).
   int64_t loadDram = kUnset, loadSram = kUnset, loadPad = kUnset;
   int64_t storeDram = kUnset, storeSram = kUnset;
   int64_t execSrc = kUnset, execSrc2 = kUnset, execDst = kUnset;
+  int64_t tapCols = kUnset, tapStride = kUnset, tapRowStride = kUnset;
   bool quantSet = false;
   Inst quant;
 };

@@ -6,6 +6,9 @@
 #                             fixed-seed weights), DIR/calib/*.npy, DIR/x.npy
 #   model_pool DIR            the same for conv+relu, max pool, conv+relu,
 #                             GlobalAveragePool, flatten, Gemm
+#   model_isa2 DIR            the same for conv+relu, conv, the residual
+#                             Add, Sigmoid, conv, HardSwish, AveragePool
+#                             (the ISA v2 layers)
 #   split PART.mlir DIR       one module per npu.program (DIR/<name>.mlir)
 #   quantize Q.mlir X OUT     the host's nn.quantize of X, NCHW -> NHWC
 #   nchw IN OUT               an NHWC tensor as NCHW
@@ -94,6 +97,49 @@ def model_pool(out):
         nodes, "npu_e2e_pool",
         [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 16, 16])],
         [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 10])], inits)
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    onnx.checker.check_model(m)
+    os.makedirs(os.path.join(out, "calib"), exist_ok=True)
+    onnx.save(m, os.path.join(out, "model.onnx"))
+    for i in range(4):
+        np.save(os.path.join(out, "calib", "%04d.npy" % i),
+                rng.standard_normal((1, 3, 16, 16)).astype(np.float32))
+    np.save(os.path.join(out, "x.npy"), rng.standard_normal((1, 3, 16, 16)).astype(np.float32))
+
+
+def model_isa2(out):
+    """Conv+relu, conv, Add (residual), Sigmoid, conv, HardSwish,
+    AveragePool 3x3/2 pad 1."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(13)
+    inits = []
+
+    def w(name, *shape, scale=0.2):
+        inits.append(numpy_helper.from_array(
+            (rng.standard_normal(shape) * scale).astype(np.float32), name))
+        return name
+
+    nodes = [
+        helper.make_node("Conv", ["input", w("c1.w", 16, 3, 3, 3), w("c1.b", 16)], ["c1"],
+                         name="conv1", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c1"], ["r1"], name="relu1"),
+        helper.make_node("Conv", ["r1", w("c2.w", 16, 16, 3, 3), w("c2.b", 16)], ["c2"],
+                         name="conv2", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+        helper.make_node("Add", ["r1", "c2"], ["a"], name="add"),
+        helper.make_node("Sigmoid", ["a"], ["s"], name="sig"),
+        helper.make_node("Conv", ["s", w("c3.w", 32, 16, 1, 1), w("c3.b", 32)], ["c3"],
+                         name="conv3", kernel_shape=[1, 1]),
+        helper.make_node("HardSwish", ["c3"], ["h"], name="hswish"),
+        helper.make_node("AveragePool", ["h"], ["output"], name="avg", kernel_shape=[3, 3],
+                         strides=[2, 2], pads=[1, 1, 1, 1], count_include_pad=1),
+    ]
+    graph = helper.make_graph(
+        nodes, "npu_e2e_isa2",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 16, 16])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 32, 8, 8])], inits)
     m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     m.ir_version = 8
     onnx.checker.check_model(m)

@@ -26,7 +26,10 @@ header = 144
 if mode == "magic":
     b[0:8] = b"NOTNPU\0\0"
 elif mode == "major":
-    b[8:10] = struct.pack("<H", 2)
+    b[8:10] = struct.pack("<H", 3)
+elif mode == "major1":  # a version-2 program under a 1.0 header
+    b[8:10] = struct.pack("<H", 1)
+    fix_checksum(b)
 elif mode == "minor":
     b[10:12] = struct.pack("<H", 1)
 elif mode == "truncate":
