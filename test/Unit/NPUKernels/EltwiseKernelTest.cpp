@@ -156,6 +156,21 @@ TEST(EltwiseKernel, LutEveryTiling) {
   checkEveryTiling(makeLut("hswish_mid", 6, 1000), "mid");
 }
 
+TEST(EltwiseKernel, VectorRowsSplitAtTheFieldLimit) {
+  // One tile of 1100 x 256 elements: 1100 vector rows of 256, more than the
+  // 1023 one vec holds, so every pass is split (the lut keeps its table).
+  HardwareDesc hw = getHardware("large");
+  std::mt19937 rng(4);
+  for (const EltwiseLayer &l :
+       {makeAdd("big_add", 1100, 256, 0.05, 1, 0.07, -1, 0.1, 2),
+        makeLut("big_lut", 1100, 256)}) {
+    std::vector<int8_t> x = randomBytes(rng, l.elements());
+    std::vector<int8_t> x2 = randomBytes(rng, l.elements());
+    RunResult r = run(l, EltwiseTiling{1100}, hw, x, x2);
+    EXPECT_EQ(r.output, reference(l, x, x2)) << l.name;
+  }
+}
+
 /// The chosen tiling of a realistic layer: bit-exact, and the cost model
 /// within 5% of the simulator.
 void checkChosen(const EltwiseLayer &l, llvm::StringRef hwName) {

@@ -128,6 +128,28 @@ TEST(PoolKernel, AvgPool3x3Pad1ZeroPointBothIsaVersions) {
   checkEveryTiling(l, v1);
 }
 
+TEST(PoolKernel, AvgPoolBiasByIsaVersion) {
+  // v2: the bias is in the requantize (no vec add); v1: a bias row and one
+  // vec add per tile, and no version-2 instruction.
+  PoolLayer l = makeAvg("avg", 6, 6, 16, 3, 1, 1, 20);
+  HardwareDesc v2 = getHardware("edge"), v1 = v2;
+  v1.isaVersion = 1;
+  PoolTiling t{6, 16};
+  for (const HardwareDesc *hw : {&v2, &v1}) {
+    llvm::Expected<LayerCode> code = emitPool(l, t, *hw, LayerAddresses());
+    ASSERT_TRUE(bool(code)) << llvm::toString(code.takeError());
+    unsigned adds = 0, biasQuants = 0;
+    for (const Inst &inst : code->insts) {
+      adds += inst.op == Opcode::Vec && inst.func == int64_t(VecFunc::Add);
+      biasQuants += inst.op == Opcode::ConfigQuant && inst.bias;
+    }
+    bool isV2 = hw->isaVersion == 2;
+    EXPECT_EQ(adds, isV2 ? 0u : 1u);
+    EXPECT_EQ(biasQuants, isV2 ? 1u : 0u);
+    EXPECT_EQ(getBinaryVersionMajor(code->insts), isV2 ? 2u : 1u);
+  }
+}
+
 TEST(PoolKernel, AvgPool2x2ZeroPointZeroBatch2) {
   PoolLayer l = makeAvg("avg2", 8, 8, 16, 2, 2, 0, 0);
   l.batch = 2;

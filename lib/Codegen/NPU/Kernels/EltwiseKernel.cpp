@@ -181,12 +181,15 @@ void emitEltwisePlan(const EltwisePlan &p, Emitter &e,
                      uint64_t dst, uint64_t elems) {
     int64_t w = p.width, rows = int64_t(elems) / w, rest = int64_t(elems) % w;
     int64_t dstElem = dstMem == Mem::Accumulator ? 4 : 1;
+    // A lut's src2 is its table: no stride, whatever part a split makes.
     bool lut = func == VecFunc::Lut;
+    int64_t src2Stride = lut ? 0 : w * 4;
     if (rows)
-      e.vec(func, src, w * 4, src2, w * 4, dstMem, dst, w * dstElem, rows, w);
+      e.vec(func, src, w * 4, src2, src2Stride, dstMem, dst, w * dstElem, rows,
+            w);
     if (rest)
       e.vec(func, src + uint64_t(rows * w * 4), w * 4,
-            lut ? src2 : src2 + uint64_t(rows * w * 4), w * 4, dstMem,
+            lut ? src2 : src2 + uint64_t(rows * w * 4), src2Stride, dstMem,
             dst + uint64_t(rows * w * dstElem), w * dstElem, 1, rest);
   };
   // The identity moves `elems` int8 from each source to its int32 run.
