@@ -40,6 +40,8 @@ enum class Channel : uint8_t {
 struct StepCycles {
   uint64_t load = 0, execute = 0, store = 0;
   uint64_t loadInsts = 0, executeInsts = 0, storeInsts = 0;
+  /// Of those, configuration instructions (one cycle each).
+  uint64_t loadConfigs = 0, storeConfigs = 0;
 };
 
 /// A configuration register whose value the emitter does not know.
