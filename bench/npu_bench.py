@@ -19,7 +19,13 @@ cost model's per-layer error against the simulator (median, 90th
 percentile, worst). With --compare-greedy, also compiles each point with
 `--npu-tiling=greedy` (the Gemmini baseline), runs it, and compares the
 simulated cycles layer by layer: layers the search makes faster, equal,
-slower, the worst loss and the model-wide speed-up. Needs numpy.
+slower, the worst loss and the model-wide speed-up. Also prints, per model
+and preset, MAC utilization by layer kind (read from the ONNX graph: conv
+KxK, stride, depthwise; matmul; pools; elementwise) and the distribution of
+the cost model's per-layer error. With --max-layer-error E the script fails
+when any NPU layer's predicted cycles are off the simulated ones by more than
+E (a fraction) or a layer has no prediction (the check
+test/Codegen/NPU/cost-model-models.test runs in CI). Needs numpy and onnx.
 """
 import argparse
 import json
@@ -29,6 +35,7 @@ import sys
 import time
 
 import numpy as np
+import onnx
 
 INPUTS = {
     "transformer": ("input", (1, 128, 256)),
@@ -133,6 +140,39 @@ def layer_errors(report):
             if layer.get("cycle_error") is not None]
 
 
+def onnx_kinds(path):
+    """ONNX node name -> layer kind label ("conv 3x3", "conv 1x1 s2",
+    "depthwise 3x3", "matmul", the op type otherwise)."""
+    model = onnx.load(path, load_external_data=False)
+    channels = {}
+    for init in model.graph.initializer:
+        channels[init.name] = list(init.dims)
+    kinds = {}
+    for node in model.graph.node:
+        attrs = {a.name: onnx.helper.get_attribute_value(a)
+                 for a in node.attribute}
+        if node.op_type == "Conv":
+            k = attrs.get("kernel_shape", [1, 1])
+            s = attrs.get("strides", [1, 1])
+            group = attrs.get("group", 1)
+            w = channels.get(node.input[1], [0, 0])
+            depthwise = group > 1 and w[1] == 1
+            label = "%s %dx%d" % ("depthwise" if depthwise else
+                                  ("grouped conv" if group > 1 else "conv"),
+                                  k[0], k[1])
+            if max(s) > 1:
+                label += " s%d" % max(s)
+            kinds[node.name] = label
+        elif node.op_type in ("Gemm", "MatMul"):
+            kinds[node.name] = "matmul"
+        else:
+            kinds[node.name] = node.op_type
+    return kinds
+
+
+ERROR_BINS = [0.005, 0.01, 0.02, 0.05]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("build")
@@ -142,6 +182,7 @@ def main():
     parser.add_argument("--num-calibration", type=int, default=4)
     parser.add_argument("--work-dir", default="/tmp/tessera-npu-bench")
     parser.add_argument("--compare-greedy", action="store_true")
+    parser.add_argument("--max-layer-error", type=float, default=None)
     args = parser.parse_args()
     compiler = os.path.join(args.build, "bin", "tessera-compile")
     runner = os.path.join(args.build, "bin", "tessera-run")
@@ -152,7 +193,7 @@ def main():
         with open(points[name], "w") as f:
             f.write(text)
 
-    rows, greedy_rows = [], []
+    rows, greedy_rows, kind_rows, error_rows, bound_rows = [], [], [], [], []
     failed = False
     for model in args.models.split(","):
         onnx_path = os.path.join(args.model_dir, model + ".onnx")
@@ -168,6 +209,7 @@ def main():
         np.save(x, np.random.default_rng(1).standard_normal(shape)
                 .astype(np.float32))
         cache = os.path.join(work, "stats.json")
+        kinds = onnx_kinds(onnx_path)
         common = [onnx_path, "--input-shape=%s=%s" %
                   (name, ",".join(map(str, shape))), "--quantize=int8",
                   "--calibration=" + calib, "--calibration-cache=" + cache]
@@ -224,6 +266,41 @@ def main():
                          max(errors) if errors else float("nan"),
                          wall, rss, cpu_wall, cpu_rss, sim_wall))
             failed |= mismatches != 0
+            by_kind = {}
+            for layer in report["layers"]:
+                anchor = layer["name"].split("+")[0]
+                kind = kinds.get(anchor, "other")
+                entry = by_kind.setdefault(kind, [0, 0, 0])
+                entry[0] += 1
+                entry[1] += layer["macs"]
+                entry[2] += layer["cycles"]
+            peak = report["hardware"]["peak_macs_per_cycle"]
+            for kind, (count, macs, cycles) in sorted(by_kind.items()):
+                kind_rows.append((model, preset, kind, count, macs, cycles,
+                                  macs / max(1, cycles * peak),
+                                  cycles / max(1, totals["cycles"])))
+            bounds = {}
+            for layer in report["layers"]:
+                entry = bounds.setdefault(layer["bound"], [0, 0])
+                entry[0] += 1
+                entry[1] += layer["cycles"]
+            bound_rows.append((model, preset, totals["cycles"], bounds))
+            bins = [0] * (len(ERROR_BINS) + 1)
+            for e in errors:
+                bins[sum(e >= b for b in ERROR_BINS)] += 1
+            uncosted = [l["name"] for l in report["layers"]
+                        if l.get("cycle_error") is None]
+            error_rows.append((model, preset, bins, len(uncosted)))
+            if args.max_layer_error is not None:
+                for layer in report["layers"]:
+                    e = layer.get("cycle_error")
+                    if e is None or abs(e) > args.max_layer_error:
+                        print("%s/%s: layer %s: predicted %s, simulated %d "
+                              "cycles (bound %.1f%%)" %
+                              (model, preset, layer["name"],
+                               layer.get("predicted_cycles"), layer["cycles"],
+                               100 * args.max_layer_error))
+                        failed = True
             if args.compare_greedy:
                 gdir = os.path.join(work, "greedy-" + preset)
                 greport = os.path.join(work, "greedy-report-%s.json" % preset)
@@ -273,6 +350,25 @@ def main():
               (r[0], r[1], r[2], r[3], 100 * r[4], r[5], r[6], r[7],
                100 * r[8], 100 * r[9], 100 * r[10], r[11], r[13], r[12],
                r[14], r[15]))
+    print("\n| model | preset | layer kind | layers | MACs | simulated cycles "
+          "| MAC utilization | share of cycles |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in kind_rows:
+        print("| %s | %s | %s | %d | %d | %d | %.1f%% | %.1f%% |" %
+              (r[0], r[1], r[2], r[3], r[4], r[5], 100 * r[6], 100 * r[7]))
+    print("\n| model | preset | simulated cycles | what bounds the layers: "
+          "layers, share of cycles |")
+    print("|---|---|---|---|")
+    for r in bound_rows:
+        print("| %s | %s | %d | %s |" % (r[0], r[1], r[2], ", ".join(
+            "%s %d, %.1f%%" % (b, n, 100.0 * c / max(1, r[2]))
+            for b, (n, c) in sorted(r[3].items()))))
+    print("\n| model | preset | layers by cost-model error: < 0.5% | 0.5-1% "
+          "| 1-2% | 2-5% | > 5% | without a prediction |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in error_rows:
+        print("| %s | %s | %s | %d |" %
+              (r[0], r[1], " | ".join(str(b) for b in r[2]), r[3]))
     if greedy_rows:
         print("\n| model | preset | layers faster than greedy | equal | slower "
               "| worst loss | greedy cycles | search cycles | speed-up |")

@@ -31,6 +31,9 @@ if subprocess.run([python, "-c", "import onnx, numpy"], capture_output=True).ret
     config.available_features.add("python-onnx")
 if subprocess.run([python, "-c", "import numpy, PIL"], capture_output=True).returncode == 0:
     config.available_features.add("python-pil")
+if subprocess.run([python, "-c", "import onnx, numpy, torch, torchvision"],
+                  capture_output=True).returncode == 0:
+    config.available_features.add("python-torch")
 if os.path.isdir("/usr/share/libonnx-testdata/data/node"):
     config.available_features.add("onnx-testdata")
 if shutil.which("clang-format-22"):

@@ -155,6 +155,44 @@ static std::vector<Row> getRows(const NPUDevice &device, sim::Counters &model) {
   return rows;
 }
 
+namespace {
+/// The distribution of the cost model's per-layer error |predicted -
+/// simulated| / simulated over the layers that have a prediction.
+struct ErrorSummary {
+  size_t layers = 0;    ///< NPU layers
+  size_t predicted = 0; ///< of which with a prediction
+  double median = 0, p90 = 0, worst = 0;
+  std::string worstLayer;
+};
+} // namespace
+
+static ErrorSummary summarizeErrors(ArrayRef<Row> rows) {
+  ErrorSummary summary;
+  std::vector<std::pair<double, std::string>> errors;
+  for (const Row &row : rows) {
+    if (row.kind != "layer")
+      continue;
+    ++summary.layers;
+    if (std::optional<double> error = row.cycleError())
+      errors.emplace_back(std::abs(*error), row.name);
+  }
+  summary.predicted = errors.size();
+  if (errors.empty())
+    return summary;
+  llvm::sort(errors,
+             [](const auto &a, const auto &b) { return a.first < b.first; });
+  // Nearest-rank percentiles.
+  auto rank = [&](double q) {
+    size_t i = size_t(std::ceil(q * double(errors.size())));
+    return errors[std::min(errors.size(), std::max<size_t>(i, 1)) - 1].first;
+  };
+  summary.median = rank(0.5);
+  summary.p90 = rank(0.9);
+  summary.worst = errors.back().first;
+  summary.worstLayer = errors.back().second;
+  return summary;
+}
+
 static json::Object rowToJSON(const Row &row, const npu::HardwareDesc &hw) {
   const sim::Counters &c = *row.counters;
   json::Object energy;
@@ -196,6 +234,18 @@ static json::Object rowToJSON(const Row &row, const npu::HardwareDesc &hw) {
   return obj;
 }
 
+static json::Object errorSummaryToJSON(const ErrorSummary &summary) {
+  json::Object obj{{"layers", int64_t(summary.layers)},
+                   {"layers_predicted", int64_t(summary.predicted)}};
+  if (summary.predicted) {
+    obj["error_median"] = number(summary.median);
+    obj["error_p90"] = number(summary.p90);
+    obj["error_worst"] = number(summary.worst);
+    obj["worst_layer"] = summary.worstLayer;
+  }
+  return obj;
+}
+
 json::Value npuReportToJSON(const NPUDevice &device) {
   const npu::HardwareDesc &hw = device.getHardware();
   sim::Counters model;
@@ -226,6 +276,7 @@ json::Value npuReportToJSON(const NPUDevice &device) {
                     {"peak_macs_per_cycle", int64_t(hw.peakMacsPerCycle())},
                     {"dram_bytes_per_cycle", number(hw.dramBytesPerCycle)}}},
       {"total", std::move(total)},
+      {"cost_model", errorSummaryToJSON(summarizeErrors(rows))},
       {"split", json::Object{{"npu_layers", int64_t(npuLayers)},
                              {"host_ops", int64_t(host.size())},
                              {"host", std::move(host)}}},
@@ -331,6 +382,13 @@ void printNPUReportTable(const NPUDevice &device, raw_ostream &os) {
   os << "  energy (nJ):";
   for (auto [name, value] : energyParts(model.energy))
     os << " " << name << " " << formatv("{0:f3}", value / 1000);
+  ErrorSummary errors = summarizeErrors(rows);
+  os << "\n  cost model: " << errors.predicted << " of " << errors.layers
+     << " layers predicted";
+  if (errors.predicted)
+    os << formatv(", |error| median {0:f1}%, p90 {1:f1}%, worst {2:f1}% ({3})",
+                  errors.median * 100, errors.p90 * 100, errors.worst * 100,
+                  errors.worstLayer);
   os << "\n  split: " << npuLayers << " layers on the NPU, "
      << device.getHostOps().size() << " ops on the host\n";
   // Consecutive host ops of one ONNX node, for one reason, on one line.
