@@ -54,7 +54,9 @@ def NPU_HardwareAttr : AttrDef<NPU_Dialect, "Hardware"> {
     The parameters of a hardware description (include/tessera/NPU/Hardware.h,
     docs/npu/hardware.md) that verifiers and the tile expansion need, plus
     the description's `hashHardwareDesc`, which the binary container records
-    so the simulator can refuse a program built for other hardware. It is
+    so the simulator can refuse a program built for other hardware, and its
+    `isa_version` (omitted when 2): on version-1 hardware the instruction
+    verifiers reject the version-2 instructions. It is
     attached to the module as `npu.hardware`, by `tessera-npu-attach-hw` from
     a preset or YAML file or by `HardwareAttr::get(context, desc)` in C++.
 
@@ -73,7 +75,9 @@ def NPU_HardwareAttr : AttrDef<NPU_Dialect, "Hardware"> {
     "uint64_t":$scratchpad_bytes,
     "uint64_t":$accumulator_bytes,
     "unsigned":$vector_lanes,
-    "uint64_t":$hash
+    "uint64_t":$hash,
+    DefaultValuedParameter<"unsigned", "2",
+        "instruction-set version (1 or 2; printed only when 1)">:$isa_version
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;

@@ -218,7 +218,13 @@ LogicalResult tessera::npu::verifyInstOp(Operation *op) {
   if (llvm::Error error = verifyInst(*inst))
     return op->emitOpError() << llvm::toString(std::move(error));
 
-  if (HardwareAttr hw = lookupHardware(op))
+  if (HardwareAttr hw = lookupHardware(op)) {
+    std::string feature;
+    if (getInstIsaVersion(*inst, &feature) > hw.getIsaVersion())
+      return op->emitOpError()
+             << "needs ISA version 2 (" << feature << "), but hardware '"
+             << hw.getName() << "' has isa_version " << hw.getIsaVersion();
     return verifyAgainstHardware(op, *inst, hw);
+  }
   return success();
 }

@@ -71,14 +71,16 @@ LogicalResult NPUDialect::verifyOperationAttribute(Operation *op,
 HardwareAttr HardwareAttr::get(MLIRContext *context, const HardwareDesc &desc) {
   return HardwareAttr::get(context, desc.name, desc.rows, desc.cols,
                            desc.scratchpadBytes, desc.accumulatorBytes,
-                           desc.vectorLanes, hashHardwareDesc(desc));
+                           desc.vectorLanes, hashHardwareDesc(desc),
+                           desc.isaVersion);
 }
 
 LogicalResult HardwareAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                    StringRef name, unsigned rows, unsigned cols,
                                    uint64_t scratchpadBytes,
                                    uint64_t accumulatorBytes,
-                                   unsigned vectorLanes, uint64_t hash) {
+                                   unsigned vectorLanes, uint64_t hash,
+                                   unsigned isaVersion) {
   if (rows == 0 || cols == 0)
     return emitError() << "the array needs at least one row and one column, "
                           "got "
@@ -88,6 +90,8 @@ LogicalResult HardwareAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                           "positive";
   if (vectorLanes == 0)
     return emitError() << "vector_lanes must be positive";
+  if (isaVersion < 1 || isaVersion > kMaxIsaVersion)
+    return emitError() << "isa_version must be 1 or 2, got " << isaVersion;
   return success();
 }
 

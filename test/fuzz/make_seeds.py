@@ -33,7 +33,8 @@ def out(target, name, data):
 
 def npu_seeds(translate):
     asm = {"sim_tile.s": "test/Sim/Inputs/tile.s",
-           "binary_tile.s": "test/NPU/binary/Inputs/tile.s"}
+           "binary_tile.s": "test/NPU/binary/Inputs/tile.s",
+           "binary_v2.s": "test/NPU/binary/Inputs/v2.s"}
     for name, src in asm.items():
         out("npu_asm", name, open(os.path.join(ROOT, src)).read())
         bin_path = os.path.join(CORPUS, "npu_binary", name[:-2] + ".bin")
@@ -59,7 +60,7 @@ def npu_seeds(translate):
     words |= {m + "=" for m in re.findall(r"TESSERA_NPU_FIELD\(\w+, (\w+),", isa)}
     words |= {".dram_bytes", ".constants_addr", ".tensor", ".layer", ".endlayer",
               ".data", "input", "output", "push_next", "pop_prev", "i8", "i32",
-              "mem=acc", "mem=sp", "func=requant", "@ 0x"}
+              "mem=acc", "mem=sp", "func=requant", "func=lut", "@ 0x"}
     with open(os.path.join(HERE, "npu_asm.dict"), "w") as f:
         f.write("# NPU assembly tokens (make_seeds.py, from ISA.def)\n")
         for w in sorted(words):

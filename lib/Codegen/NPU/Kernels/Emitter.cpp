@@ -294,7 +294,7 @@ void Emitter::matmul(uint64_t spAddr, uint64_t accAddr, int64_t m,
 
 void Emitter::configQuant(int64_t multiplier, int64_t shift, int64_t zeroPoint,
                           int64_t clampLo, int64_t clampHi, bool perChannel,
-                          uint64_t paramAddr, bool bias) {
+                          uint64_t paramAddr, bool bias, bool wide) {
   Inst inst;
   inst.op = Opcode::ConfigQuant;
   inst.multiplier = perChannel ? 0 : multiplier;
@@ -304,7 +304,8 @@ void Emitter::configQuant(int64_t multiplier, int64_t shift, int64_t zeroPoint,
   inst.clamp_hi = clampHi;
   inst.per_channel = perChannel;
   inst.param_addr = perChannel ? int64_t(paramAddr) : 0;
-  inst.bias = bias;
+  inst.bias = perChannel && bias;
+  inst.wide = wide;
   if (quantSet && inst == quant)
     return;
   quant = inst;
@@ -337,9 +338,9 @@ void Emitter::vec(VecFunc func, uint64_t src, int64_t srcStride, uint64_t src2,
       inst.op = Opcode::Vec;
       inst.func = int64_t(func);
       inst.src_addr = int64_t(src + uint64_t(r0) * srcStride + 4 * c0);
-      // A lut's src2 is its table, the same for every column.
-      inst.src2_addr = int64_t(src2 + uint64_t(r0) * src2Stride +
-                               (func == VecFunc::Lut ? 0 : 4 * c0));
+      inst.src2_addr = func == VecFunc::Lut
+                           ? int64_t(src2)
+                           : int64_t(src2 + uint64_t(r0) * src2Stride + 4 * c0);
       inst.dst_mem = int64_t(dstMem);
       inst.dst_addr =
           int64_t(dst + uint64_t(r0) * dstStride + uint64_t(dstElem * c0));

@@ -85,13 +85,14 @@ public:
   /// depthwise mode (ISA v2), the taps from the last configTaps.
   void matmul(uint64_t spAddr, uint64_t accAddr, int64_t m, int64_t spStride,
               int64_t accStride, bool accumulate, bool depthwise = false);
-  /// `bias` (ISA v2, needs perChannel): (multiplier, shift, bias) triples.
+  /// `bias` and `wide` are the ISA v2 flags (bias needs perChannel).
   void configQuant(int64_t multiplier, int64_t shift, int64_t zeroPoint,
                    int64_t clampLo, int64_t clampHi, bool perChannel,
-                   uint64_t paramAddr, bool bias = false);
+                   uint64_t paramAddr, bool bias = false, bool wide = false);
   /// The taps of depthwise matmuls (ISA v2), emitted when a value changes.
   void configTaps(int64_t tapCols, int64_t tapStride, int64_t tapRowStride);
-  /// `func` over rows x cols, split at the field limits.
+  /// `func` over rows x cols, split at the field limits. For VecFunc::Lut,
+  /// `src2` is the table's scratchpad address, the same for every part.
   void vec(VecFunc func, uint64_t src, int64_t srcStride, uint64_t src2,
            int64_t src2Stride, Mem dstMem, uint64_t dst, int64_t dstStride,
            int64_t rows, int64_t cols);

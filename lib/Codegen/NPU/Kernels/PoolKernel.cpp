@@ -1,4 +1,4 @@
-//===- PoolKernel.cpp - int8 max and global-sum pooling on the NPU --------===//
+//===- PoolKernel.cpp - int8 max, average and global-sum pooling ----------===//
 //
 // Part of Tessera. ISA v1 has no int8 vector path, so pooling goes through
 // the accumulator: a preloaded identity block streams the int8 input tile
@@ -9,6 +9,13 @@
 //              -128 written by the DMA (it never wins);
 //   GlobalSum  one matmul with acc_stride 0 sums every pixel into one row;
 //              `vec add` adds -H*W*zero_point;
+//   Avg        one accumulating matmul per output row and kernel tap sums
+//              the window straight into the output rows (the input tile is
+//              not copied first); padding is the input zero point (the DMA's
+//              pad value horizontally, a constant row of it for the taps in
+//              the vertical padding), so every output sums K = kH*kW values
+//              and -K*zero_point is its bias: the per-channel `bias` of
+//              `config_quant` on ISA v2, a `vec add` of a bias row on v1;
 // and `vec requant` writes int8 (Max: the identity 2^30 >> 30, exact).
 //
 //===----------------------------------------------------------------------===//
@@ -39,7 +46,12 @@ struct PoolPlan {
   const PoolLayer &layer;
   const PoolTiling &tiling;
   const HardwareDesc &hw;
-  bool global = false;
+  bool global = false, avg = false;
+  /// Avg: the bias -K*zero_point, how it is added (ISA v2: the requantize's
+  /// per-channel bias; v1: a bias row and `vec add`), and whether taps in
+  /// the vertical padding read the constant zero-point row.
+  int32_t avgBias = 0;
+  bool biasInQuant = false, zeroRow = false;
   int64_t cb = 1; ///< identity block: min(R, C) of the array
   int64_t C = 1, OH = 1, OW = 1, Wp = 1, th = 1, tn = 1;
   int64_t rowTiles = 1, chTiles = 1;
@@ -48,8 +60,9 @@ struct PoolPlan {
   Schedule schedule;
   uint64_t inTileBytes = 0, outTileBytes = 0;
   uint64_t spIn[2] = {}, spIdentity = 0, spOut[2] = {}, spEnd = 0;
+  uint64_t spZeroRow = 0;
   uint64_t accIn = 0, accOut = 0, accBias = 0, accEnd = 0;
-  uint64_t biasOffset = 0, constantBytes = 0;
+  uint64_t biasOffset = 0, zeroRowOffset = 0, constantBytes = 0;
 
   PoolPlan(const PoolLayer &layer, const PoolTiling &tiling,
            const HardwareDesc &hw)
@@ -74,6 +87,12 @@ llvm::Error buildPoolPlan(PoolPlan &p) {
                      "): " + what);
   };
   p.global = l.kind == PoolLayer::Kind::GlobalSum;
+  p.avg = l.kind == PoolLayer::Kind::Avg;
+  if (p.avg) {
+    p.avgBias = -int32_t(l.kernelH * l.kernelW) * l.inZeroPoint;
+    p.biasInQuant = p.avgBias != 0 && hw.isaVersion >= 2;
+    p.zeroRow = l.inZeroPoint != 0 && (l.padTop > 0 || l.padBottom > 0);
+  }
   p.cb = std::min(hw.rows, hw.cols);
   p.C = l.channels;
   p.OH = l.outH();
@@ -120,19 +139,28 @@ llvm::Error buildPoolPlan(PoolPlan &p) {
   sp += uint64_t(p.cb * p.cb);
   for (unsigned i = 0; i < p.schedule.outSlots; ++i, sp += p.outTileBytes)
     p.spOut[i] = sp;
+  uint64_t zeroRowBytes = p.zeroRow ? uint64_t(p.Wp * p.tn) : 0;
+  p.spZeroRow = sp;
+  sp += zeroRowBytes;
   p.spEnd = sp;
   uint64_t acc = 0;
   p.accIn = acc;
-  acc += p.global ? uint64_t(p.tn * 4) : p.inTileBytes * 4;
+  // Avg sums the taps straight into the output rows: no copy of the input.
+  acc += p.global ? uint64_t(p.tn * 4) : p.avg ? 0 : p.inTileBytes * 4;
   p.accOut = p.global ? p.accIn : acc;
   if (!p.global)
     acc += uint64_t(outRows * p.tn * 4);
+  // The bias row (GlobalSum, Avg on v1) or the (multiplier, shift, bias)
+  // triples (Avg on v2).
+  uint64_t biasBytes = 0;
+  if (p.global || (p.avg && p.avgBias != 0))
+    biasBytes = uint64_t(p.tn * (p.biasInQuant ? 12 : 4));
   p.accBias = acc;
-  if (p.global)
-    acc += uint64_t(p.tn * 4);
+  acc += biasBytes;
   p.accEnd = acc;
   p.biasOffset = (uint64_t(p.cb * p.cb) + 3) & ~uint64_t(3);
-  p.constantBytes = p.biasOffset + (p.global ? uint64_t(p.tn * 4) : 0);
+  p.zeroRowOffset = p.biasOffset + biasBytes;
+  p.constantBytes = p.zeroRowOffset + zeroRowBytes;
   if (p.spEnd > hw.scratchpadBytes)
     return fail(llvm::formatv("needs {0} bytes of scratchpad ({1} input tile "
                               "x{2}, {3} output tile x{4}); the hardware has "
@@ -153,17 +181,30 @@ void emitPoolPlan(const PoolPlan &p, Emitter &e, const LayerAddresses &addr,
                   std::vector<uint8_t> *constants) {
   const PoolLayer &l = p.layer;
   int64_t C = p.C, HW = l.inH * l.inW;
-  int64_t bias = -int64_t(HW) * l.inZeroPoint;
-  bool hasBias = p.global && bias != 0;
+  int64_t bias = p.avg ? p.avgBias : -int64_t(HW) * l.inZeroPoint;
+  bool hasBias = (p.global || p.avg) && bias != 0;
+  bool biasRow = hasBias && !p.biasInQuant;
+  int64_t padValue = p.avg ? l.inZeroPoint : -128;
   if (constants) {
     constants->assign(p.constantBytes, 0);
     for (int64_t i = 0; i < p.cb; ++i)
       (*constants)[i * p.cb + i] = 1;
-    if (p.global)
+    auto put32 = [&](uint64_t at, int32_t v) {
+      for (int i = 0; i < 4; ++i)
+        (*constants)[at + i] = uint8_t(uint32_t(v) >> (8 * i));
+    };
+    if (biasRow || p.global)
       for (int64_t j = 0; j < p.tn; ++j)
-        for (int i = 0; i < 4; ++i)
-          (*constants)[p.biasOffset + 4 * j + i] =
-              uint8_t(uint32_t(int32_t(bias)) >> (8 * i));
+        put32(p.biasOffset + 4 * j, int32_t(bias));
+    if (p.biasInQuant)
+      for (int64_t j = 0; j < p.tn; ++j) {
+        put32(p.biasOffset + 12 * j, l.multiplier);
+        put32(p.biasOffset + 12 * j + 4, l.shift);
+        put32(p.biasOffset + 12 * j + 8, int32_t(bias));
+      }
+    if (p.zeroRow)
+      std::fill(constants->begin() + p.zeroRowOffset, constants->end(),
+                uint8_t(int8_t(l.inZeroPoint)));
   }
   StepEmitters emit;
   emit.loadWeights = [&](const Step &) {
@@ -171,7 +212,10 @@ void emitPoolPlan(const PoolPlan &p, Emitter &e, const LayerAddresses &addr,
                  uint64_t(p.cb * p.cb));
     if (hasBias)
       e.linearLoad(Mem::Accumulator, p.accBias, addr.constants + p.biasOffset,
-                   uint64_t(p.tn * 4));
+                   uint64_t(p.tn * (p.biasInQuant ? 12 : 4)));
+    if (p.zeroRow)
+      e.linearLoad(Mem::Scratchpad, p.spZeroRow,
+                   addr.constants + p.zeroRowOffset, uint64_t(p.Wp * p.tn));
   };
   emit.loadInput = [&](const Step &s) {
     int64_t c0 = s.t * p.tn, n = p.tileChannelsOf(s.t);
@@ -185,7 +229,7 @@ void emitPoolPlan(const PoolPlan &p, Emitter &e, const LayerAddresses &addr,
     uint64_t row = addr.input + uint64_t((s.b * l.inH + first) * l.inW * C);
     if (p.rowDma) {
       e.dmaLoad(Mem::Scratchpad, sp, row, end - first, l.inW * C, l.inW * C,
-                p.Wp * C, 0, 0, l.padLeft * C, l.padRight * C, -128);
+                p.Wp * C, 0, 0, l.padLeft * C, l.padRight * C, padValue);
       return;
     }
     // One DMA per image row: pixels as DMA rows, the tile's channels as
@@ -193,7 +237,7 @@ void emitPoolPlan(const PoolPlan &p, Emitter &e, const LayerAddresses &addr,
     for (int64_t iy = first; iy < end; ++iy)
       e.dmaLoad(Mem::Scratchpad, sp + uint64_t((iy - first) * p.Wp * p.tn),
                 addr.input + uint64_t((s.b * l.inH + iy) * l.inW * C + c0),
-                l.inW, n, C, p.tn, l.padLeft, l.padRight, 0, 0, -128);
+                l.inW, n, C, p.tn, l.padLeft, l.padRight, 0, 0, padValue);
   };
   emit.compute = [&](const Step &s) {
     int64_t n = p.tileChannelsOf(s.t);
@@ -209,8 +253,36 @@ void emitPoolPlan(const PoolPlan &p, Emitter &e, const LayerAddresses &addr,
         continue;
       }
       auto [first, end] = p.inputRows(s.r);
-      e.matmul(sp + j0, p.accIn + 4 * j0, (end - first) * p.Wp, p.tn, rowBytes,
-               false);
+      if (!p.avg) {
+        e.matmul(sp + j0, p.accIn + 4 * j0, (end - first) * p.Wp, p.tn,
+                 rowBytes, false);
+        continue;
+      }
+      // Avg: every tap of every output row accumulates OW pixels (stride
+      // strideW pixels apart) into the output row.
+      for (int64_t oy = 0; oy < p.tileRowsOf(s.r); ++oy) {
+        bool firstTap = true;
+        uint64_t out = p.accOut + uint64_t(oy * p.OW * rowBytes + 4 * j0);
+        for (int64_t ky = 0; ky < l.kernelH; ++ky) {
+          int64_t iy = (s.r * p.th + oy) * l.strideH + ky - l.padTop;
+          bool real = iy >= first && iy < end;
+          if (!real && !p.zeroRow)
+            continue; // zero point 0: the padding adds nothing
+          uint64_t row =
+              real ? sp + uint64_t((iy - first) * p.Wp * p.tn) : p.spZeroRow;
+          for (int64_t kx = 0; kx < l.kernelW; ++kx) {
+            e.matmul(row + uint64_t(kx * p.tn + j0), out, p.OW,
+                     l.strideW * p.tn, rowBytes, !firstTap);
+            firstTap = false;
+          }
+        }
+      }
+    }
+    if (p.avg) {
+      if (biasRow)
+        e.vec(VecFunc::Add, p.accOut, rowBytes, p.accBias, 0, Mem::Accumulator,
+              p.accOut, rowBytes, p.tileRowsOf(s.r) * p.OW, n);
+      return;
     }
     if (p.global) {
       if (hasBias)
@@ -242,7 +314,10 @@ void emitPoolPlan(const PoolPlan &p, Emitter &e, const LayerAddresses &addr,
   emit.writeOutput = [&](const Step &s) {
     int64_t n = p.tileChannelsOf(s.t);
     int64_t rows = p.global ? 1 : p.tileRowsOf(s.r) * p.OW;
-    if (p.global)
+    if (p.biasInQuant)
+      e.configQuant(0, 0, l.outZeroPoint, l.clampLo, l.clampHi,
+                    /*perChannel=*/true, p.accBias, /*bias=*/true);
+    else if (p.global || p.avg)
       e.configQuant(l.multiplier, l.shift, l.outZeroPoint, l.clampLo, l.clampHi,
                     false, 0);
     else
@@ -280,7 +355,7 @@ llvm::Error PoolLayer::verify() const {
        {batch, inH, inW, channels, kernelH, kernelW, strideH, strideW})
     if (v < 1)
       return fail("sizes, kernel and strides must be at least 1");
-  if (kind == Kind::Max) {
+  if (kind != Kind::GlobalSum) {
     for (int64_t pad : {padTop, padLeft, padBottom, padRight})
       if (pad < 0)
         return fail("padding must not be negative");
@@ -290,7 +365,8 @@ llvm::Error PoolLayer::verify() const {
     if (inH + padTop + padBottom < kernelH ||
         inW + padLeft + padRight < kernelW)
       return fail("the kernel is larger than the padded input");
-    return llvm::Error::success();
+    if (kind == Kind::Max)
+      return llvm::Error::success();
   }
   if (shift < 0 || shift > 63)
     return fail("requantize shift " + llvm::Twine(shift) + " outside [0, 63]");
@@ -299,6 +375,13 @@ llvm::Error PoolLayer::verify() const {
       return fail("zero points and clamps must be int8");
   if (clampLo > clampHi)
     return fail("clamp_lo exceeds clamp_hi");
+  if (kind == Kind::Avg) {
+    // The sum of K values of x - zero point, |.| <= 255, and -K*zero_point.
+    if (uint64_t(kernelH * kernelW) * 255 > uint64_t(INT32_MAX))
+      return fail("the sum over a " + llvm::Twine(kernelH) + "x" +
+                  llvm::Twine(kernelW) + " window may overflow int32");
+    return llvm::Error::success();
+  }
   if (uint64_t(inH * inW) * 255 > uint64_t(INT32_MAX))
     return fail("the sum over " + llvm::Twine(inH * inW) +
                 " pixels may overflow int32");
