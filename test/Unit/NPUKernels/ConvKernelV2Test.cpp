@@ -327,6 +327,20 @@ TEST_P(ModelShapeV2Test, ChosenTilingIsBitExact) {
   RecordProperty("utilization_pct",
                  std::to_string(100.0 * double(l.macs()) /
                                 (double(r.cycles) * hw.peakMacsPerCycle())));
+  // With one weight register per PE (ISA v1's array) as well.
+  HardwareDesc wb1 = hw;
+  wb1.weightBuffers = 1;
+  llvm::Expected<ConvTiling> tw = chooseConvTiling(l, wb1);
+  ASSERT_TRUE(bool(tw)) << llvm::toString(tw.takeError());
+  RunResult rw = run(l, *tw, wb1, x);
+  EXPECT_EQ(rw.output, reference(l, x)) << c.name << " " << tw->str();
+  double errorWb1 = std::abs(double(rw.predicted.cycles) - double(rw.cycles)) /
+                    double(rw.cycles);
+  EXPECT_LT(errorWb1, 0.05)
+      << c.name << " " << tw->str() << " (weight_buffers 1): predicted "
+      << rw.predicted.cycles << ", simulated " << rw.cycles;
+  RecordProperty("wb1_tiling", tw->str());
+  RecordProperty("wb1_simulated_cycles", std::to_string(rw.cycles));
   RecordProperty("v1_tiling", t1->str());
   RecordProperty("v1_predicted_cycles", std::to_string(v1Cost.cycles));
   RecordProperty("speedup_over_v1",
@@ -341,8 +355,11 @@ INSTANTIATE_TEST_SUITE_P(
         ShapeCase{"mnv2_dw_112x96_s2", 112, 112, 96, 96, 3, 2, 1, 96},
         ShapeCase{"mnv2_dw_56x144", 56, 56, 144, 144, 3, 1, 1, 144},
         ShapeCase{"mnv2_dw_28x192", 28, 28, 192, 192, 3, 1, 1, 192},
+        ShapeCase{"mnv2_dw_56x144_s2", 56, 56, 144, 144, 3, 2, 1, 144},
+        ShapeCase{"mnv2_dw_28x192_s2", 28, 28, 192, 192, 3, 2, 1, 192},
         ShapeCase{"mnv2_dw_14x384", 14, 14, 384, 384, 3, 1, 1, 384},
         ShapeCase{"mnv2_dw_14x576", 14, 14, 576, 576, 3, 1, 1, 576},
+        ShapeCase{"mnv2_dw_14x576_s2", 14, 14, 576, 576, 3, 2, 1, 576},
         ShapeCase{"mnv2_dw_7x960", 7, 7, 960, 960, 3, 1, 1, 960},
         // ResNet-50's 3x3 convolutions (the bias fused in the requantize).
         ShapeCase{"resnet_3x3_56", 56, 56, 64, 64, 3, 1, 1, 1},

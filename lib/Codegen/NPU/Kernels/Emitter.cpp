@@ -95,6 +95,10 @@ void Emitter::emit(Inst inst) {
     ++(queue == Queue::Load      ? s.loadInsts
        : queue == Queue::Execute ? s.executeInsts
                                  : s.storeInsts);
+    if (inst.op == Opcode::ConfigLoad)
+      ++s.loadConfigs;
+    else if (inst.op == Opcode::ConfigStore)
+      ++s.storeConfigs;
     lastDeps[q] = inst.deps;
     lastInst[q] = keep ? int64_t(insts.size()) : 0;
   }

@@ -40,6 +40,8 @@ enum class Channel : uint8_t {
 struct StepCycles {
   uint64_t load = 0, execute = 0, store = 0;
   uint64_t loadInsts = 0, executeInsts = 0, storeInsts = 0;
+  /// Of those, configuration instructions (one cycle each).
+  uint64_t loadConfigs = 0, storeConfigs = 0;
 };
 
 /// A configuration register whose value the emitter does not know.
@@ -83,8 +85,7 @@ public:
   /// depthwise mode (ISA v2), the taps from the last configTaps.
   void matmul(uint64_t spAddr, uint64_t accAddr, int64_t m, int64_t spStride,
               int64_t accStride, bool accumulate, bool depthwise = false);
-  /// `bias` and `wide` are the ISA v2 flags (bias needs perChannel: then
-  /// the parameters are (multiplier, shift, bias) triples).
+  /// `bias` and `wide` are the ISA v2 flags (bias needs perChannel).
   void configQuant(int64_t multiplier, int64_t shift, int64_t zeroPoint,
                    int64_t clampLo, int64_t clampHi, bool perChannel,
                    uint64_t paramAddr, bool bias = false, bool wide = false);

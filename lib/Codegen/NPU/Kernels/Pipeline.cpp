@@ -188,15 +188,21 @@ LayerCost kernels::priceSchedule(const Schedule &schedule, const Emitter &e,
   auto cycles = [&](size_t k) {
     return k < cyc.size() ? cyc[k] : StepCycles();
   };
-  // When a step has more DMAs than its queue holds, the fetch unit stalls
-  // on the full queue until all but `depth` of them have completed, and
-  // nothing after them in program order is dispatched before: the time
-  // the last one is dispatched.
+  // When a step has more instructions than its queue holds, the fetch unit
+  // stalls on the full queue, and nothing after them in program order is
+  // dispatched before the last one is: when the one `depth` places before
+  // it leaves the queue (starts), i.e. once the `insts - 1 - depth` before
+  // that have completed. A step's configuration instructions (one cycle
+  // each) come first; its DMAs share the rest of the busy cycles.
   auto dispatched = [](uint64_t start, uint64_t busy, uint64_t insts,
-                       unsigned depth) -> uint64_t {
+                       uint64_t configs, unsigned depth) -> uint64_t {
     if (insts <= depth)
       return 0;
-    return start + busy * (insts - depth) / insts;
+    uint64_t done = insts - 1 - depth, dmas = insts - configs;
+    uint64_t doneConfigs = std::min(done, configs);
+    uint64_t doneDmas = done - doneConfigs;
+    return start + doneConfigs +
+           (dmas ? (busy - configs) * doneDmas / dmas : 0);
   };
   std::vector<uint64_t> loadStart(n), loadEnd(n), execEnd(n), storeEnd(n);
   std::vector<size_t> outputStep; // the step of each output
@@ -223,7 +229,8 @@ LayerCost kernels::priceSchedule(const Schedule &schedule, const Emitter &e,
     if (k + 1 < n)
       execStart = std::max(
           execStart, dispatched(loadStart[k + 1], cycles(k + 1).load,
-                                cycles(k + 1).loadInsts, hw.loadQueueDepth));
+                                cycles(k + 1).loadInsts,
+                                cycles(k + 1).loadConfigs, hw.loadQueueDepth));
     execEnd[k] = execStart + c.execute;
     if (s.output < 0) {
       storeEnd[k] = k ? storeEnd[k - 1] : 0;
@@ -235,8 +242,8 @@ LayerCost kernels::priceSchedule(const Schedule &schedule, const Emitter &e,
           execEnd[k], storeEnd[outputStep[s.output - schedule.outSlots]] + 1);
     uint64_t storeStart = std::max(k ? storeEnd[k - 1] : 0, execEnd[k]);
     storeEnd[k] = storeStart + c.store;
-    storeDispatched =
-        dispatched(storeStart, c.store, c.storeInsts, hw.storeQueueDepth);
+    storeDispatched = dispatched(storeStart, c.store, c.storeInsts,
+                                 c.storeConfigs, hw.storeQueueDepth);
   }
   LayerCost cost;
   StepCycles total = e.getTotals();
