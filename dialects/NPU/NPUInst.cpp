@@ -66,32 +66,64 @@ FailureOr<Inst> tessera::npu::toInst(InstOpInterface instOp) {
 
 InstOpInterface tessera::npu::createInstOp(OpBuilder &builder, Location loc,
                                            const Inst &inst) {
-  MLIRContext *context = builder.getContext();
-  OperationState state(loc, ("npu." + getOpcodeInfo(inst.op).mnemonic).str());
-  for (const FieldInfo &field : getFields(inst.op)) {
-    int64_t value = inst.*field.member;
-    switch (field.kind) {
-    case FieldKind::B:
-      if (value)
-        state.addAttribute(field.name, builder.getUnitAttr());
-      break;
-    case FieldKind::Mem:
-      state.addAttribute(field.name,
-                         MemorySpaceAttr::get(context, MemorySpace(value)));
-      break;
-    case FieldKind::VFunc:
-      state.addAttribute(field.name,
-                         VectorFuncAttr::get(context, VectorFunc(value)));
-      break;
-    case FieldKind::U:
-    case FieldKind::S:
-      state.addAttribute(field.name, builder.getI64IntegerAttr(value));
-      break;
-    }
+  return InstOpBuilder(builder.getContext()).create(builder, loc, inst);
+}
+
+InstOpBuilder::InstOpBuilder(MLIRContext *context)
+    : context(context), unit(UnitAttr::get(context)), opcodes(256) {}
+
+Attribute InstOpBuilder::getValue(const FieldInfo &field, int64_t value) {
+  Attribute &attr = values[{unsigned(field.kind), value}];
+  if (attr)
+    return attr;
+  switch (field.kind) {
+  case FieldKind::B:
+    attr = unit;
+    break;
+  case FieldKind::Mem:
+    attr = MemorySpaceAttr::get(context, MemorySpace(value));
+    break;
+  case FieldKind::VFunc:
+    attr = VectorFuncAttr::get(context, VectorFunc(value));
+    break;
+  case FieldKind::U:
+  case FieldKind::S:
+    attr = IntegerAttr::get(IntegerType::get(context, 64), value);
+    break;
   }
-  for (DepFlag flag : kDepFlags)
-    if (inst.deps & flag)
-      state.addAttribute(getDepFlagName(flag), builder.getUnitAttr());
+  return attr;
+}
+
+InstOpInterface InstOpBuilder::create(OpBuilder &builder, Location loc,
+                                      const Inst &inst) {
+  OpcodeEntry &entry = opcodes[uint8_t(inst.op)];
+  if (!entry.name) {
+    entry.name.emplace(("npu." + getOpcodeInfo(inst.op).mnemonic).str(),
+                       context);
+    for (const FieldInfo &field : getFields(inst.op))
+      entry.slots.push_back(
+          {StringAttr::get(context, field.name), &field, DepFlag(0)});
+    for (DepFlag flag : kDepFlags)
+      entry.slots.push_back(
+          {StringAttr::get(context, getDepFlagName(flag)), nullptr, flag});
+    llvm::sort(entry.slots, [](const Slot &a, const Slot &b) {
+      return a.name.strref() < b.name.strref();
+    });
+  }
+  // Appended in sorted order, the list needs no sorting when it becomes the
+  // op's attributes.
+  OperationState state(loc, *entry.name);
+  for (const Slot &slot : entry.slots) {
+    if (!slot.field) {
+      if (inst.deps & slot.flag)
+        state.attributes.append(slot.name, unit);
+      continue;
+    }
+    int64_t value = inst.*slot.field->member;
+    if (slot.field->kind == FieldKind::B && !value)
+      continue;
+    state.attributes.append(slot.name, getValue(*slot.field, value));
+  }
   return cast<InstOpInterface>(builder.create(state));
 }
 
