@@ -226,9 +226,9 @@ Error tessera::npu::verifyInst(const Inst &inst) {
   // one means the producer meant something the instruction cannot say.
   for (const FieldInfo *field : getForeignFields(inst.op))
     if (inst.*field->member != 0)
-      return detail::makeError(
-          info->mnemonic + " has no field " + field->name + " (it is " +
-          llvm::Twine(inst.*field->member) + ", must be 0)");
+      return detail::makeError(info->mnemonic + " has no field " + field->name +
+                               " (it is " + llvm::Twine(inst.*field->member) +
+                               ", must be 0)");
   return verifySemantics(*info, inst);
 }
 

@@ -116,12 +116,12 @@ struct ConvertNNToLinalgPass
     auto *nnDialect = ctx->getLoadedDialect<tessera::nn::NNDialect>();
     SmallVector<Operation *> roots;
     for (Operation &op : getOperation().getBody()->getOperations()) {
-      bool holdsNN = isa<func::FuncOp>(op) ||
-                     op.walk([&](Operation *nested) {
-                         return nested->getDialect() == nnDialect
-                                    ? WalkResult::interrupt()
-                                    : WalkResult::advance();
-                       }).wasInterrupted();
+      bool holdsNN =
+          isa<func::FuncOp>(op) || op.walk([&](Operation *nested) {
+                                       return nested->getDialect() == nnDialect
+                                                  ? WalkResult::interrupt()
+                                                  : WalkResult::advance();
+                                     }).wasInterrupted();
       if (holdsNN)
         roots.push_back(&op);
     }

@@ -399,8 +399,9 @@ void emitPlan(const Plan &p, Emitter &e, const LayerAddresses &addr,
     // The same tile shape costs the same: priced once when counting. Without
     // groups every channel tile reads every input channel and holds weights
     // in every block, so its width alone tells channel tiles apart.
-    std::string tile = l.groups == 1 ? "n" + std::to_string(p.tileChannelsOf(s.t))
-                                     : std::to_string(s.t);
+    std::string tile = l.groups == 1
+                           ? "n" + std::to_string(p.tileChannelsOf(s.t))
+                           : std::to_string(s.t);
     e.executeRun(std::to_string(p.tileRowsOf(s.r)) + "," + tile + "," +
                      std::to_string(s.k),
                  [&] { computeTile(s); });
