@@ -106,25 +106,22 @@ InstOpInterface InstOpBuilder::create(OpBuilder &builder, Location loc,
     for (DepFlag flag : kDepFlags)
       entry.slots.push_back(
           {StringAttr::get(context, getDepFlagName(flag)), nullptr, flag});
-    llvm::sort(entry.slots, [](const Slot &a, const Slot &b) {
-      return a.name.strref() < b.name.strref();
-    });
   }
-  // Appended in sorted order, the list needs no sorting when it becomes the
-  // op's attributes.
-  OperationState state(loc, *entry.name);
+  // The fields go straight into the op's properties: no attribute
+  // dictionary is built (and kept in the context) per instruction.
+  Operation *op = builder.create(OperationState(loc, *entry.name));
   for (const Slot &slot : entry.slots) {
     if (!slot.field) {
       if (inst.deps & slot.flag)
-        state.attributes.append(slot.name, unit);
+        op->setInherentAttr(slot.name, unit);
       continue;
     }
     int64_t value = inst.*slot.field->member;
     if (slot.field->kind == FieldKind::B && !value)
       continue;
-    state.attributes.append(slot.name, getValue(*slot.field, value));
+    op->setInherentAttr(slot.name, getValue(*slot.field, value));
   }
-  return cast<InstOpInterface>(builder.create(state));
+  return cast<InstOpInterface>(op);
 }
 
 static StringRef getMemoryName(MemorySpace mem) {

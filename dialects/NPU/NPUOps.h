@@ -57,8 +57,8 @@ InstOpInterface createInstOp(mlir::OpBuilder &builder, mlir::Location loc,
                              const Inst &inst);
 
 /// createInstOp for many instructions of one context: the op names, the
-/// attribute names (in sorted order) and the field values' attributes are
-/// looked up once, not per instruction.
+/// attribute names and the field values' attributes are looked up once, not
+/// per instruction, and set as the op's properties directly.
 class InstOpBuilder {
 public:
   explicit InstOpBuilder(mlir::MLIRContext *context);
@@ -75,7 +75,7 @@ private:
   };
   struct OpcodeEntry {
     std::optional<mlir::OperationName> name;
-    llvm::SmallVector<Slot> slots; ///< sorted by name
+    llvm::SmallVector<Slot> slots;
   };
   mlir::Attribute getValue(const FieldInfo &field, int64_t value);
 
