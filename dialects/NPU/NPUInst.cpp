@@ -66,33 +66,62 @@ FailureOr<Inst> tessera::npu::toInst(InstOpInterface instOp) {
 
 InstOpInterface tessera::npu::createInstOp(OpBuilder &builder, Location loc,
                                            const Inst &inst) {
-  MLIRContext *context = builder.getContext();
-  OperationState state(loc, ("npu." + getOpcodeInfo(inst.op).mnemonic).str());
-  for (const FieldInfo &field : getFields(inst.op)) {
-    int64_t value = inst.*field.member;
-    switch (field.kind) {
-    case FieldKind::B:
-      if (value)
-        state.addAttribute(field.name, builder.getUnitAttr());
-      break;
-    case FieldKind::Mem:
-      state.addAttribute(field.name,
-                         MemorySpaceAttr::get(context, MemorySpace(value)));
-      break;
-    case FieldKind::VFunc:
-      state.addAttribute(field.name,
-                         VectorFuncAttr::get(context, VectorFunc(value)));
-      break;
-    case FieldKind::U:
-    case FieldKind::S:
-      state.addAttribute(field.name, builder.getI64IntegerAttr(value));
-      break;
-    }
+  return InstOpBuilder(builder.getContext()).create(builder, loc, inst);
+}
+
+InstOpBuilder::InstOpBuilder(MLIRContext *context)
+    : context(context), unit(UnitAttr::get(context)), opcodes(256) {}
+
+Attribute InstOpBuilder::getValue(const FieldInfo &field, int64_t value) {
+  Attribute &attr = values[{unsigned(field.kind), value}];
+  if (attr)
+    return attr;
+  switch (field.kind) {
+  case FieldKind::B:
+    attr = unit;
+    break;
+  case FieldKind::Mem:
+    attr = MemorySpaceAttr::get(context, MemorySpace(value));
+    break;
+  case FieldKind::VFunc:
+    attr = VectorFuncAttr::get(context, VectorFunc(value));
+    break;
+  case FieldKind::U:
+  case FieldKind::S:
+    attr = IntegerAttr::get(IntegerType::get(context, 64), value);
+    break;
   }
-  for (DepFlag flag : kDepFlags)
-    if (inst.deps & flag)
-      state.addAttribute(getDepFlagName(flag), builder.getUnitAttr());
-  return cast<InstOpInterface>(builder.create(state));
+  return attr;
+}
+
+InstOpInterface InstOpBuilder::create(OpBuilder &builder, Location loc,
+                                      const Inst &inst) {
+  OpcodeEntry &entry = opcodes[uint8_t(inst.op)];
+  if (!entry.name) {
+    entry.name.emplace(("npu." + getOpcodeInfo(inst.op).mnemonic).str(),
+                       context);
+    for (const FieldInfo &field : getFields(inst.op))
+      entry.slots.push_back(
+          {StringAttr::get(context, field.name), &field, DepFlag(0)});
+    for (DepFlag flag : kDepFlags)
+      entry.slots.push_back(
+          {StringAttr::get(context, getDepFlagName(flag)), nullptr, flag});
+  }
+  // The fields go straight into the op's properties: no attribute
+  // dictionary is built (and kept in the context) per instruction.
+  Operation *op = builder.create(OperationState(loc, *entry.name));
+  for (const Slot &slot : entry.slots) {
+    if (!slot.field) {
+      if (inst.deps & slot.flag)
+        op->setInherentAttr(slot.name, unit);
+      continue;
+    }
+    int64_t value = inst.*slot.field->member;
+    if (slot.field->kind == FieldKind::B && !value)
+      continue;
+    op->setInherentAttr(slot.name, getValue(*slot.field, value));
+  }
+  return cast<InstOpInterface>(op);
 }
 
 static StringRef getMemoryName(MemorySpace mem) {

@@ -56,6 +56,35 @@ mlir::FailureOr<Inst> toInst(InstOpInterface op);
 InstOpInterface createInstOp(mlir::OpBuilder &builder, mlir::Location loc,
                              const Inst &inst);
 
+/// createInstOp for many instructions of one context: the op names, the
+/// attribute names and the field values' attributes are looked up once, not
+/// per instruction, and set as the op's properties directly.
+class InstOpBuilder {
+public:
+  explicit InstOpBuilder(mlir::MLIRContext *context);
+  InstOpInterface create(mlir::OpBuilder &builder, mlir::Location loc,
+                         const Inst &inst);
+
+private:
+  /// One inherent attribute of an opcode: a field, or a dependency flag
+  /// (field null).
+  struct Slot {
+    mlir::StringAttr name;
+    const FieldInfo *field;
+    DepFlag flag;
+  };
+  struct OpcodeEntry {
+    std::optional<mlir::OperationName> name;
+    llvm::SmallVector<Slot> slots;
+  };
+  mlir::Attribute getValue(const FieldInfo &field, int64_t value);
+
+  mlir::MLIRContext *context;
+  mlir::UnitAttr unit;
+  std::vector<OpcodeEntry> opcodes;
+  llvm::DenseMap<std::pair<unsigned, int64_t>, mlir::Attribute> values;
+};
+
 } // namespace tessera::npu
 
 #endif // TESSERA_DIALECT_NPU_NPUOPS_H

@@ -20,6 +20,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SHA256.h"
+#include "llvm/Support/xxhash.h"
 
 #include <algorithm>
 #include <cmath>
@@ -127,6 +128,29 @@ readInputSets(llvm::StringRef dir, llvm::ArrayRef<TensorDesc> inputs,
 }
 
 llvm::Expected<std::string> computeModelDigest(const CompileOptions &options) {
+  auto buffer = llvm::MemoryBuffer::getFile(options.inputFile);
+  if (!buffer)
+    return fail(options.inputFile +
+                ": cannot read: " + buffer.getError().message());
+  // The file's hash, then the pins after it, each after a NUL.
+  llvm::XXH128_hash_t file =
+      llvm::xxh3_128bits(llvm::arrayRefFromStringRef((*buffer)->getBuffer()));
+  std::string bytes;
+  for (uint64_t half : {file.high64, file.low64})
+    for (int i = 7; i >= 0; --i)
+      bytes.push_back(char(half >> (8 * i)));
+  for (const std::string &spec : options.inputShapes) {
+    bytes.push_back('\0');
+    bytes += spec;
+  }
+  llvm::XXH128_hash_t digest =
+      llvm::xxh3_128bits(llvm::arrayRefFromStringRef(bytes));
+  return llvm::formatv("xxh3-128:{0:x-16}{1:x-16}", digest.high64, digest.low64)
+      .str();
+}
+
+llvm::Expected<std::string>
+computeSHA256ModelDigest(const CompileOptions &options) {
   auto buffer = llvm::MemoryBuffer::getFile(options.inputFile);
   if (!buffer)
     return fail(options.inputFile +

@@ -218,6 +218,12 @@ prepareStatistics(CompileOptions &options, MLIRContext &context,
         quant::readCalibrationStats(quant.calibrationCache);
     if (!stats)
       return emitError(loc) << toString(stats.takeError());
+    // A cache written before the XXH3 digest holds the SHA-256 one.
+    if (!StringRef(stats->modelDigest).starts_with("xxh3-128:")) {
+      digest = computeSHA256ModelDigest(options);
+      if (!digest)
+        return emitError(loc) << toString(digest.takeError());
+    }
     if (stats->modelDigest != *digest)
       return emitError(loc)
              << "calibration cache '" << quant.calibrationCache

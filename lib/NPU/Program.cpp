@@ -188,6 +188,32 @@ static Error verifySemantics(const OpcodeInfo &info, const Inst &inst) {
   return Error::success();
 }
 
+/// The fields of the other opcodes that `op` does not have, each member once
+/// (the first in table order), computed once per opcode: verifyInst runs on
+/// every instruction of every program.
+static llvm::ArrayRef<const FieldInfo *> getForeignFields(Opcode op) {
+  static const std::vector<std::vector<const FieldInfo *>> table = [] {
+    std::vector<std::vector<const FieldInfo *>> result(256);
+    for (const OpcodeInfo &info : getOpcodes()) {
+      llvm::ArrayRef<FieldInfo> own = getFields(info.op);
+      std::vector<const FieldInfo *> &foreign = result[uint8_t(info.op)];
+      for (const OpcodeInfo &other : getOpcodes())
+        for (const FieldInfo &field : getFields(other.op)) {
+          auto same = [&](const FieldInfo &f) {
+            return f.member == field.member;
+          };
+          if (llvm::none_of(own, same) &&
+              llvm::none_of(foreign, [&](const FieldInfo *f) {
+                return f->member == field.member;
+              }))
+            foreign.push_back(&field);
+        }
+    }
+    return result;
+  }();
+  return table[uint8_t(op)];
+}
+
 Error tessera::npu::verifyInst(const Inst &inst) {
   const OpcodeInfo *info = lookupOpcode(uint8_t(inst.op));
   if (!info)
@@ -210,18 +236,11 @@ Error tessera::npu::verifyInst(const Inst &inst) {
   }
   // A field of another opcode would be dropped by the encoder, so a nonzero
   // one means the producer meant something the instruction cannot say.
-  for (const OpcodeInfo &other : getOpcodes()) {
-    for (const FieldInfo &field : getFields(other.op)) {
-      if (inst.*field.member == 0)
-        continue;
-      bool own = llvm::any_of(
-          fields, [&](const FieldInfo &f) { return f.member == field.member; });
-      if (!own)
-        return detail::makeError(
-            info->mnemonic + " has no field " + field.name + " (it is " +
-            llvm::Twine(inst.*field.member) + ", must be 0)");
-    }
-  }
+  for (const FieldInfo *field : getForeignFields(inst.op))
+    if (inst.*field->member != 0)
+      return detail::makeError(info->mnemonic + " has no field " + field->name +
+                               " (it is " + llvm::Twine(inst.*field->member) +
+                               ", must be 0)");
   return verifySemantics(*info, inst);
 }
 

@@ -46,8 +46,11 @@ void tessera::buildNNStagePipeline(OpPassManager &pm, bool requireStatic,
 
 void tessera::buildLinalgStagePipeline(OpPassManager &pm) {
   pm.addPass(createConvertNNToLinalg());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
+  // The functions only: other top-level ops (the npu target's programs) have
+  // nothing to fold.
+  OpPassManager &funcs = pm.nest<func::FuncOp>();
+  funcs.addPass(createCanonicalizerPass());
+  funcs.addPass(createCSEPass());
 }
 
 void tessera::buildCPUCodegenPipeline(OpPassManager &pm,

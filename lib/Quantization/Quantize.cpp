@@ -405,6 +405,7 @@ std::optional<IntWeights> GraphQuantizer::getWeights(Operation *anchor) {
     weights.scales =
         getWeightScales(w->values, perChannel ? weights.channels : 1);
     size_t perSlice = w->values.size() / size_t(weights.channels);
+    weights.values.reserve(w->values.size());
     for (auto [i, x] : llvm::enumerate(w->values)) {
       double scale = weights.scales[perChannel ? i / perSlice : 0];
       weights.values.push_back(quantizeValue(x, scale, 0));

@@ -158,6 +158,20 @@ static std::optional<std::vector<char>> encodeRaw(Type element,
     return std::nullopt;
   size_t bytes = width / 8;
   std::vector<char> out(values.size() * bytes);
+  if (isa<IntegerType>(element)) {
+    // The weights of a quantized model: millions of them, the type's checks
+    // hoisted out of the loop.
+    if (bytes == 1) {
+      for (size_t i = 0; i < values.size(); ++i)
+        out[i] = char(uint8_t((uint64_t)(int64_t)values[i]));
+      return out;
+    }
+    for (size_t i = 0; i < values.size(); ++i) {
+      uint64_t bits = (uint64_t)(int64_t)values[i];
+      std::memcpy(out.data() + i * bytes, &bits, bytes);
+    }
+    return out;
+  }
   for (size_t i = 0; i < values.size(); ++i) {
     char *p = out.data() + i * bytes;
     if (element.isF32()) {

@@ -43,8 +43,15 @@ llvm::Expected<std::vector<InputSet>>
 readInputSets(llvm::StringRef dir, llvm::ArrayRef<TensorDesc> inputs,
               llvm::StringRef what);
 
-/// SHA-256 (hex) of the model file's bytes and the `--input-shape` pins.
+/// The calibration cache's key for the model file's bytes and the
+/// `--input-shape` pins: "xxh3-128:" and 32 hex digits (XXH3-128, not a
+/// cryptographic hash: it tells models apart, it does not authenticate them).
 llvm::Expected<std::string> computeModelDigest(const CompileOptions &options);
+
+/// The digest caches written before the XXH3 one had: SHA-256 (64 hex
+/// digits) of the same bytes; such caches are still read.
+llvm::Expected<std::string>
+computeSHA256ModelDigest(const CompileOptions &options);
 
 /// The float (or int8) model compiled for the host with its activations
 /// exposed and loaded (Calibrate.cpp).

@@ -23,6 +23,7 @@
 #include "llvm/Support/JSON.h"
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,10 @@ struct Compilation {
   /// What a target's stages record for its artifact manifest (the npu
   /// target: the host/NPU placement and each program's layers).
   llvm::json::Object targetData = {};
+  /// What a target's stage computed for its later stages, valid while the
+  /// module is unchanged (the npu target: the programs the `npu` stage
+  /// translated, reused by `llvm`); null for none.
+  std::shared_ptr<void> targetState = nullptr;
 };
 
 /// A stage `--emit` can stop after.

@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Threading.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -35,11 +36,18 @@ static llvm::json::Value toJSON(Attribute attr) {
 }
 
 FailureOr<std::vector<NPUProgramInfo>> translateNPUPrograms(ModuleOp module) {
+  // The programs translate on their own (reading the IR only), in parallel;
+  // the results and diagnostics keep the module order.
+  SmallVector<npu::ProgramOp> programOps(module.getOps<npu::ProgramOp>());
+  std::vector<FailureOr<npu::Program>> translated(programOps.size(), failure());
+  if (failed(failableParallelForEachN(
+          module.getContext(), 0, programOps.size(), [&](size_t i) {
+            translated[i] = exportNPUProgramOp(programOps[i]);
+            return success(succeeded(translated[i]));
+          })))
+    return failure();
   std::vector<NPUProgramInfo> programs;
-  for (auto programOp : module.getOps<npu::ProgramOp>()) {
-    FailureOr<npu::Program> program = exportNPUProgramOp(programOp);
-    if (failed(program))
-      return failure();
+  for (auto [programOp, program] : llvm::zip_equal(programOps, translated)) {
     NPUProgramInfo info;
     info.name = programOp.getSymName().str();
     llvm::json::Array layers;
@@ -109,8 +117,12 @@ LogicalResult lowerNPULaunches(ModuleOp module,
   // The binaries, as constant globals (one per program).
   llvm::StringMap<std::pair<int64_t, memref::GlobalOp>> globals;
   b.setInsertionPointToStart(module.getBody());
+  std::vector<std::vector<uint8_t>> binaries(programs.size());
+  parallelFor(module.getContext(), 0, programs.size(), [&](size_t i) {
+    binaries[i] = encodeProgram(programs[i].program);
+  });
   for (auto [i, info] : llvm::enumerate(programs)) {
-    std::vector<uint8_t> bytes = encodeProgram(info.program);
+    const std::vector<uint8_t> &bytes = binaries[i];
     auto tensorType = RankedTensorType::get({int64_t(bytes.size())}, i8);
     auto value = DenseElementsAttr::getFromRawBuffer(
         tensorType, ArrayRef<char>(reinterpret_cast<const char *>(bytes.data()),

@@ -88,9 +88,29 @@ static LogicalResult partition(Compilation &c) {
   return success();
 }
 
-/// Stage `npu`: every program translates (verified, addresses in range).
-static LogicalResult checkPrograms(Compilation &c) {
+/// The translated programs of the module: those the `npu` stage kept
+/// (nothing changes the module between it and `npu-asm` or `llvm`), or a
+/// fresh translation.
+static FailureOr<std::vector<NPUProgramInfo>> getPrograms(Compilation &c) {
+  if (auto *kept =
+          static_cast<std::vector<NPUProgramInfo> *>(c.targetState.get())) {
+    std::vector<NPUProgramInfo> programs = std::move(*kept);
+    c.targetState.reset();
+    return programs;
+  }
   return translateNPUPrograms(c.module);
+}
+
+/// Stage `npu`: every program translates (verified, addresses in range); the
+/// translation is kept for the later stages.
+static LogicalResult checkPrograms(Compilation &c) {
+  FailureOr<std::vector<NPUProgramInfo>> programs =
+      translateNPUPrograms(c.module);
+  if (failed(programs))
+    return failure();
+  c.targetState =
+      std::make_shared<std::vector<NPUProgramInfo>>(std::move(*programs));
+  return success();
 }
 
 /// Writes the npu.program ops (and the module's hardware) as MLIR.
@@ -115,8 +135,7 @@ static LogicalResult writePrograms(Compilation &c, StringRef path) {
 
 /// Writes the assembly of every program, each under a `; <name>` header.
 static LogicalResult writeAssembly(Compilation &c, StringRef path) {
-  FailureOr<std::vector<NPUProgramInfo>> programs =
-      translateNPUPrograms(c.module);
+  FailureOr<std::vector<NPUProgramInfo>> programs = getPrograms(c);
   if (failed(programs))
     return failure();
   std::string error;
@@ -135,8 +154,7 @@ static LogicalResult writeAssembly(Compilation &c, StringRef path) {
 /// the CPU back end's `llvm` stage on the host code.
 static LogicalResult lowerToLLVM(Compilation &c) {
   ModuleOp module = c.module;
-  FailureOr<std::vector<NPUProgramInfo>> programs =
-      translateNPUPrograms(module);
+  FailureOr<std::vector<NPUProgramInfo>> programs = getPrograms(c);
   if (failed(programs))
     return failure();
   llvm::Expected<npu::HardwareDesc> hw = loadHardware(c.options);

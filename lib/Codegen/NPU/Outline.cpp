@@ -122,6 +122,7 @@ LogicalResult NPUOutlinePass::outlineSegment(ArrayRef<SegmentLayer *> layers,
   ModuleOp module = getOperation();
   MLIRContext *context = module.getContext();
   std::string name = "segment_" + std::to_string(index);
+  InstOpBuilder instOps(context);
 
   // Earlier segments replaced their outputs: read the inputs afresh.
   for (SegmentLayer *layer : layers) {
@@ -271,7 +272,7 @@ LogicalResult NPUOutlinePass::outlineSegment(ArrayRef<SegmentLayer *> layers,
                      builder.getF64FloatAttr(cost.energy.total()));
     OpBuilder inner = OpBuilder::atBlockEnd(&layerOp.getBody().front());
     for (const Inst &inst : code->insts)
-      createInstOp(inner, loc, inst);
+      instOps.create(inner, loc, inst);
   }
   FinishOp::create(builder, segmentLoc);
   program.setDramBytes(int64_t(top));

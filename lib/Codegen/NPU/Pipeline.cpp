@@ -8,6 +8,7 @@
 #include "NPU/NPUPasses.h"
 #include "tessera/Codegen/NPU/Passes.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -25,8 +26,11 @@ void tessera::buildNPUPartitionPipeline(OpPassManager &pm,
   place.reportJSON = options.placementReportJSON;
   pm.addPass(createNPUPlace(place));
   pm.addPass(createNPUOutline(NPUOutlineOptions{options.hw}));
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
+  // On the host functions only: the programs' instruction ops have nothing
+  // to fold, and walking (and re-verifying) them is most of the cost.
+  OpPassManager &host = pm.nest<func::FuncOp>();
+  host.addPass(createCanonicalizerPass());
+  host.addPass(createCSEPass());
 }
 
 namespace {

@@ -110,8 +110,22 @@ struct ConvertNNToLinalgPass
     });
     target.addDynamicallyLegalOp<func::ReturnOp>(
         [&](func::ReturnOp op) { return converter.isLegal(op); });
-    if (failed(applyPartialConversion(getOperation(), target,
-                                      std::move(patterns))))
+    // The functions and whatever else holds nn ops: other top-level ops
+    // (the npu target's programs, hundreds of thousands of instruction ops)
+    // have nothing to convert.
+    auto *nnDialect = ctx->getLoadedDialect<tessera::nn::NNDialect>();
+    SmallVector<Operation *> roots;
+    for (Operation &op : getOperation().getBody()->getOperations()) {
+      bool holdsNN =
+          isa<func::FuncOp>(op) || op.walk([&](Operation *nested) {
+                                       return nested->getDialect() == nnDialect
+                                                  ? WalkResult::interrupt()
+                                                  : WalkResult::advance();
+                                     }).wasInterrupted();
+      if (holdsNN)
+        roots.push_back(&op);
+    }
+    if (failed(applyPartialConversion(roots, target, std::move(patterns))))
       return signalPassFailure();
     getOperation().walk([](tessera::nn::NoneOp op) {
       if (op->use_empty())

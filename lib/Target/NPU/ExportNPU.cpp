@@ -217,6 +217,11 @@ FailureOr<Program> tessera::exportNPUProgramOp(Operation *op) {
   if (!programOp)
     return op->emitOpError() << "is not an npu.program";
   Program program;
+  // At most one instruction per op: reserved, the instructions are not
+  // copied as the vector grows.
+  size_t numOps = 0;
+  programOp.getBody().walk([&](Operation *) { ++numOps; });
+  program.insts.reserve(numOps);
   ProgramExporter exporter(program);
   if (failed(exporter.visit(programOp.getBody().front())))
     return failure();

@@ -517,9 +517,14 @@ void emitPlan(const Plan &p, Emitter &e, const LayerAddresses &addr,
     // Pixels C bytes apart, kernel rows of a row phase one input row apart.
     if (p.dw)
       e.configTaps(p.KW, C, p.Wrow * C);
-    // The same tile shape costs the same: priced once when counting.
-    e.executeRun(std::to_string(p.tileRowsOf(s.r)) + "," + std::to_string(s.t) +
-                     "," + std::to_string(s.k),
+    // The same tile shape costs the same: priced once when counting. Without
+    // groups every channel tile reads every input channel and holds weights
+    // in every block, so its width alone tells channel tiles apart.
+    std::string tile = l.groups == 1
+                           ? "n" + std::to_string(p.tileChannelsOf(s.t))
+                           : std::to_string(s.t);
+    e.executeRun(std::to_string(p.tileRowsOf(s.r)) + "," + tile + "," +
+                     std::to_string(s.k),
                  [&] { computeTile(s); });
   };
   emit.writeOutput = [&](const Step &s) {

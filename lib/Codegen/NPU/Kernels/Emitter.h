@@ -103,6 +103,9 @@ public:
 
   const std::vector<Inst> &getInsts() const { return insts; }
   std::vector<Inst> takeInsts() { return std::move(insts); }
+  /// Room for `n` instructions (keep mode), so that storing them does not
+  /// copy the ones before.
+  void reserve(uint64_t n) { insts.reserve(n); }
   uint64_t getNumInsts() const { return numInsts; }
   /// Busy cycles per step (index = step).
   const std::vector<StepCycles> &getSteps() const { return steps; }

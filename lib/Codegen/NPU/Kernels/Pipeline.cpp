@@ -26,7 +26,12 @@ LayerCode kernels::emitLayerCode(
     llvm::function_ref<void(Emitter &, std::vector<uint8_t> *)> emit,
     llvm::function_ref<LayerCost(const Emitter &)> price) {
   LayerCode code;
+  // Counting first (its run cache makes that cheap) sizes the instruction
+  // vector: a layer has up to tens of thousands of them.
+  Emitter counter(hw, /*keep=*/false);
+  emit(counter, nullptr);
   Emitter e(hw, /*keep=*/true);
+  e.reserve(counter.getNumInsts());
   emit(e, &code.constants);
   code.cost = price(e);
   code.insts = e.takeInsts();
