@@ -24,9 +24,75 @@ HardwareAttr tessera::npu::lookupHardware(Operation *op) {
   return {};
 }
 
+namespace {
+/// Readers of one field from its typed property; false when a required one
+/// is missing (the generic path below then names it).
+bool readField(IntegerAttr attr, int64_t &out) {
+  if (!attr)
+    return false;
+  out = attr.getValue().getSExtValue();
+  return true;
+}
+bool readField(UnitAttr attr, int64_t &out) {
+  out = attr ? 1 : 0;
+  return true;
+}
+bool readField(MemorySpaceAttr attr, int64_t &out) {
+  if (!attr)
+    return false;
+  out = static_cast<int64_t>(attr.getValue());
+  return true;
+}
+bool readField(VectorFuncAttr attr, int64_t &out) {
+  if (!attr)
+    return false;
+  out = static_cast<int64_t>(attr.getValue());
+  return true;
+}
+
+/// The fields and flags of an `OpT` from its properties, without looking
+/// attributes up by name (every instruction of a program is translated and
+/// verified this way: ResNet-50 has about 234,000).
+template <typename OpT> bool readTyped(Operation *op, Inst &inst) {
+  auto typed = cast<OpT>(op);
+  const auto &props = typed.getProperties();
+  bool ok = true;
+#define TESSERA_NPU_FIELD(OP, MEMBER, LSB, WIDTH, KIND, VERSION)               \
+  if constexpr (std::is_same_v<OpT, OP##Op>)                                   \
+    ok &= readField(props.MEMBER, inst.MEMBER);
+#include "tessera/NPU/ISA.def"
+  int64_t flag = 0;
+  readField(props.pop_prev, flag);
+  inst.deps |= flag ? PopPrev : 0;
+  readField(props.pop_next, flag);
+  inst.deps |= flag ? PopNext : 0;
+  readField(props.push_prev, flag);
+  inst.deps |= flag ? PushPrev : 0;
+  readField(props.push_next, flag);
+  inst.deps |= flag ? PushNext : 0;
+  return ok;
+}
+/// The control instructions have neither fields nor flags.
+template <> bool readTyped<FenceOp>(Operation *, Inst &) { return true; }
+template <> bool readTyped<FinishOp>(Operation *, Inst &) { return true; }
+} // namespace
+
 FailureOr<Inst> tessera::npu::toInst(InstOpInterface instOp) {
   Operation *op = instOp.getOperation();
   Inst inst;
+  inst.op = instOp.getOpcode();
+  bool typed = false;
+  switch (inst.op) {
+#define TESSERA_NPU_OPCODE(ENUM, MNEMONIC, CODE, QUEUE, ...)                   \
+  case Opcode::ENUM:                                                           \
+    typed = readTyped<ENUM##Op>(op, inst);                                     \
+    break;
+#include "tessera/NPU/ISA.def"
+  }
+  if (typed)
+    return inst;
+  // A required field is missing: the generic path names it.
+  inst = Inst();
   inst.op = instOp.getOpcode();
   for (const FieldInfo &field : getFields(inst.op)) {
     Attribute attr = op->getAttr(field.name);

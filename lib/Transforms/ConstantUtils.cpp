@@ -55,6 +55,34 @@ static std::optional<double> decodeRaw(Type element, const char *p) {
   return std::nullopt;
 }
 
+std::optional<ArrayRef<int8_t>> getI8ConstantData(Value v) {
+  auto cst = v ? v.getDefiningOp<nn::ConstantOp>() : nn::ConstantOp();
+  if (!cst)
+    return std::nullopt;
+  auto type = dyn_cast<RankedTensorType>(cst.getType());
+  if (!type || !type.hasStaticShape() ||
+      !type.getElementType().isSignlessInteger(8))
+    return std::nullopt;
+  ArrayRef<char> raw;
+  Attribute value = cst.getValue();
+  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+    if (dense.isSplat())
+      return std::nullopt;
+    raw = dense.getRawData();
+  } else if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return std::nullopt;
+    raw = blob->getData();
+  } else {
+    return std::nullopt;
+  }
+  if (int64_t(raw.size()) != type.getNumElements())
+    return std::nullopt;
+  return ArrayRef<int8_t>(reinterpret_cast<const int8_t *>(raw.data()),
+                          raw.size());
+}
+
 std::optional<ConstTensor> readConstant(Value v, int64_t maxElements) {
   auto cst = v ? v.getDefiningOp<nn::ConstantOp>() : nn::ConstantOp();
   if (!cst)

@@ -36,6 +36,12 @@ struct ConstTensor {
 std::optional<ConstTensor>
 readConstant(mlir::Value v, int64_t maxElements = kMaxBuiltElements);
 
+/// The elements of `v`, in place, when it is an `nn.constant` of a static
+/// signless int8 tensor stored element by element (dense or a resource
+/// blob; not a splat): the int8 weights of the quantized graph without a
+/// conversion per element.
+std::optional<llvm::ArrayRef<int8_t>> getI8ConstantData(mlir::Value v);
+
 /// The single value of `v` when it is an `nn.constant` whose elements are all
 /// equal (a scalar, a one-element tensor or a splat).
 std::optional<double> getSplatValue(mlir::Value v);

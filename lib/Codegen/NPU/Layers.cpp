@@ -276,15 +276,30 @@ std::optional<MatchedLayer> matchConv(nn::ConvIntegerOp conv,
     reason = "the output has no static shape";
     return std::nullopt;
   }
+  // Weights without a zero point to fold (tessera-quantize's are
+  // symmetric) are read in place; the others through doubles.
+  std::optional<ArrayRef<int8_t>> raw;
+  std::optional<double> wZeroPoint =
+      isNoneValue(conv.getWZeroPoint())
+          ? std::optional<double>(0)
+          : transforms::getSplatValue(conv.getWZeroPoint());
+  if (wZeroPoint && *wZeroPoint == 0)
+    raw = transforms::getI8ConstantData(conv.getW());
   std::optional<transforms::ConstTensor> w;
-  if (getStaticI8Type(conv.getW()))
-    w = readConstant(conv.getW());
-  if (!w) {
-    reason = "weights are not a constant int8 tensor";
-    return std::nullopt;
+  if (!raw) {
+    if (getStaticI8Type(conv.getW()))
+      w = readConstant(conv.getW());
+    if (!w) {
+      reason = "weights are not a constant int8 tensor";
+      return std::nullopt;
+    }
+    if (!foldWeightZeroPoint(conv.getWZeroPoint(), *w, /*channelDim=*/0,
+                             reason))
+      return std::nullopt;
   }
-  if (!foldWeightZeroPoint(conv.getWZeroPoint(), *w, /*channelDim=*/0, reason))
-    return std::nullopt;
+  auto weightAt = [&](int64_t i) {
+    return raw ? (*raw)[i] : int8_t(w->values[i]);
+  };
   ConvLayer &layer = match.conv;
   if (!readInputZeroPoint(conv.getXZeroPoint(), layer.inZeroPoint, reason))
     return std::nullopt;
@@ -299,7 +314,8 @@ std::optional<MatchedLayer> matchConv(nn::ConvIntegerOp conv,
     reason = ("auto_pad " + autoPad + " (pads must be explicit)").str();
     return std::nullopt;
   }
-  ArrayRef<int64_t> ws = w->shape();
+  ArrayRef<int64_t> ws =
+      cast<RankedTensorType>(conv.getW().getType()).getShape();
   layer.batch = xType.getDimSize(0);
   layer.inC = xType.getDimSize(1);
   layer.inH = xType.getDimSize(2);
@@ -335,15 +351,14 @@ std::optional<MatchedLayer> matchConv(nn::ConvIntegerOp conv,
   }
   // OIHW -> HWIO per group: [kh][kw][c][o] with c < inC / groups.
   int64_t cg = ws[1];
-  layer.weights.resize(w->values.size());
+  layer.weights.resize(size_t(layer.outC * cg * layer.kernelH * layer.kernelW));
   for (int64_t o = 0; o < layer.outC; ++o)
     for (int64_t c = 0; c < cg; ++c)
       for (int64_t kh = 0; kh < layer.kernelH; ++kh)
         for (int64_t kw = 0; kw < layer.kernelW; ++kw)
           layer.weights[((kh * layer.kernelW + kw) * cg + c) * layer.outC + o] =
-              int8_t(w->values[((o * cg + c) * layer.kernelH + kh) *
-                                   layer.kernelW +
-                               kw]);
+              weightAt(((o * cg + c) * layer.kernelH + kh) * layer.kernelW +
+                       kw);
   // tessera-quantize's AveragePool: one group per channel, weights 1.
   bool windowSum = layer.groups == layer.inC && layer.outC == layer.inC &&
                    cg == 1 && hw.isaVersion >= 2 &&
