@@ -467,7 +467,6 @@ LogicalResult GraphQuantizer::quantizeAnchor(Operation *anchor) {
   Value out = anchor->getResult(0);
   FusedActivation fused = getFusedActivation(anchor);
   Operation *act = fused.op;
-  std::optional<double> clipLo = fused.lo, clipHi = fused.hi;
   Value result = act ? act->getResult(0) : out;
   FailureOr<QValue> x = getInt8(anchor->getOperand(0));
   if (failed(x))
