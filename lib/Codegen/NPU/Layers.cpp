@@ -58,6 +58,27 @@ Operation *getSingleUser(Value value) {
   return *value.getUsers().begin();
 }
 
+/// Steps over the optional `nn.sub` of a scalar constant zero point that is
+/// the single `user` of the int32 `value` (the cast of an int8 operand):
+/// records the zero point and the op, and moves `value` and `user` past it.
+/// False when the user is a sub of another form.
+bool skipZeroPointSub(Value &value, Operation *&user, int32_t &zeroPoint,
+                      SmallVectorImpl<Operation *> &ops) {
+  auto sub = dyn_cast_or_null<nn::SubOp>(user);
+  if (!sub)
+    return true;
+  std::optional<transforms::ConstTensor> zp;
+  if (sub.getA() == value && sub.getB() != value)
+    zp = readConstant(sub.getB(), 1);
+  if (!zp || zp->values.size() != 1 || sub.getC().getType() != value.getType())
+    return false;
+  zeroPoint = int32_t(zp->values.front());
+  ops.push_back(sub);
+  value = sub.getC();
+  user = getSingleUser(value);
+  return true;
+}
+
 /// Reads the optional scalar zero point `zp` of the activation.
 bool readInputZeroPoint(Value zp, int32_t &out, std::string &reason) {
   out = 0;
@@ -535,18 +556,8 @@ std::optional<MatchedLayer> matchGlobalSum(nn::CastOp castOp) {
   layer.kind = PoolLayer::Kind::GlobalSum;
   Value value = castOp.getOutput();
   Operation *user = getSingleUser(value);
-  if (auto sub = dyn_cast_or_null<nn::SubOp>(user)) {
-    std::optional<transforms::ConstTensor> zp;
-    if (sub.getA() == value && sub.getB() != value)
-      zp = readConstant(sub.getB(), 1);
-    if (!zp || zp->values.size() != 1 ||
-        sub.getC().getType() != value.getType())
-      return std::nullopt;
-    layer.inZeroPoint = int32_t(zp->values.front());
-    match.ops.push_back(sub);
-    value = sub.getC();
-    user = getSingleUser(value);
-  }
+  if (!skipZeroPointSub(value, user, layer.inZeroPoint, match.ops))
+    return std::nullopt;
   auto reduce = dyn_cast_or_null<nn::ReduceSumOp>(user);
   if (!reduce || reduce.getData() != value || !reduce.getKeepdims())
     return std::nullopt;
@@ -630,18 +641,8 @@ std::optional<AddOperand> matchAddOperand(nn::CastOp castOp) {
   operand.ops.push_back(castOp);
   Value value = castOp.getOutput();
   Operation *user = getSingleUser(value);
-  if (auto sub = dyn_cast_or_null<nn::SubOp>(user)) {
-    std::optional<transforms::ConstTensor> zp;
-    if (sub.getA() == value && sub.getB() != value)
-      zp = readConstant(sub.getB(), 1);
-    if (!zp || zp->values.size() != 1 ||
-        sub.getC().getType() != value.getType())
-      return std::nullopt;
-    operand.zeroPoint = int32_t(zp->values.front());
-    operand.ops.push_back(sub);
-    value = sub.getC();
-    user = getSingleUser(value);
-  }
+  if (!skipZeroPointSub(value, user, operand.zeroPoint, operand.ops))
+    return std::nullopt;
   auto requantize = dyn_cast_or_null<nn::RequantizeOp>(user);
   if (!requantize || requantize.getMultiplier().size() != 1 ||
       requantize.getY().getType() != value.getType() ||
