@@ -289,6 +289,11 @@ private:
   FailureOr<QValue> getInt8(Value value);
   void setQuantAttrs(Operation *op, Value floatValue, QuantParams params);
   void publish(Value floatValue, Value q, QuantParams params, Operation *qop);
+  /// Publishes the int8 form of the pooling `result`: the int32 `sum` of
+  /// `count` values of `x`, requantized per tensor by x.scale / (y.scale *
+  /// count).
+  void publishMean(Value result, Value sum, QuantParams x, QuantParams y,
+                   int64_t count, Location loc);
   void markFloat(Operation *op, StringRef reason);
   std::optional<IntWeights> getWeights(Operation *anchor);
   LogicalResult quantizeAnchor(Operation *anchor);
@@ -388,6 +393,24 @@ void GraphQuantizer::publish(Value floatValue, Value q, QuantParams params,
   keys[deq.getResult()] = keys.lookup(floatValue);
   int8Forms[deq.getResult()] = {q, params};
   rewriter.replaceAllUsesWith(floatValue, deq.getResult());
+}
+
+void GraphQuantizer::publishMean(Value result, Value sum, QuantParams x,
+                                 QuantParams y, int64_t count, Location loc) {
+  auto [multiplier, shift] =
+      tessera::npu::encodeRequantizeScale(x.scale / (y.scale * double(count)));
+  SmallVector<NamedAttribute> attrs = {
+      rewriter.getNamedAttr("multiplier",
+                            rewriter.getDenseI32ArrayAttr({multiplier})),
+      rewriter.getNamedAttr("shift",
+                            rewriter.getDenseI32ArrayAttr({int32_t(shift)})),
+      rewriter.getNamedAttr("zero_point",
+                            rewriter.getI32IntegerAttr(y.zeroPoint))};
+  auto outType = cast<RankedTensorType>(result.getType());
+  auto requantize = nn::RequantizeOp::create(
+      rewriter, loc, TypeRange{outType.clone(rewriter.getI8Type())},
+      ValueRange{sum}, attrs);
+  publish(result, requantize.getResult(), y, requantize);
 }
 
 void GraphQuantizer::markFloat(Operation *op, StringRef reason) {
@@ -720,19 +743,7 @@ GraphQuantizer::quantizeGlobalAveragePool(nn::GlobalAveragePoolOp pool) {
       nn::ReduceSumOp::create(rewriter, loc, TypeRange{outType.clone(i32)},
                               ValueRange{wide, axesConst})
           .getResult();
-  auto [multiplier, shift] = tessera::npu::encodeRequantizeScale(
-      x.params.scale / (y->scale * double(count)));
-  SmallVector<NamedAttribute> attrs = {
-      rewriter.getNamedAttr("multiplier",
-                            rewriter.getDenseI32ArrayAttr({multiplier})),
-      rewriter.getNamedAttr("shift",
-                            rewriter.getDenseI32ArrayAttr({int32_t(shift)})),
-      rewriter.getNamedAttr("zero_point",
-                            rewriter.getI32IntegerAttr(y->zeroPoint))};
-  auto requantize = nn::RequantizeOp::create(
-      rewriter, loc, TypeRange{outType.clone(rewriter.getI8Type())},
-      ValueRange{sum}, attrs);
-  publish(result, requantize.getResult(), *y, requantize);
+  publishMean(result, sum, x.params, *y, count, loc);
   erased.insert(pool);
   rewriter.eraseOp(pool);
   return success();
@@ -872,18 +883,7 @@ LogicalResult GraphQuantizer::quantizeAveragePool(nn::AveragePoolOp pool) {
       nn::ConvIntegerOp::create(rewriter, loc, TypeRange{outType.clone(i32)},
                                 ValueRange{x.q, ones, xzp, none}, convAttrs)
           .getResult();
-  auto [multiplier, shift] = tessera::npu::encodeRequantizeScale(
-      x.params.scale / (y->scale * double(kernel[0] * kernel[1])));
-  SmallVector<NamedAttribute> attrs = {
-      rewriter.getNamedAttr("multiplier",
-                            rewriter.getDenseI32ArrayAttr({multiplier})),
-      rewriter.getNamedAttr("shift",
-                            rewriter.getDenseI32ArrayAttr({int32_t(shift)})),
-      rewriter.getNamedAttr("zero_point",
-                            rewriter.getI32IntegerAttr(y->zeroPoint))};
-  auto requantize = nn::RequantizeOp::create(
-      rewriter, loc, TypeRange{outType.clone(i8)}, ValueRange{sum}, attrs);
-  publish(result, requantize.getResult(), *y, requantize);
+  publishMean(result, sum, x.params, *y, kernel[0] * kernel[1], loc);
   erased.insert(pool);
   rewriter.eraseOp(pool);
   return success();
