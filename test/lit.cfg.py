@@ -42,3 +42,16 @@ if shutil.which("clang-format-22"):
 tool_dirs = [config.tessera_tools_dir, config.llvm_tools_dir]
 tools = ["tessera-opt", "tessera-translate", "tessera-compile", "tessera-sim"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# The GPU target's offline checks: PTX assembled by the CUDA toolkit's ptxas
+# (tests REQUIRES: ptxas skip where it is missing), and execution tests on a
+# GPU (REQUIRES: cuda-gpu; a loadable driver and a device: nvidia-smi -L).
+ptxas = shutil.which("ptxas") or next(
+    (p for p in [os.path.join(os.environ.get("CUDA_HOME", "/usr/local/cuda"), "bin", "ptxas")]
+     if os.access(p, os.X_OK)), None)
+if ptxas:
+    config.available_features.add("ptxas")
+    llvm_config.with_environment("PATH", os.path.dirname(ptxas), append_path=True)
+if shutil.which("nvidia-smi") and subprocess.run(
+        ["nvidia-smi", "-L"], capture_output=True).returncode == 0:
+    config.available_features.add("cuda-gpu")
