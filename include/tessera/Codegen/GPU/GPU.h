@@ -96,6 +96,13 @@ struct PtxasKernelInfo {
   int64_t sharedBytes = 0;
 };
 
+/// Parses the report `ptxas -v` writes (to its stderr): per entry function
+/// ("Compiling entry function 'X'"), its registers and static shared memory
+/// ("Used N registers, used N barriers, N bytes smem") and its stack frame
+/// and spills ("N bytes stack frame, N bytes spill stores, N bytes spill
+/// loads"). Other lines are ignored.
+llvm::StringMap<PtxasKernelInfo> parsePtxasOutput(llvm::StringRef output);
+
 /// The ptxas on PATH (or in $CUDA_HOME/bin, /usr/local/cuda/bin), or none.
 std::optional<std::string> findPtxas();
 
@@ -132,7 +139,8 @@ Roofline estimateRoofline(const KernelInfo &kernel,
 /// spills, shared memory, occupancy, FLOPs, bytes, roofline time and bound)
 /// and totals. `ptxas` maps kernel names to ptxas's figures; kernels missing
 /// from it (no ptxas) print "-" for registers and spills.
-void printKernelReport(llvm::raw_ostream &os, llvm::ArrayRef<KernelInfo> kernels,
+void printKernelReport(llvm::raw_ostream &os,
+                       llvm::ArrayRef<KernelInfo> kernels,
                        const llvm::StringMap<PtxasKernelInfo> &ptxas,
                        const GPUTargetDesc &target);
 /// The same as JSON (`--report-json`).
