@@ -10,6 +10,7 @@
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -33,9 +34,11 @@ static std::optional<int64_t> numberBefore(StringRef field, StringRef what) {
 }
 
 StringMap<PtxasKernelInfo> parsePtxasOutput(StringRef output) {
-  StringMap<PtxasKernelInfo> kernels;
-  // The entry function the "Used ..." line belongs to and the function whose
-  // properties (stack, spills) the next line gives.
+  // Every function's figures (device functions have a stack frame too), and
+  // which of them are entries; the "Used ..." line belongs to the entry being
+  // compiled, the stack and spill line to the function named just before.
+  StringMap<PtxasKernelInfo> functions;
+  StringSet<> entries;
   std::string entry, properties;
   SmallVector<StringRef> lines;
   output.split(lines, '\n');
@@ -49,17 +52,14 @@ StringMap<PtxasKernelInfo> parsePtxasOutput(StringRef output) {
         continue;
       message = line.drop_front(colon + 1).trim();
     }
-    auto quoted = [](StringRef text) {
-      size_t open = text.find('\'');
-      size_t close = text.find('\'', open + 1);
-      if (open == StringRef::npos || close == StringRef::npos)
-        return StringRef();
-      return text.slice(open + 1, close);
-    };
     if (message.consume_front("Compiling entry function ")) {
-      entry = quoted(message).str();
+      size_t open = message.find('\'');
+      size_t close = message.find('\'', open + 1);
+      entry = open == StringRef::npos || close == StringRef::npos
+                  ? std::string()
+                  : message.slice(open + 1, close).str();
       if (!entry.empty())
-        kernels.try_emplace(entry);
+        entries.insert(entry);
       continue;
     }
     if (message.consume_front("Function properties for ")) {
@@ -69,37 +69,38 @@ StringMap<PtxasKernelInfo> parsePtxasOutput(StringRef output) {
     SmallVector<StringRef> fields;
     message.split(fields, ',');
     if (message.starts_with("Used ")) {
-      auto it = kernels.find(entry);
-      if (it == kernels.end())
+      if (entry.empty())
         continue;
+      PtxasKernelInfo &info = functions[entry];
       for (StringRef field : fields) {
         field = field.trim();
         if (field.consume_front("Used ")) {
           if (std::optional<int64_t> n = numberBefore(field, "registers"))
-            it->second.registers = int(*n);
+            info.registers = int(*n);
         } else if (std::optional<int64_t> n =
                        numberBefore(field, "bytes smem")) {
-          it->second.sharedBytes = *n;
+          info.sharedBytes = *n;
         }
       }
       continue;
     }
     if (!properties.empty() && message.contains("bytes stack frame")) {
-      auto it = kernels.find(properties);
-      if (it == kernels.end())
-        continue;
+      PtxasKernelInfo &info = functions[properties];
       for (StringRef field : fields) {
         if (std::optional<int64_t> n = numberBefore(field, "bytes stack frame"))
-          it->second.stackBytes = *n;
+          info.stackBytes = *n;
         else if (std::optional<int64_t> n =
                      numberBefore(field, "bytes spill stores"))
-          it->second.spillStoreBytes = *n;
+          info.spillStoreBytes = *n;
         else if (std::optional<int64_t> n =
                      numberBefore(field, "bytes spill loads"))
-          it->second.spillLoadBytes = *n;
+          info.spillLoadBytes = *n;
       }
     }
   }
+  StringMap<PtxasKernelInfo> kernels;
+  for (const auto &name : entries)
+    kernels[name.getKey()] = functions.lookup(name.getKey());
   return kernels;
 }
 

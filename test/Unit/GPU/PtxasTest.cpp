@@ -10,9 +10,14 @@
 
 #include "tessera/Codegen/GPU/GPU.h"
 
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Path.h"
 
 #include <gtest/gtest.h>
+
+#include <cstdlib>
 
 using namespace tessera::gpu;
 
@@ -60,6 +65,74 @@ TEST(Ptxas, ParseNothing) {
       "ptxas info    : Function properties for helper\n"
       "    8 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads\n");
   EXPECT_TRUE(kernels.empty());
+}
+
+TEST(Ptxas, ParsePropertiesBeforeTheEntry) {
+  // The properties of an entry named before it is compiled, and a device
+  // function's, which is no kernel.
+  llvm::StringMap<PtxasKernelInfo> kernels = parsePtxasOutput(
+      "ptxas info    : Function properties for k\n"
+      "    16 bytes stack frame, 8 bytes spill stores, 4 bytes spill loads\n"
+      "ptxas info    : Function properties for helper\n"
+      "    32 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads\n"
+      "ptxas info    : Compiling entry function 'k' for 'sm_90'\n"
+      "ptxas info    : Used 40 registers, used 0 barriers, 16 bytes smem\n");
+  ASSERT_EQ(kernels.size(), 1u);
+  const PtxasKernelInfo &k = kernels.at("k");
+  EXPECT_EQ(k.registers, 40);
+  EXPECT_EQ(k.stackBytes, 16);
+  EXPECT_EQ(k.spillStoreBytes, 8);
+  EXPECT_EQ(k.spillLoadBytes, 4);
+  EXPECT_EQ(k.sharedBytes, 16);
+}
+
+/// Sets an environment variable for the scope, then restores it.
+class ScopedEnv {
+public:
+  ScopedEnv(const char *name, const std::string &value) : name(name) {
+    if (const char *old = getenv(name))
+      previous = old;
+    setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (previous)
+      setenv(name, previous->c_str(), 1);
+    else
+      unsetenv(name);
+  }
+
+private:
+  const char *name;
+  std::optional<std::string> previous;
+};
+
+TEST(Ptxas, FindPtxasInCudaHome) {
+  // With nothing on PATH, $CUDA_HOME/bin/ptxas is found (an executable file
+  // is enough).
+  llvm::SmallString<128> home;
+  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("tessera-cuda", home));
+  llvm::SmallString<128> bin(home), ptxas;
+  llvm::sys::path::append(bin, "bin");
+  ASSERT_FALSE(llvm::sys::fs::create_directory(bin));
+  ptxas = bin;
+  llvm::sys::path::append(ptxas, "ptxas");
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(ptxas, ec);
+    ASSERT_FALSE(ec);
+    os << "#!/bin/sh\n";
+  }
+  ASSERT_FALSE(llvm::sys::fs::setPermissions(
+      ptxas, llvm::sys::fs::all_exe | llvm::sys::fs::owner_read |
+                 llvm::sys::fs::owner_write));
+  {
+    ScopedEnv path("PATH", home.str().str());
+    ScopedEnv cudaHome("CUDA_HOME", home.str().str());
+    EXPECT_EQ(findPtxas(), std::optional<std::string>(ptxas.str().str()));
+  }
+  llvm::sys::fs::remove(ptxas);
+  llvm::sys::fs::remove(bin);
+  llvm::sys::fs::remove(home);
 }
 
 /// "+ptx78" -> "7.8".
