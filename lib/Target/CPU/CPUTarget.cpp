@@ -69,6 +69,10 @@ LogicalResult emitHostObject(ModuleOp module, StringRef path, bool llvmIR) {
   for (auto &feature : llvm::sys::getHostCPUFeatures())
     features.AddFeature(feature.first(), feature.second);
   llvm::TargetOptions options;
+  // Global constructors go to .init_array, which the dynamic loader runs (the
+  // GPU lowering loads its kernels' modules in constructors); .ctors would
+  // need crtbegin.o, which artifacts are not linked with.
+  options.UseInitArray = true;
   std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
       llvm::Triple(triple), cpu, features.getString(), options,
       llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
