@@ -234,9 +234,7 @@ std::optional<RunStatus> Runner::printGPUProfile(const Artifact &artifact) {
     const json::Object *o = k.getAsObject();
     if (!o)
       continue;
-    auto number = [&](StringRef key) {
-      return o->getNumber(key).value_or(0);
-    };
+    auto number = [&](StringRef key) { return o->getNumber(key).value_or(0); };
     out << "  " << left_justify(o->getString("kernel").value_or(""), width)
         << format("  %8lld  %8.3f  %8.3f  %8.3f  %8.3f\n",
                   (long long)o->getInteger("launches").value_or(0),

@@ -384,8 +384,15 @@ Expected<Artifact> Artifact::load(StringRef dir) {
   void *handle = ::dlopen(libraryPath.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle)
     return fail(libraryPath + ": cannot load: " + ::dlerror());
-  artifact.handle =
-      std::shared_ptr<void>(handle, [](void *h) { ::dlclose(h); });
+  // A gpu artifact's CUDA runtime gives its device memory and modules back
+  // first (its destructor cannot: at process exit the driver is gone).
+  artifact.handle = std::shared_ptr<void>(handle, [](void *h) {
+    using ShutdownFn = void (*)();
+    if (auto shutdown =
+            reinterpret_cast<ShutdownFn>(::dlsym(h, gpu::kGPUShutdownFunction)))
+      shutdown();
+    ::dlclose(h);
+  });
   if (const json::Object *npuSection = root->getObject("npu")) {
     Expected<std::unique_ptr<NPUDevice>> device =
         NPUDevice::create(*npuSection, manifestPath);

@@ -193,8 +193,7 @@ LogicalResult linkSharedLibrary(Location loc, StringRef object,
   SmallVector<std::unique_ptr<llvm::FileRemover>> removeExtras;
   for (auto [i, bytes] : llvm::enumerate(extraObjects)) {
     SmallString<256> path(object);
-    llvm::sys::path::replace_extension(path,
-                                       "support" + Twine(i + 1) + ".o");
+    llvm::sys::path::replace_extension(path, "support" + Twine(i + 1) + ".o");
     if (failed(writeObjectFile(loc, path, bytes)))
       return failure();
     removeExtras.push_back(std::make_unique<llvm::FileRemover>(path));

@@ -1,6 +1,6 @@
 /*===- GPURuntimeSupport.c - linked into every GPU artifact ---------------===*\
 |*                                                                            *|
-|* Part of Tessera. Compiled once, when Tessera is built, into an object     *|
+|* Part of Tessera. Compiled once, when Tessera is built, into an object      *|
 |* file whose bytes are embedded in TesseraGPUTarget (see CMakeLists.txt);    *|
 |* GPU artifacts link it next to the CPU runtime support. Hidden visibility   *|
 |* except for the `tessera_gpu_*` functions, which the runtime finds with     *|
@@ -13,7 +13,7 @@
 |*                                                                            *|
 |* The generated code checks no result: the first failure is recorded (the    *|
 |* CUDA call, the CUresult's name and string, what was being done) and every  *|
-|* later call does nothing, returning null where it returns something, until *|
+|* later call does nothing, returning null where it returns something, until  *|
 |* `tessera_gpu_clear_error`. `tessera_run` returns `tessera_gpu_status()`.   *|
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
@@ -100,9 +100,9 @@ static struct {
   CUresult (*cuModuleUnload)(CUmodule);
   CUresult (*cuModuleGetFunction)(CUfunction *, CUmodule, const char *);
   CUresult (*cuFuncSetAttribute)(CUfunction, int, int);
-  CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned,
-                             unsigned, unsigned, unsigned, unsigned, CUstream,
-                             void **, void **);
+  CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned,
+                             unsigned, unsigned, unsigned, CUstream, void **,
+                             void **);
   CUresult (*cuLaunchKernelEx)(const CUlaunchConfig *, CUfunction, void **,
                                void **);
   CUresult (*cuStreamCreate)(CUstream *, unsigned);
@@ -201,9 +201,8 @@ static void failv(int32_t code, const char *format, va_list args) {
   pthread_mutex_unlock(&errorLock);
 }
 
-__attribute__((format(printf, 2, 3))) static void fail(int32_t code,
-                                                       const char *format,
-                                                       ...) {
+__attribute__((format(printf, 2, 3))) static void
+fail(int32_t code, const char *format, ...) {
   va_list args;
   va_start(args, format);
   failv(code, format, args);
@@ -311,9 +310,9 @@ static int initialize(void) {
              " retaining the primary context of CUDA device %d", ordinal);
     goto done;
   }
-  if (cu.cuDeviceGetAttribute(&sharedOptIn,
-                              CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN,
-                              device))
+  if (cu.cuDeviceGetAttribute(
+          &sharedOptIn, CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN,
+          device))
     sharedOptIn = 0;
   const char *profile = getenv("TESSERA_GPU_PROFILE");
   if (profile && *profile && strcmp(profile, "0") != 0)
@@ -447,8 +446,8 @@ static int loadModule(Module *m) {
     while (n && (errorLog[n - 1] == '\n' || errorLog[n - 1] == '\r'))
       errorLog[--n] = 0;
     failCuda(r, "cuModuleLoadDataEx", " loading a module (%s, %zu bytes)%s%s",
-             m->size ? "binary" : "PTX", length,
-             n ? "; the JIT says: " : "", errorLog);
+             m->size ? "binary" : "PTX", length, n ? "; the JIT says: " : "",
+             errorLog);
     return 0;
   }
   return 1;
@@ -664,8 +663,7 @@ static void finishTiming(Kernel *k, CUstream stream, CUevent start,
     size_t capacity = pendingCapacity ? 2 * pendingCapacity : 64;
     Pending *grown = realloc(pending, capacity * sizeof(Pending));
     if (!grown) {
-      fail(kRuntimeError, "out of host memory profiling kernel '%s'",
-           k->name);
+      fail(kRuntimeError, "out of host memory profiling kernel '%s'", k->name);
       pthread_mutex_unlock(&lock);
       return;
     }
@@ -919,8 +917,7 @@ void *mgpuMemAlloc(uint64_t size, void *stream, uint64_t hostShared) {
     pthread_mutex_unlock(&lock);
     b->ready = 0;
     if (r) {
-      failCuda(r, "cuStreamWaitEvent",
-               " reusing a device block of %llu bytes",
+      failCuda(r, "cuStreamWaitEvent", " reusing a device block of %llu bytes",
                (unsigned long long)size);
       free(b);
       return 0;
@@ -935,9 +932,9 @@ void *mgpuMemAlloc(uint64_t size, void *stream, uint64_t hostShared) {
     b->size = size;
     b->managed = managed;
     for (int attempt = 0; attempt < 2; ++attempt) {
-      r = managed ? cu.cuMemAllocManaged(&b->pointer, size,
-                                         CU_MEM_ATTACH_GLOBAL)
-                  : cu.cuMemAlloc(&b->pointer, size);
+      r = managed
+              ? cu.cuMemAllocManaged(&b->pointer, size, CU_MEM_ATTACH_GLOBAL)
+              : cu.cuMemAlloc(&b->pointer, size);
       if (r != CUDA_ERROR_OUT_OF_MEMORY || attempt)
         break;
       /* The kept blocks go back to the device, and the allocation is tried
@@ -1013,9 +1010,9 @@ void mgpuMemFree(void *pointer, void *stream) {
 void mgpuMemcpy(void *dst, void *src, uint64_t size, void *stream) {
   if (!enter() || size == 0)
     return;
-  CUresult r = cu.cuMemcpyAsync((CUdeviceptr)(uintptr_t)dst,
-                                (CUdeviceptr)(uintptr_t)src, size,
-                                (CUstream)stream);
+  CUresult r =
+      cu.cuMemcpyAsync((CUdeviceptr)(uintptr_t)dst, (CUdeviceptr)(uintptr_t)src,
+                       size, (CUstream)stream);
   if (r)
     failCuda(r, "cuMemcpyAsync", " copying %llu bytes from %p to %p",
              (unsigned long long)size, src, dst);
@@ -1035,9 +1032,9 @@ void mgpuMemset32(void *dst, uint32_t value, uint64_t count, void *stream) {
 void mgpuMemset16(void *dst, uint64_t value, uint64_t count, void *stream) {
   if (!enter() || count == 0)
     return;
-  CUresult r = cu.cuMemsetD16Async((CUdeviceptr)(uintptr_t)dst,
-                                   (unsigned short)value, count,
-                                   (CUstream)stream);
+  CUresult r =
+      cu.cuMemsetD16Async((CUdeviceptr)(uintptr_t)dst, (unsigned short)value,
+                          count, (CUstream)stream);
   if (r)
     failCuda(r, "cuMemsetD16Async", " setting %llu 16-bit words at %p",
              (unsigned long long)count, dst);
@@ -1072,8 +1069,8 @@ void mgpuMemHostRegisterMemRef(int64_t rank, void *descriptor,
     return;
   CUresult r = cu.cuMemHostRegister(p, bytes, 0);
   if (r)
-    failCuda(r, "cuMemHostRegister", " registering %zu host bytes at %p",
-             bytes, (void *)p);
+    failCuda(r, "cuMemHostRegister", " registering %zu host bytes at %p", bytes,
+             (void *)p);
 }
 
 void mgpuMemHostUnregisterMemRef(int64_t rank, void *descriptor,
@@ -1187,8 +1184,8 @@ void *mgpuTensorMapEncodeTiledMemref(int64_t rank, void *descriptor,
   memset(&map, 0, sizeof(map));
   unsigned elementStrides[5] = {1, 1, 1, 1, 1};
   CUresult r = cu.cuTensorMapEncodeTiled(
-      &map, key.dataType, key.rank, key.address, key.dims, key.strides,
-      key.box, elementStrides, key.interleave, key.swizzle, key.l2Promotion,
+      &map, key.dataType, key.rank, key.address, key.dims, key.strides, key.box,
+      elementStrides, key.interleave, key.swizzle, key.l2Promotion,
       key.oobFill);
   if (r) {
     failCuda(r, "cuTensorMapEncodeTiled",
@@ -1262,9 +1259,8 @@ typedef struct {
   size_t size, capacity;
 } Text;
 
-__attribute__((format(printf, 2, 3))) static int append(Text *t,
-                                                        const char *format,
-                                                        ...) {
+__attribute__((format(printf, 2, 3))) static int
+append(Text *t, const char *format, ...) {
   for (;;) {
     va_list args;
     va_start(args, format);
@@ -1322,15 +1318,16 @@ EXPORT const char *tessera_gpu_profile_json(void) {
 
 /* Gives everything back to the driver (modules, device blocks, tensor maps,
    events) and unloads it, and drops the profile; the next call starts
-   again. The module and kernel
-   entries the generated code holds stay valid: their modules are loaded
-   again when a kernel is next looked up. Also run when the artifact is
-   unloaded (`final`: the entries go too, and failures are not recorded, the
-   driver being possibly shut down already at process exit). */
+   again. The module and kernel entries the generated code holds stay valid:
+   their modules are loaded again when a kernel is next looked up. When the
+   artifact is unloaded (`final`) the entries go too, but the driver is not
+   called: at process exit it has shut down already (it was loaded after the
+   artifact, so its destructors ran first). The runtime calls
+   tessera_gpu_shutdown before it unloads an artifact. */
 static void releaseAll(int final) {
   pthread_mutex_lock(&initLock);
   pthread_mutex_lock(&lock);
-  int callDriver = initialized;
+  int callDriver = initialized && !final;
   if (callDriver)
     collectProfile();
   releaseCachedBlocks(callDriver);
@@ -1381,7 +1378,7 @@ static void releaseAll(int final) {
   free(pending);
   pending = 0;
   pendingSize = pendingCapacity = 0;
-  if (driver)
+  if (driver && !final)
     dlclose(driver);
   driver = 0;
   memset(&cu, 0, sizeof(cu));
@@ -1394,8 +1391,9 @@ static void releaseAll(int final) {
   pthread_mutex_unlock(&initLock);
 }
 
-/* Not exported: the unit tests start each test afresh with it. */
-void tessera_gpu_shutdown(void) { releaseAll(0); }
+/* Releases everything the runtime holds on the device (see releaseAll);
+   the next call starts again. */
+EXPORT void tessera_gpu_shutdown(void) { releaseAll(0); }
 
 __attribute__((destructor)) static void releaseEverything(void) {
   releaseAll(1);

@@ -2,13 +2,13 @@
 |*                                                                            *|
 |* Part of Tessera. The CUDA driver entry points GPURuntimeSupport.c uses,    *|
 |* implemented on the host so that the runtime can be tested without a GPU:   *|
-|* the runtime loads this library through $TESSERA_CUDA_DRIVER. Device       *|
+|* the runtime loads this library through $TESSERA_CUDA_DRIVER. Device        *|
 |* memory is host memory (cuMemAlloc is malloc, copies are memcpy), a module  *|
 |* records its image, a launch records its configuration and runs nothing,    *|
 |* events read a clock that each launch advances by 0.25 ms. The `fake*`      *|
 |* functions let the tests read what happened.                                *|
 |*                                                                            *|
-|* Failures are configured with the environment, read at every call:         *|
+|* Failures are configured with the environment, read at every call:          *|
 |*   FAKE_CUDA_FAIL=cuLaunchKernel=701,...  the call returns that CUresult    *|
 |*   FAKE_CUDA_JIT_LOG=TEXT                 a failed module load's JIT log    *|
 |*   FAKE_CUDA_DEVICES=N                    devices (default 1; 0: cuInit     *|
@@ -421,8 +421,8 @@ static CUresult allocate(const char *what, CUdeviceptr *pointer, size_t size) {
   CUresult r = call(what);
   if (r)
     return r;
-  if (liveBytes + (int64_t)size > envInteger("FAKE_CUDA_MEMORY_LIMIT",
-                                             INT64_MAX - (int64_t)size))
+  if (liveBytes + (int64_t)size >
+      envInteger("FAKE_CUDA_MEMORY_LIMIT", INT64_MAX - (int64_t)size))
     return 2;
   size_t *block = malloc(size + 16);
   block[0] = size;

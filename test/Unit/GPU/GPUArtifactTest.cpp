@@ -124,7 +124,8 @@ protected:
     dir = path.str().str();
     MLIRContext context;
     context.loadDialect<LLVM::LLVMDialect>();
-    OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(kHostCode, &context);
+    OwningOpRef<ModuleOp> module =
+        parseSourceString<ModuleOp>(kHostCode, &context);
     ASSERT_TRUE(module);
     llvm::SmallString<256> object(dir), library(dir), manifest(dir);
     llvm::sys::path::append(object, "model.o");
@@ -137,8 +138,8 @@ protected:
     ModelSignature signature;
     signature.inputs.push_back({"x", "float32", {4}});
     signature.outputs.push_back({"y", "float32", {4}});
-    ASSERT_TRUE(succeeded(
-        writeManifest(loc, manifest, signature, "model.so", "gpu")));
+    ASSERT_TRUE(
+        succeeded(writeManifest(loc, manifest, signature, "model.so", "gpu")));
     llvm::sys::fs::remove(object);
   }
   static void TearDownTestSuite() { llvm::sys::fs::remove_directories(dir); }
@@ -171,39 +172,48 @@ TEST_F(GPUArtifactTest, ExportsOnlyTheEntryAndTheRuntimeInterface) {
   void *handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
   ASSERT_NE(handle, nullptr) << dlerror();
   EXPECT_NE(dlsym(handle, "tessera_run"), nullptr);
-  for (const char *name :
-       {gpu::kGPUStatusFunction, gpu::kGPUErrorFunction,
-        gpu::kGPUClearErrorFunction, gpu::kGPUInitFunction,
-        gpu::kGPUSetProfilingFunction, gpu::kGPUProfileFunction})
+  for (const char *name : {gpu::kGPUStatusFunction, gpu::kGPUErrorFunction,
+                           gpu::kGPUClearErrorFunction, gpu::kGPUInitFunction,
+                           gpu::kGPUSetProfilingFunction,
+                           gpu::kGPUProfileFunction, gpu::kGPUShutdownFunction})
     EXPECT_NE(dlsym(handle, name), nullptr) << name;
-  for (const char *name : {"mgpuLaunchKernel", "mgpuMemAlloc",
-                           "tessera_gpu_shutdown", "_mlir_memref_to_llvm_alloc"})
+  for (const char *name :
+       {"mgpuLaunchKernel", "mgpuMemAlloc", "_mlir_memref_to_llvm_alloc"})
     EXPECT_EQ(dlsym(handle, name), nullptr) << name;
   dlclose(handle);
 }
 
 TEST_F(GPUArtifactTest, RunsOnTheFakeDriver) {
-  llvm::Expected<runtime::Artifact> artifact = runtime::Artifact::load(dir);
-  ASSERT_TRUE(bool(artifact)) << llvm::toString(artifact.takeError());
-  EXPECT_TRUE(artifact->isGPU());
-  // The constructor loaded the module when the library was loaded.
-  EXPECT_EQ(fakeCudaModuleLoads(), 1);
-  runtime::HostTensor x = input();
-  for (int run = 0; run < 3; ++run) {
-    llvm::Expected<std::vector<runtime::HostTensor>> outputs =
-        artifact->run({&x});
-    ASSERT_TRUE(bool(outputs)) << llvm::toString(outputs.takeError());
-    ASSERT_EQ(outputs->size(), 1u);
-    EXPECT_EQ((*outputs)[0].data, x.data);
+  int64_t modules = fakeCudaLiveModules(),
+          allocations = fakeCudaLiveAllocations();
+  {
+    llvm::Expected<runtime::Artifact> artifact = runtime::Artifact::load(dir);
+    ASSERT_TRUE(bool(artifact)) << llvm::toString(artifact.takeError());
+    EXPECT_TRUE(artifact->isGPU());
+    // The constructor loaded the module when the library was loaded.
+    EXPECT_EQ(fakeCudaModuleLoads(), 1);
+    runtime::HostTensor x = input();
+    for (int run = 0; run < 3; ++run) {
+      llvm::Expected<std::vector<runtime::HostTensor>> outputs =
+          artifact->run({&x});
+      ASSERT_TRUE(bool(outputs)) << llvm::toString(outputs.takeError());
+      ASSERT_EQ(outputs->size(), 1u);
+      EXPECT_EQ((*outputs)[0].data, x.data);
+    }
+    EXPECT_EQ(fakeCudaModuleLoads(), 1);
+    ASSERT_EQ(fakeCudaLaunchCount(), 3);
+    const FakeLaunch *l = fakeCudaLaunch(0);
+    EXPECT_STREQ(l->kernel, "copy_kernel");
+    EXPECT_EQ(l->block[0], 4u);
+    // The device block of the first run serves the later ones.
+    EXPECT_EQ(fakeCudaCalls("cuMemAlloc_v2"), 1);
+    EXPECT_EQ(fakeCudaLaunch(2)->paramValues[0], l->paramValues[0]);
+    EXPECT_EQ(fakeCudaLiveModules(), modules + 1);
+    EXPECT_EQ(fakeCudaLiveAllocations(), allocations + 1);
   }
-  EXPECT_EQ(fakeCudaModuleLoads(), 1);
-  ASSERT_EQ(fakeCudaLaunchCount(), 3);
-  const FakeLaunch *l = fakeCudaLaunch(0);
-  EXPECT_STREQ(l->kernel, "copy_kernel");
-  EXPECT_EQ(l->block[0], 4u);
-  // The device block of the first run serves the later ones.
-  EXPECT_EQ(fakeCudaCalls("cuMemAlloc_v2"), 1);
-  EXPECT_EQ(fakeCudaLaunch(2)->paramValues[0], l->paramValues[0]);
+  // Unloading the artifact gave the module and the memory back.
+  EXPECT_EQ(fakeCudaLiveModules(), modules);
+  EXPECT_EQ(fakeCudaLiveAllocations(), allocations);
 }
 
 TEST_F(GPUArtifactTest, LaunchFailureIsTheRunsError) {
@@ -276,8 +286,8 @@ TEST_F(GPUArtifactTest, ProfileNeedsAGPUArtifact) {
   // The same library under a cpu manifest.
   llvm::SmallString<256> gpuManifest(dir), cpuDir;
   llvm::sys::path::append(gpuManifest, "manifest.json");
-  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("tessera-cpu-artifact",
-                                                    cpuDir));
+  ASSERT_FALSE(
+      llvm::sys::fs::createUniqueDirectory("tessera-cpu-artifact", cpuDir));
   llvm::SmallString<256> manifest(cpuDir), library(cpuDir), gpuLibrary(dir);
   llvm::sys::path::append(manifest, "manifest.json");
   llvm::sys::path::append(library, "model.so");

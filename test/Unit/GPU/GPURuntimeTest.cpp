@@ -82,10 +82,9 @@ protected:
     tessera_gpu_shutdown();
     tessera_gpu_clear_error();
     tessera_gpu_set_profiling(0);
-    for (const char *name :
-         {"FAKE_CUDA_FAIL", "FAKE_CUDA_JIT_LOG", "FAKE_CUDA_DEVICES",
-          "FAKE_CUDA_MEMORY_LIMIT", "TESSERA_CUDA_DEVICE",
-          "TESSERA_GPU_PROFILE"})
+    for (const char *name : {"FAKE_CUDA_FAIL", "FAKE_CUDA_JIT_LOG",
+                             "FAKE_CUDA_DEVICES", "FAKE_CUDA_MEMORY_LIMIT",
+                             "TESSERA_CUDA_DEVICE", "TESSERA_GPU_PROFILE"})
       unsetenv(name);
     setenv("TESSERA_CUDA_DRIVER", TESSERA_FAKE_CUDA_PATH, 1);
     fakeCudaReset();
@@ -532,8 +531,7 @@ TEST_F(GPURuntimeTest, TensorMapFailure) {
   Descriptor2D d = {data, data, 0, {128, 64}, {64, 1}};
   int64_t box[2] = {64, 64};
   setenv("FAKE_CUDA_FAIL", "cuTensorMapEncodeTiled=1", 1);
-  EXPECT_EQ(mgpuTensorMapEncodeTiledMemref(2, &d, 6, 0, 3, 0, 0, box),
-            nullptr);
+  EXPECT_EQ(mgpuTensorMapEncodeTiledMemref(2, &d, 6, 0, 3, 0, 0, box), nullptr);
   EXPECT_EQ(tessera_gpu_status(), 1);
   EXPECT_NE(error().find("cuTensorMapEncodeTiled failed with "
                          "CUDA_ERROR_INVALID_VALUE (invalid argument) "

@@ -40,6 +40,11 @@ constexpr const char *kGPUSetProfilingFunction = "tessera_gpu_set_profiling";
 /// `const char *tessera_gpu_profile_json(void)`: the per-kernel times.
 constexpr const char *kGPUProfileFunction = "tessera_gpu_profile_json";
 
+/// `void tessera_gpu_shutdown(void)`: gives the device memory, modules and
+/// events back and unloads the driver (the next call starts again); the
+/// runtime calls it before it unloads an artifact.
+constexpr const char *kGPUShutdownFunction = "tessera_gpu_shutdown";
+
 /// The status values of the runtime's own failures.
 constexpr int32_t kGPUNoDriver = -1, kGPUNoDevice = -2, kGPURuntimeError = -3;
 
