@@ -93,6 +93,7 @@ static struct {
   CUresult (*cuDevicePrimaryCtxRetain)(CUcontext *, CUdevice);
   CUresult (*cuCtxGetCurrent)(CUcontext *);
   CUresult (*cuCtxSetCurrent)(CUcontext);
+  CUresult (*cuCtxSynchronize)(void);
   CUresult (*cuGetErrorName)(CUresult, const char **);
   CUresult (*cuGetErrorString)(CUresult, const char **);
   CUresult (*cuModuleLoadDataEx)(CUmodule *, const void *, unsigned, int *,
@@ -144,6 +145,7 @@ static const struct {
     {"cuDevicePrimaryCtxRetain", SLOT(cuDevicePrimaryCtxRetain), 1},
     {"cuCtxGetCurrent", SLOT(cuCtxGetCurrent), 1},
     {"cuCtxSetCurrent", SLOT(cuCtxSetCurrent), 1},
+    {"cuCtxSynchronize", SLOT(cuCtxSynchronize), 1},
     {"cuGetErrorName", SLOT(cuGetErrorName), 1},
     {"cuGetErrorString", SLOT(cuGetErrorString), 1},
     {"cuModuleLoadDataEx", SLOT(cuModuleLoadDataEx), 1},
@@ -971,7 +973,8 @@ void mgpuMemFree(void *pointer, void *stream) {
       break;
     }
   pthread_mutex_unlock(&lock);
-  /* After a failure only the bookkeeping is done: the block is kept. */
+  /* After a failure only the bookkeeping is done: the block is kept, and
+     tessera_gpu_clear_error waits for the device before it serves again. */
   if (!enter()) {
     if (b) {
       pthread_mutex_lock(&lock);
@@ -1224,7 +1227,17 @@ EXPORT int32_t tessera_gpu_status(void) { return failed(); }
 
 EXPORT const char *tessera_gpu_error(void) { return failed() ? message : ""; }
 
+/* A failed run's device work finishes first: the blocks it freed (kept
+   without an event after the failure) serve the next run. */
 EXPORT void tessera_gpu_clear_error(void) {
+  pthread_mutex_lock(&initLock);
+  if (initialized) {
+    CUcontext current = 0;
+    if (!cu.cuCtxGetCurrent(&current) && current != context)
+      cu.cuCtxSetCurrent(context);
+    cu.cuCtxSynchronize();
+  }
+  pthread_mutex_unlock(&initLock);
   pthread_mutex_lock(&errorLock);
   message[0] = 0;
   lastKernel = 0;

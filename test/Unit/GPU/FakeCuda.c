@@ -130,6 +130,10 @@ CUresult cuDeviceGetCount(int *count) {
   return call("cuDeviceGetCount");
 }
 
+static int lastDevice = -1;
+
+int fakeCudaLastDevice(void) { return lastDevice; }
+
 CUresult cuDeviceGet(int *device, int ordinal) {
   CUresult r = call("cuDeviceGet");
   if (r)
@@ -137,6 +141,7 @@ CUresult cuDeviceGet(int *device, int ordinal) {
   if (ordinal < 0 || ordinal >= envInteger("FAKE_CUDA_DEVICES", 1))
     return 101;
   *device = ordinal;
+  lastDevice = ordinal;
   return 0;
 }
 
@@ -157,6 +162,8 @@ CUresult cuCtxGetCurrent(void **context) {
   *context = currentContext;
   return call("cuCtxGetCurrent");
 }
+
+CUresult cuCtxSynchronize(void) { return call("cuCtxSynchronize"); }
 
 CUresult cuCtxSetCurrent(void *context) {
   CUresult r = call("cuCtxSetCurrent");
@@ -547,4 +554,5 @@ void fakeCudaReset(void) {
   lastOptLevel = lastOptionCount = -1;
   memset(&lastTensorMap, 0, sizeof(lastTensorMap));
   currentContext = 0;
+  lastDevice = -1;
 }

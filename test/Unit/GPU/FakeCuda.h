@@ -40,6 +40,8 @@ typedef struct FakeTensorMap {
 void fakeCudaReset(void);
 int64_t fakeCudaCalls(const char *name);
 int64_t fakeCudaTotalCalls(void);
+/// The ordinal of the last cuDeviceGet.
+int fakeCudaLastDevice(void);
 int fakeCudaLaunchCount(void);
 const FakeLaunch *fakeCudaLaunch(int i);
 int64_t fakeCudaModuleLoads(void);

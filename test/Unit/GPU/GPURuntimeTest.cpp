@@ -28,6 +28,7 @@ void *mgpuModuleLoadJIT(void *data, int32_t optLevel);
 void *mgpuModuleLoad(void *data, uint64_t size);
 void mgpuModuleUnload(void *module);
 void *mgpuModuleGetFunction(void *module, const char *name);
+void mgpuSetDefaultDevice(int32_t ordinal);
 void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
                       intptr_t gridZ, intptr_t blockX, intptr_t blockY,
                       intptr_t blockZ, int32_t smem, void *stream,
@@ -188,6 +189,32 @@ TEST_F(GPURuntimeTest, ModuleLoadedAgainAfterShutdown) {
   EXPECT_EQ(fakeCudaModuleLoads(), 2);
   ASSERT_EQ(fakeCudaLaunchCount(), 1);
   EXPECT_STREQ(fakeCudaLaunch(0)->kernel, "other_kernel");
+}
+
+TEST_F(GPURuntimeTest, BinaryModule) {
+  // A cubin as `cubin-format=bin` embeds it: its size is given, no JIT.
+  static const char kCubin[] = "\x7f"
+                               "ELF binary_kernel";
+  void *module = mgpuModuleLoad(const_cast<char *>(kCubin), sizeof(kCubin));
+  ASSERT_NE(module, nullptr) << error();
+  EXPECT_EQ(mgpuModuleLoad(const_cast<char *>(kCubin), sizeof(kCubin)), module);
+  EXPECT_EQ(fakeCudaModuleLoads(), 1);
+  EXPECT_EQ(fakeCudaLastOptionCount(), 0);
+  EXPECT_NE(mgpuModuleGetFunction(module, "binary_kernel"), nullptr);
+  EXPECT_EQ(tessera_gpu_status(), 0) << error();
+}
+
+TEST_F(GPURuntimeTest, DefaultDevice) {
+  setenv("FAKE_CUDA_DEVICES", "2", 1);
+  mgpuSetDefaultDevice(1);
+  EXPECT_EQ(tessera_gpu_init(), 0) << error();
+  EXPECT_EQ(fakeCudaLastDevice(), 1);
+  mgpuSetDefaultDevice(1);
+  EXPECT_EQ(tessera_gpu_status(), 0) << error();
+  mgpuSetDefaultDevice(0);
+  EXPECT_EQ(tessera_gpu_status(), -3);
+  EXPECT_EQ(error(), "mgpuSetDefaultDevice(0): the runtime already runs on "
+                     "CUDA device 1");
 }
 
 TEST_F(GPURuntimeTest, LaunchPassesItsConfiguration) {
@@ -376,7 +403,9 @@ TEST_F(GPURuntimeTest, FirstFailureIsRecordedAndLaterCallsDoNothing) {
   EXPECT_EQ(tessera_gpu_status(), 701);
   EXPECT_EQ(error(), first);
 
+  // Clearing waits for the device.
   tessera_gpu_clear_error();
+  EXPECT_EQ(fakeCudaCalls("cuCtxSynchronize"), 1);
   EXPECT_EQ(tessera_gpu_status(), 0);
   EXPECT_EQ(error(), "");
   launch(function);
