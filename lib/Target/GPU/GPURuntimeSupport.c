@@ -469,9 +469,12 @@ static Module *findModule(const void *image, size_t size, int optLevel) {
   }
   if (!m)
     fail(kRuntimeError, "out of host memory loading a module");
-  else if (!loadModule(m))
-    m = 0;
+  else
+    loadModule(m);
   pthread_mutex_unlock(&lock);
+  /* The entry even when the load failed (the failure is recorded): a kernel
+     lookup after tessera_gpu_clear_error tries again, and fails with the
+     same message rather than with a null module. */
   return m;
 }
 

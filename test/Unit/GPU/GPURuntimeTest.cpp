@@ -418,16 +418,24 @@ TEST_F(GPURuntimeTest, JITLogInTheMessage) {
          "ptxas application ptx input, line 9; error   : Unknown symbol "
          "'foo'\n",
          1);
-  EXPECT_EQ(mgpuModuleLoadJIT(const_cast<char *>(kPTX), 2), nullptr);
+  void *module = mgpuModuleLoadJIT(const_cast<char *>(kPTX), 2);
   EXPECT_EQ(tessera_gpu_status(), 218);
-  EXPECT_EQ(error(), "cuModuleLoadDataEx failed with CUDA_ERROR_INVALID_PTX (a "
-                     "PTX JIT compilation failed) loading a module (PTX, " +
-                         std::to_string(std::strlen(kPTX)) +
-                         " bytes); the JIT says: ptxas application ptx input, "
-                         "line 9; error   : Unknown symbol 'foo'");
+  const std::string message =
+      "cuModuleLoadDataEx failed with CUDA_ERROR_INVALID_PTX (a PTX JIT "
+      "compilation failed) loading a module (PTX, " +
+      std::to_string(std::strlen(kPTX)) +
+      " bytes); the JIT says: ptxas application ptx input, line 9; error   : "
+      "Unknown symbol 'foo'";
+  EXPECT_EQ(error(), message);
   // The error log was asked for.
   EXPECT_EQ(fakeCudaLastOptionCount(), 5);
-  // A kernel of the module that failed to load: an error, no crash.
+  // A kernel of the module that failed to load: the load is tried again and
+  // fails the same way; no crash.
+  tessera_gpu_clear_error();
+  EXPECT_EQ(mgpuModuleGetFunction(module, "main_kernel"), nullptr);
+  EXPECT_EQ(error(), message);
+  EXPECT_EQ(fakeCudaCalls("cuModuleLoadDataEx"), 2);
+  EXPECT_EQ(fakeCudaCalls("cuModuleGetFunction"), 0);
   tessera_gpu_clear_error();
   EXPECT_EQ(mgpuModuleGetFunction(nullptr, "main_kernel"), nullptr);
   EXPECT_EQ(error(),
