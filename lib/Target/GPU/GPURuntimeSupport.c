@@ -696,6 +696,8 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
     return;
   CUevent start = 0, stop = 0;
   int timed = startTiming((CUstream)stream, &start, &stop);
+  if (failed())
+    return;
   lastKernel = k->name;
   CUresult r = cu.cuLaunchKernel(
       k->function, (unsigned)gridX, (unsigned)gridY, (unsigned)gridZ,
@@ -750,6 +752,8 @@ void mgpuLaunchClusterKernel(void *function, intptr_t clusterX,
                            &attribute,       1};
   CUevent start = 0, stop = 0;
   int timed = startTiming((CUstream)stream, &start, &stop);
+  if (failed())
+    return;
   lastKernel = k->name;
   CUresult r = cu.cuLaunchKernelEx(&config, k->function, params, extra);
   if (r)
