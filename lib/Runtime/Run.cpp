@@ -13,6 +13,7 @@
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
@@ -50,6 +51,7 @@ private:
                                      ArrayRef<const HostTensor *> given);
   std::optional<RunStatus> writeOutputs(ArrayRef<HostTensor> outputs);
   std::optional<RunStatus> writeNPUReports(const NPUDevice &device);
+  std::optional<RunStatus> printGPUProfile(const Artifact &artifact);
   bool compare(const HostTensor &got, const HostTensor &want);
 
   const RunOptions &options;
@@ -210,6 +212,38 @@ std::optional<RunStatus> Runner::writeNPUReports(const NPUDevice &device) {
   return std::nullopt;
 }
 
+/// The per-kernel times of the runs, from the CUDA runtime's JSON.
+std::optional<RunStatus> Runner::printGPUProfile(const Artifact &artifact) {
+  std::string text = artifact.getGPUProfileJSON();
+  Expected<json::Value> parsed = json::parse(text);
+  const json::Array *kernels = parsed ? parsed->getAsArray() : nullptr;
+  if (!kernels) {
+    if (!parsed)
+      consumeError(parsed.takeError());
+    return error("the GPU profile is not a JSON array: " + text);
+  }
+  size_t width = 6;
+  for (const json::Value &k : *kernels)
+    if (const json::Object *o = k.getAsObject())
+      width = std::max(width, o->getString("kernel").value_or("").size());
+  out << "gpu profile (" << kernels->size() << " kernel"
+      << (kernels->size() == 1 ? "" : "s") << "):\n";
+  out << "  " << left_justify("kernel", width) << "  launches  total ms"
+      << "   mean ms    min ms    max ms\n";
+  for (const json::Value &k : *kernels) {
+    const json::Object *o = k.getAsObject();
+    if (!o)
+      continue;
+    auto number = [&](StringRef key) { return o->getNumber(key).value_or(0); };
+    out << "  " << left_justify(o->getString("kernel").value_or(""), width)
+        << format("  %8lld  %8.3f  %8.3f  %8.3f  %8.3f\n",
+                  (long long)o->getInteger("launches").value_or(0),
+                  number("total_ms"), number("mean_ms"), number("min_ms"),
+                  number("max_ms"));
+  }
+  return std::nullopt;
+}
+
 /// Prints the errors of one output; true when it is within tolerance.
 bool Runner::compare(const HostTensor &got, const HostTensor &want) {
   if (want.shape != got.shape) {
@@ -265,9 +299,16 @@ RunStatus Runner::run() {
     return error("the NPU reports need an artifact of tessera-compile "
                  "--target=npu",
                  RunStatus::BadOptions);
-  // The reports cover the first run (not the benchmark's).
+  if (options.gpuProfile && !artifact->isGPU())
+    return error("--gpu-profile needs an artifact of tessera-compile "
+                 "--target=gpu",
+                 RunStatus::BadOptions);
+  // The reports cover the first run (not the benchmark's); the GPU profile
+  // every run.
   if (npu)
     npu->setRecording(true, !options.npuTrace.empty());
+  if (options.gpuProfile)
+    artifact->setGPUProfiling(true);
   Expected<std::vector<HostTensor>> outputs = artifact->run(given);
   if (npu)
     npu->setRecording(false);
@@ -278,6 +319,9 @@ RunStatus Runner::run() {
       return *status;
   if (options.benchmarkRuns > 0)
     if (std::optional<RunStatus> status = benchmark(*artifact, given))
+      return *status;
+  if (options.gpuProfile)
+    if (std::optional<RunStatus> status = printGPUProfile(*artifact))
       return *status;
   if (!options.outputDir.empty())
     if (std::optional<RunStatus> status = writeOutputs(*outputs))

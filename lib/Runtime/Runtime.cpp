@@ -7,6 +7,7 @@
 #include "tessera/Runtime/Runtime.h"
 #include "tessera/Runtime/NPUDevice.h"
 #include "tessera/Target/CPU/CPUTarget.h"
+#include "tessera/Target/GPU/GPUTarget.h"
 #include "tessera/Target/ONNX/TensorProto.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -383,8 +384,15 @@ Expected<Artifact> Artifact::load(StringRef dir) {
   void *handle = ::dlopen(libraryPath.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle)
     return fail(libraryPath + ": cannot load: " + ::dlerror());
-  artifact.handle =
-      std::shared_ptr<void>(handle, [](void *h) { ::dlclose(h); });
+  // A gpu artifact's CUDA runtime gives its device memory and modules back
+  // first (its destructor cannot: at process exit the driver is gone).
+  artifact.handle = std::shared_ptr<void>(handle, [](void *h) {
+    using ShutdownFn = void (*)();
+    if (auto shutdown =
+            reinterpret_cast<ShutdownFn>(::dlsym(h, gpu::kGPUShutdownFunction)))
+      shutdown();
+    ::dlclose(h);
+  });
   if (const json::Object *npuSection = root->getObject("npu")) {
     Expected<std::unique_ptr<NPUDevice>> device =
         NPUDevice::create(*npuSection, manifestPath);
@@ -399,11 +407,59 @@ Expected<Artifact> Artifact::load(StringRef dir) {
     artifact.npu = std::move(*device);
     setDevice(launchOnNPUDevice, artifact.npu.get());
   }
+  if (root->getString("target") == StringRef("gpu"))
+    if (Error err = artifact.startGPU(dir, libraryPath))
+      return std::move(err);
   std::string entry = root->getString("entry").value_or("tessera_run").str();
   artifact.entry = reinterpret_cast<EntryFn>(::dlsym(handle, entry.c_str()));
   if (!artifact.entry)
     return fail(libraryPath + ": no entry point '" + entry + "'");
   return artifact;
+}
+
+Error Artifact::startGPU(StringRef dir, StringRef libraryPath) {
+  void *library = handle.get();
+  auto gpuFunctions = std::make_shared<GPUFunctions>();
+  int32_t (*init)() = nullptr;
+  auto find = [&](const char *name, auto &function) -> Error {
+    function = reinterpret_cast<std::remove_reference_t<decltype(function)>>(
+        ::dlsym(library, name));
+    if (!function)
+      return fail(libraryPath + ": a gpu artifact without '" + name + "'");
+    return Error::success();
+  };
+  if (Error err = find(gpu::kGPUInitFunction, init))
+    return err;
+  if (Error err = find(gpu::kGPUErrorFunction, gpuFunctions->error))
+    return err;
+  if (Error err = find(gpu::kGPUClearErrorFunction, gpuFunctions->clearError))
+    return err;
+  if (Error err =
+          find(gpu::kGPUSetProfilingFunction, gpuFunctions->setProfiling))
+    return err;
+  if (Error err = find(gpu::kGPUProfileFunction, gpuFunctions->profileJSON))
+    return err;
+  // Loading the library may have started the runtime already (the modules
+  // are loaded by constructors): init then reports what that found.
+  int32_t status = init();
+  if (status != 0) {
+    std::string message = gpuFunctions->error();
+    gpuFunctions->clearError();
+    if (status == gpu::kGPUNoDriver || status == gpu::kGPUNoDevice)
+      return fail("artifact " + dir + " needs an NVIDIA GPU: " + message);
+    return fail("artifact " + dir + ": the GPU runtime failed: " + message);
+  }
+  gpu = std::move(gpuFunctions);
+  return Error::success();
+}
+
+void Artifact::setGPUProfiling(bool on) const {
+  if (gpu)
+    gpu->setProfiling(on ? 1 : 0);
+}
+
+std::string Artifact::getGPUProfileJSON() const {
+  return gpu ? std::string(gpu->profileJSON()) : std::string("[]");
 }
 
 Expected<std::vector<HostTensor>>
@@ -447,6 +503,13 @@ Artifact::run(ArrayRef<const HostTensor *> given) const {
     std::string npuError = npu ? npu->takeError() : "";
     if (!npuError.empty())
       return fail(npuError);
+    // The CUDA runtime's first failure; forgotten so that a later run may
+    // try again (a failure that poisons the context fails that one too).
+    std::string gpuError = gpu ? gpu->error() : "";
+    if (gpu)
+      gpu->clearError();
+    if (!gpuError.empty())
+      return fail(gpuError);
     return fail("the model returned error code " + Twine(rc));
   }
   for (HostTensor &t : results)

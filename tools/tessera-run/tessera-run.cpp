@@ -5,7 +5,7 @@
 //   tessera-run DIR --input name=FILE ... [--expect name=FILE ...]
 //               [--rtol R --atol A] [--output-dir OUT]
 //               [--npu-report] [--npu-report-json F] [--npu-report-csv F]
-//               [--npu-trace F]
+//               [--npu-trace F] [--gpu-profile]
 //
 // Maps flags onto `tessera::runtime::RunOptions` and calls `runArtifact`
 // (lib/Runtime). FILE is .npy or an ONNX TensorProto (.pb). A bare
@@ -70,6 +70,12 @@ static cl::opt<std::string> npuTrace(
              "launch on one timeline"),
     cl::value_desc("file.json"), cl::init(""), cl::cat(category));
 
+static cl::opt<bool> gpuProfile(
+    "gpu-profile",
+    cl::desc("gpu artifacts: time every kernel launch (CUDA events) and print "
+             "the per-kernel times after the runs"),
+    cl::init(false), cl::cat(category));
+
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
@@ -89,5 +95,6 @@ int main(int argc, char **argv) {
   options.npuReportJSON = npuReportJSON;
   options.npuReportCSV = npuReportCSV;
   options.npuTrace = npuTrace;
+  options.gpuProfile = gpuProfile;
   return static_cast<int>(runArtifact(options, outs(), errs()));
 }

@@ -100,10 +100,12 @@ void registerAllTargets();
 mlir::LogicalResult lowerHostToLLVM(Compilation &c,
                                     llvm::StringRef statusFunction = "");
 /// ... and the artifact: DIR/model.so + DIR/manifest.json naming `target`,
-/// with the manifest's `extra` keys.
-mlir::LogicalResult writeHostArtifact(Compilation &c, llvm::StringRef dir,
-                                      llvm::StringRef target = "cpu",
-                                      llvm::json::Object extra = {});
+/// with the manifest's `extra` keys; `extraObjects` (object file bytes) are
+/// linked into model.so besides the CPU runtime support (the GPU runtime).
+mlir::LogicalResult
+writeHostArtifact(Compilation &c, llvm::StringRef dir,
+                  llvm::StringRef target = "cpu", llvm::json::Object extra = {},
+                  llvm::ArrayRef<llvm::ArrayRef<uint8_t>> extraObjects = {});
 
 /// The built-in back ends' registrations, called by registerAllTargets.
 void registerCPUBackend();

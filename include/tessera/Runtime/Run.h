@@ -35,6 +35,9 @@ struct RunOptions {
   /// and the Chrome trace; empty for none.
   bool npuReport = false;
   std::string npuReportJSON, npuReportCSV, npuTrace;
+  /// A gpu-target artifact: time every kernel launch (CUDA events) of all
+  /// runs and print the per-kernel times after them.
+  bool gpuProfile = false;
 };
 
 /// The outcome of `runArtifact`, as the tool's exit code.

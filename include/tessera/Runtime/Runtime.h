@@ -82,6 +82,14 @@ public:
   llvm::ArrayRef<TensorSpec> getOutputs() const { return outputs; }
   /// The NPU device (the simulator) of an npu-target artifact, else null.
   NPUDevice *getNPUDevice() const { return npu.get(); }
+  /// Whether this is a gpu-target artifact (its CUDA runtime started when it
+  /// was loaded: `load` fails where there is no GPU).
+  bool isGPU() const { return gpu != nullptr; }
+  /// gpu artifacts: times every kernel launch from now on (or stops).
+  void setGPUProfiling(bool on) const;
+  /// gpu artifacts: the launches timed so far, per kernel, as the JSON of
+  /// `tessera_gpu_profile_json` (docs/gpu.md); "[]" for other artifacts.
+  std::string getGPUProfileJSON() const;
 
   /// Runs the model; `inputs` must match getInputs() in order, dtype and
   /// shape (checked); outputs are allocated.
@@ -89,10 +97,21 @@ public:
   run(llvm::ArrayRef<const HostTensor *> inputs) const;
 
 private:
+  /// Finds the CUDA runtime's functions in a gpu artifact and starts it.
+  llvm::Error startGPU(llvm::StringRef dir, llvm::StringRef libraryPath);
+
   using EntryFn = int32_t (*)(void *const *, void *const *);
+  /// The functions the CUDA runtime linked into a gpu artifact exports.
+  struct GPUFunctions {
+    const char *(*error)() = nullptr;
+    void (*clearError)() = nullptr;
+    void (*setProfiling)(int32_t) = nullptr;
+    const char *(*profileJSON)() = nullptr;
+  };
   llvm::SmallVector<TensorSpec> inputs, outputs;
   EntryFn entry = nullptr;
   std::shared_ptr<NPUDevice> npu;
+  std::shared_ptr<GPUFunctions> gpu;
   std::shared_ptr<void> handle;
 };
 

@@ -74,14 +74,15 @@ LogicalResult lowerHostToLLVM(Compilation &c, StringRef statusFunction) {
 }
 
 LogicalResult writeHostArtifact(Compilation &c, StringRef dir, StringRef target,
-                                llvm::json::Object extra) {
+                                llvm::json::Object extra,
+                                ArrayRef<ArrayRef<uint8_t>> extraObjects) {
   Location loc = c.module.getLoc();
   SmallString<256> object(dir), library(dir), manifest(dir);
   llvm::sys::path::append(object, "model.o");
   llvm::sys::path::append(library, "model.so");
   llvm::sys::path::append(manifest, "manifest.json");
   if (failed(emitHostObject(c.module, object)) ||
-      failed(linkSharedLibrary(loc, object, library)) ||
+      failed(linkSharedLibrary(loc, object, library, extraObjects)) ||
       failed(writeManifest(loc, manifest, c.signature, "model.so", target,
                            std::move(extra))))
     return failure();

@@ -69,6 +69,10 @@ LogicalResult emitHostObject(ModuleOp module, StringRef path, bool llvmIR) {
   for (auto &feature : llvm::sys::getHostCPUFeatures())
     features.AddFeature(feature.first(), feature.second);
   llvm::TargetOptions options;
+  // Global constructors go to .init_array, which the dynamic loader runs (the
+  // GPU lowering loads its kernels' modules in constructors); .ctors would
+  // need crtbegin.o, which artifacts are not linked with.
+  options.UseInitArray = true;
   std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
       llvm::Triple(triple), cpu, features.getString(), options,
       llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
@@ -104,20 +108,21 @@ LogicalResult emitHostObject(ModuleOp module, StringRef path, bool llvmIR) {
 #include "CPURuntimeSupport.inc"
 
 /// The C runtime libraries this process runs with (glibc's `libc.so.6`,
-/// `libm.so.6` and, before glibc 2.34, `libpthread.so.0`), by absolute path.
+/// `libm.so.6` and, before glibc 2.34, `libpthread.so.0` and `libdl.so.2`,
+/// which the GPU runtime's dlopen needs there), by absolute path.
 /// An artifact is linked against them so that it records them as DT_NEEDED
 /// and every symbol it uses is checked at link time, without the
 /// development symlinks (`libm.so`, from libc6-dev) that `-lm` would need.
-static SmallVector<std::string, 3> findRuntimeLibraries() {
-  SmallVector<std::string, 3> found;
+static SmallVector<std::string, 4> findRuntimeLibraries() {
+  SmallVector<std::string, 4> found;
 #if defined(__linux__)
   dl_iterate_phdr(
       [](struct dl_phdr_info *info, size_t, void *data) {
-        auto *found = static_cast<SmallVector<std::string, 3> *>(data);
+        auto *found = static_cast<SmallVector<std::string, 4> *>(data);
         StringRef path = info->dlpi_name ? info->dlpi_name : "";
         StringRef name = llvm::sys::path::filename(path);
         if ((name == "libc.so.6" || name == "libm.so.6" ||
-             name == "libpthread.so.0") &&
+             name == "libpthread.so.0" || name == "libdl.so.2") &&
             llvm::sys::path::is_absolute(path) && llvm::sys::fs::exists(path))
           found->push_back(path.str());
         return 0;
@@ -146,8 +151,26 @@ static void splitLinkerOutput(StringRef output, std::string &error,
   }
 }
 
+/// Writes `bytes` to `path`; an error at `loc` when it cannot.
+static LogicalResult writeObjectFile(Location loc, StringRef path,
+                                     ArrayRef<uint8_t> bytes) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return emitError(loc) << "cannot write " << path << ": " << ec.message();
+  os.write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
+  os.close();
+  if (os.has_error()) {
+    os.clear_error();
+    llvm::sys::fs::remove(path);
+    return emitError(loc) << "cannot write " << path;
+  }
+  return success();
+}
+
 LogicalResult linkSharedLibrary(Location loc, StringRef object,
-                                StringRef library) {
+                                StringRef library,
+                                ArrayRef<ArrayRef<uint8_t>> extraObjects) {
   // LLD keeps global state: one link at a time, and none after a link that
   // LLD says left it unusable.
   static std::mutex linkerMutex;
@@ -160,26 +183,26 @@ LogicalResult linkSharedLibrary(Location loc, StringRef object,
 
   SmallString<256> support(object);
   llvm::sys::path::replace_extension(support, "support.o");
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(support, ec, llvm::sys::fs::OF_None);
-    if (ec)
-      return emitError(loc)
-             << "cannot write " << support << ": " << ec.message();
-    os.write(reinterpret_cast<const char *>(kRuntimeSupportObject),
-             sizeof(kRuntimeSupportObject));
-    os.close();
-    if (os.has_error()) {
-      os.clear_error();
-      llvm::sys::fs::remove(support);
-      return emitError(loc) << "cannot write " << support;
-    }
-  }
+  if (failed(writeObjectFile(loc, support,
+                             ArrayRef<uint8_t>(kRuntimeSupportObject,
+                                               sizeof(kRuntimeSupportObject)))))
+    return failure();
   llvm::FileRemover removeSupport(support);
+  // The other targets' runtime objects, linked after the CPU support.
+  SmallVector<std::string> extraPaths;
+  SmallVector<std::unique_ptr<llvm::FileRemover>> removeExtras;
+  for (auto [i, bytes] : llvm::enumerate(extraObjects)) {
+    SmallString<256> path(object);
+    llvm::sys::path::replace_extension(path, "support" + Twine(i + 1) + ".o");
+    if (failed(writeObjectFile(loc, path, bytes)))
+      return failure();
+    removeExtras.push_back(std::make_unique<llvm::FileRemover>(path));
+    extraPaths.push_back(path.str().str());
+  }
 
   std::string objectArg = object.str(), supportArg = support.str().str(),
               libraryArg = library.str();
-  SmallVector<std::string, 3> runtimeLibraries = findRuntimeLibraries();
+  SmallVector<std::string, 4> runtimeLibraries = findRuntimeLibraries();
   SmallVector<const char *> args = {"ld.lld",
                                     "-shared",
                                     "-o",
@@ -195,6 +218,8 @@ LogicalResult linkSharedLibrary(Location loc, StringRef object,
                                     "noexecstack",
                                     objectArg.c_str(),
                                     supportArg.c_str()};
+  for (const std::string &path : extraPaths)
+    args.push_back(path.c_str());
   auto found = [&](StringRef name) {
     return llvm::any_of(runtimeLibraries, [&](const std::string &path) {
       return llvm::sys::path::filename(path) == name;

@@ -36,9 +36,12 @@ llvm::LogicalResult emitHostObject(mlir::ModuleOp module, llvm::StringRef path,
 /// compiler: the library records the process's own libc/libm as DT_NEEDED,
 /// and every symbol must resolve at link time. LLD's diagnostics become an
 /// error at `loc`. Calls are serialized (LLD keeps global state).
-llvm::LogicalResult linkSharedLibrary(mlir::Location loc,
-                                      llvm::StringRef object,
-                                      llvm::StringRef library);
+/// `extraObjects` are more object files (their bytes) linked after the
+/// support, such as the GPU runtime (tessera/Target/GPU/GPUTarget.h).
+llvm::LogicalResult
+linkSharedLibrary(mlir::Location loc, llvm::StringRef object,
+                  llvm::StringRef library,
+                  llvm::ArrayRef<llvm::ArrayRef<uint8_t>> extraObjects = {});
 
 /// Writes `manifest.json` for an artifact of `target`; `extra` holds more
 /// top-level keys (the npu target's "npu" section).
