@@ -1,0 +1,104 @@
+// RUN: tessera-opt %s --tessera-test-hopper-gemm --cse | FileCheck %s
+
+// The IR emitHopperGemm builds for C[256,128] = A[256,256] x B[256,128]: the
+// external shared array, two TMA descriptors in host code (crossing into the
+// kernel as pointers), a launch of (N/128, M/128) blocks of 128 threads with
+// 96 KiB of dynamic shared memory, a 3-stage mbarrier pipeline over the 4 K
+// slices, warpgroup MMA, and the epilogue through shared memory. With a
+// fourth argument memref<128xf32> the test pass adds bias[col] and applies
+// max(0, .).
+
+// CHECK: memref.global "public" @__tessera_hopper_smem : memref<0xi8, 3> {alignment = 1024 : i64}
+// CHECK-LABEL: func.func @gemm(
+// CHECK-SAME: %[[A:[a-z0-9]+]]: memref<256x256xf16>, %[[B:[a-z0-9]+]]: memref<256x128xf16>, %[[C:[a-z0-9]+]]: memref<256x128xf32>, %[[BIAS:[a-z0-9]+]]: memref<128xf32>
+// CHECK-NOT: linalg.matmul
+// CHECK: %[[CA:.*]] = memref.cast %[[A]] : memref<256x256xf16> to memref<*xf16>
+// CHECK-DAG: %[[C128:.*]] = arith.constant 128 : index
+// CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
+// CHECK: %[[DA:.*]] = nvgpu.tma.create.descriptor %[[CA]] box[%[[C128]], %[[C64]]] : memref<*xf16> -> <tensor = memref<128x64xf16, 3>, swizzle = swizzle_128b, l2promo = l2promo_256b, oob = zero, interleave = none>
+// CHECK: %[[CB:.*]] = memref.cast %[[B]] : memref<256x128xf16> to memref<*xf16>
+// CHECK: %[[DB:.*]] = nvgpu.tma.create.descriptor %[[CB]] box[%[[C64]], %[[C64]]] : memref<*xf16> -> <tensor = memref<64x64xf16, 3>, swizzle = swizzle_128b
+// CHECK: %[[PA:.*]] = builtin.unrealized_conversion_cast %[[DA]] : {{.*}} to !llvm.ptr
+// CHECK: %[[PB:.*]] = builtin.unrealized_conversion_cast %[[DB]] : {{.*}} to !llvm.ptr
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG: %[[SMEM:.*]] = arith.constant 98304 : i32
+// CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
+// CHECK: gpu.launch blocks(%[[BX:.*]], %[[BY:.*]], %{{.*}}) in (%{{.*}} = %[[C1]], %{{.*}} = %[[C2]], %{{.*}} = %[[C1]]) threads(%[[TX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %[[C128]], %{{.*}} = %[[C1]], %{{.*}} = %[[C1]]) dynamic_shared_memory_size %[[SMEM]]
+// CHECK: %[[TA:.*]] = builtin.unrealized_conversion_cast %[[PA]] : !llvm.ptr to !nvgpu.tensormap.descriptor<tensor = memref<128x64xf16, 3>
+// CHECK: %[[TB:.*]] = builtin.unrealized_conversion_cast %[[PB]] : !llvm.ptr to !nvgpu.tensormap.descriptor<tensor = memref<64x64xf16, 3>
+// CHECK: %[[COL0:.*]] = arith.muli %[[BX]], %[[C128]]
+// CHECK: %[[ROW0:.*]] = arith.muli %[[BY]], %[[C128]]
+// CHECK: %[[LEADER:.*]] = arith.cmpi eq, %[[TX]]
+// CHECK: memref.get_global @__tessera_hopper_smem : memref<0xi8, 3>
+// CHECK: %[[BUF:.*]] = memref.reinterpret_cast {{.*}} sizes: [98304], strides: [1] : memref<0xi8, 3> to memref<98304xi8, 3>
+// CHECK: %[[BARS:.*]] = nvgpu.mbarrier.create -> <memorySpace = #gpu.address_space<workgroup>, num_barriers = 3>
+// CHECK-COUNT-3: nvgpu.mbarrier.init %[[BARS]][%{{.*}}], %[[C1]], predicate = %[[LEADER]]
+// CHECK: nvvm.fence.mbarrier.init
+// CHECK-NEXT: gpu.barrier
+// CHECK: nvgpu.tma.prefetch.descriptor %[[TA]], predicate = %[[LEADER]]
+// CHECK: nvgpu.tma.prefetch.descriptor %[[TB]], predicate = %[[LEADER]]
+// Prologue: slices 0 and 1.
+// CHECK: scf.if %[[LEADER]] {
+// CHECK: nvgpu.mbarrier.arrive.expect_tx %[[BARS]][%{{.*}}], %{{.*}} :
+// CHECK: nvgpu.tma.async.load %[[TA]][%{{.*}}, %[[ROW0]]], %[[BARS]]
+// CHECK: nvgpu.tma.async.load %[[TB]][%[[COL0]], %{{.*}}], %[[BARS]]
+// CHECK: nvgpu.tma.async.load %[[TB]][%{{.*}}, %{{.*}}], %[[BARS]]
+// CHECK: nvgpu.mbarrier.arrive.expect_tx
+// CHECK: nvgpu.tma.async.load
+// CHECK: nvgpu.tma.async.load
+// CHECK: nvgpu.tma.async.load
+// CHECK-NOT: nvgpu.tma.async.load
+// CHECK: }
+// CHECK: %[[INIT:.*]] = nvgpu.warpgroup.mma.init.accumulator -> <fragmented = vector<128x128xf32>>
+// CHECK: %[[ACC:.*]] = scf.for %[[KT:.*]] = %{{.*}} to %{{.*}} step %[[C1]] iter_args(%[[IT:.*]] = %[[INIT]])
+// CHECK: nvgpu.mbarrier.try_wait.parity %[[BARS]]
+// CHECK: %[[WA:.*]] = nvgpu.warpgroup.generate.descriptor %{{.*}}, %[[TA]] : memref<128x64xf16, 3>
+// CHECK: %[[WB:.*]] = nvgpu.warpgroup.generate.descriptor %{{.*}}, %[[TB]] : memref<64x128xf16, 3>
+// CHECK: %[[NEXT:.*]] = nvgpu.warpgroup.mma %[[WA]], %[[WB]], %[[IT]] {transposeB}
+// CHECK-NEXT: gpu.barrier
+// CHECK: scf.if
+// CHECK: nvgpu.mbarrier.arrive.expect_tx
+// CHECK-COUNT-3: nvgpu.tma.async.load
+// CHECK: scf.yield %[[NEXT]]
+// CHECK: nvvm.wgmma.wait.group.sync.aligned 0
+// CHECK-NEXT: gpu.barrier
+// CHECK: %[[STAGE:.*]] = memref.view %[[BUF]][%{{.*}}][] : memref<98304xi8, 3> to memref<128x136xf32, 3>
+// CHECK: %[[SUB:.*]] = memref.subview %[[STAGE]][0, 0] [128, 128] [1, 1]
+// CHECK: nvgpu.warpgroup.mma.store %[[ACC]], %[[SUB]]
+// CHECK-NEXT: gpu.barrier
+// CHECK: scf.for
+// CHECK: %[[V:.*]] = vector.load %[[STAGE]][{{.*}}] : memref<128x136xf32, 3>, vector<4xf32>
+// CHECK: vector.extract %[[V]][0]
+// CHECK: memref.load %[[BIAS]]
+// CHECK: arith.addf
+// CHECK: arith.maximumf
+// CHECK-COUNT-3: arith.maximumf
+// CHECK: vector.store %{{.*}}, %[[C]][%{{.*}}, %{{.*}}] : memref<256x128xf32>, vector<4xf32>
+// CHECK: gpu.terminator
+func.func @gemm(%a: memref<256x256xf16>, %b: memref<256x128xf16>, %c: memref<256x128xf32>, %bias: memref<128xf32>) {
+  linalg.matmul ins(%a, %b : memref<256x256xf16>, memref<256x128xf16>) outs(%c : memref<256x128xf32>)
+  return
+}
+
+// Other element types are not taken: the matmul stays.
+// CHECK-LABEL: func.func @f32_matmul
+// CHECK: linalg.matmul
+func.func @f32_matmul(%a: memref<128x64xf32>, %b: memref<64x128xf32>, %c: memref<128x128xf32>) {
+  linalg.matmul ins(%a, %b : memref<128x64xf32>, memref<64x128xf32>) outs(%c : memref<128x128xf32>)
+  return
+}
+
+// One K slice: one stage, the single prologue load, and the loop's own
+// wait for the stage before reloading it.
+// CHECK-LABEL: func.func @one_slice
+// CHECK: %[[S1:.*]] = arith.constant 69632 : i32
+// CHECK: dynamic_shared_memory_size %[[S1]]
+// CHECK: nvgpu.mbarrier.create -> <memorySpace = #gpu.address_space<workgroup>>
+// CHECK: nvgpu.warpgroup.mma %
+// CHECK-NEXT: gpu.barrier
+// CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
+// CHECK-NEXT: gpu.barrier
+func.func @one_slice(%a: memref<128x64xf16>, %b: memref<64x128xf16>, %c: memref<128x128xf32>) {
+  linalg.matmul ins(%a, %b : memref<128x64xf16>, memref<64x128xf16>) outs(%c : memref<128x128xf32>)
+  return
+}
