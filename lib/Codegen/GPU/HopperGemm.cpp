@@ -1,11 +1,12 @@
 //===- HopperGemm.cpp - the sm_90a warpgroup-MMA GEMM emitter -------------===//
 //
 // Part of Tessera. Builds, in host code, the TMA descriptors of A and B and a
-// gpu.launch of a pipelined 128x128x64 GEMM kernel: one warpgroup per block,
-// TMA loads into multi-buffered shared memory synchronized by one mbarrier
-// per stage, nvgpu.warpgroup.mma (wgmma.mma_async) accumulating in
-// registers, and an epilogue staged through shared memory. docs/gpu.md
-// ("Hopper warpgroup-MMA GEMM") describes the layout and every sync.
+// gpu.launch of a pipelined GEMM kernel: 128x128x64 tiles on one warpgroup
+// (128x256x64 on two when N % 256 == 0), TMA loads into multi-buffered shared
+// memory synchronized by one mbarrier per stage, nvgpu.warpgroup.mma
+// (wgmma.mma_async) accumulating in registers, and an epilogue staged
+// through shared memory. docs/gpu.md ("Hopper warpgroup-MMA GEMM") describes
+// the layout and every sync.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,27 +29,40 @@ using namespace mlir;
 namespace tessera::gpu {
 namespace {
 
-// The block tile, the K slice of one pipeline stage and the threads of a
-// block (one warpgroup).
-constexpr int64_t kTileM = 128, kTileN = 128, kTileK = 64;
-constexpr int64_t kThreads = 128;
-// Pipeline stages (shared-memory buffers of A and B). Three keep the dynamic
-// shared memory at 96 KiB, so two blocks fit an SM.
-constexpr int64_t kStages = 3;
-// Bytes of one stage's A tile (128x64 f16) and B tile (64x128 f16); B is
-// loaded as two 64x64 boxes, the second at kBoxBytes.
+// The block tile's rows and the K slice of one pipeline stage.
+constexpr int64_t kTileM = 128, kTileK = 64;
+// TMA boxes are 64 f16 (128 bytes, the swizzle width) wide: A is one 128x64
+// box per slice, B one 64x64 box per 64 columns of the tile.
+constexpr int64_t kBoxCols = 64;
 constexpr int64_t kTileBytesA = kTileM * kTileK * 2;
-constexpr int64_t kTileBytesB = kTileK * kTileN * 2;
-constexpr int64_t kBoxBytes = kTileK * 64 * 2;
-// Row stride (floats) of the accumulator tile staged in shared memory: 8
-// floats of padding make the v2 stores of the mma fragments conflict-free.
-constexpr int64_t kStageStride = kTileN + 8;
+constexpr int64_t kBoxBytes = kTileK * kBoxCols * 2;
+// Padding (floats) of the rows of the accumulator tile staged in shared
+// memory: 8 make the v2 stores of the mma fragments conflict-free.
+constexpr int64_t kStagePad = 8;
 // Shared memory address space as the nvgpu ops spell it.
 constexpr unsigned kShared = 3;
 // The dynamic shared memory of the kernel: an external shared array whose
 // 1024-byte alignment the 128-byte TMA swizzle and the wgmma descriptors
 // (base offset 0) need.
 constexpr llvm::StringLiteral kSmemSymbol = "__tessera_hopper_smem";
+
+/// The kernel's shape. Narrow: 128x128 tiles, one warpgroup (m64n128k16 on
+/// both 64-row halves), 3 stages (96 KiB, two blocks per SM). Wide, when N is
+/// a multiple of 256: 128x256 tiles, two warpgroups of 64 rows each
+/// (m64n256k16, which reads less shared memory per FLOP), 4 stages (192 KiB).
+struct Config {
+  int64_t tileN, warpgroups, stages;
+  int64_t threads() const { return 128 * warpgroups; }
+  int64_t rowsPerWarpgroup() const { return kTileM / warpgroups; }
+  int64_t tileBytesB() const { return kTileK * tileN * 2; }
+  int64_t stageStride() const { return tileN + kStagePad; }
+};
+
+Config chooseConfig(int64_t n) {
+  if (n % 256 == 0)
+    return {256, 2, 4};
+  return {128, 1, 3};
+}
 
 struct Shapes {
   int64_t m, n, k;
@@ -104,7 +118,7 @@ FailureOr<Shapes> checkSpec(Location loc, const HopperGemmSpec &spec) {
        << "x" << tc.getDimSize(1);
     return fail(os.str());
   }
-  if (s.m <= 0 || s.n <= 0 || s.k <= 0 || s.m % kTileM || s.n % kTileN ||
+  if (s.m <= 0 || s.n <= 0 || s.k <= 0 || s.m % kTileM || s.n % 128 ||
       s.k % kTileK) {
     std::string msg;
     llvm::raw_string_ostream os(msg);
@@ -148,10 +162,14 @@ FailureOr<Operation *> emitHopperGemm(OpBuilder &b, Location loc,
   MLIRContext *ctx = b.getContext();
   Type f16 = b.getF16Type(), f32 = b.getF32Type(), i8 = b.getI8Type();
   auto shared = b.getI64IntegerAttr(kShared);
+  const Config cfg = chooseConfig(n);
+  const int64_t tileN = cfg.tileN;
   const int64_t kTiles = k / kTileK;
-  const int64_t stages = std::min(kStages, kTiles);
-  const int64_t inputBytes = stages * (kTileBytesA + kTileBytesB);
-  const int64_t stagingBytes = kTileM * kStageStride * 4;
+  const int64_t stages = std::min(cfg.stages, kTiles);
+  const int64_t tileBytesB = cfg.tileBytesB();
+  const int64_t stageStride = cfg.stageStride();
+  const int64_t inputBytes = stages * (kTileBytesA + tileBytesB);
+  const int64_t stagingBytes = kTileM * stageStride * 4;
   const int64_t smemBytes = std::max(inputBytes, stagingBytes);
 
   // The external shared array, once per symbol table; outlining copies it
@@ -219,8 +237,8 @@ FailureOr<Operation *> emitHopperGemm(OpBuilder &b, Location loc,
 
   Value one = cIndex(b, 1);
   auto launch = mlir::gpu::LaunchOp::create(
-      b, loc, cIndex(b, n / kTileN), cIndex(b, m / kTileM), one,
-      cIndex(b, kThreads), one, one,
+      b, loc, cIndex(b, n / tileN), cIndex(b, m / kTileM), one,
+      cIndex(b, cfg.threads()), one, one,
       arith::ConstantIntOp::create(b, loc, b.getI32Type(), smemBytes));
 
   OpBuilder kb = OpBuilder::atBlockBegin(&launch.getBody().front());
@@ -230,17 +248,17 @@ FailureOr<Operation *> emitHopperGemm(OpBuilder &b, Location loc,
       UnrealizedConversionCastOp::create(kb, loc, tmaTyB, ptrB).getResult(0);
   Value c0 = cIndex(kb, 0), c1 = cIndex(kb, 1);
   Value tid = launch.getThreadIds().x;
-  Value col0 = arith::MulIOp::create(kb, loc, launch.getBlockIds().x,
-                                     cIndex(kb, kTileN));
+  Value col0 =
+      arith::MulIOp::create(kb, loc, launch.getBlockIds().x, cIndex(kb, tileN));
   Value row0 = arith::MulIOp::create(kb, loc, launch.getBlockIds().y,
                                      cIndex(kb, kTileM));
-  Value col1 = arith::AddIOp::create(kb, loc, col0, cIndex(kb, 64));
   Value isLeader =
       arith::CmpIOp::create(kb, loc, arith::CmpIPredicate::eq, tid, c0);
+  Value warpgroup = arith::DivUIOp::create(kb, loc, tid, cIndex(kb, 128));
 
-  // Dynamic shared memory: [stage][A 128x64] then [stage][B 64x128] (each B
-  // tile two 64x64 boxes); after the main loop the accumulator tile
-  // 128 x kStageStride f32 reuses it from offset 0.
+  // Dynamic shared memory: [stage][A 128x64] then [stage][B 64 x tileN] (each
+  // B tile tileN/64 boxes of 64x64); after the main loop the accumulator tile
+  // 128 x stageStride f32 reuses it from offset 0.
   auto smemTy =
       MemRefType::get({smemBytes}, i8, MemRefLayoutAttrInterface{}, shared);
   Value smemGlobal =
@@ -268,14 +286,13 @@ FailureOr<Operation *> emitHopperGemm(OpBuilder &b, Location loc,
   nvgpu::TmaPrefetchOp::create(kb, loc, tmaA, isLeader);
   nvgpu::TmaPrefetchOp::create(kb, loc, tmaB, isLeader);
 
-  const int64_t txBytes = kTileBytesA + kTileBytesB;
+  const int64_t txBytes = kTileBytesA + tileBytesB;
   // Issues the TMA loads of K slice `kt` into stage `stage` (leader only).
   auto issueLoads = [&](OpBuilder &bb, Value kt, Value stage) {
     Value offA = arith::MulIOp::create(bb, loc, stage, cIndex(bb, kTileBytesA));
     Value offB0 = arith::AddIOp::create(
-        bb, loc, arith::MulIOp::create(bb, loc, stage, cIndex(bb, kTileBytesB)),
+        bb, loc, arith::MulIOp::create(bb, loc, stage, cIndex(bb, tileBytesB)),
         cIndex(bb, stages * kTileBytesA));
-    Value offB1 = arith::AddIOp::create(bb, loc, offB0, cIndex(bb, kBoxBytes));
     Value kc = arith::MulIOp::create(bb, loc, kt, cIndex(bb, kTileK));
     nvgpu::MBarrierArriveExpectTxOp::create(bb, loc, bars, cIndex(bb, txBytes),
                                             stage, Value());
@@ -283,12 +300,19 @@ FailureOr<Operation *> emitHopperGemm(OpBuilder &b, Location loc,
     nvgpu::TmaAsyncLoadOp::create(
         bb, loc, view(bb, offA, {kTileM, kTileK}, f16), bars, tmaA,
         ValueRange{kc, row0}, stage, Value(), Value());
-    nvgpu::TmaAsyncLoadOp::create(bb, loc, view(bb, offB0, {kTileK, 64}, f16),
-                                  bars, tmaB, ValueRange{col0, kc}, stage,
-                                  Value(), Value());
-    nvgpu::TmaAsyncLoadOp::create(bb, loc, view(bb, offB1, {kTileK, 64}, f16),
-                                  bars, tmaB, ValueRange{col1, kc}, stage,
-                                  Value(), Value());
+    for (int64_t box = 0; box < tileN / kBoxCols; ++box) {
+      Value off = box ? arith::AddIOp::create(bb, loc, offB0,
+                                              cIndex(bb, box * kBoxBytes))
+                            .getResult()
+                      : offB0;
+      Value col =
+          box ? arith::AddIOp::create(bb, loc, col0, cIndex(bb, box * kBoxCols))
+                    .getResult()
+              : col0;
+      nvgpu::TmaAsyncLoadOp::create(
+          bb, loc, view(bb, off, {kTileK, kBoxCols}, f16), bars, tmaB,
+          ValueRange{col, kc}, stage, Value(), Value());
+    }
   };
 
   // Prologue: slices 0 .. stages-2 in flight before the loop.
@@ -303,7 +327,7 @@ FailureOr<Operation *> emitHopperGemm(OpBuilder &b, Location loc,
   }
 
   auto accTy = nvgpu::WarpgroupAccumulatorType::get(
-      ctx, VectorType::get({kTileM, kTileN}, f32));
+      ctx, VectorType::get({cfg.rowsPerWarpgroup(), tileN}, f32));
   Value acc0 = nvgpu::WarpgroupMmaInitAccumulatorOp::create(kb, loc, accTy);
   auto wgDescTy = [&](int64_t rows, int64_t cols) {
     return nvgpu::WarpgroupMatrixDescriptorType::get(
@@ -330,21 +354,30 @@ FailureOr<Operation *> emitHopperGemm(OpBuilder &b, Location loc,
                                            cIndex(lb, 10000000), stage);
     Value offA = arith::MulIOp::create(lb, loc, stage, cIndex(lb, kTileBytesA));
     Value offB = arith::AddIOp::create(
-        lb, loc, arith::MulIOp::create(lb, loc, stage, cIndex(lb, kTileBytesB)),
+        lb, loc, arith::MulIOp::create(lb, loc, stage, cIndex(lb, tileBytesB)),
         cIndex(lb, stages * kTileBytesA));
-    Value tileA = view(lb, offA, {kTileM, kTileK}, f16);
-    Value tileB = view(lb, offB, {kTileK, kTileN}, f16);
+    // Each warpgroup multiplies its rows of the A tile (64 rows are 8 KiB of
+    // the swizzled tile) by the whole B tile.
+    const int64_t rowsA = cfg.rowsPerWarpgroup();
+    if (cfg.warpgroups > 1)
+      offA = arith::AddIOp::create(
+          lb, loc, offA,
+          arith::MulIOp::create(lb, loc, warpgroup,
+                                cIndex(lb, rowsA * kTileK * 2)));
+    Value tileA = view(lb, offA, {rowsA, kTileK}, f16);
+    Value tileB = view(lb, offB, {kTileK, tileN}, f16);
     Value wgA = nvgpu::WarpgroupGenerateDescriptorOp::create(
-        lb, loc, wgDescTy(kTileM, kTileK), tileA, tmaA);
+        lb, loc, wgDescTy(rowsA, kTileK), tileA, tmaA);
     Value wgB = nvgpu::WarpgroupGenerateDescriptorOp::create(
-        lb, loc, wgDescTy(kTileK, kTileN), tileB, tmaB);
-    // fence; 8 x wgmma m64n128k16; commit; wait until at most this group is
-    // pending, so the group of slice kt-1 has finished reading its stage.
+        lb, loc, wgDescTy(kTileK, tileN), tileB, tmaB);
+    // fence; 4 x wgmma m64nNk16 per 64 rows; commit; wait until at most this
+    // group is pending, so the group of slice kt-1 has finished reading its
+    // stage.
     auto mma = nvgpu::WarpgroupMmaOp::create(
         lb, loc, accTy, wgA, wgB, lb.getI64IntegerAttr(1),
         /*transposeA=*/UnitAttr(), /*transposeB=*/lb.getUnitAttr(), acc);
-    // Every warp is past its wait: the stage of slice kt-1 is free for the
-    // TMA of slice kt+stages-1.
+    // Every warp of the block is past its wait: the stage of slice kt-1 is
+    // free for the TMA of slice kt+stages-1.
     mlir::gpu::BarrierOp::create(lb, loc);
     if (stages > 1) {
       Value next = arith::AddIOp::create(lb, loc, kt, cIndex(lb, stages - 1));
@@ -373,50 +406,62 @@ FailureOr<Operation *> emitHopperGemm(OpBuilder &b, Location loc,
   // the stages before the accumulators overwrite them.
   NVVM::WgmmaWaitGroupSyncOp::create(kb, loc, 0);
   mlir::gpu::BarrierOp::create(kb, loc);
-  Value staging = view(kb, c0, {kTileM, kStageStride}, f32);
+  Value staging = view(kb, c0, {kTileM, stageStride}, f32);
+  // The store's lowering places warp w (w = thread id / 32, over the whole
+  // block) at rows 16w.. of the memref it is given, which must have the
+  // accumulator's shape. With two warpgroups that view has 64 rows and the
+  // second warpgroup (warps 4-7) writes rows 64-127 past it: still the
+  // staging tile, which is what the view's base and row stride address.
+  const int64_t rowsAcc = cfg.rowsPerWarpgroup();
   auto stagedTy = MemRefType::get(
-      {kTileM, kTileN}, f32,
-      StridedLayoutAttr::get(ctx, 0, ArrayRef<int64_t>{kStageStride, 1}),
+      {rowsAcc, tileN}, f32,
+      StridedLayoutAttr::get(ctx, 0, ArrayRef<int64_t>{stageStride, 1}),
       shared);
   Value staged = memref::SubViewOp::create(
       kb, loc, stagedTy, staging,
       ArrayRef<OpFoldResult>{kb.getIndexAttr(0), kb.getIndexAttr(0)},
-      ArrayRef<OpFoldResult>{kb.getIndexAttr(kTileM), kb.getIndexAttr(kTileN)},
+      ArrayRef<OpFoldResult>{kb.getIndexAttr(rowsAcc), kb.getIndexAttr(tileN)},
       ArrayRef<OpFoldResult>{kb.getIndexAttr(1), kb.getIndexAttr(1)});
   nvgpu::WarpgroupMmaStoreOp::create(kb, loc, loop.getResult(0), staged);
   mlir::gpu::BarrierOp::create(kb, loc);
 
-  // Each warp stores whole rows: lane l holds columns 4l .. 4l+3, so a warp
-  // writes 512 contiguous bytes of C per row.
+  // Each warp stores whole rows: lane l holds columns 4l .. 4l+3 of each
+  // 128-column half, so a warp writes 512 contiguous bytes of C at a time.
   Value warp = arith::DivUIOp::create(kb, loc, tid, cIndex(kb, 32));
   Value lane = arith::RemUIOp::create(kb, loc, tid, cIndex(kb, 32));
-  Value colInTile = arith::MulIOp::create(kb, loc, lane, cIndex(kb, 4));
-  Value col = arith::AddIOp::create(kb, loc, col0, colInTile);
+  Value laneCol = arith::MulIOp::create(kb, loc, lane, cIndex(kb, 4));
   auto rows = scf::ForOp::create(kb, loc, warp, cIndex(kb, kTileM),
-                                 cIndex(kb, kThreads / 32));
+                                 cIndex(kb, cfg.threads() / 32));
   bool epilogueOk = true;
   {
     OpBuilder rb = OpBuilder::atBlockBegin(rows.getBody());
     Value r = rows.getInductionVar();
-    auto vecTy = VectorType::get({4}, f32);
-    Value v = vector::LoadOp::create(rb, loc, vecTy, staging,
-                                     ValueRange{r, colInTile});
     Value row = arith::AddIOp::create(rb, loc, row0, r);
-    if (spec.epilogue) {
-      for (int64_t e = 0; e < 4; ++e) {
-        Value x = vector::ExtractOp::create(rb, loc, v, e);
-        Value ce =
-            e ? arith::AddIOp::create(rb, loc, col, cIndex(rb, e)).getResult()
-              : col;
-        Value y = spec.epilogue(rb, loc, x, row, ce);
-        if (!y || y.getType() != f32) {
-          epilogueOk = false;
-          break;
+    auto vecTy = VectorType::get({4}, f32);
+    for (int64_t half = 0; half < tileN / 128 && epilogueOk; ++half) {
+      Value colInTile =
+          half ? arith::AddIOp::create(rb, loc, laneCol, cIndex(rb, half * 128))
+                     .getResult()
+               : laneCol;
+      Value col = arith::AddIOp::create(rb, loc, col0, colInTile);
+      Value v = vector::LoadOp::create(rb, loc, vecTy, staging,
+                                       ValueRange{r, colInTile});
+      if (spec.epilogue) {
+        for (int64_t e = 0; e < 4; ++e) {
+          Value x = vector::ExtractOp::create(rb, loc, v, e);
+          Value ce =
+              e ? arith::AddIOp::create(rb, loc, col, cIndex(rb, e)).getResult()
+                : col;
+          Value y = spec.epilogue(rb, loc, x, row, ce);
+          if (!y || y.getType() != f32) {
+            epilogueOk = false;
+            break;
+          }
+          v = vector::InsertOp::create(rb, loc, y, v, e);
         }
-        v = vector::InsertOp::create(rb, loc, y, v, e);
       }
+      vector::StoreOp::create(rb, loc, v, spec.c, ValueRange{row, col});
     }
-    vector::StoreOp::create(rb, loc, v, spec.c, ValueRange{row, col});
   }
   mlir::gpu::TerminatorOp::create(kb, loc);
 

@@ -102,3 +102,41 @@ func.func @one_slice(%a: memref<128x64xf16>, %b: memref<64x128xf16>, %c: memref<
   linalg.matmul ins(%a, %b : memref<128x64xf16>, memref<64x128xf16>) outs(%c : memref<128x128xf32>)
   return
 }
+
+// N % 256 == 0: the wide kernel. (N/256, M/128) blocks of two warpgroups,
+// four 64x64 boxes of B per slice (48 KiB per stage with A), each
+// warpgroup multiplying its 64 rows of A (8 KiB into the stage) by the
+// 64x256 B tile into a 64x256 accumulator, the stores of both warpgroups
+// through one 64-row view of the 128 x 264 staging tile.
+// CHECK-LABEL: func.func @wide
+// CHECK-DAG: %[[W256:.*]] = arith.constant 256 : index
+// CHECK-DAG: %[[WSMEM:.*]] = arith.constant 135168 : i32
+// CHECK: gpu.launch blocks({{.*}}) in (%{{.*}} = %[[WGX:.*]], %{{.*}} = %[[WGY:.*]], %{{.*}}) threads(%[[WTX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %[[W256]], {{.*}}) dynamic_shared_memory_size %[[WSMEM]]
+// CHECK: %[[WG:.*]] = arith.divui %[[WTX]], %{{.*}} : index
+// CHECK: nvgpu.mbarrier.create -> <memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>
+// CHECK: scf.if
+// CHECK: nvgpu.mbarrier.arrive.expect_tx %{{.*}}[%{{.*}}], %{{.*}} :
+// CHECK-COUNT-5: nvgpu.tma.async.load
+// CHECK-NOT: nvgpu.tma.async.load
+// CHECK: nvgpu.warpgroup.mma.init.accumulator -> <fragmented = vector<64x256xf32>>
+// CHECK: scf.for
+// CHECK: nvgpu.mbarrier.try_wait.parity
+// CHECK: %[[AOFF:.*]] = arith.muli %[[WG]], %{{.*}} : index
+// CHECK: %[[AOFF2:.*]] = arith.addi %{{.*}}, %[[AOFF]] : index
+// CHECK: %[[WA:.*]] = memref.view %{{.*}}[%[[AOFF2]]][] : memref<135168xi8, 3> to memref<64x64xf16, 3>
+// CHECK: %[[WB:.*]] = memref.view %{{.*}} : memref<135168xi8, 3> to memref<64x256xf16, 3>
+// CHECK: nvgpu.warpgroup.generate.descriptor %[[WA]], {{.*}} -> <tensor = memref<64x64xf16, 3>>
+// CHECK: nvgpu.warpgroup.generate.descriptor %[[WB]], {{.*}} -> <tensor = memref<64x256xf16, 3>>
+// CHECK: nvgpu.warpgroup.mma {{.*}} {transposeB} : <tensor = memref<64x64xf16, 3>>, <tensor = memref<64x256xf16, 3>>, <fragmented = vector<64x256xf32>> -> <fragmented = vector<64x256xf32>>
+// CHECK: scf.if
+// CHECK: nvgpu.mbarrier.arrive.expect_tx
+// CHECK-COUNT-5: nvgpu.tma.async.load
+// CHECK: %[[WST:.*]] = memref.view %{{.*}} : memref<135168xi8, 3> to memref<128x264xf32, 3>
+// CHECK: %[[WSUB:.*]] = memref.subview %[[WST]][0, 0] [64, 256] [1, 1] : memref<128x264xf32, 3> to memref<64x256xf32, strided<[264, 1]>, 3>
+// CHECK: nvgpu.warpgroup.mma.store %{{.*}}, %[[WSUB]]
+// CHECK: scf.for
+// CHECK-COUNT-2: vector.store %{{.*}} : memref<256x256xf32>, vector<4xf32>
+func.func @wide(%a: memref<256x128xf16>, %b: memref<128x256xf16>, %c: memref<256x256xf32>) {
+  linalg.matmul ins(%a, %b : memref<256x128xf16>, memref<128x256xf16>) outs(%c : memref<256x256xf32>)
+  return
+}
