@@ -132,7 +132,8 @@ Roofline estimateRoofline(const KernelInfo &kernel,
 /// spills, shared memory, occupancy, FLOPs, bytes, roofline time and bound)
 /// and totals. `ptxas` maps kernel names to ptxas's figures; kernels missing
 /// from it (no ptxas) print "-" for registers and spills.
-void printKernelReport(llvm::raw_ostream &os, llvm::ArrayRef<KernelInfo> kernels,
+void printKernelReport(llvm::raw_ostream &os,
+                       llvm::ArrayRef<KernelInfo> kernels,
                        const llvm::StringMap<PtxasKernelInfo> &ptxas,
                        const GPUTargetDesc &target);
 /// The same as JSON (`--report-json`).
