@@ -175,6 +175,7 @@ FailureOr<Operation *> emitHopperGemm(OpBuilder &b, Location loc,
   // The external shared array, once per symbol table; outlining copies it
   // into each kernel's gpu.module.
   SymbolTable symbols(symbolTableOp);
+  memref::GlobalOp createdGlobal;
   auto smemGlobalTy =
       MemRefType::get({0}, i8, MemRefLayoutAttrInterface{}, shared);
   if (auto existing = symbols.lookup<memref::GlobalOp>(kSmemSymbol)) {
@@ -186,10 +187,10 @@ FailureOr<Operation *> emitHopperGemm(OpBuilder &b, Location loc,
   } else {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&symbolTableOp->getRegion(0).front());
-    auto global = memref::GlobalOp::create(
+    createdGlobal = memref::GlobalOp::create(
         b, loc, kSmemSymbol, b.getStringAttr("public"), smemGlobalTy,
         Attribute(), /*constant=*/false, b.getI64IntegerAttr(1024));
-    symbols.insert(global);
+    symbols.insert(createdGlobal);
   }
 
   auto cIndex = [&](OpBuilder &bb, int64_t v) -> Value {
@@ -476,6 +477,8 @@ FailureOr<Operation *> emitHopperGemm(OpBuilder &b, Location loc,
     }
     if (firstHostOp)
       firstHostOp->erase();
+    if (createdGlobal)
+      createdGlobal.erase();
     return failure();
   }
   return launch.getOperation();
