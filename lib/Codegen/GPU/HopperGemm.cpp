@@ -200,9 +200,9 @@ FailureOr<Operation *> emitHopperGemm(OpBuilder &b, Location loc,
   Operation *firstHostOp = nullptr;
 
   // TMA descriptors: A as 128x64 boxes (one K slice of the block's rows); B
-  // as 64x64 boxes, two per slice, since a 128-byte swizzled box row holds
-  // 64 f16. B stays row-major (N contiguous) in shared memory and the wgmma
-  // reads it transposed (transposeB).
+  // as 64x64 boxes, tileN / 64 per slice, since a 128-byte swizzled box row
+  // holds 64 f16. B stays row-major (N contiguous) in shared memory and the
+  // wgmma reads it transposed (transposeB).
   auto tensorMapTy = [&](int64_t rows, int64_t cols) {
     return nvgpu::TensorMapDescriptorType::get(
         ctx,
