@@ -229,12 +229,18 @@ FailureOr<Operation *> emitHopperGemm(OpBuilder &b, Location loc,
       ValueRange{cIndex(b, kTileK), cIndex(b, 64)});
   // The descriptors cross into the kernel as pointers (the device address of
   // the CUtensorMap): a gpu.func argument of tensormap type does not
-  // legalize once the launch is outlined before the NVVM lowering.
+  // legalize once the launch is outlined before the NVVM lowering. The
+  // ptrtoint/inttoptr pair keeps canonicalization from folding the casts on
+  // both sides of the launch back into the descriptor.
   Type ptrTy = LLVM::LLVMPointerType::get(ctx);
-  Value ptrA =
-      UnrealizedConversionCastOp::create(b, loc, ptrTy, descA).getResult(0);
-  Value ptrB =
-      UnrealizedConversionCastOp::create(b, loc, ptrTy, descB).getResult(0);
+  auto asPointer = [&](Value desc) -> Value {
+    Value p =
+        UnrealizedConversionCastOp::create(b, loc, ptrTy, desc).getResult(0);
+    Value i = LLVM::PtrToIntOp::create(b, loc, b.getI64Type(), p);
+    return LLVM::IntToPtrOp::create(b, loc, ptrTy, i);
+  };
+  Value ptrA = asPointer(descA);
+  Value ptrB = asPointer(descB);
 
   Value one = cIndex(b, 1);
   auto launch = mlir::gpu::LaunchOp::create(

@@ -1,4 +1,9 @@
 // RUN: tessera-opt %s --tessera-test-hopper-gemm --cse | FileCheck %s
+// Canonicalization keeps the pointer casts around the launch.
+// RUN: tessera-opt %s --tessera-test-hopper-gemm --canonicalize | FileCheck %s --check-prefix=CANON
+// CANON: llvm.inttoptr
+// CANON: gpu.launch
+// CANON: builtin.unrealized_conversion_cast %{{.*}} : !llvm.ptr to !nvgpu.tensormap.descriptor
 
 // The IR emitHopperGemm builds for C[256,128] = A[256,256] x B[256,128]: the
 // external shared array, two TMA descriptors in host code (crossing into the
@@ -18,8 +23,12 @@
 // CHECK: %[[DA:.*]] = nvgpu.tma.create.descriptor %[[CA]] box[%[[C128]], %[[C64]]] : memref<*xf16> -> <tensor = memref<128x64xf16, 3>, swizzle = swizzle_128b, l2promo = l2promo_256b, oob = zero, interleave = none>
 // CHECK: %[[CB:.*]] = memref.cast %[[B]] : memref<256x128xf16> to memref<*xf16>
 // CHECK: %[[DB:.*]] = nvgpu.tma.create.descriptor %[[CB]] box[%[[C64]], %[[C64]]] : memref<*xf16> -> <tensor = memref<64x64xf16, 3>, swizzle = swizzle_128b
-// CHECK: %[[PA:.*]] = builtin.unrealized_conversion_cast %[[DA]] : {{.*}} to !llvm.ptr
-// CHECK: %[[PB:.*]] = builtin.unrealized_conversion_cast %[[DB]] : {{.*}} to !llvm.ptr
+// CHECK: %[[UA:.*]] = builtin.unrealized_conversion_cast %[[DA]] : {{.*}} to !llvm.ptr
+// CHECK: %[[IA:.*]] = llvm.ptrtoint %[[UA]] : !llvm.ptr to i64
+// CHECK: %[[PA:.*]] = llvm.inttoptr %[[IA]] : i64 to !llvm.ptr
+// CHECK: %[[UB:.*]] = builtin.unrealized_conversion_cast %[[DB]] : {{.*}} to !llvm.ptr
+// CHECK: %[[IB:.*]] = llvm.ptrtoint %[[UB]] : !llvm.ptr to i64
+// CHECK: %[[PB:.*]] = llvm.inttoptr %[[IB]] : i64 to !llvm.ptr
 // CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
 // CHECK-DAG: %[[SMEM:.*]] = arith.constant 98304 : i32
 // CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
