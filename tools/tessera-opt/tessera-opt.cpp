@@ -20,6 +20,11 @@
 #include "mlir/InitAllPasses.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 
+namespace tessera::gpu {
+// Test-only pass of the Hopper GEMM emitter (TestHopperGemm.cpp).
+void registerTestHopperGemmPass();
+} // namespace tessera::gpu
+
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
@@ -35,6 +40,7 @@ int main(int argc, char **argv) {
   tessera::registerTesseraCPUPasses();
   tessera::registerNPUCodegenPasses();
   tessera::quant::registerQuantizationPasses();
+  tessera::gpu::registerTestHopperGemmPass();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "Tessera optimizer driver\n", registry));
 }

@@ -171,7 +171,8 @@ struct HopperGemmSpec {
 
 /// Builds at the builder's insertion point, in host code (a func.func body),
 /// the TMA descriptors of A and B and a `gpu.launch` of a kernel that loads
-/// 128x128x64 tiles with TMA into shared memory (mbarrier-synchronized) and
+/// 128x128x64 tiles (128x256x64 on two warpgroups when N % 256 == 0) with
+/// TMA into shared memory (mbarrier-synchronized) and
 /// multiplies them with `nvgpu.warpgroup.mma` (wgmma.mma_async on sm_90a),
 /// applies the epilogue and stores C. Returns the launch op, or an error at
 /// `loc` for shapes it does not take.
