@@ -16,6 +16,7 @@
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
+#include "tessera/Codegen/GPU/GPU.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
@@ -34,6 +35,7 @@ int main(int argc, char **argv) {
   tessera::registerTesseraConversionPasses();
   tessera::registerTesseraCPUPasses();
   tessera::registerNPUCodegenPasses();
+  tessera::gpu::registerGPUCodegenPasses();
   tessera::quant::registerQuantizationPasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "Tessera optimizer driver\n", registry));
