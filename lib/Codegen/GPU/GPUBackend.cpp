@@ -161,13 +161,13 @@ LogicalResult writePTX(Compilation &c, StringRef path) {
 /// dialect with the C ABI entry point.
 LogicalResult runHostLLVMStage(Compilation &c) {
   const char *pipeline =
-      "builtin.module(func.func(gpu-async-region),expand-strided-metadata,"
+      "func.func(gpu-async-region),expand-strided-metadata,"
       "lower-affine,convert-nvgpu-to-nvvm,convert-scf-to-cf,"
       "finalize-memref-to-llvm{use-generic-functions=1},"
       "convert-arith-to-llvm,convert-index-to-llvm,"
       "gpu-to-llvm{use-bare-pointers-for-host=true},"
       "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
-      "convert-cf-to-llvm,canonicalize,reconcile-unrealized-casts)";
+      "convert-cf-to-llvm,canonicalize,reconcile-unrealized-casts";
   registerPipelineDependencies();
   PassManager pm(c.module.getContext());
   if (failed(parsePassPipeline(pipeline, pm)))

@@ -204,18 +204,28 @@ static Value buildGemm(OpBuilder &b, Location loc, Value a, Value bMat,
 }
 
 /// The original result: `init` (the op's accumulator) plus C at the
-/// coordinates `map` gives for each result coordinate.
+/// coordinates `map` gives for each result coordinate. An accumulator that
+/// is a broadcast (the bias) is read from the broadcast's input instead.
 static Value buildUnpack(OpBuilder &b, Location loc, Value c, Value init,
                          IndexMapFn map) {
   auto type = cast<RankedTensorType>(init.getType());
   Value empty = tensor::EmptyOp::create(b, loc, type.getShape(),
                                         type.getElementType());
   auto id = AffineMap::getMultiDimIdentityMap(type.getRank(), b.getContext());
+  AffineMap initMap = id;
+  if (auto broadcast = init.getDefiningOp<linalg::BroadcastOp>()) {
+    SmallVector<AffineExpr> kept;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      if (!llvm::is_contained(broadcast.getDimensions(), d))
+        kept.push_back(b.getAffineDimExpr(d));
+    init = broadcast.getInput();
+    initMap = AffineMap::get(type.getRank(), 0, kept, b.getContext());
+  }
   SmallVector<utils::IteratorType> iterators(type.getRank(),
                                              utils::IteratorType::parallel);
   auto generic = linalg::GenericOp::create(
       b, loc, TypeRange{type}, ValueRange{init}, ValueRange{empty},
-      ArrayRef<AffineMap>{id, id}, iterators,
+      ArrayRef<AffineMap>{initMap, id}, iterators,
       [&](OpBuilder &nb, Location nloc, ValueRange args) {
         SmallVector<Value> coords;
         for (int64_t d = 0; d < type.getRank(); ++d)

@@ -24,6 +24,9 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Pass/PassManager.h"
@@ -48,10 +51,13 @@ static bool hasMapping(scf::ForallOp forall, StringRef kind) {
 
 static LogicalResult runPipeline(ModuleOp module, StringRef pipeline) {
   registerPipelineDependencies();
-  PassManager pm(module.getContext());
-  if (failed(parsePassPipeline(pipeline, pm)))
+  // `pipeline` is anchored (builtin.module(...)).
+  FailureOr<OpPassManager> parsed = parsePassPipeline(pipeline);
+  if (failed(parsed))
     return emitError(module.getLoc())
            << "internal error: invalid GPU pipeline '" << pipeline << "'";
+  PassManager pm(module.getContext());
+  static_cast<OpPassManager &>(pm) = std::move(*parsed);
   return pm.run(module);
 }
 
@@ -255,23 +261,80 @@ static std::array<int64_t, 3> getBlockDims(scf::ForallOp block) {
   return {linear, 1, 1};
 }
 
-static LogicalResult mapKernels(func::FuncOp func, bool tensorCores) {
-  std::string vectorize =
-      "%f = transform.structured.vectorize_children_and_apply_patterns %root "
-      ": (!transform.any_op) -> !transform.any_op\n"
-      "transform.apply_patterns to %f {\n";
+/// Whether the block loop computes a GEMM (tiled by the GEMM recipe).
+static bool isGemmKernel(scf::ForallOp block) {
+  bool gemm = false;
+  block.walk([&](linalg::LinalgOp op) { gemm |= op->hasAttr(kGemmAttr); });
+  return gemm;
+}
+
+/// Vectorizes the ops of the GEMM kernels (their tiles are static): the
+/// operand copies, the accumulator fill and the product, which becomes a
+/// vector.contract. The other kernels stay scalar loops.
+static LogicalResult vectorizeGemmKernels(func::FuncOp func,
+                                          bool tensorCores) {
+  SmallVector<linalg::LinalgOp> ops;
+  for (auto block : func.getBody().getOps<scf::ForallOp>())
+    if (hasMapping(block, "block") && isGemmKernel(block))
+      block.walk([&](linalg::LinalgOp op) {
+        if (op.hasPureBufferSemantics() && !op.hasDynamicShape())
+          ops.push_back(op);
+      });
+  IRRewriter rewriter(func.getContext());
+  for (linalg::LinalgOp op : ops) {
+    rewriter.setInsertionPoint(op);
+    FailureOr<linalg::VectorizationResult> result = linalg::vectorize(
+        rewriter, op, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
+        /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
+        /*assumeDynamicDimsMatchVecSizes=*/false,
+        /*createNamedContraction=*/true);
+    if (failed(result))
+      return op->emitOpError("internal error: cannot vectorize a GEMM "
+                             "kernel's tile");
+    if (op->getNumResults() == 0)
+      rewriter.eraseOp(op);
+    else
+      rewriter.replaceOp(op, result->replacements);
+  }
+  RewritePatternSet patterns(func.getContext());
+  vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+  vector::populateVectorReductionToContractPatterns(patterns);
+  vector::TransferReadOp::getCanonicalizationPatterns(patterns,
+                                                      func.getContext());
+  vector::TransferWriteOp::getCanonicalizationPatterns(patterns,
+                                                       func.getContext());
+  if (failed(applyPatternsGreedily(func, std::move(patterns))))
+    return failure();
+  // f16 products accumulated in f32: the extensions fold into the contract.
   if (tensorCores)
-    vectorize += "transform.apply_patterns.vector.fold_arith_extension\n";
-  vectorize += "transform.apply_patterns.canonicalization\n"
-               "transform.apply_patterns.memref.fold_memref_alias_ops\n"
-               "} {apply_cse} : !transform.any_op\n"
-               "%allocas = transform.structured.match "
-               "ops{[\"memref.alloca\"]} in %f : (!transform.any_op) -> "
-               "!transform.op<\"memref.alloca\">\n"
-               "%g, %gl = transform.memref.alloca_to_global %allocas : "
-               "(!transform.op<\"memref.alloca\">) -> (!transform.any_op, "
-               "!transform.any_op)\n";
-  if (failed(applyTransformScript(func, vectorize)))
+    return applyTransformScript(
+        func, "transform.apply_patterns to %root {\n"
+              "transform.apply_patterns.vector.fold_arith_extension\n"
+              "} : !transform.any_op");
+  return success();
+}
+
+static LogicalResult mapKernels(func::FuncOp func, bool tensorCores) {
+  if (failed(vectorizeGemmKernels(func, tensorCores)))
+    return failure();
+  // Subviews folded into the vector transfers (aligned 128-bit accesses).
+  // As a pass: the same patterns in a transform apply_patterns did not
+  // terminate on these kernels with MLIR 22.1.
+  {
+    registerPipelineDependencies();
+    PassManager pm(func.getContext(), func::FuncOp::getOperationName());
+    if (failed(parsePassPipeline("fold-memref-alias-ops,canonicalize,cse",
+                                 pm)) ||
+        failed(pm.run(func)))
+      return failure();
+  }
+  if (failed(applyTransformScript(
+          func, "%allocas = transform.structured.match "
+                "ops{[\"memref.alloca\"]} in %root : (!transform.any_op) -> "
+                "!transform.op<\"memref.alloca\">\n"
+                "%g, %gl = transform.memref.alloca_to_global %allocas : "
+                "(!transform.op<\"memref.alloca\">) -> (!transform.any_op, "
+                "!transform.any_op)")))
     return failure();
   SmallVector<scf::ForallOp> blocks;
   for (auto forall : func.getBody().getOps<scf::ForallOp>())
@@ -611,10 +674,60 @@ LogicalResult mapToGPU(ModuleOp module, const CodegenConfig &config,
   return success();
 }
 
+/// Moves every outlined kernel into the first gpu.module (outlining makes
+/// one per launch): one PTX module with every kernel, loaded once.
+static LogicalResult mergeGPUModules(ModuleOp module) {
+  SmallVector<mlir::gpu::GPUModuleOp> modules(
+      module.getOps<mlir::gpu::GPUModuleOp>());
+  if (modules.size() < 2)
+    return success();
+  // Every kernel is renamed after its module (unique in the parent).
+  llvm::DenseMap<std::pair<StringAttr, StringAttr>, StringAttr> renamed;
+  for (mlir::gpu::GPUModuleOp m : modules)
+    for (auto func : m.getOps<mlir::gpu::GPUFuncOp>()) {
+      renamed[{m.getNameAttr(), func.getNameAttr()}] = m.getNameAttr();
+      func.setName(m.getName());
+    }
+  mlir::gpu::GPUModuleOp target = modules.front();
+  SymbolTable targetSymbols(target);
+  for (mlir::gpu::GPUModuleOp other : llvm::drop_begin(modules)) {
+    for (Operation &op :
+         llvm::make_early_inc_range(other.getBody()->getOperations())) {
+      auto symbol = dyn_cast<SymbolOpInterface>(&op);
+      if (!symbol)
+        continue;
+      // Shared-memory globals were copied into every module that uses
+      // them; one copy is enough.
+      if (targetSymbols.lookup(symbol.getName())) {
+        if (isa<mlir::gpu::GPUFuncOp>(op))
+          return op.emitOpError("internal error: two kernels named ")
+                 << symbol.getName();
+        continue;
+      }
+      op.moveBefore(target.getBody(), target.getBody()->end());
+      targetSymbols.insert(&op);
+    }
+  }
+  StringAttr targetName = target.getNameAttr();
+  module.walk([&](mlir::gpu::LaunchFuncOp launch) {
+    StringAttr name = renamed.lookup(
+        {launch.getKernelModuleName(), launch.getKernelName()});
+    launch.setKernelAttr(
+        SymbolRefAttr::get(targetName, {FlatSymbolRefAttr::get(name)}));
+  });
+  for (mlir::gpu::GPUModuleOp other : llvm::drop_begin(modules))
+    other.erase();
+  return success();
+}
+
 LogicalResult lowerKernelsToPTX(ModuleOp module, const CodegenConfig &config) {
+  if (failed(runPipeline(module, "builtin.module(gpu-kernel-outlining,"
+                                 "symbol-dce)")) ||
+      failed(mergeGPUModules(module)))
+    return failure();
   std::string pipeline = llvm::formatv(
-      "builtin.module(gpu-kernel-outlining,symbol-dce,"
-      "gpu.module(convert-vector-to-scf{{full-unroll=true},"
+      "builtin.module(gpu.module(convert-linalg-to-loops,"
+      "convert-vector-to-scf{{full-unroll=true},"
       "convert-vector-to-llvm{{use-vector-alignment=true}),"
       "convert-nvgpu-to-nvvm,"
       "nvvm-attach-target{{chip={0} features={1} O=3},"

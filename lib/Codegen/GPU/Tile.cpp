@@ -7,7 +7,7 @@
 // tile, zero fill fused, K loop, operand tiles copied (padded, no-fold) by
 // all threads, thread or warp tiles of the product. Every other op gets one
 // element per thread over its parallel dims (its reductions stay a loop in
-// the thread), with its fill and broadcast producers fused. The loop nest is
+// the thread). Producers are not fused into consumers. The loop nest is
 // plain SCF + tensor: the gpu-emulate target runs it on the CPU, so a tiling
 // bug is caught without a GPU.
 //
@@ -25,6 +25,7 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 
 using namespace mlir;
 
@@ -37,6 +38,19 @@ LogicalResult applyTransformScript(Operation *payload, StringRef body) {
       "transform.named_sequence @__transform_main(%root: !transform.any_op "
       "{transform.consumed}) {\n" +
       body.str() + "\ntransform.yield\n}\n}\n";
+  if (getenv("TESSERA_GPU_DEBUG_SCRIPTS"))
+    llvm::errs() << "--- script on " << payload->getName() << "\n" << body << "\n";
+  if (getenv("TESSERA_GPU_DEBUG_SCRIPTS") && isa<func::FuncOp>(payload)) {
+    std::error_code ec;
+    llvm::raw_fd_ostream os("/tmp/g/payload.mlir", ec);
+    payload->getParentOp()->print(os, OpPrintingFlags().elideLargeElementsAttrs(8));
+  }
+  // The sequences declare %root consumed whether or not they consume it:
+  // the interpreter's warning about that is for script authors, not users.
+  ScopedDiagnosticHandler quiet(ctx, [](Diagnostic &diag) {
+    return success(diag.getSeverity() == DiagnosticSeverity::Warning &&
+                   StringRef(diag.str()).contains("is not consumed"));
+  });
   ParserConfig parserConfig(ctx);
   OwningOpRef<ModuleOp> script =
       parseSourceString<ModuleOp>(text, parserConfig, "tessera-gpu-strategy");
@@ -192,17 +206,8 @@ static std::string getGemmScript(linalg::LinalgOp gemm, GemmKind kind) {
       .str();
 }
 
-/// Whether `value`'s producer is cheap enough to recompute in every kernel
-/// that reads it: a fill or a broadcast.
-static bool isFusableProducer(Value value) {
-  Operation *def = value.getDefiningOp();
-  return def && isa<linalg::FillOp, linalg::BroadcastOp>(def) &&
-         def->getNumResults() == 1;
-}
-
 /// The transform sequence of any other op: up to 256 threads over its
-/// innermost parallel dims, one element each; its fill and broadcast
-/// producers fused into the block and the thread loops.
+/// innermost parallel dims, one element each.
 static std::optional<std::string> getElementwiseScript(linalg::LinalgOp op) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
@@ -232,56 +237,18 @@ static std::optional<std::string> getElementwiseScript(linalg::LinalgOp op) {
   }
   int64_t blockDims = llvm::count_if(blockTile, [](int64_t t) { return t; });
   int64_t threadDims = llvm::count_if(threads, [](int64_t t) { return t; });
-  std::string script;
-  SmallVector<int64_t> fused;
-  llvm::SmallPtrSet<Operation *, 4> producers;
-  for (OpOperand &operand : op->getOpOperands())
-    if (isFusableProducer(operand.get()) &&
-        producers.insert(operand.get().getDefiningOp()).second) {
-      script += llvm::formatv("%p{0} = transform.get_producer_of_operand "
-                              "%root[{0}] : (!transform.any_op) -> "
-                              "!transform.any_op\n",
-                              operand.getOperandNumber())
-                    .str();
-      fused.push_back(operand.getOperandNumber());
-    }
-  script += llvm::formatv(
-                "%t, %blk = transform.structured.tile_using_forall %root "
-                "tile_sizes {0}(mapping = {1}) : (!transform.any_op) -> "
-                "(!transform.any_op, !transform.any_op)\n",
-                list(blockTile), linearMapping("block", blockDims))
-                .str();
-  // Each fusion consumes the containing loop's handle and returns the new
-  // one.
-  std::string block = "%blk";
-  for (int64_t i : fused) {
-    script += llvm::formatv("%f{0}, %b{0} = "
-                            "transform.structured.fuse_into_containing_op "
-                            "%p{0} into {1} : (!transform.any_op, "
-                            "!transform.any_op) -> (!transform.any_op, "
-                            "!transform.any_op)\n",
-                            i, block)
-                  .str();
-    block = "%b" + std::to_string(i);
-  }
-  script += llvm::formatv(
-                "%tt, %thr = transform.structured.tile_using_forall %t "
-                "num_threads {0}(mapping = {1}) : (!transform.any_op) -> "
-                "(!transform.any_op, !transform.any_op)\n",
-                list(threads), linearMapping("thread", threadDims))
-                .str();
-  std::string thread = "%thr";
-  for (int64_t i : fused) {
-    script += llvm::formatv("%g{0}, %c{0} = "
-                            "transform.structured.fuse_into_containing_op "
-                            "%f{0} into {1} : (!transform.any_op, "
-                            "!transform.any_op) -> (!transform.any_op, "
-                            "!transform.any_op)\n",
-                            i, thread)
-                  .str();
-    thread = "%c" + std::to_string(i);
-  }
-  return script;
+  // Producers are not fused: a fused producer's tile would need a buffer
+  // of its own inside the kernel. Every op is a kernel of its own.
+  return llvm::formatv(
+             "%t, %blk = transform.structured.tile_using_forall %root "
+             "tile_sizes {0}(mapping = {1}) : (!transform.any_op) -> "
+             "(!transform.any_op, !transform.any_op)\n"
+             "%tt, %thr = transform.structured.tile_using_forall %t "
+             "num_threads {2}(mapping = {3}) : (!transform.any_op) -> "
+             "(!transform.any_op, !transform.any_op)\n",
+             list(blockTile), linearMapping("block", blockDims),
+             list(threads), linearMapping("thread", threadDims))
+      .str();
 }
 
 LogicalResult tileForGPU(func::FuncOp func, const CodegenConfig &config) {
