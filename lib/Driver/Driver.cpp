@@ -65,9 +65,13 @@ llvm::Error validateOptions(const CompileOptions &options) {
   if (options.emitStage.empty() && options.outputPath == "-")
     return usageError("compiling an artifact needs -o DIR");
   if (!options.report.empty() && options.report != "fusion" &&
-      options.report != "quant" && options.report != "placement")
+      options.report != "quant" && options.report != "placement" &&
+      options.report != "kernels")
     return usageError("unknown report '" + options.report +
-                      "' (reports: fusion, quant, placement)");
+                      "' (reports: fusion, quant, placement, kernels)");
+  if (target->name != "gpu" && (options.report == "kernels" ||
+                                getJSONReportKind(options) == "kernels"))
+    return usageError("the kernels report needs --target=gpu");
   if (target->name != "npu" && (options.report == "placement" ||
                                 getJSONReportKind(options) == "placement"))
     return usageError("the placement report needs --target=npu");
@@ -362,6 +366,7 @@ void registerAllTargets() {
   static bool once = [] {
     registerCPUBackend();
     registerNPUBackend();
+    registerGPUBackend();
     return true;
   }();
   (void)once;

@@ -56,9 +56,11 @@ static cl::opt<std::string>
     report("report",
            cl::desc("Print a report: 'fusion' (where each ONNX node ended, "
                     "after the nn stage), 'quant' (with --quantize: the "
-                    "int8 graph's SQNR per layer and top-1 agreement) or "
-                    "'placement' (--target=npu: host or NPU per op, and why)"),
-           cl::value_desc("fusion|quant|placement"), cl::init(""),
+                    "int8 graph's SQNR per layer and top-1 agreement), "
+                    "'placement' (--target=npu: host or NPU per op, and why) "
+                    "or 'kernels' (--target=gpu: launch shape, registers, "
+                    "occupancy and roofline time per kernel)"),
+           cl::value_desc("fusion|quant|placement|kernels"), cl::init(""),
            cl::cat(category));
 static cl::opt<std::string>
     reportJson("report-json",
@@ -78,6 +80,17 @@ static cl::opt<std::string> npuTiling(
              "layer, default) or 'greedy' (Gemmini's tiled_conv_auto policy, "
              "the baseline the search is measured against)"),
     cl::value_desc("search|greedy"), cl::init("search"), cl::cat(category));
+static cl::opt<std::string>
+    gpuChip("gpu-chip",
+            cl::desc("--target=gpu: the GPU to compile for (sm_80, sm_86, "
+                     "sm_89, sm_90, sm_90a; sm_90a adds warpgroup MMA)"),
+            cl::value_desc("chip"), cl::init("sm_90"), cl::cat(category));
+static cl::opt<std::string> gpuPrecision(
+    "gpu-precision",
+    cl::desc("--target=gpu: 'fp32', or 'fp16' (convolutions and matrix "
+             "products with f16 operands and f32 accumulation on tensor "
+             "cores)"),
+    cl::value_desc("fp32|fp16"), cl::init("fp32"), cl::cat(category));
 static cl::opt<bool> npuStrict(
     "npu-strict",
     cl::desc("--target=npu: a layer the NPU cannot tile for the hardware is "
@@ -179,6 +192,8 @@ int main(int argc, char **argv) {
   options.npuPlacementFile = npuPlacement;
   options.npuStrict = npuStrict;
   options.npuTiling = npuTiling;
+  options.gpu.chip = gpuChip;
+  options.gpu.precision = gpuPrecision;
   options.cpu = {
       vectorizeElementwise, fuseElementwise, convChannelTile, convPixelTile,
       fuseEpilogues,        approximateMath, fuseRows};

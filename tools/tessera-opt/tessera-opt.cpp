@@ -16,6 +16,7 @@
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
+#include "tessera/Codegen/GPU/GPU.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
@@ -39,6 +40,7 @@ int main(int argc, char **argv) {
   tessera::registerTesseraConversionPasses();
   tessera::registerTesseraCPUPasses();
   tessera::registerNPUCodegenPasses();
+  tessera::gpu::registerGPUCodegenPasses();
   tessera::quant::registerQuantizationPasses();
   tessera::gpu::registerTestHopperGemmPass();
   return mlir::asMainReturnCode(

@@ -65,6 +65,14 @@ struct QuantizeDriverOptions {
 };
 
 /// Everything one compilation needs.
+struct GPUDriverOptions {
+  /// The GPU (`--gpu-chip`): sm_80, sm_86, sm_89, sm_90, sm_90a.
+  std::string chip = "sm_90";
+  /// "fp32", or "fp16": f16 GEMM operands with f32 accumulation on tensor
+  /// cores (`--gpu-precision`).
+  std::string precision = "fp32";
+};
+
 struct CompileOptions {
   /// The ONNX model.
   std::string inputFile;
@@ -93,7 +101,8 @@ struct CompileOptions {
   /// ONNX node ended: fused, recognized, folded or unfused), "quant" (the
   /// int8 graph's accuracy against the float one), "placement" (the npu
   /// target: which ops run on the host and which in NPU segments, and why),
-  /// or empty.
+  /// "kernels" (the gpu target: every kernel's launch shape, registers,
+  /// occupancy and roofline estimate), or empty.
   std::string report;
   /// A file ('-' for stdout) for the report as JSON: the one `report` names;
   /// without it, the placement report for the npu target, else the quant
@@ -109,6 +118,7 @@ struct CompileOptions {
   std::string npuTiling = "search";
   CPUCodegenOptions cpu;
   QuantizeDriverOptions quant;
+  GPUDriverOptions gpu;
 };
 
 /// Which report `reportJsonPath` writes ("fusion", "quant" or

@@ -110,6 +110,7 @@ writeHostArtifact(Compilation &c, llvm::StringRef dir,
 /// The built-in back ends' registrations, called by registerAllTargets.
 void registerCPUBackend();
 void registerNPUBackend();
+void registerGPUBackend();
 
 /// The registered targets, in registration order.
 llvm::ArrayRef<TargetInfo> getRegisteredTargets();

@@ -180,6 +180,10 @@ mlir::FailureOr<mlir::Operation *> emitHopperGemm(mlir::OpBuilder &b,
                                                   mlir::Location loc,
                                                   const HopperGemmSpec &spec);
 
+/// Registers the GPU code generation steps as tessera-opt passes
+/// (tessera-gpu-gemmify, -fuse-elementwise, -tile, -map, -ptx).
+void registerGPUCodegenPasses();
+
 } // namespace tessera::gpu
 
 #endif // TESSERA_CODEGEN_GPU_GPU_H

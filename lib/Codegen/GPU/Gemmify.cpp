@@ -1,0 +1,414 @@
+//===- Gemmify.cpp - convolutions and matrix products as padded GEMMs -----===//
+//
+// Part of Tessera. Every 2-D convolution (NCHW/FCHW, one group) and matrix
+// product becomes three ops the GPU kernels are built from:
+//   pack:   A[m, k] (and B[k, n] unless constant) gathered into operands
+//           padded to the GEMM block tile, zeros outside, in the GEMM's
+//           element type (f16 in fp16 mode); im2col for a convolution;
+//   gemm:   C = A x B, a static linalg.matmul / batch_matmul into zeros;
+//   unpack: the original result, C's valid part plus the original
+//           accumulator (the conv's bias broadcast), elementwise.
+// Constant B operands (weights) are packed at compile time. With every GEMM
+// static and a multiple of its tile, the GEMM kernels have no partial tiles.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Codegen.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Matchers.h"
+#include "llvm/ADT/APFloat.h"
+
+using namespace mlir;
+
+namespace tessera::gpu {
+
+GemmTile getGemmTile(GemmKind kind) {
+  switch (kind) {
+  case GemmKind::Simt:
+    return {128, 128, 16, 256};
+  case GemmKind::MmaSync:
+    return {128, 128, 32, 128};
+  case GemmKind::Wgmma:
+    return {128, 128, 64, 128};
+  }
+  llvm_unreachable("unknown GEMM kind");
+}
+
+GemmKind CodegenConfig::getGemmKind() const {
+  if (precision != "fp16")
+    return GemmKind::Simt;
+  return target.hasWgmma ? GemmKind::Wgmma : GemmKind::MmaSync;
+}
+
+static StringRef getGemmKindName(GemmKind kind) {
+  switch (kind) {
+  case GemmKind::Simt:
+    return "simt";
+  case GemmKind::MmaSync:
+    return "mma";
+  case GemmKind::Wgmma:
+    return "wgmma";
+  }
+  llvm_unreachable("unknown GEMM kind");
+}
+
+static int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+
+namespace {
+
+/// Maps a pack's output coordinates to the source's: `indices` (one per
+/// source dim) and whether the element exists (else it is a zero).
+using IndexMapFn = llvm::function_ref<void(
+    OpBuilder &b, Location loc, ArrayRef<Value> coords,
+    SmallVectorImpl<Value> &indices, Value &valid)>;
+
+struct Builder {
+  OpBuilder &b;
+  Location loc;
+
+  Value idx(int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  }
+  Value div(Value a, int64_t v) {
+    return arith::DivUIOp::create(b, loc, a, idx(v));
+  }
+  Value rem(Value a, int64_t v) {
+    return arith::RemUIOp::create(b, loc, a, idx(v));
+  }
+  Value mul(Value a, int64_t v) {
+    return arith::MulIOp::create(b, loc, a, idx(v));
+  }
+  Value add(Value a, Value c) { return arith::AddIOp::create(b, loc, a, c); }
+  Value lt(Value a, int64_t v) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, a,
+                                 idx(v));
+  }
+  Value andI(Value a, Value c) {
+    if (!a)
+      return c;
+    return arith::AndIOp::create(b, loc, a, c);
+  }
+};
+
+/// Casts a float scalar to `to` (extension or truncation).
+static Value castFloat(OpBuilder &b, Location loc, Value v, Type to) {
+  Type from = v.getType();
+  if (from == to)
+    return v;
+  if (cast<FloatType>(from).getWidth() < cast<FloatType>(to).getWidth())
+    return arith::ExtFOp::create(b, loc, to, v);
+  return arith::TruncFOp::create(b, loc, to, v);
+}
+
+/// A generic over `shape` (all parallel) whose element is `source` at the
+/// mapped indices, cast to `element`, or zero where the map says it does
+/// not exist.
+static Value buildPack(OpBuilder &b, Location loc, Value source,
+                       ArrayRef<int64_t> shape, Type element, IndexMapFn map) {
+  Value empty = tensor::EmptyOp::create(b, loc, shape, element);
+  auto id = AffineMap::getMultiDimIdentityMap(shape.size(), b.getContext());
+  SmallVector<utils::IteratorType> iterators(shape.size(),
+                                             utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{empty.getType()}, ValueRange{}, ValueRange{empty},
+      ArrayRef<AffineMap>{id}, iterators,
+      [&](OpBuilder &nb, Location nloc, ValueRange) {
+        SmallVector<Value> coords;
+        for (int64_t d = 0, e = shape.size(); d < e; ++d)
+          coords.push_back(linalg::IndexOp::create(nb, nloc, d));
+        SmallVector<Value> indices;
+        Value valid;
+        map(nb, nloc, coords, indices, valid);
+        Value zeroIdx = arith::ConstantIndexOp::create(nb, nloc, 0);
+        if (valid)
+          for (Value &index : indices)
+            index = arith::SelectOp::create(nb, nloc, valid, index, zeroIdx);
+        Value v = tensor::ExtractOp::create(nb, nloc, source, indices);
+        v = castFloat(nb, nloc, v, element);
+        if (valid) {
+          Value zero = arith::ConstantOp::create(nb, nloc, element,
+                                                 nb.getZeroAttr(element));
+          v = arith::SelectOp::create(nb, nloc, valid, v, zero);
+        }
+        linalg::YieldOp::create(nb, nloc, v);
+      });
+  return generic.getResult(0);
+}
+
+/// The float values of a constant (dense or resource) f32 tensor.
+static std::optional<SmallVector<float>> getConstantFloats(Value v) {
+  Attribute attr;
+  if (!matchPattern(v, m_Constant(&attr)))
+    return std::nullopt;
+  if (auto dense = dyn_cast<DenseFPElementsAttr>(attr)) {
+    if (!dense.getElementType().isF32())
+      return std::nullopt;
+    SmallVector<float> values;
+    values.reserve(dense.getNumElements());
+    for (float f : dense.getValues<float>())
+      values.push_back(f);
+    return values;
+  }
+  if (auto resource = dyn_cast<DenseF32ResourceElementsAttr>(attr)) {
+    std::optional<ArrayRef<float>> data = resource.tryGetAsArrayRef();
+    if (!data)
+      return std::nullopt;
+    return SmallVector<float>(data->begin(), data->end());
+  }
+  return std::nullopt;
+}
+
+/// A constant of `shape` and `element` (f32 or f16) from f32 values.
+static Value buildConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                           Type element, ArrayRef<float> values) {
+  auto type = RankedTensorType::get(shape, element);
+  if (element.isF32())
+    return arith::ConstantOp::create(
+        b, loc, type, DenseElementsAttr::get(type, values));
+  SmallVector<APFloat> halves;
+  halves.reserve(values.size());
+  for (float f : values) {
+    APFloat h(f);
+    bool lost;
+    h.convert(APFloat::IEEEhalf(), APFloat::rmNearestTiesToEven, &lost);
+    halves.push_back(h);
+  }
+  return arith::ConstantOp::create(b, loc, type,
+                                   DenseElementsAttr::get(type, halves));
+}
+
+/// C = A x B on the padded operands (batched when `batch` > 0), into zeros.
+static Value buildGemm(OpBuilder &b, Location loc, Value a, Value bMat,
+                       ArrayRef<int64_t> cShape, GemmKind kind) {
+  Type f32 = b.getF32Type();
+  Value empty = tensor::EmptyOp::create(b, loc, cShape, f32);
+  Value zero = arith::ConstantOp::create(b, loc, f32, b.getZeroAttr(f32));
+  Value filled =
+      linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{empty})
+          .getResult(0);
+  Operation *gemm;
+  if (cShape.size() == 3)
+    gemm = linalg::BatchMatmulOp::create(b, loc, TypeRange{filled.getType()},
+                                         ValueRange{a, bMat},
+                                         ValueRange{filled});
+  else
+    gemm = linalg::MatmulOp::create(b, loc, TypeRange{filled.getType()},
+                                    ValueRange{a, bMat}, ValueRange{filled});
+  gemm->setAttr(kGemmAttr, b.getStringAttr(getGemmKindName(kind)));
+  return gemm->getResult(0);
+}
+
+/// The original result: `init` (the op's accumulator) plus C at the
+/// coordinates `map` gives for each result coordinate. An accumulator that
+/// is a broadcast (the bias) is read from the broadcast's input instead.
+static Value buildUnpack(OpBuilder &b, Location loc, Value c, Value init,
+                         IndexMapFn map) {
+  auto type = cast<RankedTensorType>(init.getType());
+  Value empty = tensor::EmptyOp::create(b, loc, type.getShape(),
+                                        type.getElementType());
+  auto id = AffineMap::getMultiDimIdentityMap(type.getRank(), b.getContext());
+  AffineMap initMap = id;
+  if (auto broadcast = init.getDefiningOp<linalg::BroadcastOp>()) {
+    SmallVector<AffineExpr> kept;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      if (!llvm::is_contained(broadcast.getDimensions(), d))
+        kept.push_back(b.getAffineDimExpr(d));
+    init = broadcast.getInput();
+    initMap = AffineMap::get(type.getRank(), 0, kept, b.getContext());
+  }
+  SmallVector<utils::IteratorType> iterators(type.getRank(),
+                                             utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{type}, ValueRange{init}, ValueRange{empty},
+      ArrayRef<AffineMap>{initMap, id}, iterators,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        SmallVector<Value> coords;
+        for (int64_t d = 0; d < type.getRank(); ++d)
+          coords.push_back(linalg::IndexOp::create(nb, nloc, d));
+        SmallVector<Value> indices;
+        Value valid;
+        map(nb, nloc, coords, indices, valid);
+        Value v = tensor::ExtractOp::create(nb, nloc, c, indices);
+        v = castFloat(nb, nloc, v, type.getElementType());
+        linalg::YieldOp::create(
+            nb, nloc, arith::AddFOp::create(nb, nloc, v, args[0]).getResult());
+      });
+  return generic.getResult(0);
+}
+
+static bool isStaticF32(Value v) {
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  return type && type.hasStaticShape() && type.getElementType().isF32();
+}
+
+/// conv_2d_nchw_fchw: A = im2col(X) [M=N*OH*OW, K=C*KH*KW], B = W as
+/// [K, F], out[n, f, oh, ow] = init + C[n*OH*OW + oh*OW + ow, f].
+static LogicalResult gemmifyConv(linalg::Conv2DNchwFchwOp conv,
+                                 const CodegenConfig &config) {
+  Value x = conv.getInputs()[0], w = conv.getInputs()[1];
+  Value init = conv.getOutputs()[0];
+  if (!isStaticF32(x) || !isStaticF32(w) || !isStaticF32(init))
+    return success();
+  ArrayRef<int64_t> xs = cast<RankedTensorType>(x.getType()).getShape();
+  ArrayRef<int64_t> ws = cast<RankedTensorType>(w.getType()).getShape();
+  ArrayRef<int64_t> os = cast<RankedTensorType>(init.getType()).getShape();
+  int64_t n = os[0], f = os[1], oh = os[2], ow = os[3];
+  int64_t c = ws[1], kh = ws[2], kw = ws[3];
+  int64_t sh = conv.getStrides().getValues<int64_t>()[0];
+  int64_t sw = conv.getStrides().getValues<int64_t>()[1];
+  int64_t dh = conv.getDilations().getValues<int64_t>()[0];
+  int64_t dw = conv.getDilations().getValues<int64_t>()[1];
+  GemmKind kind = config.getGemmKind();
+  GemmTile tile = getGemmTile(kind);
+  int64_t m = n * oh * ow, k = c * kh * kw;
+  int64_t mp = roundUp(m, tile.m), kp = roundUp(k, tile.k),
+          np = roundUp(f, tile.n);
+  Type element = kind == GemmKind::Simt ? Type(Float32Type::get(conv.getContext()))
+                                        : Type(Float16Type::get(conv.getContext()));
+  OpBuilder b(conv);
+  Location loc = conv.getLoc();
+  (void)xs;
+  Value a = buildPack(
+      b, loc, x, {mp, kp}, element,
+      [&](OpBuilder &nb, Location nloc, ArrayRef<Value> co,
+          SmallVectorImpl<Value> &indices, Value &valid) {
+        Builder h{nb, nloc};
+        Value row = co[0], col = co[1];
+        Value img = h.div(row, oh * ow), pix = h.rem(row, oh * ow);
+        Value y = h.div(pix, ow), xo = h.rem(pix, ow);
+        Value ch = h.div(col, kh * kw), tap = h.rem(col, kh * kw);
+        Value ty = h.div(tap, kw), tx = h.rem(tap, kw);
+        indices.push_back(img);
+        indices.push_back(ch);
+        indices.push_back(h.add(h.mul(y, sh), h.mul(ty, dh)));
+        indices.push_back(h.add(h.mul(xo, sw), h.mul(tx, dw)));
+        valid = h.andI(h.lt(row, m), h.lt(col, k));
+      });
+  Value bMat;
+  if (std::optional<SmallVector<float>> weights = getConstantFloats(w)) {
+    SmallVector<float> packed(kp * np, 0.0f);
+    for (int64_t fi = 0; fi < f; ++fi)
+      for (int64_t ki = 0; ki < k; ++ki)
+        packed[ki * np + fi] = (*weights)[fi * k + ki];
+    bMat = buildConstant(b, loc, {kp, np}, element, packed);
+  } else {
+    bMat = buildPack(b, loc, w, {kp, np}, element,
+                     [&](OpBuilder &nb, Location nloc, ArrayRef<Value> co,
+                         SmallVectorImpl<Value> &indices, Value &valid) {
+                       Builder h{nb, nloc};
+                       Value row = co[0], col = co[1];
+                       Value tap = h.rem(row, kh * kw);
+                       indices.push_back(col);
+                       indices.push_back(h.div(row, kh * kw));
+                       indices.push_back(h.div(tap, kw));
+                       indices.push_back(h.rem(tap, kw));
+                       valid = h.andI(h.lt(row, k), h.lt(col, f));
+                     });
+  }
+  Value cMat = buildGemm(b, loc, a, bMat, {mp, np}, kind);
+  Value result =
+      buildUnpack(b, loc, cMat, init,
+                  [&](OpBuilder &nb, Location nloc, ArrayRef<Value> co,
+                      SmallVectorImpl<Value> &indices, Value &) {
+                    Builder h{nb, nloc};
+                    Value row =
+                        h.add(h.add(h.mul(co[0], oh * ow), h.mul(co[2], ow)),
+                              co[3]);
+                    indices.push_back(row);
+                    indices.push_back(co[1]);
+                  });
+  conv.getResult(0).replaceAllUsesWith(result);
+  conv.erase();
+  return success();
+}
+
+/// matmul [M,K] x [K,N] and batch_matmul [B,M,K] x [B,K,N].
+static LogicalResult gemmifyMatmul(linalg::LinalgOp op,
+                                   const CodegenConfig &config) {
+  Value lhs = op.getDpsInputs()[0], rhs = op.getDpsInputs()[1];
+  Value init = op.getDpsInits()[0];
+  if (!isStaticF32(lhs) || !isStaticF32(rhs) || !isStaticF32(init))
+    return success();
+  // Only the plain forms (no transposed or broadcast indexing maps).
+  if (op.hasUserDefinedMaps())
+    return success();
+  bool batched = isa<linalg::BatchMatmulOp>(op);
+  ArrayRef<int64_t> ls = cast<RankedTensorType>(lhs.getType()).getShape();
+  ArrayRef<int64_t> rs = cast<RankedTensorType>(rhs.getType()).getShape();
+  int64_t bt = batched ? ls[0] : 0;
+  int64_t m = ls[batched], k = ls[batched + 1], n = rs[batched + 1];
+  GemmKind kind = config.getGemmKind();
+  GemmTile tile = getGemmTile(kind);
+  int64_t mp = roundUp(m, tile.m), kp = roundUp(k, tile.k),
+          np = roundUp(n, tile.n);
+  Type element = kind == GemmKind::Simt ? Type(Float32Type::get(op.getContext()))
+                                        : Type(Float16Type::get(op.getContext()));
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  auto shape2 = [&](int64_t r, int64_t c) {
+    SmallVector<int64_t> s;
+    if (batched)
+      s.push_back(bt);
+    s.push_back(r);
+    s.push_back(c);
+    return s;
+  };
+  auto packMap = [&](int64_t rows, int64_t cols) {
+    return [=](OpBuilder &nb, Location nloc, ArrayRef<Value> co,
+               SmallVectorImpl<Value> &indices, Value &valid) {
+      Builder h{nb, nloc};
+      indices.append(co.begin(), co.end());
+      valid = h.andI(h.lt(co[batched], rows), h.lt(co[batched + 1], cols));
+    };
+  };
+  Value a = buildPack(b, loc, lhs, shape2(mp, kp), element, packMap(m, k));
+  Value bMat;
+  std::optional<SmallVector<float>> weights =
+      batched ? std::nullopt : getConstantFloats(rhs);
+  if (weights) {
+    SmallVector<float> packed(kp * np, 0.0f);
+    for (int64_t ki = 0; ki < k; ++ki)
+      for (int64_t ni = 0; ni < n; ++ni)
+        packed[ki * np + ni] = (*weights)[ki * n + ni];
+    bMat = buildConstant(b, loc, {kp, np}, element, packed);
+  } else {
+    bMat = buildPack(b, loc, rhs, shape2(kp, np), element, packMap(k, n));
+  }
+  Value cMat = buildGemm(b, loc, a, bMat, shape2(mp, np), kind);
+  Value result = buildUnpack(
+      b, loc, cMat, init,
+      [&](OpBuilder &, Location, ArrayRef<Value> co,
+          SmallVectorImpl<Value> &indices,
+          Value &) { indices.append(co.begin(), co.end()); });
+  op->getResult(0).replaceAllUsesWith(result);
+  op->erase();
+  return success();
+}
+
+} // namespace
+
+LogicalResult gemmify(func::FuncOp func, const CodegenConfig &config) {
+  SmallVector<Operation *> ops;
+  func.walk([&](Operation *op) {
+    if (isa<linalg::Conv2DNchwFchwOp, linalg::MatmulOp, linalg::BatchMatmulOp>(
+            op) &&
+        !op->hasAttr(kGemmAttr))
+      ops.push_back(op);
+  });
+  for (Operation *op : ops) {
+    LogicalResult result =
+        isa<linalg::Conv2DNchwFchwOp>(op)
+            ? gemmifyConv(cast<linalg::Conv2DNchwFchwOp>(op), config)
+            : gemmifyMatmul(cast<linalg::LinalgOp>(op), config);
+    if (failed(result))
+      return failure();
+  }
+  return success();
+}
+
+} // namespace tessera::gpu

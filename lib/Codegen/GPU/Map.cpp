@@ -1,0 +1,759 @@
+//===- Map.cpp - tiled loop nests to gpu.launch kernels and PTX -----------===//
+//
+// Part of Tessera. Stage `gpu`: the GEMM operand tiles become shared-memory
+// buffers, the module is bufferized, vectorized and every block loop mapped
+// to a gpu.launch (threads and warps from the nested loops); the
+// warpgroup-MMA GEMMs are emitted whole (HopperGemm.cpp); every buffer the
+// host code holds moves to device memory, with the inputs copied in and the
+// outputs copied out. Stage `ptx`: the launches are outlined and compiled by
+// NVVM to PTX, embedded in the module as a gpu.binary.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Codegen.h"
+
+#include "tessera/Codegen/CPU/CABI.h"
+#include "tessera/Pipelines/Pipelines.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+
+namespace tessera::gpu {
+
+static bool hasMapping(scf::ForallOp forall, StringRef kind) {
+  std::optional<ArrayAttr> mapping = forall.getMapping();
+  if (!mapping || mapping->empty())
+    return false;
+  Attribute first = (*mapping)[0];
+  if (kind == "block")
+    return isa<mlir::gpu::GPUBlockMappingAttr>(first);
+  if (kind == "warp")
+    return isa<mlir::gpu::GPUWarpMappingAttr>(first);
+  return isa<mlir::gpu::GPUThreadMappingAttr>(first);
+}
+
+static LogicalResult runPipeline(ModuleOp module, StringRef pipeline) {
+  registerPipelineDependencies();
+  // `pipeline` is anchored (builtin.module(...)).
+  FailureOr<OpPassManager> parsed = parsePassPipeline(pipeline);
+  if (failed(parsed))
+    return emitError(module.getLoc())
+           << "internal error: invalid GPU pipeline '" << pipeline << "'";
+  PassManager pm(module.getContext());
+  static_cast<OpPassManager &>(pm) = std::move(*parsed);
+  return pm.run(module);
+}
+
+//===----------------------------------------------------------------------===//
+// Kernel descriptions
+//===----------------------------------------------------------------------===//
+
+static int64_t getBytes(Type type) {
+  auto shaped = dyn_cast<ShapedType>(type);
+  if (!shaped || !shaped.hasStaticShape())
+    return 0;
+  return shaped.getNumElements() *
+         std::max<int64_t>(1, shaped.getElementTypeBitWidth() / 8);
+}
+
+/// The ONNX node names in `loc` (a NameLoc, or several in a FusedLoc).
+static void collectNodes(Location loc, std::vector<std::string> &nodes) {
+  if (auto name = dyn_cast<NameLoc>(loc)) {
+    std::string s = name.getName().str();
+    if (llvm::find(nodes, s) == nodes.end())
+      nodes.push_back(s);
+    return;
+  }
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location inner : fused.getLocations())
+      collectNodes(inner, nodes);
+}
+
+static constexpr StringLiteral kKernelAttr = "tessera.gpu.kernel";
+
+/// Describes the kernel of every block loop (on tensors, before any
+/// rewriting loses the ops): strategy, ONNX nodes, FLOPs and bytes, as a
+/// dictionary on the loop.
+static void describeKernels(func::FuncOp func) {
+  auto describe = [&](Operation *root, scf::ForallOp forall) {
+    std::vector<std::string> nodes;
+    double flops = 0, bytes = 0;
+    std::string strategy = "elementwise";
+    root->walk([&](linalg::LinalgOp op) {
+      collectNodes(op.getLoc(), nodes);
+      if (auto gemm = op->getAttrOfType<StringAttr>(kGemmAttr))
+        strategy = ("gemm-" + gemm.getValue()).str();
+      else if (op.getNumReductionLoops() && strategy == "elementwise")
+        strategy = "reduction";
+    });
+    // Counted on the untiled ops the loop was made from: the loop's results
+    // (written) and the tensors defined outside it that it reads.
+    llvm::SmallPtrSet<Value, 8> read;
+    root->walk([&](Operation *op) {
+      for (Value operand : op->getOperands())
+        if (isa<RankedTensorType>(operand.getType()) &&
+            !root->isAncestor(operand.getParentBlock()->getParentOp()) &&
+            !operand.getDefiningOp<tensor::EmptyOp>())
+          read.insert(operand);
+    });
+    for (Value v : read)
+      bytes += getBytes(v.getType());
+    for (Value r : root->getResults())
+      bytes += getBytes(r.getType());
+    std::vector<Attribute> nodeAttrs;
+    Builder b(func.getContext());
+    for (const std::string &n : nodes)
+      nodeAttrs.push_back(b.getStringAttr(n));
+    (void)flops;
+    (void)forall;
+    return b.getDictionaryAttr(
+        {b.getNamedAttr("strategy", b.getStringAttr(strategy)),
+         b.getNamedAttr("nodes", b.getArrayAttr(nodeAttrs)),
+         b.getNamedAttr("bytes", b.getF64FloatAttr(bytes))});
+  };
+  for (auto forall : func.getBody().getOps<scf::ForallOp>())
+    if (hasMapping(forall, "block"))
+      forall->setAttr(kKernelAttr, describe(forall, forall));
+}
+
+/// The FLOPs of the untiled linalg ops of the function, per ONNX node set:
+/// computed before tiling (the tiled ops' sizes are per thread).
+static double countFlops(linalg::LinalgOp op) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  double iterations = 1;
+  for (int64_t r : ranges)
+    iterations *= ShapedType::isDynamic(r) ? 1 : r;
+  if (op->hasAttr(kGemmAttr))
+    return 2 * iterations;
+  int64_t arith = 0;
+  op.getBlock()->walk([&](Operation *inner) {
+    if (inner->getDialect() &&
+        (inner->getDialect()->getNamespace() == "arith" ||
+         inner->getDialect()->getNamespace() == "math") &&
+        !isa<arith::ConstantOp, arith::IndexCastOp>(inner))
+      ++arith;
+  });
+  return iterations * arith;
+}
+
+void annotateFlops(func::FuncOp func) {
+  Builder b(func.getContext());
+  func.walk([&](linalg::LinalgOp op) {
+    op->setAttr("tessera.gpu.flops", b.getF64FloatAttr(countFlops(op)));
+  });
+}
+
+//===----------------------------------------------------------------------===//
+// Shared memory and bufferization
+//===----------------------------------------------------------------------===//
+
+/// The GEMM kernels' operand copies (thread loops of padded tiles): their
+/// tiles are vectorized and their destinations become shared memory.
+static LogicalResult stageOperandsInSharedMemory(func::FuncOp func) {
+  SmallVector<std::pair<scf::ForallOp, bool>> copies;
+  func.walk([&](scf::ForallOp forall) {
+    if (!hasMapping(forall, "thread"))
+      return;
+    bool hasPad = false;
+    forall.getBody()->walk([&](tensor::PadOp) { hasPad = true; });
+    if (!hasPad)
+      return;
+    auto block = forall->getParentOfType<scf::ForallOp>();
+    bool warps = false;
+    block->walk([&](scf::ForallOp inner) {
+      warps |= hasMapping(inner, "warp");
+    });
+    copies.push_back({forall, warps});
+  });
+  IRRewriter rewriter(func.getContext());
+  for (auto [forall, warps] : copies) {
+    SmallVector<tensor::PadOp> pads;
+    forall.getBody()->walk([&](tensor::PadOp pad) { pads.push_back(pad); });
+    for (tensor::PadOp pad : pads) {
+      rewriter.setInsertionPoint(pad);
+      if (failed(linalg::vectorize(rewriter, pad,
+                                   pad.getResultType().getShape())))
+        return pad.emitOpError("internal error: cannot vectorize a GEMM "
+                               "operand copy");
+    }
+    // mma.sync's ldmatrix needs the workgroup address space attribute;
+    // the SIMT kernels' vector lowering needs the integer one.
+    std::string space = warps ? "#gpu.address_space<workgroup>" : "3";
+    if (failed(applyTransformScript(
+            forall,
+            llvm::formatv("%b, %n = transform.structured."
+                          "bufferize_to_allocation %root {{memory_space = "
+                          "{0}, bufferize_destination_only, alloc_op = "
+                          "\"memref.alloca\"} : !transform.any_op",
+                          space)
+                .str())))
+      return failure();
+  }
+  return success();
+}
+
+static LogicalResult bufferize(ModuleOp module) {
+  if (failed(runPipeline(module, "builtin.module(func.func(eliminate-empty-"
+                                 "tensors),empty-tensor-to-alloc-tensor)")))
+    return failure();
+  if (failed(applyTransformScript(
+          module,
+          "%b = transform.bufferization.one_shot_bufferize "
+          "layout{IdentityLayoutMap} %root {bufferize_function_boundaries = "
+          "true, memcpy_op = \"linalg.copy\"} : (!transform.any_op) -> "
+          "!transform.any_op")))
+    return failure();
+  return runPipeline(module,
+                     "builtin.module(buffer-results-to-out-params{hoist-"
+                     "static-allocs=false modify-public-functions=true},"
+                     "canonicalize,cse)");
+}
+
+//===----------------------------------------------------------------------===//
+// Mapping
+//===----------------------------------------------------------------------===//
+
+/// The block size of one kernel: the GEMM recipes' fixed shapes, else the
+/// largest thread loop (linear mapping).
+static std::array<int64_t, 3> getBlockDims(scf::ForallOp block) {
+  bool warps = false, threads2d = false;
+  int64_t linear = 1;
+  block.walk([&](scf::ForallOp inner) {
+    if (inner == block)
+      return;
+    if (hasMapping(inner, "warp")) {
+      warps = true;
+      return;
+    }
+    auto mapping = inner.getMapping();
+    bool isLinear =
+        mapping && !mapping->empty() &&
+        cast<DeviceMappingAttrInterface>((*mapping)[0]).isLinearMapping();
+    if (!isLinear)
+      threads2d = true;
+    int64_t product = 1;
+    for (OpFoldResult ub : inner.getMixedUpperBound())
+      if (std::optional<int64_t> v = getConstantIntValue(ub))
+        product *= *v;
+    linear = std::max(linear, product);
+  });
+  if (warps)
+    return {64, 2, 1};
+  if (threads2d)
+    return {16, 16, 1};
+  return {linear, 1, 1};
+}
+
+/// Whether the block loop computes a GEMM (tiled by the GEMM recipe).
+static bool isGemmKernel(scf::ForallOp block) {
+  bool gemm = false;
+  block.walk([&](linalg::LinalgOp op) { gemm |= op->hasAttr(kGemmAttr); });
+  return gemm;
+}
+
+/// Vectorizes the ops of the GEMM kernels (their tiles are static): the
+/// operand copies, the accumulator fill and the product, which becomes a
+/// vector.contract. The other kernels stay scalar loops.
+static LogicalResult vectorizeGemmKernels(func::FuncOp func,
+                                          bool tensorCores) {
+  SmallVector<linalg::LinalgOp> ops;
+  for (auto block : func.getBody().getOps<scf::ForallOp>())
+    if (hasMapping(block, "block") && isGemmKernel(block))
+      block.walk([&](linalg::LinalgOp op) {
+        if (op.hasPureBufferSemantics() && !op.hasDynamicShape())
+          ops.push_back(op);
+      });
+  IRRewriter rewriter(func.getContext());
+  for (linalg::LinalgOp op : ops) {
+    rewriter.setInsertionPoint(op);
+    FailureOr<linalg::VectorizationResult> result = linalg::vectorize(
+        rewriter, op, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
+        /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
+        /*assumeDynamicDimsMatchVecSizes=*/false,
+        /*createNamedContraction=*/true);
+    if (failed(result))
+      return op->emitOpError("internal error: cannot vectorize a GEMM "
+                             "kernel's tile");
+    if (op->getNumResults() == 0)
+      rewriter.eraseOp(op);
+    else
+      rewriter.replaceOp(op, result->replacements);
+  }
+  RewritePatternSet patterns(func.getContext());
+  vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+  vector::populateVectorReductionToContractPatterns(patterns);
+  vector::TransferReadOp::getCanonicalizationPatterns(patterns,
+                                                      func.getContext());
+  vector::TransferWriteOp::getCanonicalizationPatterns(patterns,
+                                                       func.getContext());
+  if (failed(applyPatternsGreedily(func, std::move(patterns))))
+    return failure();
+  // f16 products accumulated in f32: the extensions fold into the contract.
+  if (tensorCores)
+    return applyTransformScript(
+        func, "transform.apply_patterns to %root {\n"
+              "transform.apply_patterns.vector.fold_arith_extension\n"
+              "} : !transform.any_op");
+  return success();
+}
+
+static LogicalResult mapKernels(func::FuncOp func, bool tensorCores) {
+  if (failed(vectorizeGemmKernels(func, tensorCores)))
+    return failure();
+  // Subviews folded into the vector transfers (aligned 128-bit accesses).
+  // As a pass: the same patterns in a transform apply_patterns did not
+  // terminate on these kernels with MLIR 22.1.
+  {
+    registerPipelineDependencies();
+    PassManager pm(func.getContext(), func::FuncOp::getOperationName());
+    if (failed(parsePassPipeline("fold-memref-alias-ops,canonicalize,cse",
+                                 pm)) ||
+        failed(pm.run(func)))
+      return failure();
+  }
+  if (failed(applyTransformScript(
+          func, "%allocas = transform.structured.match "
+                "ops{[\"memref.alloca\"]} in %root : (!transform.any_op) -> "
+                "!transform.op<\"memref.alloca\">\n"
+                "%g, %gl = transform.memref.alloca_to_global %allocas : "
+                "(!transform.op<\"memref.alloca\">) -> (!transform.any_op, "
+                "!transform.any_op)")))
+    return failure();
+  SmallVector<scf::ForallOp> blocks;
+  for (auto forall : func.getBody().getOps<scf::ForallOp>())
+    if (hasMapping(forall, "block"))
+      blocks.push_back(forall);
+  for (scf::ForallOp block : blocks) {
+    std::array<int64_t, 3> dims = getBlockDims(block);
+    DictionaryAttr kernel = block->getAttrOfType<DictionaryAttr>(kKernelAttr);
+    OpBuilder b(block);
+    // The launch the mapping creates takes the place of the loop.
+    Operation *before = block->getPrevNode();
+    Block *parent = block->getBlock();
+    if (failed(applyTransformScript(
+            block, llvm::formatv(
+                       "%l = transform.gpu.map_forall_to_blocks %root "
+                       "generate_gpu_launch : (!transform.any_op) -> "
+                       "!transform.any_op\n"
+                       "transform.gpu.map_nested_forall_to_threads %l "
+                       "block_dims = [{0}, {1}, {2}] : (!transform.any_op) "
+                       "-> !transform.any_op",
+                       dims[0], dims[1], dims[2])
+                       .str())))
+      return failure();
+    Operation *next = before ? before->getNextNode() : &parent->front();
+    for (; next; next = next->getNextNode())
+      if (auto launch = dyn_cast<mlir::gpu::LaunchOp>(next)) {
+        if (kernel)
+          launch->setAttr(kKernelAttr, kernel);
+        break;
+      }
+  }
+  std::string lower = "%f = transform.structured.hoist_redundant_vector_"
+                      "transfers %root : (!transform.any_op) -> "
+                      "!transform.any_op\n";
+  if (tensorCores) {
+    lower = "transform.apply_patterns to %root {\n"
+            "transform.apply_patterns.canonicalization\n"
+            "} {apply_cse} : !transform.any_op\n"
+            "transform.apply_patterns to %root {\n"
+            "transform.apply_patterns.gpu.unroll_vectors_subgroup_mma "
+            "[16, 8, 16]\n} : !transform.any_op\n"
+            "transform.apply_patterns to %root {\n"
+            "transform.apply_patterns.canonicalization\n"
+            "} {apply_cse} : !transform.any_op\n" +
+            lower;
+  } else {
+    lower += "transform.apply_patterns to %f {\n"
+             "transform.apply_patterns.vector.transfer_to_scf "
+             "max_transfer_rank = 1 full_unroll = true\n"
+             "transform.apply_patterns.vector.lower_transfer "
+             "max_transfer_rank = 1\n"
+             "transform.apply_patterns.canonicalization\n"
+             "} {apply_cse} : !transform.any_op\n"
+             "transform.apply_patterns to %f {\n"
+             "transform.apply_patterns.vector.lower_contraction "
+             "lowering_strategy = \"outerproduct\"\n"
+             "transform.apply_patterns.vector.lower_outerproduct\n"
+             "} : !transform.any_op\n"
+             "transform.apply_patterns to %f {\n"
+             "transform.apply_patterns.vector.lower_transpose\n"
+             "transform.apply_patterns.vector.lower_broadcast\n"
+             "transform.apply_patterns.vector.lower_shape_cast\n"
+             "} : !transform.any_op\n"
+             "transform.apply_patterns to %f {\n"
+             "transform.apply_patterns.canonicalization\n"
+             "} {apply_cse} : !transform.any_op\n";
+  }
+  if (failed(applyTransformScript(func, lower)))
+    return failure();
+  if (tensorCores) {
+    registerPipelineDependencies();
+    PassManager pm(func.getContext(), func::FuncOp::getOperationName());
+    if (failed(parsePassPipeline(
+            "convert-vector-to-gpu{use-nvgpu=true},canonicalize,cse", pm)) ||
+        failed(pm.run(func)))
+      return failure();
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Device memory
+//===----------------------------------------------------------------------===//
+
+static bool isInKernel(Operation *op) {
+  return op->getParentOfType<mlir::gpu::LaunchOp>() ||
+         op->getParentOfType<mlir::gpu::GPUModuleOp>();
+}
+
+/// A device buffer like `type` (identity layout), allocated at `b`.
+static Value allocDevice(OpBuilder &b, Location loc, MemRefType type) {
+  auto deviceType = MemRefType::get(type.getShape(), type.getElementType());
+  return mlir::gpu::AllocOp::create(b, loc, deviceType, /*asyncToken=*/Type(),
+                                    ValueRange{}, ValueRange{}, ValueRange{})
+      .getMemref();
+}
+
+static void copy(OpBuilder &b, Location loc, Value dst, Value src) {
+  mlir::gpu::MemcpyOp::create(b, loc, Type(), ValueRange{}, dst, src);
+}
+
+/// Moves every buffer of `func` (host code after mapping) to the device:
+/// allocations, constants (copied in), the inputs (copied in) and the last
+/// `numOutputs` arguments (copied out at the end); copies between buffers
+/// become device copies. Anything else of the host touching buffer data is
+/// an error: it would read device memory on the CPU.
+static LogicalResult moveBuffersToDevice(func::FuncOp func,
+                                         unsigned numOutputs) {
+  Block &entry = func.getBody().front();
+  Operation *terminator = entry.getTerminator();
+  OpBuilder b(func.getContext());
+  SmallVector<Value> deviceBuffers;
+  Location loc = func.getLoc();
+
+  // Arguments.
+  unsigned numArgs = func.getNumArguments();
+  for (BlockArgument arg : func.getArguments()) {
+    auto type = dyn_cast<MemRefType>(arg.getType());
+    if (!type)
+      continue;
+    bool isOutput = arg.getArgNumber() >= numArgs - numOutputs;
+    b.setInsertionPointToStart(&entry);
+    Value device = allocDevice(b, loc, type);
+    deviceBuffers.push_back(device);
+    arg.replaceAllUsesExcept(device, device.getDefiningOp());
+    if (!isOutput) {
+      b.setInsertionPointAfter(device.getDefiningOp());
+      copy(b, loc, device, arg);
+    } else {
+      b.setInsertionPoint(terminator);
+      copy(b, loc, arg, device);
+    }
+  }
+
+  // Allocations, constants and copies of the host code.
+  SmallVector<Operation *> hostOps;
+  for (Operation &op : entry)
+    hostOps.push_back(&op);
+  for (Operation *op : hostOps) {
+    if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
+      if (!alloc.getType().getLayout().isIdentity() ||
+          !alloc.getType().hasStaticShape())
+        return alloc.emitOpError("a dynamic or strided buffer cannot be "
+                                 "placed in device memory");
+      b.setInsertionPoint(alloc);
+      Value device = allocDevice(b, alloc.getLoc(), alloc.getType());
+      alloc.replaceAllUsesWith(device);
+      alloc.erase();
+      deviceBuffers.push_back(device);
+      continue;
+    }
+    if (auto dealloc = dyn_cast<memref::DeallocOp>(op)) {
+      dealloc.erase();
+      continue;
+    }
+    if (auto global = dyn_cast<memref::GetGlobalOp>(op)) {
+      if (global.getType().getMemorySpace())
+        continue;
+      b.setInsertionPointAfter(global);
+      Value device = allocDevice(b, global.getLoc(), global.getType());
+      global.getResult().replaceAllUsesWith(device);
+      b.setInsertionPointAfter(device.getDefiningOp());
+      copy(b, global.getLoc(), device, global.getResult());
+      deviceBuffers.push_back(device);
+      continue;
+    }
+    auto copyLike = [&](Value src, Value dst) -> LogicalResult {
+      auto srcType = cast<MemRefType>(src.getType());
+      auto dstType = cast<MemRefType>(dst.getType());
+      if (!srcType.getLayout().isIdentity() ||
+          !dstType.getLayout().isIdentity())
+        return op->emitOpError("a strided copy on the host is not mapped to "
+                               "the GPU");
+      b.setInsertionPoint(op);
+      copy(b, op->getLoc(), dst, src);
+      op->erase();
+      return success();
+    };
+    if (auto memcpy = dyn_cast<memref::CopyOp>(op)) {
+      if (failed(copyLike(memcpy.getSource(), memcpy.getTarget())))
+        return failure();
+      continue;
+    }
+    if (auto linalgCopy = dyn_cast<linalg::CopyOp>(op)) {
+      if (failed(copyLike(linalgCopy.getInputs()[0],
+                          linalgCopy.getOutputs()[0])))
+        return failure();
+      continue;
+    }
+  }
+  // The copies just made read the constants from the host globals; the
+  // gpu.memcpy of a global reads it where the get_global is.
+  b.setInsertionPoint(terminator);
+  for (Value device : llvm::reverse(deviceBuffers))
+    mlir::gpu::DeallocOp::create(b, loc, Type(), ValueRange{}, device);
+
+  // What is left on the host must not touch buffer data.
+  for (Operation &op : entry) {
+    if (isa<mlir::gpu::LaunchOp, mlir::gpu::AllocOp, mlir::gpu::DeallocOp,
+            mlir::gpu::MemcpyOp, func::ReturnOp>(op))
+      continue;
+    if (isa<linalg::LinalgOp, vector::TransferReadOp, vector::TransferWriteOp,
+            memref::LoadOp, memref::StoreOp, memref::CopyOp, scf::ForOp,
+            scf::ForallOp, scf::IfOp>(op))
+      return op.emitOpError("was not mapped to a GPU kernel");
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Kernel list
+//===----------------------------------------------------------------------===//
+
+static void collectKernels(func::FuncOp func, std::vector<KernelInfo> &out) {
+  func.walk([&](mlir::gpu::LaunchOp launch) {
+    KernelInfo info;
+    auto dim = [](Value v) {
+      return getConstantIntValue(v).value_or(1);
+    };
+    mlir::gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
+    mlir::gpu::KernelDim3 block = launch.getBlockSizeOperandValues();
+    info.grid = {dim(grid.x), dim(grid.y), dim(grid.z)};
+    info.block = {dim(block.x), dim(block.y), dim(block.z)};
+    if (Value smem = launch.getDynamicSharedMemorySize())
+      info.dynamicSharedBytes = dim(smem);
+    if (auto kernel = launch->getAttrOfType<DictionaryAttr>(kKernelAttr)) {
+      if (auto s = kernel.getAs<StringAttr>("strategy"))
+        info.strategy = s.getValue().str();
+      if (auto nodes = kernel.getAs<ArrayAttr>("nodes"))
+        for (Attribute n : nodes)
+          info.nodes.push_back(cast<StringAttr>(n).getValue().str());
+      if (auto bytes = kernel.getAs<FloatAttr>("bytes"))
+        info.bytes = bytes.getValueAsDouble();
+      if (auto flops = kernel.getAs<FloatAttr>("flops"))
+        info.flops = flops.getValueAsDouble();
+    }
+    info.tensorCores =
+        info.strategy == "gemm-mma" || info.strategy == "gemm-wgmma";
+    launch.walk([&](memref::GetGlobalOp global) {
+      if (global.getType().getMemorySpace())
+        info.staticSharedBytes += getBytes(global.getType());
+    });
+    out.push_back(std::move(info));
+  });
+}
+
+//===----------------------------------------------------------------------===//
+// Warpgroup-MMA GEMMs
+//===----------------------------------------------------------------------===//
+
+static LogicalResult emitWgmmaGemms(func::FuncOp func) {
+  SmallVector<linalg::MatmulOp> gemms;
+  func.walk([&](linalg::MatmulOp op) {
+    if (auto kind = op->getAttrOfType<StringAttr>(kGemmAttr))
+      if (kind.getValue() == "wgmma" && !isInKernel(op))
+        gemms.push_back(op);
+  });
+  for (linalg::MatmulOp op : gemms) {
+    OpBuilder b(op);
+    HopperGemmSpec spec;
+    spec.a = op.getInputs()[0];
+    spec.b = op.getInputs()[1];
+    spec.c = op.getOutputs()[0];
+    std::vector<std::string> nodes;
+    collectNodes(op.getLoc(), nodes);
+    FailureOr<Operation *> launch = emitHopperGemm(b, op.getLoc(), spec);
+    if (failed(launch))
+      return failure();
+    Builder ab(op.getContext());
+    std::vector<Attribute> nodeAttrs;
+    for (const std::string &n : nodes)
+      nodeAttrs.push_back(ab.getStringAttr(n));
+    double bytes = getBytes(spec.a.getType()) + getBytes(spec.b.getType()) +
+                   getBytes(spec.c.getType());
+    double flops = 0;
+    if (auto f = op->getAttrOfType<FloatAttr>("tessera.gpu.flops"))
+      flops = f.getValueAsDouble();
+    (*launch)->setAttr(
+        kKernelAttr,
+        ab.getDictionaryAttr(
+            {ab.getNamedAttr("strategy", ab.getStringAttr("gemm-wgmma")),
+             ab.getNamedAttr("nodes", ab.getArrayAttr(nodeAttrs)),
+             ab.getNamedAttr("bytes", ab.getF64FloatAttr(bytes)),
+             ab.getNamedAttr("flops", ab.getF64FloatAttr(flops))}));
+    op.erase();
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Entry points
+//===----------------------------------------------------------------------===//
+
+/// Adds each block loop's FLOPs (the sum over the ops it computes, counted
+/// before tiling) to its kernel description.
+static void addKernelFlops(func::FuncOp func) {
+  Builder b(func.getContext());
+  for (auto forall : func.getBody().getOps<scf::ForallOp>()) {
+    auto kernel = forall->getAttrOfType<DictionaryAttr>(kKernelAttr);
+    if (!kernel)
+      continue;
+    double flops = 0;
+    forall.walk([&](linalg::LinalgOp op) {
+      if (auto f = op->getAttrOfType<FloatAttr>("tessera.gpu.flops"))
+        flops = std::max(flops, f.getValueAsDouble());
+    });
+    NamedAttrList attrs(kernel);
+    attrs.set("flops", b.getF64FloatAttr(flops));
+    forall->setAttr(kKernelAttr, attrs.getDictionary(func.getContext()));
+  }
+}
+
+LogicalResult mapToGPU(ModuleOp module, const CodegenConfig &config,
+                       std::vector<KernelInfo> &kernels) {
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main)
+    return emitError(module.getLoc()) << "the GPU target needs @main";
+  unsigned numOutputs = main.getNumResults();
+  if (failed(prepareForCABI(module)))
+    return failure();
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (func.isExternal())
+      continue;
+    describeKernels(func);
+    addKernelFlops(func);
+    if (failed(stageOperandsInSharedMemory(func)))
+      return failure();
+  }
+  if (failed(bufferize(module)))
+    return failure();
+  main = module.lookupSymbol<func::FuncOp>("main");
+  if (failed(emitWgmmaGemms(main)) ||
+      failed(mapKernels(main, config.getGemmKind() != GemmKind::Simt)) ||
+      failed(moveBuffersToDevice(main, numOutputs)))
+    return failure();
+  collectKernels(main, kernels);
+  return success();
+}
+
+/// Moves every outlined kernel into the first gpu.module (outlining makes
+/// one per launch): one PTX module with every kernel, loaded once.
+static LogicalResult mergeGPUModules(ModuleOp module) {
+  SmallVector<mlir::gpu::GPUModuleOp> modules(
+      module.getOps<mlir::gpu::GPUModuleOp>());
+  if (modules.size() < 2)
+    return success();
+  // Every kernel is renamed after its module (unique in the parent).
+  llvm::DenseMap<std::pair<StringAttr, StringAttr>, StringAttr> renamed;
+  for (mlir::gpu::GPUModuleOp m : modules)
+    for (auto func : m.getOps<mlir::gpu::GPUFuncOp>()) {
+      renamed[{m.getNameAttr(), func.getNameAttr()}] = m.getNameAttr();
+      func.setName(m.getName());
+    }
+  mlir::gpu::GPUModuleOp target = modules.front();
+  SymbolTable targetSymbols(target);
+  for (mlir::gpu::GPUModuleOp other : llvm::drop_begin(modules)) {
+    for (Operation &op :
+         llvm::make_early_inc_range(other.getBody()->getOperations())) {
+      auto symbol = dyn_cast<SymbolOpInterface>(&op);
+      if (!symbol)
+        continue;
+      // Shared-memory globals were copied into every module that uses
+      // them; one copy is enough.
+      if (targetSymbols.lookup(symbol.getName())) {
+        if (isa<mlir::gpu::GPUFuncOp>(op))
+          return op.emitOpError("internal error: two kernels named ")
+                 << symbol.getName();
+        continue;
+      }
+      op.moveBefore(target.getBody(), target.getBody()->end());
+      targetSymbols.insert(&op);
+    }
+  }
+  StringAttr targetName = target.getNameAttr();
+  module.walk([&](mlir::gpu::LaunchFuncOp launch) {
+    StringAttr name = renamed.lookup(
+        {launch.getKernelModuleName(), launch.getKernelName()});
+    launch.setKernelAttr(
+        SymbolRefAttr::get(targetName, {FlatSymbolRefAttr::get(name)}));
+  });
+  for (mlir::gpu::GPUModuleOp other : llvm::drop_begin(modules))
+    other.erase();
+  return success();
+}
+
+LogicalResult lowerKernelsToPTX(ModuleOp module, const CodegenConfig &config) {
+  if (failed(runPipeline(module, "builtin.module(gpu-kernel-outlining,"
+                                 "symbol-dce)")) ||
+      failed(mergeGPUModules(module)))
+    return failure();
+  std::string pipeline = llvm::formatv(
+      "builtin.module(gpu.module(convert-linalg-to-loops,"
+      "convert-vector-to-scf{{full-unroll=true},"
+      "convert-vector-to-llvm{{use-vector-alignment=true}),"
+      "convert-nvgpu-to-nvvm,"
+      "nvvm-attach-target{{chip={0} features={1} O=3},"
+      "gpu.module(convert-scf-to-cf,convert-nvvm-to-llvm,expand-strided-"
+      "metadata,lower-affine,convert-gpu-to-nvvm,convert-arith-to-llvm,"
+      "convert-index-to-llvm,canonicalize,cse,reconcile-unrealized-casts),"
+      "gpu-module-to-binary{{format=isa})",
+      config.target.chip, config.target.features);
+  return runPipeline(module, pipeline);
+}
+
+FailureOr<std::string> getPTX(ModuleOp module) {
+  std::string ptx;
+  for (auto binary : module.getOps<mlir::gpu::BinaryOp>())
+    for (Attribute object : binary.getObjects())
+      if (auto obj = dyn_cast<mlir::gpu::ObjectAttr>(object))
+        ptx += obj.getObject().getValue().str();
+  if (ptx.empty())
+    return emitError(module.getLoc()) << "the module holds no PTX";
+  return ptx;
+}
+
+LogicalResult lowerTiledForCPU(ModuleOp module) {
+  if (failed(prepareForCABI(module)) || failed(bufferize(module)))
+    return failure();
+  return runPipeline(module, "builtin.module(scf-forall-to-for,canonicalize)");
+}
+
+} // namespace tessera::gpu
