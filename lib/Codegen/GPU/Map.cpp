@@ -15,6 +15,7 @@
 #include "tessera/Codegen/CPU/CABI.h"
 #include "tessera/Pipelines/Pipelines.h"
 
+#include "mlir/Conversion/VectorToGPU/VectorToGPU.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -27,6 +28,7 @@
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/IR/AttrTypeSubElements.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Pass/PassManager.h"
@@ -404,11 +406,31 @@ static LogicalResult mapKernels(func::FuncOp func, bool tensorCores) {
   }
   if (failed(applyTransformScript(func, lower)))
     return failure();
+  // The warp-level contracts become mma.sync + ldmatrix, kernel by kernel
+  // (convert-vector-to-gpu{use-nvgpu} over the whole function also looks at
+  // the scalar kernels' index arithmetic and fails).
   if (tensorCores) {
+    SmallVector<mlir::gpu::LaunchOp> launches;
+    func.walk([&](mlir::gpu::LaunchOp launch) {
+      auto kernel = launch->getAttrOfType<DictionaryAttr>(kKernelAttr);
+      auto strategy =
+          kernel ? kernel.getAs<StringAttr>("strategy") : StringAttr();
+      if (strategy && strategy.getValue() == "gemm-mma")
+        launches.push_back(launch);
+    });
+    for (mlir::gpu::LaunchOp launch : launches) {
+      RewritePatternSet prepare(func.getContext());
+      populatePrepareVectorToMMAPatterns(prepare, /*useNvGpu=*/true);
+      if (failed(applyPatternsGreedily(launch, std::move(prepare))))
+        return failure();
+      IRRewriter rewriter(func.getContext());
+      if (failed(convertVectorToNVVMCompatibleMMASync(rewriter, launch)))
+        return launch.emitOpError("internal error: the GEMM kernel's "
+                                  "contraction does not map to mma.sync");
+    }
     registerPipelineDependencies();
     PassManager pm(func.getContext(), func::FuncOp::getOperationName());
-    if (failed(parsePassPipeline(
-            "convert-vector-to-gpu{use-nvgpu=true},canonicalize,cse", pm)) ||
+    if (failed(parsePassPipeline("canonicalize,cse", pm)) ||
         failed(pm.run(func)))
       return failure();
   }
@@ -434,6 +456,53 @@ static Value allocDevice(OpBuilder &b, Location loc, MemRefType type) {
 
 static void copy(OpBuilder &b, Location loc, Value dst, Value src) {
   mlir::gpu::MemcpyOp::create(b, loc, Type(), ValueRange{}, dst, src);
+}
+
+/// A kernel copying `src` into `dst` (same static shape, any layout): one
+/// thread per element, 256 per block.
+static void buildCopyKernel(OpBuilder &b, Location loc, Value src, Value dst) {
+  auto type = cast<MemRefType>(src.getType());
+  int64_t total = type.getNumElements();
+  constexpr int64_t kThreads = 256;
+  auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+  Value one = c(1);
+  auto launch = mlir::gpu::LaunchOp::create(
+      b, loc, c((total + kThreads - 1) / kThreads), one, one, c(kThreads),
+      one, one);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&launch.getBody().front());
+  auto cc = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  Value linear = arith::AddIOp::create(
+      b, loc,
+      arith::MulIOp::create(b, loc, launch.getBlockIds().x, cc(kThreads)),
+      launch.getThreadIds().x);
+  Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                        linear, cc(total));
+  auto guardIf = scf::IfOp::create(b, loc, inRange, /*withElse=*/false);
+  b.setInsertionPointToStart(&guardIf.getThenRegion().front());
+  SmallVector<Value> indices(type.getRank());
+  Value rest = linear;
+  for (int64_t d = type.getRank() - 1; d >= 0; --d) {
+    Value size = cc(type.getDimSize(d));
+    indices[d] = arith::RemUIOp::create(b, loc, rest, size);
+    rest = arith::DivUIOp::create(b, loc, rest, size);
+  }
+  Value v = memref::LoadOp::create(b, loc, src, indices);
+  memref::StoreOp::create(b, loc, v, dst, indices);
+  b.setInsertionPointToEnd(&launch.getBody().front());
+  mlir::gpu::TerminatorOp::create(b, loc);
+  Builder ab(b.getContext());
+  launch->setAttr(
+      kKernelAttr,
+      ab.getDictionaryAttr(
+          {ab.getNamedAttr("strategy", ab.getStringAttr("copy")),
+           ab.getNamedAttr("nodes", ab.getArrayAttr({})),
+           ab.getNamedAttr("bytes",
+                           ab.getF64FloatAttr(2.0 * total *
+                                              type.getElementTypeBitWidth() /
+                                              8))}));
 }
 
 /// Moves every buffer of `func` (host code after mapping) to the device:
@@ -504,12 +573,15 @@ static LogicalResult moveBuffersToDevice(func::FuncOp func,
     auto copyLike = [&](Value src, Value dst) -> LogicalResult {
       auto srcType = cast<MemRefType>(src.getType());
       auto dstType = cast<MemRefType>(dst.getType());
-      if (!srcType.getLayout().isIdentity() ||
-          !dstType.getLayout().isIdentity())
-        return op->emitOpError("a strided copy on the host is not mapped to "
-                               "the GPU");
       b.setInsertionPoint(op);
-      copy(b, op->getLoc(), dst, src);
+      if (srcType.getLayout().isIdentity() &&
+          dstType.getLayout().isIdentity())
+        copy(b, op->getLoc(), dst, src);
+      else if (srcType.hasStaticShape())
+        buildCopyKernel(b, op->getLoc(), src, dst);
+      else
+        return op->emitOpError("a dynamic strided copy is not mapped to "
+                               "the GPU");
       op->erase();
       return success();
     };
@@ -721,6 +793,18 @@ static LogicalResult mergeGPUModules(ModuleOp module) {
 }
 
 LogicalResult lowerKernelsToPTX(ModuleOp module, const CodegenConfig &config) {
+  // ldmatrix was chosen on the workgroup address space attribute; from here
+  // on, NVVM's shared address space (3) is what the vector lowering maps.
+  AttrTypeReplacer replacer;
+  replacer.addReplacement(
+      [](mlir::gpu::AddressSpaceAttr space) -> std::optional<Attribute> {
+        if (space.getValue() != mlir::gpu::AddressSpace::Workgroup)
+          return std::nullopt;
+        return IntegerAttr::get(IntegerType::get(space.getContext(), 64), 3);
+      });
+  replacer.recursivelyReplaceElementsIn(module, /*replaceAttrs=*/true,
+                                        /*replaceLocs=*/false,
+                                        /*replaceTypes=*/true);
   if (failed(runPipeline(module, "builtin.module(gpu-kernel-outlining,"
                                  "symbol-dce)")) ||
       failed(mergeGPUModules(module)))
