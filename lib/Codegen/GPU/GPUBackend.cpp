@@ -88,6 +88,10 @@ LogicalResult runTiledStage(Compilation &c) {
     pm.addPass(createCSEPass());
     if (failed(pm.run(func)) || failed(gpu::tileForGPU(func, state.config)))
       return failure();
+    // The tiling's full-size slices (K loop iter_args) fold away, or
+    // bufferization would copy the block tile every step.
+    if (failed(pm.run(func)))
+      return failure();
   }
   return success();
 }

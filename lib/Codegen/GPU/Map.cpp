@@ -190,10 +190,12 @@ static LogicalResult stageOperandsInSharedMemory(func::FuncOp func) {
     forall.getBody()->walk([&](tensor::PadOp pad) { pads.push_back(pad); });
     for (tensor::PadOp pad : pads) {
       rewriter.setInsertionPoint(pad);
-      if (failed(linalg::vectorize(rewriter, pad,
-                                   pad.getResultType().getShape())))
+      FailureOr<linalg::VectorizationResult> vectorized =
+          linalg::vectorize(rewriter, pad, pad.getResultType().getShape());
+      if (failed(vectorized))
         return pad.emitOpError("internal error: cannot vectorize a GEMM "
                                "operand copy");
+      rewriter.replaceOp(pad, vectorized->replacements);
     }
     // mma.sync's ldmatrix needs the workgroup address space attribute;
     // the SIMT kernels' vector lowering needs the integer one.
@@ -212,20 +214,37 @@ static LogicalResult stageOperandsInSharedMemory(func::FuncOp func) {
 }
 
 static LogicalResult bufferize(ModuleOp module) {
-  if (failed(runPipeline(module, "builtin.module(func.func(eliminate-empty-"
-                                 "tensors),empty-tensor-to-alloc-tensor)")))
-    return failure();
+  // The tiling's trivial slices fold first and the empty tensors the copies
+  // write become their destinations: without this, bufferization gives each
+  // thread's operand copy a buffer of its own.
   if (failed(applyTransformScript(
           module,
+          "%f = transform.structured.match ops{[\"func.func\"]} in %root : "
+          "(!transform.any_op) -> !transform.any_op\n"
+          "transform.apply_patterns to %f {\n"
+          "transform.apply_patterns.canonicalization\n"
+          "transform.apply_patterns.linalg.tiling_canonicalization\n"
+          "} {apply_cse} : !transform.any_op\n"
+          "transform.bufferization.eliminate_empty_tensors %f : "
+          "!transform.any_op\n"
           "%b = transform.bufferization.one_shot_bufferize "
           "layout{IdentityLayoutMap} %root {bufferize_function_boundaries = "
           "true, memcpy_op = \"linalg.copy\"} : (!transform.any_op) -> "
           "!transform.any_op")))
     return failure();
-  return runPipeline(module,
-                     "builtin.module(buffer-results-to-out-params{hoist-"
-                     "static-allocs=false modify-public-functions=true},"
-                     "canonicalize,cse)");
+  if (failed(runPipeline(module,
+                         "builtin.module(buffer-results-to-out-params{hoist-"
+                         "static-allocs=false modify-public-functions=true},"
+                         "canonicalize,cse)")))
+    return failure();
+  // parallel_insert_slice of a tile computed in place leaves copies of a
+  // buffer onto itself.
+  module.walk([](linalg::CopyOp copy) {
+    if (copy.hasPureBufferSemantics() &&
+        copy.getInputs()[0] == copy.getOutputs()[0])
+      copy.erase();
+  });
+  return success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -602,6 +621,16 @@ static LogicalResult moveBuffersToDevice(func::FuncOp func,
   b.setInsertionPoint(terminator);
   for (Value device : llvm::reverse(deviceBuffers))
     mlir::gpu::DeallocOp::create(b, loc, Type(), ValueRange{}, device);
+
+  // A buffer allocated inside a kernel would be a per-thread malloc.
+  WalkResult inKernel = func.walk([&](memref::AllocOp alloc) {
+    if (!isInKernel(alloc))
+      return WalkResult::advance();
+    alloc.emitOpError("internal error: a kernel allocates a buffer");
+    return WalkResult::interrupt();
+  });
+  if (inKernel.wasInterrupted())
+    return failure();
 
   // What is left on the host must not touch buffer data.
   for (Operation &op : entry) {
