@@ -182,38 +182,79 @@ static Value buildConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                                    DenseElementsAttr::get(type, halves));
 }
 
-/// C = A x B on the padded operands (batched when `batch` > 0), into zeros.
-static Value buildGemm(OpBuilder &b, Location loc, Value a, Value bMat,
-                       ArrayRef<int64_t> cShape, GemmKind kind) {
+/// The bias of an accumulator that broadcasts a 1-D tensor along every dim
+/// but `channelDim` (the conv's output channel, the matmul's column), or
+/// null.
+static Value getChannelBias(Value init, int64_t channelDim) {
+  auto broadcast = init.getDefiningOp<linalg::BroadcastOp>();
+  if (!broadcast ||
+      cast<RankedTensorType>(broadcast.getInput().getType()).getRank() != 1)
+    return {};
+  int64_t rank = cast<RankedTensorType>(init.getType()).getRank();
+  ArrayRef<int64_t> dims = broadcast.getDimensions();
+  for (int64_t d = 0; d < rank; ++d)
+    if ((d == channelDim) == llvm::is_contained(dims, d))
+      return {};
+  return broadcast.getInput();
+}
+
+/// C = A x B (batched for 3-D shapes) on the padded operands, into zeros or,
+/// with `bias` (1-D, the valid columns), into the bias broadcast over the
+/// rows: the bias is then added by the GEMM kernel itself.
+static Operation *buildGemm(OpBuilder &b, Location loc, Value a, Value bMat,
+                            ArrayRef<int64_t> cShape, GemmKind kind,
+                            Value bias = {}) {
   Type f32 = b.getF32Type();
   Value empty = tensor::EmptyOp::create(b, loc, cShape, f32);
-  Value zero = arith::ConstantOp::create(b, loc, f32, b.getZeroAttr(f32));
-  Value filled =
-      linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{empty})
-          .getResult(0);
+  Value init;
+  if (bias) {
+    int64_t np = cShape.back();
+    int64_t n = cast<RankedTensorType>(bias.getType()).getDimSize(0);
+    Value padded;
+    if (std::optional<SmallVector<float>> values = getConstantFloats(bias)) {
+      values->resize(np, 0.0f);
+      padded = buildConstant(b, loc, {np}, f32, *values);
+    } else {
+      padded = buildPack(b, loc, bias, {np}, f32,
+                         [&](OpBuilder &nb, Location nloc, ArrayRef<Value> co,
+                             SmallVectorImpl<Value> &indices, Value &valid) {
+                           Builder h{nb, nloc};
+                           indices.push_back(co[0]);
+                           valid = h.lt(co[0], n);
+                         });
+    }
+    SmallVector<int64_t> dims;
+    for (int64_t d = 0, e = cShape.size() - 1; d < e; ++d)
+      dims.push_back(d);
+    init = linalg::BroadcastOp::create(b, loc, padded, empty, dims)
+               .getResult()[0];
+  } else {
+    Value zero = arith::ConstantOp::create(b, loc, f32, b.getZeroAttr(f32));
+    init = linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{empty})
+               .getResult(0);
+  }
   Operation *gemm;
   if (cShape.size() == 3)
-    gemm = linalg::BatchMatmulOp::create(b, loc, TypeRange{filled.getType()},
-                                         ValueRange{a, bMat},
-                                         ValueRange{filled});
+    gemm = linalg::BatchMatmulOp::create(b, loc, TypeRange{init.getType()},
+                                         ValueRange{a, bMat}, ValueRange{init});
   else
-    gemm = linalg::MatmulOp::create(b, loc, TypeRange{filled.getType()},
-                                    ValueRange{a, bMat}, ValueRange{filled});
+    gemm = linalg::MatmulOp::create(b, loc, TypeRange{init.getType()},
+                                    ValueRange{a, bMat}, ValueRange{init});
   gemm->setAttr(kGemmAttr, b.getStringAttr(getGemmKindName(kind)));
-  return gemm->getResult(0);
+  return gemm;
 }
 
 /// The original result: `init` (the op's accumulator) plus C at the
 /// coordinates `map` gives for each result coordinate. An accumulator that
 /// is a broadcast (the bias) is read from the broadcast's input instead.
 static Value buildUnpack(OpBuilder &b, Location loc, Value c, Value init,
-                         IndexMapFn map) {
-  auto type = cast<RankedTensorType>(init.getType());
+                         RankedTensorType type, IndexMapFn map) {
   Value empty = tensor::EmptyOp::create(b, loc, type.getShape(),
                                         type.getElementType());
   auto id = AffineMap::getMultiDimIdentityMap(type.getRank(), b.getContext());
   AffineMap initMap = id;
-  if (auto broadcast = init.getDefiningOp<linalg::BroadcastOp>()) {
+  if (auto broadcast =
+          init ? init.getDefiningOp<linalg::BroadcastOp>() : nullptr) {
     SmallVector<AffineExpr> kept;
     for (int64_t d = 0; d < type.getRank(); ++d)
       if (!llvm::is_contained(broadcast.getDimensions(), d))
@@ -223,9 +264,15 @@ static Value buildUnpack(OpBuilder &b, Location loc, Value c, Value init,
   }
   SmallVector<utils::IteratorType> iterators(type.getRank(),
                                              utils::IteratorType::parallel);
+  SmallVector<Value> inputs;
+  SmallVector<AffineMap> maps;
+  if (init) {
+    inputs.push_back(init);
+    maps.push_back(initMap);
+  }
+  maps.push_back(id);
   auto generic = linalg::GenericOp::create(
-      b, loc, TypeRange{type}, ValueRange{init}, ValueRange{empty},
-      ArrayRef<AffineMap>{initMap, id}, iterators,
+      b, loc, TypeRange{type}, inputs, ValueRange{empty}, maps, iterators,
       [&](OpBuilder &nb, Location nloc, ValueRange args) {
         SmallVector<Value> coords;
         for (int64_t d = 0; d < type.getRank(); ++d)
@@ -235,8 +282,9 @@ static Value buildUnpack(OpBuilder &b, Location loc, Value c, Value init,
         map(nb, nloc, coords, indices, valid);
         Value v = tensor::ExtractOp::create(nb, nloc, c, indices);
         v = castFloat(nb, nloc, v, type.getElementType());
-        linalg::YieldOp::create(
-            nb, nloc, arith::AddFOp::create(nb, nloc, v, args[0]).getResult());
+        if (init)
+          v = arith::AddFOp::create(nb, nloc, v, args[0]);
+        linalg::YieldOp::create(nb, nloc, v);
       });
   return generic.getResult(0);
 }
@@ -310,9 +358,11 @@ static LogicalResult gemmifyConv(linalg::Conv2DNchwFchwOp conv,
                        valid = h.andI(h.lt(row, k), h.lt(col, f));
                      });
   }
-  Value cMat = buildGemm(b, loc, a, bMat, {mp, np}, kind);
+  Value bias = getChannelBias(init, 1);
+  Operation *gemm = buildGemm(b, loc, a, bMat, {mp, np}, kind, bias);
   Value result =
-      buildUnpack(b, loc, cMat, init,
+      buildUnpack(b, loc, gemm->getResult(0), bias ? Value() : init,
+                  cast<RankedTensorType>(init.getType()),
                   [&](OpBuilder &nb, Location nloc, ArrayRef<Value> co,
                       SmallVectorImpl<Value> &indices, Value &) {
                     Builder h{nb, nloc};
@@ -379,9 +429,11 @@ static LogicalResult gemmifyMatmul(linalg::LinalgOp op,
   } else {
     bMat = buildPack(b, loc, rhs, shape2(kp, np), element, packMap(k, n));
   }
-  Value cMat = buildGemm(b, loc, a, bMat, shape2(mp, np), kind);
+  Value bias = batched ? Value() : getChannelBias(init, 1);
+  Operation *gemm = buildGemm(b, loc, a, bMat, shape2(mp, np), kind, bias);
   Value result = buildUnpack(
-      b, loc, cMat, init,
+      b, loc, gemm->getResult(0), bias ? Value() : init,
+      cast<RankedTensorType>(init.getType()),
       [&](OpBuilder &, Location, ArrayRef<Value> co,
           SmallVectorImpl<Value> &indices,
           Value &) { indices.append(co.begin(), co.end()); });

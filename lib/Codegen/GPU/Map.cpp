@@ -125,10 +125,11 @@ static void describeKernels(func::FuncOp func) {
       nodeAttrs.push_back(b.getStringAttr(n));
     (void)flops;
     (void)forall;
-    return b.getDictionaryAttr(
-        {b.getNamedAttr("strategy", b.getStringAttr(strategy)),
-         b.getNamedAttr("nodes", b.getArrayAttr(nodeAttrs)),
-         b.getNamedAttr("bytes", b.getF64FloatAttr(bytes))});
+    NamedAttrList attrs;
+    attrs.set("strategy", b.getStringAttr(strategy));
+    attrs.set("nodes", b.getArrayAttr(nodeAttrs));
+    attrs.set("bytes", b.getF64FloatAttr(bytes));
+    return attrs.getDictionary(func.getContext());
   };
   for (auto forall : func.getBody().getOps<scf::ForallOp>())
     if (hasMapping(forall, "block"))
@@ -699,6 +700,14 @@ static LogicalResult emitWgmmaGemms(func::FuncOp func) {
     spec.a = op.getInputs()[0];
     spec.b = op.getInputs()[1];
     spec.c = op.getOutputs()[0];
+    // linalg's C += A x B: the accumulator adds C's initial value (the bias
+    // broadcast, or zeros) in the kernel's epilogue.
+    Value c = spec.c;
+    spec.epilogue = [c](OpBuilder &eb, Location el, Value acc, Value row,
+                        Value col) -> Value {
+      Value init = memref::LoadOp::create(eb, el, c, ValueRange{row, col});
+      return arith::AddFOp::create(eb, el, acc, init);
+    };
     std::vector<std::string> nodes;
     collectNodes(op.getLoc(), nodes);
     FailureOr<Operation *> launch = emitHopperGemm(b, op.getLoc(), spec);
@@ -768,8 +777,9 @@ LogicalResult mapToGPU(ModuleOp module, const CodegenConfig &config,
     return failure();
   main = module.lookupSymbol<func::FuncOp>("main");
   if (failed(emitWgmmaGemms(main)) ||
-      failed(mapKernels(main, config.getGemmKind() != GemmKind::Simt)) ||
-      failed(moveBuffersToDevice(main, numOutputs)))
+      failed(mapKernels(main, config.getGemmKind() != GemmKind::Simt)))
+    return failure();
+  if (failed(moveBuffersToDevice(main, numOutputs)))
     return failure();
   collectKernels(main, kernels);
   return success();
