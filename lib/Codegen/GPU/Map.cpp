@@ -392,7 +392,9 @@ static LogicalResult mapKernels(func::FuncOp func, bool tensorCores) {
                       "transfers %root : (!transform.any_op) -> "
                       "!transform.any_op\n";
   if (tensorCores) {
+    // The batched GEMMs' unit batch dim goes first: mma.sync is 2-D.
     lower = "transform.apply_patterns to %root {\n"
+            "transform.apply_patterns.vector.cast_away_vector_leading_one_dim\n"
             "transform.apply_patterns.canonicalization\n"
             "} {apply_cse} : !transform.any_op\n"
             "transform.apply_patterns to %root {\n"
