@@ -233,6 +233,9 @@ static Operation *buildGemm(OpBuilder &b, Location loc, Value a, Value bMat,
     init = linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{empty})
                .getResult(0);
   }
+  // The warpgroup-MMA emitter takes 2-D GEMMs: batched ones use mma.sync.
+  if (kind == GemmKind::Wgmma && cShape.size() == 3)
+    kind = GemmKind::MmaSync;
   Operation *gemm;
   if (cShape.size() == 3)
     gemm = linalg::BatchMatmulOp::create(b, loc, TypeRange{init.getType()},

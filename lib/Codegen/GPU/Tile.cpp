@@ -268,13 +268,13 @@ LogicalResult tileForGPU(func::FuncOp func, const CodegenConfig &config) {
       continue;
     }
     if (op->hasAttr(kGemmAttr)) {
-      GemmKind kind = config.getGemmKind();
-      if (kind == GemmKind::Wgmma && !isa<linalg::BatchMatmulOp>(op)) {
+      // The kind gemmify chose (batched GEMMs use mma.sync on sm_90a too).
+      StringRef name = op->getAttrOfType<StringAttr>(kGemmAttr).getValue();
+      if (name == "wgmma") {
         untiled.insert(op);
         continue;
       }
-      if (kind == GemmKind::Wgmma)
-        kind = GemmKind::MmaSync;
+      GemmKind kind = name == "mma" ? GemmKind::MmaSync : GemmKind::Simt;
       if (failed(applyTransformScript(op, getGemmScript(op, kind))))
         return failure();
       continue;
