@@ -24,7 +24,9 @@
 #include "mlir/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/ToolOutputFile.h"
 
 using namespace mlir;
@@ -104,6 +106,11 @@ LogicalResult writeKernelsReport(Compilation &c, GPUState &state) {
                            state.config.target);
   if (getJSONReportKind(options) != "kernels")
     return success();
+  // The report is written before the artifact's directory exists: a path
+  // inside it still works.
+  StringRef parent = llvm::sys::path::parent_path(options.reportJsonPath);
+  if (options.reportJsonPath != "-" && !parent.empty())
+    (void)llvm::sys::fs::create_directories(parent);
   std::string error;
   auto output = openOutputFile(options.reportJsonPath, &error);
   if (!output)
