@@ -69,8 +69,8 @@ llvm::Error validateOptions(const CompileOptions &options) {
       options.report != "kernels")
     return usageError("unknown report '" + options.report +
                       "' (reports: fusion, quant, placement, kernels)");
-  if (target->name != "gpu" && (options.report == "kernels" ||
-                                getJSONReportKind(options) == "kernels"))
+  if (target->name != "gpu" &&
+      (options.report == "kernels" || getJSONReportKind(options) == "kernels"))
     return usageError("the kernels report needs --target=gpu");
   if (target->name != "npu" && (options.report == "placement" ||
                                 getJSONReportKind(options) == "placement"))

@@ -16,10 +16,10 @@
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
-#include "tessera/Codegen/GPU/GPU.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "tessera/Codegen/GPU/GPU.h"
 
 namespace tessera::gpu {
 // Test-only pass of the Hopper GEMM emitter (TestHopperGemm.cpp).

@@ -52,7 +52,8 @@ inline constexpr llvm::StringLiteral kGemmAttr = "tessera.gpu.gemm";
 /// convolutions; constants packed at compile time), one padded linalg.matmul
 /// (or batch_matmul) marked with kGemmAttr, and an unpack of the result that
 /// adds the original accumulator (the bias).
-mlir::LogicalResult gemmify(mlir::func::FuncOp func, const CodegenConfig &config);
+mlir::LogicalResult gemmify(mlir::func::FuncOp func,
+                            const CodegenConfig &config);
 
 /// Merges an elementwise generic into its only, elementwise consumer (one
 /// kernel instead of two; the GPU has no vectorization constraint).

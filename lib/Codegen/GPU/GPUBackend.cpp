@@ -21,9 +21,9 @@
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Transforms/Passes.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
@@ -45,7 +45,8 @@ GPUState &getState(Compilation &c) {
   if (!c.targetState) {
     auto state = std::make_shared<GPUState>();
     // validate() checked the chip.
-    state->config.target = llvm::cantFail(gpu::lookupGPUTarget(c.options.gpu.chip));
+    state->config.target =
+        llvm::cantFail(gpu::lookupGPUTarget(c.options.gpu.chip));
     state->config.precision = c.options.gpu.precision;
     c.targetState = state;
   }
@@ -116,10 +117,9 @@ LogicalResult writeKernelsReport(Compilation &c, GPUState &state) {
   if (!output)
     return emitError(c.module.getLoc())
            << "cannot write the kernels report: " << error;
-  output->os() << llvm::formatv(
-                      "{0:2}", gpu::kernelReportToJSON(state.kernels,
-                                                       state.ptxas,
-                                                       state.config.target))
+  output->os() << llvm::formatv("{0:2}", gpu::kernelReportToJSON(
+                                             state.kernels, state.ptxas,
+                                             state.config.target))
                << "\n";
   output->keep();
   return success();
@@ -162,8 +162,8 @@ LogicalResult writePTX(Compilation &c, StringRef path) {
   std::string error;
   auto output = openOutputFile(path, &error);
   if (!output)
-    return emitError(c.module.getLoc()) << "cannot write " << path << ": "
-                                        << error;
+    return emitError(c.module.getLoc())
+           << "cannot write " << path << ": " << error;
   output->os() << *ptx;
   output->keep();
   return success();
@@ -194,10 +194,10 @@ LogicalResult writeGPUArtifact(Compilation &c, StringRef dir) {
   GPUState &state = getState(c);
   llvm::json::Array kernels;
   for (const gpu::KernelInfo &k : state.kernels)
-    kernels.push_back(llvm::json::Object{
-        {"name", k.name},
-        {"strategy", k.strategy},
-        {"nodes", llvm::json::Array(k.nodes)}});
+    kernels.push_back(
+        llvm::json::Object{{"name", k.name},
+                           {"strategy", k.strategy},
+                           {"nodes", llvm::json::Array(k.nodes)}});
   llvm::json::Object extra{
       {"gpu", llvm::json::Object{{"chip", state.config.target.chip},
                                  {"precision", state.config.precision},
@@ -229,8 +229,9 @@ void registerGPUBackend() {
                          "kernels outlined and compiled to PTX (written as "
                          "PTX text)",
                          runPTXStage, writePTX});
-  info.stages.push_back({"llvm", "LLVM dialect: host code with the PTX "
-                                 "embedded and runtime calls",
+  info.stages.push_back({"llvm",
+                         "LLVM dialect: host code with the PTX "
+                         "embedded and runtime calls",
                          runHostLLVMStage, nullptr});
   info.stages.push_back({"obj", "native object for the host CPU",
                          [](Compilation &) { return success(); },

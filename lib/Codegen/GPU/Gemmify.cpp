@@ -63,17 +63,15 @@ namespace {
 
 /// Maps a pack's output coordinates to the source's: `indices` (one per
 /// source dim) and whether the element exists (else it is a zero).
-using IndexMapFn = llvm::function_ref<void(
-    OpBuilder &b, Location loc, ArrayRef<Value> coords,
-    SmallVectorImpl<Value> &indices, Value &valid)>;
+using IndexMapFn =
+    llvm::function_ref<void(OpBuilder &b, Location loc, ArrayRef<Value> coords,
+                            SmallVectorImpl<Value> &indices, Value &valid)>;
 
 struct Builder {
   OpBuilder &b;
   Location loc;
 
-  Value idx(int64_t v) {
-    return arith::ConstantIndexOp::create(b, loc, v);
-  }
+  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value div(Value a, int64_t v) {
     return arith::DivUIOp::create(b, loc, a, idx(v));
   }
@@ -85,8 +83,7 @@ struct Builder {
   }
   Value add(Value a, Value c) { return arith::AddIOp::create(b, loc, a, c); }
   Value lt(Value a, int64_t v) {
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, a,
-                                 idx(v));
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, a, idx(v));
   }
   Value andI(Value a, Value c) {
     if (!a)
@@ -168,8 +165,8 @@ static Value buildConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                            Type element, ArrayRef<float> values) {
   auto type = RankedTensorType::get(shape, element);
   if (element.isF32())
-    return arith::ConstantOp::create(
-        b, loc, type, DenseElementsAttr::get(type, values));
+    return arith::ConstantOp::create(b, loc, type,
+                                     DenseElementsAttr::get(type, values));
   SmallVector<APFloat> halves;
   halves.reserve(values.size());
   for (float f : values) {
@@ -226,8 +223,8 @@ static Operation *buildGemm(OpBuilder &b, Location loc, Value a, Value bMat,
     SmallVector<int64_t> dims;
     for (int64_t d = 0, e = cShape.size() - 1; d < e; ++d)
       dims.push_back(d);
-    init = linalg::BroadcastOp::create(b, loc, padded, empty, dims)
-               .getResult()[0];
+    init =
+        linalg::BroadcastOp::create(b, loc, padded, empty, dims).getResult()[0];
   } else {
     Value zero = arith::ConstantOp::create(b, loc, f32, b.getZeroAttr(f32));
     init = linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{empty})
@@ -252,8 +249,8 @@ static Operation *buildGemm(OpBuilder &b, Location loc, Value a, Value bMat,
 /// is a broadcast (the bias) is read from the broadcast's input instead.
 static Value buildUnpack(OpBuilder &b, Location loc, Value c, Value init,
                          RankedTensorType type, IndexMapFn map) {
-  Value empty = tensor::EmptyOp::create(b, loc, type.getShape(),
-                                        type.getElementType());
+  Value empty =
+      tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
   auto id = AffineMap::getMultiDimIdentityMap(type.getRank(), b.getContext());
   AffineMap initMap = id;
   if (auto broadcast =
@@ -319,27 +316,28 @@ static LogicalResult gemmifyConv(linalg::Conv2DNchwFchwOp conv,
   int64_t m = n * oh * ow, k = c * kh * kw;
   int64_t mp = roundUp(m, tile.m), kp = roundUp(k, tile.k),
           np = roundUp(f, tile.n);
-  Type element = kind == GemmKind::Simt ? Type(Float32Type::get(conv.getContext()))
-                                        : Type(Float16Type::get(conv.getContext()));
+  Type element = kind == GemmKind::Simt
+                     ? Type(Float32Type::get(conv.getContext()))
+                     : Type(Float16Type::get(conv.getContext()));
   OpBuilder b(conv);
   Location loc = conv.getLoc();
   (void)xs;
-  Value a = buildPack(
-      b, loc, x, {mp, kp}, element,
-      [&](OpBuilder &nb, Location nloc, ArrayRef<Value> co,
-          SmallVectorImpl<Value> &indices, Value &valid) {
-        Builder h{nb, nloc};
-        Value row = co[0], col = co[1];
-        Value img = h.div(row, oh * ow), pix = h.rem(row, oh * ow);
-        Value y = h.div(pix, ow), xo = h.rem(pix, ow);
-        Value ch = h.div(col, kh * kw), tap = h.rem(col, kh * kw);
-        Value ty = h.div(tap, kw), tx = h.rem(tap, kw);
-        indices.push_back(img);
-        indices.push_back(ch);
-        indices.push_back(h.add(h.mul(y, sh), h.mul(ty, dh)));
-        indices.push_back(h.add(h.mul(xo, sw), h.mul(tx, dw)));
-        valid = h.andI(h.lt(row, m), h.lt(col, k));
-      });
+  Value a =
+      buildPack(b, loc, x, {mp, kp}, element,
+                [&](OpBuilder &nb, Location nloc, ArrayRef<Value> co,
+                    SmallVectorImpl<Value> &indices, Value &valid) {
+                  Builder h{nb, nloc};
+                  Value row = co[0], col = co[1];
+                  Value img = h.div(row, oh * ow), pix = h.rem(row, oh * ow);
+                  Value y = h.div(pix, ow), xo = h.rem(pix, ow);
+                  Value ch = h.div(col, kh * kw), tap = h.rem(col, kh * kw);
+                  Value ty = h.div(tap, kw), tx = h.rem(tap, kw);
+                  indices.push_back(img);
+                  indices.push_back(ch);
+                  indices.push_back(h.add(h.mul(y, sh), h.mul(ty, dh)));
+                  indices.push_back(h.add(h.mul(xo, sw), h.mul(tx, dw)));
+                  valid = h.andI(h.lt(row, m), h.lt(col, k));
+                });
   Value bMat;
   if (std::optional<SmallVector<float>> weights = getConstantFloats(w)) {
     SmallVector<float> packed(kp * np, 0.0f);
@@ -369,9 +367,8 @@ static LogicalResult gemmifyConv(linalg::Conv2DNchwFchwOp conv,
                   [&](OpBuilder &nb, Location nloc, ArrayRef<Value> co,
                       SmallVectorImpl<Value> &indices, Value &) {
                     Builder h{nb, nloc};
-                    Value row =
-                        h.add(h.add(h.mul(co[0], oh * ow), h.mul(co[2], ow)),
-                              co[3]);
+                    Value row = h.add(
+                        h.add(h.mul(co[0], oh * ow), h.mul(co[2], ow)), co[3]);
                     indices.push_back(row);
                     indices.push_back(co[1]);
                   });
@@ -399,8 +396,9 @@ static LogicalResult gemmifyMatmul(linalg::LinalgOp op,
   GemmTile tile = getGemmTile(kind);
   int64_t mp = roundUp(m, tile.m), kp = roundUp(k, tile.k),
           np = roundUp(n, tile.n);
-  Type element = kind == GemmKind::Simt ? Type(Float32Type::get(op.getContext()))
-                                        : Type(Float16Type::get(op.getContext()));
+  Type element = kind == GemmKind::Simt
+                     ? Type(Float32Type::get(op.getContext()))
+                     : Type(Float16Type::get(op.getContext()));
   OpBuilder b(op);
   Location loc = op.getLoc();
   auto shape2 = [&](int64_t r, int64_t c) {
@@ -434,12 +432,12 @@ static LogicalResult gemmifyMatmul(linalg::LinalgOp op,
   }
   Value bias = batched ? Value() : getChannelBias(init, 1);
   Operation *gemm = buildGemm(b, loc, a, bMat, shape2(mp, np), kind, bias);
-  Value result = buildUnpack(
-      b, loc, gemm->getResult(0), bias ? Value() : init,
-      cast<RankedTensorType>(init.getType()),
-      [&](OpBuilder &, Location, ArrayRef<Value> co,
-          SmallVectorImpl<Value> &indices,
-          Value &) { indices.append(co.begin(), co.end()); });
+  Value result = buildUnpack(b, loc, gemm->getResult(0), bias ? Value() : init,
+                             cast<RankedTensorType>(init.getType()),
+                             [&](OpBuilder &, Location, ArrayRef<Value> co,
+                                 SmallVectorImpl<Value> &indices, Value &) {
+                               indices.append(co.begin(), co.end());
+                             });
   op->getResult(0).replaceAllUsesWith(result);
   op->erase();
   return success();

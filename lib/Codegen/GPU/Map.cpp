@@ -27,12 +27,12 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/IR/AttrTypeSubElements.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir;
@@ -180,9 +180,8 @@ static LogicalResult stageOperandsInSharedMemory(func::FuncOp func) {
       return;
     auto block = forall->getParentOfType<scf::ForallOp>();
     bool warps = false;
-    block->walk([&](scf::ForallOp inner) {
-      warps |= hasMapping(inner, "warp");
-    });
+    block->walk(
+        [&](scf::ForallOp inner) { warps |= hasMapping(inner, "warp"); });
     copies.push_back({forall, warps});
   });
   IRRewriter rewriter(func.getContext());
@@ -293,8 +292,7 @@ static bool isGemmKernel(scf::ForallOp block) {
 /// Vectorizes the ops of the GEMM kernels (their tiles are static): the
 /// operand copies, the accumulator fill and the product, which becomes a
 /// vector.contract. The other kernels stay scalar loops.
-static LogicalResult vectorizeGemmKernels(func::FuncOp func,
-                                          bool tensorCores) {
+static LogicalResult vectorizeGemmKernels(func::FuncOp func, bool tensorCores) {
   SmallVector<linalg::LinalgOp> ops;
   for (auto block : func.getBody().getOps<scf::ForallOp>())
     if (hasMapping(block, "block") && isGemmKernel(block))
@@ -345,8 +343,8 @@ static LogicalResult mapKernels(func::FuncOp func, bool tensorCores) {
   {
     registerPipelineDependencies();
     PassManager pm(func.getContext(), func::FuncOp::getOperationName());
-    if (failed(parsePassPipeline("fold-memref-alias-ops,canonicalize,cse",
-                                 pm)) ||
+    if (failed(
+            parsePassPipeline("fold-memref-alias-ops,canonicalize,cse", pm)) ||
         failed(pm.run(func)))
       return failure();
   }
@@ -370,15 +368,15 @@ static LogicalResult mapKernels(func::FuncOp func, bool tensorCores) {
     Operation *before = block->getPrevNode();
     Block *parent = block->getBlock();
     if (failed(applyTransformScript(
-            block, llvm::formatv(
-                       "%l = transform.gpu.map_forall_to_blocks %root "
-                       "generate_gpu_launch : (!transform.any_op) -> "
-                       "!transform.any_op\n"
-                       "transform.gpu.map_nested_forall_to_threads %l "
-                       "block_dims = [{0}, {1}, {2}] : (!transform.any_op) "
-                       "-> !transform.any_op",
-                       dims[0], dims[1], dims[2])
-                       .str())))
+            block,
+            llvm::formatv("%l = transform.gpu.map_forall_to_blocks %root "
+                          "generate_gpu_launch : (!transform.any_op) -> "
+                          "!transform.any_op\n"
+                          "transform.gpu.map_nested_forall_to_threads %l "
+                          "block_dims = [{0}, {1}, {2}] : (!transform.any_op) "
+                          "-> !transform.any_op",
+                          dims[0], dims[1], dims[2])
+                .str())))
       return failure();
     Operation *next = before ? before->getNextNode() : &parent->front();
     for (; next; next = next->getNextNode())
@@ -488,9 +486,9 @@ static void buildCopyKernel(OpBuilder &b, Location loc, Value src, Value dst) {
   constexpr int64_t kThreads = 256;
   auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
   Value one = c(1);
-  auto launch = mlir::gpu::LaunchOp::create(
-      b, loc, c((total + kThreads - 1) / kThreads), one, one, c(kThreads),
-      one, one);
+  auto launch =
+      mlir::gpu::LaunchOp::create(b, loc, c((total + kThreads - 1) / kThreads),
+                                  one, one, c(kThreads), one, one);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&launch.getBody().front());
   auto cc = [&](int64_t v) {
@@ -521,10 +519,9 @@ static void buildCopyKernel(OpBuilder &b, Location loc, Value src, Value dst) {
       ab.getDictionaryAttr(
           {ab.getNamedAttr("strategy", ab.getStringAttr("copy")),
            ab.getNamedAttr("nodes", ab.getArrayAttr({})),
-           ab.getNamedAttr("bytes",
-                           ab.getF64FloatAttr(2.0 * total *
-                                              type.getElementTypeBitWidth() /
-                                              8))}));
+           ab.getNamedAttr("bytes", ab.getF64FloatAttr(
+                                        2.0 * total *
+                                        type.getElementTypeBitWidth() / 8))}));
 }
 
 /// Moves every buffer of `func` (host code after mapping) to the device:
@@ -596,8 +593,7 @@ static LogicalResult moveBuffersToDevice(func::FuncOp func,
       auto srcType = cast<MemRefType>(src.getType());
       auto dstType = cast<MemRefType>(dst.getType());
       b.setInsertionPoint(op);
-      if (srcType.getLayout().isIdentity() &&
-          dstType.getLayout().isIdentity())
+      if (srcType.getLayout().isIdentity() && dstType.getLayout().isIdentity())
         copy(b, op->getLoc(), dst, src);
       else if (srcType.hasStaticShape())
         buildCopyKernel(b, op->getLoc(), src, dst);
@@ -613,8 +609,8 @@ static LogicalResult moveBuffersToDevice(func::FuncOp func,
       continue;
     }
     if (auto linalgCopy = dyn_cast<linalg::CopyOp>(op)) {
-      if (failed(copyLike(linalgCopy.getInputs()[0],
-                          linalgCopy.getOutputs()[0])))
+      if (failed(
+              copyLike(linalgCopy.getInputs()[0], linalgCopy.getOutputs()[0])))
         return failure();
       continue;
     }
@@ -655,9 +651,7 @@ static LogicalResult moveBuffersToDevice(func::FuncOp func,
 static void collectKernels(func::FuncOp func, std::vector<KernelInfo> &out) {
   func.walk([&](mlir::gpu::LaunchOp launch) {
     KernelInfo info;
-    auto dim = [](Value v) {
-      return getConstantIntValue(v).value_or(1);
-    };
+    auto dim = [](Value v) { return getConstantIntValue(v).value_or(1); };
     mlir::gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
     mlir::gpu::KernelDim3 block = launch.getBlockSizeOperandValues();
     info.grid = {dim(grid.x), dim(grid.y), dim(grid.z)};
@@ -823,8 +817,8 @@ static LogicalResult mergeGPUModules(ModuleOp module) {
   }
   StringAttr targetName = target.getNameAttr();
   module.walk([&](mlir::gpu::LaunchFuncOp launch) {
-    StringAttr name = renamed.lookup(
-        {launch.getKernelModuleName(), launch.getKernelName()});
+    StringAttr name =
+        renamed.lookup({launch.getKernelModuleName(), launch.getKernelName()});
     launch.setKernelAttr(
         SymbolRefAttr::get(targetName, {FlatSymbolRefAttr::get(name)}));
   });

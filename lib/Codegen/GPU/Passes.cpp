@@ -20,11 +20,12 @@ namespace {
 template <typename Derived>
 struct GPUPassBase : public PassWrapper<Derived, OperationPass<ModuleOp>> {
   GPUPassBase() = default;
-  GPUPassBase(const GPUPassBase &other) : PassWrapper<Derived, OperationPass<ModuleOp>>(other) {}
+  GPUPassBase(const GPUPassBase &other)
+      : PassWrapper<Derived, OperationPass<ModuleOp>>(other) {}
 
-  Pass::Option<std::string> chip{*this, "chip",
-                                 llvm::cl::desc("GPU chip (sm_80, sm_90a, ...)"),
-                                 llvm::cl::init("sm_90")};
+  Pass::Option<std::string> chip{
+      *this, "chip", llvm::cl::desc("GPU chip (sm_80, sm_90a, ...)"),
+      llvm::cl::init("sm_90")};
   Pass::Option<std::string> precision{
       *this, "precision", llvm::cl::desc("fp32 or fp16 GEMM operands"),
       llvm::cl::init("fp32")};

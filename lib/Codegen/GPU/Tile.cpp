@@ -15,6 +15,7 @@
 
 #include "Codegen.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -25,7 +26,6 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/Support/FormatVariadic.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
 
 using namespace mlir;
 
@@ -161,9 +161,9 @@ static std::string getGemmScript(linalg::LinalgOp gemm, GemmKind kind) {
     padValues = "[0.0 : f32, 0.0 : f32, 0.0 : f32]";
   } else {
     // 128 threads zero the 128x128 f32 tile, 4x32 each.
-    fillThreads = llvm::formatv("tile_sizes {0}(mapping = {1})",
-                                withBatch({4, 32}, 1),
-                                linearMapping("thread", batched ? 3 : 2));
+    fillThreads =
+        llvm::formatv("tile_sizes {0}(mapping = {1})", withBatch({4, 32}, 1),
+                      linearMapping("thread", batched ? 3 : 2));
     computeTiles = withBatch({64, 64}, 1);
     computeMap = batched ? "[#gpu.warp<z>, #gpu.warp<y>, #gpu.warp<x>]"
                          : "[#gpu.warp<y>, #gpu.warp<x>]";
@@ -239,8 +239,8 @@ static std::optional<std::string> getElementwiseScript(linalg::LinalgOp op) {
              "%tt, %thr = transform.structured.tile_using_forall %t "
              "num_threads {2}(mapping = {3}) : (!transform.any_op) -> "
              "(!transform.any_op, !transform.any_op)\n",
-             list(blockTile), linearMapping("block", blockDims),
-             list(threads), linearMapping("thread", threadDims))
+             list(blockTile), linearMapping("block", blockDims), list(threads),
+             linearMapping("thread", threadDims))
       .str();
 }
 
