@@ -47,14 +47,14 @@ def first_error(text):
 
 
 def run_one(args):
-    build, suite, test, tmp = args
+    build, suite, test, tmp, target = args
     root = os.path.join(DATA, suite, test)
     out = os.path.join(tmp, suite + "." + test)
     compile_bin = os.path.join(build, "bin", "tessera-compile")
     run_bin = os.path.join(build, "bin", "tessera-run")
     try:
         proc = subprocess.run([compile_bin, os.path.join(root, "model.onnx"),
-                               "--target=cpu", "-o", out],
+                               "--target=" + target, "-o", out],
                               capture_output=True, text=True, timeout=300)
     except subprocess.TimeoutExpired:
         return "crash", "tessera-compile timed out"
@@ -102,6 +102,10 @@ def main():
     p.add_argument("--update")
     p.add_argument("--ops-doc")
     p.add_argument("-j", type=int, default=os.cpu_count())
+    p.add_argument("--target", default="cpu",
+                   help="tessera-compile target whose artifacts tessera-run "
+                        "can run here (cpu; gpu-emulate: the GPU kernels' "
+                        "tiled loop nests on the CPU)")
     a = p.parse_args()
     suites = a.suite or SUITES
     jobs = []
@@ -109,7 +113,7 @@ def main():
     for suite in suites:
         for test in sorted(os.listdir(os.path.join(DATA, suite))):
             if re.search(a.filter, test) and os.path.exists(os.path.join(DATA, suite, test, "model.onnx")):
-                jobs.append((a.build, suite, test, tmp))
+                jobs.append((a.build, suite, test, tmp, a.target))
     results = {}
     with concurrent.futures.ThreadPoolExecutor(a.j) as pool:
         for job, res in zip(jobs, pool.map(run_one, jobs)):

@@ -18,7 +18,10 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/Dialect/Transform/IR/TransformOps.h"
 #include "mlir/Dialect/Transform/Interfaces/TransformInterfaces.h"
 #include "mlir/Dialect/Transform/Transforms/TransformInterpreterUtils.h"
@@ -244,6 +247,60 @@ static std::optional<std::string> getElementwiseScript(linalg::LinalgOp op) {
       .str();
 }
 
+/// Puts `op` (destination style, results = its inits) into a one-iteration
+/// scf.forall with `mapping` whose shared outputs are the inits; returns the
+/// loop, which is destination style the same way.
+static scf::ForallOp wrapInForall(Operation *op, ValueRange inits,
+                                  Attribute mapping) {
+  OpBuilder b(op);
+  Location loc = op->getLoc();
+  auto forall = scf::ForallOp::create(
+      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(1)}, inits,
+      b.getArrayAttr({mapping}));
+  Block *body = forall.getBody();
+  IRMapping map;
+  for (auto [init, arg] : llvm::zip(inits, forall.getRegionIterArgs()))
+    map.map(init, arg);
+  b.setInsertionPointToStart(body);
+  Operation *clone = b.clone(*op, map);
+  b.setInsertionPointToStart(forall.getTerminator().getBody());
+  for (auto [result, arg] :
+       llvm::zip(clone->getResults(), forall.getRegionIterArgs())) {
+    auto type = cast<RankedTensorType>(result.getType());
+    SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+    SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t d : type.getShape())
+      sizes.push_back(b.getIndexAttr(d));
+    tensor::ParallelInsertSliceOp::create(b, loc, result, arg, offsets, sizes,
+                                          strides);
+  }
+  op->replaceAllUsesWith(forall.getResults());
+  op->erase();
+  return forall;
+}
+
+/// A kernel of one thread for an op with no parallel dim (a reduction to a
+/// scalar): the forall loops of one iteration the mapping expects.
+static LogicalResult buildSingleThreadKernel(linalg::LinalgOp op) {
+  MLIRContext *ctx = op->getContext();
+  ctx->getOrLoadDialect<mlir::gpu::GPUDialect>();
+  if (!op.hasPureTensorSemantics() ||
+      llvm::any_of(op->getResultTypes(), [](Type t) {
+        return !cast<RankedTensorType>(t).hasStaticShape();
+      }))
+    return op->emitOpError("cannot be tiled for the GPU (dynamic shape)");
+  SmallVector<Value> inits(op.getDpsInits());
+  scf::ForallOp threads = wrapInForall(
+      op, inits,
+      mlir::gpu::GPUThreadMappingAttr::get(ctx,
+                                           mlir::gpu::MappingId::LinearDim0));
+  wrapInForall(threads, inits,
+               mlir::gpu::GPUBlockMappingAttr::get(
+                   ctx, mlir::gpu::MappingId::LinearDim0));
+  return success();
+}
+
 LogicalResult tileForGPU(func::FuncOp func, const CodegenConfig &config) {
   // Consumers first, so their producers are still in place to be fused;
   // the ops left untiled (the warpgroup-MMA GEMMs, emitted whole after
@@ -279,10 +336,14 @@ LogicalResult tileForGPU(func::FuncOp func, const CodegenConfig &config) {
         return failure();
       continue;
     }
+    if (op.getNumParallelLoops() == 0) {
+      if (failed(buildSingleThreadKernel(op)))
+        return failure();
+      continue;
+    }
     std::optional<std::string> script = getElementwiseScript(op);
     if (!script)
-      return op->emitOpError("cannot be tiled for the GPU (dynamic or "
-                             "zero-dimensional iteration space)");
+      return op->emitOpError("cannot be tiled for the GPU (dynamic shape)");
     if (failed(applyTransformScript(op, *script)))
       return failure();
   }
