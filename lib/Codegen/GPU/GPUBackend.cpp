@@ -135,7 +135,9 @@ LogicalResult runPTXStage(Compilation &c) {
   // ptxas, where the CUDA toolkit is installed: every kernel must assemble
   // (a rejection is a compiler bug, reported with ptxas's message), and its
   // registers and spills go to the kernels report.
-  if (std::optional<std::string> ptxas = gpu::findPtxas()) {
+  std::optional<std::string> ptxas =
+      ptx->empty() ? std::nullopt : gpu::findPtxas();
+  if (ptxas) {
     llvm::Expected<llvm::StringMap<gpu::PtxasKernelInfo>> info =
         gpu::runPtxas(*ptxas, *ptx, state.config.target.chip);
     if (!info)

@@ -247,6 +247,32 @@ static LogicalResult bufferize(ModuleOp module) {
   return success();
 }
 
+/// A buffer bufferization allocates inside a thread loop (the tile of an
+/// output no one reads, e.g. ArgMax's running maximum) is private to the
+/// thread: a stack allocation, not a malloc.
+static void makeThreadBuffersPrivate(func::FuncOp func) {
+  SmallVector<memref::AllocOp> allocs;
+  func.walk([&](memref::AllocOp alloc) {
+    for (auto forall = alloc->getParentOfType<scf::ForallOp>(); forall;
+         forall = forall->getParentOfType<scf::ForallOp>())
+      if (hasMapping(forall, "thread") || hasMapping(forall, "warp")) {
+        if (alloc.getType().hasStaticShape())
+          allocs.push_back(alloc);
+        return;
+      }
+  });
+  for (memref::AllocOp alloc : allocs) {
+    OpBuilder b(alloc);
+    auto alloca = memref::AllocaOp::create(b, alloc.getLoc(), alloc.getType(),
+                                           alloc.getAlignmentAttr());
+    for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
+      if (isa<memref::DeallocOp>(user))
+        user->erase();
+    alloc.replaceAllUsesWith(alloca.getResult());
+    alloc.erase();
+  }
+}
+
 //===----------------------------------------------------------------------===//
 // Mapping
 //===----------------------------------------------------------------------===//
@@ -348,14 +374,21 @@ static LogicalResult mapKernels(func::FuncOp func, bool tensorCores) {
         failed(pm.run(func)))
       return failure();
   }
-  if (failed(applyTransformScript(
-          func, "%allocas = transform.structured.match "
-                "ops{[\"memref.alloca\"]} in %root : (!transform.any_op) -> "
-                "!transform.op<\"memref.alloca\">\n"
-                "%g, %gl = transform.memref.alloca_to_global %allocas : "
-                "(!transform.op<\"memref.alloca\">) -> (!transform.any_op, "
-                "!transform.any_op)")))
-    return failure();
+  // Shared-memory buffers become static shared globals; the threads'
+  // private buffers (no memory space) stay stack allocations.
+  SmallVector<memref::AllocaOp> shared;
+  func.walk([&](memref::AllocaOp alloca) {
+    if (alloca.getType().getMemorySpace())
+      shared.push_back(alloca);
+  });
+  for (memref::AllocaOp alloca : shared)
+    if (failed(applyTransformScript(
+            alloca, "%a = transform.cast %root : !transform.any_op to "
+                    "!transform.op<\"memref.alloca\">\n"
+                    "%g, %gl = transform.memref.alloca_to_global %a : "
+                    "(!transform.op<\"memref.alloca\">) -> "
+                    "(!transform.any_op, !transform.any_op)")))
+      return failure();
   SmallVector<scf::ForallOp> blocks;
   for (auto forall : func.getBody().getOps<scf::ForallOp>())
     if (hasMapping(forall, "block"))
@@ -524,6 +557,55 @@ static void buildCopyKernel(OpBuilder &b, Location loc, Value src, Value dst) {
                                         type.getElementTypeBitWidth() / 8))}));
 }
 
+/// Whether `value` is only read by host code, directly or through views:
+/// scalar reads of an input or a constant (Clip's bounds, Slice's starts,
+/// Resize's scales) that the host computes with stay on the host copy.
+static bool isOnlyReadOnHost(Value value) {
+  return llvm::all_of(value.getUses(), [](OpOperand &use) {
+    Operation *user = use.getOwner();
+    if (isInKernel(user))
+      return false;
+    if (isa<memref::LoadOp>(user))
+      return true;
+    if (isa<ViewLikeOpInterface, memref::ExpandShapeOp, memref::CollapseShapeOp,
+            memref::CastOp>(user) &&
+        user->getNumResults() == 1)
+      return isOnlyReadOnHost(user->getResult(0));
+    return false;
+  });
+}
+
+/// Whether `memref` is (a view of) a function argument or a global: data
+/// the host holds.
+static bool isHostData(Value memref) {
+  while (Operation *def = memref.getDefiningOp()) {
+    if (isa<memref::GetGlobalOp>(def))
+      return true;
+    if (!isa<ViewLikeOpInterface, memref::ExpandShapeOp,
+             memref::CollapseShapeOp, memref::CastOp>(def))
+      return false;
+    memref = def->getOperand(0);
+  }
+  return isa<BlockArgument>(memref);
+}
+
+/// Replaces the uses of the host buffer `host` by `device`, except the
+/// host's own scalar reads.
+static void useDeviceCopy(Value host, Value device) {
+  host.replaceUsesWithIf(device, [&](OpOperand &use) {
+    Operation *user = use.getOwner();
+    if (user == device.getDefiningOp() || isa<mlir::gpu::MemcpyOp>(user))
+      return false;
+    if (isa<memref::LoadOp>(user) && !isInKernel(user))
+      return false;
+    if (user->getNumResults() == 1 && !isInKernel(user) &&
+        isa<BaseMemRefType>(user->getResult(0).getType()) &&
+        isOnlyReadOnHost(user->getResult(0)))
+      return false;
+    return true;
+  });
+}
+
 /// Moves every buffer of `func` (host code after mapping) to the device:
 /// allocations, constants (copied in), the inputs (copied in) and the last
 /// `numOutputs` arguments (copied out at the end); copies between buffers
@@ -547,7 +629,7 @@ static LogicalResult moveBuffersToDevice(func::FuncOp func,
     b.setInsertionPointToStart(&entry);
     Value device = allocDevice(b, loc, type);
     deviceBuffers.push_back(device);
-    arg.replaceAllUsesExcept(device, device.getDefiningOp());
+    useDeviceCopy(arg, device);
     if (!isOutput) {
       b.setInsertionPointAfter(device.getDefiningOp());
       copy(b, loc, device, arg);
@@ -583,7 +665,7 @@ static LogicalResult moveBuffersToDevice(func::FuncOp func,
         continue;
       b.setInsertionPointAfter(global);
       Value device = allocDevice(b, global.getLoc(), global.getType());
-      global.getResult().replaceAllUsesWith(device);
+      useDeviceCopy(global.getResult(), device);
       b.setInsertionPointAfter(device.getDefiningOp());
       copy(b, global.getLoc(), device, global.getResult());
       deviceBuffers.push_back(device);
@@ -635,6 +717,10 @@ static LogicalResult moveBuffersToDevice(func::FuncOp func,
   for (Operation &op : entry) {
     if (isa<mlir::gpu::LaunchOp, mlir::gpu::AllocOp, mlir::gpu::DeallocOp,
             mlir::gpu::MemcpyOp, func::ReturnOp>(op))
+      continue;
+    // Scalar reads of the host's own copies (inputs, constants).
+    if (auto load = dyn_cast<memref::LoadOp>(op);
+        load && isHostData(load.getMemRef()))
       continue;
     if (isa<linalg::LinalgOp, vector::TransferReadOp, vector::TransferWriteOp,
             memref::LoadOp, memref::StoreOp, memref::CopyOp, scf::ForOp,
@@ -772,6 +858,7 @@ LogicalResult mapToGPU(ModuleOp module, const CodegenConfig &config,
   if (failed(bufferize(module)))
     return failure();
   main = module.lookupSymbol<func::FuncOp>("main");
+  makeThreadBuffersPrivate(main);
   if (failed(emitWgmmaGemms(main)) ||
       failed(mapKernels(main, config.getGemmKind() != GemmKind::Simt)))
     return failure();
@@ -864,8 +951,7 @@ FailureOr<std::string> getPTX(ModuleOp module) {
     for (Attribute object : binary.getObjects())
       if (auto obj = dyn_cast<mlir::gpu::ObjectAttr>(object))
         ptx += obj.getObject().getValue().str();
-  if (ptx.empty())
-    return emitError(module.getLoc()) << "the module holds no PTX";
+  // A model whose every op folded away has no kernel: no PTX.
   return ptx;
 }
 

@@ -16,15 +16,15 @@
 #include "Codegen.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
-#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/IR/IRMapping.h"
 #include "mlir/Dialect/Transform/IR/TransformOps.h"
 #include "mlir/Dialect/Transform/Interfaces/TransformInterfaces.h"
 #include "mlir/Dialect/Transform/Transforms/TransformInterpreterUtils.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -254,9 +254,9 @@ static scf::ForallOp wrapInForall(Operation *op, ValueRange inits,
                                   Attribute mapping) {
   OpBuilder b(op);
   Location loc = op->getLoc();
-  auto forall = scf::ForallOp::create(
-      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(1)}, inits,
-      b.getArrayAttr({mapping}));
+  auto forall =
+      scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(1)},
+                            inits, b.getArrayAttr({mapping}));
   Block *body = forall.getBody();
   IRMapping map;
   for (auto [init, arg] : llvm::zip(inits, forall.getRegionIterArgs()))
@@ -291,10 +291,10 @@ static LogicalResult buildSingleThreadKernel(linalg::LinalgOp op) {
       }))
     return op->emitOpError("cannot be tiled for the GPU (dynamic shape)");
   SmallVector<Value> inits(op.getDpsInits());
-  scf::ForallOp threads = wrapInForall(
-      op, inits,
-      mlir::gpu::GPUThreadMappingAttr::get(ctx,
-                                           mlir::gpu::MappingId::LinearDim0));
+  scf::ForallOp threads =
+      wrapInForall(op, inits,
+                   mlir::gpu::GPUThreadMappingAttr::get(
+                       ctx, mlir::gpu::MappingId::LinearDim0));
   wrapInForall(threads, inits,
                mlir::gpu::GPUBlockMappingAttr::get(
                    ctx, mlir::gpu::MappingId::LinearDim0));
