@@ -47,6 +47,10 @@ struct CodegenConfig {
 /// computes (its value: the GemmKind's name).
 inline constexpr llvm::StringLiteral kGemmAttr = "tessera.gpu.gemm";
 
+/// Marks the elementwise op applied in place to a GEMM's C (the activation
+/// after a conv + bias): the GEMM kernel computes it before storing C.
+inline constexpr llvm::StringLiteral kEpilogueAttr = "tessera.gpu.epilogue";
+
 /// Rewrites every 2-D convolution (NCHW, one group) and matrix product of
 /// `func` into a pack of its operands into padded GEMM operands (im2col for
 /// convolutions; constants packed at compile time), one padded linalg.matmul

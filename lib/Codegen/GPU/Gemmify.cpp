@@ -20,6 +20,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/APFloat.h"
 
@@ -244,6 +245,63 @@ static Operation *buildGemm(OpBuilder &b, Location loc, Value a, Value bMat,
   return gemm;
 }
 
+/// The elementwise op applied to `result` alone, when it can move onto the
+/// GEMM's C (an activation: one input read by the identity, a body that
+/// reads neither its output nor indices, f32 in and out).
+static linalg::GenericOp getFusableEpilogue(Value result) {
+  if (!result.hasOneUse())
+    return {};
+  auto user = dyn_cast<linalg::GenericOp>(*result.getUsers().begin());
+  if (!user || user.getNumDpsInputs() != 1 || user.getNumDpsInits() != 1 ||
+      user->getNumResults() != 1 || user.hasIndexSemantics() ||
+      user.getNumParallelLoops() != user.getNumLoops() ||
+      user.getDpsInputs()[0] != result ||
+      !user.getMatchingIndexingMap(user.getDpsInputOperand(0)).isIdentity() ||
+      !cast<RankedTensorType>(user->getResult(0).getType())
+           .getElementType()
+           .isF32())
+    return {};
+  Block &body = user.getRegion().front();
+  if (!body.getArgument(1).use_empty())
+    return {};
+  return user;
+}
+
+/// `epilogue`'s body applied in place to C (kEpilogueAttr): the GEMM
+/// kernel computes it before storing C. `epilogue` then reads C's result.
+static Value applyEpilogueToC(OpBuilder &b, Location loc, Value c,
+                              linalg::GenericOp epilogue) {
+  auto type = cast<RankedTensorType>(c.getType());
+  auto id = AffineMap::getMultiDimIdentityMap(type.getRank(), b.getContext());
+  SmallVector<utils::IteratorType> iterators(type.getRank(),
+                                             utils::IteratorType::parallel);
+  Block &body = epilogue.getRegion().front();
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{type}, ValueRange{}, ValueRange{c},
+      ArrayRef<AffineMap>{id}, iterators,
+      [&](OpBuilder &nb, Location, ValueRange args) {
+        IRMapping map;
+        map.map(body.getArgument(0), args[0]);
+        for (Operation &op : body)
+          nb.clone(op, map);
+      });
+  generic->setAttr(kEpilogueAttr, b.getUnitAttr());
+  return generic.getResult(0);
+}
+
+/// With the bias in C, the unpack only moves values: an activation of the
+/// op's result moves onto C, into the GEMM kernel (SIMT and warpgroup-MMA
+/// kernels: the mma.sync conversion does not take it, see Tile.cpp).
+static Value fuseEpilogue(OpBuilder &b, Location loc, Value c, Value original) {
+  linalg::GenericOp epilogue = getFusableEpilogue(original);
+  if (!epilogue)
+    return c;
+  Value applied = applyEpilogueToC(b, loc, c, epilogue);
+  epilogue->getResult(0).replaceAllUsesWith(original);
+  epilogue->erase();
+  return applied;
+}
+
 /// The original result: `init` (the op's accumulator) plus C at the
 /// coordinates `map` gives for each result coordinate. An accumulator that
 /// is a broadcast (the bias) is read from the broadcast's input instead.
@@ -361,8 +419,11 @@ static LogicalResult gemmifyConv(linalg::Conv2DNchwFchwOp conv,
   }
   Value bias = getChannelBias(init, 1);
   Operation *gemm = buildGemm(b, loc, a, bMat, {mp, np}, kind, bias);
+  Value cMat = gemm->getResult(0);
+  if (bias && kind != GemmKind::MmaSync)
+    cMat = fuseEpilogue(b, loc, cMat, conv.getResult(0));
   Value result =
-      buildUnpack(b, loc, gemm->getResult(0), bias ? Value() : init,
+      buildUnpack(b, loc, cMat, bias ? Value() : init,
                   cast<RankedTensorType>(init.getType()),
                   [&](OpBuilder &nb, Location nloc, ArrayRef<Value> co,
                       SmallVectorImpl<Value> &indices, Value &) {
@@ -432,7 +493,10 @@ static LogicalResult gemmifyMatmul(linalg::LinalgOp op,
   }
   Value bias = batched ? Value() : getChannelBias(init, 1);
   Operation *gemm = buildGemm(b, loc, a, bMat, shape2(mp, np), kind, bias);
-  Value result = buildUnpack(b, loc, gemm->getResult(0), bias ? Value() : init,
+  Value c = gemm->getResult(0);
+  if (bias && kind != GemmKind::MmaSync)
+    c = fuseEpilogue(b, loc, c, op->getResult(0));
+  Value result = buildUnpack(b, loc, c, bias ? Value() : init,
                              cast<RankedTensorType>(init.getType()),
                              [&](OpBuilder &, Location, ArrayRef<Value> co,
                                  SmallVectorImpl<Value> &indices, Value &) {

@@ -28,6 +28,7 @@
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/IR/AttrTypeSubElements.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Pass/PassManager.h"
@@ -323,7 +324,10 @@ static LogicalResult vectorizeGemmKernels(func::FuncOp func, bool tensorCores) {
   for (auto block : func.getBody().getOps<scf::ForallOp>())
     if (hasMapping(block, "block") && isGemmKernel(block))
       block.walk([&](linalg::LinalgOp op) {
-        if (op.hasPureBufferSemantics() && !op.hasDynamicShape())
+        // mma.sync's conversion takes every vector op of the kernel: the
+        // epilogue stays scalar there.
+        if (op.hasPureBufferSemantics() && !op.hasDynamicShape() &&
+            !(tensorCores && op->hasAttr(kEpilogueAttr)))
           ops.push_back(op);
       });
   IRRewriter rewriter(func.getContext());
@@ -476,6 +480,22 @@ static LogicalResult mapKernels(func::FuncOp func, bool tensorCores) {
       populatePrepareVectorToMMAPatterns(prepare, /*useNvGpu=*/true);
       if (failed(applyPatternsGreedily(launch, std::move(prepare))))
         return failure();
+      // The conversion follows the contraction's operands' uses: a constant
+      // shared with the (scalar) epilogue would pull the epilogue in. The
+      // epilogue gets constants of its own.
+      launch.walk([&](linalg::GenericOp epilogue) {
+        if (!epilogue->hasAttr(kEpilogueAttr))
+          return;
+        epilogue.getRegion().walk([&](Operation *inner) {
+          for (OpOperand &operand : inner->getOpOperands())
+            if (auto constant =
+                    operand.get().getDefiningOp<arith::ConstantOp>();
+                constant && !epilogue->isAncestor(constant)) {
+              OpBuilder b(inner);
+              operand.set(b.clone(*constant)->getResult(0));
+            }
+        });
+      });
       IRRewriter rewriter(func.getContext());
       if (failed(convertVectorToNVVMCompatibleMMASync(rewriter, launch)))
         return launch.emitOpError("internal error: the GEMM kernel's "
@@ -783,12 +803,28 @@ static LogicalResult emitWgmmaGemms(func::FuncOp func) {
     spec.b = op.getInputs()[1];
     spec.c = op.getOutputs()[0];
     // linalg's C += A x B: the accumulator adds C's initial value (the bias
-    // broadcast, or zeros) in the kernel's epilogue.
+    // broadcast, or zeros) in the kernel's epilogue, then the elementwise
+    // epilogue gemmify put on C (the activation), whose op goes away.
     Value c = spec.c;
-    spec.epilogue = [c](OpBuilder &eb, Location el, Value acc, Value row,
-                        Value col) -> Value {
+    linalg::GenericOp fused;
+    for (Operation *user : c.getUsers())
+      if (auto generic = dyn_cast<linalg::GenericOp>(user);
+          generic && generic->hasAttr(kEpilogueAttr) &&
+          generic.getDpsInits()[0] == c && op->isBeforeInBlock(generic))
+        if (!fused || generic->isBeforeInBlock(fused))
+          fused = generic;
+    Block *body = fused ? &fused.getRegion().front() : nullptr;
+    spec.epilogue = [c, body](OpBuilder &eb, Location el, Value acc, Value row,
+                              Value col) -> Value {
       Value init = memref::LoadOp::create(eb, el, c, ValueRange{row, col});
-      return arith::AddFOp::create(eb, el, acc, init);
+      Value v = arith::AddFOp::create(eb, el, acc, init);
+      if (!body)
+        return v;
+      IRMapping map;
+      map.map(body->getArgument(0), v);
+      for (Operation &inner : body->without_terminator())
+        eb.clone(inner, map);
+      return map.lookup(body->getTerminator()->getOperand(0));
     };
     std::vector<std::string> nodes;
     collectNodes(op.getLoc(), nodes);
@@ -812,6 +848,8 @@ static LogicalResult emitWgmmaGemms(func::FuncOp func) {
              ab.getNamedAttr("bytes", ab.getF64FloatAttr(bytes)),
              ab.getNamedAttr("flops", ab.getF64FloatAttr(flops))}));
     op.erase();
+    if (fused)
+      fused.erase();
   }
   return success();
 }

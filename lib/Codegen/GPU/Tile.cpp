@@ -301,6 +301,53 @@ static LogicalResult buildSingleThreadKernel(linalg::LinalgOp op) {
   return success();
 }
 
+/// Moves a GEMM's in-place epilogue (kEpilogueAttr, applied to the GEMM
+/// loop's result) into the GEMM's block loop, after the K loop, tiled over
+/// the same threads: the GEMM kernel computes it before C is stored.
+static LogicalResult fuseEpilogueIntoGemmKernel(linalg::GenericOp epilogue,
+                                                GemmKind kind) {
+  auto block = epilogue.getDpsInits()[0].getDefiningOp<scf::ForallOp>();
+  if (!block || block->getNumResults() != 1)
+    return epilogue.emitOpError("internal error: no GEMM loop to fuse into");
+  tensor::ParallelInsertSliceOp insert;
+  for (Operation &op : block.getTerminator().getBody()->getOperations())
+    if (auto candidate = dyn_cast<tensor::ParallelInsertSliceOp>(op))
+      insert = candidate;
+  if (!insert)
+    return epilogue.emitOpError("internal error: no GEMM tile to fuse into");
+  OpBuilder b(block.getTerminator());
+  Location loc = epilogue.getLoc();
+  Value tile = insert.getSource();
+  auto type = cast<RankedTensorType>(tile.getType());
+  auto id = AffineMap::getMultiDimIdentityMap(type.getRank(), b.getContext());
+  SmallVector<utils::IteratorType> iterators(type.getRank(),
+                                             utils::IteratorType::parallel);
+  Block &body = epilogue.getRegion().front();
+  auto tiled = linalg::GenericOp::create(
+      b, loc, TypeRange{type}, ValueRange{}, ValueRange{tile},
+      ArrayRef<AffineMap>{id}, iterators,
+      [&](OpBuilder &nb, Location, ValueRange args) {
+        IRMapping map;
+        map.map(body.getArgument(0), args[0]);
+        for (Operation &op : body)
+          nb.clone(op, map);
+      });
+  tiled->setAttrs(epilogue->getDiscardableAttrDictionary());
+  insert.getSourceMutable().assign(tiled.getResult(0));
+  epilogue->replaceAllUsesWith(block->getResults());
+  epilogue->erase();
+  std::string threads =
+      kind == GemmKind::Simt
+          ? "tile_sizes [8, 8](mapping = [#gpu.thread<y>, #gpu.thread<x>])"
+          : "tile_sizes [4, 32](mapping = [#gpu.thread<linear_dim_1>, "
+            "#gpu.thread<linear_dim_0>])";
+  return applyTransformScript(
+      tiled, "%t, %l = transform.structured.tile_using_forall %root " +
+                 threads +
+                 " : (!transform.any_op) -> (!transform.any_op, "
+                 "!transform.any_op)");
+}
+
 LogicalResult tileForGPU(func::FuncOp func, const CodegenConfig &config) {
   // Consumers first, so their producers are still in place to be fused;
   // the ops left untiled (the warpgroup-MMA GEMMs, emitted whole after
@@ -319,6 +366,19 @@ LogicalResult tileForGPU(func::FuncOp func, const CodegenConfig &config) {
     }
     if (!op)
       break;
+    // A GEMM's epilogue goes into the GEMM's kernel (or the warpgroup-MMA
+    // emitter's epilogue).
+    // mma.sync kernels keep it apart: their conversion to mma.sync takes
+    // the epilogue's scalar arithmetic in with the fragments and fails.
+    if (op->hasAttr(kEpilogueAttr)) {
+      auto gemm = op.getDpsInits()[0].getDefiningOp();
+      auto kind = gemm ? gemm->getAttrOfType<StringAttr>(kGemmAttr) : nullptr;
+      if (kind && kind.getValue() != "mma") {
+        untiled.insert(op);
+        continue;
+      }
+      op->removeAttr(kEpilogueAttr);
+    }
     // Fills and broadcasts every reader of which took in.
     if (isa<linalg::FillOp, linalg::BroadcastOp>(op) && op->use_empty()) {
       op->erase();
@@ -332,7 +392,12 @@ LogicalResult tileForGPU(func::FuncOp func, const CodegenConfig &config) {
         continue;
       }
       GemmKind kind = name == "mma" ? GemmKind::MmaSync : GemmKind::Simt;
-      if (failed(applyTransformScript(op, getGemmScript(op, kind))))
+      linalg::GenericOp epilogue;
+      for (Operation *user : op->getUsers())
+        if (user->hasAttr(kEpilogueAttr))
+          epilogue = cast<linalg::GenericOp>(user);
+      if (failed(applyTransformScript(op, getGemmScript(op, kind))) ||
+          (epilogue && failed(fuseEpilogueIntoGemmKernel(epilogue, kind))))
         return failure();
       continue;
     }
