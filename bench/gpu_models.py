@@ -146,19 +146,20 @@ def onnx_op_types(path):
 
 
 def compare(emu_dir, cpu_dir):
-    """(max abs diff, max rel diff, ok, number of outputs) over the outputs
-    the CPU run wrote."""
-    max_abs, max_rel, ok, count = 0.0, 0.0, True, 0
+    """(max abs diff, max rel diff, ok, number of outputs, largest |cpu|)
+    over the outputs the CPU run wrote."""
+    max_abs, max_rel, ok, count, largest = 0.0, 0.0, True, 0, 0.0
     for name in sorted(os.listdir(cpu_dir)):
         want = np.load(os.path.join(cpu_dir, name)).astype(np.float64)
         got_path = os.path.join(emu_dir, name)
         if not os.path.exists(got_path):
-            return float("nan"), float("nan"), False, count
+            return float("nan"), float("nan"), False, count, largest
         got = np.load(got_path).astype(np.float64)
         if got.shape != want.shape:
-            return float("nan"), float("nan"), False, count
+            return float("nan"), float("nan"), False, count, largest
         count += 1
         scale = float(np.max(np.abs(want))) if want.size else 0.0
+        largest = max(largest, scale)
         diff = np.abs(got - want)
         if diff.size:
             max_abs = max(max_abs, float(np.max(diff)))
@@ -167,7 +168,7 @@ def compare(emu_dir, cpu_dir):
                 diff / np.maximum(np.abs(want), floor))))
         ok &= bool(np.all(np.isfinite(got))) and bool(np.all(
             diff <= ATOL * scale + RTOL * np.abs(want)))
-    return max_abs, max_rel, ok and count > 0, count
+    return max_abs, max_rel, ok and count > 0, count, largest
 
 
 def parse_configs(text):
@@ -306,14 +307,14 @@ def main():
             results[target] = (out, cwall, rwall)
         if len(results) != 2:
             continue
-        max_abs, max_rel, ok, count = compare(results["gpu-emulate"][0],
+        max_abs, max_rel, ok, count, largest = compare(results["gpu-emulate"][0],
                                               results["cpu"][0])
         if not ok:
             failures.append(
                 "%s: gpu-emulate differs from cpu (max abs %.3g, max rel "
                 "%.3g; rtol %g, atol %g of the output's scale)" %
                 (model, max_abs, max_rel, RTOL, ATOL))
-        emu_rows.append((model, count, max_abs, max_rel, ok,
+        emu_rows.append((model, count, largest, max_abs, max_rel, ok,
                          results["gpu-emulate"][1], results["gpu-emulate"][2],
                          results["cpu"][2]))
 
@@ -327,14 +328,14 @@ def main():
                             " | ".join(str(r[8][c]) for c in CENSUS), r[9],
                             r[10], r[11]))
     if args.emulate:
-        print("\n| model | outputs | max abs diff | max rel diff "
-              "| rtol %g / atol %g | emulate compile s | emulate run s "
-              "| cpu run s |" % (RTOL, ATOL))
-        print("|---|---|---|---|---|---|---|---|")
+        print("\n| model | outputs | max abs output | max abs diff "
+              "| max rel diff | rtol %g / atol %g | emulate compile s "
+              "| emulate run s | cpu run s |" % (RTOL, ATOL))
+        print("|---|---|---|---|---|---|---|---|---|")
         for r in emu_rows:
-            print("| %s | %d | %.3g | %.3g | %s | %.1f | %.2f | %.2f |" %
-                  (r[0], r[1], r[2], r[3], "pass" if r[4] else "FAIL", r[5],
-                   r[6], r[7]))
+            print("| %s | %d | %.3g | %.3g | %.3g | %s | %.1f | %.2f | %.2f |"
+                  % (r[0], r[1], r[2], r[3], r[4], "pass" if r[5] else "FAIL",
+                     r[6], r[7], r[8]))
     for failure in failures:
         print("\nFAIL: " + failure)
     return 1 if failures else 0

@@ -34,7 +34,9 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Path.h"
 
 using namespace mlir;
 
@@ -969,6 +971,19 @@ LogicalResult lowerKernelsToPTX(ModuleOp module, const CodegenConfig &config) {
                                  "symbol-dce)")) ||
       failed(mergeGPUModules(module)))
     return failure();
+  // libdevice (the __nv_* math functions) comes from the CUDA toolkit whose
+  // ptxas checks the PTX; MLIR alone looks only at $CUDA_ROOT, $CUDA_HOME and
+  // $CUDA_PATH, and without it the PTX keeps unresolved externs.
+  std::string toolkit;
+  if (std::optional<std::string> ptxas = findPtxas()) {
+    SmallString<256> dir =
+        llvm::sys::path::parent_path(llvm::sys::path::parent_path(*ptxas));
+    SmallString<256> libdevice = dir;
+    llvm::sys::path::append(libdevice, "nvvm", "libdevice");
+    if (llvm::sys::fs::is_directory(libdevice) &&
+        dir.find_first_of(" \t{},\"'") == StringRef::npos)
+      toolkit = (" toolkit=" + dir).str();
+  }
   std::string pipeline = llvm::formatv(
       "builtin.module(gpu.module(convert-linalg-to-loops,"
       "convert-vector-to-scf{{full-unroll=true},"
@@ -978,8 +993,8 @@ LogicalResult lowerKernelsToPTX(ModuleOp module, const CodegenConfig &config) {
       "gpu.module(convert-scf-to-cf,convert-nvvm-to-llvm,expand-strided-"
       "metadata,lower-affine,convert-gpu-to-nvvm,convert-arith-to-llvm,"
       "convert-index-to-llvm,canonicalize,cse,reconcile-unrealized-casts),"
-      "gpu-module-to-binary{{format=isa})",
-      config.target.chip, config.target.features);
+      "gpu-module-to-binary{{format=isa{2}})",
+      config.target.chip, config.target.features, toolkit);
   return runPipeline(module, pipeline);
 }
 
