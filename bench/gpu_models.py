@@ -321,7 +321,7 @@ def main():
     print("\n| model | chip | precision | kernels | GEMM kernels "
           "| tensor-core GEMM kernels | kernels with spills | max registers "
           "| %s | roofline µs | compile s | RSS MB |" % " | ".join(CENSUS))
-    print("|---" * (12 + len(CENSUS)) + "|")
+    print("|---" * (11 + len(CENSUS)) + "|")
     for r in rows:
         print("| %s | %s | %s | %d | %d | %d | %s | %s | %s | %.1f | %.1f "
               "| %.0f |" % (r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7],
