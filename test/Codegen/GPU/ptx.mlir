@@ -14,9 +14,9 @@
 // WGMMA:         gpu.launch_func @main_kernel::@main_kernel_1 blocks in (%c1, %c1, %c1) threads in (%c128, %c1, %c1) dynamic_shared_memory_size
 // CHECK:         return
 // CHECK-NOT:   gpu.module
-// SIMT:        gpu.binary @main_kernel [#gpu.object<#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">, properties = {{.*}}, assembly = "{{.*}}.version 8.0\0A.target sm_90\0A
-// MMA:         gpu.binary @main_kernel [#gpu.object<#nvvm.target<O = 3, chip = "sm_80", features = "+ptx70">, properties = {{.*}}, assembly = "{{.*}}.version 7.0\0A.target sm_80\0A
-// WGMMA:       gpu.binary @main_kernel [#gpu.object<#nvvm.target<O = 3, chip = "sm_90a", features = "+ptx80">, properties = {{.*}}, assembly = "{{.*}}.target sm_90a\0A
+// SIMT:        gpu.binary @main_kernel [#gpu.object<#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80"{{.*}}>, properties = {{.*}}, assembly = "{{.*}}.version 8.0\0A.target sm_90\0A
+// MMA:         gpu.binary @main_kernel [#gpu.object<#nvvm.target<O = 3, chip = "sm_80", features = "+ptx70"{{.*}}>, properties = {{.*}}, assembly = "{{.*}}.version 7.0\0A.target sm_80\0A
+// WGMMA:       gpu.binary @main_kernel [#gpu.object<#nvvm.target<O = 3, chip = "sm_90a", features = "+ptx80"{{.*}}>, properties = {{.*}}, assembly = "{{.*}}.target sm_90a\0A
 // CHECK-SAME:    .entry main_kernel(
 // SIMT-SAME:     fma.rn.f32
 // MMA-SAME:      ldmatrix.sync.aligned.m8n8.x4.shared.b16
