@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 # ===- make_gpu_models.py - small models for the GPU back end's tests ---------===#
 #
-# Usage: make_gpu_models.py cnn|transformer OUT.onnx
-# Two tiny models covering what the GPU code generator handles: a CNN (conv
+# Usage: make_gpu_models.py cnn|transformer|copy OUT.onnx
+# Tiny models covering what the GPU code generator handles: a CNN (conv
 # + bias + relu, maxpool, a residual Add, a strided 1x1 conv, a depthwise
 # conv, global average pool, MatMul + bias, Softmax) and a transformer block
 # (MatMuls with constant weights, Q.K^T as a batched MatMul of two
-# activations, Softmax, LayerNormalization, GELU through Erf, residual Adds).
+# activations, Softmax, LayerNormalization, GELU through Erf, residual Adds),
+# and a model without arithmetic (a Reshape: the artifact only copies).
 #
 # ===-------------------------------------------------------------------------===#
 import sys
@@ -108,6 +109,13 @@ def transformer():
     return graph(nodes, [("x", [2, s, d])], [("y", [2, s, d])], inits)
 
 
+def copy():
+    # No arithmetic: the GPU artifact only copies (no kernel, no PTX).
+    shape = numpy_helper.from_array(np.array([2, 6], np.int64), "shape")
+    nodes = [node("Reshape", ["x", "shape"], ["y"])]
+    return graph(nodes, [("x", [3, 4])], [("y", [2, 6])], [shape])
+
+
 def graph(nodes, inputs, outputs, inits):
     vi = lambda n, s: helper.make_tensor_value_info(n, TensorProto.FLOAT, s)
     g = helper.make_graph(nodes, "g", [vi(*i) for i in inputs],
@@ -118,9 +126,9 @@ def graph(nodes, inputs, outputs, inits):
     return m
 
 
-MODELS = {"cnn": cnn, "transformer": transformer}
+MODELS = {"cnn": cnn, "transformer": transformer, "copy": copy}
 
 if __name__ == "__main__":
     if len(sys.argv) != 3 or sys.argv[1] not in MODELS:
-        sys.exit("usage: make_gpu_models.py cnn|transformer OUT.onnx")
+        sys.exit("usage: make_gpu_models.py cnn|transformer|copy OUT.onnx")
     onnx.save(MODELS[sys.argv[1]](), sys.argv[2])
