@@ -37,16 +37,18 @@ func.func @matmul(%a: tensor<8x16xf32>, %b: tensor<16x24xf32>) -> tensor<8x24xf3
   return %r : tensor<8x24xf32>
 }
 
-// A constant operand is packed at compile time; a broadcast bias is added by
-// the unpack, read from the broadcast's input.
+// A constant operand is packed at compile time; a broadcast bias becomes the
+// padded GEMM's accumulator (the unpack only moves values).
 // CHECK-LABEL: func.func @const_weight(
-// CHECK:         %[[BIAS:.*]] = arith.constant dense<1.000000e+00> : tensor<24xf32>
 // FP32:          %[[W:.*]] = arith.constant dense_resource<__elided__> : tensor<16x128xf32>
 // FP16:          %[[W:.*]] = arith.constant dense_resource<__elided__> : tensor<32x128xf16>
-// CHECK:         %[[C:.*]] = linalg.matmul {tessera.gpu.gemm = "{{simt|mma}}"} ins(%{{.*}}, %[[W]] :
-// CHECK:         linalg.generic {{.*}} ins(%[[BIAS]] : tensor<24xf32>) outs(%{{.*}} : tensor<8x24xf32>)
-// CHECK:           tensor.extract %[[C]]
-// CHECK:           arith.addf
+// CHECK:         %[[PBIAS:.*]] = arith.constant dense_resource<__elided__> : tensor<128xf32>
+// CHECK:         %[[ACC:.*]] = linalg.broadcast ins(%[[PBIAS]] : tensor<128xf32>) outs(%{{.*}} : tensor<128x128xf32>) dimensions = [0]
+// CHECK:         %[[C:.*]] = linalg.matmul {tessera.gpu.gemm = "{{simt|mma}}"} ins(%{{.*}}, %[[W]] : {{.*}}) outs(%[[ACC]] : tensor<128x128xf32>)
+// CHECK:         %[[R:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<8x24xf32>)
+// CHECK:           %[[E:.*]] = tensor.extract %[[C]]
+// CHECK-NEXT:      linalg.yield %[[E]] : f32
+// CHECK:         return %[[R]]
 func.func @const_weight(%a: tensor<8x16xf32>) -> tensor<8x24xf32> {
   %w = arith.constant dense<0.5> : tensor<16x24xf32>
   %bias = arith.constant dense<1.0> : tensor<24xf32>

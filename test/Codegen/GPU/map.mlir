@@ -7,7 +7,7 @@
 // globals (memory space 3 for SIMT, the workgroup address space with
 // ldmatrix + mma.sync for fp16); every device buffer freed.
 
-// CHECK-DAG:   memref.global "private" constant @__constant_24xf32 : memref<24xf32>
+// CHECK-DAG:   memref.global "private" constant @__constant_128xf32 : memref<128xf32>
 // SIMT-DAG:    memref.global "private" constant @[[W:__constant_16x128xf32]] : memref<16x128xf32>
 // MMA-DAG:     memref.global "private" constant @[[W:__constant_32x128xf16]] : memref<32x128xf16>
 // CHECK-LABEL: func.func @main(
@@ -15,13 +15,14 @@
 // CHECK:         %[[DOUT:.*]] = gpu.alloc () : memref<8x24xf32>
 // CHECK:         %[[DX:.*]] = gpu.alloc () : memref<8x16xf32>
 // CHECK:         gpu.memcpy %[[DX]], %[[X]] : memref<8x16xf32>, memref<8x16xf32>
+// The bias, padded: the GEMM's accumulator.
+// CHECK:         %[[HB:.*]] = memref.get_global @__constant_128xf32
+// CHECK:         %[[DB:.*]] = gpu.alloc () : memref<128xf32>
+// CHECK:         gpu.memcpy %[[DB]], %[[HB]]
 // CHECK:         %[[HW:.*]] = memref.get_global @[[W]]
 // SIMT:          %[[DW:.*]] = gpu.alloc () : memref<16x128xf32>
 // MMA:           %[[DW:.*]] = gpu.alloc () : memref<32x128xf16>
 // CHECK:         gpu.memcpy %[[DW]], %[[HW]]
-// CHECK:         %[[HB:.*]] = memref.get_global @__constant_24xf32
-// CHECK:         %[[DB:.*]] = gpu.alloc () : memref<24xf32>
-// CHECK:         gpu.memcpy %[[DB]], %[[HB]]
 // The pack of A.
 // CHECK:         gpu.launch blocks({{.*}}) in ({{.*}}) threads({{.*}}) in (%{{.*}} = %c256, %{{.*}} = %c1, %{{.*}} = %c1)
 // CHECK:         } {tessera.gpu.kernel = {{{.*}}strategy = "elementwise"}}
@@ -40,7 +41,7 @@
 // SIMT:            vector.fma %{{.*}} : vector<8xf32>
 // SIMT:          } {tessera.gpu.kernel = {{{.*}}strategy = "gemm-simt"}}
 // MMA:           } {tessera.gpu.kernel = {{{.*}}strategy = "gemm-mma"}}
-// The unpack, bias and ReLU.
+// The unpack and ReLU.
 // CHECK:         gpu.launch
 // CHECK:           arith.maximumf
 // CHECK:         } {tessera.gpu.kernel = {{{.*}}strategy = "elementwise"}}
