@@ -39,11 +39,14 @@
 // SIMT:            vector.load %{{.*}} : memref<128x16xf32, 3>, vector<16xf32>
 // SIMT:            vector.load %{{.*}} : memref<16x128xf32, 3>, vector<8xf32>
 // SIMT:            vector.fma %{{.*}} : vector<8xf32>
+// The SIMT GEMM applies the ReLU after its K loop; with mma.sync the unpack
+// does.
+// SIMT:            arith.maximumf %{{.*}} : vector<8x8xf32>
 // SIMT:          } {tessera.gpu.kernel = {{{.*}}strategy = "gemm-simt"}}
 // MMA:           } {tessera.gpu.kernel = {{{.*}}strategy = "gemm-mma"}}
-// The unpack and ReLU.
+// The unpack.
 // CHECK:         gpu.launch
-// CHECK:           arith.maximumf
+// MMA:             arith.maximumf
 // CHECK:         } {tessera.gpu.kernel = {{{.*}}strategy = "elementwise"}}
 // CHECK:         gpu.memcpy %[[DOUT]], %{{.*}} : memref<8x24xf32>, memref<8x24xf32>
 // CHECK-NEXT:    gpu.memcpy %[[Y]], %[[DOUT]] : memref<8x24xf32>, memref<8x24xf32>
