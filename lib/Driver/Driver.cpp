@@ -84,6 +84,14 @@ llvm::Error validateOptions(const CompileOptions &options) {
                       "' (search, greedy)");
   if (target->name != "npu" && options.npuTiling != "search")
     return usageError("--npu-tiling needs --target=npu");
+  // The GPU flags are compared against their defaults (sm_90, fp32).
+  const GPUDriverOptions gpuDefaults;
+  if (target->name != "gpu" && target->name != "gpu-emulate") {
+    if (options.gpu.chip != gpuDefaults.chip)
+      return usageError("--gpu-chip needs --target=gpu or gpu-emulate");
+    if (options.gpu.precision != gpuDefaults.precision)
+      return usageError("--gpu-precision needs --target=gpu or gpu-emulate");
+  }
   const QuantizeDriverOptions &quant = options.quant;
   if (!quant.mode.empty() && quant.mode != "int8")
     return usageError("unknown --quantize mode '" + quant.mode +

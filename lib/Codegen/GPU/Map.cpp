@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -37,6 +38,8 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/Program.h"
 
 using namespace mlir;
 
@@ -954,6 +957,35 @@ static LogicalResult mergeGPUModules(ModuleOp module) {
   return success();
 }
 
+/// The CUDA toolkits searched for libdevice: $CUDA_HOME when it is set,
+/// else the toolkit of the ptxas on PATH and /usr/local/cuda.
+static SmallVector<std::string> getCUDAToolkits() {
+  if (std::optional<std::string> home = llvm::sys::Process::GetEnv("CUDA_HOME"))
+    return {*home};
+  SmallVector<std::string> dirs;
+  if (llvm::ErrorOr<std::string> ptxas = llvm::sys::findProgramByName("ptxas"))
+    dirs.push_back(
+        llvm::sys::path::parent_path(llvm::sys::path::parent_path(*ptxas))
+            .str());
+  dirs.push_back("/usr/local/cuda");
+  return dirs;
+}
+
+static std::string getLibdeviceSearchPath() {
+  return llvm::join(getCUDAToolkits(), ", ");
+}
+
+/// libdevice.10.bc of the first toolkit that has it.
+static std::optional<std::string> findLibdevice() {
+  for (const std::string &dir : getCUDAToolkits()) {
+    SmallString<256> path(dir);
+    llvm::sys::path::append(path, "nvvm", "libdevice", "libdevice.10.bc");
+    if (llvm::sys::fs::exists(path))
+      return std::string(path);
+  }
+  return std::nullopt;
+}
+
 LogicalResult lowerKernelsToPTX(ModuleOp module, const CodegenConfig &config) {
   // ldmatrix was chosen on the workgroup address space attribute; from here
   // on, NVVM's shared address space (3) is what the vector lowering maps.
@@ -971,31 +1003,39 @@ LogicalResult lowerKernelsToPTX(ModuleOp module, const CodegenConfig &config) {
                                  "symbol-dce)")) ||
       failed(mergeGPUModules(module)))
     return failure();
-  // libdevice (the __nv_* math functions) comes from the CUDA toolkit whose
-  // ptxas checks the PTX; MLIR alone looks only at $CUDA_ROOT, $CUDA_HOME and
-  // $CUDA_PATH, and without it the PTX keeps unresolved externs.
-  std::string toolkit;
-  if (std::optional<std::string> ptxas = findPtxas()) {
-    SmallString<256> dir =
-        llvm::sys::path::parent_path(llvm::sys::path::parent_path(*ptxas));
-    SmallString<256> libdevice = dir;
-    llvm::sys::path::append(libdevice, "nvvm", "libdevice");
-    if (llvm::sys::fs::is_directory(libdevice) &&
-        dir.find_first_of(" \t{},\"'") == StringRef::npos)
-      toolkit = (" toolkit=" + dir).str();
-  }
+  // Math functions (exp, erf, tanh, ...) become calls to libdevice's __nv_*
+  // functions, linked from the CUDA toolkit's bitcode library.
+  std::optional<std::string> libdevice = findLibdevice();
   std::string pipeline = llvm::formatv(
       "builtin.module(gpu.module(convert-linalg-to-loops,"
       "convert-vector-to-scf{{full-unroll=true},"
       "convert-vector-to-llvm{{use-vector-alignment=true}),"
       "convert-nvgpu-to-nvvm,"
-      "nvvm-attach-target{{chip={0} features={1} O=3},"
+      "nvvm-attach-target{{chip={0} features={1} O=3{2}},"
       "gpu.module(convert-scf-to-cf,convert-nvvm-to-llvm,expand-strided-"
       "metadata,lower-affine,convert-gpu-to-nvvm,convert-arith-to-llvm,"
-      "convert-index-to-llvm,canonicalize,cse,reconcile-unrealized-casts),"
-      "gpu-module-to-binary{{format=isa{2}})",
-      config.target.chip, config.target.features, toolkit);
-  return runPipeline(module, pipeline);
+      "convert-index-to-llvm,canonicalize,cse,reconcile-unrealized-casts))",
+      config.target.chip, config.target.features,
+      libdevice ? " l=" + *libdevice : std::string());
+  if (failed(runPipeline(module, pipeline)))
+    return failure();
+  if (!libdevice) {
+    LogicalResult result = success();
+    module.walk([&](LLVM::LLVMFuncOp func) {
+      if (!func.isExternal() || !func.getName().starts_with("__nv_"))
+        return WalkResult::advance();
+      result = emitError(func.getLoc())
+               << "the kernels call CUDA's libdevice (" << func.getName()
+               << "), but nvvm/libdevice/libdevice.10.bc was not found in "
+               << getLibdeviceSearchPath()
+               << "; set CUDA_HOME to the CUDA toolkit";
+      return WalkResult::interrupt();
+    });
+    if (failed(result))
+      return failure();
+  }
+  return runPipeline(module,
+                     "builtin.module(gpu-module-to-binary{format=isa})");
 }
 
 FailureOr<std::string> getPTX(ModuleOp module) {

@@ -157,9 +157,21 @@ TEST_F(DriverTest, ValidationNamesWhatIsWrong) {
   options.hardware = "edge";
   EXPECT_EQ(llvm::toString(validateOptions(options)),
             "the cpu target takes no hardware description (--hw)");
+  options.hardware = "";
+  // The GPU flags need a GPU target; their defaults (sm_90, fp32) pass.
+  options.gpu.chip = "sm_80";
+  EXPECT_EQ(llvm::toString(validateOptions(options)),
+            "--gpu-chip needs --target=gpu or gpu-emulate");
+  options.gpu.chip = "sm_90";
+  options.gpu.precision = "fp16";
+  EXPECT_EQ(llvm::toString(validateOptions(options)),
+            "--gpu-precision needs --target=gpu or gpu-emulate");
+  options.target = "gpu-emulate";
+  EXPECT_FALSE(validateOptions(options));
+  options.gpu.precision = "fp32";
   options.target = "tpu";
   EXPECT_EQ(llvm::toString(validateOptions(options)),
-            "unknown target 'tpu' (targets: cpu, npu, test)");
+            "unknown target 'tpu' (targets: cpu, npu, gpu, gpu-emulate, test)");
 }
 
 TEST_F(DriverTest, UnsupportedOpsReportedAtOnceAtTheirNodes) {
