@@ -37,6 +37,9 @@ import re
 import shutil
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from measure import run_measured  # noqa: E402
 import time
 
 import numpy as np
@@ -54,29 +57,6 @@ CENSUS = ("mma.sync", "wgmma.mma_async", "ldmatrix", "fma.rn.f32",
 TENSOR_CORE_STRATEGIES = ("gemm-mma", "gemm-wgmma")
 GEMM_OPS = ("Conv", "MatMul", "Gemm")
 RTOL, ATOL = 1e-3, 1e-4
-
-
-def run_measured(cmd):
-    """Runs cmd; returns (CompletedProcess, wall seconds, peak RSS MiB of the
-    child). RUSAGE_CHILDREN's maximum is over all children so far, so each
-    command runs in its own `python3 -c` wrapper."""
-    wrapper = ("import resource, subprocess, sys, time;"
-               "t = time.time(); p = subprocess.run(sys.argv[1:]);"
-               "w = time.time() - t;"
-               "r = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss;"
-               "print('@@MEASURE %f %d' % (w, r), file=sys.stderr);"
-               "sys.exit(p.returncode)")
-    proc = subprocess.run([sys.executable, "-c", wrapper] + cmd,
-                          capture_output=True, text=True)
-    wall, rss, kept = 0.0, 0, []
-    for line in proc.stderr.splitlines():
-        if line.startswith("@@MEASURE"):
-            _, w, r = line.split()
-            wall, rss = float(w), int(r) / 1024.0
-        else:
-            kept.append(line)
-    proc.stderr = "\n".join(kept)
-    return proc, wall, rss
 
 
 def find_ptxas():

@@ -32,6 +32,9 @@ import json
 import os
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from measure import run_measured  # noqa: E402
 import time
 
 import numpy as np
@@ -106,26 +109,6 @@ dram:
   bytes_per_cycle: 16
   latency_cycles: 100
 """
-
-
-def run_measured(cmd):
-    """Runs cmd; returns (CompletedProcess, wall seconds, peak RSS MiB of the
-    child). RUSAGE_CHILDREN's maximum is over all children so far, so each
-    compile runs in its own `python3 -c` wrapper."""
-    wrapper = ("import resource, subprocess, sys, time;"
-               "t = time.time(); p = subprocess.run(sys.argv[1:]);"
-               "w = time.time() - t;"
-               "r = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss;"
-               "print('@@MEASURE %f %d' % (w, r), file=sys.stderr);"
-               "sys.exit(p.returncode)")
-    proc = subprocess.run([sys.executable, "-c", wrapper] + cmd,
-                          capture_output=True, text=True)
-    wall, rss = 0.0, 0
-    for line in proc.stderr.splitlines():
-        if line.startswith("@@MEASURE"):
-            _, w, r = line.split()
-            wall, rss = float(w), int(r) / 1024.0
-    return proc, wall, rss
 
 
 def percentile(values, q):

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tessera/Codegen/CPU/Passes.h"
+#include "tessera/Codegen/CPU/Patterns.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/IR/PatternMatch.h"
@@ -67,27 +68,9 @@ struct FuseElementwisePair : public OpRewritePattern<linalg::GenericOp> {
 
   LogicalResult matchAndRewrite(linalg::GenericOp consumer,
                                 PatternRewriter &rewriter) const override {
-    for (OpOperand &operand : consumer->getOpOperands()) {
-      if (!shouldFuse(&operand))
-        continue;
-      Operation *producer = operand.get().getDefiningOp();
-      Location loc =
-          rewriter.getFusedLoc({producer->getLoc(), consumer->getLoc()});
-      FailureOr<linalg::ElementwiseOpFusionResult> fused =
-          linalg::fuseElementwiseOps(rewriter, &operand);
-      if (failed(fused))
-        return rewriter.notifyMatchFailure(consumer, "fusion failed");
-      rewriter.modifyOpInPlace(fused->fusedOp,
-                               [&] { fused->fusedOp->setLoc(loc); });
-      for (auto [original, replacement] : fused->replacements)
-        rewriter.replaceUsesWithIf(original, replacement, [&](OpOperand &use) {
-          return use.getOwner() != producer;
-        });
-      rewriter.eraseOp(consumer);
-      if (producer->use_empty())
-        rewriter.eraseOp(producer);
-      return success();
-    }
+    for (OpOperand &operand : consumer->getOpOperands())
+      if (shouldFuse(&operand))
+        return tessera::fuseElementwiseProducer(rewriter, &operand);
     return failure();
   }
 };
@@ -105,3 +88,24 @@ struct CPUFuseElementwisePass
 };
 
 } // namespace
+
+LogicalResult tessera::fuseElementwiseProducer(PatternRewriter &rewriter,
+                                               OpOperand *operand) {
+  auto consumer = cast<linalg::GenericOp>(operand->getOwner());
+  Operation *producer = operand->get().getDefiningOp();
+  Location loc = rewriter.getFusedLoc({producer->getLoc(), consumer->getLoc()});
+  FailureOr<linalg::ElementwiseOpFusionResult> fused =
+      linalg::fuseElementwiseOps(rewriter, operand);
+  if (failed(fused))
+    return rewriter.notifyMatchFailure(consumer, "fusion failed");
+  rewriter.modifyOpInPlace(fused->fusedOp,
+                           [&] { fused->fusedOp->setLoc(loc); });
+  for (auto [original, replacement] : fused->replacements)
+    rewriter.replaceUsesWithIf(original, replacement, [&](OpOperand &use) {
+      return use.getOwner() != producer;
+    });
+  rewriter.eraseOp(consumer);
+  if (producer->use_empty())
+    rewriter.eraseOp(producer);
+  return success();
+}

@@ -13,6 +13,7 @@
 #include "tessera/Codegen/GPU/GPU.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/BuiltinOps.h"
 
 #include <string>
@@ -58,6 +59,14 @@ inline constexpr llvm::StringLiteral kEpilogueAttr = "tessera.gpu.epilogue";
 /// adds the original accumulator (the bias).
 mlir::LogicalResult gemmify(mlir::func::FuncOp func,
                             const CodegenConfig &config);
+
+/// An all-parallel generic updating `target` (a tensor) in place with a
+/// copy of `body`, whose first argument stands for the element (the body of
+/// a one-input elementwise generic that does not read its output).
+mlir::linalg::GenericOp buildInPlaceElementwise(mlir::OpBuilder &b,
+                                                mlir::Location loc,
+                                                mlir::Value target,
+                                                mlir::Block &body);
 
 /// Merges an elementwise generic into its only, elementwise consumer (one
 /// kernel instead of two; the GPU has no vectorization constraint).

@@ -267,28 +267,6 @@ static linalg::GenericOp getFusableEpilogue(Value result) {
   return user;
 }
 
-/// `epilogue`'s body applied in place to C (kEpilogueAttr): the GEMM
-/// kernel computes it before storing C. `epilogue` then reads C's result.
-static Value applyEpilogueToC(OpBuilder &b, Location loc, Value c,
-                              linalg::GenericOp epilogue) {
-  auto type = cast<RankedTensorType>(c.getType());
-  auto id = AffineMap::getMultiDimIdentityMap(type.getRank(), b.getContext());
-  SmallVector<utils::IteratorType> iterators(type.getRank(),
-                                             utils::IteratorType::parallel);
-  Block &body = epilogue.getRegion().front();
-  auto generic = linalg::GenericOp::create(
-      b, loc, TypeRange{type}, ValueRange{}, ValueRange{c},
-      ArrayRef<AffineMap>{id}, iterators,
-      [&](OpBuilder &nb, Location, ValueRange args) {
-        IRMapping map;
-        map.map(body.getArgument(0), args[0]);
-        for (Operation &op : body)
-          nb.clone(op, map);
-      });
-  generic->setAttr(kEpilogueAttr, b.getUnitAttr());
-  return generic.getResult(0);
-}
-
 /// With the bias in C, the unpack only moves values: an activation of the
 /// op's result moves onto C, into the GEMM kernel (SIMT and warpgroup-MMA
 /// kernels: the mma.sync conversion does not take it, see Tile.cpp).
@@ -296,7 +274,12 @@ static Value fuseEpilogue(OpBuilder &b, Location loc, Value c, Value original) {
   linalg::GenericOp epilogue = getFusableEpilogue(original);
   if (!epilogue)
     return c;
-  Value applied = applyEpilogueToC(b, loc, c, epilogue);
+  // The activation's body applied in place to C, marked for the GEMM
+  // kernel.
+  linalg::GenericOp onC =
+      buildInPlaceElementwise(b, loc, c, epilogue.getRegion().front());
+  onC->setAttr(kEpilogueAttr, b.getUnitAttr());
+  Value applied = onC.getResult(0);
   epilogue->getResult(0).replaceAllUsesWith(original);
   epilogue->erase();
   return applied;
@@ -508,6 +491,23 @@ static LogicalResult gemmifyMatmul(linalg::LinalgOp op,
 }
 
 } // namespace
+
+linalg::GenericOp buildInPlaceElementwise(OpBuilder &b, Location loc,
+                                          Value target, Block &body) {
+  auto type = cast<RankedTensorType>(target.getType());
+  auto id = AffineMap::getMultiDimIdentityMap(type.getRank(), b.getContext());
+  SmallVector<utils::IteratorType> iterators(type.getRank(),
+                                             utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+      b, loc, TypeRange{type}, ValueRange{}, ValueRange{target},
+      ArrayRef<AffineMap>{id}, iterators,
+      [&](OpBuilder &nb, Location, ValueRange args) {
+        IRMapping map;
+        map.map(body.getArgument(0), args[0]);
+        for (Operation &op : body)
+          nb.clone(op, map);
+      });
+}
 
 LogicalResult gemmify(func::FuncOp func, const CodegenConfig &config) {
   SmallVector<Operation *> ops;

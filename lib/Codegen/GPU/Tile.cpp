@@ -15,6 +15,8 @@
 
 #include "Codegen.h"
 
+#include "tessera/Codegen/CPU/Patterns.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -88,22 +90,8 @@ struct FuseElementwisePair : public OpRewritePattern<linalg::GenericOp> {
                .isIdentity() ||
           !linalg::areElementwiseOpsFusable(&operand))
         continue;
-      Location loc =
-          rewriter.getFusedLoc({producer->getLoc(), consumer->getLoc()});
-      FailureOr<linalg::ElementwiseOpFusionResult> fused =
-          linalg::fuseElementwiseOps(rewriter, &operand);
-      if (failed(fused))
-        continue;
-      rewriter.modifyOpInPlace(fused->fusedOp,
-                               [&] { fused->fusedOp->setLoc(loc); });
-      for (auto [original, replacement] : fused->replacements)
-        rewriter.replaceUsesWithIf(original, replacement, [&](OpOperand &use) {
-          return use.getOwner() != producer;
-        });
-      rewriter.eraseOp(consumer);
-      if (producer->use_empty())
-        rewriter.eraseOp(producer);
-      return success();
+      if (succeeded(fuseElementwiseProducer(rewriter, &operand)))
+        return success();
     }
     return failure();
   }
@@ -318,20 +306,8 @@ static LogicalResult fuseEpilogueIntoGemmKernel(linalg::GenericOp epilogue,
   OpBuilder b(block.getTerminator());
   Location loc = epilogue.getLoc();
   Value tile = insert.getSource();
-  auto type = cast<RankedTensorType>(tile.getType());
-  auto id = AffineMap::getMultiDimIdentityMap(type.getRank(), b.getContext());
-  SmallVector<utils::IteratorType> iterators(type.getRank(),
-                                             utils::IteratorType::parallel);
-  Block &body = epilogue.getRegion().front();
-  auto tiled = linalg::GenericOp::create(
-      b, loc, TypeRange{type}, ValueRange{}, ValueRange{tile},
-      ArrayRef<AffineMap>{id}, iterators,
-      [&](OpBuilder &nb, Location, ValueRange args) {
-        IRMapping map;
-        map.map(body.getArgument(0), args[0]);
-        for (Operation &op : body)
-          nb.clone(op, map);
-      });
+  linalg::GenericOp tiled =
+      buildInPlaceElementwise(b, loc, tile, epilogue.getRegion().front());
   tiled->setAttrs(epilogue->getDiscardableAttrDictionary());
   insert.getSourceMutable().assign(tiled.getResult(0));
   epilogue->replaceAllUsesWith(block->getResults());

@@ -24,6 +24,13 @@ void populateCPUConvLayoutPatterns(mlir::RewritePatternSet &patterns);
 /// after its transform schedule).
 void populateCPUVectorFMAPatterns(mlir::RewritePatternSet &patterns);
 
+/// Fuses the elementwise generic producing `operand` into the generic that
+/// reads it (linalg::fuseElementwiseOps), the fused op located at both,
+/// the producer erased when nothing else reads it. The caller decided the
+/// fusion is wanted (the CPU and GPU back ends decide differently).
+mlir::LogicalResult fuseElementwiseProducer(mlir::PatternRewriter &rewriter,
+                                            mlir::OpOperand *operand);
+
 } // namespace tessera
 
 #endif // TESSERA_CODEGEN_CPU_PATTERNS_H
