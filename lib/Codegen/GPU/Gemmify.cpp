@@ -343,7 +343,6 @@ static LogicalResult gemmifyConv(linalg::Conv2DNchwFchwOp conv,
   Value init = conv.getOutputs()[0];
   if (!isStaticF32(x) || !isStaticF32(w) || !isStaticF32(init))
     return success();
-  ArrayRef<int64_t> xs = cast<RankedTensorType>(x.getType()).getShape();
   ArrayRef<int64_t> ws = cast<RankedTensorType>(w.getType()).getShape();
   ArrayRef<int64_t> os = cast<RankedTensorType>(init.getType()).getShape();
   int64_t n = os[0], f = os[1], oh = os[2], ow = os[3];
@@ -362,7 +361,6 @@ static LogicalResult gemmifyConv(linalg::Conv2DNchwFchwOp conv,
                      : Type(Float16Type::get(conv.getContext()));
   OpBuilder b(conv);
   Location loc = conv.getLoc();
-  (void)xs;
   Value a =
       buildPack(b, loc, x, {mp, kp}, element,
                 [&](OpBuilder &nb, Location nloc, ArrayRef<Value> co,

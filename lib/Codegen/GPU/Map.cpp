@@ -100,9 +100,9 @@ static constexpr StringLiteral kKernelAttr = "tessera.gpu.kernel";
 /// rewriting loses the ops): strategy, ONNX nodes, FLOPs and bytes, as a
 /// dictionary on the loop.
 static void describeKernels(func::FuncOp func) {
-  auto describe = [&](Operation *root, scf::ForallOp forall) {
+  auto describe = [&](Operation *root) {
     std::vector<std::string> nodes;
-    double flops = 0, bytes = 0;
+    double bytes = 0;
     std::string strategy = "elementwise";
     root->walk([&](linalg::LinalgOp op) {
       collectNodes(op.getLoc(), nodes);
@@ -129,8 +129,6 @@ static void describeKernels(func::FuncOp func) {
     Builder b(func.getContext());
     for (const std::string &n : nodes)
       nodeAttrs.push_back(b.getStringAttr(n));
-    (void)flops;
-    (void)forall;
     NamedAttrList attrs;
     attrs.set("strategy", b.getStringAttr(strategy));
     attrs.set("nodes", b.getArrayAttr(nodeAttrs));
@@ -139,7 +137,7 @@ static void describeKernels(func::FuncOp func) {
   };
   for (auto forall : func.getBody().getOps<scf::ForallOp>())
     if (hasMapping(forall, "block"))
-      forall->setAttr(kKernelAttr, describe(forall, forall));
+      forall->setAttr(kKernelAttr, describe(forall));
 }
 
 /// The FLOPs of the untiled linalg ops of the function, per ONNX node set:
