@@ -284,6 +284,9 @@ struct SweepOptions {
   std::optional<Fidelity> fidelity;
   /// Only these point indices (an executor's share); empty: all.
   std::vector<unsigned> only;
+  /// False: plan and prepare the models only (an executor's first step,
+  /// so that its workers find the prepared files).
+  bool evaluate = true;
   /// Merge and write results.csv/results.json (and the report) at the end.
   bool merge = true;
   bool report = true;
@@ -298,6 +301,18 @@ struct SweepOptions {
 /// the sweep's own (bad spec, a model that does not prepare); a point that
 /// fails is recorded and the sweep goes on.
 llvm::Error runSweep(const SweepSpec &spec, const SweepOptions &options);
+
+/// Fidelity pareto: the points to simulate after the analytic pass, read
+/// from the point files of `outDir` (every runnable point must have one):
+/// the Pareto front of (latency, energy, area), at most `simulateMax` of
+/// them (evenly spaced in latency order when the front is larger),
+/// deterministic. Their simulated results go to `points/<id>.sim.json`
+/// beside the analytic `points/<id>.json`; the merge reports the simulated
+/// models (with the predicted cycles and the agreement) where they exist.
+/// runSweep with fidelity Simulated and `only` set to these indices on a
+/// pareto spec writes them.
+llvm::Expected<std::vector<unsigned>>
+selectSimulationCandidates(const SweepSpec &spec, llvm::StringRef outDir);
 
 /// Reads every point file of `outDir` for the plan of `spec` and writes
 /// `results.json`, `results.csv` (one row per point and model) and
