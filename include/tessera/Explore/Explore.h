@@ -276,6 +276,17 @@ struct PointResult {
   bool pareto = false;
 };
 
+/// What one runSweep call did (the tool's summary).
+struct SweepStats {
+  unsigned points = 0;   ///< in the plan
+  unsigned selected = 0; ///< covered by this call (SweepOptions::only)
+  /// The main pass (analytic, or simulated for a simulated sweep).
+  unsigned evaluated = 0, resumed = 0, failed = 0, invalid = 0, excluded = 0;
+  /// The simulations of a pareto sweep.
+  unsigned simulated = 0, simulationsResumed = 0, simulationsFailed = 0;
+  double seconds = 0; ///< wall time
+};
+
 /// What runSweep does.
 struct SweepOptions {
   std::string outDir;
@@ -293,6 +304,8 @@ struct SweepOptions {
   /// The progress line ("12/500 points, 1 failed, 3 skipped, eta 1m20s"),
   /// or null for none.
   llvm::raw_ostream *progress = nullptr;
+  /// Filled in when not null.
+  SweepStats *stats = nullptr;
 };
 
 /// Plans the sweep, prepares the models, evaluates every runnable point
@@ -354,6 +367,20 @@ llvm::Expected<PointResult> pointResultFromJSON(const llvm::json::Value &v);
 /// The indices of the Pareto-optimal points among `results` (status ok),
 /// minimizing latency, energy and area.
 std::vector<unsigned> getParetoFront(llvm::ArrayRef<PointResult> results);
+
+/// `--points=LIST`: comma-separated indices, ids and ranges ("0,3,5-9",
+/// "p0004"), checked against `plan`; sorted, without duplicates.
+llvm::Expected<std::vector<unsigned>>
+parsePointList(llvm::StringRef list, llvm::ArrayRef<Point> plan);
+
+/// `--plan`: one line per point (id, settings, area, status with reason).
+void printPlan(const SweepSpec &spec, llvm::ArrayRef<Point> plan,
+               llvm::raw_ostream &os);
+
+/// The end-of-sweep summary: counts by status, the failed points with their
+/// reasons, what this run evaluated and resumed (`stats`, may be null).
+void printSummary(const llvm::json::Value &merged, const SweepStats *stats,
+                  llvm::StringRef outDir, llvm::raw_ostream &os);
 
 //===----------------------------------------------------------------------===//
 // The report (Report.cpp)
