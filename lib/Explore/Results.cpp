@@ -1087,8 +1087,9 @@ void printPlan(const SweepSpec &spec, ArrayRef<Point> plan, raw_ostream &os) {
       widths[i] = std::max(widths[i], cell.size());
   os << "# sweep " << spec.name << ": " << plan.size() << " points ("
      << getSamplingName(spec.sampling) << " over " << spec.axes.size()
-     << " axes), hardware " << spec.hardware << ", fidelity "
-     << getFidelityName(spec.fidelity) << "\n";
+     << (spec.axes.size() == 1 ? " axis" : " axes") << "), hardware "
+     << spec.hardware << ", fidelity " << getFidelityName(spec.fidelity)
+     << "\n";
   for (const auto &row : rows) {
     for (auto [i, cell] : enumerate(row)) {
       if (i + 1 == row.size()) {

@@ -314,11 +314,17 @@ Expected<SweepSpec> SweepParser::parse() {
   sm.setDiagHandler(
       [](const SMDiagnostic &diag, void *context) {
         auto *out = static_cast<std::string *>(context);
-        if (out->empty())
-          *out =
-              (diag.getFilename() + ":" + Twine(diag.getLineNo()) + ":" +
-               Twine(diag.getColumnNo() + 1) + ": error: " + diag.getMessage())
-                  .str();
+        if (!out->empty())
+          return;
+        // LLVM's YAML messages are capitalized and end in '!'.
+        std::string message = diag.getMessage().str();
+        if (!message.empty())
+          message[0] = toLower(message[0]);
+        while (!message.empty() && message.back() == '!')
+          message.pop_back();
+        *out = (diag.getFilename() + ":" + Twine(diag.getLineNo()) + ":" +
+                Twine(diag.getColumnNo() + 1) + ": error: " + message)
+                   .str();
       },
       &syntaxError);
   MemoryBufferRef buffer =
@@ -548,16 +554,15 @@ bool SweepParser::parseAxisValues(AxisSpec &axis, yaml::Node *node) {
   bool seen = false;
   return mapping(node, what,
                  [&](StringRef key, yaml::Node *keyNode, yaml::Node *value) {
+                   if (key != "range" && key != "pow2")
+                     return fail(keyNode, "unknown axis key '" + key +
+                                              "' (keys: range, pow2)");
                    if (seen)
                      return fail(keyNode, what + " takes one of 'range' or "
                                                  "'pow2', not both");
                    seen = true;
-                   if (key == "range")
-                     return parseRange(axis, value);
-                   if (key == "pow2")
-                     return parsePow2(axis, value);
-                   return fail(keyNode, "unknown axis key '" + key +
-                                            "' (keys: range, pow2)");
+                   return key == "range" ? parseRange(axis, value)
+                                         : parsePow2(axis, value);
                  });
 }
 

@@ -155,7 +155,7 @@ TEST(SweepSpec, Errors) {
             "s.yaml:1:1: error: the sweep has no models (add 'models: "
             "[{path: model.onnx}]')");
   EXPECT_EQ(parseError("models: [\n"),
-            "s.yaml:1:10: error: Could not find closing ]!");
+            "s.yaml:1:10: error: could not find closing ]");
 }
 
 TEST(SweepSpec, MissingFile) {
