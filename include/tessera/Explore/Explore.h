@@ -395,6 +395,14 @@ void printSummary(const llvm::json::Value &merged, const SweepStats *stats,
 llvm::Error writeReport(const SweepSpec &spec, const llvm::json::Value &merged,
                         llvm::StringRef outDir);
 
+/// Renders every `outDir/figures/*.svg` to a PNG beside it (same stem, the
+/// SVG's size) with headless chromium: `chromium` is its path or program
+/// name; empty: chromium, chromium-browser or google-chrome on PATH. Errors:
+/// no chromium (a clear message), no figures, a render that fails or takes
+/// over two minutes.
+llvm::Error writeReportPNGs(llvm::StringRef outDir,
+                           llvm::StringRef chromium = "");
+
 } // namespace tessera::explore
 
 #endif // TESSERA_EXPLORE_EXPLORE_H
