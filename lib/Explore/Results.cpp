@@ -1013,7 +1013,9 @@ Error runSweep(const SweepSpec &spec, const SweepOptions &options) {
   Expected<json::Value> merged = mergeResults(effective, options.outDir);
   if (!merged)
     return merged.takeError();
-  return Error::success();
+  if (!options.report)
+    return Error::success();
+  return writeReport(effective, *merged, options.outDir);
 }
 
 //===----------------------------------------------------------------------===//

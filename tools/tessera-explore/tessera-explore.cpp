@@ -149,6 +149,13 @@ int main(int argc, char **argv) {
     report(merged.takeError());
     return CannotRun;
   }
+  if (!noReport)
+    if (Error e = writeReport(*spec, *merged, outDir)) {
+      report(std::move(e));
+      return CannotRun;
+    }
   printSummary(*merged, mergeOnly ? nullptr : &stats, outDir, outs());
+  if (!noReport)
+    outs() << "explore: report in " << outDir << "/report.html\n";
   return Success;
 }
