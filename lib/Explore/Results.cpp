@@ -443,6 +443,12 @@ std::vector<unsigned> getParetoFront(ArrayRef<PointResult> results) {
 // Point files
 //===----------------------------------------------------------------------===//
 
+/// The digest of a point's simulation file (`<id>.sim.json`, pareto
+/// sweeps): the main file's, marked.
+static std::string getSimulationDigest(const Point &p) {
+  return p.digest + "-sim";
+}
+
 static std::string pointPath(StringRef outDir, const Point &p, bool sim) {
   SmallString<256> path(outDir);
   sys::path::append(path, "points", p.id + (sim ? ".sim.json" : ".json"));
@@ -467,7 +473,8 @@ static std::optional<PointResult> readPointFile(StringRef outDir,
     consumeError(result.takeError());
     return std::nullopt;
   }
-  if (result->point.id != p.id || result->point.digest != p.digest ||
+  if (result->point.id != p.id ||
+      result->point.digest != (sim ? getSimulationDigest(p) : p.digest) ||
       (result->status != "ok" && result->status != "failed"))
     return std::nullopt;
   // The plan knows the hardware in full; the file only its summary.
@@ -517,8 +524,7 @@ static std::string fixed(double value, int decimals) {
 
 /// The point's results as merged: the point file's, with the simulated
 /// models of a pareto sweep where they exist.
-static PointResult mergedResult(const SweepSpec &spec, StringRef outDir,
-                                const Point &p) {
+static PointResult mergedResult(StringRef outDir, const Point &p) {
   if (!p.isRunnable())
     return planResult(p);
   std::optional<PointResult> r = readPointFile(outDir, p, /*sim=*/false);
@@ -631,12 +637,14 @@ Expected<json::Value> mergeResults(const SweepSpec &spec, StringRef outDir) {
   std::vector<PointResult> results;
   results.reserve(plan->size());
   for (const Point &p : *plan)
-    results.push_back(mergedResult(spec, outDir, p));
+    results.push_back(mergedResult(outDir, p));
   // The front of the analytic pass (what chose the simulated points), then
   // the simulations in place of the analytic results where they exist.
   for (unsigned i : getParetoFront(results))
     results[i].pareto = true;
-  if (spec.fidelity == Fidelity::Pareto)
+  // Any sweep whose point files are analytic: a pareto pass run with
+  // another spec's fidelity still shows.
+  if (spec.fidelity != Fidelity::Simulated)
     for (PointResult &r : results)
       if (r.status == "ok")
         substituteSimulation(outDir, r);
@@ -884,6 +892,8 @@ runPass(ArrayRef<Point> plan, ArrayRef<unsigned> selection,
       pool.async([&, p] {
         Clock::time_point start = Clock::now();
         PointResult r = evaluatePoint(*p, models, simulate, options.outDir);
+        if (simFiles)
+          r.point.digest = getSimulationDigest(*p);
         double seconds =
             std::chrono::duration<double>(Clock::now() - start).count();
         Error e =
@@ -913,8 +923,8 @@ runPass(ArrayRef<Point> plan, ArrayRef<unsigned> selection,
 
 Error runSweep(const SweepSpec &spec, const SweepOptions &options) {
   Clock::time_point start = Clock::now();
-  // A pareto spec keeps its digests whichever pass runs; any other spec is
-  // planned for the fidelity asked for.
+  // A pareto spec keeps its passes whichever fidelity is asked for (its
+  // simulations go to <id>.sim.json); any other spec is planned for it.
   SweepSpec effective = spec;
   Fidelity fidelity = options.fidelity.value_or(spec.fidelity);
   if (spec.fidelity != Fidelity::Pareto)

@@ -907,13 +907,15 @@ static std::string describeModels(const SweepSpec &spec) {
   return text;
 }
 
+/// The digest of a point's main file (`points/<id>.json`): what the
+/// evaluation reads, and whether it simulates. A pareto sweep's point files
+/// hold the analytic pass, so an analytic sweep and a pareto one share them.
 static std::string computeDigest(StringRef models, StringRef hardware,
                                  Fidelity fidelity) {
   SHA256 sha;
   sha.update(kResultFormat);
-  sha.update("\nfidelity=");
-  sha.update(getFidelityName(fidelity));
-  sha.update("\n");
+  sha.update(fidelity == Fidelity::Simulated ? "\nsimulated\n"
+                                             : "\nanalytic\n");
   sha.update(models);
   sha.update(hardware);
   std::array<uint8_t, 32> hash = sha.final();
