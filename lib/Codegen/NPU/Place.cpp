@@ -8,9 +8,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tessera/Codegen/NPU/Placement.h"
 #include "Layers.h"
 #include "tessera/Codegen/NPU/Passes.h"
+#include "tessera/Codegen/NPU/Placement.h"
 
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/DenseMap.h"
@@ -445,9 +445,9 @@ void NPUPlacePass::runOnOperation() {
 
 } // namespace
 
-FailureOr<Placement> tessera::npu::placeModule(ModuleOp module,
-                                               const HardwareDesc &hw,
-                                               const PlacementOptions &options) {
+FailureOr<Placement>
+tessera::npu::placeModule(ModuleOp module, const HardwareDesc &hw,
+                          const PlacementOptions &options) {
   Placement placement;
   llvm::StringMap<bool> usedOverrides;
   for (auto func : module.getOps<func::FuncOp>())

@@ -60,8 +60,8 @@ struct PlacementRow {
   /// op that is no layer.
   std::string kind;
   bool npu = false;
-  std::string reason; ///< host: why
-  std::string tiling; ///< npu: the chosen tiling's str()
+  std::string reason;   ///< host: why
+  std::string tiling;   ///< npu: the chosen tiling's str()
   int64_t segment = -1; ///< npu: the segment's number, from 0 per module
   LayerCost cost;       ///< npu: the cost model's prediction
   /// Layers: useful MACs (0 for poolings and elementwise layers), int8
