@@ -141,6 +141,7 @@ static json::Value toJSON(const ModelResult &m) {
                       {"npu_cycles", m.npuCycles},
                       {"predicted_npu_cycles", m.predictedNPUCycles},
                       {"host_us", number(m.hostMicroseconds)},
+                      {"transfer_us", number(m.transferMicroseconds)},
                       {"macs", m.macs},
                       {"npu_macs", m.npuMacs},
                       {"utilization", number(m.utilization)},
@@ -322,6 +323,7 @@ static ModelResult modelFromJSON(const json::Object *o, std::string &error) {
   r.integer("npu_cycles", m.npuCycles);
   r.integer("predicted_npu_cycles", m.predictedNPUCycles);
   r.real("host_us", m.hostMicroseconds);
+  r.real("transfer_us", m.transferMicroseconds);
   r.integer("macs", m.macs);
   r.integer("npu_macs", m.npuMacs);
   r.real("utilization", m.utilization);
@@ -558,7 +560,7 @@ static void writeResultsCSV(raw_ostream &os, const SweepSpec &spec,
   for (const AxisSpec &axis : spec.axes)
     os << "," << csv(axis.key);
   os << ",model,area_mm2,latency_us,npu_cycles,predicted_npu_cycles,host_us,"
-        "energy_pj,energy_array_pj,energy_scratchpad_pj,"
+        "transfer_us,energy_pj,energy_array_pj,energy_scratchpad_pj,"
         "energy_accumulator_pj,energy_dram_pj,energy_vector_pj,"
         "energy_leakage_pj,utilization,dram_bytes,macs,npu_macs,npu_layers,"
         "host_layers,segments,simulated,agreement,worst_layer_error,"
@@ -572,8 +574,8 @@ static void writeResultsCSV(raw_ostream &os, const SweepSpec &spec,
     std::string area = r.point.invalidReason.empty() ? fixed(r.areaMM2, 4) : "";
     if (r.models.empty() || r.status != "ok") {
       prefix();
-      // model, area, 22 empty metric columns, pareto, reason.
-      os << ",," << area << std::string(22, ',') << "," << (r.pareto ? 1 : 0)
+      // model, area, 23 empty metric columns, pareto, reason.
+      os << ",," << area << std::string(23, ',') << "," << (r.pareto ? 1 : 0)
          << "," << csv(r.reason) << "\n";
       continue;
     }
@@ -583,13 +585,13 @@ static void writeResultsCSV(raw_ostream &os, const SweepSpec &spec,
       os << "," << csv(m.model) << "," << area << ","
          << fixed(m.latencyMicroseconds, 3) << "," << m.npuCycles << ","
          << m.predictedNPUCycles << "," << fixed(m.hostMicroseconds, 3) << ","
-         << fixed(e.total(), 1) << "," << fixed(e.array, 1) << ","
-         << fixed(e.scratchpad, 1) << "," << fixed(e.accumulator, 1) << ","
-         << fixed(e.dram, 1) << "," << fixed(e.vector, 1) << ","
-         << fixed(e.leakage, 1) << "," << fixed(m.utilization, 4) << ","
-         << m.dramBytes << "," << m.macs << "," << m.npuMacs << ","
-         << m.npuLayers << "," << m.hostLayers << "," << m.segments << ","
-         << (m.simulated ? 1 : 0) << ","
+         << fixed(m.transferMicroseconds, 3) << "," << fixed(e.total(), 1)
+         << "," << fixed(e.array, 1) << "," << fixed(e.scratchpad, 1) << ","
+         << fixed(e.accumulator, 1) << "," << fixed(e.dram, 1) << ","
+         << fixed(e.vector, 1) << "," << fixed(e.leakage, 1) << ","
+         << fixed(m.utilization, 4) << "," << m.dramBytes << "," << m.macs
+         << "," << m.npuMacs << "," << m.npuLayers << "," << m.hostLayers << ","
+         << m.segments << "," << (m.simulated ? 1 : 0) << ","
          << (m.simulated ? fixed(m.agreement, 4) : "") << ","
          << (m.simulated ? fixed(m.worstLayerError, 4) : "") << ","
          << csv(m.worstLayer) << "," << (r.pareto ? 1 : 0) << ","

@@ -212,6 +212,9 @@ struct ModelResult {
   uint64_t npuCycles = 0;          ///< predicted, or simulated when simulated
   uint64_t predictedNPUCycles = 0; ///< always the cost model's
   double hostMicroseconds = 0;
+  /// The transfers of the segments' inputs and outputs (10 GB/s), the
+  /// third term of the latency.
+  double transferMicroseconds = 0;
   uint64_t macs = 0;    ///< of every NPU-capable layer
   uint64_t npuMacs = 0; ///< of the layers on the NPU
   /// npuMacs / (npuCycles * rows * cols).
