@@ -75,6 +75,10 @@ int main(int argc, char **argv) {
                                    "sweeps NPU descriptions over models\n",
                                    &errs()))
     return BadInput;
+  // lld, with which the models' preparation links, resets every command-line
+  // option to its default: the flags are read before anything runs.
+  const std::string out = outDir;
+  const bool noReportFlag = noReport, mergeOnlyFlag = mergeOnly;
 
   Expected<SweepSpec> spec = loadSweepSpec(sweepPath);
   if (!spec) {
@@ -104,7 +108,7 @@ int main(int argc, char **argv) {
     printPlan(*spec, *plan, outs());
     return Success;
   }
-  if (outDir.empty()) {
+  if (out.empty()) {
     errs() << "tessera-explore: error: no output directory (-o DIR)\n";
     return BadInput;
   }
@@ -114,17 +118,17 @@ int main(int argc, char **argv) {
   }
 
   SweepStats stats;
-  if (mergeOnly) {
-    SmallString<256> points(outDir);
+  if (mergeOnlyFlag) {
+    SmallString<256> points(out);
     sys::path::append(points, "points");
     if (!sys::fs::is_directory(points)) {
       errs() << "tessera-explore: error: --merge-only: no point files in '"
-             << outDir << "' (run the sweep first)\n";
+             << out << "' (run the sweep first)\n";
       return CannotRun;
     }
   } else {
     SweepOptions options;
-    options.outDir = outDir;
+    options.outDir = out;
     options.jobs = jobs;
     options.progress = &errs();
     options.stats = &stats;
@@ -144,18 +148,18 @@ int main(int argc, char **argv) {
       return CannotRun;
     }
   }
-  Expected<json::Value> merged = mergeResults(*spec, outDir);
+  Expected<json::Value> merged = mergeResults(*spec, out);
   if (!merged) {
     report(merged.takeError());
     return CannotRun;
   }
-  if (!noReport)
-    if (Error e = writeReport(*spec, *merged, outDir)) {
+  if (!noReportFlag)
+    if (Error e = writeReport(*spec, *merged, out)) {
       report(std::move(e));
       return CannotRun;
     }
-  printSummary(*merged, mergeOnly ? nullptr : &stats, outDir, outs());
-  if (!noReport)
-    outs() << "explore: report in " << outDir << "/report.html\n";
+  printSummary(*merged, mergeOnlyFlag ? nullptr : &stats, out, outs());
+  if (!noReportFlag)
+    outs() << "explore: report in " << out << "/report.html\n";
   return Success;
 }
