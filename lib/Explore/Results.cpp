@@ -1004,6 +1004,9 @@ Error runSweep(const SweepSpec &spec, const SweepOptions &options) {
     for (auto &t : pass->timings)
       timings.push_back({t.first + ".sim", t.second});
   }
+  // The simulations' work directories are gone; their parent goes when
+  // empty (a failing remove leaves it for a look).
+  sys::fs::remove(joinPath(options.outDir, "work"));
 
   stats.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   if (!timings.empty()) {
@@ -1145,7 +1148,8 @@ void printSummary(const json::Value &merged, const SweepStats *stats,
   os << "; " << pareto << " on the pareto front\n";
   if (stats)
     os << "explore: this run evaluated " << stats->evaluated
-       << " points and resumed " << stats->resumed
+       << (stats->evaluated == 1 ? " point" : " points") << " and resumed "
+       << stats->resumed
        << (stats->simulated + stats->simulationsResumed
                ? ", simulated " + std::to_string(stats->simulated) +
                      " and resumed " +
