@@ -479,6 +479,7 @@ TEST_F(ExploreEvaluateTest, ErrorsNameTheModel) {
     os << "this is not an ONNX model\n";
   }
   expectError(garbage, "does not import");
+  expectError(garbage, "not a valid ONNX protobuf");
 
   ModelSpec dynamic = spec;
   dynamic.inputShapes.clear();
