@@ -689,7 +689,7 @@ Figure ReportBuilder::drawRoofline(const std::string &model,
       legend.push_back({getBoundColor(bound), std::string(bound) + "-bound"});
   for (const std::string &bound : bounds)
     legend.push_back({getBoundColor(bound), bound + "-bound"});
-  w.text(marginX, plotTop + 4, "layers (cost model)", "start", 11, "legend");
+  w.text(marginX, plotTop + 4, "layers, by bound", "start", 11, "legend");
   w.legend(marginX, plotTop + 24, legend);
   if (dots.empty())
     w.text((plotLeft + plotRight) / 2, (plotTop + plotBottom) / 2,

@@ -474,6 +474,31 @@ TEST(ExploreReport, ByteIdentical) {
   EXPECT_EQ(readFile(first.str("report.html")), before);
 }
 
+TEST(ExploreReport, NoOKPoint) {
+  // Every point invalid: the report still says what happened.
+  json::Array points;
+  for (unsigned i = 0; i < 9; ++i)
+    points.push_back(makePoint(i,
+                               json::Object{{"array.rows", values[i / 3]},
+                                            {"array.cols", values[i % 3]}},
+                               8u << (i / 3), 8u << (i % 3), grid[2]));
+  json::Value merged = makeGridResults();
+  (*merged.getAsObject())["points"] = std::move(points);
+  TempDir dir;
+  ASSERT_EQ(write(makeSpec(), merged, dir.str()), "");
+  std::string html = readFile(dir.str("report.html"));
+  EXPECT_NE(html.find("9 points: 0 ok, 0 failed, 9 invalid, 0 excluded"),
+            std::string::npos);
+  EXPECT_NE(html.find("tiny_cnn: no ok point to draw."), std::string::npos);
+  std::string pareto = readFile(dir.str("figures/pareto-latency-energy.svg"));
+  EXPECT_NE(pareto.find(">no ok points</text>"), std::string::npos);
+  EXPECT_EQ(countOf(pareto, "<circle class=\"point\""), 0u);
+  EXPECT_FALSE(sys::fs::exists(dir.str("figures/roofline-tiny_cnn.svg")));
+  std::string heatmap = readFile(dir.str("figures/utilization-tiny_cnn.svg"));
+  EXPECT_EQ(countOf(heatmap, "<rect class=\"cell empty\""), 9u);
+  EXPECT_EQ(countOf(heatmap, "class=\"cell-value\""), 0u);
+}
+
 TEST(ExploreReport, RemovesStaleFigures) {
   TempDir dir;
   ASSERT_FALSE(sys::fs::create_directories(dir.str("figures")));
