@@ -363,13 +363,8 @@ static std::string drawScatter(const Scatter &plot) {
                     : (c - cLo) / (cHi - cLo);
     return svg::viridis(t);
   };
-  for (size_t i = 0; i < plot.x.size(); ++i)
-    w.raw("<circle class=\"point\" cx=\"" +
-          svg::formatCoord(xs.map(plot.x[i])) + "\" cy=\"" +
-          svg::formatCoord(ys.map(plot.y[i])) + "\" r=\"4.5\" fill=\"" +
-          colorOf(plot.color[i]) + "\" fill-opacity=\"0.9\"><title>" +
-          svg::escape(plot.tips[i]) + "</title></circle>\n");
-  // The front as a staircase: what no point of the plot beats in both.
+  // The front as a staircase (under the dots): what no point of the plot
+  // beats in both objectives.
   std::vector<std::pair<double, double>> steps;
   for (size_t i : getFront(plot.x, plot.y)) {
     double px = xs.map(plot.x[i]), py = ys.map(plot.y[i]);
@@ -378,6 +373,12 @@ static std::string drawScatter(const Scatter &plot) {
     steps.push_back({px, py});
   }
   w.polyline(steps, "#d62728", 1.6, "front");
+  for (size_t i = 0; i < plot.x.size(); ++i)
+    w.raw("<circle class=\"point\" cx=\"" +
+          svg::formatCoord(xs.map(plot.x[i])) + "\" cy=\"" +
+          svg::formatCoord(ys.map(plot.y[i])) + "\" r=\"4.5\" fill=\"" +
+          colorOf(plot.color[i]) + "\" fill-opacity=\"0.9\"><title>" +
+          svg::escape(plot.tips[i]) + "</title></circle>\n");
   for (size_t i = 0; i < plot.x.size(); ++i)
     if (plot.ringed[i])
       w.raw("<circle class=\"pareto\" cx=\"" +
