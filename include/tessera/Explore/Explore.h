@@ -196,8 +196,8 @@ struct LayerResult {
   uint64_t predictedCycles = 0;
   /// Simulated cycles of the layer; std::nullopt when not simulated.
   std::optional<uint64_t> simulatedCycles;
-  uint64_t dramBytes = 0;     ///< predicted (simulated when simulated)
-  double energyPJ = 0;        ///< predicted (simulated when simulated)
+  uint64_t dramBytes = 0;      ///< predicted (simulated when simulated)
+  double energyPJ = 0;         ///< predicted (simulated when simulated)
   double hostMicroseconds = 0; ///< host: the cost rule's estimate
 };
 
@@ -241,9 +241,8 @@ struct PreparedModel {
 
 /// Prepares `spec` under `outDir/models/<name>` (idempotent: existing
 /// files whose digest matches are reused). Errors name the model file.
-llvm::Expected<PreparedModel> prepareModel(const ModelSpec &spec,
-                                           llvm::StringRef outDir,
-                                           uint64_t seed);
+llvm::Expected<PreparedModel>
+prepareModel(const ModelSpec &spec, llvm::StringRef outDir, uint64_t seed);
 
 /// The compiler's placement and tiling search for `hw`, costed by the
 /// cost model. Thread-safe (a context per thread).
@@ -374,7 +373,7 @@ llvm::Error writeReport(const SweepSpec &spec, const llvm::json::Value &merged,
 /// no chromium (a clear message), no figures, a render that fails or takes
 /// over two minutes.
 llvm::Error writeReportPNGs(llvm::StringRef outDir,
-                           llvm::StringRef chromium = "");
+                            llvm::StringRef chromium = "");
 
 } // namespace tessera::explore
 
