@@ -266,7 +266,7 @@ struct Scatter {
 } // namespace
 
 static Unit getLatencyUnit(double maxMicroseconds) {
-  if (maxMicroseconds >= 1e5)
+  if (maxMicroseconds >= 1e4)
     return {"ms", 1e-3};
   return {"\u00b5s", 1};
 }
@@ -627,15 +627,16 @@ Figure ReportBuilder::drawRoofline(const std::string &model,
                     double(layer.macs) / cycles, &layer,
                     layer.simulatedCycles.has_value()});
   }
-  double xLo = ridge, xHi = ridge, yLo = peak;
+  // Both axes span the dots and the ridge; without dots, two decades below
+  // the peak.
+  double xLo = ridge, xHi = ridge, yLo = dots.empty() ? peak / 100 : peak;
   for (const Dot &dot : dots) {
     xLo = std::min(xLo, dot.intensity);
     xHi = std::max(xHi, dot.intensity);
     yLo = std::min(yLo, dot.attained);
   }
   svg::Scale xs{xLo / 3, xHi * 3, true, plotLeft, plotRight};
-  svg::Scale ys{std::min(yLo, peak / 100) / 3, peak * 3, true, plotBottom,
-                plotTop};
+  svg::Scale ys{yLo / 3, peak * 3, true, plotBottom, plotTop};
 
   svg::Writer w(figureWidth, figureHeight);
   w.title(model + ": roofline at " + point.id);

@@ -302,6 +302,29 @@ TEST(ExploreReport, ParetoFigures) {
   EXPECT_NE(overall.find(">100</text>"), std::string::npos);
 }
 
+TEST(ExploreReport, UnitsFollowTheMagnitude) {
+  // Latencies of 4 to 40 ms and energies of 6 to 9 mJ.
+  json::Value merged = makeGridResults();
+  for (json::Value &value : *merged.getAsObject()->getArray("points")) {
+    json::Object &point = *value.getAsObject();
+    if (point.getString("status") != "ok")
+      continue;
+    point["latency_us"] = *point.getNumber("latency_us") * 100;
+    point["energy_pj"] = *point.getNumber("energy_pj") * 1000;
+  }
+  TempDir dir;
+  ASSERT_EQ(write(makeSpec(), merged, dir.str()), "");
+  std::string svg = readFile(dir.str("figures/pareto-latency-energy.svg"));
+  EXPECT_NE(svg.find(">latency (ms), all models</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">energy (mJ), all models</text>"), std::string::npos);
+  std::string html = readFile(dir.str("report.html"));
+  EXPECT_NE(html.find("<th>latency (ms)</th><th>energy (mJ)</th>"),
+            std::string::npos);
+  EXPECT_NE(html.find("fastest</th><td>p0008 (array.rows=32, "
+                      "array.cols=32): 4 ms"),
+            std::string::npos);
+}
+
 TEST(ExploreReport, Rooflines) {
   TempDir dir;
   ASSERT_EQ(write(makeSpec(), makeGridResults(), dir.str()), "");
