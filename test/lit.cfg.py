@@ -38,9 +38,16 @@ if os.path.isdir("/usr/share/libonnx-testdata/data/node"):
     config.available_features.add("onnx-testdata")
 if shutil.which("clang-format-22"):
     config.available_features.add("clang-format")
+# The co-design report's render test (test/Explore): headless chromium draws
+# the figures (REQUIRES: chromium); %chromium is the browser found.
+chromium = next((path for path in map(shutil.which, ["chromium", "chromium-browser", "google-chrome"])
+                 if path), None)
+if chromium:
+    config.available_features.add("chromium")
+    config.substitutions.append(("%chromium", chromium))
 
 tool_dirs = [config.tessera_tools_dir, config.llvm_tools_dir]
-tools = ["tessera-opt", "tessera-translate", "tessera-compile", "tessera-sim"]
+tools = ["tessera-opt", "tessera-translate", "tessera-compile", "tessera-sim", "tessera-explore"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # The GPU target's offline checks: PTX assembled by the CUDA toolkit's ptxas

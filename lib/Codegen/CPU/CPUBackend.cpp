@@ -13,7 +13,7 @@
 #include "tessera/Target/CPU/CPUTarget.h"
 
 #include "mlir/Pass/PassManager.h"
-#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
@@ -24,7 +24,10 @@ namespace tessera {
 /// The ops the nn -> linalg patterns rewrite: what the CPU executes.
 static bool isLoweredToLinalg(Operation *op) {
   struct Roots {
-    llvm::DenseSet<OperationName> kinds;
+    /// By name: an OperationName belongs to one context, and the roots serve
+    /// every context of the process (the explorer and the Python package
+    /// compile in many).
+    llvm::StringSet<> kinds;
     SmallVector<TypeID> interfaces, traits;
     bool any = false;
   };
@@ -38,7 +41,7 @@ static bool isLoweredToLinalg(Operation *op) {
     for (const std::unique_ptr<RewritePattern> &pattern :
          patterns.getNativePatterns()) {
       if (std::optional<OperationName> kind = pattern->getRootKind())
-        r.kinds.insert(*kind);
+        r.kinds.insert(kind->getStringRef());
       else if (std::optional<TypeID> id = pattern->getRootInterfaceID())
         r.interfaces.push_back(*id);
       else if (std::optional<TypeID> id = pattern->getRootTraitID())
@@ -50,7 +53,7 @@ static bool isLoweredToLinalg(Operation *op) {
   }();
   // `nn.none` stands for absent operands; the patterns consume it.
   if (roots.any || op->getName().getStringRef() == "nn.none" ||
-      roots.kinds.contains(op->getName()))
+      roots.kinds.contains(op->getName().getStringRef()))
     return true;
   return llvm::any_of(
              roots.interfaces,
