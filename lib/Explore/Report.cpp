@@ -99,13 +99,12 @@ struct ResultsData {
 
 /// A JSON scalar as the text the sweep file had: strings as they are,
 /// numbers and booleans as JSON prints them.
-bool fromJSON(const json::Value &value, std::string &text, json::Path path,
-              bool scalarOK) {
+bool readScalar(const json::Value &value, std::string &text, json::Path path) {
   if (std::optional<StringRef> s = value.getAsString()) {
     text = s->str();
     return true;
   }
-  if (!scalarOK || value.kind() == json::Value::Object ||
+  if (value.kind() == json::Value::Object ||
       value.kind() == json::Value::Array || value.kind() == json::Value::Null) {
     path.report("expected a string");
     return false;
@@ -170,8 +169,8 @@ bool fromJSON(const json::Value &value, PointData &point, json::Path path) {
       return false;
     }
     for (const auto &[key, setting] : *object)
-      if (!fromJSON(setting, point.settings[key.str()],
-                    path.field("settings").field(key), /*scalarOK=*/true))
+      if (!readScalar(setting, point.settings[key.str()],
+                      path.field("settings").field(key)))
         return false;
   }
   // Invalid and excluded points have no results; failed ones may lack them.
@@ -195,8 +194,8 @@ bool fromJSON(const json::Value &value, AxisData &axis, json::Path path) {
     return false;
   }
   for (auto [i, v] : llvm::enumerate(*values))
-    if (!fromJSON(v, axis.values.emplace_back(), path.field("values").index(i),
-                  /*scalarOK=*/true))
+    if (!readScalar(v, axis.values.emplace_back(),
+                    path.field("values").index(i)))
       return false;
   return true;
 }

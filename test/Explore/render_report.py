@@ -129,6 +129,12 @@ def check_svg(chromium, path, workdir, profile):
     print("%s: %s" % (os.path.basename(path), "; ".join(results)))
 
 
+def is_link_blue(pixel):
+    """Link text (#0000ee) and its blends with the white page."""
+    r, g, b = pixel
+    return abs(r - g) <= 6 and b - r > 50
+
+
 def check_html(chromium, path, workdir, profile):
     with open(path, encoding="utf-8") as f:
         text = f.read()
@@ -140,16 +146,20 @@ def check_html(chromium, path, workdir, profile):
     png = os.path.join(workdir, "report.png")
     image = screenshot(chromium, path, 1400, 2000, png, profile)
     pixels = list(image.getdata())
-    non_white = sum(1 for p in pixels if min(p) < 235)
-    colors = len(set(pixels))
-    share = non_white / len(pixels)
-    # Text alone darkens a few percent in a handful of greys; the figures
-    # bring color.
-    if share < 0.05 or colors < 100:
-        raise RuntimeError("%s: the page looks blank (%.1f%% inked, %d colors)"
-                           % (path, 100 * share, colors))
+    inked = sum(1 for p in pixels if min(p) < 235) / len(pixels)
+    # Text alone inks a page in greys and link blue; the figures bring
+    # color (dots, color bars, heat maps), thousands of pixels of it in the
+    # first screen.
+    colored = sum(1 for p in pixels if max(p) - min(p) > MIN_SATURATION and
+                  not is_link_blue(p))
+    if inked < 0.02:
+        raise RuntimeError("%s: the page looks blank (%.1f%% inked)" %
+                           (path, 100 * inked))
+    if colored < 2000:
+        raise RuntimeError("%s: the page shows no figure (%d colored pixels)"
+                           % (path, colored))
     print("report.html: rendered, %d inline figures, %.0f%% inked, "
-          "%d colors" % (svgs, 100 * share, colors))
+          "%d colored pixels" % (svgs, 100 * inked, colored))
 
 
 def main():

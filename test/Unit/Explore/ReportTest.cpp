@@ -562,12 +562,50 @@ TEST(ExploreReport, Errors) {
             "merged results: expected uint64_t at "
             "results.points[0].models[0].layers[0].macs");
 
+  auto firstPoint = [](json::Value &merged) -> json::Object & {
+    return *(*merged.getAsObject()->getArray("points"))[0].getAsObject();
+  };
+  json::Value badSetting = makeGridResults();
+  firstPoint(badSetting)["settings"] =
+      json::Object{{"array.rows", json::Array{8}}};
+  EXPECT_EQ(message(std::move(badSetting)),
+            "merged results: expected a string at "
+            "results.points[0].settings.array.rows");
+  json::Value settingsArray = makeGridResults();
+  firstPoint(settingsArray)["settings"] = json::Array{};
+  EXPECT_EQ(message(std::move(settingsArray)),
+            "merged results: expected an object at "
+            "results.points[0].settings");
+  json::Value noTotal = makeGridResults();
+  (*firstPoint(noTotal).getArray("models"))[1].getAsObject()->erase(
+      "energy_pj");
+  EXPECT_EQ(message(std::move(noTotal)),
+            "merged results: expected a number at "
+            "results.points[0].models[1].energy_pj.total");
+  json::Value noValues = makeGridResults();
+  (*noValues.getAsObject()->getArray("axes"))[1].getAsObject()->erase("values");
+  EXPECT_EQ(message(std::move(noValues)),
+            "merged results: expected an array at results.axes[1].values");
+
   SweepSpec unknownAxis = makeSpec();
   unknownAxis.heatmapAxes = {"array.rows", "clock.mhz"};
   EXPECT_EQ(message(makeGridResults(), unknownAxis),
             "report: heat-map axis 'clock.mhz' is not an axis of the sweep "
             "(axes: array.rows, array.cols)");
+  SweepSpec threeAxes = makeSpec();
+  threeAxes.heatmapAxes = {"array.rows", "array.cols", "array.rows"};
+  EXPECT_EQ(message(makeGridResults(), threeAxes),
+            "report: the heat maps take two axes, not 3");
   EXPECT_FALSE(sys::fs::exists(dir.str("report.html")));
+
+  // The output directory is a file.
+  std::string file = dir.str("file");
+  {
+    std::error_code ec;
+    raw_fd_ostream(file, ec) << "x";
+  }
+  EXPECT_EQ(toString(writeReport(makeSpec(), makeGridResults(), file)),
+            "cannot create '" + file + "/figures': Not a directory");
 }
 
 TEST(ExploreReport, PNGsNeedChromium) {
@@ -583,6 +621,21 @@ TEST(ExploreReport, PNGsNeedChromium) {
   EXPECT_EQ(toString(writeReportPNGs(empty.str(), "/bin/sh")),
             "cannot list '" + empty.str("figures") +
                 "': No such file or directory");
+  ASSERT_FALSE(sys::fs::create_directories(empty.str("figures")));
+  EXPECT_EQ(toString(writeReportPNGs(empty.str(), "/bin/sh")),
+            "no figures to render in '" + empty.str("figures") +
+                "' (write the report first)");
+  {
+    std::error_code ec;
+    raw_fd_ostream(empty.str("figures/a.svg"), ec) << "<svg/>";
+  }
+  EXPECT_EQ(toString(writeReportPNGs(empty.str(), "/bin/sh")),
+            "'" + empty.str("figures/a.svg") +
+                "': no width and height on its <svg>");
+  // A browser that fails.
+  EXPECT_EQ(toString(writeReportPNGs(dir.str(), "/bin/false")),
+            "chromium did not render '" + dir.str("figures/agreement.svg") +
+                "' (exit code 1)");
 }
 
 /// Reads a PNG's size from its IHDR chunk.
