@@ -1,0 +1,384 @@
+# ===- explore.py - hardware co-design sweeps from Python ---------------------===#
+#
+# Part of Tessera. The sweeps of `tessera-explore` (docs/explore.md) run
+# through any concurrent.futures executor: a local process pool by default,
+# a dask.distributed Client for a cluster (docs/python.md). The calling
+# process plans the sweep and prepares the models; the executor's workers
+# evaluate chunks of points, each writing its own point files; the calling
+# process merges them into the same results.json the C++ tool writes.
+#
+# ===--------------------------------------------------------------------------===#
+"""Hardware co-design sweeps: load, plan and run a sweep file.
+
+    from tessera import explore
+    results = explore.run("sweep.yaml", "out")
+    results.column("latency_us", model="resnet50")   # numpy array
+
+With a dask cluster:
+
+    from dask.distributed import Client
+    results = explore.run("sweep.yaml", "out", executor=Client("tcp://scheduler:8786"))
+"""
+
+import concurrent.futures
+import json
+import math
+import multiprocessing
+import os
+import sys
+import time
+
+import numpy as np
+
+from . import Error, _tessera
+
+__all__ = ["load", "plan", "run", "Results"]
+
+
+def _require_explorer():
+    if not _tessera.has_explore:
+        raise Error("this tessera package was built without the explorer (lib/Explore)")
+
+
+def load(sweep_path):
+    """Parses a sweep file.
+
+    Returns:
+      The sweep as a dict: name, file, hardware (the base), models (name,
+      path, input_shapes, calibration, calibration_samples, lower_qdq), axes
+      ({key, values}), sampling, samples, sampling_seed, constraints,
+      fidelity, simulate_max, seed, heatmap. Paths are absolute.
+
+    Raises:
+      Error: the located message of a bad sweep file
+        ("sweep.yaml:7:5: error: ...").
+    """
+    _require_explorer()
+    return json.loads(_tessera.explore_load(os.fspath(sweep_path)))
+
+
+def plan(sweep_path):
+    """The points a sweep evaluates, in index order.
+
+    Returns:
+      A list of {index, id, settings (axis key -> value text), runnable,
+      invalid_reason, excluded_reason, digest}: a point is runnable unless
+      its hardware is invalid or it violates a constraint.
+
+    Raises:
+      Error: a bad sweep file, an unknown axis key, a base hardware that does
+        not load.
+    """
+    _require_explorer()
+    return json.loads(_tessera.explore_plan(os.fspath(sweep_path)))
+
+
+def _evaluate_chunk(sweep_path, out_dir, indices, fidelity):
+    """An executor task: evaluates the points `indices` into out_dir/points.
+
+    Runs in the worker; the models were prepared by the calling process.
+    Returns the indices and the seconds taken.
+    """
+    start = time.monotonic()
+    _tessera.explore_run(sweep_path, out_dir, list(indices), fidelity, True, False, False, 1,
+                         False)
+    return list(indices), time.monotonic() - start
+
+
+def _chunks(indices, size):
+    return [indices[k:k + size] for k in range(0, len(indices), size)]
+
+
+def _worker_count(executor):
+    count = getattr(executor, "_max_workers", None)  # the standard library's pools
+    if isinstance(count, int) and count > 0:
+        return count
+    client = getattr(executor, "_client", None)  # dask's ClientExecutor
+    if client is not None:
+        try:
+            return max(1, sum(client.nthreads().values()))
+        except Exception:
+            pass
+    return os.cpu_count() or 1
+
+
+def _is_dask_client(executor):
+    return type(executor).__module__.startswith("distributed") and hasattr(executor, "get_executor")
+
+
+def _format_seconds(seconds):
+    seconds = int(round(seconds))
+    if seconds >= 3600:
+        return "%dh%02dm" % (seconds // 3600, seconds % 3600 // 60)
+    if seconds >= 60:
+        return "%dm%02ds" % (seconds // 60, seconds % 60)
+    return "%ds" % seconds
+
+
+class _Progress:
+    """The progress line on stderr: "12/500 points, 1 failed, eta 1m20s"."""
+
+    def __init__(self, stage, total, enabled):
+        self.stage, self.total = stage, total
+        self.enabled = enabled and total > 0
+        self.done = self.failed = 0
+        self.start = time.monotonic()
+
+    def update(self, indices, failed):
+        self.done += len(indices)
+        self.failed += failed
+        if not self.enabled:
+            return
+        elapsed = time.monotonic() - self.start
+        eta = elapsed / self.done * (self.total - self.done) if self.done else 0
+        line = "%s: %d/%d points" % (self.stage, self.done, self.total)
+        if self.failed:
+            line += ", %d failed" % self.failed
+        if self.done < self.total:
+            line += ", eta " + _format_seconds(eta)
+        else:
+            line += ", " + _format_seconds(elapsed)
+        end = "\n" if self.done == self.total else ""
+        sys.stderr.write("\r" + line + " " * 8 + end)
+        sys.stderr.flush()
+
+
+def _count_failed(out_dir, ids, indices, suffix):
+    """How many of the evaluated points recorded status "failed"."""
+    failed = 0
+    for index in indices:
+        try:
+            with open(os.path.join(out_dir, "points", ids[index] + suffix)) as f:
+                failed += json.load(f).get("status") == "failed"
+        except (OSError, ValueError):
+            failed += 1
+    return failed
+
+
+def _evaluate(executor, sweep_path, out_dir, indices, fidelity, chunk_size, progress, ids,
+              stage, suffix=".json"):
+    if not indices:
+        return
+    if chunk_size is None:
+        # A few chunks per worker: even load without a task per point.
+        chunk_size = max(1, math.ceil(len(indices) / (4 * _worker_count(executor))))
+    bar = _Progress(stage, len(indices), progress)
+    futures = [executor.submit(_evaluate_chunk, sweep_path, out_dir, chunk, fidelity)
+               for chunk in _chunks(indices, chunk_size)]
+    try:
+        for future in concurrent.futures.as_completed(futures):
+            done, _ = future.result()
+            bar.update(done, _count_failed(out_dir, ids, done, suffix))
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
+
+
+def run(sweep_path, out_dir, *, executor=None, fidelity=None, chunk_size=None, progress=True):
+    """Runs a sweep through an executor and merges its results.
+
+    The calling process plans the sweep and prepares its models (import,
+    calibration, quantization: once per model, under out_dir/models), then
+    submits chunks of runnable points to the executor; each task evaluates
+    its points with the C++ explorer and writes out_dir/points/<id>.json.
+    Points whose file is up to date are not evaluated again (resume). For
+    fidelity "pareto", the Pareto candidates of the analytic pass are then
+    simulated the same way. Finally the calling process merges the point
+    files into results.json, results.csv and layers.csv (byte-identical to
+    tessera-explore's) and writes report.html.
+
+    Args:
+      sweep_path: the sweep file (docs/explore.md).
+      out_dir: the output directory; every worker must see it (a shared
+        file system for a cluster), at the same path.
+      executor: a concurrent.futures.Executor, or a dask.distributed.Client;
+        default a ProcessPoolExecutor of os.cpu_count() 'spawn' workers.
+      fidelity: "analytic", "simulated" or "pareto", overriding the sweep
+        file's.
+      chunk_size: points per task (default: about four tasks per worker).
+      progress: print a progress line to stderr.
+
+    Returns:
+      Results: the merged results.
+
+    Raises:
+      Error: a bad sweep file, a model that does not prepare, an unknown
+        fidelity; a worker's error is raised as it was.
+    """
+    _require_explorer()
+    sweep_path = os.path.abspath(os.fspath(sweep_path))
+    out_dir = os.path.abspath(os.fspath(out_dir))
+    spec = load(sweep_path)
+    effective = fidelity or spec["fidelity"]
+    # Plan and prepare in this process, so that the workers find the
+    # prepared models and none prepares one twice.
+    _tessera.explore_run(sweep_path, out_dir, [], fidelity, False, False, False, 1, False)
+    points = plan(sweep_path)
+    ids = {p["index"]: p["id"] for p in points}
+    runnable = [p["index"] for p in points if p["runnable"]]
+
+    owned = None
+    if executor is None:
+        owned = concurrent.futures.ProcessPoolExecutor(
+            max_workers=os.cpu_count() or 1, mp_context=multiprocessing.get_context("spawn"))
+        pool = owned
+    elif _is_dask_client(executor):
+        pool = executor.get_executor(pure=False)
+    else:
+        pool = executor
+    try:
+        _evaluate(pool, sweep_path, out_dir, runnable, fidelity, chunk_size, progress, ids,
+                  effective)
+        if effective == "pareto":
+            candidates = list(_tessera.explore_candidates(sweep_path, out_dir))
+            # Beside the analytic point files: points/<id>.sim.json.
+            _evaluate(pool, sweep_path, out_dir, candidates, "simulated", chunk_size, progress,
+                      ids, "simulated", ".sim.json")
+    finally:
+        if owned is not None:
+            owned.shutdown(wait=True, cancel_futures=True)
+    merged = json.loads(_tessera.explore_merge(sweep_path, out_dir, True))
+    return Results(out_dir, merged)
+
+
+def _lookup(record, key):
+    """record[key], or the dotted path key through nested dicts; None if absent."""
+    if key in record:
+        return record[key]
+    value = record
+    for part in key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def _to_number(value):
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _as_array(values):
+    present = [v for v in values if v is not None]
+    if present and all(isinstance(v, bool) for v in present) and len(present) == len(values):
+        return np.array(values, dtype=bool)
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+        return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    return np.array(values, dtype=object)
+
+
+class Results:
+    """The merged results of a sweep (results.json) with numpy columns.
+
+    Attributes:
+      out_dir: the sweep's output directory.
+      data: results.json as a dict: sweep, hardware, fidelity, sampling,
+        axes, models, heatmap, points (the schema of docs/explore.md).
+      points: data["points"], in index order.
+      models: the model names.
+    """
+
+    def __init__(self, out_dir, data):
+        self.out_dir = os.fspath(out_dir)
+        self.data = data
+        self.points = data.get("points", [])
+        self.models = list(data.get("models", []))
+
+    @classmethod
+    def load(cls, out_dir):
+        """The results of a finished sweep, read from out_dir/results.json."""
+        with open(os.path.join(os.fspath(out_dir), "results.json")) as f:
+            return cls(out_dir, json.load(f))
+
+    @property
+    def report(self):
+        """The path of report.html, or None when it was not written."""
+        path = os.path.join(self.out_dir, "report.html")
+        return path if os.path.exists(path) else None
+
+    def __len__(self):
+        return len(self.points)
+
+    def _model_entry(self, point, model):
+        for entry in point.get("models", []):
+            if entry.get("model") == model:
+                return entry
+        return None
+
+    def column(self, key, model=None):
+        """One value per point, in index order, as a numpy array.
+
+        Args:
+          key: a point key ("latency_us", "energy_pj", "area_mm2", "status",
+            "pareto", "id"), an axis key ("array.rows", its value as a
+            number) or a dotted path ("hardware.rows", "area.array"); with
+            `model`, a key of that model's entry ("latency_us",
+            "npu_cycles", "utilization", "energy_pj.dram", ...).
+          model: a model name, or None for the point's own keys.
+
+        Returns:
+          float64 for numbers (NaN where a point has none: invalid and
+          excluded points, failed models), bool for flags, object otherwise.
+
+        Raises:
+          Error: an unknown model.
+        """
+        if model is not None and model not in self.models:
+            raise Error("unknown model '%s' (models: %s)" % (model, ", ".join(self.models)))
+        values = []
+        for point in self.points:
+            if model is not None:
+                entry = self._model_entry(point, model)
+                values.append(None if entry is None else _lookup(entry, key))
+                continue
+            settings = point.get("settings", {})
+            if key in settings:
+                values.append(_to_number(settings[key]))
+            else:
+                values.append(_lookup(point, key))
+        return _as_array(values)
+
+    def pareto(self):
+        """The ids of the Pareto-optimal points (latency, energy, area)."""
+        return [p["id"] for p in self.points if p.get("pareto")]
+
+    def to_records(self):
+        """Flat rows, one per point and model (results.csv's), as dicts.
+
+        Keys: id, index, status, reason, the axis settings, area_mm2,
+        point_latency_us, point_energy_pj, pareto, model and the model's
+        scalar results (latency_us, npu_cycles, utilization, energy_pj as its
+        total, ...). A point without models (invalid, excluded) gives one
+        row whose model keys are absent.
+        """
+        records = []
+        for point in self.points:
+            base = {"id": point.get("id"), "index": point.get("index"),
+                    "status": point.get("status"), "reason": point.get("reason", "")}
+            for key, value in point.get("settings", {}).items():
+                base[key] = _to_number(value)
+            for key in ("area_mm2", "pareto"):
+                if key in point:
+                    base[key] = point[key]
+            if "latency_us" in point:
+                base["point_latency_us"] = point["latency_us"]
+            if "energy_pj" in point:
+                base["point_energy_pj"] = point["energy_pj"]
+            models = point.get("models") or []
+            if not models:
+                records.append(base)
+            for entry in models:
+                row = dict(base)
+                for key, value in entry.items():
+                    if key == "layers":
+                        continue
+                    if key == "energy_pj" and isinstance(value, dict):
+                        value = value.get("total")
+                    row[key] = value
+                records.append(row)
+        return records
