@@ -13,7 +13,7 @@
 #include "tessera/Target/CPU/CPUTarget.h"
 
 #include "mlir/Pass/PassManager.h"
-#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
@@ -24,12 +24,14 @@ namespace tessera {
 /// The ops the nn -> linalg patterns rewrite: what the CPU executes.
 static bool isLoweredToLinalg(Operation *op) {
   struct Roots {
-    llvm::DenseSet<OperationName> kinds;
+    // Names, not OperationNames: those belong to one context, and a process
+    // compiles in many (the Python package, the explorer's threads).
+    llvm::StringSet<> kinds;
     SmallVector<TypeID> interfaces, traits;
     bool any = false;
   };
   // Built once, from the first op's context (the patterns' roots do not
-  // depend on anything else).
+  // depend on anything else); interface and trait ids are global.
   static const Roots roots = [ctx = op->getContext()] {
     Roots r;
     NNToLinalgTypeConverter converter;
@@ -38,7 +40,7 @@ static bool isLoweredToLinalg(Operation *op) {
     for (const std::unique_ptr<RewritePattern> &pattern :
          patterns.getNativePatterns()) {
       if (std::optional<OperationName> kind = pattern->getRootKind())
-        r.kinds.insert(*kind);
+        r.kinds.insert(kind->getStringRef());
       else if (std::optional<TypeID> id = pattern->getRootInterfaceID())
         r.interfaces.push_back(*id);
       else if (std::optional<TypeID> id = pattern->getRootTraitID())
@@ -50,7 +52,7 @@ static bool isLoweredToLinalg(Operation *op) {
   }();
   // `nn.none` stands for absent operands; the patterns consume it.
   if (roots.any || op->getName().getStringRef() == "nn.none" ||
-      roots.kinds.contains(op->getName()))
+      roots.kinds.contains(op->getName().getStringRef()))
     return true;
   return llvm::any_of(
              roots.interfaces,
