@@ -56,7 +56,6 @@ template <typename T> static T takeOrRaise(llvm::Expected<T> value) {
   return std::move(*value);
 }
 
-
 /// The targets register once per process, before the first compilation.
 static void registerTargetsOnce() {
   static std::once_flag once;
@@ -122,8 +121,8 @@ runArtifact(const std::string &artifact, const std::vector<std::string> &inputs,
   {
     py::gil_scoped_release release;
     llvm::raw_string_ostream outStream(out), errStream(err);
-    code = static_cast<int>(tessera::runtime::runArtifact(o, outStream,
-                                                          errStream));
+    code = static_cast<int>(
+        tessera::runtime::runArtifact(o, outStream, errStream));
   }
   return {code, out, err};
 }
@@ -165,8 +164,8 @@ static py::object yamlToPython(llvm::yaml::Node *node) {
   if (auto *map = llvm::dyn_cast_or_null<llvm::yaml::MappingNode>(node)) {
     py::dict dict;
     for (llvm::yaml::KeyValueNode &entry : *map) {
-      auto *key = llvm::dyn_cast_or_null<llvm::yaml::ScalarNode>(
-          entry.getKey());
+      auto *key =
+          llvm::dyn_cast_or_null<llvm::yaml::ScalarNode>(entry.getKey());
       if (!key)
         continue;
       llvm::SmallString<32> storage;
@@ -217,16 +216,16 @@ static std::string specToJSON(const std::string &path) {
   explore::SweepSpec spec = loadSpec(path);
   llvm::json::Array models, axes, constraints;
   for (const explore::ModelSpec &m : spec.models)
-    models.push_back(llvm::json::Object{
-        {"name", m.name},
-        {"path", m.path},
-        {"input_shapes", llvm::json::Array(m.inputShapes)},
-        {"calibration", m.calibrationDir},
-        {"calibration_samples", m.calibrationSamples},
-        {"lower_qdq", m.lowerQDQ}});
+    models.push_back(
+        llvm::json::Object{{"name", m.name},
+                           {"path", m.path},
+                           {"input_shapes", llvm::json::Array(m.inputShapes)},
+                           {"calibration", m.calibrationDir},
+                           {"calibration_samples", m.calibrationSamples},
+                           {"lower_qdq", m.lowerQDQ}});
   for (const explore::AxisSpec &a : spec.axes)
-    axes.push_back(llvm::json::Object{
-        {"key", a.key}, {"values", llvm::json::Array(a.values)}});
+    axes.push_back(llvm::json::Object{{"key", a.key},
+                                      {"values", llvm::json::Array(a.values)}});
   for (const explore::Constraint &c : spec.constraints)
     constraints.push_back(c.text);
   llvm::json::Object object{
@@ -257,14 +256,13 @@ static std::string planToJSON(const std::string &path) {
     llvm::json::Object settings;
     for (const auto &[key, value] : p.settings)
       settings[key] = value;
-    array.push_back(llvm::json::Object{
-        {"index", p.index},
-        {"id", p.id},
-        {"settings", std::move(settings)},
-        {"runnable", p.isRunnable()},
-        {"invalid_reason", p.invalidReason},
-        {"excluded_reason", p.excludedReason},
-        {"digest", p.digest}});
+    array.push_back(llvm::json::Object{{"index", p.index},
+                                       {"id", p.id},
+                                       {"settings", std::move(settings)},
+                                       {"runnable", p.isRunnable()},
+                                       {"invalid_reason", p.invalidReason},
+                                       {"excluded_reason", p.excludedReason},
+                                       {"digest", p.digest}});
   }
   std::string text;
   llvm::raw_string_ostream(text) << llvm::json::Value(std::move(array));
@@ -280,8 +278,7 @@ parseFidelity(const std::optional<std::string> &name) {
         explore::Fidelity::Pareto})
     if (explore::getFidelityName(f) == *name)
       return f;
-  raiseError("unknown fidelity '" + *name +
-             "' (analytic, simulated, pareto)");
+  raiseError("unknown fidelity '" + *name + "' (analytic, simulated, pareto)");
 }
 
 /// runSweep on the sweep file `path`, with SweepOptions' fields.
@@ -317,8 +314,7 @@ static std::vector<unsigned> simulationCandidates(const std::string &path,
 static std::string mergeResults(const std::string &path,
                                 const std::string &outDir, bool report) {
   explore::SweepSpec spec = loadSpec(path);
-  llvm::json::Value merged =
-      takeOrRaise(explore::mergeResults(spec, outDir));
+  llvm::json::Value merged = takeOrRaise(explore::mergeResults(spec, outDir));
 #ifdef TESSERA_PYTHON_EXPLORE_REPORT
   if (report)
     checkOrRaise(explore::writeReport(spec, merged, outDir));
