@@ -45,7 +45,7 @@ if shutil.which("clang-format-22"):
     config.available_features.add("clang-format")
 
 tool_dirs = [config.tessera_tools_dir, config.llvm_tools_dir]
-tools = ["tessera-opt", "tessera-translate", "tessera-compile", "tessera-sim"]
+tools = ["tessera-opt", "tessera-translate", "tessera-compile", "tessera-sim", "tessera-explore"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # The GPU target's offline checks: PTX assembled by the CUDA toolkit's ptxas

@@ -187,6 +187,8 @@ static LogicalResult writeStage(Compilation &c, const Stage &stage) {
   OpPrintingFlags flags;
   if (c.options.elideWeights)
     flags.elideLargeResourceString(64);
+  if (c.options.printDebugInfo)
+    flags.enableDebugInfo();
   c.module->print(output->os(), flags);
   output->keep();
   return success();

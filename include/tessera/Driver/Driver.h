@@ -90,6 +90,9 @@ struct CompileOptions {
   std::string hardware;
   /// Elide large weights when printing IR.
   bool elideWeights = false;
+  /// Print locations (the ONNX node names) with the IR of `emitStage`, so
+  /// that the stage parsed back still names its ops' nodes.
+  bool printDebugInfo = false;
   /// Graph fusion at the `nn` stage (nn.fused groups); off for debugging
   /// and A/B measurements.
   bool fuse = true;

@@ -196,8 +196,8 @@ struct LayerResult {
   uint64_t predictedCycles = 0;
   /// Simulated cycles of the layer; std::nullopt when not simulated.
   std::optional<uint64_t> simulatedCycles;
-  uint64_t dramBytes = 0;     ///< predicted (simulated when simulated)
-  double energyPJ = 0;        ///< predicted (simulated when simulated)
+  uint64_t dramBytes = 0;      ///< predicted (simulated when simulated)
+  double energyPJ = 0;         ///< predicted (simulated when simulated)
   double hostMicroseconds = 0; ///< host: the cost rule's estimate
 };
 
@@ -212,6 +212,9 @@ struct ModelResult {
   uint64_t npuCycles = 0;          ///< predicted, or simulated when simulated
   uint64_t predictedNPUCycles = 0; ///< always the cost model's
   double hostMicroseconds = 0;
+  /// The transfers of the segments' inputs and outputs (10 GB/s), the
+  /// third term of the latency.
+  double transferMicroseconds = 0;
   uint64_t macs = 0;    ///< of every NPU-capable layer
   uint64_t npuMacs = 0; ///< of the layers on the NPU
   /// npuMacs / (npuCycles * rows * cols).
@@ -241,9 +244,8 @@ struct PreparedModel {
 
 /// Prepares `spec` under `outDir/models/<name>` (idempotent: existing
 /// files whose digest matches are reused). Errors name the model file.
-llvm::Expected<PreparedModel> prepareModel(const ModelSpec &spec,
-                                           llvm::StringRef outDir,
-                                           uint64_t seed);
+llvm::Expected<PreparedModel>
+prepareModel(const ModelSpec &spec, llvm::StringRef outDir, uint64_t seed);
 
 /// The compiler's placement and tiling search for `hw`, costed by the
 /// cost model. Thread-safe (a context per thread).
@@ -276,6 +278,17 @@ struct PointResult {
   bool pareto = false;
 };
 
+/// What one runSweep call did (the tool's summary).
+struct SweepStats {
+  unsigned points = 0;   ///< in the plan
+  unsigned selected = 0; ///< covered by this call (SweepOptions::only)
+  /// The main pass (analytic, or simulated for a simulated sweep).
+  unsigned evaluated = 0, resumed = 0, failed = 0, invalid = 0, excluded = 0;
+  /// The simulations of a pareto sweep.
+  unsigned simulated = 0, simulationsResumed = 0, simulationsFailed = 0;
+  double seconds = 0; ///< wall time
+};
+
 /// What runSweep does.
 struct SweepOptions {
   std::string outDir;
@@ -293,6 +306,8 @@ struct SweepOptions {
   /// The progress line ("12/500 points, 1 failed, 3 skipped, eta 1m20s"),
   /// or null for none.
   llvm::raw_ostream *progress = nullptr;
+  /// Filled in when not null.
+  SweepStats *stats = nullptr;
 };
 
 /// Plans the sweep, prepares the models, evaluates every runnable point
@@ -355,6 +370,20 @@ llvm::Expected<PointResult> pointResultFromJSON(const llvm::json::Value &v);
 /// minimizing latency, energy and area.
 std::vector<unsigned> getParetoFront(llvm::ArrayRef<PointResult> results);
 
+/// `--points=LIST`: comma-separated indices, ids and ranges ("0,3,5-9",
+/// "p0004"), checked against `plan`; sorted, without duplicates.
+llvm::Expected<std::vector<unsigned>>
+parsePointList(llvm::StringRef list, llvm::ArrayRef<Point> plan);
+
+/// `--plan`: one line per point (id, settings, area, status with reason).
+void printPlan(const SweepSpec &spec, llvm::ArrayRef<Point> plan,
+               llvm::raw_ostream &os);
+
+/// The end-of-sweep summary: counts by status, the failed points with their
+/// reasons, what this run evaluated and resumed (`stats`, may be null).
+void printSummary(const llvm::json::Value &merged, const SweepStats *stats,
+                  llvm::StringRef outDir, llvm::raw_ostream &os);
+
 //===----------------------------------------------------------------------===//
 // The report (Report.cpp)
 //===----------------------------------------------------------------------===//
@@ -367,6 +396,14 @@ std::vector<unsigned> getParetoFront(llvm::ArrayRef<PointResult> results);
 /// over the spec's two heat-map axes, and the table of points.
 llvm::Error writeReport(const SweepSpec &spec, const llvm::json::Value &merged,
                         llvm::StringRef outDir);
+
+/// Renders every `outDir/figures/*.svg` to a PNG beside it (same stem, the
+/// SVG's size) with headless chromium: `chromium` is its path or program
+/// name; empty: chromium, chromium-browser or google-chrome on PATH. Errors:
+/// no chromium (a clear message), no figures, a render that fails or takes
+/// over two minutes.
+llvm::Error writeReportPNGs(llvm::StringRef outDir,
+                            llvm::StringRef chromium = "");
 
 } // namespace tessera::explore
 

@@ -24,14 +24,15 @@ namespace tessera {
 /// The ops the nn -> linalg patterns rewrite: what the CPU executes.
 static bool isLoweredToLinalg(Operation *op) {
   struct Roots {
-    // Names, not OperationNames: those belong to one context, and a process
-    // compiles in many (the Python package, the explorer's threads).
+    /// By name: an OperationName belongs to one context, and the roots serve
+    /// every context of the process (the explorer and the Python package
+    /// compile in many).
     llvm::StringSet<> kinds;
     SmallVector<TypeID> interfaces, traits;
     bool any = false;
   };
   // Built once, from the first op's context (the patterns' roots do not
-  // depend on anything else); interface and trait ids are global.
+  // depend on anything else).
   static const Roots roots = [ctx = op->getContext()] {
     Roots r;
     NNToLinalgTypeConverter converter;

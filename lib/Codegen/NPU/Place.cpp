@@ -1,13 +1,16 @@
 //===- Place.cpp - host or NPU for each op of a quantized graph -----------===//
 //
-// Part of Tessera. Implements `tessera-npu-place`: matches the NPU layers,
-// tiles them for the module's hardware, applies the cost rule and the
-// placement file, writes npu.place/npu.reason and the placement report.
+// Part of Tessera. Implements placeModule (tessera/Codegen/NPU/Placement.h):
+// matches the NPU layers, tiles them for a hardware description, applies the
+// cost rule and the placement overrides, writes npu.place/npu.reason; and
+// `tessera-npu-place`, which calls it for the module's hardware with the
+// placement file's entries and writes the placement report.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Layers.h"
 #include "tessera/Codegen/NPU/Passes.h"
+#include "tessera/Codegen/NPU/Placement.h"
 
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/DenseMap.h"
@@ -33,7 +36,7 @@ using namespace tessera::npu;
 
 namespace {
 
-/// A matched layer and what the pass decided for it.
+/// A matched layer and what the placement decided for it.
 struct Candidate {
   MatchedLayer match;
   LayerCost cost;
@@ -41,13 +44,6 @@ struct Candidate {
   bool forcedNPU = false;
   std::string reason;
   int64_t segment = -1;
-};
-
-/// One row of the placement report.
-struct ReportRow {
-  std::string function, node, op, place, reason, tiling;
-  int64_t segment = -1;
-  uint64_t cycles = 0;
 };
 
 /// Ops that get no placement: constants and terminators.
@@ -63,68 +59,79 @@ std::string getOpNames(ArrayRef<Operation *> ops) {
   return llvm::join(names, "+");
 }
 
-struct NPUPlacePass : tessera::impl::NPUPlaceBase<NPUPlacePass> {
-  using NPUPlaceBase::NPUPlaceBase;
-
-  void runOnOperation() override;
-
-private:
-  LogicalResult readPlacementFile(llvm::StringMap<std::string> &entries);
-  LogicalResult placeFunction(func::FuncOp func, const HardwareDesc &hw,
-                              llvm::StringMap<std::string> &overrides,
-                              llvm::StringMap<bool> &usedOverrides,
-                              int64_t &nextSegment,
-                              std::vector<ReportRow> &rows);
-  void writeReport(const HardwareDesc &hw, ArrayRef<ReportRow> rows);
-};
-
-LogicalResult
-NPUPlacePass::readPlacementFile(llvm::StringMap<std::string> &entries) {
-  ModuleOp module = getOperation();
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
-      llvm::MemoryBuffer::getFile(placementFile);
-  if (!buffer)
-    return module.emitError() << "cannot open placement file '" << placementFile
-                              << "': " << buffer.getError().message();
-  llvm::Expected<llvm::json::Value> json =
-      llvm::json::parse((*buffer)->getBuffer());
-  if (!json)
-    return module.emitError()
-           << "placement file '" << placementFile
-           << "' is not valid JSON: " << llvm::toString(json.takeError());
-  const llvm::json::Object *object = json->getAsObject();
-  if (!object)
-    return module.emitError()
-           << "placement file '" << placementFile
-           << "' must hold one JSON object {\"<ONNX node name>\": "
-              "\"host\" | \"npu\", ...}";
-  for (const auto &[key, value] : *object) {
-    std::optional<StringRef> place = value.getAsString();
-    if (!place || (*place != "host" && *place != "npu")) {
-      std::string text;
-      llvm::raw_string_ostream os(text);
-      os << value;
-      return module.emitError() << "placement file '" << placementFile
-                                << "': entry \"" << key.str() << "\": " << text
-                                << " is neither \"host\" nor \"npu\"";
-    }
-    entries[key.str()] = place->str();
+StringRef getKindName(MatchedLayer::Kind kind) {
+  switch (kind) {
+  case MatchedLayer::Kind::Conv:
+    return "conv";
+  case MatchedLayer::Kind::MatMul:
+    return "matmul";
+  case MatchedLayer::Kind::MaxPool:
+    return "maxpool";
+  case MatchedLayer::Kind::GlobalSum:
+    return "globalsum";
+  case MatchedLayer::Kind::AvgPool:
+    return "avgpool";
+  case MatchedLayer::Kind::Add:
+    return "add";
+  case MatchedLayer::Kind::Lut:
+    return "lut";
   }
-  return success();
+  llvm_unreachable("unknown layer kind");
 }
 
-LogicalResult
-NPUPlacePass::placeFunction(func::FuncOp func, const HardwareDesc &hw,
-                            llvm::StringMap<std::string> &overrides,
+/// The cost rule's host time of `layer`: MACs, or one operation per input
+/// element of a pooling or an elementwise layer, at `hostGmacs`.
+double getHostMicroseconds(const MatchedLayer &layer, double hostGmacs) {
+  uint64_t work = layer.isPool() || layer.isEltwise() ? layer.getInputBytes()
+                                                      : layer.getMacs();
+  return double(work) / (hostGmacs * 1e3);
+}
+
+uint64_t getValueBytes(Value value) {
+  auto type = dyn_cast<ShapedType>(value.getType());
+  if (!type || !type.hasStaticShape())
+    return 0;
+  return uint64_t(type.getNumElements()) *
+         ((type.getElementTypeBitWidth() + 7) / 8);
+}
+
+/// The boundary traffic of a segment: its distinct inputs produced outside
+/// it and its outputs read outside it (as tessera-npu-outline builds its
+/// tensor table).
+PlacementSegment describeSegment(ArrayRef<MatchedLayer *> layers) {
+  PlacementSegment segment;
+  segment.layers = layers.size();
+  llvm::DenseSet<Operation *> segmentOps;
+  llvm::DenseSet<Value> produced;
+  for (MatchedLayer *layer : layers) {
+    segmentOps.insert(layer->ops.begin(), layer->ops.end());
+    produced.insert(layer->output);
+  }
+  llvm::DenseSet<Value> inputs;
+  for (MatchedLayer *layer : layers)
+    for (Value input : {layer->input, layer->input2})
+      if (input && !produced.contains(input) && inputs.insert(input).second)
+        segment.inputBytes += getValueBytes(input);
+  for (MatchedLayer *layer : layers)
+    if (llvm::any_of(layer->output.getUsers(), [&](Operation *user) {
+          return !segmentOps.contains(user);
+        }))
+      segment.outputBytes += getValueBytes(layer->output);
+  return segment;
+}
+
+/// Places one function (see placeModule).
+LogicalResult placeFunction(func::FuncOp func, const HardwareDesc &hw,
+                            const PlacementOptions &options,
                             llvm::StringMap<bool> &usedOverrides,
-                            int64_t &nextSegment,
-                            std::vector<ReportRow> &rows) {
+                            Placement &placement) {
   if (func.isExternal())
     return success();
   Block &block = func.getBody().front();
   std::vector<std::unique_ptr<Candidate>> candidates;
   llvm::DenseMap<Operation *, Candidate *> opCandidate;
   llvm::DenseMap<Operation *, std::string> hostReasons;
+  const std::string &placementFile = options.placementFile;
 
   // Match and tile every layer.
   for (Operation &op : block) {
@@ -144,10 +151,10 @@ NPUPlacePass::placeFunction(func::FuncOp func, const HardwareDesc &hw,
     auto candidate = std::make_unique<Candidate>();
     candidate->match = std::move(*match);
     llvm::Expected<LayerCost> cost =
-        tileLayer(candidate->match, hw, "", tiling == "greedy");
+        tileLayer(candidate->match, hw, "", options.greedy);
     if (!cost) {
       std::string message = llvm::toString(cost.takeError());
-      if (strict)
+      if (options.strict)
         return op.emitError()
                << "cannot run on the NPU '" << hw.name << "': " << message;
       candidate->reason = message;
@@ -160,8 +167,8 @@ NPUPlacePass::placeFunction(func::FuncOp func, const HardwareDesc &hw,
     candidates.push_back(std::move(candidate));
   }
 
-  // The placement file.
-  for (auto &entry : overrides) {
+  // The placement overrides.
+  for (auto &entry : options.overrides) {
     StringRef name = entry.getKey();
     bool npu = entry.getValue() == "npu";
     bool found = false;
@@ -210,7 +217,7 @@ NPUPlacePass::placeFunction(func::FuncOp func, const HardwareDesc &hw,
     return layers;
   };
   makeContiguous(getNPULayers());
-  if (costRule) {
+  if (options.costRule) {
     for (auto &segment : groupSegments(block, getNPULayers())) {
       if (segment.size() != 1)
         continue;
@@ -218,15 +225,10 @@ NPUPlacePass::placeFunction(func::FuncOp func, const HardwareDesc &hw,
       if (candidate->forcedNPU)
         continue;
       const MatchedLayer &layer = candidate->match;
-      // Work of the host: MACs, or one operation per input element of a
-      // pooling or an elementwise layer.
-      uint64_t work = layer.isPool() || layer.isEltwise()
-                          ? layer.getInputBytes()
-                          : layer.getMacs();
-      double hostUs = double(work) / (hostGmacs * 1e3);
+      double hostUs = getHostMicroseconds(layer, options.hostGmacs);
       double computeUs = double(candidate->cost.cycles) / hw.clockMHz;
       uint64_t bytes = layer.getInputBytes() + layer.getOutputBytes();
-      double transferUs = double(bytes) / (hostGbps * 1e3);
+      double transferUs = double(bytes) / (options.hostGbps * 1e3);
       if (hostUs >= computeUs + transferUs)
         continue;
       candidate->npu = false;
@@ -234,17 +236,21 @@ NPUPlacePass::placeFunction(func::FuncOp func, const HardwareDesc &hw,
           "cheaper on the host: {0:f2} us at {1:f1} GMAC/s vs {2:f2} us on "
           "the NPU ({3:f2} us compute + {4:f2} us moving {5} bytes at {6:f1} "
           "GB/s)",
-          hostUs, double(hostGmacs), computeUs + transferUs, computeUs,
-          transferUs, bytes, double(hostGbps));
+          hostUs, options.hostGmacs, computeUs + transferUs, computeUs,
+          transferUs, bytes, options.hostGbps);
     }
   }
   for (auto &segment : groupSegments(block, getNPULayers())) {
+    int64_t index = placement.segments.size();
     for (MatchedLayer *layer : segment)
-      opCandidate.lookup(layer->getAnchor())->segment = nextSegment;
-    ++nextSegment;
+      opCandidate.lookup(layer->getAnchor())->segment = index;
+    PlacementSegment described = describeSegment(segment);
+    described.function = func.getSymName().str();
+    described.index = index;
+    placement.segments.push_back(std::move(described));
   }
 
-  // Attributes and report rows, in block order.
+  // Attributes and rows, in block order.
   MLIRContext *context = func.getContext();
   for (Operation &op : block) {
     if (!isPlaced(&op))
@@ -268,37 +274,87 @@ NPUPlacePass::placeFunction(func::FuncOp func, const HardwareDesc &hw,
     }
     if (candidate && candidate->match.getAnchor() != &op)
       continue;
-    ReportRow row;
+    PlacementRow row;
     row.function = func.getSymName().str();
     if (candidate) {
-      row.node = candidate->match.getLayerName();
-      row.op = getOpNames(candidate->match.ops);
-      row.place = candidate->npu ? "npu" : "host";
+      const MatchedLayer &layer = candidate->match;
+      row.node = layer.getLayerName();
+      row.op = getOpNames(layer.ops);
+      row.kind = getKindName(layer.kind).str();
+      row.npu = candidate->npu;
       row.reason = candidate->npu ? "" : candidate->reason;
+      row.macs = layer.getMacs();
+      row.inputBytes = layer.getInputBytes();
+      row.outputBytes = layer.getOutputBytes();
+      row.hostMicroseconds = getHostMicroseconds(layer, options.hostGmacs);
       if (candidate->npu) {
-        row.tiling = candidate->match.getTilingString();
-        row.cycles = candidate->cost.cycles;
+        row.tiling = layer.getTilingString();
+        row.cost = candidate->cost;
         row.segment = candidate->segment;
       }
     } else {
       row.node = getNodeNames(op.getLoc());
       row.op = op.getName().getStringRef().str();
-      row.place = "host";
       row.reason = cast<StringAttr>(op.getAttr(kReasonAttrName)).str();
     }
-    rows.push_back(std::move(row));
+    placement.rows.push_back(std::move(row));
+  }
+  return success();
+}
+
+struct NPUPlacePass : tessera::impl::NPUPlaceBase<NPUPlacePass> {
+  using NPUPlaceBase::NPUPlaceBase;
+
+  void runOnOperation() override;
+
+private:
+  LogicalResult readPlacementFile(llvm::StringMap<std::string> &entries);
+  void writeReport(const HardwareDesc &hw, ArrayRef<PlacementRow> rows);
+};
+
+LogicalResult
+NPUPlacePass::readPlacementFile(llvm::StringMap<std::string> &entries) {
+  ModuleOp module = getOperation();
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+      llvm::MemoryBuffer::getFile(placementFile);
+  if (!buffer)
+    return module.emitError() << "cannot open placement file '" << placementFile
+                              << "': " << buffer.getError().message();
+  llvm::Expected<llvm::json::Value> json =
+      llvm::json::parse((*buffer)->getBuffer());
+  if (!json)
+    return module.emitError()
+           << "placement file '" << placementFile
+           << "' is not valid JSON: " << llvm::toString(json.takeError());
+  const llvm::json::Object *object = json->getAsObject();
+  if (!object)
+    return module.emitError()
+           << "placement file '" << placementFile
+           << "' must hold one JSON object {\"<ONNX node name>\": "
+              "\"host\" | \"npu\", ...}";
+  for (const auto &[key, value] : *object) {
+    std::optional<StringRef> place = value.getAsString();
+    if (!place || (*place != "host" && *place != "npu")) {
+      std::string text;
+      llvm::raw_string_ostream os(text);
+      os << value;
+      return module.emitError() << "placement file '" << placementFile
+                                << "': entry \"" << key.str() << "\": " << text
+                                << " is neither \"host\" nor \"npu\"";
+    }
+    entries[key.str()] = place->str();
   }
   return success();
 }
 
 void NPUPlacePass::writeReport(const HardwareDesc &hw,
-                               ArrayRef<ReportRow> rows) {
+                               ArrayRef<PlacementRow> rows) {
   if (report) {
     llvm::raw_ostream &os = llvm::outs();
     unsigned npuLayers = 0, hostOps = 0;
     std::set<int64_t> segments;
-    for (const ReportRow &row : rows) {
-      if (row.place == "npu") {
+    for (const PlacementRow &row : rows) {
+      if (row.npu) {
         ++npuLayers;
         segments.insert(row.segment);
       } else {
@@ -310,15 +366,15 @@ void NPUPlacePass::writeReport(const HardwareDesc &hw,
        << hostOps << " ops on the host\n";
     os << llvm::formatv("{0,-24} {1,-36} {2,-5} {3,7} {4,10}  {5}\n", "node",
                         "op", "place", "segment", "cycles", "tiling / reason");
-    for (const ReportRow &row : rows) {
+    for (const PlacementRow &row : rows) {
       std::string node = row.node.empty() ? "-" : row.node;
       std::string segment =
           row.segment >= 0 ? "segment_" + std::to_string(row.segment) : "-";
       std::string cycles =
-          row.place == "npu" ? std::to_string(row.cycles) : std::string("-");
+          row.npu ? std::to_string(row.cost.cycles) : std::string("-");
       os << llvm::formatv("{0,-24} {1,-36} {2,-5} {3,7} {4,10}  {5}\n", node,
-                          row.op, row.place, segment, cycles,
-                          row.place == "npu" ? row.tiling : row.reason);
+                          row.op, row.npu ? "npu" : "host", segment, cycles,
+                          row.npu ? row.tiling : row.reason);
     }
   }
   if (reportJSON.empty())
@@ -328,17 +384,17 @@ void NPUPlacePass::writeReport(const HardwareDesc &hw,
     json.object([&] {
       json.attribute("hardware", hw.name);
       json.attributeArray("nodes", [&] {
-        for (const ReportRow &row : rows) {
+        for (const PlacementRow &row : rows) {
           json.object([&] {
             json.attribute("function", row.function);
             json.attribute("node", row.node);
             json.attribute("op", row.op);
-            json.attribute("place", row.place);
-            if (row.place == "npu") {
+            json.attribute("place", row.npu ? "npu" : "host");
+            if (row.npu) {
               json.attribute("segment",
                              "segment_" + std::to_string(row.segment));
               json.attribute("tiling", row.tiling);
-              json.attribute("predicted_cycles", int64_t(row.cycles));
+              json.attribute("predicted_cycles", int64_t(row.cost.cycles));
             } else {
               json.attribute("reason", row.reason);
             }
@@ -372,24 +428,37 @@ void NPUPlacePass::runOnOperation() {
   FailureOr<HardwareDesc> desc = getModuleHardware(module, hw);
   if (failed(desc))
     return signalPassFailure();
-  llvm::StringMap<std::string> overrides;
-  if (!placementFile.empty() && failed(readPlacementFile(overrides)))
+  PlacementOptions options;
+  options.strict = strict;
+  options.greedy = tiling == "greedy";
+  options.costRule = costRule;
+  options.hostGmacs = hostGmacs;
+  options.hostGbps = hostGbps;
+  options.placementFile = placementFile;
+  if (!placementFile.empty() && failed(readPlacementFile(options.overrides)))
     return signalPassFailure();
-  llvm::StringMap<bool> usedOverrides;
-  int64_t nextSegment = 0;
-  std::vector<ReportRow> rows;
-  for (auto func : module.getOps<func::FuncOp>())
-    if (failed(placeFunction(func, *desc, overrides, usedOverrides, nextSegment,
-                             rows)))
-      return signalPassFailure();
-  for (auto &entry : overrides) {
-    if (usedOverrides.lookup(entry.getKey()))
-      continue;
-    module.emitError() << "placement file '" << placementFile << "': entry \""
-                       << entry.getKey() << "\": no ONNX node of that name";
+  FailureOr<Placement> placement = placeModule(module, *desc, options);
+  if (failed(placement))
     return signalPassFailure();
-  }
-  writeReport(*desc, rows);
+  writeReport(*desc, placement->rows);
 }
 
 } // namespace
+
+FailureOr<Placement>
+tessera::npu::placeModule(ModuleOp module, const HardwareDesc &hw,
+                          const PlacementOptions &options) {
+  Placement placement;
+  llvm::StringMap<bool> usedOverrides;
+  for (auto func : module.getOps<func::FuncOp>())
+    if (failed(placeFunction(func, hw, options, usedOverrides, placement)))
+      return failure();
+  for (auto &entry : options.overrides) {
+    if (usedOverrides.lookup(entry.getKey()))
+      continue;
+    return module.emitError()
+           << "placement file '" << options.placementFile << "': entry \""
+           << entry.getKey() << "\": no ONNX node of that name";
+  }
+  return placement;
+}
