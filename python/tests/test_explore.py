@@ -66,7 +66,7 @@ def test_load_and_plan(sweep):
     assert os.path.isabs(spec["models"][0]["path"])
     assert [a["key"] for a in spec["axes"]] == ["array.rows", "array.cols"]
     points = explore.plan(sweep)
-    assert [p["id"] for p in points] == ["p0", "p1", "p2", "p3"]
+    assert [p["id"] for p in points] == ["p0000", "p0001", "p0002", "p0003"]
     assert [p["runnable"] for p in points] == [True, True, True, False]
     assert "peak_macs_per_cycle <= 128" in points[3]["excluded_reason"]
     assert points[1]["settings"] == {"array.rows": "8", "array.cols": "16"}
@@ -88,7 +88,7 @@ def test_process_pool_matches_the_tool(sweep, tool_results, tmp_path):
     assert np.all(cycles[:3] > 0) and np.isnan(cycles[3])
     # A larger array is never slower on the same model.
     assert cycles[2] <= cycles[0]
-    assert set(results.pareto()) <= {"p0", "p1", "p2"} and results.pareto()
+    assert set(results.pareto()) <= {"p0000", "p0001", "p0002"} and results.pareto()
     records = results.to_records()
     assert len(records) == 4 and records[0]["model"] == "tiny_cnn"
     assert records[0]["array.cols"] == 8 and "model" not in records[3]
