@@ -207,13 +207,39 @@ static void checkOrRaise(llvm::Error error) {
     raiseError(llvm::toString(std::move(error)));
 }
 
-static explore::SweepSpec loadSpec(const std::string &path) {
-  return takeOrRaise(explore::loadSweepSpec(path));
+static std::optional<explore::Fidelity>
+parseFidelity(const std::optional<std::string> &name) {
+  if (!name)
+    return std::nullopt;
+  for (explore::Fidelity f :
+       {explore::Fidelity::Analytic, explore::Fidelity::Simulated,
+        explore::Fidelity::Pareto})
+    if (explore::getFidelityName(f) == *name)
+      return f;
+  raiseError("unknown fidelity '" + *name + "' (analytic, simulated, pareto)");
+}
+
+/// The sweep file at `path`, its fidelity replaced by `fidelity` when given
+/// (as tessera-explore --fidelity does: digests and the merge follow it).
+static explore::SweepSpec loadSpec(const std::string &path,
+                                   const std::optional<std::string> &fidelity) {
+  std::optional<explore::Fidelity> replaced = parseFidelity(fidelity);
+  explore::SweepSpec spec = takeOrRaise(explore::loadSweepSpec(path));
+  if (replaced)
+    spec.fidelity = *replaced;
+  return spec;
+}
+
+static std::string toText(const llvm::json::Value &value) {
+  std::string text;
+  llvm::raw_string_ostream(text) << value;
+  return text;
 }
 
 /// The spec as a JSON document (the sweep file's content, resolved).
-static std::string specToJSON(const std::string &path) {
-  explore::SweepSpec spec = loadSpec(path);
+static std::string specToJSON(const std::string &path,
+                              const std::optional<std::string> &fidelity) {
+  explore::SweepSpec spec = loadSpec(path, fidelity);
   llvm::json::Array models, axes, constraints;
   for (const explore::ModelSpec &m : spec.models)
     models.push_back(
@@ -228,28 +254,26 @@ static std::string specToJSON(const std::string &path) {
                                       {"values", llvm::json::Array(a.values)}});
   for (const explore::Constraint &c : spec.constraints)
     constraints.push_back(c.text);
-  llvm::json::Object object{
-      {"name", spec.name},
-      {"file", spec.file},
-      {"hardware", spec.hardware},
-      {"models", std::move(models)},
-      {"axes", std::move(axes)},
-      {"sampling", explore::getSamplingName(spec.sampling)},
-      {"samples", spec.samples},
-      {"sampling_seed", spec.samplingSeed},
-      {"constraints", std::move(constraints)},
-      {"fidelity", explore::getFidelityName(spec.fidelity)},
-      {"simulate_max", spec.simulateMax},
-      {"seed", spec.seed},
-      {"heatmap", llvm::json::Array(spec.heatmapAxes)}};
-  std::string text;
-  llvm::raw_string_ostream(text) << llvm::json::Value(std::move(object));
-  return text;
+  return toText(
+      llvm::json::Object{{"name", spec.name},
+                         {"file", spec.file},
+                         {"hardware", spec.hardware},
+                         {"models", std::move(models)},
+                         {"axes", std::move(axes)},
+                         {"sampling", explore::getSamplingName(spec.sampling)},
+                         {"samples", spec.samples},
+                         {"sampling_seed", spec.samplingSeed},
+                         {"constraints", std::move(constraints)},
+                         {"fidelity", explore::getFidelityName(spec.fidelity)},
+                         {"simulate_max", spec.simulateMax},
+                         {"seed", spec.seed},
+                         {"heatmap", llvm::json::Array(spec.heatmapAxes)}});
 }
 
 /// The plan: one JSON object per point.
-static std::string planToJSON(const std::string &path) {
-  explore::SweepSpec spec = loadSpec(path);
+static std::string planToJSON(const std::string &path,
+                              const std::optional<std::string> &fidelity) {
+  explore::SweepSpec spec = loadSpec(path, fidelity);
   std::vector<explore::Point> points = takeOrRaise(explore::planSweep(spec));
   llvm::json::Array array;
   for (const explore::Point &p : points) {
@@ -264,56 +288,78 @@ static std::string planToJSON(const std::string &path) {
                                        {"excluded_reason", p.excludedReason},
                                        {"digest", p.digest}});
   }
-  std::string text;
-  llvm::raw_string_ostream(text) << llvm::json::Value(std::move(array));
-  return text;
+  return toText(std::move(array));
 }
 
-static std::optional<explore::Fidelity>
-parseFidelity(const std::optional<std::string> &name) {
-  if (!name)
-    return std::nullopt;
-  for (explore::Fidelity f :
-       {explore::Fidelity::Analytic, explore::Fidelity::Simulated,
-        explore::Fidelity::Pareto})
-    if (explore::getFidelityName(f) == *name)
-      return f;
-  raiseError("unknown fidelity '" + *name + "' (analytic, simulated, pareto)");
+/// SweepStats' counts by name (the fields' order is the struct's).
+#define TESSERA_SWEEP_STATS(X)                                                 \
+  X(points)                                                                    \
+  X(selected) X(evaluated) X(resumed) X(failed) X(invalid) X(excluded)         \
+      X(simulated) X(simulationsResumed) X(simulationsFailed)
+
+static py::dict statsToDict(const explore::SweepStats &stats) {
+  py::dict dict;
+#define TESSERA_STAT_TO_DICT(field) dict[#field] = stats.field;
+  TESSERA_SWEEP_STATS(TESSERA_STAT_TO_DICT)
+#undef TESSERA_STAT_TO_DICT
+  dict["seconds"] = stats.seconds;
+  return dict;
 }
 
-/// runSweep on the sweep file `path`, with SweepOptions' fields.
-static void runSweep(const std::string &path, const std::string &outDir,
-                     const std::vector<unsigned> &only,
-                     const std::optional<std::string> &fidelity, bool evaluate,
-                     bool merge, bool report, unsigned jobs, bool progress) {
-  explore::SweepSpec spec = loadSpec(path);
+static explore::SweepStats statsFromDict(const py::dict &dict) {
+  explore::SweepStats stats;
+#define TESSERA_STAT_FROM_DICT(field)                                          \
+  if (dict.contains(#field))                                                   \
+    stats.field = dict[#field].cast<unsigned>();
+  TESSERA_SWEEP_STATS(TESSERA_STAT_FROM_DICT)
+#undef TESSERA_STAT_FROM_DICT
+  if (dict.contains("seconds"))
+    stats.seconds = dict["seconds"].cast<double>();
+  return stats;
+}
+
+/// runSweep on the sweep file `path` (its fidelity replaced by `fidelity`
+/// when given): `evaluate` false prepares the models only; `simulate` runs
+/// the simulation pass of a pareto sweep on `only`. Returns its SweepStats.
+static py::dict runSweep(const std::string &path, const std::string &outDir,
+                         const std::vector<unsigned> &only,
+                         const std::optional<std::string> &fidelity,
+                         bool evaluate, bool simulate, unsigned jobs) {
+  explore::SweepSpec spec = loadSpec(path, fidelity);
+  explore::SweepStats stats;
   explore::SweepOptions options;
   options.outDir = outDir;
   options.jobs = jobs ? jobs : 1;
-  options.fidelity = parseFidelity(fidelity);
+  if (simulate)
+    options.fidelity = explore::Fidelity::Simulated;
   options.only = only;
   options.evaluate = evaluate;
-  options.merge = merge;
-  options.report = report;
-  options.progress = progress ? &llvm::errs() : nullptr;
+  options.merge = false;
+  options.report = false;
+  options.stats = &stats;
   llvm::Error error = llvm::Error::success();
   {
     py::gil_scoped_release release;
     error = explore::runSweep(spec, options);
   }
   checkOrRaise(std::move(error));
+  return statsToDict(stats);
 }
 
-static std::vector<unsigned> simulationCandidates(const std::string &path,
-                                                  const std::string &outDir) {
-  explore::SweepSpec spec = loadSpec(path);
+static std::vector<unsigned>
+simulationCandidates(const std::string &path, const std::string &outDir,
+                     const std::optional<std::string> &fidelity) {
+  explore::SweepSpec spec = loadSpec(path, fidelity);
   return takeOrRaise(explore::selectSimulationCandidates(spec, outDir));
 }
 
-/// mergeResults, then the report when `report`: the merged JSON as text.
-static std::string mergeResults(const std::string &path,
-                                const std::string &outDir, bool report) {
-  explore::SweepSpec spec = loadSpec(path);
+/// mergeResults, then the report when `report`: the merged JSON and the
+/// tool's end-of-sweep summary (with `stats`' counts when given), as text.
+static std::tuple<std::string, std::string>
+mergeResults(const std::string &path, const std::string &outDir,
+             const std::optional<std::string> &fidelity, bool report,
+             const std::optional<py::dict> &stats) {
+  explore::SweepSpec spec = loadSpec(path, fidelity);
   llvm::json::Value merged = takeOrRaise(explore::mergeResults(spec, outDir));
 #ifdef TESSERA_PYTHON_EXPLORE_REPORT
   if (report)
@@ -321,9 +367,13 @@ static std::string mergeResults(const std::string &path,
 #else
   (void)report;
 #endif
-  std::string text;
-  llvm::raw_string_ostream(text) << merged;
-  return text;
+  std::string summary;
+  llvm::raw_string_ostream os(summary);
+  std::optional<explore::SweepStats> counts;
+  if (stats)
+    counts = statsFromDict(*stats);
+  explore::printSummary(merged, counts ? &*counts : nullptr, outDir, os);
+  return {toText(merged), summary};
 }
 #endif // TESSERA_PYTHON_EXPLORE
 
@@ -349,22 +399,22 @@ PYBIND11_MODULE(_tessera, m) {
       "The names of the hardware presets.");
 #ifdef TESSERA_PYTHON_EXPLORE
   m.attr("has_explore") = true;
-  m.def("explore_load", &specToJSON, py::arg("path"),
+  m.def("explore_load", &specToJSON, py::arg("path"), py::arg("fidelity"),
         "Parses a sweep file; returns the spec as JSON text.");
-  m.def("explore_plan", &planToJSON, py::arg("path"),
+  m.def("explore_plan", &planToJSON, py::arg("path"), py::arg("fidelity"),
         "Plans a sweep; returns its points as JSON text.");
   m.def("explore_run", &runSweep, py::arg("path"), py::arg("out_dir"),
         py::arg("only"), py::arg("fidelity"), py::arg("evaluate"),
-        py::arg("merge"), py::arg("report"), py::arg("jobs"),
-        py::arg("progress"), "Runs runSweep with these SweepOptions.");
+        py::arg("simulate"), py::arg("jobs"),
+        "Runs runSweep without its merge; returns its SweepStats as a dict.");
   m.def("explore_candidates", &simulationCandidates, py::arg("path"),
-        py::arg("out_dir"),
+        py::arg("out_dir"), py::arg("fidelity"),
         "The point indices a pareto sweep simulates (after its analytic "
         "pass).");
   m.def("explore_merge", &mergeResults, py::arg("path"), py::arg("out_dir"),
-        py::arg("report"),
+        py::arg("fidelity"), py::arg("report"), py::arg("stats"),
         "Merges the point files (and writes the report); returns the merged "
-        "JSON text.");
+        "JSON and the summary as text.");
 #ifdef TESSERA_PYTHON_EXPLORE_REPORT
   m.attr("has_report") = true;
 #else

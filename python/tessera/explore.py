@@ -40,8 +40,13 @@ def _require_explorer():
         raise Error("this tessera package was built without the explorer (lib/Explore)")
 
 
-def load(sweep_path):
+def load(sweep_path, *, fidelity=None):
     """Parses a sweep file.
+
+    Args:
+      sweep_path: the sweep file (docs/explore.md).
+      fidelity: replaces the file's fidelity ("analytic", "simulated",
+        "pareto"), as tessera-explore --fidelity does.
 
     Returns:
       The sweep as a dict: name, file, hardware (the base), models (name,
@@ -54,11 +59,14 @@ def load(sweep_path):
         ("sweep.yaml:7:5: error: ...").
     """
     _require_explorer()
-    return json.loads(_tessera.explore_load(os.fspath(sweep_path)))
+    return json.loads(_tessera.explore_load(os.fspath(sweep_path), fidelity))
 
 
-def plan(sweep_path):
+def plan(sweep_path, *, fidelity=None):
     """The points a sweep evaluates, in index order.
+
+    `fidelity` replaces the file's, as in load() (point digests depend on
+    it).
 
     Returns:
       A list of {index, id, settings (axis key -> value text), runnable,
@@ -70,19 +78,18 @@ def plan(sweep_path):
         not load.
     """
     _require_explorer()
-    return json.loads(_tessera.explore_plan(os.fspath(sweep_path)))
+    return json.loads(_tessera.explore_plan(os.fspath(sweep_path), fidelity))
 
 
-def _evaluate_chunk(sweep_path, out_dir, indices, fidelity):
+def _evaluate_chunk(sweep_path, out_dir, indices, fidelity, simulate):
     """An executor task: evaluates the points `indices` into out_dir/points.
 
     Runs in the worker; the models were prepared by the calling process.
-    Returns the indices and the seconds taken.
+    `simulate`: the simulation pass of a pareto sweep. Returns the indices
+    and runSweep's counts (SweepStats: evaluated, resumed, failed, ...).
     """
-    start = time.monotonic()
-    _tessera.explore_run(sweep_path, out_dir, list(indices), fidelity, True, False, False, 1,
-                         False)
-    return list(indices), time.monotonic() - start
+    return list(indices), _tessera.explore_run(sweep_path, out_dir, list(indices), fidelity,
+                                               True, simulate, 1)
 
 
 def _chunks(indices, size):
@@ -107,68 +114,70 @@ def _is_dask_client(executor):
 
 
 def _format_seconds(seconds):
-    seconds = int(round(seconds))
+    seconds = int(seconds)
     if seconds >= 3600:
         return "%dh%02dm" % (seconds // 3600, seconds % 3600 // 60)
     if seconds >= 60:
         return "%dm%02ds" % (seconds // 60, seconds % 60)
-    return "%ds" % seconds
+    return "%d s" % seconds
 
 
 class _Progress:
-    """The progress line on stderr: "12/500 points, 1 failed, eta 1m20s"."""
+    """The progress line on stderr, as tessera-explore's: "explore: 12/500
+    points (1 failed, 3 resumed), 40 s, eta 1m20s"; rewritten in place on a
+    terminal, one line per finished task otherwise."""
 
     def __init__(self, stage, total, enabled):
         self.stage, self.total = stage, total
         self.enabled = enabled and total > 0
-        self.done = self.failed = 0
+        self.terminal = self.enabled and sys.stderr.isatty()
+        self.done = self.failed = self.resumed = 0
         self.start = time.monotonic()
 
-    def update(self, indices, failed):
+    def update(self, indices, failed, resumed):
         self.done += len(indices)
         self.failed += failed
+        self.resumed += resumed
         if not self.enabled:
             return
         elapsed = time.monotonic() - self.start
-        eta = elapsed / self.done * (self.total - self.done) if self.done else 0
-        line = "%s: %d/%d points" % (self.stage, self.done, self.total)
-        if self.failed:
-            line += ", %d failed" % self.failed
-        if self.done < self.total:
-            line += ", eta " + _format_seconds(eta)
+        line = "explore: %s%d/%d points (%d failed, %d resumed), %s" % (
+            self.stage, self.done, self.total, self.failed, self.resumed,
+            _format_seconds(elapsed))
+        evaluated = self.done - self.resumed
+        if 0 < evaluated and self.done < self.total:
+            line += ", eta " + _format_seconds(elapsed / evaluated * (self.total - self.done))
+        if self.terminal:
+            end = "\n" if self.done == self.total else ""
+            sys.stderr.write("\r" + line + "\x1b[K" + end)
         else:
-            line += ", " + _format_seconds(elapsed)
-        end = "\n" if self.done == self.total else ""
-        sys.stderr.write("\r" + line + " " * 8 + end)
+            sys.stderr.write(line + "\n")
         sys.stderr.flush()
 
 
-def _count_failed(out_dir, ids, indices, suffix):
-    """How many of the evaluated points recorded status "failed"."""
-    failed = 0
-    for index in indices:
-        try:
-            with open(os.path.join(out_dir, "points", ids[index] + suffix)) as f:
-                failed += json.load(f).get("status") == "failed"
-        except (OSError, ValueError):
-            failed += 1
-    return failed
+# The counts of runSweep's SweepStats that add up over the tasks.
+_MAIN_COUNTS = ("evaluated", "resumed", "failed")
+_SIMULATION_COUNTS = ("simulated", "simulationsResumed", "simulationsFailed")
 
 
-def _evaluate(executor, sweep_path, out_dir, indices, fidelity, chunk_size, progress, ids,
-              stage, suffix=".json"):
+def _evaluate(executor, sweep_path, out_dir, indices, fidelity, simulate, chunk_size, progress,
+              stats):
+    """Evaluates `indices` through the executor; adds the tasks' counts to stats."""
     if not indices:
         return
     if chunk_size is None:
         # A few chunks per worker: even load without a task per point.
         chunk_size = max(1, math.ceil(len(indices) / (4 * _worker_count(executor))))
-    bar = _Progress(stage, len(indices), progress)
-    futures = [executor.submit(_evaluate_chunk, sweep_path, out_dir, chunk, fidelity)
+    keys = _SIMULATION_COUNTS if simulate else _MAIN_COUNTS
+    bar = _Progress("simulated " if simulate else "", len(indices), progress)
+    futures = [executor.submit(_evaluate_chunk, sweep_path, out_dir, chunk, fidelity, simulate)
                for chunk in _chunks(indices, chunk_size)]
     try:
         for future in concurrent.futures.as_completed(futures):
-            done, _ = future.result()
-            bar.update(done, _count_failed(out_dir, ids, done, suffix))
+            done, counts = future.result()
+            for key in keys:
+                stats[key] += counts[key]
+            bar.update(done, counts[keys[2]], counts[keys[1]])
     except BaseException:
         for future in futures:
             future.cancel()
@@ -207,16 +216,18 @@ def run(sweep_path, out_dir, *, executor=None, fidelity=None, chunk_size=None, p
         fidelity; a worker's error is raised as it was.
     """
     _require_explorer()
+    start = time.monotonic()
     sweep_path = os.path.abspath(os.fspath(sweep_path))
     out_dir = os.path.abspath(os.fspath(out_dir))
-    spec = load(sweep_path)
-    effective = fidelity or spec["fidelity"]
+    spec = load(sweep_path, fidelity=fidelity)
     # Plan and prepare in this process, so that the workers find the
     # prepared models and none prepares one twice.
-    _tessera.explore_run(sweep_path, out_dir, [], fidelity, False, False, False, 1, False)
-    points = plan(sweep_path)
-    ids = {p["index"]: p["id"] for p in points}
+    stats = _tessera.explore_run(sweep_path, out_dir, [], fidelity, False, False, 1)
+    points = plan(sweep_path, fidelity=fidelity)
     runnable = [p["index"] for p in points if p["runnable"]]
+    stats["points"] = stats["selected"] = len(points)
+    stats["invalid"] = sum(1 for p in points if p["invalid_reason"])
+    stats["excluded"] = sum(1 for p in points if p["excluded_reason"] and not p["invalid_reason"])
 
     owned = None
     if executor is None:
@@ -228,18 +239,24 @@ def run(sweep_path, out_dir, *, executor=None, fidelity=None, chunk_size=None, p
     else:
         pool = executor
     try:
-        _evaluate(pool, sweep_path, out_dir, runnable, fidelity, chunk_size, progress, ids,
-                  effective)
-        if effective == "pareto":
-            candidates = list(_tessera.explore_candidates(sweep_path, out_dir))
+        _evaluate(pool, sweep_path, out_dir, runnable, fidelity, False, chunk_size, progress,
+                  stats)
+        if spec["fidelity"] == "pareto":
             # Beside the analytic point files: points/<id>.sim.json.
-            _evaluate(pool, sweep_path, out_dir, candidates, "simulated", chunk_size, progress,
-                      ids, "simulated", ".sim.json")
+            candidates = list(_tessera.explore_candidates(sweep_path, out_dir, fidelity))
+            _evaluate(pool, sweep_path, out_dir, candidates, fidelity, True, chunk_size,
+                      progress, stats)
     finally:
         if owned is not None:
             owned.shutdown(wait=True, cancel_futures=True)
-    merged = json.loads(_tessera.explore_merge(sweep_path, out_dir, True))
-    return Results(out_dir, merged)
+    stats["seconds"] = time.monotonic() - start
+    merged, summary = _tessera.explore_merge(sweep_path, out_dir, fidelity, True, stats)
+    if _tessera.has_report:
+        summary += "explore: report in %s\n" % os.path.join(out_dir, "report.html")
+    if progress:
+        sys.stderr.write(summary)
+        sys.stderr.flush()
+    return Results(out_dir, json.loads(merged), summary)
 
 
 def _lookup(record, key):
@@ -281,10 +298,13 @@ class Results:
         axes, models, heatmap, points (the schema of docs/explore.md).
       points: data["points"], in index order.
       models: the model names.
+      summary: tessera-explore's end-of-sweep summary (counts by status,
+        the failed points with their reasons, what this run evaluated).
     """
 
-    def __init__(self, out_dir, data):
+    def __init__(self, out_dir, data, summary=""):
         self.out_dir = os.fspath(out_dir)
+        self.summary = summary
         self.data = data
         self.points = data.get("points", [])
         self.models = list(data.get("models", []))

@@ -72,12 +72,17 @@ def test_load_and_plan(sweep):
     assert points[1]["settings"] == {"array.rows": "8", "array.cols": "16"}
 
 
-def test_process_pool_matches_the_tool(sweep, tool_results, tmp_path):
+def test_process_pool_matches_the_tool(sweep, tool_results, tmp_path, capsys):
     with concurrent.futures.ProcessPoolExecutor(
             max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
-        results = explore.run(sweep, tmp_path / "out", executor=pool, chunk_size=1,
-                              progress=False)
+        results = explore.run(sweep, tmp_path / "out", executor=pool, chunk_size=1)
     assert (tmp_path / "out" / "results.json").read_bytes() == tool_results
+    assert (tmp_path / "out" / "report.html").exists()
+    assert results.report == str(tmp_path / "out" / "report.html")
+    err = capsys.readouterr().err
+    assert "explore: 3/3 points (0 failed, 0 resumed)" in err
+    assert "explore: 4 points: 3 ok, 0 failed, 0 invalid, 1 excluded" in err
+    assert "this run evaluated 3 points and resumed 0" in results.summary
     assert len(results) == 4 and results.models == ["tiny_cnn"]
     assert results.column("status").tolist() == ["ok", "ok", "ok", "excluded"]
     np.testing.assert_array_equal(results.column("array.rows"), [8, 8, 16, 16])
@@ -96,6 +101,17 @@ def test_process_pool_matches_the_tool(sweep, tool_results, tmp_path):
         results.column("latency_us", model="resnet")
 
 
+def test_a_second_run_resumes(sweep, tmp_path):
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        first = explore.run(sweep, tmp_path / "out", executor=pool, progress=False)
+        again = explore.run(sweep, tmp_path / "out", executor=pool, progress=False)
+    assert "this run evaluated 3 points and resumed 0" in first.summary
+    assert "this run evaluated 0 points and resumed 3" in again.summary
+    assert again.data == first.data
+
+
+# tornado, under distributed, warns about its own event loop set-up.
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_dask_cluster_matches_the_tool(sweep, tool_results, tmp_path):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
@@ -106,16 +122,21 @@ def test_dask_cluster_matches_the_tool(sweep, tool_results, tmp_path):
     assert results.data["sweep"] == "py-test"
 
 
-def test_pareto_simulates_candidates(tiny_model, tmp_path):
-    sweep = write_sweep(tmp_path, tiny_model, fidelity="pareto")
-    subprocess.run([TOOL, str(sweep), "-o", str(tmp_path / "tool")], check=True,
+@pytest.mark.parametrize("in_file, override", [("pareto", None), ("analytic", "pareto")])
+def test_pareto_simulates_candidates(tiny_model, tmp_path, in_file, override):
+    sweep = write_sweep(tmp_path, tiny_model, fidelity=in_file)
+    flags = ["--fidelity=" + override] if override else []
+    subprocess.run([TOOL, str(sweep), "-o", str(tmp_path / "tool")] + flags, check=True,
                    capture_output=True)
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        results = explore.run(sweep, tmp_path / "out", executor=pool, progress=False)
+        results = explore.run(sweep, tmp_path / "out", executor=pool, fidelity=override,
+                              progress=False)
     assert ((tmp_path / "out" / "results.json").read_bytes()
             == (tmp_path / "tool" / "results.json").read_bytes())
-    simulated = results.column("simulated", model="tiny_cnn")
-    assert 1 <= sum(s is True for s in simulated) <= 2
+    assert results.data["fidelity"] == "pareto"
+    simulated = sum(s is True for s in results.column("simulated", model="tiny_cnn"))
+    assert 1 <= simulated <= 2  # simulate_max
+    assert "simulated %d and resumed 0 simulations" % simulated in results.summary
 
 
 @pytest.mark.parametrize("text, message", [
