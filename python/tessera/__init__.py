@@ -59,6 +59,9 @@ class CompileError(Error):
         self.diagnostics = diagnostics
         self.exit_code = exit_code
 
+    def __reduce__(self):  # picklable across an executor's processes
+        return type(self), (self.diagnostics, self.exit_code)
+
 
 class RunError(Error):
     """Running an artifact failed.
@@ -73,6 +76,10 @@ class RunError(Error):
         super().__init__(message.strip() or "run failed (exit code %d)" % exit_code)
         self.exit_code = exit_code
         self.log = log
+        self._message = message
+
+    def __reduce__(self):
+        return type(self), (self._message, self.exit_code, self.log)
 
 
 # The extension raises the classes above, so it is imported after them.

@@ -97,15 +97,12 @@ def _chunks(indices, size):
 
 
 def _worker_count(executor):
+    """How many tasks `executor` runs at once (a guess for foreign ones)."""
+    if _is_dask_client(executor):
+        return max(1, sum(executor.nthreads().values()))
     count = getattr(executor, "_max_workers", None)  # the standard library's pools
     if isinstance(count, int) and count > 0:
         return count
-    client = getattr(executor, "_client", None)  # dask's ClientExecutor
-    if client is not None:
-        try:
-            return max(1, sum(client.nthreads().values()))
-        except Exception:
-            pass
     return os.cpu_count() or 1
 
 
@@ -160,14 +157,14 @@ _MAIN_COUNTS = ("evaluated", "resumed", "failed")
 _SIMULATION_COUNTS = ("simulated", "simulationsResumed", "simulationsFailed")
 
 
-def _evaluate(executor, sweep_path, out_dir, indices, fidelity, simulate, chunk_size, progress,
-              stats):
+def _evaluate(executor, workers, sweep_path, out_dir, indices, fidelity, simulate, chunk_size,
+              progress, stats):
     """Evaluates `indices` through the executor; adds the tasks' counts to stats."""
     if not indices:
         return
     if chunk_size is None:
         # A few chunks per worker: even load without a task per point.
-        chunk_size = max(1, math.ceil(len(indices) / (4 * _worker_count(executor))))
+        chunk_size = max(1, math.ceil(len(indices) / (4 * workers)))
     keys = _SIMULATION_COUNTS if simulate else _MAIN_COUNTS
     bar = _Progress("simulated " if simulate else "", len(indices), progress)
     futures = [executor.submit(_evaluate_chunk, sweep_path, out_dir, chunk, fidelity, simulate)
@@ -233,18 +230,16 @@ def run(sweep_path, out_dir, *, executor=None, fidelity=None, chunk_size=None, p
     if executor is None:
         owned = concurrent.futures.ProcessPoolExecutor(
             max_workers=os.cpu_count() or 1, mp_context=multiprocessing.get_context("spawn"))
-        pool = owned
-    elif _is_dask_client(executor):
-        pool = executor.get_executor(pure=False)
-    else:
-        pool = executor
+        executor = owned
+    workers = _worker_count(executor)
+    pool = executor.get_executor(pure=False) if _is_dask_client(executor) else executor
     try:
-        _evaluate(pool, sweep_path, out_dir, runnable, fidelity, False, chunk_size, progress,
-                  stats)
+        _evaluate(pool, workers, sweep_path, out_dir, runnable, fidelity, False, chunk_size,
+                  progress, stats)
         if spec["fidelity"] == "pareto":
             # Beside the analytic point files: points/<id>.sim.json.
             candidates = list(_tessera.explore_candidates(sweep_path, out_dir, fidelity))
-            _evaluate(pool, sweep_path, out_dir, candidates, fidelity, True, chunk_size,
+            _evaluate(pool, workers, sweep_path, out_dir, candidates, fidelity, True, chunk_size,
                       progress, stats)
     finally:
         if owned is not None:

@@ -99,3 +99,15 @@ def test_run_errors(tiny_model, sample_input, tmp_path):
         tessera.run(tmp_path / "tiny.cpu", {"image": sample_input})
     assert caught.value.exit_code == 2
     assert "image" in str(caught.value)
+
+
+def test_errors_survive_pickling(tmp_path):
+    # An executor's worker raises them in another process.
+    import pickle
+    with pytest.raises(tessera.CompileError) as caught:
+        tessera.compile(tmp_path / "missing.onnx", tmp_path / "out")
+    copy = pickle.loads(pickle.dumps(caught.value))
+    assert (type(copy), copy.exit_code, copy.diagnostics, str(copy)) == (
+        tessera.CompileError, 1, caught.value.diagnostics, str(caught.value))
+    error = pickle.loads(pickle.dumps(tessera.RunError("bad input", 2, "log")))
+    assert (error.exit_code, error.log, str(error)) == (2, "log", "bad input")
