@@ -291,28 +291,33 @@ static std::string planToJSON(const std::string &path,
   return toText(std::move(array));
 }
 
-/// SweepStats' counts by name (the fields' order is the struct's).
-#define TESSERA_SWEEP_STATS(X)                                                 \
-  X(points)                                                                    \
-  X(selected) X(evaluated) X(resumed) X(failed) X(invalid) X(excluded)         \
-      X(simulated) X(simulationsResumed) X(simulationsFailed)
+/// SweepStats' counts by name.
+static const std::pair<const char *, unsigned explore::SweepStats::*>
+    kStatCounts[] = {
+        {"points", &explore::SweepStats::points},
+        {"selected", &explore::SweepStats::selected},
+        {"evaluated", &explore::SweepStats::evaluated},
+        {"resumed", &explore::SweepStats::resumed},
+        {"failed", &explore::SweepStats::failed},
+        {"invalid", &explore::SweepStats::invalid},
+        {"excluded", &explore::SweepStats::excluded},
+        {"simulated", &explore::SweepStats::simulated},
+        {"simulationsResumed", &explore::SweepStats::simulationsResumed},
+        {"simulationsFailed", &explore::SweepStats::simulationsFailed}};
 
 static py::dict statsToDict(const explore::SweepStats &stats) {
   py::dict dict;
-#define TESSERA_STAT_TO_DICT(field) dict[#field] = stats.field;
-  TESSERA_SWEEP_STATS(TESSERA_STAT_TO_DICT)
-#undef TESSERA_STAT_TO_DICT
+  for (const auto &[name, field] : kStatCounts)
+    dict[name] = stats.*field;
   dict["seconds"] = stats.seconds;
   return dict;
 }
 
 static explore::SweepStats statsFromDict(const py::dict &dict) {
   explore::SweepStats stats;
-#define TESSERA_STAT_FROM_DICT(field)                                          \
-  if (dict.contains(#field))                                                   \
-    stats.field = dict[#field].cast<unsigned>();
-  TESSERA_SWEEP_STATS(TESSERA_STAT_FROM_DICT)
-#undef TESSERA_STAT_FROM_DICT
+  for (const auto &[name, field] : kStatCounts)
+    if (dict.contains(name))
+      stats.*field = dict[name].cast<unsigned>();
   if (dict.contains("seconds"))
     stats.seconds = dict["seconds"].cast<double>();
   return stats;
