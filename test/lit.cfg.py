@@ -43,6 +43,13 @@ if getattr(config, "tessera_python_package", False) and subprocess.run(
     config.available_features.add("python-package")
 if shutil.which("clang-format-22"):
     config.available_features.add("clang-format")
+# The co-design report's render test (test/Explore): headless chromium draws
+# the figures (REQUIRES: chromium); %chromium is the browser found.
+chromium = next((path for path in map(shutil.which, ["chromium", "chromium-browser", "google-chrome"])
+                 if path), None)
+if chromium:
+    config.available_features.add("chromium")
+    config.substitutions.append(("%chromium", chromium))
 
 tool_dirs = [config.tessera_tools_dir, config.llvm_tools_dir]
 tools = ["tessera-opt", "tessera-translate", "tessera-compile", "tessera-sim", "tessera-explore"]

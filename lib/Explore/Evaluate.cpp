@@ -547,44 +547,61 @@ tessera::explore::prepareModel(const ModelSpec &spec, llvm::StringRef outDir,
 
 namespace {
 
-/// The parsed int8 module of the model a thread evaluated last.
-struct ModuleCache {
+/// One parsed int8 module, in a context of its own: the module's weights
+/// are context-owned resources, freed only with the context.
+struct CachedModule {
   std::unique_ptr<MLIRContext> context;
-  OwningOpRef<ModuleOp> module;
+  OwningOpRef<ModuleOp> module; // destroyed before its context
   std::string path;
   fs::UniqueID id;
   llvm::sys::TimePoint<> modified;
   uint64_t size = 0;
 };
 
-/// The cached module for `file`, parsed again when the file changed.
-llvm::Expected<ModuleOp> getCachedModule(ModuleCache &cache,
-                                         llvm::StringRef file) {
+/// The modules a thread evaluated last, the most recent first: enough for
+/// the models of a sweep, each evaluated in turn at every point.
+constexpr size_t kCachedModules = 4;
+
+/// The cached module of `file`, parsed again when the file changed.
+llvm::Expected<CachedModule *>
+getCachedModule(std::vector<std::unique_ptr<CachedModule>> &cache,
+                llvm::StringRef file) {
   fs::file_status status;
   if (std::error_code ec = fs::status(file, status))
     return makeError("cannot open '" + file + "': " + ec.message());
-  if (cache.module && cache.path == file && cache.id == status.getUniqueID() &&
-      cache.modified == status.getLastModificationTime() &&
-      cache.size == status.getSize())
-    return *cache.module;
-  cache.module = nullptr;
-  if (!cache.context)
-    cache.context = makeContext(nullptr);
+  auto it = llvm::find_if(cache, [&](const std::unique_ptr<CachedModule> &m) {
+    return m->path == file;
+  });
+  if (it != cache.end()) {
+    std::unique_ptr<CachedModule> entry = std::move(*it);
+    cache.erase(it);
+    if (entry->id == status.getUniqueID() &&
+        entry->modified == status.getLastModificationTime() &&
+        entry->size == status.getSize()) {
+      cache.insert(cache.begin(), std::move(entry));
+      return cache.front().get();
+    }
+  }
+  auto entry = std::make_unique<CachedModule>();
+  entry->context = makeContext(nullptr);
   std::string log;
   {
-    ScopedDiagnosticHandler handler(cache.context.get(), [&](Diagnostic &d) {
+    ScopedDiagnosticHandler handler(entry->context.get(), [&](Diagnostic &d) {
       log += d.str() + "\n";
       return success();
     });
-    cache.module = parseSourceFile<ModuleOp>(file, cache.context.get());
+    entry->module = parseSourceFile<ModuleOp>(file, entry->context.get());
   }
-  if (!cache.module)
+  if (!entry->module)
     return makeError("cannot parse '" + file + "': " + trimLog(log));
-  cache.path = file.str();
-  cache.id = status.getUniqueID();
-  cache.modified = status.getLastModificationTime();
-  cache.size = status.getSize();
-  return *cache.module;
+  entry->path = file.str();
+  entry->id = status.getUniqueID();
+  entry->modified = status.getLastModificationTime();
+  entry->size = status.getSize();
+  cache.insert(cache.begin(), std::move(entry));
+  if (cache.size() > kCachedModules)
+    cache.pop_back();
+  return cache.front().get();
 }
 
 /// Latency, utilization and the totals of `result` from its layers and
@@ -602,20 +619,22 @@ void finishTotals(ModelResult &result, const npu::HardwareDesc &hw) {
 llvm::Expected<ModelResult>
 tessera::explore::evaluateAnalytic(const PreparedModel &model,
                                    const npu::HardwareDesc &hw) {
-  // Members destroyed in reverse order: the module before its context.
-  thread_local ModuleCache cache;
-  llvm::Expected<ModuleOp> cached =
+  // A context and module per thread and model, parsed once; every
+  // evaluation places a clone.
+  thread_local std::vector<std::unique_ptr<CachedModule>> cache;
+  llvm::Expected<CachedModule *> cached =
       getCachedModule(cache, model.quantizedModule);
   if (!cached)
     return modelError(model.spec, llvm::toString(cached.takeError()));
-  OwningOpRef<ModuleOp> module = cached->clone();
+  MLIRContext *context = (*cached)->context.get();
+  OwningOpRef<ModuleOp> module = (*cached)->module->clone();
 
   npu::PlacementOptions options;
   options.hostGmacs = kHostGmacs;
   options.hostGbps = kHostGbps;
   std::string log;
   FailureOr<npu::Placement> placement = [&] {
-    ScopedDiagnosticHandler handler(cache.context.get(), [&](Diagnostic &d) {
+    ScopedDiagnosticHandler handler(context, [&](Diagnostic &d) {
       log += d.str() + "\n";
       return success();
     });

@@ -266,7 +266,7 @@ struct Scatter {
 } // namespace
 
 static Unit getLatencyUnit(double maxMicroseconds) {
-  if (maxMicroseconds >= 1e5)
+  if (maxMicroseconds >= 1e4)
     return {"ms", 1e-3};
   return {"\u00b5s", 1};
 }
@@ -363,13 +363,8 @@ static std::string drawScatter(const Scatter &plot) {
                     : (c - cLo) / (cHi - cLo);
     return svg::viridis(t);
   };
-  for (size_t i = 0; i < plot.x.size(); ++i)
-    w.raw("<circle class=\"point\" cx=\"" +
-          svg::formatCoord(xs.map(plot.x[i])) + "\" cy=\"" +
-          svg::formatCoord(ys.map(plot.y[i])) + "\" r=\"4.5\" fill=\"" +
-          colorOf(plot.color[i]) + "\" fill-opacity=\"0.9\"><title>" +
-          svg::escape(plot.tips[i]) + "</title></circle>\n");
-  // The front as a staircase: what no point of the plot beats in both.
+  // The front as a staircase (under the dots): what no point of the plot
+  // beats in both objectives.
   std::vector<std::pair<double, double>> steps;
   for (size_t i : getFront(plot.x, plot.y)) {
     double px = xs.map(plot.x[i]), py = ys.map(plot.y[i]);
@@ -378,6 +373,12 @@ static std::string drawScatter(const Scatter &plot) {
     steps.push_back({px, py});
   }
   w.polyline(steps, "#d62728", 1.6, "front");
+  for (size_t i = 0; i < plot.x.size(); ++i)
+    w.raw("<circle class=\"point\" cx=\"" +
+          svg::formatCoord(xs.map(plot.x[i])) + "\" cy=\"" +
+          svg::formatCoord(ys.map(plot.y[i])) + "\" r=\"4.5\" fill=\"" +
+          colorOf(plot.color[i]) + "\" fill-opacity=\"0.9\"><title>" +
+          svg::escape(plot.tips[i]) + "</title></circle>\n");
   for (size_t i = 0; i < plot.x.size(); ++i)
     if (plot.ringed[i])
       w.raw("<circle class=\"pareto\" cx=\"" +
@@ -626,15 +627,16 @@ Figure ReportBuilder::drawRoofline(const std::string &model,
                     double(layer.macs) / cycles, &layer,
                     layer.simulatedCycles.has_value()});
   }
-  double xLo = ridge, xHi = ridge, yLo = peak;
+  // Both axes span the dots and the ridge; without dots, two decades below
+  // the peak.
+  double xLo = ridge, xHi = ridge, yLo = dots.empty() ? peak / 100 : peak;
   for (const Dot &dot : dots) {
     xLo = std::min(xLo, dot.intensity);
     xHi = std::max(xHi, dot.intensity);
     yLo = std::min(yLo, dot.attained);
   }
   svg::Scale xs{xLo / 3, xHi * 3, true, plotLeft, plotRight};
-  svg::Scale ys{std::min(yLo, peak / 100) / 3, peak * 3, true, plotBottom,
-                plotTop};
+  svg::Scale ys{yLo / 3, peak * 3, true, plotBottom, plotTop};
 
   svg::Writer w(figureWidth, figureHeight);
   w.title(model + ": roofline at " + point.id);
@@ -689,7 +691,7 @@ Figure ReportBuilder::drawRoofline(const std::string &model,
       legend.push_back({getBoundColor(bound), std::string(bound) + "-bound"});
   for (const std::string &bound : bounds)
     legend.push_back({getBoundColor(bound), bound + "-bound"});
-  w.text(marginX, plotTop + 4, "layers (cost model)", "start", 11, "legend");
+  w.text(marginX, plotTop + 4, "layers, by bound", "start", 11, "legend");
   w.legend(marginX, plotTop + 24, legend);
   if (dots.empty())
     w.text((plotLeft + plotRight) / 2, (plotTop + plotBottom) / 2,

@@ -823,7 +823,8 @@ sampleIndices(const SweepSpec &spec) {
       if (total > kMaxPoints)
         return createStringError(
             inconvertibleErrorCode(),
-            spec.file + ": error: the grid has more than " + Twine(kMaxPoints) +
+            spec.file + ":" + Twine(axis.line) + ":" + Twine(axis.column) +
+                ": error: the grid has more than " + Twine(kMaxPoints) +
                 " points; sample it with 'sampling: {method: lhs, points: N}'");
     }
     // First axis slowest: count in mixed radix with the last digit fastest.

@@ -303,8 +303,9 @@ struct SweepOptions {
   /// Merge and write results.csv/results.json (and the report) at the end.
   bool merge = true;
   bool report = true;
-  /// The progress line ("12/500 points, 1 failed, 3 skipped, eta 1m20s"),
-  /// or null for none.
+  /// The progress line ("explore: 37/500 points (2 failed, 11 invalid, 4
+  /// excluded, 120 resumed), 41 s, eta 2m10s": rewritten in place on a
+  /// terminal, else one line per evaluated point), or null for none.
   llvm::raw_ostream *progress = nullptr;
   /// Filled in when not null.
   SweepStats *stats = nullptr;

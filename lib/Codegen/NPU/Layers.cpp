@@ -278,8 +278,8 @@ bool matchEpilogue(MatchedLayer &match, Value acc, int64_t channelDim,
 
 std::optional<MatchedLayer> matchConv(nn::ConvIntegerOp conv,
                                       const HardwareDesc &hw,
-                                      std::string &reason,
-                                      Operation *&reasonOp) {
+                                      std::string &reason, Operation *&reasonOp,
+                                      bool readWeights) {
   MatchedLayer match;
   match.kind = MatchedLayer::Kind::Conv;
   match.ops.push_back(conv);
@@ -372,18 +372,23 @@ std::optional<MatchedLayer> matchConv(nn::ConvIntegerOp conv,
   }
   // OIHW -> HWIO per group: [kh][kw][c][o] with c < inC / groups.
   int64_t cg = ws[1];
-  layer.weights.resize(size_t(layer.outC * cg * layer.kernelH * layer.kernelW));
-  for (int64_t o = 0; o < layer.outC; ++o)
-    for (int64_t c = 0; c < cg; ++c)
-      for (int64_t kh = 0; kh < layer.kernelH; ++kh)
-        for (int64_t kw = 0; kw < layer.kernelW; ++kw)
-          layer.weights[((kh * layer.kernelW + kw) * cg + c) * layer.outC + o] =
-              weightAt(((o * cg + c) * layer.kernelH + kh) * layer.kernelW +
-                       kw);
+  int64_t numWeights = layer.outC * cg * layer.kernelH * layer.kernelW;
+  if (readWeights) {
+    layer.weights.resize(size_t(numWeights));
+    for (int64_t o = 0; o < layer.outC; ++o)
+      for (int64_t c = 0; c < cg; ++c)
+        for (int64_t kh = 0; kh < layer.kernelH; ++kh)
+          for (int64_t kw = 0; kw < layer.kernelW; ++kw) {
+            int64_t hwio = ((kh * layer.kernelW + kw) * cg + c) * layer.outC;
+            int64_t oihw = ((o * cg + c) * layer.kernelH + kh) * layer.kernelW;
+            layer.weights[hwio + o] = weightAt(oihw + kw);
+          }
+  }
   // tessera-quantize's AveragePool: one group per channel, weights 1.
   bool windowSum = layer.groups == layer.inC && layer.outC == layer.inC &&
                    cg == 1 && hw.isaVersion >= 2 &&
-                   llvm::all_of(layer.weights, [](int8_t v) { return v == 1; });
+                   llvm::all_of(llvm::seq<int64_t>(0, numWeights),
+                                [&](int64_t i) { return weightAt(i) == 1; });
   if (!matchEpilogue(match, conv.getY(), /*channelDim=*/1,
                      /*fuseTable=*/!windowSum && hw.isaVersion >= 2, reason,
                      reasonOp))
@@ -414,10 +419,9 @@ std::optional<MatchedLayer> matchConv(nn::ConvIntegerOp conv,
   return match;
 }
 
-std::optional<MatchedLayer> matchMatMul(nn::MatMulIntegerOp matmul,
-                                        const HardwareDesc &hw,
-                                        std::string &reason,
-                                        Operation *&reasonOp) {
+std::optional<MatchedLayer>
+matchMatMul(nn::MatMulIntegerOp matmul, const HardwareDesc &hw,
+            std::string &reason, Operation *&reasonOp, bool readWeights) {
   MatchedLayer match;
   match.kind = MatchedLayer::Kind::MatMul;
   match.ops.push_back(matmul);
@@ -460,9 +464,11 @@ std::optional<MatchedLayer> matchMatMul(nn::MatMulIntegerOp matmul,
   layer.inW = m;
   layer.inC = k;
   layer.outC = n;
-  layer.weights.resize(b->values.size());
-  for (size_t i = 0; i < b->values.size(); ++i)
-    layer.weights[i] = int8_t(b->values[i]);
+  if (readWeights) {
+    layer.weights.resize(b->values.size());
+    for (size_t i = 0; i < b->values.size(); ++i)
+      layer.weights[i] = int8_t(b->values[i]);
+  }
   if (!matchEpilogue(match, matmul.getY(),
                      /*channelDim=*/yType.getRank() - 1,
                      /*fuseTable=*/hw.isaVersion >= 2, reason, reasonOp))
@@ -733,14 +739,15 @@ bool tessera::npu::isLayerAnchor(Operation *op) {
 std::optional<MatchedLayer> tessera::npu::matchLayer(Operation *anchor,
                                                      const HardwareDesc &hw,
                                                      std::string &reason,
-                                                     Operation *&reasonOp) {
+                                                     Operation *&reasonOp,
+                                                     bool readWeights) {
   reason.clear();
   reasonOp = anchor;
   std::optional<MatchedLayer> match;
   if (auto conv = dyn_cast<nn::ConvIntegerOp>(anchor))
-    match = matchConv(conv, hw, reason, reasonOp);
+    match = matchConv(conv, hw, reason, reasonOp, readWeights);
   else if (auto matmul = dyn_cast<nn::MatMulIntegerOp>(anchor))
-    match = matchMatMul(matmul, hw, reason, reasonOp);
+    match = matchMatMul(matmul, hw, reason, reasonOp, readWeights);
   else if (auto pool = dyn_cast<nn::MaxPoolOp>(anchor))
     match = matchMaxPool(pool, reason);
   else if (auto lut = dyn_cast<nn::LookupTableOp>(anchor))

@@ -113,11 +113,12 @@ llvm::Expected<LayerCode> emitLayer(const MatchedLayer &layer,
 /// when hw.isaVersion >= 2. On failure `reason` says why it cannot run on
 /// the NPU (empty when the anchor starts no layer at all, as an nn.cast
 /// outside a global pooling or an Add); `reasonOp` is the op the reason is
-/// about (one of the chain).
-std::optional<MatchedLayer> matchLayer(mlir::Operation *anchor,
-                                       const HardwareDesc &hw,
-                                       std::string &reason,
-                                       mlir::Operation *&reasonOp);
+/// about (one of the chain). Without `readWeights` the layer's weights stay
+/// empty: enough for tileLayer (the cost model and the tiling search depend
+/// only on the shapes), not for emitLayer.
+std::optional<MatchedLayer>
+matchLayer(mlir::Operation *anchor, const HardwareDesc &hw, std::string &reason,
+           mlir::Operation *&reasonOp, bool readWeights = true);
 
 /// True for the ops that can root a layer: nn.conv_integer,
 /// nn.matmul_integer, nn.max_pool, nn.lookup_table, nn.cast of int8 to

@@ -141,7 +141,9 @@ LogicalResult placeFunction(func::FuncOp func, const HardwareDesc &hw,
       continue;
     std::string reason;
     Operation *reasonOp = nullptr;
-    std::optional<MatchedLayer> match = matchLayer(&op, hw, reason, reasonOp);
+    // The outlining reads the weights; the placement needs the shapes.
+    std::optional<MatchedLayer> match =
+        matchLayer(&op, hw, reason, reasonOp, /*readWeights=*/false);
     if (!match) {
       hostReasons[&op] = reason;
       if (reasonOp && reasonOp != &op)

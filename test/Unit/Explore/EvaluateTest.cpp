@@ -85,6 +85,10 @@ void expectSameResult(const ModelResult &a, const ModelResult &b) {
   EXPECT_EQ(a.npuLayers, b.npuLayers);
   EXPECT_EQ(a.hostLayers, b.hostLayers);
   EXPECT_EQ(a.segments, b.segments);
+  EXPECT_EQ(a.simulated, b.simulated);
+  EXPECT_EQ(a.agreement, b.agreement);
+  EXPECT_EQ(a.worstLayerError, b.worstLayerError);
+  EXPECT_EQ(a.worstLayer, b.worstLayer);
   ASSERT_EQ(a.layers.size(), b.layers.size());
   for (auto [x, y] : llvm::zip(a.layers, b.layers)) {
     EXPECT_EQ(x.name, y.name);
@@ -95,6 +99,7 @@ void expectSameResult(const ModelResult &a, const ModelResult &b) {
     EXPECT_EQ(x.bound, y.bound);
     EXPECT_EQ(x.macs, y.macs);
     EXPECT_EQ(x.predictedCycles, y.predictedCycles);
+    EXPECT_EQ(x.simulatedCycles, y.simulatedCycles);
     EXPECT_EQ(x.dramBytes, y.dramBytes);
     EXPECT_EQ(x.energyPJ, y.energyPJ);
     EXPECT_EQ(x.hostMicroseconds, y.hostMicroseconds);
@@ -334,6 +339,28 @@ TEST_F(ExploreEvaluateTest, SimulatedAgreesAndMatchesARun) {
   EXPECT_LT(std::fabs(mid->agreement), 0.03);
   EXPECT_NE(mid->npuCycles, simulated->npuCycles);
 
+  // Both points again, at once on two threads: the same results.
+  std::optional<ModelResult> parallel[2];
+  std::string errors[2];
+  {
+    std::vector<std::thread> threads;
+    for (unsigned i = 0; i < 2; ++i)
+      threads.emplace_back([&, i] {
+        llvm::Expected<ModelResult> result =
+            evaluateSimulated(*model, i == 0 ? edge : getPreset("mid"), work);
+        if (result)
+          parallel[i] = std::move(*result);
+        else
+          errors[i] = llvm::toString(result.takeError());
+      });
+    for (std::thread &thread : threads)
+      thread.join();
+  }
+  ASSERT_TRUE(parallel[0].has_value()) << errors[0];
+  ASSERT_TRUE(parallel[1].has_value()) << errors[1];
+  expectSameResult(*parallel[0], *simulated);
+  expectSameResult(*parallel[1], *mid);
+
   // The same compile and run, as tessera-compile and tessera-run do them.
   registerAllTargets();
   std::string hwFile = join(root, "edge.yaml");
@@ -452,6 +479,7 @@ TEST_F(ExploreEvaluateTest, ErrorsNameTheModel) {
     os << "this is not an ONNX model\n";
   }
   expectError(garbage, "does not import");
+  expectError(garbage, "not a valid ONNX protobuf");
 
   ModelSpec dynamic = spec;
   dynamic.inputShapes.clear();

@@ -302,6 +302,29 @@ TEST(ExploreReport, ParetoFigures) {
   EXPECT_NE(overall.find(">100</text>"), std::string::npos);
 }
 
+TEST(ExploreReport, UnitsFollowTheMagnitude) {
+  // Latencies of 4 to 40 ms and energies of 6 to 9 mJ.
+  json::Value merged = makeGridResults();
+  for (json::Value &value : *merged.getAsObject()->getArray("points")) {
+    json::Object &point = *value.getAsObject();
+    if (point.getString("status") != "ok")
+      continue;
+    point["latency_us"] = *point.getNumber("latency_us") * 100;
+    point["energy_pj"] = *point.getNumber("energy_pj") * 1000;
+  }
+  TempDir dir;
+  ASSERT_EQ(write(makeSpec(), merged, dir.str()), "");
+  std::string svg = readFile(dir.str("figures/pareto-latency-energy.svg"));
+  EXPECT_NE(svg.find(">latency (ms), all models</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">energy (mJ), all models</text>"), std::string::npos);
+  std::string html = readFile(dir.str("report.html"));
+  EXPECT_NE(html.find("<th>latency (ms)</th><th>energy (mJ)</th>"),
+            std::string::npos);
+  EXPECT_NE(html.find("fastest</th><td>p0008 (array.rows=32, "
+                      "array.cols=32): 4 ms"),
+            std::string::npos);
+}
+
 TEST(ExploreReport, Rooflines) {
   TempDir dir;
   ASSERT_EQ(write(makeSpec(), makeGridResults(), dir.str()), "");
@@ -472,6 +495,31 @@ TEST(ExploreReport, ByteIdentical) {
   std::string before = readFile(first.str("report.html"));
   ASSERT_EQ(write(makeSpec(), makeGridResults(), first.str()), "");
   EXPECT_EQ(readFile(first.str("report.html")), before);
+}
+
+TEST(ExploreReport, NoOKPoint) {
+  // Every point invalid: the report still says what happened.
+  json::Array points;
+  for (unsigned i = 0; i < 9; ++i)
+    points.push_back(makePoint(i,
+                               json::Object{{"array.rows", values[i / 3]},
+                                            {"array.cols", values[i % 3]}},
+                               8u << (i / 3), 8u << (i % 3), grid[2]));
+  json::Value merged = makeGridResults();
+  (*merged.getAsObject())["points"] = std::move(points);
+  TempDir dir;
+  ASSERT_EQ(write(makeSpec(), merged, dir.str()), "");
+  std::string html = readFile(dir.str("report.html"));
+  EXPECT_NE(html.find("9 points: 0 ok, 0 failed, 9 invalid, 0 excluded"),
+            std::string::npos);
+  EXPECT_NE(html.find("tiny_cnn: no ok point to draw."), std::string::npos);
+  std::string pareto = readFile(dir.str("figures/pareto-latency-energy.svg"));
+  EXPECT_NE(pareto.find(">no ok points</text>"), std::string::npos);
+  EXPECT_EQ(countOf(pareto, "<circle class=\"point\""), 0u);
+  EXPECT_FALSE(sys::fs::exists(dir.str("figures/roofline-tiny_cnn.svg")));
+  std::string heatmap = readFile(dir.str("figures/utilization-tiny_cnn.svg"));
+  EXPECT_EQ(countOf(heatmap, "<rect class=\"cell empty\""), 9u);
+  EXPECT_EQ(countOf(heatmap, "class=\"cell-value\""), 0u);
 }
 
 TEST(ExploreReport, RemovesStaleFigures) {
