@@ -36,6 +36,11 @@ if subprocess.run([python, "-c", "import onnx, numpy, torch, torchvision"],
     config.available_features.add("python-torch")
 if os.path.isdir("/usr/share/libonnx-testdata/data/node"):
     config.available_features.add("onnx-testdata")
+# The Python package (python/, docs/python.md) and what its pytest tests need.
+if getattr(config, "tessera_python_package", False) and subprocess.run(
+        [python, "-c", "import numpy, onnx, pytest, distributed"],
+        capture_output=True).returncode == 0:
+    config.available_features.add("python-package")
 if shutil.which("clang-format-22"):
     config.available_features.add("clang-format")
 # The co-design report's render test (test/Explore): headless chromium draws

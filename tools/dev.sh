@@ -20,6 +20,11 @@ PACKAGES=(cmake ninja-build ccache g++ git googletest libgtest-dev
           llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools liblld-22-dev
           libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
           python3-onnx python3-numpy python3-pil clang-format-22)
+# The Python package (python/, docs/python.md) and its tests: pybind11, pytest,
+# dask.distributed for the cluster executor, matplotlib; chromium renders the
+# explorer's HTML report in its test.
+PACKAGES+=(python3-dev pybind11-dev python3-pytest python3-distributed
+           python3-matplotlib chromium)
 # The fuzz targets (test/fuzz, docs/fuzzing.md): `test` runs their smoke run.
 PACKAGES+=(clang-22 libclang-rt-22-dev)
 FUZZ_BUILD_DIR=${FUZZ_BUILD_DIR:-$ROOT/build-fuzz}
