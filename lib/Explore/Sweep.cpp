@@ -950,6 +950,25 @@ static std::string formatMetric(double value) {
   return buffer;
 }
 
+Expected<std::vector<std::string>> getAxisSettings(StringRef key,
+                                                   StringRef value) {
+  SmallVector<StringRef> keys, parts;
+  key.split(keys, ',');
+  if (keys.size() == 1)
+    return std::vector<std::string>{(key + "=" + value).str()};
+  value.split(parts, ',');
+  if (parts.size() != keys.size())
+    return createStringError(
+        inconvertibleErrorCode(),
+        "linked axis '" + key + "': value '" + value + "' has " +
+            Twine(parts.size()) + " parts for " + Twine(keys.size()) +
+            " keys (write one comma-separated part per key)");
+  std::vector<std::string> settings;
+  for (auto [k, v] : llvm::zip_equal(keys, parts))
+    settings.push_back((k.trim() + "=" + v.trim()).str());
+  return settings;
+}
+
 Expected<std::vector<Point>> planSweep(const SweepSpec &spec) {
   Expected<npu::HardwareDesc> base = npu::loadHardwareDesc(spec.hardware);
   if (!base) {
@@ -967,15 +986,30 @@ Expected<std::vector<Point>> planSweep(const SweepSpec &spec) {
     if (axis.values.empty())
       return createStringError(inconvertibleErrorCode(),
                                where + "axis '" + axis.key + "' has no values");
-    Expected<npu::HardwareDesc> probe = npu::overrideHardwareDesc(
-        *base, {axis.key + "=" + axis.values.front()}, spec.hardware);
-    if (probe)
-      continue;
-    std::string message = toString(probe.takeError());
-    size_t at = message.find("unknown hardware key");
-    if (at != std::string::npos)
-      return createStringError(inconvertibleErrorCode(),
-                               where + message.substr(at));
+    // A linked axis ("array.rows,array.cols") sets its keys together: every
+    // value has one part per key.
+    SmallVector<StringRef> keys;
+    StringRef(axis.key).split(keys, ',');
+    for (const std::string &value : axis.values) {
+      Expected<std::vector<std::string>> settings =
+          getAxisSettings(axis.key, value);
+      if (!settings)
+        return createStringError(inconvertibleErrorCode(),
+                                 where + toString(settings.takeError()));
+    }
+    std::vector<std::string> first =
+        cantFail(getAxisSettings(axis.key, axis.values.front()));
+    for (const std::string &setting : first) {
+      Expected<npu::HardwareDesc> probe =
+          npu::overrideHardwareDesc(*base, {setting}, spec.hardware);
+      if (probe)
+        continue;
+      std::string message = toString(probe.takeError());
+      size_t at = message.find("unknown hardware key");
+      if (at != std::string::npos)
+        return createStringError(inconvertibleErrorCode(),
+                                 where + message.substr(at));
+    }
   }
   for (const Constraint &c : spec.constraints)
     if (Expected<double> probe = getHardwareMetric(*base, c.metric); !probe)
@@ -1005,7 +1039,8 @@ Expected<std::vector<Point>> planSweep(const SweepSpec &spec) {
     std::vector<std::string> settings;
     for (auto [a, axis] : enumerate(spec.axes)) {
       p.settings.push_back({axis.key, axis.values[indices[a]]});
-      settings.push_back(axis.key + "=" + axis.values[indices[a]]);
+      llvm::append_range(settings, cantFail(getAxisSettings(
+                                       axis.key, axis.values[indices[a]])));
     }
     Expected<npu::HardwareDesc> hw =
         npu::overrideHardwareDesc(*base, settings, spec.hardware);

@@ -72,7 +72,10 @@ struct ModelSpec {
 struct AxisSpec {
   /// A dotted key of the hardware description's canonical form, as
   /// `tessera-compile --hw-set` / npu::overrideHardwareDesc takes it
-  /// ("array.rows", "scratchpad.kib", "dram.bytes_per_cycle", ...).
+  /// ("array.rows", "scratchpad.kib", "dram.bytes_per_cycle", ...), or a
+  /// linked axis: several keys separated by commas, set together from each
+  /// value's comma-separated parts (`array.rows,array.cols: ["16,16",
+  /// "32,32"]`; getAxisSettings).
   std::string key;
   /// Discrete values, as YAML scalars (`[8, 16, 32]`, `range: {from: 8,
   /// to: 64, step: 8}`, `pow2: {from: 8, to: 64}`), in the file's order.
@@ -174,6 +177,13 @@ struct Point {
 /// axis key the hardware description does not have (with the list of
 /// keys), an axis without values; a base hardware that does not load.
 llvm::Expected<std::vector<Point>> planSweep(const SweepSpec &spec);
+
+/// The `key=value` settings of one axis value: one for a plain axis; for a
+/// linked axis, whose key lists several hardware keys separated by commas
+/// ("array.rows,array.cols"), one per key from the value's comma-separated
+/// parts ("32,32"). Error: a value with another number of parts.
+llvm::Expected<std::vector<std::string>>
+getAxisSettings(llvm::StringRef key, llvm::StringRef value);
 
 /// The value of a constraint metric for `hw` (error: unknown metric).
 llvm::Expected<double> getHardwareMetric(const npu::HardwareDesc &hw,
