@@ -222,8 +222,10 @@ def bench_python(args):
 
 def square(n, bandwidth):
     """A square n x n point: SRAMs scaled with the array (edge: 256 KiB
-    scratchpad, 64 KiB accumulator at 16 x 16)."""
-    return [n, n, 256 * n * n // 256, 64 * n * n // 256, bandwidth]
+    scratchpad, 64 KiB accumulator at 16 x 16), the DMA engine as wide as
+    the DRAM's bandwidth (edge's 16-byte DMA would cap it)."""
+    return [n, n, 256 * n * n // 256, 64 * n * n // 256, bandwidth,
+            bandwidth]
 
 
 def study_sweep(args, name, model, points):
@@ -231,7 +233,7 @@ def study_sweep(args, name, model, points):
     os.makedirs(work, exist_ok=True)
     values = ", ".join('"%s"' % ",".join(map(str, p)) for p in points)
     axes = [("array.rows,array.cols,scratchpad.kib,accumulator.kib,"
-             "dram.bytes_per_cycle", "[%s]" % values)]
+             "dram.bytes_per_cycle,dma.bytes_per_cycle", "[%s]" % values)]
     extra = "fidelity: simulated\n"
     sweep = write_sweep(os.path.join(work, "sweep.yaml"), name,
                         [model_entry(args.model_dir, model)], axes, extra)
