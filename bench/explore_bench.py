@@ -125,7 +125,8 @@ SWEEP500_AXES = [
     ("array.cols", "{pow2: {from: 8, to: 128}}"),
     ("scratchpad.kib", "{pow2: {from: 64, to: 4096}}"),
     ("accumulator.kib", "{pow2: {from: 16, to: 1024}}"),
-    ("dram.bytes_per_cycle", "[4, 8, 16, 32, 64]"),
+    ("dram.bytes_per_cycle,dma.bytes_per_cycle",
+     '["4,4", "8,8", "16,16", "32,32", "64,64"]'),
     ("array.weight_buffers", "[1, 2]"),
 ]
 SWEEP500_EXTRA = """sampling: {method: lhs, points: 500, seed: 1}
