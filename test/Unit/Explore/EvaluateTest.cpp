@@ -522,6 +522,27 @@ TEST_F(ExploreEvaluateTest, ErrorsNameTheModel) {
   dynamic.inputShapes.clear();
   expectError(dynamic, "input 'input' dim 0 ('batch') is dynamic");
 
+  ModelSpec directory = spec;
+  directory.path = root;
+  expectError(directory, "is a directory, not an ONNX file");
+
+  // Only float32 inputs are drawn.
+  ModelSpec integer = spec;
+  integer.path = join(root, "int64_input.onnx");
+  integer.inputShapes.clear();
+  ASSERT_TRUE(runPython(
+      {"-c",
+       "import sys, onnx; from onnx import helper, TensorProto as T; "
+       "g = helper.make_graph([helper.make_node('Cast', ['ids'], ['y'], "
+       "name='cast', to=T.FLOAT)], 'g', "
+       "[helper.make_tensor_value_info('ids', T.INT64, [1, 8])], "
+       "[helper.make_tensor_value_info('y', T.FLOAT, [1, 8])]); "
+       "m = helper.make_model(g, opset_imports=[helper.make_opsetid('', 17)]); "
+       "m.ir_version = 8; onnx.save(m, sys.argv[1])",
+       integer.path}));
+  expectError(integer, "input 'ids' is int64: seeded inputs are drawn for "
+                       "float32 inputs only");
+
   ModelSpec noSamples = spec;
   noSamples.calibrationSamples = 0;
   expectError(noSamples, "calibration_samples must be at least 1");
