@@ -457,6 +457,43 @@ TEST_F(ExploreEvaluateTest, PreparationIsDeterministicAndConcurrent) {
             readFile(model->simulationInputs[0].substr(strlen("input="))));
 }
 
+TEST_F(ExploreEvaluateTest, APreQuantizedModelNeedsNoCalibration) {
+  std::string dir = join(root, "qdq");
+  ASSERT_FALSE(fs::create_directories(dir));
+  ASSERT_TRUE(runPython(
+      {TESSERA_SOURCE_DIR "/test/Quantization/Inputs/make_qdq_model.py", dir}));
+  ModelSpec qdq;
+  qdq.path = join(dir, "model.onnx");
+  qdq.name = "qdq";
+  qdq.lowerQDQ = true;
+  llvm::Expected<PreparedModel> prepared =
+      prepareModel(qdq, join(root, "out"), 0);
+  ASSERT_TRUE(bool(prepared)) << llvm::toString(prepared.takeError());
+  EXPECT_TRUE(prepared->statsFile.empty());
+  EXPECT_FALSE(fs::exists(join(prepared->dir, "calibration")));
+  EXPECT_NE(readFile(prepared->quantizedModule).find("nn.conv_integer"),
+            std::string::npos);
+  ASSERT_EQ(prepared->simulationInputs.size(), 1u);
+  EXPECT_EQ(prepared->simulationInputs[0],
+            "x=" + join(join(prepared->dir, "sim"), "x.npy"));
+
+  npu::HardwareDesc edge = getPreset("edge");
+  llvm::Expected<ModelResult> analytic = evaluateAnalytic(*prepared, edge);
+  ASSERT_TRUE(bool(analytic)) << llvm::toString(analytic.takeError());
+  EXPECT_EQ(analytic->model, "qdq");
+  // The int8 conv runs on the NPU; the other layers stay on the host.
+  const LayerResult *conv = findLayer(*analytic, "conv1");
+  ASSERT_NE(conv, nullptr);
+  EXPECT_EQ(conv->place, "npu") << conv->reason;
+  EXPECT_EQ(analytic->npuLayers, 1u);
+  llvm::Expected<ModelResult> simulated =
+      evaluateSimulated(*prepared, edge, join(root, "work"));
+  ASSERT_TRUE(bool(simulated)) << llvm::toString(simulated.takeError());
+  EXPECT_EQ(simulated->npuLayers, analytic->npuLayers);
+  EXPECT_EQ(simulated->predictedNPUCycles, analytic->npuCycles);
+  EXPECT_LT(std::fabs(simulated->agreement), 0.03);
+}
+
 TEST_F(ExploreEvaluateTest, ErrorsNameTheModel) {
   auto expectError = [&](const ModelSpec &bad, llvm::StringRef what) {
     llvm::Expected<PreparedModel> result =
@@ -484,6 +521,27 @@ TEST_F(ExploreEvaluateTest, ErrorsNameTheModel) {
   ModelSpec dynamic = spec;
   dynamic.inputShapes.clear();
   expectError(dynamic, "input 'input' dim 0 ('batch') is dynamic");
+
+  ModelSpec directory = spec;
+  directory.path = root;
+  expectError(directory, "is a directory, not an ONNX file");
+
+  // Only float32 inputs are drawn.
+  ModelSpec integer = spec;
+  integer.path = join(root, "int64_input.onnx");
+  integer.inputShapes.clear();
+  ASSERT_TRUE(runPython(
+      {"-c",
+       "import sys, onnx; from onnx import helper, TensorProto as T; "
+       "g = helper.make_graph([helper.make_node('Cast', ['ids'], ['y'], "
+       "name='cast', to=T.FLOAT)], 'g', "
+       "[helper.make_tensor_value_info('ids', T.INT64, [1, 8])], "
+       "[helper.make_tensor_value_info('y', T.FLOAT, [1, 8])]); "
+       "m = helper.make_model(g, opset_imports=[helper.make_opsetid('', 17)]); "
+       "m.ir_version = 8; onnx.save(m, sys.argv[1])",
+       integer.path}));
+  expectError(integer, "input 'ids' is int64: seeded inputs are drawn for "
+                       "float32 inputs only");
 
   ModelSpec noSamples = spec;
   noSamples.calibrationSamples = 0;
