@@ -182,8 +182,8 @@ llvm::Expected<std::vector<Point>> planSweep(const SweepSpec &spec);
 /// linked axis, whose key lists several hardware keys separated by commas
 /// ("array.rows,array.cols"), one per key from the value's comma-separated
 /// parts ("32,32"). Error: a value with another number of parts.
-llvm::Expected<std::vector<std::string>>
-getAxisSettings(llvm::StringRef key, llvm::StringRef value);
+llvm::Expected<std::vector<std::string>> getAxisSettings(llvm::StringRef key,
+                                                         llvm::StringRef value);
 
 /// The value of a constraint metric for `hw` (error: unknown metric).
 llvm::Expected<double> getHardwareMetric(const npu::HardwareDesc &hw,
