@@ -50,6 +50,16 @@ static cl::opt<bool> planOnly("plan",
 static cl::opt<bool> noReport("no-report", cl::desc("Do not write report.html"),
                               cl::cat(category));
 static cl::opt<bool>
+    png("png",
+        cl::desc("Also render every figure of the report to PNG beside its "
+                 "SVG (figures/*.png; needs chromium)"),
+        cl::cat(category));
+static cl::opt<std::string>
+    chromiumPath("chromium",
+                 cl::desc("The chromium to render PNGs with (default: "
+                          "chromium on PATH)"),
+                 cl::value_desc("PATH"), cl::cat(category));
+static cl::opt<bool>
     mergeOnly("merge-only",
               cl::desc("Merge the existing point files only (no evaluation)"),
               cl::cat(category));
@@ -79,6 +89,13 @@ int main(int argc, char **argv) {
   // option to its default: the flags are read before anything runs.
   const std::string out = outDir;
   const bool noReportFlag = noReport, mergeOnlyFlag = mergeOnly;
+  const bool pngFlag = png;
+  const std::string chromium = chromiumPath;
+  if (pngFlag && noReportFlag) {
+    errs() << "tessera-explore: error: --png renders the report's figures: "
+              "it cannot go with --no-report\n";
+    return BadInput;
+  }
 
   Expected<SweepSpec> spec = loadSweepSpec(sweepPath);
   if (!spec) {
@@ -155,6 +172,11 @@ int main(int argc, char **argv) {
   }
   if (!noReportFlag)
     if (Error e = writeReport(*spec, *merged, out)) {
+      report(std::move(e));
+      return CannotRun;
+    }
+  if (pngFlag)
+    if (Error e = writeReportPNGs(out, chromium)) {
       report(std::move(e));
       return CannotRun;
     }
