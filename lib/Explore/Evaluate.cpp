@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Support.h"
 #include "tessera/Codegen/NPU/Placement.h"
 #include "tessera/Driver/Calibrate.h"
 #include "tessera/Driver/Driver.h"
@@ -77,34 +78,14 @@ std::string trimLog(llvm::StringRef log) { return log.rtrim().str(); }
 // Deterministic standard-normal inputs
 //===----------------------------------------------------------------------===//
 
-/// SplitMix64 (Steele, Lea and Flood, OOPSLA 2014): a 64-bit generator whose
-/// output is fixed by its definition, unlike std:: distributions.
-class SplitMix64 {
-public:
-  explicit SplitMix64(uint64_t seed) : state(seed) {}
-
-  uint64_t next() {
-    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-
-  /// Uniform in (0, 1]: the top 53 bits, never 0 (a logarithm follows).
-  double nextOpenUnit() { return double((next() >> 11) + 1) * 0x1.0p-53; }
-
-private:
-  uint64_t state;
-};
-
 /// Fills `out` with standard-normal float32 values from `seed`: Box-Muller
 /// over pairs of SplitMix64 uniforms.
 void fillStandardNormal(uint64_t seed, llvm::MutableArrayRef<float> out) {
   SplitMix64 generator(seed);
   constexpr double kTwoPi = 6.283185307179586476925286766559;
   for (size_t i = 0; i < out.size(); i += 2) {
-    double radius = std::sqrt(-2.0 * std::log(generator.nextOpenUnit()));
-    double angle = kTwoPi * generator.nextOpenUnit();
+    double radius = std::sqrt(-2.0 * std::log(generator.openUnit()));
+    double angle = kTwoPi * generator.openUnit();
     out[i] = float(radius * std::cos(angle));
     if (i + 1 < out.size())
       out[i + 1] = float(radius * std::sin(angle));

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Support.h"
 #include "tessera/Explore/Explore.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -33,21 +34,6 @@ namespace tessera::explore {
 //===----------------------------------------------------------------------===//
 // JSON
 //===----------------------------------------------------------------------===//
-
-/// Shortest decimal text that reads back to `value`.
-static std::string formatShortest(double value) {
-  char buffer[64];
-  if (value == std::trunc(value) && std::fabs(value) < 1e15) {
-    std::snprintf(buffer, sizeof(buffer), "%.0f", value);
-    return buffer;
-  }
-  for (int precision = 1; precision <= 17; ++precision) {
-    std::snprintf(buffer, sizeof(buffer), "%.*g", precision, value);
-    if (std::strtod(buffer, nullptr) == value)
-      break;
-  }
-  return buffer;
-}
 
 /// A finite double, or null (JSON has no infinities).
 static json::Value number(double value) {

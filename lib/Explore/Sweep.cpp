@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Support.h"
 #include "tessera/Explore/Explore.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -61,23 +62,6 @@ StringRef getFidelityName(Fidelity fidelity) {
     return "pareto";
   }
   return "analytic";
-}
-
-/// Shortest decimal text that reads back to `value`; integers without a
-/// fraction (the form axis values and reasons use).
-static std::string formatNumber(double value) {
-  char buffer[64];
-  if (std::isfinite(value) && value == std::trunc(value) &&
-      std::fabs(value) < 1e15) {
-    std::snprintf(buffer, sizeof(buffer), "%.0f", value);
-    return buffer;
-  }
-  for (int precision = 1; precision <= 17; ++precision) {
-    std::snprintf(buffer, sizeof(buffer), "%.*g", precision, value);
-    if (std::strtod(buffer, nullptr) == value)
-      break;
-  }
-  return buffer;
 }
 
 //===----------------------------------------------------------------------===//
@@ -589,18 +573,18 @@ bool SweepParser::parseRange(AxisSpec &axis, yaml::Node *node) {
     step = 1;
   if (*step <= 0)
     return fail(stepNode ? stepNode : node,
-                "range step must be positive, got " + formatNumber(*step));
+                "range step must be positive, got " + formatShortest(*step));
   if (*from > *to)
-    return fail(node, "empty range: from " + formatNumber(*from) +
-                          " is greater than to " + formatNumber(*to));
+    return fail(node, "empty range: from " + formatShortest(*from) +
+                          " is greater than to " + formatShortest(*to));
   // Counted rather than accumulated, so that 0.1 steps do not drift; the
   // tolerance keeps `to` itself when (to - from) / step is whole.
   double count = std::floor((*to - *from) / *step + 1e-9) + 1;
   if (count > double(kMaxAxisValues))
-    return fail(node, "range has " + formatNumber(count) +
+    return fail(node, "range has " + formatShortest(count) +
                           " values, more than " + Twine(kMaxAxisValues));
   for (uint64_t i = 0; i < uint64_t(count); ++i)
-    axis.values.push_back(formatNumber(*from + double(i) * *step));
+    axis.values.push_back(formatShortest(*from + double(i) * *step));
   return true;
 }
 
@@ -781,35 +765,6 @@ Expected<SweepSpec> loadSweepSpec(StringRef path) {
 //===----------------------------------------------------------------------===//
 // Sampling
 //===----------------------------------------------------------------------===//
-
-namespace {
-/// splitmix64 (Steele, Lea, Flood, OOPSLA 2014): one 64-bit state, good
-/// enough statistics for sampling, and the same stream on every platform.
-class SplitMix64 {
-public:
-  explicit SplitMix64(uint64_t seed) : state(seed) {}
-  uint64_t next() {
-    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  /// Uniform in [0, n), without modulo bias (rejection).
-  uint64_t below(uint64_t n) {
-    uint64_t limit = UINT64_MAX - UINT64_MAX % n;
-    uint64_t x;
-    do
-      x = next();
-    while (x >= limit);
-    return x % n;
-  }
-  /// Uniform in [0, 1), 53 bits.
-  double unit() { return double(next() >> 11) * 0x1.0p-53; }
-
-private:
-  uint64_t state;
-};
-} // namespace
 
 /// Value indices per point, before duplicates are dropped.
 static Expected<std::vector<std::vector<unsigned>>>
