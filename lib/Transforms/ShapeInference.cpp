@@ -110,15 +110,26 @@ struct ShapeInferencePass
 
     if (!requireStatic)
       return;
+    // With every input static, a dynamic size can only come from the
+    // values of the inputs: pinning dims would not help.
+    bool staticInputs = llvm::all_of(func.getArgumentTypes(), [](Type t) {
+      auto shaped = dyn_cast<ShapedType>(t);
+      return !shaped || shaped.hasStaticShape();
+    });
     bool ok = true;
     func.walk([&](Operation *op) {
       for (Value result : op->getResults()) {
         auto shaped = dyn_cast<ShapedType>(result.getType());
         if (!shaped || shaped.hasStaticShape())
           continue;
-        op->emitError() << "result has dynamic shape " << shaped
-                        << " after shape inference; pin the model's dynamic "
-                           "input dims with --input-shape";
+        InFlightDiagnostic diag = op->emitError()
+                                  << "result has dynamic shape " << shaped
+                                  << " after shape inference";
+        if (staticInputs)
+          diag << ": its size depends on the values of the inputs "
+                  "(data-dependent shapes are unsupported)";
+        else
+          diag << "; pin the model's dynamic input dims with --input-shape";
         ok = false;
         return WalkResult::interrupt();
       }
