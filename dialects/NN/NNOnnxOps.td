@@ -38,6 +38,56 @@ def NN_AbsOp : NN_Op<"abs", [Pure]> {
   let hasFolder = 1;
 }
 
+def NN_AcosOp : NN_Op<"acos", [Pure]> {
+  let summary = "ONNX Acos (opset 7 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `Acos` as of opset 7 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.acos %input : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Calculates the arccosine (inverse of cosine) of the given input tensor, element-wise.
+  }];
+  let arguments = (ins
+    TensorOf<[F16, F32, F64]>:$input
+  );
+  let results = (outs
+    TensorOf<[F16, F32, F64]>:$output
+  );
+  let shapeFunction = "inferSameAsFirstShape";
+}
+
+def NN_AcoshOp : NN_Op<"acosh", [Pure]> {
+  let summary = "ONNX Acosh (opset 9 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `Acosh` as of opset 9 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.acosh %input : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Calculates the hyperbolic arccosine of the given input tensor element-wise.
+  }];
+  let arguments = (ins
+    TensorOf<[F16, F32, F64]>:$input
+  );
+  let results = (outs
+    TensorOf<[F16, F32, F64]>:$output
+  );
+  let shapeFunction = "inferSameAsFirstShape";
+}
+
 def NN_AddOp : NN_Op<"add", [Pure]> {
   let summary = "ONNX Add (opset 14 semantics)";
   let description = [{
@@ -164,6 +214,106 @@ def NN_ArgMinOp : NN_Op<"arg_min", [Pure]> {
     TensorOf<[I64]>:$reduced
   );
   let shapeFunction = "inferArgReduceShape";
+}
+
+def NN_AsinOp : NN_Op<"asin", [Pure]> {
+  let summary = "ONNX Asin (opset 7 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `Asin` as of opset 7 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.asin %input : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Calculates the arcsine (inverse of sine) of the given input tensor, element-wise.
+  }];
+  let arguments = (ins
+    TensorOf<[F16, F32, F64]>:$input
+  );
+  let results = (outs
+    TensorOf<[F16, F32, F64]>:$output
+  );
+  let shapeFunction = "inferSameAsFirstShape";
+}
+
+def NN_AsinhOp : NN_Op<"asinh", [Pure]> {
+  let summary = "ONNX Asinh (opset 9 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `Asinh` as of opset 9 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.asinh %input : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Calculates the hyperbolic arcsine of the given input tensor element-wise.
+  }];
+  let arguments = (ins
+    TensorOf<[F16, F32, F64]>:$input
+  );
+  let results = (outs
+    TensorOf<[F16, F32, F64]>:$output
+  );
+  let shapeFunction = "inferSameAsFirstShape";
+}
+
+def NN_AtanOp : NN_Op<"atan", [Pure]> {
+  let summary = "ONNX Atan (opset 7 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `Atan` as of opset 7 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.atan %input : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Calculates the arctangent (inverse of tangent) of the given input tensor, element-wise.
+  }];
+  let arguments = (ins
+    TensorOf<[F16, F32, F64]>:$input
+  );
+  let results = (outs
+    TensorOf<[F16, F32, F64]>:$output
+  );
+  let shapeFunction = "inferSameAsFirstShape";
+}
+
+def NN_AtanhOp : NN_Op<"atanh", [Pure]> {
+  let summary = "ONNX Atanh (opset 9 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `Atanh` as of opset 9 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.atanh %input : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Calculates the hyperbolic arctangent of the given input tensor element-wise.
+  }];
+  let arguments = (ins
+    TensorOf<[F16, F32, F64]>:$input
+  );
+  let results = (outs
+    TensorOf<[F16, F32, F64]>:$output
+  );
+  let shapeFunction = "inferSameAsFirstShape";
 }
 
 def NN_AveragePoolOp : NN_Op<"average_pool", [Pure]> {
@@ -566,6 +716,56 @@ def NN_ConvTransposeOp : NN_Op<"conv_transpose", [Pure]> {
     TensorOf<[F16, F32, F64]>:$Y
   );
   let shapeFunction = "inferConvTransposeShape";
+}
+
+def NN_CosOp : NN_Op<"cos", [Pure]> {
+  let summary = "ONNX Cos (opset 7 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `Cos` as of opset 7 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.cos %input : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Calculates the cosine of the given input tensor, element-wise.
+  }];
+  let arguments = (ins
+    TensorOf<[F16, F32, F64]>:$input
+  );
+  let results = (outs
+    TensorOf<[F16, F32, F64]>:$output
+  );
+  let shapeFunction = "inferSameAsFirstShape";
+}
+
+def NN_CoshOp : NN_Op<"cosh", [Pure]> {
+  let summary = "ONNX Cosh (opset 9 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `Cosh` as of opset 9 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.cosh %input : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Calculates the hyperbolic cosine of the given input tensor element-wise.
+  }];
+  let arguments = (ins
+    TensorOf<[F16, F32, F64]>:$input
+  );
+  let results = (outs
+    TensorOf<[F16, F32, F64]>:$output
+  );
+  let shapeFunction = "inferSameAsFirstShape";
 }
 
 def NN_DepthToSpaceOp : NN_Op<"depth_to_space", [Pure]> {
@@ -1227,6 +1427,35 @@ def NN_GreaterOp : NN_Op<"greater", [Pure]> {
   let hasFolder = 1;
 }
 
+def NN_GreaterOrEqualOp : NN_Op<"greater_or_equal", [Pure]> {
+  let summary = "ONNX GreaterOrEqual (opset 16 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `GreaterOrEqual` as of opset 16 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.greater_or_equal %a, %b : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Returns the tensor resulted from performing the `greater_equal` logical operation
+    elementwise on the input tensors `A` and `B` (with Numpy-style broadcasting support).
+
+    This operator supports **multidirectional (i.e., Numpy-style) broadcasting**; for more details please check [the doc](Broadcasting.md).
+  }];
+  let arguments = (ins
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64, BF16]>:$A,
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64, BF16]>:$B
+  );
+  let results = (outs
+    TensorOf<[I1]>:$C
+  );
+  let shapeFunction = "inferCompareShape";
+}
+
 def NN_HardSigmoidOp : NN_Op<"hard_sigmoid", [Pure]> {
   let summary = "ONNX HardSigmoid (opset 6 semantics)";
   let description = [{
@@ -1470,6 +1699,35 @@ def NN_LessOp : NN_Op<"less", [Pure]> {
   );
   let shapeFunction = "inferCompareShape";
   let hasFolder = 1;
+}
+
+def NN_LessOrEqualOp : NN_Op<"less_or_equal", [Pure]> {
+  let summary = "ONNX LessOrEqual (opset 16 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `LessOrEqual` as of opset 16 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.less_or_equal %a, %b : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Returns the tensor resulted from performing the `less_equal` logical operation
+    elementwise on the input tensors `A` and `B` (with Numpy-style broadcasting support).
+
+    This operator supports **multidirectional (i.e., Numpy-style) broadcasting**; for more details please check [the doc](Broadcasting.md).
+  }];
+  let arguments = (ins
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64, BF16]>:$A,
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64, BF16]>:$B
+  );
+  let results = (outs
+    TensorOf<[I1]>:$C
+  );
+  let shapeFunction = "inferCompareShape";
 }
 
 def NN_LogOp : NN_Op<"log", [Pure]> {
@@ -2616,6 +2874,36 @@ def NN_ShapeOp : NN_Op<"shape", [Pure]> {
   let hasFolder = 1;
 }
 
+def NN_ShrinkOp : NN_Op<"shrink", [Pure]> {
+  let summary = "ONNX Shrink (opset 9 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `Shrink` as of opset 9 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.shrink %input : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Shrink takes one input data (Tensor<numeric>) and produces one Tensor output,
+    having same datatype and shape with input. It has two attributes, lambd and
+    bias. The formula of this operator is: If x < -lambd, y = x + bias;
+    If x > lambd, y = x - bias; Otherwise, y = 0.
+  }];
+  let arguments = (ins
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64]>:$input,
+    DefaultValuedAttr<F32Attr, "0.0">:$bias,
+    DefaultValuedAttr<F32Attr, "0.5">:$lambd
+  );
+  let results = (outs
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64]>:$output
+  );
+  let shapeFunction = "inferSameAsFirstShape";
+}
+
 def NN_SigmoidOp : NN_Op<"sigmoid", [Pure]> {
   let summary = "ONNX Sigmoid (opset 13 semantics)";
   let description = [{
@@ -2639,6 +2927,82 @@ def NN_SigmoidOp : NN_Op<"sigmoid", [Pure]> {
   );
   let results = (outs
     TensorOf<[F16, F32, F64, BF16]>:$Y
+  );
+  let shapeFunction = "inferSameAsFirstShape";
+}
+
+def NN_SignOp : NN_Op<"sign", [Pure]> {
+  let summary = "ONNX Sign (opset 13 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `Sign` as of opset 13 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.sign %input : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Calculate the sign of the given input tensor element-wise.
+    If input > 0, output 1. if input < 0, output -1. if input == 0, output 0.
+  }];
+  let arguments = (ins
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64, BF16]>:$input
+  );
+  let results = (outs
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64, BF16]>:$output
+  );
+  let shapeFunction = "inferSameAsFirstShape";
+}
+
+def NN_SinOp : NN_Op<"sin", [Pure]> {
+  let summary = "ONNX Sin (opset 7 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `Sin` as of opset 7 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.sin %input : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Calculates the sine of the given input tensor, element-wise.
+  }];
+  let arguments = (ins
+    TensorOf<[F16, F32, F64]>:$input
+  );
+  let results = (outs
+    TensorOf<[F16, F32, F64]>:$output
+  );
+  let shapeFunction = "inferSameAsFirstShape";
+}
+
+def NN_SinhOp : NN_Op<"sinh", [Pure]> {
+  let summary = "ONNX Sinh (opset 9 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `Sinh` as of opset 9 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.sinh %input : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Calculates the hyperbolic sine of the given input tensor element-wise.
+  }];
+  let arguments = (ins
+    TensorOf<[F16, F32, F64]>:$input
+  );
+  let results = (outs
+    TensorOf<[F16, F32, F64]>:$output
   );
   let shapeFunction = "inferSameAsFirstShape";
 }
@@ -2782,6 +3146,31 @@ def NN_SoftplusOp : NN_Op<"softplus", [Pure]> {
   );
   let results = (outs
     TensorOf<[F16, F32, F64]>:$Y
+  );
+  let shapeFunction = "inferSameAsFirstShape";
+}
+
+def NN_SoftsignOp : NN_Op<"softsign", [Pure]> {
+  let summary = "ONNX Softsign (opset 1 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `Softsign` as of opset 1 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.softsign %input : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Calculates the softsign (x/(1+|x|)) of the given input tensor element-wise.
+  }];
+  let arguments = (ins
+    TensorOf<[F16, F32, F64]>:$input
+  );
+  let results = (outs
+    TensorOf<[F16, F32, F64]>:$output
   );
   let shapeFunction = "inferSameAsFirstShape";
 }
@@ -2958,6 +3347,31 @@ def NN_SumOp : NN_Op<"sum", [Pure]> {
   let shapeFunction = "inferBroadcastShape";
 }
 
+def NN_TanOp : NN_Op<"tan", [Pure]> {
+  let summary = "ONNX Tan (opset 7 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `Tan` as of opset 7 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.tan %input : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Calculates the tangent of the given input tensor, element-wise.
+  }];
+  let arguments = (ins
+    TensorOf<[F16, F32, F64]>:$input
+  );
+  let results = (outs
+    TensorOf<[F16, F32, F64]>:$output
+  );
+  let shapeFunction = "inferSameAsFirstShape";
+}
+
 def NN_TanhOp : NN_Op<"tanh", [Pure]> {
   let summary = "ONNX Tanh (opset 13 semantics)";
   let description = [{
@@ -2979,6 +3393,34 @@ def NN_TanhOp : NN_Op<"tanh", [Pure]> {
   );
   let results = (outs
     TensorOf<[F16, F32, F64, BF16]>:$output
+  );
+  let shapeFunction = "inferSameAsFirstShape";
+}
+
+def NN_ThresholdedReluOp : NN_Op<"thresholded_relu", [Pure]> {
+  let summary = "ONNX ThresholdedRelu (opset 10 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `ThresholdedRelu` as of opset 10 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.thresholded_relu %x : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    ThresholdedRelu takes one input data (Tensor<T>) and produces one output data
+    (Tensor<T>) where the rectified linear function, y = x for x > alpha, y = 0 otherwise,
+    is applied to the tensor elementwise.
+  }];
+  let arguments = (ins
+    TensorOf<[F16, F32, F64]>:$X,
+    DefaultValuedAttr<F32Attr, "1.0">:$alpha
+  );
+  let results = (outs
+    TensorOf<[F16, F32, F64]>:$Y
   );
   let shapeFunction = "inferSameAsFirstShape";
 }
@@ -3112,6 +3554,35 @@ def NN_WhereOp : NN_Op<"where", [Pure]> {
   );
   let shapeFunction = "inferWhereShape";
   let hasFolder = 1;
+}
+
+def NN_XorOp : NN_Op<"xor", [Pure]> {
+  let summary = "ONNX Xor (opset 7 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `Xor` as of opset 7 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.xor %a, %b : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Returns the tensor resulted from performing the `xor` logical operation
+    elementwise on the input tensors `A` and `B` (with Numpy-style broadcasting support).
+
+    This operator supports **multidirectional (i.e., Numpy-style) broadcasting**; for more details please check [the doc](Broadcasting.md).
+  }];
+  let arguments = (ins
+    TensorOf<[I1]>:$A,
+    TensorOf<[I1]>:$B
+  );
+  let results = (outs
+    TensorOf<[I1]>:$C
+  );
+  let shapeFunction = "inferCompareShape";
 }
 
 #endif // TESSERA_DIALECT_NN_NNONNXOPS_TD

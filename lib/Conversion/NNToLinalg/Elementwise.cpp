@@ -239,6 +239,82 @@ static Value neg(OpBuilder &b, Location loc, nn::NegOp, ValueRange a) {
   return arith::SubIOp::create(b, loc, cst(b, loc, a[0], 0), a[0]);
 }
 
+/// 1 for x > 0, -1 for x < 0, x itself otherwise (0, -0 and NaN stay).
+static Value sign(OpBuilder &b, Location loc, nn::SignOp op, ValueRange a) {
+  Value x = a[0], zero = cst(b, loc, x, 0.0);
+  Value one = cst(b, loc, x, 1.0);
+  if (!isFloat(x) && isUnsignedElement(op.getInput()))
+    return arith::SelectOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, x, zero), one,
+        zero);
+  Value positive, negative;
+  if (isFloat(x)) {
+    positive =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, zero);
+    negative =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, zero);
+  } else {
+    positive =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, x, zero);
+    negative =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, zero);
+  }
+  Value rest =
+      arith::SelectOp::create(b, loc, negative, cst(b, loc, x, -1.0), x);
+  return arith::SelectOp::create(b, loc, positive, one, rest);
+}
+
+/// x / (1 + |x|)
+static Value softsign(OpBuilder &b, Location loc, nn::SoftsignOp,
+                      ValueRange a) {
+  Value denominator = arith::AddFOp::create(b, loc, cst(b, loc, a[0], 1.0),
+                                            math::AbsFOp::create(b, loc, a[0]));
+  return arith::DivFOp::create(b, loc, a[0], denominator);
+}
+
+/// x < -lambd ? x + bias : x > lambd ? x - bias : 0, in the input's type (an
+/// integer input takes the attributes converted to its type, as ONNX's
+/// reference does).
+static Value shrink(OpBuilder &b, Location loc, nn::ShrinkOp op, ValueRange a) {
+  Value x = a[0];
+  double lambd = op.getLambd().convertToDouble();
+  double bias = op.getBias().convertToDouble();
+  Value below, above, plus, minus;
+  if (isFloat(x)) {
+    below = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x,
+                                  cst(b, loc, x, -lambd));
+    above = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x,
+                                  cst(b, loc, x, lambd));
+    plus = arith::AddFOp::create(b, loc, x, cst(b, loc, x, bias));
+    minus = arith::SubFOp::create(b, loc, x, cst(b, loc, x, bias));
+  } else {
+    bool isUnsigned = isUnsignedElement(op.getInput());
+    below = arith::CmpIOp::create(b, loc,
+                                  isUnsigned ? arith::CmpIPredicate::ult
+                                             : arith::CmpIPredicate::slt,
+                                  x, cst(b, loc, x, -lambd));
+    above = arith::CmpIOp::create(b, loc,
+                                  isUnsigned ? arith::CmpIPredicate::ugt
+                                             : arith::CmpIPredicate::sgt,
+                                  x, cst(b, loc, x, lambd));
+    plus = arith::AddIOp::create(b, loc, x, cst(b, loc, x, bias));
+    minus = arith::SubIOp::create(b, loc, x, cst(b, loc, x, bias));
+  }
+  Value rest =
+      arith::SelectOp::create(b, loc, above, minus, cst(b, loc, x, 0.0));
+  return arith::SelectOp::create(b, loc, below, plus, rest);
+}
+
+/// x > alpha ? x : 0
+static Value thresholdedRelu(OpBuilder &b, Location loc,
+                             nn::ThresholdedReluOp op, ValueRange a) {
+  Value above =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, a[0],
+                            cst(b, loc, a[0], op.getAlpha().convertToDouble()));
+  return arith::SelectOp::create(b, loc, above, a[0], cst(b, loc, a[0], 0.0));
+}
+
 static Value logicalNot(OpBuilder &b, Location loc, nn::NotOp, ValueRange a) {
   return arith::XOrIOp::create(b, loc, a[0], cst(b, loc, a[0], 1));
 }
@@ -396,6 +472,21 @@ void tessera::populateNNElementwiseToLinalgPatterns(
       MathLowering<nn::FloorOp, math::FloorOp>,
       MathLowering<nn::CeilOp, math::CeilOp>,
       MathLowering<nn::RoundOp, math::RoundEvenOp>,
+      MathLowering<nn::SinOp, math::SinOp>,
+      MathLowering<nn::CosOp, math::CosOp>,
+      MathLowering<nn::TanOp, math::TanOp>,
+      MathLowering<nn::AsinOp, math::AsinOp>,
+      MathLowering<nn::AcosOp, math::AcosOp>,
+      MathLowering<nn::AtanOp, math::AtanOp>,
+      MathLowering<nn::SinhOp, math::SinhOp>,
+      MathLowering<nn::CoshOp, math::CoshOp>,
+      MathLowering<nn::AsinhOp, math::AsinhOp>,
+      MathLowering<nn::AcoshOp, math::AcoshOp>,
+      MathLowering<nn::AtanhOp, math::AtanhOp>,
+      ElementwiseLowering<nn::SignOp, sign>,
+      ElementwiseLowering<nn::SoftsignOp, softsign>,
+      ElementwiseLowering<nn::ShrinkOp, shrink>,
+      ElementwiseLowering<nn::ThresholdedReluOp, thresholdedRelu>,
       ElementwiseLowering<nn::ReciprocalOp, reciprocal>,
       ElementwiseLowering<nn::AbsOp, absolute>,
       ElementwiseLowering<nn::NegOp, neg>,
@@ -411,6 +502,7 @@ void tessera::populateNNElementwiseToLinalgPatterns(
       ArithLowering<nn::MinOp, MinimumFOp, MinSIOp, MinUIOp>,
       ArithLowering<nn::AndOp, AndIOp, AndIOp>,
       ArithLowering<nn::OrOp, OrIOp, OrIOp>,
+      ArithLowering<nn::XorOp, XOrIOp, XOrIOp>,
       ElementwiseLowering<nn::MeanOp, mean>,
       ElementwiseLowering<nn::PowOp, power>,
       CompareLowering<nn::EqualOp, CmpFPredicate::OEQ, CmpIPredicate::eq,
@@ -419,6 +511,10 @@ void tessera::populateNNElementwiseToLinalgPatterns(
                       CmpIPredicate::ult>,
       CompareLowering<nn::GreaterOp, CmpFPredicate::OGT, CmpIPredicate::sgt,
                       CmpIPredicate::ugt>,
+      CompareLowering<nn::GreaterOrEqualOp, CmpFPredicate::OGE,
+                      CmpIPredicate::sge, CmpIPredicate::uge>,
+      CompareLowering<nn::LessOrEqualOp, CmpFPredicate::OLE, CmpIPredicate::sle,
+                      CmpIPredicate::ule>,
       ElementwiseLowering<nn::WhereOp, where>,
       // Clip, Dropout, Identity.
       SingleResultLowering<nn::ClipOp, lowerClip>, DropoutOpLowering,

@@ -73,3 +73,61 @@ func.func @constant() -> tensor<2xui8> {
     }
   }
 #-}
+
+// -----
+
+// The trigonometric and hyperbolic family maps one to one onto math ops.
+// CHECK-LABEL: func.func @trigonometry
+// CHECK:         math.sin
+// CHECK:         math.acos
+// CHECK:         math.atanh
+func.func @trigonometry(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %a = nn.sin %x : (tensor<4xf32>) -> tensor<4xf32>
+  %b = nn.acos %a : (tensor<4xf32>) -> tensor<4xf32>
+  %c = nn.atanh %b : (tensor<4xf32>) -> tensor<4xf32>
+  return %c : tensor<4xf32>
+}
+
+// -----
+
+// Shrink: below -lambd add the bias, above lambd subtract it, else 0.
+// CHECK-LABEL: func.func @shrink
+// CHECK:         %[[NL:.*]] = arith.constant -1.500000e+00 : f32
+// CHECK:         %[[BELOW:.*]] = arith.cmpf olt, %[[X:.*]], %[[NL]]
+// CHECK:         %[[L:.*]] = arith.constant 1.500000e+00 : f32
+// CHECK:         %[[ABOVE:.*]] = arith.cmpf ogt, %[[X]], %[[L]]
+// CHECK:         %[[B:.*]] = arith.constant 5.000000e-01 : f32
+// CHECK:         %[[PLUS:.*]] = arith.addf %[[X]], %[[B]]
+// CHECK:         %[[B2:.*]] = arith.constant 5.000000e-01 : f32
+// CHECK:         %[[MINUS:.*]] = arith.subf %[[X]], %[[B2]]
+// CHECK:         %[[REST:.*]] = arith.select %[[ABOVE]], %[[MINUS]]
+// CHECK:         arith.select %[[BELOW]], %[[PLUS]], %[[REST]]
+func.func @shrink(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %y = nn.shrink %x {lambd = 1.5 : f32, bias = 0.5 : f32} : (tensor<4xf32>) -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+// Sign of an unsigned integer is 0 or 1; GreaterOrEqual of unsigned
+// operands compares unsigned.
+// CHECK-LABEL: func.func @unsigned_sign_ge
+// CHECK:         arith.cmpi ne
+// CHECK:         arith.cmpi uge
+func.func @unsigned_sign_ge(%x: tensor<4xui8>, %y: tensor<4xui8>) -> tensor<4xi1> {
+  %s = nn.sign %x : (tensor<4xui8>) -> tensor<4xui8>
+  %z = nn.greater_or_equal %s, %y : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xi1>
+  return %z : tensor<4xi1>
+}
+
+// -----
+
+// ThresholdedRelu keeps x above alpha; LessOrEqual of floats is ole.
+// CHECK-LABEL: func.func @thresholded_relu_le
+// CHECK:         arith.cmpf ogt
+// CHECK:         arith.cmpf ole
+func.func @thresholded_relu_le(%x: tensor<4xf32>) -> tensor<4xi1> {
+  %t = nn.thresholded_relu %x {alpha = 2.0 : f32} : (tensor<4xf32>) -> tensor<4xf32>
+  %z = nn.less_or_equal %t, %x : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xi1>
+  return %z : tensor<4xi1>
+}
