@@ -579,3 +579,48 @@ OpFoldResult ReduceProdOp::fold(FoldAdaptor adaptor) {
   }
   return makeAttr(type, out);
 }
+
+OpFoldResult SizeOp::fold(FoldAdaptor) {
+  auto input = dyn_cast<RankedTensorType>(getData().getType());
+  if (!input || !input.hasStaticShape())
+    return {};
+  std::optional<int64_t> count = getNumElementsChecked(input.getShape());
+  if (!count)
+    return {};
+  Values v;
+  v.ints.push_back(*count);
+  return makeAttr(getSize().getType(), v);
+}
+
+/// The window sum_k a[k] cos(2 pi k n / N') (signs in `a`) of a static 1-D
+/// result, N' = N when periodic and N - 1 otherwise, computed in double.
+static Attribute foldWindow(Type type, bool periodic, ArrayRef<double> a) {
+  std::optional<int64_t> count = smallCount(type, kMaxFoldElements);
+  if (!count)
+    return {};
+  Values v;
+  v.isFloat = true;
+  double denominator = static_cast<double>(periodic ? *count : *count - 1);
+  for (int64_t n = 0; n < *count; ++n) {
+    double value = 0;
+    for (auto [k, coefficient] : llvm::enumerate(a))
+      value += coefficient *
+               std::cos(2.0 * M_PI * static_cast<double>(k * n) / denominator);
+    v.floats.push_back(value);
+  }
+  return makeAttr(type, v);
+}
+
+OpFoldResult HannWindowOp::fold(FoldAdaptor) {
+  return foldWindow(getOutput().getType(), getPeriodic() != 0, {0.5, -0.5});
+}
+
+OpFoldResult HammingWindowOp::fold(FoldAdaptor) {
+  return foldWindow(getOutput().getType(), getPeriodic() != 0,
+                    {25.0 / 46.0, -(1.0 - 25.0 / 46.0)});
+}
+
+OpFoldResult BlackmanWindowOp::fold(FoldAdaptor) {
+  return foldWindow(getOutput().getType(), getPeriodic() != 0,
+                    {0.42, -0.5, 0.08});
+}

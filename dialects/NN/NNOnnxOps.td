@@ -448,6 +448,72 @@ def NN_BatchNormalizationOp : NN_Op<"batch_normalization", [Pure]> {
   let shapeFunction = "inferBatchNormShape";
 }
 
+def NN_BitShiftOp : NN_Op<"bit_shift", [Pure]> {
+  let summary = "ONNX BitShift (opset 11 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `BitShift` as of opset 11 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.bit_shift %x, %y : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Bitwise shift operator performs element-wise operation. For each input element, if the
+     attribute "direction" is "RIGHT", this operator moves its binary representation toward
+     the right side so that the input value is effectively decreased. If the attribute "direction"
+     is "LEFT", bits of binary representation moves toward the left side, which results the
+     increase of its actual value. The input X is the tensor to be shifted and another input
+     Y specifies the amounts of shifting. For example, if "direction" is "Right", X is [1, 4],
+     and S is [1, 1], the corresponding output Z would be [0, 2]. If "direction" is "LEFT" with
+     X=[1, 2] and S=[1, 2], the corresponding output Y would be [2, 8].
+
+     Because this operator supports Numpy-style broadcasting, X's and Y's shapes are
+     not necessarily identical.
+    This operator supports **multidirectional (i.e., Numpy-style) broadcasting**; for more details please check [the doc](Broadcasting.md).
+  }];
+  let arguments = (ins
+    TensorOf<[UI8, UI16, UI32, UI64]>:$X,
+    TensorOf<[UI8, UI16, UI32, UI64]>:$Y,
+    StrAttr:$direction
+  );
+  let results = (outs
+    TensorOf<[UI8, UI16, UI32, UI64]>:$Z
+  );
+  let shapeFunction = "inferBitShiftShape";
+}
+
+def NN_BlackmanWindowOp : NN_Op<"blackman_window", [Pure]> {
+  let summary = "ONNX BlackmanWindow (opset 17 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `BlackmanWindow` as of opset 17 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.blackman_window %size : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Generates a Blackman window as described in the paper https://ieeexplore.ieee.org/document/1455106.
+  }];
+  let arguments = (ins
+    TensorOf<[I32, I64]>:$size,
+    DefaultValuedAttr<I64Attr, "1">:$output_datatype,
+    DefaultValuedAttr<I64Attr, "1">:$periodic
+  );
+  let results = (outs
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64, BF16]>:$output
+  );
+  let shapeFunction = "inferWindowShape";
+  let hasFolder = 1;
+}
+
 def NN_CastOp : NN_Op<"cast", [Pure]> {
   let summary = "ONNX Cast (opset 13 semantics)";
   let description = [{
@@ -493,6 +559,34 @@ def NN_CastOp : NN_Op<"cast", [Pure]> {
   let hasFolder = 1;
 }
 
+def NN_CastLikeOp : NN_Op<"cast_like", [Pure]> {
+  let summary = "ONNX CastLike (opset 15 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `CastLike` as of opset 15 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.cast_like %input, %target_type : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    The operator casts the elements of a given input tensor (the first input) to
+    the same data type as the elements of the second input tensor.
+    See documentation of the Cast operator for further details.
+  }];
+  let arguments = (ins
+    TensorOf<[F16, F32, F64, I8, I16, I32, I64, UI8, UI16, UI32, UI64, I1, BF16]>:$input,
+    TensorOf<[F16, F32, F64, I8, I16, I32, I64, UI8, UI16, UI32, UI64, I1, BF16]>:$target_type
+  );
+  let results = (outs
+    TensorOf<[F16, F32, F64, I8, I16, I32, I64, UI8, UI16, UI32, UI64, I1, BF16]>:$output
+  );
+  let shapeFunction = "inferCastLikeShape";
+}
+
 def NN_CeilOp : NN_Op<"ceil", [Pure]> {
   let summary = "ONNX Ceil (opset 13 semantics)";
   let description = [{
@@ -516,6 +610,38 @@ def NN_CeilOp : NN_Op<"ceil", [Pure]> {
   );
   let results = (outs
     TensorOf<[F16, F32, F64, BF16]>:$Y
+  );
+  let shapeFunction = "inferSameAsFirstShape";
+}
+
+def NN_CeluOp : NN_Op<"celu", [Pure]> {
+  let summary = "ONNX Celu (opset 12 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `Celu` as of opset 12 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.celu %x : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Continuously Differentiable Exponential Linear Units:
+    Perform the linear unit element-wise on the input tensor X
+    using formula:
+
+    ```
+    max(0,x) + min(0,alpha*(exp(x/alpha)-1))
+    ```
+  }];
+  let arguments = (ins
+    TensorOf<[F32]>:$X,
+    DefaultValuedAttr<F32Attr, "1.0">:$alpha
+  );
+  let results = (outs
+    TensorOf<[F32]>:$Y
   );
   let shapeFunction = "inferSameAsFirstShape";
 }
@@ -766,6 +892,52 @@ def NN_CoshOp : NN_Op<"cosh", [Pure]> {
     TensorOf<[F16, F32, F64]>:$output
   );
   let shapeFunction = "inferSameAsFirstShape";
+}
+
+def NN_CumSumOp : NN_Op<"cum_sum", [Pure]> {
+  let summary = "ONNX CumSum (opset 14 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `CumSum` as of opset 14 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.cum_sum %x, %axis : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Performs cumulative sum of the input elements along the given axis.
+    By default, it will do the sum inclusively meaning the first element is copied as is.
+    Through an `exclusive` attribute, this behavior can change to exclude the first element.
+    It can also perform summation in the opposite direction of the axis. For that, set `reverse` attribute to 1.
+
+    Example:
+    ```
+    input_x = [1, 2, 3]
+    axis=0
+    output = [1, 3, 6]
+    exclusive=1
+    output = [0, 1, 3]
+    exclusive=0
+    reverse=1
+    output = [6, 5, 3]
+    exclusive=1
+    reverse=1
+    output = [5, 3, 0]
+    ```
+  }];
+  let arguments = (ins
+    TensorOf<[UI32, UI64, I32, I64, F16, F32, F64, BF16]>:$x,
+    TensorOf<[I32, I64]>:$axis,
+    DefaultValuedAttr<I64Attr, "0">:$exclusive,
+    DefaultValuedAttr<I64Attr, "0">:$reverse
+  );
+  let results = (outs
+    TensorOf<[UI32, UI64, I32, I64, F16, F32, F64, BF16]>:$y
+  );
+  let shapeFunction = "inferCumSumShape";
 }
 
 def NN_DepthToSpaceOp : NN_Op<"depth_to_space", [Pure]> {
@@ -1456,6 +1628,62 @@ def NN_GreaterOrEqualOp : NN_Op<"greater_or_equal", [Pure]> {
   let shapeFunction = "inferCompareShape";
 }
 
+def NN_HammingWindowOp : NN_Op<"hamming_window", [Pure]> {
+  let summary = "ONNX HammingWindow (opset 17 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `HammingWindow` as of opset 17 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.hamming_window %size : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Generates a Hamming window as described in the paper https://ieeexplore.ieee.org/document/1455106.
+  }];
+  let arguments = (ins
+    TensorOf<[I32, I64]>:$size,
+    DefaultValuedAttr<I64Attr, "1">:$output_datatype,
+    DefaultValuedAttr<I64Attr, "1">:$periodic
+  );
+  let results = (outs
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64, BF16]>:$output
+  );
+  let shapeFunction = "inferWindowShape";
+  let hasFolder = 1;
+}
+
+def NN_HannWindowOp : NN_Op<"hann_window", [Pure]> {
+  let summary = "ONNX HannWindow (opset 17 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `HannWindow` as of opset 17 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.hann_window %size : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Generates a Hann window as described in the paper https://ieeexplore.ieee.org/document/1455106.
+  }];
+  let arguments = (ins
+    TensorOf<[I32, I64]>:$size,
+    DefaultValuedAttr<I64Attr, "1">:$output_datatype,
+    DefaultValuedAttr<I64Attr, "1">:$periodic
+  );
+  let results = (outs
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64, BF16]>:$output
+  );
+  let shapeFunction = "inferWindowShape";
+  let hasFolder = 1;
+}
+
 def NN_HardSigmoidOp : NN_Op<"hard_sigmoid", [Pure]> {
   let summary = "ONNX HardSigmoid (opset 6 semantics)";
   let description = [{
@@ -1510,6 +1738,38 @@ def NN_HardSwishOp : NN_Op<"hard_swish", [Pure]> {
     TensorOf<[F16, F32, F64]>:$Y
   );
   let shapeFunction = "inferSameAsFirstShape";
+}
+
+def NN_HardmaxOp : NN_Op<"hardmax", [Pure]> {
+  let summary = "ONNX Hardmax (opset 13 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `Hardmax` as of opset 13 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.hardmax %input : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    The operator computes the hardmax values for the given input:
+
+     Hardmax(element in input, axis) = 1 if the element is the first maximum value along the specified axis, 0 otherwise
+
+    The "axis" attribute indicates the dimension along which Hardmax
+    will be performed. The output tensor has the same shape
+    and contains the Hardmax values of the corresponding input.
+  }];
+  let arguments = (ins
+    TensorOf<[F16, F32, F64, BF16]>:$input,
+    DefaultValuedAttr<I64Attr, "-1">:$axis
+  );
+  let results = (outs
+    TensorOf<[F16, F32, F64, BF16]>:$output
+  );
+  let shapeFunction = "inferAxisSameAsFirstShape";
 }
 
 def NN_IdentityOp : NN_Op<"identity", [Pure]> {
@@ -1568,6 +1828,96 @@ def NN_InstanceNormalizationOp : NN_Op<"instance_normalization", [Pure]> {
     TensorOf<[F16, F32, F64]>:$output
   );
   let shapeFunction = "inferSameAsFirstShape";
+}
+
+def NN_IsInfOp : NN_Op<"is_inf", [Pure]> {
+  let summary = "ONNX IsInf (opset 10 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `IsInf` as of opset 10 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.is_inf %x : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Map infinity to true and other values to false.
+  }];
+  let arguments = (ins
+    TensorOf<[F32, F64]>:$X,
+    DefaultValuedAttr<I64Attr, "1">:$detect_negative,
+    DefaultValuedAttr<I64Attr, "1">:$detect_positive
+  );
+  let results = (outs
+    TensorOf<[I1]>:$Y
+  );
+  let shapeFunction = "inferFloatPredicateShape";
+}
+
+def NN_IsNaNOp : NN_Op<"is_nan", [Pure]> {
+  let summary = "ONNX IsNaN (opset 13 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `IsNaN` as of opset 13 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.is_nan %x : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Returns which elements of the input are NaN.
+  }];
+  let arguments = (ins
+    TensorOf<[F16, F32, F64, BF16]>:$X
+  );
+  let results = (outs
+    TensorOf<[I1]>:$Y
+  );
+  let shapeFunction = "inferFloatPredicateShape";
+}
+
+def NN_LRNOp : NN_Op<"lrn", [Pure]> {
+  let summary = "ONNX LRN (opset 13 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `LRN` as of opset 13 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.lrn %x : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Local Response Normalization proposed in the [AlexNet paper](https://papers.nips.cc/paper/4824-imagenet-classification-with-deep-convolutional-neural-networks.pdf).
+    It normalizes over local input regions.
+    The local region is defined across the channels. For an element X[n, c, d1, ..., dk] in a tensor
+    of shape (N x C x D1 x D2, ..., Dk), its region is
+    {X[n, i, d1, ..., dk] | max(0, c - floor((size - 1) / 2)) <= i <= min(C - 1, c + ceil((size - 1) / 2))}.
+
+    square_sum[n, c, d1, ..., dk] = sum(X[n, i, d1, ..., dk] ^ 2),
+    where max(0, c - floor((size - 1) / 2)) <= i <= min(C - 1, c + ceil((size - 1) / 2)).
+
+    Y[n, c, d1, ..., dk] = X[n, c, d1, ..., dk] / (bias + alpha / size * square_sum[n, c, d1, ..., dk] ) ^ beta
+  }];
+  let arguments = (ins
+    TensorOf<[F16, F32, F64, BF16]>:$X,
+    DefaultValuedAttr<F32Attr, "9.999999747378752e-05">:$alpha,
+    DefaultValuedAttr<F32Attr, "0.75">:$beta,
+    DefaultValuedAttr<F32Attr, "1.0">:$bias,
+    I64Attr:$size
+  );
+  let results = (outs
+    TensorOf<[F16, F32, F64, BF16]>:$Y
+  );
+  let shapeFunction = "inferLRNShape";
 }
 
 def NN_LayerNormalizationOp : NN_Op<"layer_normalization", [Pure]> {
@@ -1787,6 +2137,33 @@ def NN_LogSoftmaxOp : NN_Op<"log_softmax", [Pure]> {
   let shapeFunction = "inferSameAsFirstShape";
 }
 
+def NN_LpNormalizationOp : NN_Op<"lp_normalization", [Pure]> {
+  let summary = "ONNX LpNormalization (opset 1 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `LpNormalization` as of opset 1 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.lp_normalization %input : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Given a matrix, apply Lp-normalization along the provided axis.
+  }];
+  let arguments = (ins
+    TensorOf<[F16, F32, F64]>:$input,
+    DefaultValuedAttr<I64Attr, "-1">:$axis,
+    DefaultValuedAttr<I64Attr, "2">:$p
+  );
+  let results = (outs
+    TensorOf<[F16, F32, F64]>:$output
+  );
+  let shapeFunction = "inferLpNormShape";
+}
+
 def NN_MatMulOp : NN_Op<"matmul", [Pure]> {
   let summary = "ONNX MatMul (opset 13 semantics)";
   let description = [{
@@ -1957,6 +2334,33 @@ def NN_MeanOp : NN_Op<"mean", [Pure]> {
   let shapeFunction = "inferBroadcastShape";
 }
 
+def NN_MeanVarianceNormalizationOp : NN_Op<"mean_variance_normalization", [Pure]> {
+  let summary = "ONNX MeanVarianceNormalization (opset 13 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `MeanVarianceNormalization` as of opset 13 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.mean_variance_normalization %x : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    A MeanVarianceNormalization Function: Perform mean variance normalization
+          on the input tensor X using formula: <br/> ``` (X-EX)/sqrt(E(X-EX)^2) ```
+  }];
+  let arguments = (ins
+    TensorOf<[F16, F32, F64, BF16]>:$X,
+    OptionalAttr<DenseI64ArrayAttr>:$axes
+  );
+  let results = (outs
+    TensorOf<[F16, F32, F64, BF16]>:$Y
+  );
+  let shapeFunction = "inferMeanVarianceNormShape";
+}
+
 def NN_MinOp : NN_Op<"min", [Pure]> {
   let summary = "ONNX Min (opset 13 semantics)";
   let description = [{
@@ -1983,6 +2387,45 @@ def NN_MinOp : NN_Op<"min", [Pure]> {
   );
   let shapeFunction = "inferBroadcastShape";
   let hasFolder = 1;
+}
+
+def NN_ModOp : NN_Op<"mod", [Pure]> {
+  let summary = "ONNX Mod (opset 13 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `Mod` as of opset 13 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.mod %a, %b : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Performs element-wise binary modulus (with Numpy-style broadcasting support).
+        The sign of the remainder is the same as that of the Divisor.
+
+        Mod operator can also behave like C fmod() or numpy.fmod. In this case, the sign of the remainder however, will be the same as the Dividend
+        (in contrast to integer mod). To force a behavior like numpy.fmod() an 'fmod' Attribute is provided.
+        This attribute is set to 0 by default causing the behavior to be like integer mod.
+        Setting this attribute to 1 causes the remainder to be calculated similar to that of numpy.fmod().
+
+        If the input type is floating point, then `fmod` attribute must be set to 1.
+
+        In case of dividend being zero, the results will be platform dependent.
+
+      This operator supports **multidirectional (i.e., Numpy-style) broadcasting**; for more details please check [the doc](Broadcasting.md).
+  }];
+  let arguments = (ins
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64, BF16]>:$A,
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64, BF16]>:$B,
+    DefaultValuedAttr<I64Attr, "0">:$fmod
+  );
+  let results = (outs
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64, BF16]>:$C
+  );
+  let shapeFunction = "inferModShape";
 }
 
 def NN_MulOp : NN_Op<"mul", [Pure]> {
@@ -2458,6 +2901,38 @@ def NN_ReciprocalOp : NN_Op<"reciprocal", [Pure]> {
   let shapeFunction = "inferSameAsFirstShape";
 }
 
+def NN_ReduceL1Op : NN_Op<"reduce_l1", [Pure]> {
+  let summary = "ONNX ReduceL1 (opset 13 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `ReduceL1` as of opset 13 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.reduce_l1 %data : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Computes the L1 norm of the input tensor's element along the provided axes. The resulting
+    tensor has the same rank as the input if keepdims equals 1. If keepdims equals 0, then
+    the resulting tensor has the reduced dimension pruned.
+
+    The above behavior is similar to numpy, with the exception that numpy defaults keepdims to
+    False instead of True.
+  }];
+  let arguments = (ins
+    TensorOf<[UI32, UI64, I32, I64, F16, F32, F64, BF16]>:$data,
+    OptionalAttr<DenseI64ArrayAttr>:$axes,
+    DefaultValuedAttr<I64Attr, "1">:$keepdims
+  );
+  let results = (outs
+    TensorOf<[UI32, UI64, I32, I64, F16, F32, F64, BF16]>:$reduced
+  );
+  let shapeFunction = "inferReduceShape";
+}
+
 def NN_ReduceL2Op : NN_Op<"reduce_l2", [Pure]> {
   let summary = "ONNX ReduceL2 (opset 13 semantics)";
   let description = [{
@@ -2473,6 +2948,70 @@ def NN_ReduceL2Op : NN_Op<"reduce_l2", [Pure]> {
     ONNX documentation:
 
     Computes the L2 norm of the input tensor's element along the provided axes. The resulting
+    tensor has the same rank as the input if keepdims equals 1. If keepdims equals 0, then
+    the resulting tensor has the reduced dimension pruned.
+
+    The above behavior is similar to numpy, with the exception that numpy defaults keepdims to
+    False instead of True.
+  }];
+  let arguments = (ins
+    TensorOf<[UI32, UI64, I32, I64, F16, F32, F64, BF16]>:$data,
+    OptionalAttr<DenseI64ArrayAttr>:$axes,
+    DefaultValuedAttr<I64Attr, "1">:$keepdims
+  );
+  let results = (outs
+    TensorOf<[UI32, UI64, I32, I64, F16, F32, F64, BF16]>:$reduced
+  );
+  let shapeFunction = "inferReduceShape";
+}
+
+def NN_ReduceLogSumOp : NN_Op<"reduce_log_sum", [Pure]> {
+  let summary = "ONNX ReduceLogSum (opset 13 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `ReduceLogSum` as of opset 13 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.reduce_log_sum %data : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Computes the log sum of the input tensor's element along the provided axes. The resulting
+    tensor has the same rank as the input if keepdims equals 1. If keepdims equals 0, then
+    the resulting tensor has the reduced dimension pruned.
+
+    The above behavior is similar to numpy, with the exception that numpy defaults keepdims to
+    False instead of True.
+  }];
+  let arguments = (ins
+    TensorOf<[UI32, UI64, I32, I64, F16, F32, F64, BF16]>:$data,
+    OptionalAttr<DenseI64ArrayAttr>:$axes,
+    DefaultValuedAttr<I64Attr, "1">:$keepdims
+  );
+  let results = (outs
+    TensorOf<[UI32, UI64, I32, I64, F16, F32, F64, BF16]>:$reduced
+  );
+  let shapeFunction = "inferReduceShape";
+}
+
+def NN_ReduceLogSumExpOp : NN_Op<"reduce_log_sum_exp", [Pure]> {
+  let summary = "ONNX ReduceLogSumExp (opset 13 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `ReduceLogSumExp` as of opset 13 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.reduce_log_sum_exp %data : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Computes the log sum exponent of the input tensor's element along the provided axes. The resulting
     tensor has the same rank as the input if keepdims equals 1. If keepdims equals 0, then
     the resulting tensor has the reduced dimension pruned.
 
@@ -2652,6 +3191,38 @@ def NN_ReduceSumOp : NN_Op<"reduce_sum", [Pure]> {
   let shapeFunction = "inferReduceShape";
 }
 
+def NN_ReduceSumSquareOp : NN_Op<"reduce_sum_square", [Pure]> {
+  let summary = "ONNX ReduceSumSquare (opset 13 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `ReduceSumSquare` as of opset 13 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.reduce_sum_square %data : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Computes the sum square of the input tensor's element along the provided axes. The resulting
+    tensor has the same rank as the input if keepdims equals 1. If keepdims equals 0, then
+    the resulting tensor has the reduced dimension pruned.
+
+    The above behavior is similar to numpy, with the exception that numpy defaults keepdims to
+    False instead of True.
+  }];
+  let arguments = (ins
+    TensorOf<[UI32, UI64, I32, I64, F16, F32, F64, BF16]>:$data,
+    OptionalAttr<DenseI64ArrayAttr>:$axes,
+    DefaultValuedAttr<I64Attr, "1">:$keepdims
+  );
+  let results = (outs
+    TensorOf<[UI32, UI64, I32, I64, F16, F32, F64, BF16]>:$reduced
+  );
+  let shapeFunction = "inferReduceShape";
+}
+
 def NN_ReluOp : NN_Op<"relu", [Pure]> {
   let summary = "ONNX Relu (opset 14 semantics)";
   let description = [{
@@ -2749,6 +3320,66 @@ def NN_ResizeOp : NN_Op<"resize", [Pure]> {
     TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$Y
   );
   let shapeFunction = "inferResizeShape";
+}
+
+def NN_ReverseSequenceOp : NN_Op<"reverse_sequence", [Pure]> {
+  let summary = "ONNX ReverseSequence (opset 10 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `ReverseSequence` as of opset 10 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.reverse_sequence %input, %sequence_lens : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Reverse batch of sequences having different lengths specified by `sequence_lens`.
+
+    For each slice i iterating on batch axis, the operator reverses the first sequence_lens[i] elements on time axis,
+    and copies elements whose index's beyond sequence_lens[i] to the output. So the output slice i contains reversed
+    sequences on the first sequence_lens[i] elements, then have original values copied for the other elements.
+
+    Example 1:
+      input = [[0.0, 4.0, 8.0,  12.0],
+               [1.0, 5.0, 9.0,  13.0],
+               [2.0, 6.0, 10.0, 14.0],
+               [3.0, 7.0, 11.0, 15.0]]
+      sequence_lens = [4, 3, 2, 1]
+      time_axis = 0
+      batch_axis = 1
+
+      output = [[3.0, 6.0, 9.0,  12.0],
+                [2.0, 5.0, 8.0,  13.0],
+                [1.0, 4.0, 10.0, 14.0],
+                [0.0, 7.0, 11.0, 15.0]]
+
+    Example 2:
+      input = [[0.0,  1.0,  2.0,  3.0 ],
+               [4.0,  5.0,  6.0,  7.0 ],
+               [8.0,  9.0,  10.0, 11.0],
+               [12.0, 13.0, 14.0, 15.0]]
+      sequence_lens = [1, 2, 3, 4]
+      time_axis = 1
+      batch_axis = 0
+
+      output = [[0.0,  1.0,  2.0,  3.0 ],
+                [5.0,  4.0,  6.0,  7.0 ],
+                [10.0, 9.0,  8.0,  11.0],
+                [15.0, 14.0, 13.0, 12.0]]
+  }];
+  let arguments = (ins
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64, I1]>:$input,
+    TensorOf<[I64]>:$sequence_lens,
+    DefaultValuedAttr<I64Attr, "1">:$batch_axis,
+    DefaultValuedAttr<I64Attr, "0">:$time_axis
+  );
+  let results = (outs
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64, I1]>:$Y
+  );
+  let shapeFunction = "inferReverseSequenceShape";
 }
 
 def NN_RoundOp : NN_Op<"round", [Pure]> {
@@ -3005,6 +3636,32 @@ def NN_SinhOp : NN_Op<"sinh", [Pure]> {
     TensorOf<[F16, F32, F64]>:$output
   );
   let shapeFunction = "inferSameAsFirstShape";
+}
+
+def NN_SizeOp : NN_Op<"size", [Pure]> {
+  let summary = "ONNX Size (opset 13 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `Size` as of opset 13 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.size %data : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Takes a tensor as input and outputs a int64 scalar that equals to the total number of elements of the input tensor.
+  }];
+  let arguments = (ins
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$data
+  );
+  let results = (outs
+    TensorOf<[I64]>:$size
+  );
+  let shapeFunction = "inferSizeShape";
+  let hasFolder = 1;
 }
 
 def NN_SliceOp : NN_Op<"slice", [Pure]> {
@@ -3452,6 +4109,49 @@ def NN_TileOp : NN_Op<"tile", [Pure]> {
   );
   let shapeFunction = "inferTileShape";
   let hasFolder = 1;
+}
+
+def NN_TopKOp : NN_Op<"top_k", [Pure]> {
+  let summary = "ONNX TopK (opset 11 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `TopK` as of opset 11 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.top_k %x, %k : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Retrieve the top-K largest or smallest elements along a specified axis. Given an input tensor of
+    shape [a_1, a_2, ..., a_n, r] and integer argument k, return two outputs:
+      -Value tensor of shape [a_1, a_2, ..., a_{axis-1}, k, a_{axis+1}, ... a_n]
+        which contains the values of the top k elements along the specified axis
+      -Index tensor of shape [a_1, a_2, ..., a_{axis-1}, k, a_{axis+1}, ... a_n] which
+       contains the indices of the top k elements (original indices from the input
+       tensor).
+
+    If "largest" is 1 (the default value) then the k largest elements are returned.
+    If "sorted" is 1 (the default value) then the resulting k elements will be sorted.
+    If "sorted" is 0, order of returned 'Values' and 'Indices' are undefined.
+
+    Given two equivalent values, this operator uses the indices along the axis as
+     a tiebreaker. That is, the element with the lower index will appear first.
+  }];
+  let arguments = (ins
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64]>:$X,
+    TensorOf<[I64]>:$K,
+    DefaultValuedAttr<I64Attr, "-1">:$axis,
+    DefaultValuedAttr<I64Attr, "1">:$largest,
+    DefaultValuedAttr<I64Attr, "1">:$sorted
+  );
+  let results = (outs
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64]>:$Values,
+    TensorOf<[I64]>:$Indices
+  );
+  let shapeFunction = "inferTopKShape";
 }
 
 def NN_TransposeOp : NN_Op<"transpose", [Pure]> {

@@ -81,6 +81,28 @@ TESSERA_NN_SHAPE_FN(SpaceToDepth)
 TESSERA_NN_SHAPE_FN(Shape)
 TESSERA_NN_SHAPE_FN(ConstantOfShape)
 TESSERA_NN_SHAPE_FN(Range)
+// The smaller operators (NNShapesMisc.cpp).
+/// Mod: Broadcast, with fmod in {0, 1} and fmod = 1 for floats.
+TESSERA_NN_SHAPE_FN(Mod)
+/// BitShift: Broadcast, with direction "LEFT" or "RIGHT".
+TESSERA_NN_SHAPE_FN(BitShift)
+/// CastLike: the input's shape with target_type's element type.
+TESSERA_NN_SHAPE_FN(CastLike)
+/// IsInf, IsNaN: the input's shape, i1.
+TESSERA_NN_SHAPE_FN(FloatPredicate)
+/// SameAsFirst with an `axis` attribute (default -1) in range (Hardmax).
+TESSERA_NN_SHAPE_FN(AxisSameAsFirst)
+TESSERA_NN_SHAPE_FN(LpNorm)
+TESSERA_NN_SHAPE_FN(LRN)
+TESSERA_NN_SHAPE_FN(MeanVarianceNorm)
+TESSERA_NN_SHAPE_FN(CumSum)
+/// TopK: the input's shape with K (dynamic unless constant) along axis.
+TESSERA_NN_SHAPE_FN(TopK)
+/// Size: a 0-d i64.
+TESSERA_NN_SHAPE_FN(Size)
+TESSERA_NN_SHAPE_FN(ReverseSequence)
+/// Blackman/Hamming/HannWindow: 1-D of `size` elements of output_datatype.
+TESSERA_NN_SHAPE_FN(Window)
 #undef TESSERA_NN_SHAPE_FN
 
 } // namespace tessera::nn

@@ -47,7 +47,11 @@ OPS = {
     "Atan": "SameAsFirst", "Sinh": "SameAsFirst", "Cosh": "SameAsFirst",
     "Asinh": "SameAsFirst", "Acosh": "SameAsFirst", "Atanh": "SameAsFirst",
     "Sign": "SameAsFirst", "Softsign": "SameAsFirst", "Shrink": "SameAsFirst",
-    "ThresholdedRelu": "SameAsFirst",
+    "ThresholdedRelu": "SameAsFirst", "Celu": "SameAsFirst",
+    "CastLike": "CastLike", "IsInf": "FloatPredicate",
+    "IsNaN": "FloatPredicate", "Hardmax": "AxisSameAsFirst",
+    "LpNormalization": "LpNorm", "LRN": "LRN",
+    "MeanVarianceNormalization": "MeanVarianceNorm",
     # Broadcasting elementwise.
     "Add": "Broadcast", "Sub": "Broadcast", "Mul": "Broadcast",
     "Div": "Broadcast", "Pow": "Broadcast", "Max": "Broadcast",
@@ -55,11 +59,15 @@ OPS = {
     "Equal": "Compare", "Less": "Compare", "Greater": "Compare",
     "And": "Compare", "Or": "Compare", "Xor": "Compare",
     "GreaterOrEqual": "Compare", "LessOrEqual": "Compare", "Where": "Where",
+    "Mod": "Mod", "BitShift": "BitShift",
     # Pooling and reductions.
     "MaxPool": "Pool", "AveragePool": "Pool", "GlobalAveragePool": "GlobalPool",
     "GlobalMaxPool": "GlobalPool", "ReduceMean": "Reduce", "ReduceSum": "Reduce",
     "ReduceMax": "Reduce", "ReduceMin": "Reduce", "ReduceProd": "Reduce",
-    "ReduceL2": "Reduce", "ArgMax": "ArgReduce", "ArgMin": "ArgReduce",
+    "ReduceL2": "Reduce", "ReduceL1": "Reduce", "ReduceLogSum": "Reduce",
+    "ReduceLogSumExp": "Reduce", "ReduceSumSquare": "Reduce",
+    "ArgMax": "ArgReduce", "ArgMin": "ArgReduce", "CumSum": "CumSum",
+    "TopK": "TopK",
     # Data movement and shapes.
     "Reshape": "Reshape", "Flatten": "Flatten", "Transpose": "Transpose",
     "Concat": "Concat", "Split": "Split", "Slice": "Slice", "Gather": "Gather",
@@ -67,6 +75,10 @@ OPS = {
     "Tile": "Tile", "Pad": "Pad", "Resize": "Resize",
     "DepthToSpace": "DepthToSpace", "SpaceToDepth": "SpaceToDepth",
     "Shape": "Shape", "ConstantOfShape": "ConstantOfShape", "Range": "Range",
+    "Size": "Size", "ReverseSequence": "ReverseSequence",
+    # Window functions.
+    "BlackmanWindow": "Window", "HammingWindow": "Window",
+    "HannWindow": "Window",
     # Quantization.
     "QuantizeLinear": "Quantize", "DequantizeLinear": "Dequantize",
     "DynamicQuantizeLinear": "DynamicQuantize",
@@ -78,7 +90,7 @@ FOLDERS = {
     "Slice", "Identity", "ConstantOfShape", "Range", "Add", "Sub", "Mul",
     "Div", "Equal", "Where", "Expand", "Flatten", "Transpose", "Less",
     "Greater", "Not", "Neg", "Abs", "Max", "Min", "Tile", "ReduceProd",
-    "Dropout",
+    "Dropout", "Size", "BlackmanWindow", "HammingWindow", "HannWindow",
 }
 
 # Names that would collide with accessors every MLIR op already has.
@@ -96,7 +108,7 @@ ONNX_TO_ODS = {
 SPECIAL_MNEMONICS = {"MatMul": "matmul", "MatMulInteger": "matmul_integer",
                      "QLinearMatMul": "qlinear_matmul",
                      "QLinearConv": "qlinear_conv", "PRelu": "prelu",
-                     "ReduceL2": "reduce_l2"}
+                     "ReduceL2": "reduce_l2", "IsNaN": "is_nan"}
 
 
 def mnemonic(name):

@@ -11,6 +11,8 @@
 
 #include "mlir/IR/TypeUtilities.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace tessera;
 using namespace tessera::nn_to_linalg;
@@ -330,9 +332,111 @@ static Value castElement(OpBuilder &b, Location loc, nn::CastOp op,
                     to.isUnsignedInteger());
 }
 
+static Value castLikeElement(OpBuilder &b, Location loc, nn::CastLikeOp op,
+                             ValueRange a) {
+  Type to = getElementTypeOrSelf(op.getOutput().getType());
+  Type signlessTo =
+      to.isUnsignedInteger()
+          ? IntegerType::get(b.getContext(), to.getIntOrFloatBitWidth())
+          : to;
+  return castScalar(b, loc, a[0], signlessTo, isUnsignedElement(op.getInput()),
+                    to.isUnsignedInteger());
+}
+
+/// |x| == inf, restricted to the signs the attributes detect.
+static Value isInf(OpBuilder &b, Location loc, nn::IsInfOp op, ValueRange a) {
+  Value x = a[0];
+  Value inf = cst(b, loc, x, std::numeric_limits<double>::infinity());
+  Value negInf = cst(b, loc, x, -std::numeric_limits<double>::infinity());
+  Value result = arith::ConstantOp::create(b, loc, b.getBoolAttr(false));
+  if (op.getDetectPositive() != 0)
+    result = arith::OrIOp::create(
+        b, loc, result,
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, x, inf));
+  if (op.getDetectNegative() != 0)
+    result = arith::OrIOp::create(
+        b, loc, result,
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, x, negInf));
+  return result;
+}
+
+static Value isNaN(OpBuilder &b, Location loc, nn::IsNaNOp, ValueRange a) {
+  return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, a[0], a[0]);
+}
+
+/// max(0, x) + min(0, alpha * (exp(x / alpha) - 1))
+static Value celu(OpBuilder &b, Location loc, nn::CeluOp op, ValueRange a) {
+  Value x = a[0], zero = cst(b, loc, x, 0.0);
+  Value alpha = cst(b, loc, x, op.getAlpha());
+  Value em1 =
+      math::ExpM1Op::create(b, loc, arith::DivFOp::create(b, loc, x, alpha));
+  Value negative = arith::MinimumFOp::create(
+      b, loc, zero, arith::MulFOp::create(b, loc, alpha, em1));
+  return arith::AddFOp::create(
+      b, loc, arith::MaximumFOp::create(b, loc, x, zero), negative);
+}
+
 //===----------------------------------------------------------------------===//
 // Binary and variadic arithmetic, Where
 //===----------------------------------------------------------------------===//
+
+/// Mod. fmod = 1 is C's fmod (the dividend's sign; floats and integers);
+/// fmod = 0 (integers only) is numpy's remainder, with the divisor's sign. An
+/// integer remainder by 0 is 0 (as numpy's), and by -1 is 0 (no overflow
+/// trap for the smallest value). Narrow floats compute in f32, which is exact.
+static Value mod(OpBuilder &b, Location loc, nn::ModOp op, ValueRange a) {
+  Value x = a[0], y = a[1];
+  if (isFloat(x)) {
+    Type type = x.getType();
+    Type wide = type.getIntOrFloatBitWidth() < 32 ? b.getF32Type() : type;
+    Value r =
+        arith::RemFOp::create(b, loc, castScalar(b, loc, x, wide, false, false),
+                              castScalar(b, loc, y, wide, false, false));
+    return castScalar(b, loc, r, type, false, false);
+  }
+  Value zero = cst(b, loc, x, 0), one = cst(b, loc, x, 1);
+  if (isUnsignedElement(op.getA())) {
+    Value isZero =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, y, zero);
+    Value safe = arith::SelectOp::create(b, loc, isZero, one, y);
+    return arith::SelectOp::create(b, loc, isZero, zero,
+                                   arith::RemUIOp::create(b, loc, x, safe));
+  }
+  Value trivial = arith::OrIOp::create(
+      b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, y, zero),
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, y,
+                            cst(b, loc, x, -1)));
+  Value safe = arith::SelectOp::create(b, loc, trivial, one, y);
+  Value r = arith::RemSIOp::create(b, loc, x, safe);
+  if (op.getFmod() == 0) {
+    // A nonzero remainder whose sign differs from the divisor's moves by
+    // one divisor.
+    Value rNeg =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, r, zero);
+    Value yNeg =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, safe, zero);
+    Value differ = arith::AndIOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, r, zero),
+        arith::XOrIOp::create(b, loc, rNeg, yNeg));
+    r = arith::SelectOp::create(b, loc, differ,
+                                arith::AddIOp::create(b, loc, r, safe), r);
+  }
+  return arith::SelectOp::create(b, loc, trivial, zero, r);
+}
+
+/// BitShift of unsigned integers; a shift by the bit width or more gives 0.
+static Value bitShift(OpBuilder &b, Location loc, nn::BitShiftOp op,
+                      ValueRange a) {
+  Value x = a[0], amount = a[1];
+  Value tooFar = arith::CmpIOp::create(
+      b, loc, arith::CmpIPredicate::uge, amount,
+      cst(b, loc, x, static_cast<double>(x.getType().getIntOrFloatBitWidth())));
+  Value shifted = op.getDirection() == "LEFT"
+                      ? Value(arith::ShLIOp::create(b, loc, x, amount))
+                      : Value(arith::ShRUIOp::create(b, loc, x, amount));
+  return arith::SelectOp::create(b, loc, tooFar, cst(b, loc, x, 0), shifted);
+}
 
 static Value mean(OpBuilder &b, Location loc, nn::MeanOp op, ValueRange a) {
   Value sum =
@@ -492,6 +596,12 @@ void tessera::populateNNElementwiseToLinalgPatterns(
       ElementwiseLowering<nn::NegOp, neg>,
       ElementwiseLowering<nn::NotOp, logicalNot>,
       ElementwiseLowering<nn::CastOp, castElement>,
+      ElementwiseLowering<nn::CastLikeOp, castLikeElement>,
+      ElementwiseLowering<nn::IsInfOp, isInf>,
+      ElementwiseLowering<nn::IsNaNOp, isNaN>,
+      ElementwiseLowering<nn::CeluOp, celu>,
+      ElementwiseLowering<nn::ModOp, mod>,
+      ElementwiseLowering<nn::BitShiftOp, bitShift>,
       // Binary and variadic arithmetic, comparisons, Where.
       ArithLowering<nn::AddOp, AddFOp, AddIOp>,
       ArithLowering<nn::SumOp, AddFOp, AddIOp>,

@@ -14,9 +14,12 @@
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/bit.h"
+
+#include <limits>
 
 using namespace mlir;
 using namespace tessera;
@@ -241,7 +244,18 @@ buildMeanInvStdDev(OpBuilder &b, Location loc, Value x, ArrayRef<bool> reduced,
 // Reduce*
 //===----------------------------------------------------------------------===//
 
-enum class ReduceKind { Sum, Mean, Max, Min, Prod, L2 };
+enum class ReduceKind {
+  Sum,
+  Mean,
+  Max,
+  Min,
+  Prod,
+  L2,
+  L1,
+  SumSquare,
+  LogSum,
+  LogSumExp
+};
 
 /// The ONNX axes of a reduction: the `axes` attribute, or for ReduceSum the
 /// `axes` operand when it is constant (nullopt when it is not).
@@ -328,6 +342,60 @@ static Value matchesAxes(OpBuilder &b, Location loc, Value axes,
   return all;
 }
 
+/// log(sum(exp(x - m))) + m over the `reduced` dims of `input`, with m the
+/// maximum (0 when it is infinite, so all -inf gives -inf and any +inf gives
+/// +inf), in float type `acc`; integers convert to `acc` first.
+static Value buildLogSumExp(OpBuilder &b, Location loc, Value input,
+                            ArrayRef<bool> reduced, Type acc, bool isUnsigned) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(input.getType());
+  auto toAcc = [&](OpBuilder &nb, Location l, Value v) {
+    return castScalar(nb, l, v, acc, isUnsigned, /*toUnsigned=*/false);
+  };
+  Value max = buildReduction(
+      b, loc, input, reduced, extremeConstant(b, loc, acc, false, false),
+      [&](OpBuilder &nb, Location l, Value v, Value m) -> Value {
+        return arith::MaximumFOp::create(nb, l, m, toAcc(nb, l, v));
+      });
+  auto maxType = cast<RankedTensorType>(max.getType());
+  Value shift = buildElementwise(
+      b, loc, maxType, max, [&](OpBuilder &nb, Location l, ValueRange a) {
+        Value inf =
+            scalarConstant(nb, l, acc, std::numeric_limits<double>::infinity());
+        Value isInf =
+            arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ,
+                                  math::AbsFOp::create(nb, l, a[0]), inf);
+        return arith::SelectOp::create(nb, l, isInf,
+                                       scalarConstant(nb, l, acc, 0.0), a[0]);
+      });
+  SmallVector<AffineMap> maps = {
+      AffineMap::getMultiDimIdentityMap(type.getRank(), ctx),
+      keptDimsMap(ctx, reduced), keptDimsMap(ctx, reduced)};
+  SmallVector<utils::IteratorType> iterators;
+  for (bool isReduced : reduced)
+    iterators.push_back(isReduced ? utils::IteratorType::reduction
+                                  : utils::IteratorType::parallel);
+  Value init = createFilled(b, loc, maxType, scalarConstant(b, loc, acc, 0.0));
+  Value sum =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{maxType}, ValueRange{input, shift},
+          ValueRange{init}, maps, iterators,
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            Value e = math::ExpOp::create(
+                nb, l,
+                arith::SubFOp::create(nb, l, toAcc(nb, l, args[0]), args[1]));
+            linalg::YieldOp::create(
+                nb, l, Value(arith::AddFOp::create(nb, l, args[2], e)));
+          })
+          .getResult(0);
+  return buildElementwise(
+      b, loc, maxType, ValueRange{sum, shift},
+      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        return arith::AddFOp::create(nb, l, math::LogOp::create(nb, l, a[0]),
+                                     a[1]);
+      });
+}
+
 /// The reduction of `input` (unsigned integers when `isUnsigned`) over the
 /// `reduced` dims, shaped as `resultType`; null when the shapes do not fit.
 static Value buildReduce(OpBuilder &rewriter, Location loc, ReduceKind kind,
@@ -338,6 +406,36 @@ static Value buildReduce(OpBuilder &rewriter, Location loc, ReduceKind kind,
   bool isFloat = isa<FloatType>(element);
   bool isExtreme = kind == ReduceKind::Max || kind == ReduceKind::Min;
   Type acc = isExtreme ? element : accumulatorType(element);
+  if (kind == ReduceKind::LogSum || kind == ReduceKind::LogSumExp) {
+    // Logarithms of integers are taken in f64 and converted back.
+    Type logAcc = isFloat ? acc : rewriter.getF64Type();
+    Value total;
+    if (kind == ReduceKind::LogSumExp) {
+      total = buildLogSumExp(rewriter, loc, input, reduced, logAcc, isUnsigned);
+    } else {
+      Value sum = buildReduction(
+          rewriter, loc, input, reduced,
+          scalarConstant(rewriter, loc, logAcc, 0),
+          [&](OpBuilder &b, Location l, Value x, Value a) -> Value {
+            return arith::AddFOp::create(
+                b, l, a, castScalar(b, l, x, logAcc, isUnsigned, false));
+          });
+      total = buildElementwise(
+          rewriter, loc, cast<RankedTensorType>(sum.getType()), sum,
+          [](OpBuilder &b, Location l, ValueRange a) -> Value {
+            return math::LogOp::create(b, l, a[0]);
+          });
+    }
+    if (logAcc != element) {
+      auto totalType = cast<RankedTensorType>(total.getType());
+      total = buildElementwise(
+          rewriter, loc, totalType.clone(element), total,
+          [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+            return castScalar(b, l, a[0], element, false, isUnsigned);
+          });
+    }
+    return restoreReducedDims(rewriter, loc, total, resultType);
+  }
   Value identity =
       isExtreme
           ? extremeConstant(rewriter, loc, acc,
@@ -353,6 +451,18 @@ static Value buildReduce(OpBuilder &rewriter, Location loc, ReduceKind kind,
         case ReduceKind::Mean:
           return isFloat ? Value(arith::AddFOp::create(b, l, a, x))
                          : Value(arith::AddIOp::create(b, l, a, x));
+        case ReduceKind::L1:
+          return isFloat
+                     ? Value(arith::AddFOp::create(
+                           b, l, a, math::AbsFOp::create(b, l, x)))
+                     : Value(arith::AddIOp::create(
+                           b, l, a,
+                           isUnsigned ? x
+                                      : Value(math::AbsIOp::create(b, l, x))));
+        case ReduceKind::LogSum:
+        case ReduceKind::LogSumExp:
+          return a;
+        case ReduceKind::SumSquare:
         case ReduceKind::L2:
           return isFloat ? Value(arith::AddFOp::create(
                                b, l, a, arith::MulFOp::create(b, l, x, x)))
@@ -846,6 +956,242 @@ struct LayerNormalizationOpLowering
   }
 };
 
+//===----------------------------------------------------------------------===//
+// Hardmax, LpNormalization, MeanVarianceNormalization, LRN
+//===----------------------------------------------------------------------===//
+
+/// The ONNX `axis` of `op` normalized for `rank`, or a match failure.
+static FailureOr<int64_t> normalizedAxis(Operation *op, int64_t axis,
+                                         int64_t rank,
+                                         ConversionPatternRewriter &rewriter) {
+  if (rank == 0 || axis < -rank || axis >= rank)
+    return rewriter.notifyMatchFailure(op, "axis out of range");
+  return axis < 0 ? axis + rank : axis;
+}
+
+/// Hardmax: 1 at the first position of the maximum along `axis`, 0
+/// elsewhere (a NaN is the maximum, as in numpy's argmax).
+static FailureOr<Value> lowerHardmax(nn::HardmaxOp op,
+                                     nn::HardmaxOp::Adaptor adaptor,
+                                     RankedTensorType type,
+                                     ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = rewriter.getContext();
+  Value x = adaptor.getInput();
+  int64_t rank = type.getRank();
+  FailureOr<int64_t> axis = normalizedAxis(op, op.getAxis(), rank, rewriter);
+  if (failed(axis))
+    return failure();
+  SmallVector<bool> reduced(rank, false);
+  reduced[*axis] = true;
+  Type element = type.getElementType();
+  Value max = buildReduction(
+      rewriter, loc, x, reduced,
+      extremeConstant(rewriter, loc, element, /*largest=*/false, false),
+      [](OpBuilder &b, Location l, Value v, Value acc) -> Value {
+        return arith::MaximumFOp::create(b, l, acc, v);
+      });
+  Type i64 = rewriter.getI64Type();
+  RankedTensorType indexType = droppedType(type, reduced, i64);
+  SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
+                                 keptDimsMap(ctx, reduced),
+                                 keptDimsMap(ctx, reduced)};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  iterators[*axis] = utils::IteratorType::reduction;
+  Value init = createFilled(
+      rewriter, loc, indexType,
+      scalarConstant(rewriter, loc, i64, (double)type.getDimSize(*axis)));
+  Value first =
+      linalg::GenericOp::create(
+          rewriter, loc, TypeRange{indexType}, ValueRange{x, max},
+          ValueRange{init}, maps, iterators,
+          [&](OpBuilder &b, Location l, ValueRange args) {
+            Value index = arith::IndexCastOp::create(
+                b, l, i64, linalg::IndexOp::create(b, l, *axis));
+            // Equal, or both NaN.
+            Value same = arith::OrIOp::create(
+                b, l,
+                arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, args[0],
+                                      args[1]),
+                arith::AndIOp::create(
+                    b, l,
+                    arith::CmpFOp::create(b, l, arith::CmpFPredicate::UNO,
+                                          args[0], args[0]),
+                    arith::CmpFOp::create(b, l, arith::CmpFPredicate::UNO,
+                                          args[1], args[1])));
+            Value candidate =
+                arith::SelectOp::create(b, l, same, index, args[2]);
+            linalg::YieldOp::create(
+                b, l, Value(arith::MinSIOp::create(b, l, candidate, args[2])));
+          })
+          .getResult(0);
+  return buildWithReduced(
+      rewriter, loc, x, first, reduced, element,
+      [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+        Value index = arith::IndexCastOp::create(
+            b, l, i64, linalg::IndexOp::create(b, l, *axis));
+        Value hit =
+            arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, index, a[1]);
+        return arith::SelectOp::create(b, l, hit,
+                                       scalarConstant(b, l, element, 1.0),
+                                       scalarConstant(b, l, element, 0.0));
+      });
+}
+
+/// LpNormalization: x / ||x||_p along `axis` (p = 1 or 2), in f32 for
+/// narrower floats.
+static FailureOr<Value> lowerLpNormalization(
+    nn::LpNormalizationOp op, nn::LpNormalizationOp::Adaptor adaptor,
+    RankedTensorType type, ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  int64_t p = op.getP();
+  if (p != 1 && p != 2)
+    return rewriter.notifyMatchFailure(op, "p must be 1 or 2");
+  FailureOr<int64_t> axis =
+      normalizedAxis(op, op.getAxis(), type.getRank(), rewriter);
+  if (failed(axis))
+    return failure();
+  SmallVector<bool> reduced(type.getRank(), false);
+  reduced[*axis] = true;
+  Type element = type.getElementType();
+  Type compute = accumulatorType(element);
+  Value x = adaptor.getInput();
+  Value total = buildReduction(
+      rewriter, loc, x, reduced, scalarConstant(rewriter, loc, compute, 0.0),
+      [&](OpBuilder &b, Location l, Value v, Value acc) -> Value {
+        v = convertFloat(b, l, v, compute);
+        Value term = p == 1 ? Value(math::AbsFOp::create(b, l, v))
+                            : Value(arith::MulFOp::create(b, l, v, v));
+        return arith::AddFOp::create(b, l, acc, term);
+      });
+  return buildWithReduced(
+      rewriter, loc, x, total, reduced, element,
+      [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+        Value norm = p == 1 ? a[1] : Value(math::SqrtOp::create(b, l, a[1]));
+        Value y = arith::DivFOp::create(b, l, convertFloat(b, l, a[0], compute),
+                                        norm);
+        return convertFloat(b, l, y, element);
+      });
+}
+
+/// MeanVarianceNormalization: (x - mean) / sqrt(variance + 1e-18) over
+/// `axes`; ONNX divides by (sqrt(variance) + 1e-9), which agrees to within
+/// rounding except for variances near 1e-18, and both give 0 for a constant
+/// slice.
+static FailureOr<Value>
+lowerMeanVarianceNormalization(nn::MeanVarianceNormalizationOp op,
+                               nn::MeanVarianceNormalizationOp::Adaptor adaptor,
+                               RankedTensorType type,
+                               ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> axes = {0, 2, 3};
+  if (std::optional<ArrayRef<int64_t>> attr = op.getAxes())
+    axes.assign(attr->begin(), attr->end());
+  SmallVector<bool> reduced(rank, false);
+  for (int64_t a : axes) {
+    FailureOr<int64_t> axis = normalizedAxis(op, a, rank, rewriter);
+    if (failed(axis))
+      return failure();
+    reduced[*axis] = true;
+  }
+  Type element = type.getElementType();
+  Type compute = accumulatorType(element);
+  Value x = adaptor.getX();
+  auto [mean, invStdDev] =
+      buildMeanInvStdDev(rewriter, loc, x, reduced, compute, 1e-18);
+  return buildWithReduced(
+      rewriter, loc, x, ValueRange{mean, invStdDev}, reduced, element,
+      [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+        Value d = arith::SubFOp::create(b, l, convertFloat(b, l, a[0], compute),
+                                        a[1]);
+        return convertFloat(b, l, arith::MulFOp::create(b, l, d, a[2]),
+                            element);
+      });
+}
+
+/// LRN: x / (bias + alpha / size * sum of squares over the channel window
+/// [c - floor((size - 1) / 2), c + ceil((size - 1) / 2)]) ^ beta. The squares
+/// are padded with zeros along the channels and summed by a generic with one
+/// extra reduction dim over the window.
+static FailureOr<Value> lowerLRN(nn::LRNOp op, nn::LRNOp::Adaptor adaptor,
+                                 RankedTensorType type,
+                                 ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = rewriter.getContext();
+  int64_t rank = type.getRank();
+  int64_t size = op.getSize();
+  if (rank < 3 || size < 1)
+    return rewriter.notifyMatchFailure(op, "LRN needs rank >= 3 and size >= 1");
+  Type element = type.getElementType();
+  Type compute = accumulatorType(element);
+  Value x = adaptor.getX();
+  Value squares =
+      buildElementwise(rewriter, loc, type.clone(compute), x,
+                       [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                         Value v = convertFloat(b, l, a[0], compute);
+                         return arith::MulFOp::create(b, l, v, v);
+                       });
+  int64_t lo = (size - 1) / 2, hi = size - 1 - lo;
+  SmallVector<int64_t> low(rank, 0), high(rank, 0);
+  low[1] = lo;
+  high[1] = hi;
+  SmallVector<int64_t> paddedShape(type.getShape());
+  paddedShape[1] += size - 1;
+  auto paddedType = RankedTensorType::get(paddedShape, compute);
+  Value padded = tensor::PadOp::create(
+      rewriter, loc, paddedType, squares, getAsIndexOpFoldResult(ctx, low),
+      getAsIndexOpFoldResult(ctx, high),
+      scalarConstant(rewriter, loc, compute, 0.0), /*nofold=*/false);
+  // Loops (d0 .. d{rank-1}, k): padded[d0, d1 + k, ...] summed over k.
+  SmallVector<AffineExpr> readExprs, writeExprs;
+  for (int64_t i = 0; i < rank; ++i) {
+    AffineExpr d = getAffineDimExpr(i, ctx);
+    readExprs.push_back(i == 1 ? d + getAffineDimExpr(rank, ctx) : d);
+    writeExprs.push_back(d);
+  }
+  SmallVector<AffineMap> maps = {AffineMap::get(rank + 1, 0, readExprs, ctx),
+                                 AffineMap::get(rank + 1, 0, {}, ctx),
+                                 AffineMap::get(rank + 1, 0, writeExprs, ctx)};
+  SmallVector<utils::IteratorType> iterators(rank + 1,
+                                             utils::IteratorType::parallel);
+  iterators[rank] = utils::IteratorType::reduction;
+  // The window's extent enters as a 1-D operand of `size` elements read by
+  // no index (a shape carrier for the extra loop).
+  Value window =
+      createEmpty(rewriter, loc, RankedTensorType::get({size}, compute));
+  maps[1] = AffineMap::get(rank + 1, 0, {getAffineDimExpr(rank, ctx)}, ctx);
+  Value init = createFilled(rewriter, loc, type.clone(compute),
+                            scalarConstant(rewriter, loc, compute, 0.0));
+  Value sums =
+      linalg::GenericOp::create(
+          rewriter, loc, TypeRange{type.clone(compute)},
+          ValueRange{padded, window}, ValueRange{init}, maps, iterators,
+          [&](OpBuilder &b, Location l, ValueRange args) {
+            linalg::YieldOp::create(
+                b, l, Value(arith::AddFOp::create(b, l, args[2], args[0])));
+          })
+          .getResult(0);
+  double alpha = op.getAlpha().convertToDouble();
+  double beta = op.getBeta().convertToDouble();
+  double bias = op.getBias().convertToDouble();
+  return buildElementwise(
+      rewriter, loc, type, ValueRange{x, sums},
+      [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+        Value scaled = arith::MulFOp::create(
+            b, l, a[1],
+            scalarConstant(b, l, compute, alpha / static_cast<double>(size)));
+        Value base = arith::AddFOp::create(
+            b, l, scalarConstant(b, l, compute, bias), scaled);
+        Value denominator = math::PowFOp::create(
+            b, l, base, scalarConstant(b, l, compute, beta));
+        Value y = arith::DivFOp::create(b, l, convertFloat(b, l, a[0], compute),
+                                        denominator);
+        return convertFloat(b, l, y, element);
+      });
+}
+
 } // namespace
 
 void tessera::populateNNReductionToLinalgPatterns(
@@ -864,12 +1210,26 @@ void tessera::populateNNReductionToLinalgPatterns(
                            lowerReduce<nn::ReduceProdOp, ReduceKind::Prod>>,
       SingleResultLowering<nn::ReduceL2Op,
                            lowerReduce<nn::ReduceL2Op, ReduceKind::L2>>,
+      SingleResultLowering<nn::ReduceL1Op,
+                           lowerReduce<nn::ReduceL1Op, ReduceKind::L1>>,
+      SingleResultLowering<
+          nn::ReduceSumSquareOp,
+          lowerReduce<nn::ReduceSumSquareOp, ReduceKind::SumSquare>>,
+      SingleResultLowering<nn::ReduceLogSumOp,
+                           lowerReduce<nn::ReduceLogSumOp, ReduceKind::LogSum>>,
+      SingleResultLowering<
+          nn::ReduceLogSumExpOp,
+          lowerReduce<nn::ReduceLogSumExpOp, ReduceKind::LogSumExp>>,
       SingleResultLowering<nn::ArgMaxOp, lowerArg<nn::ArgMaxOp>>,
       SingleResultLowering<nn::ArgMinOp, lowerArg<nn::ArgMinOp>>,
       SingleResultLowering<nn::SoftmaxOp, lowerSoftmax<nn::SoftmaxOp>>,
       SingleResultLowering<nn::LogSoftmaxOp, lowerSoftmax<nn::LogSoftmaxOp>>,
       SingleResultLowering<nn::InstanceNormalizationOp,
                            lowerInstanceNormalization>,
-      BatchNormalizationOpLowering, LayerNormalizationOpLowering>(converter,
-                                                                  ctx);
+      SingleResultLowering<nn::HardmaxOp, lowerHardmax>,
+      SingleResultLowering<nn::LpNormalizationOp, lowerLpNormalization>,
+      SingleResultLowering<nn::MeanVarianceNormalizationOp,
+                           lowerMeanVarianceNormalization>,
+      SingleResultLowering<nn::LRNOp, lowerLRN>, BatchNormalizationOpLowering,
+      LayerNormalizationOpLowering>(converter, ctx);
 }

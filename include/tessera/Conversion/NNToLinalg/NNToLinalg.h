@@ -44,6 +44,9 @@ void populateNNDataMovementToLinalgPatterns(
 /// MatMulInteger.
 void populateNNQuantizationToLinalgPatterns(
     const mlir::TypeConverter &converter, mlir::RewritePatternSet &patterns);
+/// CumSum, TopK, ReverseSequence, Size and the window generators.
+void populateNNScanToLinalgPatterns(const mlir::TypeConverter &converter,
+                                    mlir::RewritePatternSet &patterns);
 
 } // namespace tessera
 
