@@ -346,17 +346,17 @@ static Value castLikeElement(OpBuilder &b, Location loc, nn::CastLikeOp op,
 /// |x| == inf, restricted to the signs the attributes detect.
 static Value isInf(OpBuilder &b, Location loc, nn::IsInfOp op, ValueRange a) {
   Value x = a[0];
-  Value inf = cst(b, loc, x, std::numeric_limits<double>::infinity());
-  Value negInf = cst(b, loc, x, -std::numeric_limits<double>::infinity());
   Value result = arith::ConstantOp::create(b, loc, b.getBoolAttr(false));
-  if (op.getDetectPositive() != 0)
+  double inf = std::numeric_limits<double>::infinity();
+  for (auto [detect, value] : {std::pair(op.getDetectPositive(), inf),
+                               std::pair(op.getDetectNegative(), -inf)}) {
+    if (detect == 0)
+      continue;
     result = arith::OrIOp::create(
         b, loc, result,
-        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, x, inf));
-  if (op.getDetectNegative() != 0)
-    result = arith::OrIOp::create(
-        b, loc, result,
-        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, x, negInf));
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, x,
+                              cst(b, loc, x, value)));
+  }
   return result;
 }
 
