@@ -294,6 +294,55 @@ def many_problems():
                  [_int64("shape", [1, 2, 3], raw_bytes=20)])
 
 
+
+# Located errors of the smaller operators (import-errors.test): nn's
+# verifiers reject what ONNX's shape inference lets through.
+
+
+def mod_float_fmod0():
+    return model([helper.make_node("Mod", ["a", "b"], ["y"], name="mod0")],
+                 [vi("a", [4]), vi("b", [4])], [vi("y", [4])])
+
+
+def bitshift_up():
+    u8 = TensorProto.UINT8
+    return model([helper.make_node("BitShift", ["a", "b"], ["y"], name="shift0",
+                                   direction="UP")],
+                 [vi("a", [4], u8), vi("b", [4], u8)], [vi("y", [4], u8)])
+
+
+def cumsum_bad_axis():
+    return model([helper.make_node("CumSum", ["x", "axis"], ["y"], name="cumsum0")],
+                 [vi("x", [2, 3])], [vi("y", [2, 3])], [_int64("axis", 2)])
+
+
+def topk_big_k():
+    return model([helper.make_node("TopK", ["x", "k"], ["v", "i"], name="topk0")],
+                 [vi("x", [2, 5])], [vi("v", [2, "k"]), vi("i", [2, "k"], TensorProto.INT64)],
+                 [_int64("k", [7])])
+
+
+def window_string():
+    return model([helper.make_node("HannWindow", ["n"], ["y"], name="hann0",
+                                   output_datatype=TensorProto.STRING)],
+                 [], [vi("y", ["n"])], [_int64("n", 8)])
+
+
+def lpnorm_p3():
+    return model([helper.make_node("LpNormalization", ["x"], ["y"], name="lpnorm0", p=3)],
+                 [vi("x", [2, 3])], [vi("y", [2, 3])])
+
+
+def reversesequence_long():
+    return model([helper.make_node("ReverseSequence", ["x", "lens"], ["y"], name="revseq0",
+                                   batch_axis=1, time_axis=0)],
+                 [vi("x", [3, 2])], [vi("y", [3, 2])], [_int64("lens", [1, 4])])
+
+
+def hardmax_axis():
+    return model([helper.make_node("Hardmax", ["x"], ["y"], name="hardmax0", axis=2)],
+                 [vi("x", [2, 3])], [vi("y", [2, 3])])
+
 CASES = {
     "conv_relu": conv_relu, "dynamic_reshape": dynamic_reshape,
     "unsupported_ops": unsupported_ops, "bad_kernel": bad_kernel,
@@ -310,6 +359,10 @@ CASES = {
     "layernorm_big_axis": layernorm_big_axis, "range_external_empty": range_external_empty,
     "maxpool_stride0": maxpool_stride0, "conv_stride0": conv_stride0,
     "depthtospace_big_block": depthtospace_big_block, "many_problems": many_problems,
+    "mod_float_fmod0": mod_float_fmod0, "bitshift_up": bitshift_up,
+    "cumsum_bad_axis": cumsum_bad_axis, "topk_big_k": topk_big_k,
+    "window_string": window_string, "lpnorm_p3": lpnorm_p3,
+    "reversesequence_long": reversesequence_long, "hardmax_axis": hardmax_axis,
 }
 
 
