@@ -26,6 +26,9 @@ namespace tessera::nn {
 /// FusedLoc of a rewrite that merged nodes), in order, each once: the key
 /// every report uses to name what an op came from.
 llvm::SmallVector<llvm::StringRef> getONNXNodeNames(mlir::Location loc);
+/// The number of iterations of `op` when it runs exactly its constant trip
+/// count (no condition can end it early); nullopt otherwise.
+std::optional<int64_t> getLoopTripCount(LoopOp op);
 } // namespace tessera::nn
 
 #endif // TESSERA_DIALECT_NN_NNOPS_H

@@ -153,10 +153,12 @@ def NN_FusedOp : Op<NN_Dialect, "fused",
 }
 
 def NN_YieldOp : Op<NN_Dialect, "yield",
-    [Pure, Terminator, HasParent<"FusedOp">]> {
-  let summary = "Returns the results of an `nn.fused` body";
+    [Pure, Terminator, ParentOneOf<["FusedOp", "IfOp", "LoopOp", "ScanOp"]>]> {
+  let summary = "Returns the results of an `nn.fused` body or a subgraph";
   let description = [{
-    Terminates the body of `nn.fused`; its operands are the group's results.
+    Terminates the body of `nn.fused` (its operands are the group's results)
+    and the regions of `nn.if`, `nn.loop` and `nn.scan` (the outputs of the
+    ONNX subgraph, in order).
 
     Example:
     ```mlir
@@ -165,6 +167,146 @@ def NN_YieldOp : Op<NN_Dialect, "yield",
   }];
   let arguments = (ins Variadic<AnyType>:$values);
   let assemblyFormat = "attr-dict ($values^ `:` type($values))?";
+}
+
+//===----------------------------------------------------------------------===//
+// Control flow: ONNX If, Loop and Scan with their subgraphs as regions
+//===----------------------------------------------------------------------===//
+
+def NN_IfOp : Op<NN_Dialect, "if", [RecursiveMemoryEffects, NoRegionArguments,
+    DeclareOpInterfaceMethods<NN_ShapeInferenceOpInterface>]> {
+  let summary = "ONNX If: runs one of two subgraphs";
+  let description = [{
+    Yields the outputs of `then_branch` when the one-element boolean `cond` is
+    true and those of `else_branch` otherwise. The branches are the ONNX
+    subgraphs: blocks without arguments ending in `nn.yield`; they use values
+    of the enclosing graph directly (outer-scope references). Each result
+    has the type both branches agree on: a dim on which their static sizes
+    differ is dynamic. An `nn.if` whose condition is a constant is replaced
+    by the taken branch (canonicalization).
+
+    Example:
+    ```mlir
+    %r = nn.if %c : tensor<i1> -> tensor<2xf32> {
+      nn.yield %a : tensor<2xf32>
+    } else {
+      %n = nn.neg %a : (tensor<2xf32>) -> tensor<2xf32>
+      nn.yield %n : tensor<2xf32>
+    }
+    ```
+  }];
+  let arguments = (ins AnyTensor:$cond);
+  let results = (outs Variadic<AnyType>:$outputs);
+  let regions = (region SizedRegion<1>:$then_branch,
+                        SizedRegion<1>:$else_branch);
+  let assemblyFormat = [{
+    $cond `:` type($cond) (`->` type($outputs)^)? attr-dict-with-keyword
+    $then_branch `else` $else_branch
+  }];
+  let hasVerifier = 1;
+  let hasRegionVerifier = 1;
+  let hasCanonicalizer = 1;
+}
+
+def NN_LoopOp : Op<NN_Dialect, "loop", [RecursiveMemoryEffects,
+    DeclareOpInterfaceMethods<NN_ShapeInferenceOpInterface>]> {
+  let summary = "ONNX Loop: a subgraph run while a count and a condition allow";
+  let description = [{
+    ONNX Loop. Operands: the trip count `M` (a one-element int64 tensor, or
+    `nn.none` for no limit), the condition `cond` (a one-element boolean, or
+    `nn.none` for true) and the N loop-carried initial values. The body's
+    arguments are the iteration number (`tensor<i64>`), the condition and the
+    N carried values; it yields the next condition, the N next carried values
+    and K scan outputs. The results are the N final carried values and the K
+    scan outputs stacked along a new first dim (one row per iteration). The
+    body uses values of the enclosing graph directly.
+
+    Example:
+    ```mlir
+    %y, %s = nn.loop %m, %c, %y0 : (tensor<i64>, tensor<i1>, tensor<2xf32>)
+        -> (tensor<2xf32>, tensor<3x2xf32>) {
+    ^bb0(%i: tensor<i64>, %ci: tensor<i1>, %yi: tensor<2xf32>):
+      %n = nn.add %yi, %x : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>
+      nn.yield %ci, %n, %n : tensor<i1>, tensor<2xf32>, tensor<2xf32>
+    }
+    ```
+  }];
+  let arguments = (ins AnyType:$M, AnyType:$cond,
+                       Variadic<AnyTensor>:$v_initial);
+  let results = (outs Variadic<AnyTensor>:$outputs);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    operands attr-dict-with-keyword `:` functional-type(operands, results)
+    $body
+  }];
+  let hasVerifier = 1;
+  let hasRegionVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The number of loop-carried values (N).
+    unsigned getNumCarried() { return getVInitial().size(); }
+    /// The number of scan outputs (K).
+    unsigned getNumScanOutputs() {
+      return getNumResults() - getNumCarried();
+    }
+  }];
+}
+
+def NN_ScanOp : Op<NN_Dialect, "scan", [RecursiveMemoryEffects,
+    DeclareOpInterfaceMethods<NN_ShapeInferenceOpInterface>]> {
+  let summary = "ONNX Scan (opset 9+): a subgraph run on slices of its inputs";
+  let description = [{
+    ONNX Scan. The operands are N state variables followed by the M =
+    `num_scan_inputs` scan inputs. Iteration `t` gives the body the current
+    states and slice `t` of each scan input along its axis
+    (`scan_input_axes`, default 0; read from the end where
+    `scan_input_directions` is 1); the body yields the N next states and K
+    scan output slices. The results are the N final states and the K scan
+    outputs, whose slices are stacked along `scan_output_axes` (default 0),
+    in reverse order where `scan_output_directions` is 1. Every scan input
+    has the same length along its axis: the number of iterations.
+
+    Example:
+    ```mlir
+    %s, %z = nn.scan %s0, %x {num_scan_inputs = 1 : i64}
+        : (tensor<2xf32>, tensor<3x2xf32>) -> (tensor<2xf32>, tensor<3x2xf32>) {
+    ^bb0(%si: tensor<2xf32>, %xi: tensor<2xf32>):
+      %n = nn.add %si, %xi : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>
+      nn.yield %n, %n : tensor<2xf32>, tensor<2xf32>
+    }
+    ```
+  }];
+  let arguments = (ins Variadic<AnyTensor>:$initial_state_and_scan_inputs,
+                       I64Attr:$num_scan_inputs,
+                       OptionalAttr<DenseI64ArrayAttr>:$scan_input_axes,
+                       OptionalAttr<DenseI64ArrayAttr>:$scan_input_directions,
+                       OptionalAttr<DenseI64ArrayAttr>:$scan_output_axes,
+                       OptionalAttr<DenseI64ArrayAttr>:$scan_output_directions);
+  let results = (outs Variadic<AnyTensor>:$outputs);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    operands attr-dict-with-keyword `:` functional-type(operands, results)
+    $body
+  }];
+  let hasVerifier = 1;
+  let hasRegionVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The number of state variables (N).
+    unsigned getNumStates() {
+      return getInitialStateAndScanInputs().size() - getNumScanInputs();
+    }
+    /// The M scan inputs.
+    ::mlir::OperandRange getScanInputs() {
+      return getInitialStateAndScanInputs().drop_front(getNumStates());
+    }
+    /// The number of scan outputs (K).
+    unsigned getNumScanOutputs() { return getNumResults() - getNumStates(); }
+    /// Axis of scan input `i` (normalized), direction of scan input `i`, and
+    /// the same for scan output `k`.
+    int64_t getInputAxis(unsigned i);
+    bool isInputReversed(unsigned i);
+    int64_t getOutputAxis(unsigned k);
+    bool isOutputReversed(unsigned k);
+  }];
 }
 
 //===----------------------------------------------------------------------===//

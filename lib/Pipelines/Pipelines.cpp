@@ -102,10 +102,12 @@ void tessera::buildCPULLVMStagePipeline(OpPassManager &pm) {
   registerPipelineDependencies();
   // Results become out-params so the C ABI passes every buffer in. Vector
   // transfers are fully unrolled: the buffer-based lowering puts allocas in
-  // loops, which overflowed the stack with wide conv tiles.
+  // loops, which overflowed the stack with wide conv tiles. Loops of lowered
+  // control flow may carry newly allocated tensors.
   const char *pipeline =
       "eliminate-empty-tensors,empty-tensor-to-alloc-tensor,"
       "one-shot-bufferize{bufferize-function-boundaries "
+      "allow-return-allocs-from-loops "
       "function-boundary-type-conversion=identity-layout-map},"
       "buffer-results-to-out-params{hoist-static-allocs=false "
       "modify-public-functions=true},"

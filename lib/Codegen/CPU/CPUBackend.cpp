@@ -51,8 +51,10 @@ static bool isLoweredToLinalg(Operation *op) {
     }
     return r;
   }();
-  // `nn.none` stands for absent operands; the patterns consume it.
+  // `nn.none` stands for absent operands; the patterns consume it. Control
+  // flow becomes scf before the patterns run.
   if (roots.any || op->getName().getStringRef() == "nn.none" ||
+      isNNControlFlowOp(op) ||
       roots.kinds.contains(op->getName().getStringRef()))
     return true;
   return llvm::any_of(

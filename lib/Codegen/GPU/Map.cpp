@@ -233,7 +233,8 @@ static LogicalResult bufferize(ModuleOp module) {
           "!transform.any_op\n"
           "%b = transform.bufferization.one_shot_bufferize "
           "layout{IdentityLayoutMap} %root {bufferize_function_boundaries = "
-          "true, memcpy_op = \"linalg.copy\"} : (!transform.any_op) -> "
+          "true, allow_return_allocs_from_loops = true, memcpy_op = "
+          "\"linalg.copy\"} : (!transform.any_op) -> "
           "!transform.any_op")))
     return failure();
   if (failed(runPipeline(module,

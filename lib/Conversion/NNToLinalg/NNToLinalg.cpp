@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/Patterns.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
 using namespace mlir;
@@ -91,6 +92,8 @@ struct ConvertNNToLinalgPass
     : public tessera::impl::ConvertNNToLinalgBase<ConvertNNToLinalgPass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
+    if (failed(tessera::lowerNNControlFlow(getOperation())))
+      return signalPassFailure();
     tessera::NNToLinalgTypeConverter converter;
     RewritePatternSet patterns(ctx);
     tessera::populateNNToLinalgConversionPatterns(converter, patterns);
@@ -99,6 +102,9 @@ struct ConvertNNToLinalgPass
     populateReturnOpTypeConversionPattern(patterns, converter);
 
     ConversionTarget target(*ctx);
+    // scf ops of lowered control flow carry the converted types.
+    scf::populateSCFStructuralTypeConversionsAndLegality(converter, patterns,
+                                                         target);
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
                            arith::ArithDialect, math::MathDialect,
                            scf::SCFDialect>();

@@ -21,6 +21,7 @@
 #include "mlir/IR/Verifier.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -59,7 +60,15 @@ const llvm::StringMap<OnnxOpInfo> &getOpTable() {
 /// One problem that makes the model unsupported, reported with all others.
 struct Unsupported {
   std::string node, opType, reason;
+  /// Where a node of a subgraph is: "then_branch of 'If_0'", nested ones
+  /// joined by ", "; empty in the main graph.
+  std::string enclosing;
 };
+
+/// The ONNX ops whose GRAPH attributes become regions.
+bool isControlFlow(StringRef opType) {
+  return opType == "If" || opType == "Loop" || opType == "Scan";
+}
 
 class Importer {
 public:
@@ -75,9 +84,17 @@ private:
   LogicalResult pinInputShapes(onnx::GraphProto &graph);
   void collectUnsupported(const onnx::GraphProto &graph,
                           SmallVectorImpl<Unsupported> &problems,
-                          bool checkAttributes);
+                          bool checkAttributes,
+                          const std::string &enclosing = "");
   LogicalResult importGraph(onnx::GraphProto &graph, ModuleOp module);
   LogicalResult importNode(onnx::NodeProto &node, unsigned index);
+  LogicalResult importControlFlow(onnx::NodeProto &node, Location loc,
+                                  ArrayRef<Value> operands);
+  LogicalResult importSubgraph(onnx::GraphProto &graph, Region &region,
+                               ArrayRef<Type> argTypes, Location loc,
+                               StringRef what);
+  LogicalResult finishOp(Operation *op, const onnx::NodeProto &node);
+  Type knownType(StringRef name, Location loc);
   FailureOr<Type> convertElementType(int32_t dtype, Location loc,
                                      StringRef what);
   FailureOr<Type> convertType(const onnx::TypeProto &type, Location loc,
@@ -109,7 +126,9 @@ static bool reportUnsupported(Location loc, ArrayRef<Unsupported> problems) {
   diag << "the model uses " << problems.size()
        << " unsupported operator(s) or attribute(s):";
   for (const Unsupported &p : problems)
-    diag << "\n  node '" << p.node << "' (" << p.opType << "): " << p.reason;
+    diag << "\n  node '" << p.node << "' (" << p.opType
+         << (p.enclosing.empty() ? "" : ", in " + p.enclosing)
+         << "): " << p.reason;
   return true;
 }
 
@@ -341,13 +360,33 @@ LogicalResult Importer::pinInputShapes(onnx::GraphProto &graph) {
 
 void Importer::collectUnsupported(const onnx::GraphProto &graph,
                                   SmallVectorImpl<Unsupported> &problems,
-                                  bool checkAttributes) {
+                                  bool checkAttributes,
+                                  const std::string &enclosing) {
   const auto &table = getOpTable();
   for (auto [index, node] : llvm::enumerate(graph.node())) {
     std::string name = tessera::onnx_validate::getNodeName(node, index);
     auto report = [&](std::string reason) {
-      problems.push_back({name, node.op_type(), std::move(reason)});
+      problems.push_back({name, node.op_type(), std::move(reason), enclosing});
     };
+    // The subgraphs of every node are looked into, whatever the node.
+    for (const auto &attr : node.attribute())
+      if (attr.type() == onnx::AttributeProto::GRAPH)
+        collectUnsupported(attr.g(), problems, checkAttributes,
+                           attr.name() + " of '" + name + "'" +
+                               (enclosing.empty() ? "" : ", " + enclosing));
+    if ((node.domain().empty() || node.domain() == "ai.onnx") &&
+        isControlFlow(node.op_type())) {
+      for (const auto &attr : node.attribute())
+        if (attr.type() == onnx::AttributeProto::GRAPHS)
+          report("attribute '" + attr.name() + "' has an unsupported kind");
+      if (node.op_type() == "Scan" && checkAttributes)
+        for (const auto &attr : node.attribute())
+          if (attr.type() != onnx::AttributeProto::GRAPH &&
+              attr.type() != onnx::AttributeProto::INT &&
+              attr.type() != onnx::AttributeProto::INTS)
+            report("attribute '" + attr.name() + "' is not supported");
+      continue;
+    }
     if (!node.domain().empty() && node.domain() != "ai.onnx") {
       report("operators of domain '" + node.domain() + "' are not supported");
       continue;
@@ -394,16 +433,19 @@ void Importer::collectUnsupported(const onnx::GraphProto &graph,
   }
 }
 
+Type Importer::knownType(StringRef name, Location loc) {
+  auto it = valueTypes.find(name);
+  if (it == valueTypes.end())
+    return nullptr;
+  ScopedDiagnosticHandler silence(ctx, [](Diagnostic &) { return success(); });
+  FailureOr<Type> t = convertType(*it->second, loc, name);
+  return succeeded(t) ? *t : Type();
+}
+
 LogicalResult Importer::importNode(onnx::NodeProto &node, unsigned index) {
   Location loc = nodeLoc(node, index);
   auto outputType = [&](StringRef name) -> Type {
-    auto it = valueTypes.find(name);
-    if (it == valueTypes.end())
-      return nullptr;
-    ScopedDiagnosticHandler silence(ctx,
-                                    [](Diagnostic &) { return success(); });
-    FailureOr<Type> t = convertType(*it->second, loc, name);
-    return succeeded(t) ? *t : Type();
+    return knownType(name, loc);
   };
 
   if (node.op_type() == "Constant") {
@@ -441,6 +483,22 @@ LogicalResult Importer::importNode(onnx::NodeProto &node, unsigned index) {
     values[node.output(0)] =
         tessera::nn::ConstantOp::create(builder, loc, value.getType(), value);
     return success();
+  }
+
+  if (isControlFlow(node.op_type())) {
+    SmallVector<Value> operands;
+    for (const std::string &input : node.input()) {
+      if (input.empty()) {
+        operands.push_back(getNone());
+        continue;
+      }
+      auto it = values.find(input);
+      if (it == values.end())
+        return emitError(loc)
+               << "input '" << input << "' is not defined before its use";
+      operands.push_back(it->second);
+    }
+    return importControlFlow(node, loc, operands);
   }
 
   const OnnxOpInfo &info = getOpTable().find(node.op_type())->second;
@@ -500,8 +558,10 @@ LogicalResult Importer::importNode(onnx::NodeProto &node, unsigned index) {
   state.addOperands(operands);
   state.addAttributes(attributes);
   state.addTypes(resultTypes);
-  Operation *op = builder.create(state);
+  return finishOp(builder.create(state), node);
+}
 
+LogicalResult Importer::finishOp(Operation *op, const onnx::NodeProto &node) {
   // Take ONNX's type where it knows one compatible with the shape function,
   // the shape function's otherwise; the verifier reports any conflict.
   FailureOr<SmallVector<Type>> inferred =
@@ -523,8 +583,244 @@ LogicalResult Importer::importNode(onnx::NodeProto &node, unsigned index) {
   if (failed(verify(op)))
     return failure();
   for (auto [i, output] : llvm::enumerate(node.output()))
-    if (!output.empty())
+    if (!output.empty() && i < op->getNumResults())
       values[output] = op->getResult(i);
+  return success();
+}
+
+/// The type of slices of `type` along `axis` (unranked when unknown).
+static Type sliceType(Type type, int64_t axis) {
+  auto ranked = dyn_cast<RankedTensorType>(type);
+  if (!ranked)
+    return UnrankedTensorType::get(getElementTypeOrSelf(type));
+  if (axis < 0)
+    axis += ranked.getRank();
+  if (axis < 0 || axis >= ranked.getRank())
+    return UnrankedTensorType::get(ranked.getElementType());
+  SmallVector<int64_t> shape(ranked.getShape());
+  shape.erase(shape.begin() + axis);
+  return RankedTensorType::get(shape, ranked.getElementType());
+}
+
+LogicalResult Importer::importControlFlow(onnx::NodeProto &node, Location loc,
+                                          ArrayRef<Value> operands) {
+  StringRef opType = node.op_type();
+  llvm::StringMap<onnx::GraphProto *> graphs;
+  SmallVector<NamedAttribute> attributes;
+  for (auto &attr : *node.mutable_attribute()) {
+    if (attr.type() == onnx::AttributeProto::GRAPH) {
+      graphs[attr.name()] = attr.mutable_g();
+      continue;
+    }
+    FailureOr<Attribute> value = convertAttribute(attr, loc);
+    if (failed(value))
+      return failure();
+    attributes.push_back(builder.getNamedAttr(attr.name(), *value));
+  }
+  auto graph = [&](StringRef name) -> onnx::GraphProto * {
+    auto it = graphs.find(name);
+    if (it == graphs.end()) {
+      emitError(loc) << opType << " has no '" << name << "' subgraph";
+      return nullptr;
+    }
+    return it->second;
+  };
+
+  // Result types: ONNX's where known, the op's inference fills the rest.
+  auto resultTypes = [&](unsigned count) {
+    SmallVector<Type> types;
+    for (unsigned i = 0; i < count; ++i) {
+      Type t = i < (unsigned)node.output_size() && !node.output(i).empty()
+                   ? knownType(node.output(i), loc)
+                   : Type();
+      types.push_back(t ? t : Type(NoneType::get(ctx)));
+    }
+    return types;
+  };
+  Type i64Scalar = RankedTensorType::get({}, builder.getI64Type());
+  Type i1Scalar = RankedTensorType::get({}, builder.getI1Type());
+
+  if (opType == "If") {
+    onnx::GraphProto *thenGraph = graph("then_branch");
+    onnx::GraphProto *elseGraph = graph("else_branch");
+    if (!thenGraph || !elseGraph)
+      return failure();
+    if (operands.size() != 1 || isa<NoneType>(operands[0].getType()))
+      return emitError(loc) << "If takes one input, the condition";
+    if (thenGraph->input_size() || elseGraph->input_size())
+      return emitError(loc) << "the branches of If take no inputs";
+    unsigned count = thenGraph->output_size();
+    if ((unsigned)elseGraph->output_size() != count)
+      return emitError(loc)
+             << "then_branch has " << count << " output(s) but else_branch has "
+             << elseGraph->output_size();
+    if ((unsigned)node.output_size() > count)
+      return emitError(loc) << "If has " << node.output_size()
+                            << " outputs but its branches yield " << count;
+    auto op = tessera::nn::IfOp::create(builder, loc, resultTypes(count),
+                                        operands[0]);
+    if (failed(importSubgraph(*thenGraph, op.getThenBranch(), {}, loc,
+                              "then_branch")) ||
+        failed(importSubgraph(*elseGraph, op.getElseBranch(), {}, loc,
+                              "else_branch")))
+      return failure();
+    return finishOp(op, node);
+  }
+
+  if (opType == "Loop") {
+    onnx::GraphProto *body = graph("body");
+    if (!body)
+      return failure();
+    if (operands.size() < 2)
+      return emitError(loc) << "Loop takes a trip count and a condition";
+    for (Value v : operands.drop_front(2))
+      if (isa<NoneType>(v.getType()))
+        return emitError(loc) << "loop-carried inputs of Loop cannot be empty";
+    unsigned n = operands.size() - 2;
+    if (body->input_size() != (int)n + 2)
+      return emitError(loc) << "the body of Loop takes " << body->input_size()
+                            << " inputs, expected " << n + 2;
+    if (body->output_size() < (int)n + 1)
+      return emitError(loc) << "the body of Loop has " << body->output_size()
+                            << " outputs, expected at least " << n + 1;
+    unsigned numResults = body->output_size() - 1;
+    if ((unsigned)node.output_size() > numResults)
+      return emitError(loc) << "Loop has " << node.output_size()
+                            << " outputs but its body yields " << numResults;
+    SmallVector<Type> argTypes = {i64Scalar, i1Scalar};
+    for (Value v : operands.drop_front(2))
+      argTypes.push_back(v.getType());
+    OperationState state(loc, tessera::nn::LoopOp::getOperationName());
+    state.addOperands(operands);
+    state.addTypes(resultTypes(numResults));
+    state.addRegion();
+    Operation *op = builder.create(state);
+    if (failed(importSubgraph(*body, op->getRegion(0), argTypes, loc, "body")))
+      return failure();
+    return finishOp(op, node);
+  }
+
+  // Scan (opset 9 and later: no sequence_lens, no batch dim).
+  onnx::GraphProto *body = graph("body");
+  if (!body)
+    return failure();
+  int64_t m = -1;
+  for (const NamedAttribute &attr : attributes)
+    if (attr.getName() == "num_scan_inputs")
+      if (auto i = dyn_cast<IntegerAttr>(attr.getValue()))
+        m = i.getInt();
+  if (m < 1 || m > (int64_t)operands.size())
+    return emitError(loc) << "Scan's num_scan_inputs must be between 1 and "
+                             "its number of inputs ("
+                          << operands.size() << ")";
+  for (Value v : operands)
+    if (isa<NoneType>(v.getType()))
+      return emitError(loc) << "inputs of Scan cannot be empty";
+  unsigned n = operands.size() - m;
+  if (body->input_size() != (int)operands.size())
+    return emitError(loc) << "the body of Scan takes " << body->input_size()
+                          << " inputs, expected " << operands.size();
+  if (body->output_size() < (int)n)
+    return emitError(loc) << "the body of Scan has " << body->output_size()
+                          << " outputs, expected at least " << n;
+  SmallVector<int64_t> axesStorage;
+  for (const NamedAttribute &attr : attributes)
+    if (attr.getName() == "scan_input_axes")
+      if (auto a = dyn_cast<DenseI64ArrayAttr>(attr.getValue()))
+        axesStorage.assign(a.asArrayRef().begin(), a.asArrayRef().end());
+  SmallVector<Type> argTypes;
+  for (auto [i, v] : llvm::enumerate(operands)) {
+    if (i < n) {
+      argTypes.push_back(v.getType());
+      continue;
+    }
+    int64_t axis = i - n < axesStorage.size() ? axesStorage[i - n] : 0;
+    argTypes.push_back(sliceType(v.getType(), axis));
+  }
+  unsigned numResults = body->output_size();
+  if ((unsigned)node.output_size() > numResults)
+    return emitError(loc) << "Scan has " << node.output_size()
+                          << " outputs but its body yields " << numResults;
+  OperationState state(loc, tessera::nn::ScanOp::getOperationName());
+  state.addOperands(operands);
+  state.addAttributes(attributes);
+  state.addTypes(resultTypes(numResults));
+  state.addRegion();
+  Operation *op = builder.create(state);
+  if (failed(importSubgraph(*body, op->getRegion(0), argTypes, loc, "body")))
+    return failure();
+  return finishOp(op, node);
+}
+
+LogicalResult Importer::importSubgraph(onnx::GraphProto &graph, Region &region,
+                                       ArrayRef<Type> argTypes, Location loc,
+                                       StringRef what) {
+  // The subgraph sees every value of the enclosing scopes (outer-scope
+  // references become uses of the enclosing SSA values); its own names
+  // shadow them and disappear with it.
+  llvm::StringMap<Value> savedValues = values;
+  llvm::StringMap<const onnx::TypeProto *> savedTypes = valueTypes;
+  Value savedNone = none;
+  none = nullptr;
+  OpBuilder::InsertionGuard guard(builder);
+  auto restore = llvm::make_scope_exit([&] {
+    values = std::move(savedValues);
+    valueTypes = std::move(savedTypes);
+    none = savedNone;
+  });
+
+  for (const auto &vi : graph.value_info())
+    valueTypes[vi.name()] = &vi.type();
+  for (const auto &vi : graph.output())
+    valueTypes[vi.name()] = &vi.type();
+
+  Block *block = builder.createBlock(&region);
+  for (auto [i, input] : llvm::enumerate(graph.input())) {
+    // The subgraph's declared type where it gives one compatible with what
+    // the op passes, the passed type otherwise.
+    Type declared;
+    if (input.type().has_tensor_type() &&
+        input.type().tensor_type().elem_type() != 0) {
+      ScopedDiagnosticHandler silence(ctx,
+                                      [](Diagnostic &) { return success(); });
+      FailureOr<Type> t = convertType(input.type(), loc, input.name());
+      if (succeeded(t))
+        declared = *t;
+    }
+    Type type = declared;
+    if (i < argTypes.size() &&
+        (!type ||
+         getElementTypeOrSelf(type) != getElementTypeOrSelf(argTypes[i]) ||
+         failed(verifyCompatibleShape(type, argTypes[i]))))
+      type = argTypes[i];
+    if (!type)
+      return emitError(loc)
+             << what << " input '" << input.name() << "' has no type";
+    values[input.name()] = block->addArgument(type, loc);
+  }
+
+  for (auto &init : *graph.mutable_initializer()) {
+    Location initLoc =
+        NameLoc::get(builder.getStringAttr(init.name()), fileLoc);
+    FailureOr<ElementsAttr> value = convertTensor(init, initLoc);
+    if (failed(value))
+      return failure();
+    values[init.name()] = tessera::nn::ConstantOp::create(
+        builder, initLoc, value->getType(), *value);
+  }
+  for (auto [index, node] : llvm::enumerate(*graph.mutable_node()))
+    if (failed(importNode(node, index)))
+      return failure();
+
+  SmallVector<Value> results;
+  for (const auto &output : graph.output()) {
+    auto it = values.find(output.name());
+    if (it == values.end())
+      return emitError(loc)
+             << what << " output '" << output.name() << "' is never computed";
+    results.push_back(it->second);
+  }
+  tessera::nn::YieldOp::create(builder, loc, results);
   return success();
 }
 

@@ -48,6 +48,14 @@ void populateNNQuantizationToLinalgPatterns(
 void populateNNScanToLinalgPatterns(const mlir::TypeConverter &converter,
                                     mlir::RewritePatternSet &patterns);
 
+/// True for nn.if, nn.loop and nn.scan, which `lowerNNControlFlow` rewrites.
+bool isNNControlFlowOp(mlir::Operation *op);
+
+/// Rewrites every nn.if/nn.loop/nn.scan under `root` into scf ops whose
+/// regions keep the nn ops of the subgraphs (then converted with the rest);
+/// emits an error at the op it cannot lower (a data-dependent shape).
+llvm::LogicalResult lowerNNControlFlow(mlir::Operation *root);
+
 } // namespace tessera
 
 #endif // TESSERA_CONVERSION_NNTOLINALG_NNTOLINALG_H
