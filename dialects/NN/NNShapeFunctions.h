@@ -81,6 +81,9 @@ TESSERA_NN_SHAPE_FN(SpaceToDepth)
 TESSERA_NN_SHAPE_FN(Shape)
 TESSERA_NN_SHAPE_FN(ConstantOfShape)
 TESSERA_NN_SHAPE_FN(Range)
+// Recurrent ops (NNShapesRecurrent.cpp).
+/// LSTM, GRU and RNN: Y, Y_h (and LSTM's Y_c) from X, W, R and the states.
+TESSERA_NN_SHAPE_FN(Recurrent)
 #undef TESSERA_NN_SHAPE_FN
 
 } // namespace tessera::nn

@@ -44,6 +44,9 @@ void populateNNDataMovementToLinalgPatterns(
 /// MatMulInteger.
 void populateNNQuantizationToLinalgPatterns(
     const mlir::TypeConverter &converter, mlir::RewritePatternSet &patterns);
+/// LSTM, GRU and RNN (scf.for over the time steps).
+void populateNNRecurrentToLinalgPatterns(const mlir::TypeConverter &converter,
+                                         mlir::RewritePatternSet &patterns);
 
 } // namespace tessera
 
