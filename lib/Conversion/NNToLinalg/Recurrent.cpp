@@ -96,7 +96,8 @@ struct StepInput {
 };
 
 /// A (batch, hidden) linalg.generic over `inputs` into `init` (a new tensor
-/// when null); `body` maps their scalars to the result. The states are
+/// when null); `body` maps their scalars, and last the init's, to the
+/// result. The states are
 /// updated into their loop-carried tensors, so every iter_arg bufferizes in
 /// place.
 static Value
@@ -123,7 +124,7 @@ stepGeneric(OpBuilder &b, Location loc, RankedTensorType type,
       b, loc, TypeRange{type}, values,
       ValueRange{init ? init : createEmpty(b, loc, type)}, maps, iterators,
       [&](OpBuilder &nb, Location nloc, ValueRange args) {
-        linalg::YieldOp::create(nb, nloc, body(nb, nloc, args.drop_back()));
+        linalg::YieldOp::create(nb, nloc, body(nb, nloc, args));
       });
   return generic.getResult(0);
 }
@@ -342,9 +343,25 @@ struct RecurrentLowering : public OpConversionPattern<OpTy> {
                     {hidden, hidden}, 0);
       }
 
-      SmallVector<Value> inits = {dirState(h0)};
-      if (isLSTM)
-        inits.push_back(dirState(c0));
+      // LSTM's h and c start as the two halves of one (2, batch, hidden)
+      // tensor: iter_args with one initial value (zeros, or initial_h ==
+      // initial_c) could not both be updated in place.
+      SmallVector<Value> inits;
+      if (isLSTM) {
+        Value state =
+            createFilled(b, loc, RankedTensorType::get({2, batch, hidden}, ct),
+                         fconst(b, loc, ct, 0.0));
+        if (h0)
+          state = insert(b, loc, dirState(h0), state, indexAttrs(b, {0, 0, 0}));
+        if (c0)
+          state = insert(b, loc, dirState(c0), state, indexAttrs(b, {1, 0, 0}));
+        inits.push_back(slice(b, loc, state, indexAttrs(b, {0, 0, 0}),
+                              {1, batch, hidden}, 1));
+        inits.push_back(slice(b, loc, state, indexAttrs(b, {1, 0, 0}),
+                              {1, batch, hidden}, 1));
+      } else {
+        inits.push_back(dirState(h0));
+      }
       inits.push_back(y);
       Value lb = arith::ConstantIndexOp::create(b, loc, 0);
       Value ub = arith::ConstantIndexOp::create(b, loc, seq);
@@ -383,7 +400,10 @@ struct RecurrentLowering : public OpConversionPattern<OpTy> {
               return arith::MinimumFOp::create(gb, gl, v, hi);
             };
             // `inputs` followed by sequence_lens when present; `body` gets
-            // the scalars and whether the batch entry is active.
+            // the scalars, the init's last (the previous state when updating
+            // in place: a state is read only through the init, so the tiled
+            // loops update it in place), and whether the batch entry is
+            // active.
             auto masked = [&](SmallVector<StepInput> inputs,
                               function_ref<Value(OpBuilder &, Location,
                                                  ValueRange, Value)>
@@ -393,7 +413,9 @@ struct RecurrentLowering : public OpConversionPattern<OpTy> {
                 inputs.push_back({lens, Read::Batch});
               return stepGeneric(
                   nb, l, stepType, inputs,
-                  [&](OpBuilder &gb, Location gl, ValueRange a) -> Value {
+                  [&](OpBuilder &gb, Location gl, ValueRange all) -> Value {
+                    Value out = all.back();
+                    ValueRange a = all.drop_back();
                     Value active;
                     if (lens) {
                       Value len = arith::IndexCastOp::create(
@@ -402,7 +424,9 @@ struct RecurrentLowering : public OpConversionPattern<OpTy> {
                           gb, gl, arith::CmpIPredicate::slt, ta, len);
                       a = a.drop_back();
                     }
-                    return body(gb, gl, a, active);
+                    SmallVector<Value> args(a);
+                    args.push_back(out);
+                    return body(gb, gl, args, active);
                   },
                   init);
             };
@@ -428,8 +452,7 @@ struct RecurrentLowering : public OpConversionPattern<OpTy> {
               Value g = matmul(h, rT, projSlice(0, gh));
               SmallVector<StepInput> cIn = {{cols(g, 0), Read::Full},
                                             {cols(g, 2 * hidden), Read::Full},
-                                            {cols(g, 3 * hidden), Read::Full},
-                                            {c, Read::Full}};
+                                            {cols(g, 3 * hidden), Read::Full}};
               if (peep) {
                 cIn.push_back({pi, Read::Hidden});
                 cIn.push_back({pf, Read::Hidden});
@@ -438,10 +461,12 @@ struct RecurrentLowering : public OpConversionPattern<OpTy> {
               Value cNext = masked(
                   cIn,
                   [&](OpBuilder &gb, Location gl, ValueRange a, Value active) {
-                    Value iPre = a[0], fPre = a[1], cPre = a[2], cPrev = a[3];
+                    // The previous c is the init's value.
+                    Value iPre = a[0], fPre = a[1], cPre = a[2],
+                          cPrev = a.back();
                     if (peep) {
-                      iPre = addf(gb, gl, iPre, mulf(gb, gl, a[4], cPrev));
-                      fPre = addf(gb, gl, fPre, mulf(gb, gl, a[5], cPrev));
+                      iPre = addf(gb, gl, iPre, mulf(gb, gl, a[3], cPrev));
+                      fPre = addf(gb, gl, fPre, mulf(gb, gl, a[4], cPrev));
                     }
                     Value iGate = activate(gb, gl, acts[0], clip(gb, gl, iPre));
                     Value fGate =
@@ -454,9 +479,10 @@ struct RecurrentLowering : public OpConversionPattern<OpTy> {
                     return select(gb, gl, active, cNew, cPrev);
                   },
                   c);
+              // h is updated in place; the generic reads the previous h from
+              // its init.
               SmallVector<StepInput> hIn = {{cols(g, hidden), Read::Full},
-                                            {cNext, Read::Full},
-                                            {h, Read::Full}};
+                                            {cNext, Read::Full}};
               if (peep)
                 hIn.push_back({po, Read::Hidden});
               hNext = masked(
@@ -464,11 +490,11 @@ struct RecurrentLowering : public OpConversionPattern<OpTy> {
                   [&](OpBuilder &gb, Location gl, ValueRange a, Value active) {
                     Value oPre = a[0];
                     if (peep)
-                      oPre = addf(gb, gl, oPre, mulf(gb, gl, a[3], a[1]));
+                      oPre = addf(gb, gl, oPre, mulf(gb, gl, a[2], a[1]));
                     Value oGate = activate(gb, gl, acts[0], clip(gb, gl, oPre));
                     Value hNew =
                         mulf(gb, gl, oGate, activate(gb, gl, acts[2], a[1]));
-                    return select(gb, gl, active, hNew, a[2]);
+                    return select(gb, gl, active, hNew, a.back());
                   },
                   h);
               results = {hNext, cNext};
@@ -496,8 +522,7 @@ struct RecurrentLowering : public OpConversionPattern<OpTy> {
                     {cols(xw, hidden), Read::Full},
                     {cols(rec, hidden), Read::Full},
                     {cols(xw, 2 * hidden), Read::Full},
-                    {cols(rec, 2 * hidden), Read::Full},
-                    {h, Read::Full}};
+                    {cols(rec, 2 * hidden), Read::Full}};
                 if (rbh)
                   in.push_back({rbh, Read::Hidden});
                 hNext = masked(
@@ -507,11 +532,11 @@ struct RecurrentLowering : public OpConversionPattern<OpTy> {
                       Value rGate =
                           activate(gb, gl, acts[0],
                                    clip(gb, gl, addf(gb, gl, a[2], a[3])));
-                      Value recH = rbh ? addf(gb, gl, a[5], a[7]) : a[5];
+                      Value recH = rbh ? addf(gb, gl, a[5], a[6]) : a[5];
                       Value cand =
                           addf(gb, gl, a[4], mulf(gb, gl, rGate, recH));
                       return update(gb, gl, addf(gb, gl, a[0], a[1]), cand,
-                                    a[6], active);
+                                    a.back(), active);
                     },
                     h);
               } else {
@@ -526,12 +551,10 @@ struct RecurrentLowering : public OpConversionPattern<OpTy> {
                     });
                 Value cand = matmul(rh, rTh, projSlice(2 * hidden, hidden));
                 hNext = masked(
-                    {{cols(zr, 0), Read::Full},
-                     {cand, Read::Full},
-                     {h, Read::Full}},
+                    {{cols(zr, 0), Read::Full}, {cand, Read::Full}},
                     [&](OpBuilder &gb, Location gl, ValueRange a,
                         Value active) {
-                      return update(gb, gl, a[0], a[1], a[2], active);
+                      return update(gb, gl, a[0], a[1], a.back(), active);
                     },
                     h);
               }
@@ -539,10 +562,10 @@ struct RecurrentLowering : public OpConversionPattern<OpTy> {
             } else {
               Value pre = matmul(h, rT, projSlice(0, hidden));
               hNext = masked(
-                  {{pre, Read::Full}, {h, Read::Full}},
+                  {{pre, Read::Full}},
                   [&](OpBuilder &gb, Location gl, ValueRange a, Value active) {
                     Value hNew = activate(gb, gl, acts[0], clip(gb, gl, a[0]));
-                    return select(gb, gl, active, hNew, a[1]);
+                    return select(gb, gl, active, hNew, a.back());
                   },
                   h);
               results = {hNext};
