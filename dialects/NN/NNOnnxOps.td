@@ -1390,6 +1390,117 @@ def NN_FloorOp : NN_Op<"floor", [Pure]> {
   let shapeFunction = "inferSameAsFirstShape";
 }
 
+def NN_GRUOp : NN_Op<"gru", [Pure]> {
+  let summary = "ONNX GRU (opset 14 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `GRU` as of opset 14 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.gru %x, %w, %r, %b, %sequence_lens, %initial_h : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Computes an one-layer GRU. This operator is usually supported via some custom
+    implementation such as CuDNN.
+
+    Notations:
+
+    `X` - input tensor
+
+    `z` - update gate
+
+    `r` - reset gate
+
+    `h` - hidden gate
+
+    `t` - time step (t-1 means previous time step)
+
+    `W[zrh]` - W parameter weight matrix for update, reset, and hidden gates
+
+    `R[zrh]` - R recurrence weight matrix for update, reset, and hidden gates
+
+    `Wb[zrh]` - W bias vectors for update, reset, and hidden gates
+
+    `Rb[zrh]` - R bias vectors for update, reset, and hidden gates
+
+    `WB[zrh]` - W parameter weight matrix for backward update, reset, and hidden gates
+
+    `RB[zrh]` - R recurrence weight matrix for backward update, reset, and hidden gates
+
+    `WBb[zrh]` - W bias vectors for backward update, reset, and hidden gates
+
+    `RBb[zrh]` - R bias vectors for backward update, reset, and hidden gates
+
+    `H` - Hidden state
+
+    `num_directions` - 2 if direction == bidirectional else 1
+
+    Activation functions:
+
+      Relu(x)                - max(0, x)
+
+      Tanh(x)                - (1 - e^{-2x})/(1 + e^{-2x})
+
+      Sigmoid(x)             - 1/(1 + e^{-x})
+
+      (NOTE: Below are optional)
+
+      Affine(x)              - alpha*x + beta
+
+      LeakyRelu(x)           - x if x >= 0 else alpha * x
+
+      ThresholdedRelu(x)     - x if x >= alpha else 0
+
+      ScaledTanh(x)          - alpha*Tanh(beta*x)
+
+      HardSigmoid(x)         - min(max(alpha*x + beta, 0), 1)
+
+      Elu(x)                 - x if x >= 0 else alpha*(e^x - 1)
+
+      Softsign(x)            - x/(1 + |x|)
+
+      Softplus(x)            - log(1 + e^x)
+
+    Equations (Default: f=Sigmoid, g=Tanh):
+
+      - zt = f(Xt*(Wz^T) + Ht-1*(Rz^T) + Wbz + Rbz)
+
+      - rt = f(Xt*(Wr^T) + Ht-1*(Rr^T) + Wbr + Rbr)
+
+      - ht = g(Xt*(Wh^T) + (rt (.) Ht-1)*(Rh^T) + Rbh + Wbh) # default, when linear_before_reset = 0
+
+      - ht = g(Xt*(Wh^T) + (rt (.) (Ht-1*(Rh^T) + Rbh)) + Wbh) # when linear_before_reset != 0
+
+      - Ht = (1 - zt) (.) ht + zt (.) Ht-1
+    This operator has **optional** inputs/outputs. See [the doc](IR.md) for more details about the representation of optional arguments. An empty string may be used in the place of an actual argument's name to indicate a missing argument. Trailing optional arguments (those not followed by an argument that is present) may also be simply omitted.
+  }];
+  let arguments = (ins
+    TensorOf<[F16, F32, F64]>:$X,
+    TensorOf<[F16, F32, F64]>:$W,
+    TensorOf<[F16, F32, F64]>:$R,
+    NN_Optional<TensorOf<[F16, F32, F64]>>:$B,
+    NN_Optional<TensorOf<[I32]>>:$sequence_lens,
+    NN_Optional<TensorOf<[F16, F32, F64]>>:$initial_h,
+    OptionalAttr<DenseF32ArrayAttr>:$activation_alpha,
+    OptionalAttr<DenseF32ArrayAttr>:$activation_beta,
+    OptionalAttr<StrArrayAttr>:$activations,
+    OptionalAttr<F32Attr>:$clip,
+    DefaultValuedStrAttr<StrAttr, "forward">:$direction,
+    OptionalAttr<I64Attr>:$hidden_size,
+    DefaultValuedAttr<I64Attr, "0">:$layout,
+    DefaultValuedAttr<I64Attr, "0">:$linear_before_reset
+  );
+  let results = (outs
+    TensorOf<[F16, F32, F64]>:$Y,
+    TensorOf<[F16, F32, F64]>:$Y_h
+  );
+  let shapeFunction = "inferRecurrentShape";
+}
+
 def NN_GatherOp : NN_Op<"gather", [Pure]> {
   let summary = "ONNX Gather (opset 13 semantics)";
   let description = [{
@@ -1918,6 +2029,128 @@ def NN_LRNOp : NN_Op<"lrn", [Pure]> {
     TensorOf<[F16, F32, F64, BF16]>:$Y
   );
   let shapeFunction = "inferLRNShape";
+}
+
+def NN_LSTMOp : NN_Op<"lstm", [Pure]> {
+  let summary = "ONNX LSTM (opset 14 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `LSTM` as of opset 14 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.lstm %x, %w, %r, %b, %sequence_lens, %initial_h, %initial_c, %p : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Computes an one-layer LSTM. This operator is usually supported via some
+    custom implementation such as CuDNN.
+
+    Notations:
+
+    `X` - input tensor
+
+    `i` - input gate
+
+    `o` - output gate
+
+    `f` - forget gate
+
+    `c` - cell gate
+
+    `t` - time step (t-1 means previous time step)
+
+    `W[iofc]` - W parameter weight matrix for input, output, forget, and cell gates
+
+    `R[iofc]` - R recurrence weight matrix for input, output, forget, and cell gates
+
+    `Wb[iofc]` - W bias vectors for input, output, forget, and cell gates
+
+    `Rb[iofc]` - R bias vectors for input, output, forget, and cell gates
+
+    `P[iof]`  - P peephole weight vector for input, output, and forget gates
+
+    `WB[iofc]` - W parameter weight matrix for backward input, output, forget, and cell gates
+
+    `RB[iofc]` - R recurrence weight matrix for backward input, output, forget, and cell gates
+
+    `WBb[iofc]` - W bias vectors for backward input, output, forget, and cell gates
+
+    `RBb[iofc]` - R bias vectors for backward input, output, forget, and cell gates
+
+    `PB[iof]`  - P peephole weight vector for backward input, output, and forget gates
+
+    `H` - Hidden state
+
+    `num_directions` - 2 if direction == bidirectional else 1
+
+    Activation functions:
+
+      Relu(x)                - max(0, x)
+
+      Tanh(x)                - (1 - e^{-2x})/(1 + e^{-2x})
+
+      Sigmoid(x)             - 1/(1 + e^{-x})
+
+      (NOTE: Below are optional)
+
+      Affine(x)              - alpha*x + beta
+
+      LeakyRelu(x)           - x if x >= 0 else alpha * x
+
+      ThresholdedRelu(x)     - x if x >= alpha else 0
+
+      ScaledTanh(x)          - alpha*Tanh(beta*x)
+
+      HardSigmoid(x)         - min(max(alpha*x + beta, 0), 1)
+
+      Elu(x)                 - x if x >= 0 else alpha*(e^x - 1)
+
+      Softsign(x)            - x/(1 + |x|)
+
+      Softplus(x)            - log(1 + e^x)
+
+    Equations (Default: f=Sigmoid, g=Tanh, h=Tanh):
+
+      - it = f(Xt*(Wi^T) + Ht-1*(Ri^T) + Pi (.) Ct-1 + Wbi + Rbi)
+
+      - ft = f(Xt*(Wf^T) + Ht-1*(Rf^T) + Pf (.) Ct-1 + Wbf + Rbf)
+
+      - ct = g(Xt*(Wc^T) + Ht-1*(Rc^T) + Wbc + Rbc)
+
+      - Ct = ft (.) Ct-1 + it (.) ct
+
+      - ot = f(Xt*(Wo^T) + Ht-1*(Ro^T) + Po (.) Ct + Wbo + Rbo)
+
+      - Ht = ot (.) h(Ct)
+    This operator has **optional** inputs/outputs. See [the doc](IR.md) for more details about the representation of optional arguments. An empty string may be used in the place of an actual argument's name to indicate a missing argument. Trailing optional arguments (those not followed by an argument that is present) may also be simply omitted.
+  }];
+  let arguments = (ins
+    TensorOf<[F16, F32, F64]>:$X,
+    TensorOf<[F16, F32, F64]>:$W,
+    TensorOf<[F16, F32, F64]>:$R,
+    NN_Optional<TensorOf<[F16, F32, F64]>>:$B,
+    NN_Optional<TensorOf<[I32]>>:$sequence_lens,
+    NN_Optional<TensorOf<[F16, F32, F64]>>:$initial_h,
+    NN_Optional<TensorOf<[F16, F32, F64]>>:$initial_c,
+    NN_Optional<TensorOf<[F16, F32, F64]>>:$P,
+    OptionalAttr<DenseF32ArrayAttr>:$activation_alpha,
+    OptionalAttr<DenseF32ArrayAttr>:$activation_beta,
+    OptionalAttr<StrArrayAttr>:$activations,
+    OptionalAttr<F32Attr>:$clip,
+    DefaultValuedStrAttr<StrAttr, "forward">:$direction,
+    OptionalAttr<I64Attr>:$hidden_size,
+    DefaultValuedAttr<I64Attr, "0">:$input_forget,
+    DefaultValuedAttr<I64Attr, "0">:$layout
+  );
+  let results = (outs
+    TensorOf<[F16, F32, F64]>:$Y,
+    TensorOf<[F16, F32, F64]>:$Y_h,
+    TensorOf<[F16, F32, F64]>:$Y_c
+  );
+  let shapeFunction = "inferRecurrentShape";
 }
 
 def NN_LayerNormalizationOp : NN_Op<"layer_normalization", [Pure]> {
@@ -2821,6 +3054,104 @@ def NN_QuantizeLinearOp : NN_Op<"quantize_linear", [Pure]> {
     TensorOf<[I8, UI8]>:$y
   );
   let shapeFunction = "inferQuantizeShape";
+}
+
+def NN_RNNOp : NN_Op<"rnn", [Pure]> {
+  let summary = "ONNX RNN (opset 14 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `RNN` as of opset 14 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.rnn %x, %w, %r, %b, %sequence_lens, %initial_h : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Computes an one-layer simple RNN. This operator is usually supported
+    via some custom implementation such as CuDNN.
+
+    Notations:
+
+    `X` - input tensor
+
+    `i` - input gate
+
+    `t` - time step (t-1 means previous time step)
+
+    `Wi` - W parameter weight matrix for input gate
+
+    `Ri` - R recurrence weight matrix for input gate
+
+    `Wbi` - W parameter bias vector for input gate
+
+    `Rbi` - R parameter bias vector for input gate
+
+    `WBi` - W parameter weight matrix for backward input gate
+
+    `RBi` - R recurrence weight matrix for backward input gate
+
+    `WBbi` - WR bias vectors for backward input gate
+
+    `RBbi` - RR bias vectors for backward input gate
+
+    `H` - Hidden state
+
+    `num_directions` - 2 if direction == bidirectional else 1
+
+    Activation functions:
+
+      Relu(x)                - max(0, x)
+
+      Tanh(x)                - (1 - e^{-2x})/(1 + e^{-2x})
+
+      Sigmoid(x)             - 1/(1 + e^{-x})
+
+      (NOTE: Below are optional)
+
+      Affine(x)              - alpha*x + beta
+
+      LeakyRelu(x)           - x if x >= 0 else alpha * x
+
+      ThresholdedRelu(x)     - x if x >= alpha else 0
+
+      ScaledTanh(x)          - alpha*Tanh(beta*x)
+
+      HardSigmoid(x)         - min(max(alpha*x + beta, 0), 1)
+
+      Elu(x)                 - x if x >= 0 else alpha*(e^x - 1)
+
+      Softsign(x)            - x/(1 + |x|)
+
+      Softplus(x)            - log(1 + e^x)
+
+    Equations (Default: f=Tanh):
+
+      - Ht = f(Xt*(Wi^T) + Ht-1*(Ri^T) + Wbi + Rbi)
+    This operator has **optional** inputs/outputs. See [the doc](IR.md) for more details about the representation of optional arguments. An empty string may be used in the place of an actual argument's name to indicate a missing argument. Trailing optional arguments (those not followed by an argument that is present) may also be simply omitted.
+  }];
+  let arguments = (ins
+    TensorOf<[F16, F32, F64]>:$X,
+    TensorOf<[F16, F32, F64]>:$W,
+    TensorOf<[F16, F32, F64]>:$R,
+    NN_Optional<TensorOf<[F16, F32, F64]>>:$B,
+    NN_Optional<TensorOf<[I32]>>:$sequence_lens,
+    NN_Optional<TensorOf<[F16, F32, F64]>>:$initial_h,
+    OptionalAttr<DenseF32ArrayAttr>:$activation_alpha,
+    OptionalAttr<DenseF32ArrayAttr>:$activation_beta,
+    OptionalAttr<StrArrayAttr>:$activations,
+    OptionalAttr<F32Attr>:$clip,
+    DefaultValuedStrAttr<StrAttr, "forward">:$direction,
+    OptionalAttr<I64Attr>:$hidden_size,
+    DefaultValuedAttr<I64Attr, "0">:$layout
+  );
+  let results = (outs
+    TensorOf<[F16, F32, F64]>:$Y,
+    TensorOf<[F16, F32, F64]>:$Y_h
+  );
+  let shapeFunction = "inferRecurrentShape";
 }
 
 def NN_RangeOp : NN_Op<"range", [Pure]> {

@@ -103,6 +103,9 @@ TESSERA_NN_SHAPE_FN(Size)
 TESSERA_NN_SHAPE_FN(ReverseSequence)
 /// Blackman/Hamming/HannWindow: 1-D of `size` elements of output_datatype.
 TESSERA_NN_SHAPE_FN(Window)
+// Recurrent ops (NNShapesRecurrent.cpp).
+/// LSTM, GRU and RNN: Y, Y_h (and LSTM's Y_c) from X, W, R and the states.
+TESSERA_NN_SHAPE_FN(Recurrent)
 #undef TESSERA_NN_SHAPE_FN
 
 } // namespace tessera::nn

@@ -82,6 +82,8 @@ OPS = {
     # Quantization.
     "QuantizeLinear": "Quantize", "DequantizeLinear": "Dequantize",
     "DynamicQuantizeLinear": "DynamicQuantize",
+    # Recurrent networks.
+    "LSTM": "Recurrent", "GRU": "Recurrent", "RNN": "Recurrent",
 }
 
 # Ops with a hand-written folder in NNFolds.cpp.

@@ -746,9 +746,16 @@ static LogicalResult moveBuffersToDevice(func::FuncOp func,
     if (auto load = dyn_cast<memref::LoadOp>(op);
         load && isHostData(load.getMemRef()))
       continue;
+    // A sequential loop on buffers (the time loop of LSTM/GRU/RNN) has no
+    // kernel mapping.
+    if (isa<scf::ForOp>(op))
+      return op.emitOpError(
+          "was not mapped to a GPU kernel: sequential loops, such as the time "
+          "steps of LSTM, GRU and RNN, compile for --target=cpu and "
+          "--target=gpu-emulate only");
     if (isa<linalg::LinalgOp, vector::TransferReadOp, vector::TransferWriteOp,
-            memref::LoadOp, memref::StoreOp, memref::CopyOp, scf::ForOp,
-            scf::ForallOp, scf::IfOp>(op))
+            memref::LoadOp, memref::StoreOp, memref::CopyOp, scf::ForallOp,
+            scf::IfOp>(op))
       return op.emitOpError("was not mapped to a GPU kernel");
   }
   return success();

@@ -153,4 +153,5 @@ void tessera::populateNNToLinalgConversionPatterns(
   populateNNDataMovementToLinalgPatterns(converter, patterns);
   populateNNQuantizationToLinalgPatterns(converter, patterns);
   populateNNScanToLinalgPatterns(converter, patterns);
+  populateNNRecurrentToLinalgPatterns(converter, patterns);
 }

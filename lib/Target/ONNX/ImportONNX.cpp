@@ -580,6 +580,12 @@ LogicalResult Importer::finishOp(Operation *op, const onnx::NodeProto &node) {
     else if (compatible && isa<UnrankedTensorType>(current))
       result.setType(candidate);
   }
+  // An output without a type (absent, or unknown to ONNX) has one only from
+  // the shape function: report why that failed rather than the missing type.
+  if (failed(inferred) && llvm::any_of(op->getResultTypes(),
+                                       [](Type t) { return isa<NoneType>(t); }))
+    if (failed(tessera::nn::verifyInferredResultTypes(op)))
+      return failure();
   if (failed(verify(op)))
     return failure();
   for (auto [i, output] : llvm::enumerate(node.output()))

@@ -55,6 +55,9 @@ bool isNNControlFlowOp(mlir::Operation *op);
 /// regions keep the nn ops of the subgraphs (then converted with the rest);
 /// emits an error at the op it cannot lower (a data-dependent shape).
 llvm::LogicalResult lowerNNControlFlow(mlir::Operation *root);
+/// LSTM, GRU and RNN (scf.for over the time steps).
+void populateNNRecurrentToLinalgPatterns(const mlir::TypeConverter &converter,
+                                         mlir::RewritePatternSet &patterns);
 
 } // namespace tessera
 

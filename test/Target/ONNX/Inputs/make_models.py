@@ -343,7 +343,53 @@ def hardmax_axis():
     return model([helper.make_node("Hardmax", ["x"], ["y"], name="hardmax0", axis=2)],
                  [vi("x", [2, 3])], [vi("y", [2, 3])])
 
+def _recurrent(op, name, gates=4, x_shape=(5, 2, 3), w_rows=None, lens=None,
+               out_names=("y", "yh"), **attrs):
+    # One LSTM/GRU/RNN node with hidden size 2 and constant weights.
+    hidden = 2
+    rows = gates * hidden if w_rows is None else w_rows
+    inits = [weights("w", [1, rows, x_shape[-1]]),
+             weights("r", [1, gates * hidden, hidden], 1)]
+    inputs = ["x", "w", "r"]
+    if lens is not None:
+        inits.append(numpy_helper.from_array(np.array(lens, dtype=np.int32), "lens"))
+        inputs += ["", "lens"]
+    return model([helper.make_node(op, inputs, list(out_names), name=name, **attrs)],
+                 [vi("x", list(x_shape))],
+                 [vi(out_names[0], ["s", "d", "b", "h"]), vi(out_names[1], ["d", "b", "h"])],
+                 inits)
+
+
+def lstm_bad_direction():
+    return _recurrent("LSTM", "lstm_dir", direction="backward")
+
+
+def gru_bad_activation():
+    return _recurrent("GRU", "gru_act", gates=3, activations=["Sigmoid", "Gelu"])
+
+
+def lstm_bad_lens():
+    # sequence_lens is a constant beyond seq_length (5).
+    return _recurrent("LSTM", "lstm_lens", lens=[6, 1])
+
+
+def rnn_bad_weight():
+    return _recurrent("RNN", "rnn_w", gates=1, w_rows=3)
+
+
+def gru_bad_reset():
+    return _recurrent("GRU", "gru_lbr", gates=3, linear_before_reset=2)
+
+
+def lstm_bad_layout():
+    return _recurrent("LSTM", "lstm_layout", layout=2)
+
+
 CASES = {
+    "lstm_bad_direction": lstm_bad_direction,
+    "gru_bad_activation": gru_bad_activation, "lstm_bad_lens": lstm_bad_lens,
+    "rnn_bad_weight": rnn_bad_weight, "gru_bad_reset": gru_bad_reset,
+    "lstm_bad_layout": lstm_bad_layout,
     "conv_relu": conv_relu, "dynamic_reshape": dynamic_reshape,
     "unsupported_ops": unsupported_ops, "bad_kernel": bad_kernel,
     "bad_transpose": bad_transpose, "bad_pad_mode": bad_pad_mode, "dynamic_rank": dynamic_rank,
