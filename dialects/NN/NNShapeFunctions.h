@@ -81,6 +81,20 @@ TESSERA_NN_SHAPE_FN(SpaceToDepth)
 TESSERA_NN_SHAPE_FN(Shape)
 TESSERA_NN_SHAPE_FN(ConstantOfShape)
 TESSERA_NN_SHAPE_FN(Range)
+// Indexing, scatter/gather and losses (NNShapesIndexing.cpp).
+TESSERA_NN_SHAPE_FN(GatherElements)
+TESSERA_NN_SHAPE_FN(ScatterElements)
+TESSERA_NN_SHAPE_FN(GatherND)
+TESSERA_NN_SHAPE_FN(ScatterND)
+TESSERA_NN_SHAPE_FN(OneHot)
+TESSERA_NN_SHAPE_FN(Trilu)
+/// EyeLike: the input's shape with the element type of the `dtype`
+/// attribute (an ONNX TensorProto data type), the input's when absent.
+TESSERA_NN_SHAPE_FN(EyeLike)
+/// NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss: the loss (the
+/// target's shape for reduction 'none', a scalar otherwise) and, for the
+/// latter, log_prob (the scores' shape).
+TESSERA_NN_SHAPE_FN(Loss)
 #undef TESSERA_NN_SHAPE_FN
 
 } // namespace tessera::nn

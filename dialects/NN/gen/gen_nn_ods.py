@@ -67,6 +67,11 @@ OPS = {
     "Tile": "Tile", "Pad": "Pad", "Resize": "Resize",
     "DepthToSpace": "DepthToSpace", "SpaceToDepth": "SpaceToDepth",
     "Shape": "Shape", "ConstantOfShape": "ConstantOfShape", "Range": "Range",
+    # Indexing, scatter/gather and the losses.
+    "GatherElements": "GatherElements", "GatherND": "GatherND",
+    "ScatterElements": "ScatterElements", "ScatterND": "ScatterND",
+    "OneHot": "OneHot", "Trilu": "Trilu", "EyeLike": "EyeLike",
+    "NegativeLogLikelihoodLoss": "Loss", "SoftmaxCrossEntropyLoss": "Loss",
     # Quantization.
     "QuantizeLinear": "Quantize", "DequantizeLinear": "Dequantize",
     "DynamicQuantizeLinear": "DynamicQuantize",

@@ -56,6 +56,14 @@ const llvm::StringMap<OnnxOpInfo> &getOpTable() {
   return table;
 }
 
+/// The op type the opset upgrade turns a deprecated `opType` into (the
+/// opset 10 -> 11 adapter replaces Scatter by ScatterElements), or `opType`.
+static StringRef upgradedOpType(StringRef opType) {
+  if (opType == "Scatter")
+    return "ScatterElements";
+  return opType;
+}
+
 /// One problem that makes the model unsupported, reported with all others.
 struct Unsupported {
   std::string node, opType, reason;
@@ -361,7 +369,9 @@ void Importer::collectUnsupported(const onnx::GraphProto &graph,
           report("attribute '" + attr.name() + "' is not supported");
       continue;
     }
-    auto it = table.find(node.op_type());
+    // Before the upgrade, deprecated ops count as what they become.
+    auto it = table.find(checkAttributes ? StringRef(node.op_type())
+                                         : upgradedOpType(node.op_type()));
     if (it == table.end()) {
       report("operator is not supported");
       continue;

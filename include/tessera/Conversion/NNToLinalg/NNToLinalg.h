@@ -44,6 +44,10 @@ void populateNNDataMovementToLinalgPatterns(
 /// MatMulInteger.
 void populateNNQuantizationToLinalgPatterns(
     const mlir::TypeConverter &converter, mlir::RewritePatternSet &patterns);
+/// GatherElements, GatherND, ScatterElements, ScatterND, OneHot, Trilu,
+/// EyeLike, NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss.
+void populateNNIndexingToLinalgPatterns(const mlir::TypeConverter &converter,
+                                        mlir::RewritePatternSet &patterns);
 
 } // namespace tessera
 
