@@ -467,7 +467,6 @@ static FailureOr<Value> buildNLL(Operation *op, Value input, Value target,
             hasWeight
                 ? Value(tensor::ExtractOp::create(b, l, weight, ValueRange{c}))
                 : scalarConstant(b, l, element, 1);
-        Value zero = zeroOf(b, l, element);
         Value loss = arith::MulFOp::create(
             b, l, arith::NegFOp::create(b, l, x).getResult(), w);
         // An ignored index the target type cannot hold matches no target.
@@ -482,6 +481,7 @@ static FailureOr<Value> buildNLL(Operation *op, Value input, Value target,
                                      true)));
           Value skip =
               arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, t, ii);
+          Value zero = zeroOf(b, l, element);
           loss = arith::SelectOp::create(b, l, skip, zero, loss);
           w = arith::SelectOp::create(b, l, skip, zero, w);
         }

@@ -516,6 +516,12 @@ LogicalResult Importer::importNode(onnx::NodeProto &node, unsigned index) {
   // the shape function's otherwise; the verifier reports any conflict.
   FailureOr<SmallVector<Type>> inferred =
       tessera::nn::inferResultTypesQuietly(op);
+  // An absent output without an inferred type would fail the op's type
+  // constraints first: report the shape function's own error instead.
+  if (failed(inferred) &&
+      llvm::any_of(op->getResultTypes(), llvm::IsaPred<NoneType>) &&
+      failed(tessera::nn::verifyInferredResultTypes(op)))
+    return failure();
   for (auto [i, result] : llvm::enumerate(op->getResults())) {
     if (failed(inferred) || i >= inferred->size())
       break;
