@@ -1334,6 +1334,39 @@ def NN_ExpandOp : NN_Op<"expand", [Pure]> {
   let hasFolder = 1;
 }
 
+def NN_EyeLikeOp : NN_Op<"eye_like", [Pure]> {
+  let summary = "ONNX EyeLike (opset 9 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `EyeLike` as of opset 9 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.eye_like %input : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Generate a 2D tensor (matrix) with ones on the diagonal and zeros everywhere else. Only 2D
+    tensors are supported, i.e. input T1 must be of rank 2. The shape of the output tensor is the
+    same as the input tensor. The data type can be specified by the 'dtype' argument. If
+    'dtype' is not specified, then the type of input tensor is used. By default, the main diagonal
+    is populated with ones, but attribute 'k' can be used to populate upper or lower diagonals.
+    The 'dtype' argument must be one of the data types specified in the 'DataType' enum field in the
+    TensorProto message and be valid as an output type.
+  }];
+  let arguments = (ins
+    TensorOf<[F16, F32, F64, I8, I16, I32, I64, UI8, UI16, UI32, UI64, I1]>:$input,
+    OptionalAttr<I64Attr>:$dtype,
+    DefaultValuedAttr<I64Attr, "0">:$k
+  );
+  let results = (outs
+    TensorOf<[F16, F32, F64, I8, I16, I32, I64, UI8, UI16, UI32, UI64, I1]>:$output
+  );
+  let shapeFunction = "inferEyeLikeShape";
+}
+
 def NN_FlattenOp : NN_Op<"flatten", [Pure]> {
   let summary = "ONNX Flatten (opset 13 semantics)";
   let description = [{
@@ -1581,6 +1614,198 @@ def NN_GatherOp : NN_Op<"gather", [Pure]> {
   );
   let shapeFunction = "inferGatherShape";
   let hasFolder = 1;
+}
+
+def NN_GatherElementsOp : NN_Op<"gather_elements", [Pure]> {
+  let summary = "ONNX GatherElements (opset 13 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `GatherElements` as of opset 13 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.gather_elements %data, %indices : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    GatherElements takes two inputs `data` and `indices` of the same rank r >= 1
+    and an optional attribute `axis` that identifies an axis of `data`
+    (by default, the outer-most axis, that is axis 0). It is an indexing operation
+    that produces its output by indexing into the input data tensor at index
+    positions determined by elements of the `indices` tensor.
+    Its output shape is the same as the shape of `indices` and consists of one value
+    (gathered from the `data`) for each element in `indices`.
+
+    For instance, in the 3-D case (r = 3), the output produced is determined
+    by the following equations:
+    ```
+      out[i][j][k] = input[index[i][j][k]][j][k] if axis = 0,
+      out[i][j][k] = input[i][index[i][j][k]][k] if axis = 1,
+      out[i][j][k] = input[i][j][index[i][j][k]] if axis = 2,
+    ```
+
+    This operator is also the inverse of ScatterElements. It is similar to Torch's gather operation.
+
+    Example 1:
+    ```
+      data = [
+          [1, 2],
+          [3, 4],
+      ]
+      indices = [
+          [0, 0],
+          [1, 0],
+      ]
+      axis = 1
+      output = [
+          [1, 1],
+          [4, 3],
+      ]
+    ```
+    Example 2:
+    ```
+      data = [
+          [1, 2, 3],
+          [4, 5, 6],
+          [7, 8, 9],
+      ]
+      indices = [
+          [1, 2, 0],
+          [2, 0, 0],
+      ]
+      axis = 0
+      output = [
+          [4, 8, 3],
+          [7, 2, 3],
+      ]
+    ```
+  }];
+  let arguments = (ins
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$data,
+    TensorOf<[I32, I64]>:$indices,
+    DefaultValuedAttr<I64Attr, "0">:$axis
+  );
+  let results = (outs
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$output
+  );
+  let shapeFunction = "inferGatherElementsShape";
+}
+
+def NN_GatherNDOp : NN_Op<"gather_nd", [Pure]> {
+  let summary = "ONNX GatherND (opset 13 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `GatherND` as of opset 13 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.gather_nd %data, %indices : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Given `data` tensor of rank `r` >= 1, `indices` tensor of rank `q` >= 1, and `batch_dims` integer `b`, this operator gathers
+    slices of `data` into an output tensor of rank `q + r - indices_shape[-1] - 1 - b`.
+
+    `indices` is an q-dimensional integer tensor, best thought of as a `(q-1)`-dimensional tensor of index-tuples into `data`,
+    where each element defines a slice of `data`
+
+    `batch_dims` (denoted as `b`) is an integer indicating the number of batch dimensions, i.e the leading `b` number of dimensions of
+    `data` tensor and `indices` are representing the batches, and the gather starts from the `b+1` dimension.
+
+    Some salient points about the inputs' rank and shape:
+
+    1) r >= 1 and q >= 1 are to be honored. There is no dependency condition to be met between ranks `r` and `q`
+
+    2) The first `b` dimensions of the shape of `indices` tensor and `data` tensor must be equal.
+
+    3) b < min(q, r) is to be honored.
+
+    4) The `indices_shape[-1]` should have a value between 1 (inclusive) and rank `r-b` (inclusive)
+
+    5) All values in `indices` are expected to be within bounds [-s, s-1] along axis of size `s` (i.e.) `-data_shape[i] <= indices[...,i] <= data_shape[i] - 1`.
+       It is an error if any of the index values are out of bounds.
+
+    The output is computed as follows:
+
+    The output tensor is obtained by mapping each index-tuple in the `indices` tensor to the corresponding slice of the input `data`.
+
+    1) If `indices_shape[-1] > r-b` => error condition
+
+    2) If `indices_shape[-1] == r-b`, since the rank of `indices` is `q`, `indices` can be thought of as `N` `(q-b-1)`-dimensional tensors
+       containing 1-D tensors of dimension `r-b`, where `N` is an integer equals to the product of 1 and all the elements in the batch dimensions
+       of the indices_shape. Let us think of each such `r-b` ranked tensor as `indices_slice`. Each *scalar value* corresponding to `data[0:b-1,indices_slice]`
+       is filled into the corresponding location of the `(q-b-1)`-dimensional tensor to form the `output` tensor (Example 1 below)
+
+    3) If `indices_shape[-1] < r-b`, since the rank of `indices` is `q`, `indices` can be thought of as `N` `(q-b-1)`-dimensional tensor
+       containing 1-D tensors of dimension `< r-b`. Let us think of each such tensors as `indices_slice`. Each *tensor slice* corresponding
+       to `data[0:b-1, indices_slice , :]` is filled into the corresponding location of the `(q-b-1)`-dimensional tensor
+       to form the `output` tensor (Examples 2, 3, 4 and 5 below)
+
+    This operator is the inverse of `ScatterND`.
+
+    `Example 1`
+
+      batch_dims = 0
+
+      data    = [[0,1],[2,3]]   # data_shape = [2, 2]
+
+      indices = [[0,0],[1,1]]   # indices_shape = [2, 2]
+
+      output  = [0,3]           # output_shape = [2]
+
+    `Example 2`
+
+      batch_dims = 0
+
+      data    = [[0,1],[2,3]]  # data_shape = [2, 2]
+
+      indices = [[1],[0]]      # indices_shape = [2, 1]
+
+      output  = [[2,3],[0,1]]  # output_shape = [2, 2]
+
+    `Example 3`
+
+      batch_dims = 0
+
+      data    = [[[0,1],[2,3]],[[4,5],[6,7]]] # data_shape = [2, 2, 2]
+
+      indices = [[0,1],[1,0]]                 # indices_shape = [2, 2]
+
+      output  = [[2,3],[4,5]]                 # output_shape = [2, 2]
+
+    `Example 4`
+
+      batch_dims = 0
+
+      data    = [[[0,1],[2,3]],[[4,5],[6,7]]] # data_shape = [2, 2, 2]
+
+      indices = [[[0,1]],[[1,0]]]             # indices_shape = [2, 1, 2]
+
+      output  = [[[2,3]],[[4,5]]]             # output_shape = [2, 1, 2]
+
+    `Example 5`
+
+      batch_dims = 1
+
+      data    = [[[0,1],[2,3]],[[4,5],[6,7]]] # data_shape = [2, 2, 2]
+
+      indices = [[1],[0]]             # indices_shape = [2, 1]
+
+      output  = [[2,3],[4,5]]             # output_shape = [2, 2]
+  }];
+  let arguments = (ins
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$data,
+    TensorOf<[I64]>:$indices,
+    DefaultValuedAttr<I64Attr, "0">:$batch_dims
+  );
+  let results = (outs
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$output
+  );
+  let shapeFunction = "inferGatherNDShape";
 }
 
 def NN_GemmOp : NN_Op<"gemm", [Pure]> {
@@ -2720,6 +2945,120 @@ def NN_NegOp : NN_Op<"neg", [Pure]> {
   let hasFolder = 1;
 }
 
+def NN_NegativeLogLikelihoodLossOp : NN_Op<"negative_log_likelihood_loss", [Pure]> {
+  let summary = "ONNX NegativeLogLikelihoodLoss (opset 13 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `NegativeLogLikelihoodLoss` as of opset 13 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.negative_log_likelihood_loss %input, %target, %weight : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    A NegativeLogLikelihoodLoss operator computes (weighted) negative log likelihood loss.
+    Its "input" tensor has the shape of (N, C, d1, d2, ..., dk) where k >= 0.
+    The "input" tensor contains log-probabilities for input[n, :, d_1, d_2,..., d_k] being in a class of [0, C).
+    The operator's "target" input tensor has the shape of (N, d1, d2, ..., dk). It encodes class labels (one of C classes)
+    or it may contain a special value (indicated by an attribute ignore_index) for N x d1 x d2 x ... x dk samples.
+    The loss value for input[n, :, d_1, d_2,...d_k] being classified as class c = target[n][d_1][d_2]...[d_k] is computed as:
+
+        loss[n][d_1][d_2]...[d_k] = -input[n][c][d_1][d_2]...[d_k].
+
+    When an optional "weight" is provided, the sample loss is calculated as:
+
+        loss[n][d_1][d_2]...[d_k] = -input[n][c][d_1][d_2]...[d_k] * weight[c].
+
+    loss is zero for the case when target-value equals ignore_index.
+
+        loss[n][d_1][d_2]...[d_k] = 0, when target[n][d_1][d_2]...[d_k] = ignore_index
+
+    If "reduction" attribute is set to "none", the operator's output will be the above loss with shape (N, d1, d2, ..., dk).
+    If "reduction" attribute is set to "mean" (the default attribute value), the output loss is (weight) averaged:
+
+        mean(loss), if "weight" is not provided,
+
+    or if weight is provided,
+
+        sum(loss) / sum(weight[target[n][d_1][d_2]...[d_k]]]), for all samples.
+
+    If "reduction" attribute is set to "sum", the output is a scalar:
+        sum(loss).
+
+    See also https://pytorch.org/docs/stable/nn.html#torch.nn.NLLLoss.
+
+    Example 1:
+
+        // negative log likelihood loss, "none" reduction
+        N, C, d1 = 2, 3, 2
+        input = [[[1.0, 2.0], [2.0, 2.0], [3.0, 2.0]],
+                 [[0.0, 1.0], [2.0, 2.0], [1.0, 2]]]
+        target = [[2, 1], [0, 2]]
+
+        loss = np.zeros((N, d1))
+        for n in range(N):
+            for d_1 in range(d1):
+                c = target[n][d_1]
+                loss[n][d_1] = -input[n][c][d_1]
+
+        // print(loss)
+        // [[-3. -2.]
+        //  [-0. -2.]]
+
+    Example 2:
+
+        // weighted negative log likelihood loss, sum reduction
+        N, C, d1 = 2, 3, 2
+        input = [[[1.0, 2.0], [2.0, 2.0], [3.0, 2.0]],
+                [[0.0, 1.0], [2.0, 2.0], [1.0, 2]]]
+        target = [[2, 1], [0, 2]]
+        weight = [0.2, 0.3, 0.1]
+        loss = np.zeros((N, d1))
+        for n in range(N):
+            for d_1 in range(d1):
+                c = target[n][d_1]
+                loss[n][d_1] = -input[n][c][d_1] * weight[c]
+
+        loss = np.sum(loss)
+        // print(loss)
+        // -1.1
+
+    Example 3:
+
+        // weighted negative log likelihood loss, mean reduction
+        N, C, d1 = 2, 3, 2
+        input = [[[1.0, 2.0], [2.0, 2.0], [3.0, 2.0]],
+                [[0.0, 1.0], [2.0, 2.0], [1.0, 2]]]
+        target = [[2, 1], [0, 2]]
+        weight = [0.2, 0.3, 0.1]
+        loss = np.zeros((N, d1))
+        weight_total = 0
+        for n in range(N):
+            for d_1 in range(d1):
+                c = target[n][d_1]
+                loss[n][d_1] = -input[n][c][d_1] * weight[c]
+                weight_total = weight_total + weight[c]
+
+        loss = np.sum(loss) / weight_total
+        // print(loss)
+        // -1.57
+  }];
+  let arguments = (ins
+    TensorOf<[F16, F32, F64]>:$input,
+    TensorOf<[I32, I64]>:$target,
+    NN_Optional<TensorOf<[F16, F32, F64]>>:$weight,
+    OptionalAttr<I64Attr>:$ignore_index,
+    DefaultValuedStrAttr<StrAttr, "mean">:$reduction
+  );
+  let results = (outs
+    TensorOf<[F16, F32, F64]>:$loss
+  );
+  let shapeFunction = "inferLossShape";
+}
+
 def NN_NotOp : NN_Op<"not", [Pure]> {
   let summary = "ONNX Not (opset 1 semantics)";
   let description = [{
@@ -2744,6 +3083,51 @@ def NN_NotOp : NN_Op<"not", [Pure]> {
   );
   let shapeFunction = "inferSameAsFirstShape";
   let hasFolder = 1;
+}
+
+def NN_OneHotOp : NN_Op<"one_hot", [Pure]> {
+  let summary = "ONNX OneHot (opset 11 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `OneHot` as of opset 11 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.one_hot %indices, %depth, %values : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Produces a one-hot tensor based on inputs.
+        The locations represented by the index values in the 'indices' input tensor will have 'on_value'
+        and the other locations will have 'off_value' in the output tensor, where 'on_value' and 'off_value'
+        are specified as part of required input argument 'values', which is a two-element tensor of format
+        [off_value, on_value]. The rank of the output tensor will be one greater than the rank of the
+        input tensor. The additional dimension is for one-hot representation. The additional dimension will
+        be inserted at the position specified by 'axis'. If 'axis' is not specified then then additional
+        dimension will be inserted as the innermost dimension, i.e. axis=-1. The size of the additional
+        dimension is specified by required scalar input 'depth'. The type of the output tensor is the same
+        as the type of the 'values' input. Any entries in the 'indices' input tensor with values outside
+        the range [-depth, depth-1] will result in one-hot representation with all 'off_value' values in the
+        output tensor.
+
+        when axis = 0:
+        output[input[i, j, k], i, j, k] = 1 for all i, j, k and 0 otherwise.
+
+        when axis = -1:
+        output[i, j, k, input[i, j, k]] = 1 for all i, j, k and 0 otherwise.
+  }];
+  let arguments = (ins
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64]>:$indices,
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64]>:$depth,
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64, I1]>:$values,
+    DefaultValuedAttr<I64Attr, "-1">:$axis
+  );
+  let results = (outs
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64, I1]>:$output
+  );
+  let shapeFunction = "inferOneHotShape";
 }
 
 def NN_OrOp : NN_Op<"or", [Pure]> {
@@ -3750,6 +4134,199 @@ def NN_RoundOp : NN_Op<"round", [Pure]> {
   let shapeFunction = "inferSameAsFirstShape";
 }
 
+def NN_ScatterElementsOp : NN_Op<"scatter_elements", [Pure]> {
+  let summary = "ONNX ScatterElements (opset 16 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `ScatterElements` as of opset 16 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.scatter_elements %data, %indices, %updates : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    ScatterElements takes three inputs `data`, `updates`, and `indices` of the same
+    rank r >= 1 and an optional attribute axis that identifies an axis of `data`
+    (by default, the outer-most axis, that is axis 0). The output of the operation
+    is produced by creating a copy of the input `data`, and then updating its value
+    to values specified by `updates` at specific index positions specified by
+    `indices`. Its output shape is the same as the shape of `data`.
+
+    For each entry in `updates`, the target index in `data` is obtained by combining
+    the corresponding entry in `indices` with the index of the entry itself: the
+    index-value for dimension = axis is obtained from the value of the corresponding
+    entry in `indices` and the index-value for dimension != axis is obtained from the
+    index of the entry itself.
+
+    `reduction` allows specification of an optional reduction operation, which is applied to all values in `updates`
+    tensor into `output` at the specified `indices`.
+    In cases where `reduction` is set to "none", indices should not have duplicate entries: that is, if idx1 != idx2,
+    then indices[idx1] != indices[idx2]. For instance, in a 2-D tensor case, the update
+    corresponding to the [i][j] entry is performed as below:
+    ```
+      output[indices[i][j]][j] = updates[i][j] if axis = 0,
+      output[i][indices[i][j]] = updates[i][j] if axis = 1,
+    ```
+    When `reduction` is set to "add", the update corresponding to the [i][j] entry is performed as below:
+    ```
+      output[indices[i][j]][j] += updates[i][j] if axis = 0,
+      output[i][indices[i][j]] += updates[i][j] if axis = 1,
+    ```
+    When `reduction` is set to "mul", the update corresponding to the [i][j] entry is performed as below:
+    ```
+      output[indices[i][j]][j] *= updates[i][j] if axis = 0,
+      output[i][indices[i][j]] *= updates[i][j] if axis = 1,
+    ```
+
+    This operator is the inverse of GatherElements. It is similar to Torch's Scatter operation.
+
+    Example 1:
+    ```
+      data = [
+          [0.0, 0.0, 0.0],
+          [0.0, 0.0, 0.0],
+          [0.0, 0.0, 0.0],
+      ]
+      indices = [
+          [1, 0, 2],
+          [0, 2, 1],
+      ]
+      updates = [
+          [1.0, 1.1, 1.2],
+          [2.0, 2.1, 2.2],
+      ]
+      output = [
+          [2.0, 1.1, 0.0]
+          [1.0, 0.0, 2.2]
+          [0.0, 2.1, 1.2]
+      ]
+    ```
+    Example 2:
+    ```
+      data = [[1.0, 2.0, 3.0, 4.0, 5.0]]
+      indices = [[1, 3]]
+      updates = [[1.1, 2.1]]
+      axis = 1
+      output = [[1.0, 1.1, 3.0, 2.1, 5.0]]
+    ```
+  }];
+  let arguments = (ins
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$data,
+    TensorOf<[I32, I64]>:$indices,
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$updates,
+    DefaultValuedAttr<I64Attr, "0">:$axis,
+    DefaultValuedStrAttr<StrAttr, "none">:$reduction
+  );
+  let results = (outs
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$output
+  );
+  let shapeFunction = "inferScatterElementsShape";
+}
+
+def NN_ScatterNDOp : NN_Op<"scatter_nd", [Pure]> {
+  let summary = "ONNX ScatterND (opset 16 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `ScatterND` as of opset 16 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.scatter_nd %data, %indices, %updates : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    ScatterND takes three inputs `data` tensor of rank r >= 1, `indices` tensor of rank q >= 1,
+    and `updates` tensor of rank q + r - indices.shape[-1] - 1. The output of the operation
+    is produced by creating a copy of the input `data`, and then updating its value to values
+    specified by `updates` at specific index positions specified by `indices`. Its output shape
+    is the same as the shape of `data`. Note that `indices` should not have duplicate entries.
+    That is, two or more `updates` for the same index-location is not supported.
+
+    `indices` is an integer tensor. Let k denote indices.shape[-1], the last dimension in the shape of `indices`.
+     `indices` is treated as a (q-1)-dimensional tensor of k-tuples, where each k-tuple is a partial-index into `data`.
+    Hence, k can be a value at most the rank of `data`. When k equals rank(data), each update entry specifies an
+    update to a single element of the tensor. When k is less than rank(data) each update entry specifies an
+    update to a slice of the tensor.
+
+    `updates` is treated as a (q-1)-dimensional tensor of replacement-slice-values. Thus, the
+    first (q-1) dimensions of updates.shape must match the first (q-1) dimensions of indices.shape.
+    The remaining dimensions of `updates` correspond to the dimensions of the
+    replacement-slice-values. Each replacement-slice-value is a (r-k) dimensional tensor,
+    corresponding to the trailing (r-k) dimensions of `data`.  Thus, the shape of `updates`
+    must equal indices.shape[0:q-1] ++ data.shape[k:r-1], where ++ denotes the concatenation
+    of shapes.
+
+    The `output` is calculated via the following equation:
+
+        output = np.copy(data)
+        update_indices = indices.shape[:-1]
+        for idx in np.ndindex(update_indices):
+            output[indices[idx]] = updates[idx]
+
+    The order of iteration in the above loop is not specified.
+    In particular, indices should not have duplicate entries: that is, if idx1 != idx2, then indices[idx1] != indices[idx2].
+    This ensures that the output value does not depend on the iteration order.
+
+    `reduction` allows specification of an optional reduction operation, which is applied to all values in `updates`
+    tensor into `output` at the specified `indices`.
+    In cases where `reduction` is set to "none", indices should not have duplicate entries: that is, if idx1 != idx2,
+    then indices[idx1] != indices[idx2]. This ensures that the output value does not depend on the iteration order.
+    When `reduction` is set to "add", `output` is calculated as follows:
+
+        output = np.copy(data)
+        update_indices = indices.shape[:-1]
+        for idx in np.ndindex(update_indices):
+            output[indices[idx]] += updates[idx]
+
+    When `reduction` is set to "mul", `output` is calculated as follows:
+
+        output = np.copy(data)
+        update_indices = indices.shape[:-1]
+        for idx in np.ndindex(update_indices):
+            output[indices[idx]] *= updates[idx]
+
+    This operator is the inverse of GatherND.
+
+    Example 1:
+    ```
+      data    = [1, 2, 3, 4, 5, 6, 7, 8]
+      indices = [[4], [3], [1], [7]]
+      updates = [9, 10, 11, 12]
+      output  = [1, 11, 3, 10, 9, 6, 7, 12]
+    ```
+
+    Example 2:
+    ```
+      data    = [[[1, 2, 3, 4], [5, 6, 7, 8], [8, 7, 6, 5], [4, 3, 2, 1]],
+                 [[1, 2, 3, 4], [5, 6, 7, 8], [8, 7, 6, 5], [4, 3, 2, 1]],
+                 [[8, 7, 6, 5], [4, 3, 2, 1], [1, 2, 3, 4], [5, 6, 7, 8]],
+                 [[8, 7, 6, 5], [4, 3, 2, 1], [1, 2, 3, 4], [5, 6, 7, 8]]]
+      indices = [[0], [2]]
+      updates = [[[5, 5, 5, 5], [6, 6, 6, 6], [7, 7, 7, 7], [8, 8, 8, 8]],
+                 [[1, 1, 1, 1], [2, 2, 2, 2], [3, 3, 3, 3], [4, 4, 4, 4]]]
+      output  = [[[5, 5, 5, 5], [6, 6, 6, 6], [7, 7, 7, 7], [8, 8, 8, 8]],
+                 [[1, 2, 3, 4], [5, 6, 7, 8], [8, 7, 6, 5], [4, 3, 2, 1]],
+                 [[1, 1, 1, 1], [2, 2, 2, 2], [3, 3, 3, 3], [4, 4, 4, 4]],
+                 [[8, 7, 6, 5], [4, 3, 2, 1], [1, 2, 3, 4], [5, 6, 7, 8]]]
+    ```
+  }];
+  let arguments = (ins
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$data,
+    TensorOf<[I64]>:$indices,
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$updates,
+    DefaultValuedStrAttr<StrAttr, "none">:$reduction
+  );
+  let results = (outs
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$output
+  );
+  let shapeFunction = "inferScatterNDShape";
+}
+
 def NN_SeluOp : NN_Op<"selu", [Pure]> {
   let summary = "ONNX Selu (opset 6 semantics)";
   let description = [{
@@ -4109,6 +4686,66 @@ def NN_SoftmaxOp : NN_Op<"softmax", [Pure]> {
     TensorOf<[F16, F32, F64, BF16]>:$output
   );
   let shapeFunction = "inferSameAsFirstShape";
+}
+
+def NN_SoftmaxCrossEntropyLossOp : NN_Op<"softmax_cross_entropy_loss", [Pure]> {
+  let summary = "ONNX SoftmaxCrossEntropyLoss (opset 13 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `SoftmaxCrossEntropyLoss` as of opset 13 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.softmax_cross_entropy_loss %scores, %labels, %weights : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Loss function that measures the softmax cross entropy
+    between 'scores' and 'labels'.
+    This operator first computes a loss tensor whose shape is identical to the labels input.
+    If the input is 2-D with shape (N, C), the loss tensor may be a N-element vector L = (l_1, l_2, ..., l_N).
+    If the input is N-D tensor with shape (N, C, D1, D2, ..., Dk),
+    the loss tensor L may have (N, D1, D2, ..., Dk) as its shape and L[i,][j_1][j_2]...[j_k] denotes a scalar element in L.
+    After L is available, this operator can optionally do a reduction operator.
+
+    shape(scores): (N, C) where C is the number of classes, or (N, C, D1, D2,..., Dk),
+            with K >= 1 in case of K-dimensional loss.
+    shape(labels): (N) where each value is 0 <= labels[i] <= C-1, or (N, D1, D2,..., Dk),
+            with K >= 1 in case of K-dimensional loss.
+
+    The loss for one sample, l_i, can caculated as follows:
+        l[i][d1][d2]...[dk] = -y[i][c][d1][d2]..[dk], where i is the index of classes.
+    or
+        l[i][d1][d2]...[dk] = -y[i][c][d1][d2]..[dk] * weights[c], if 'weights' is provided.
+
+    loss is zero for the case when label-value equals ignore_index.
+        l[i][d1][d2]...[dk]  = 0, when labels[n][d1][d2]...[dk] = ignore_index
+
+    where:
+        p = Softmax(scores)
+        y = Log(p)
+        c = labels[i][d1][d2]...[dk]
+
+    Finally, L is optionally reduced:
+    If reduction = 'none', the output is L with shape (N, D1, D2, ..., Dk).
+    If reduction = 'sum', the output is scalar: Sum(L).
+    If reduction = 'mean', the output is scalar: ReduceMean(L), or if weight is provided: ReduceSum(L) / ReduceSum(W),
+    where tensor W is of shape (N, D1, D2, ..., Dk) and W[n][d1][d2]...[dk] = weights[labels[i][d1][d2]...[dk]].
+  }];
+  let arguments = (ins
+    TensorOf<[F16, F32, F64, BF16]>:$scores,
+    TensorOf<[I32, I64]>:$labels,
+    NN_Optional<TensorOf<[F16, F32, F64, BF16]>>:$weights,
+    OptionalAttr<I64Attr>:$ignore_index,
+    DefaultValuedStrAttr<StrAttr, "mean">:$reduction
+  );
+  let results = (outs
+    TensorOf<[F16, F32, F64, BF16]>:$output,
+    TensorOf<[F16, F32, F64, BF16]>:$log_prob
+  );
+  let shapeFunction = "inferLossShape";
 }
 
 def NN_SoftplusOp : NN_Op<"softplus", [Pure]> {
@@ -4512,6 +5149,44 @@ def NN_TransposeOp : NN_Op<"transpose", [Pure]> {
   );
   let shapeFunction = "inferTransposeShape";
   let hasFolder = 1;
+}
+
+def NN_TriluOp : NN_Op<"trilu", [Pure]> {
+  let summary = "ONNX Trilu (opset 14 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `Trilu` as of opset 14 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.trilu %input, %k : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Given a 2-D matrix or batches of 2-D matrices, returns the upper or lower triangular part of the tensor(s).
+    The attribute "upper" determines whether the upper or lower part is retained. If set to true,
+    the upper triangular matrix is retained. Lower triangular matrix is retained otherwise.
+    Default value for the "upper" attribute is true.
+    Trilu takes one input tensor of shape [*, N, M], where * is zero or more batch dimensions. The upper triangular part consists
+    of the elements on and above the given diagonal (k). The lower triangular part consists of elements on and below the diagonal.
+    All other elements in the matrix are set to zero.
+    If k = 0, the triangular part on and above/below the main diagonal is retained.
+    If upper is set to true, a positive k retains the upper triangular matrix excluding the main diagonal and (k-1) diagonals above it.
+    A negative k value retains the main diagonal and |k| diagonals below it.
+    If upper is set to false, a positive k retains the lower triangular matrix including the main diagonal and k diagonals above it.
+    A negative k value excludes the main diagonal and (|k|-1) diagonals below it.
+  }];
+  let arguments = (ins
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$input,
+    NN_Optional<TensorOf<[I64]>>:$k,
+    DefaultValuedAttr<I64Attr, "1">:$upper
+  );
+  let results = (outs
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$output
+  );
+  let shapeFunction = "inferTriluShape";
 }
 
 def NN_UnsqueezeOp : NN_Op<"unsqueeze", [Pure]> {

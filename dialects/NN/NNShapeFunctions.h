@@ -106,6 +106,20 @@ TESSERA_NN_SHAPE_FN(Window)
 // Recurrent ops (NNShapesRecurrent.cpp).
 /// LSTM, GRU and RNN: Y, Y_h (and LSTM's Y_c) from X, W, R and the states.
 TESSERA_NN_SHAPE_FN(Recurrent)
+// Indexing, scatter/gather and losses (NNShapesIndexing.cpp).
+TESSERA_NN_SHAPE_FN(GatherElements)
+TESSERA_NN_SHAPE_FN(ScatterElements)
+TESSERA_NN_SHAPE_FN(GatherND)
+TESSERA_NN_SHAPE_FN(ScatterND)
+TESSERA_NN_SHAPE_FN(OneHot)
+TESSERA_NN_SHAPE_FN(Trilu)
+/// EyeLike: the input's shape with the element type of the `dtype`
+/// attribute (an ONNX TensorProto data type), the input's when absent.
+TESSERA_NN_SHAPE_FN(EyeLike)
+/// NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss: the loss (the
+/// target's shape for reduction 'none', a scalar otherwise) and, for the
+/// latter, log_prob (the scores' shape).
+TESSERA_NN_SHAPE_FN(Loss)
 #undef TESSERA_NN_SHAPE_FN
 
 } // namespace tessera::nn

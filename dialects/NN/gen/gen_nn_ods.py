@@ -79,6 +79,11 @@ OPS = {
     # Window functions.
     "BlackmanWindow": "Window", "HammingWindow": "Window",
     "HannWindow": "Window",
+    # Indexing, scatter/gather and the losses.
+    "GatherElements": "GatherElements", "GatherND": "GatherND",
+    "ScatterElements": "ScatterElements", "ScatterND": "ScatterND",
+    "OneHot": "OneHot", "Trilu": "Trilu", "EyeLike": "EyeLike",
+    "NegativeLogLikelihoodLoss": "Loss", "SoftmaxCrossEntropyLoss": "Loss",
     # Quantization.
     "QuantizeLinear": "Quantize", "DequantizeLinear": "Dequantize",
     "DynamicQuantizeLinear": "DynamicQuantize",

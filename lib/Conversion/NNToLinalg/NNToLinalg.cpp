@@ -154,4 +154,5 @@ void tessera::populateNNToLinalgConversionPatterns(
   populateNNQuantizationToLinalgPatterns(converter, patterns);
   populateNNScanToLinalgPatterns(converter, patterns);
   populateNNRecurrentToLinalgPatterns(converter, patterns);
+  populateNNIndexingToLinalgPatterns(converter, patterns);
 }

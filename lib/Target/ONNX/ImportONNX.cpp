@@ -57,6 +57,14 @@ const llvm::StringMap<OnnxOpInfo> &getOpTable() {
   return table;
 }
 
+/// The op type the opset upgrade turns a deprecated `opType` into (the
+/// opset 10 -> 11 adapter replaces Scatter by ScatterElements), or `opType`.
+static StringRef upgradedOpType(StringRef opType) {
+  if (opType == "Scatter")
+    return "ScatterElements";
+  return opType;
+}
+
 /// One problem that makes the model unsupported, reported with all others.
 struct Unsupported {
   std::string node, opType, reason;
@@ -400,7 +408,9 @@ void Importer::collectUnsupported(const onnx::GraphProto &graph,
           report("attribute '" + attr.name() + "' is not supported");
       continue;
     }
-    auto it = table.find(node.op_type());
+    // Before the upgrade, deprecated ops count as what they become.
+    auto it = table.find(checkAttributes ? StringRef(node.op_type())
+                                         : upgradedOpType(node.op_type()));
     if (it == table.end()) {
       report("operator is not supported");
       continue;
@@ -566,6 +576,12 @@ LogicalResult Importer::finishOp(Operation *op, const onnx::NodeProto &node) {
   // the shape function's otherwise; the verifier reports any conflict.
   FailureOr<SmallVector<Type>> inferred =
       tessera::nn::inferResultTypesQuietly(op);
+  // An absent output without an inferred type would fail the op's type
+  // constraints first: report the shape function's own error instead.
+  if (failed(inferred) &&
+      llvm::any_of(op->getResultTypes(), llvm::IsaPred<NoneType>) &&
+      failed(tessera::nn::verifyInferredResultTypes(op)))
+    return failure();
   for (auto [i, result] : llvm::enumerate(op->getResults())) {
     if (failed(inferred) || i >= inferred->size())
       break;

@@ -58,6 +58,10 @@ llvm::LogicalResult lowerNNControlFlow(mlir::Operation *root);
 /// LSTM, GRU and RNN (scf.for over the time steps).
 void populateNNRecurrentToLinalgPatterns(const mlir::TypeConverter &converter,
                                          mlir::RewritePatternSet &patterns);
+/// GatherElements, GatherND, ScatterElements, ScatterND, OneHot, Trilu,
+/// EyeLike, NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss.
+void populateNNIndexingToLinalgPatterns(const mlir::TypeConverter &converter,
+                                        mlir::RewritePatternSet &patterns);
 
 } // namespace tessera
 

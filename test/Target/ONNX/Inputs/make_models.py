@@ -383,6 +383,92 @@ def gru_bad_reset():
 
 def lstm_bad_layout():
     return _recurrent("LSTM", "lstm_layout", layout=2)
+def _idx(values, dtype=np.int64, name="idx"):
+    return numpy_helper.from_array(np.array(values, dtype=dtype), name)
+
+
+def gather_elements_oob():
+    # A constant index past its axis (dim 1 has 4 elements).
+    return model([helper.make_node("GatherElements", ["x", "idx"], ["y"], name="ge0", axis=1)],
+                 [vi("x", [3, 4])], [vi("y", [1, 2])], [_idx([[0, 4]])])
+
+
+def gather_elements_rank():
+    return model([helper.make_node("GatherElements", ["x", "i"], ["y"], name="ge1")],
+                 [vi("x", [3, 4]), vi("i", [2], TensorProto.INT64)], [vi("y", [2])])
+
+
+def gathernd_tuple():
+    # Index tuples longer than the data's rank.
+    return model([helper.make_node("GatherND", ["x", "i"], ["y"], name="gnd0")],
+                 [vi("x", [2, 3]), vi("i", [4, 3], TensorProto.INT64)], [vi("y", [4])])
+
+
+def gathernd_batch_dims():
+    # The batch dims of data and indices differ.
+    return model([helper.make_node("GatherND", ["x", "i"], ["y"], name="gnd1", batch_dims=1)],
+                 [vi("x", [2, 3]), vi("i", [3, 1], TensorProto.INT64)], [vi("y", [3])])
+
+
+def scatter_elements_max():
+    # 'max' arrived with opset 18.
+    return model([helper.make_node("ScatterElements", ["x", "i", "u"], ["y"], name="se0",
+                                   reduction="max")],
+                 [vi("x", [3, 4]), vi("i", [1, 4], TensorProto.INT64), vi("u", [1, 4])],
+                 [vi("y", [3, 4])])
+
+
+def scatternd_oob():
+    return model([helper.make_node("ScatterND", ["x", "idx", "u"], ["y"], name="snd0")],
+                 [vi("x", [4, 3]), vi("u", [2, 3])], [vi("y", [4, 3])], [_idx([[0], [-5]])])
+
+
+def scatternd_reduction():
+    return model([helper.make_node("ScatterND", ["x", "i", "u"], ["y"], name="snd1",
+                                   reduction="avg")],
+                 [vi("x", [4, 3]), vi("i", [2, 1], TensorProto.INT64), vi("u", [2, 3])],
+                 [vi("y", [4, 3])])
+
+
+def onehot_runtime_depth():
+    # The depth is an input and the output's size along it is not declared.
+    return model([helper.make_node("OneHot", ["i", "d", "v"], ["y"], name="oh0")],
+                 [vi("i", [3], TensorProto.INT64), vi("d", [], TensorProto.INT64), vi("v", [2])],
+                 [vi("y", [3, "depth"])])
+
+
+def onehot_depth0():
+    return model([helper.make_node("OneHot", ["i", "d", "v"], ["y"], name="oh1")],
+                 [vi("i", [3], TensorProto.INT64), vi("v", [2])], [vi("y", [3, "depth"])],
+                 [_idx(0, name="d")])
+
+
+def trilu_rank1():
+    return model([helper.make_node("Trilu", ["x"], ["y"], name="trilu0")],
+                 [vi("x", [4])], [vi("y", [4])])
+
+
+def eyelike_rank3():
+    return model([helper.make_node("EyeLike", ["x"], ["y"], name="eye0")],
+                 [vi("x", [2, 3, 4])], [vi("y", [2, 3, 4])])
+
+
+def nll_reduction():
+    return model([helper.make_node("NegativeLogLikelihoodLoss", ["x", "t"], ["y"], name="nll0",
+                                   reduction="avg")],
+                 [vi("x", [3, 5]), vi("t", [3], TensorProto.INT64)], [vi("y", [])])
+
+
+def nll_target_oob():
+    # A constant target that names no class and is not the ignored index.
+    return model([helper.make_node("NegativeLogLikelihoodLoss", ["x", "t"], ["y"], name="nll1",
+                                   ignore_index=-1)],
+                 [vi("x", [3, 5])], [vi("y", [])], [_idx([1, -1, 7], name="t")])
+
+
+def sce_target_rank():
+    return model([helper.make_node("SoftmaxCrossEntropyLoss", ["x", "t"], ["y"], name="sce0")],
+                 [vi("x", [3, 5, 2]), vi("t", [3], TensorProto.INT64)], [vi("y", [])])
 
 
 CASES = {
@@ -409,6 +495,13 @@ CASES = {
     "cumsum_bad_axis": cumsum_bad_axis, "topk_big_k": topk_big_k,
     "window_string": window_string, "lpnorm_p3": lpnorm_p3,
     "reversesequence_long": reversesequence_long, "hardmax_axis": hardmax_axis,
+    "gather_elements_oob": gather_elements_oob, "gather_elements_rank": gather_elements_rank,
+    "gathernd_tuple": gathernd_tuple, "gathernd_batch_dims": gathernd_batch_dims,
+    "scatter_elements_max": scatter_elements_max, "scatternd_oob": scatternd_oob,
+    "scatternd_reduction": scatternd_reduction, "onehot_runtime_depth": onehot_runtime_depth,
+    "onehot_depth0": onehot_depth0, "trilu_rank1": trilu_rank1, "eyelike_rank3": eyelike_rank3,
+    "nll_reduction": nll_reduction, "nll_target_oob": nll_target_oob,
+    "sce_target_rank": sce_target_rank,
 }
 
 
