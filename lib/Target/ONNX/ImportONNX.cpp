@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tessera/Target/ONNX/ImportONNX.h"
+#include "AdaptOpset.h"
 #include "NN/NNOps.h"
 #include "ONNXLoader.h"
 #include "ValidateONNX.h"
@@ -631,13 +632,24 @@ static void fixLegacyPRelu(onnx::GraphProto &graph) {
   }
 }
 
+/// Emits a note at `loc` (the importer's remarks about what it changed).
+static void emitNote(Location loc, const Twine &message) {
+  loc.getContext()->getDiagEngine().emit(loc, DiagnosticSeverity::Note)
+      << message;
+}
+
 LogicalResult Importer::prepare(onnx::ModelProto &model) {
-  // Unknown operators are listed first, all at once, before anything else
-  // can fail on them (an op type's support does not depend on the opset).
-  SmallVector<Unsupported> problems;
-  collectUnsupported(model.graph(), problems, /*checkAttributes=*/false);
-  if (reportUnsupported(fileLoc, problems))
-    return failure();
+  // ONNX Runtime runs models whose nodes are listed out of order; the
+  // checker does not, and every later step walks the nodes in order.
+  tessera::onnx_loader::SortResult sorted =
+      tessera::onnx_loader::sortNodes(model);
+  if (!sorted.error.empty())
+    return emitError(NameLoc::get(StringAttr::get(ctx, sorted.node), fileLoc))
+           << sorted.error;
+  if (sorted.moved > 0)
+    emitNote(fileLoc, "the model's nodes are not in topological order; "
+                      "sorted " +
+                          Twine(sorted.moved) + " nodes");
 
   int64_t opset = -1;
   for (const auto &import : model.opset_import())
@@ -645,10 +657,46 @@ LogicalResult Importer::prepare(onnx::ModelProto &model) {
       opset = import.version();
   if (opset < 0)
     return emitError(fileLoc) << "the model imports no default-domain opset";
-  if (opset > options.targetOpset)
+
+  // Models newer than libonnx (opsets 18 and up, IR versions 9 and 10) are
+  // rewritten into their opset-17 form first.
+  namespace adapt = tessera::onnx_adapt;
+  auto reportAdaptProblems = [&](ArrayRef<adapt::Problem> adaptProblems) {
+    for (const adapt::Problem &problem : adaptProblems)
+      emitError(problem.node.empty()
+                    ? fileLoc
+                    : Location(NameLoc::get(StringAttr::get(ctx, problem.node),
+                                            fileLoc)))
+          << problem.message;
+    return !adaptProblems.empty();
+  };
+  std::vector<adapt::Problem> irProblems;
+  adapt::checkNewIRFeatures(model, irProblems);
+  if (reportAdaptProblems(irProblems))
+    return failure();
+  if (opset > options.targetOpset &&
+      (opset > adapt::kNewestOpset ||
+       options.targetOpset != adapt::kTargetOpset))
     return emitError(fileLoc)
            << "the model uses opset " << opset
-           << "; Tessera supports opsets up to " << options.targetOpset;
+           << "; Tessera supports opsets up to " << options.targetOpset
+           << " and adapts opsets up to " << adapt::kNewestOpset;
+  if (opset > options.targetOpset) {
+    adapt::AdaptResult adapted = adapt::adaptToOpset17(model, opset);
+    if (reportAdaptProblems(adapted.problems))
+      return failure();
+    emitNote(fileLoc, "adapted from opset " + Twine(opset) + " to " +
+                          Twine(adapt::kTargetOpset) + " (" +
+                          Twine(adapted.rewritten) + " nodes rewritten)");
+    opset = adapt::kTargetOpset;
+  }
+
+  // Unknown operators are listed first, all at once, before anything else
+  // can fail on them (an op type's support does not depend on the opset).
+  SmallVector<Unsupported> problems;
+  collectUnsupported(model.graph(), problems, /*checkAttributes=*/false);
+  if (reportUnsupported(fileLoc, problems))
+    return failure();
   if (model.graph().input_size() == 0 && model.graph().node_size() == 0 &&
       model.graph().output_size() == 0)
     return emitError(fileLoc) << "the model's graph is empty";
