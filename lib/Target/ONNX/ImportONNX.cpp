@@ -655,8 +655,14 @@ LogicalResult Importer::prepare(onnx::ModelProto &model) {
   for (const auto &import : model.opset_import())
     if (import.domain().empty() || import.domain() == "ai.onnx")
       opset = import.version();
-  if (opset < 0)
+  SmallVector<Unsupported> problems;
+  if (opset < 0) {
+    // A model of another domain only: its operators are what is missing.
+    collectUnsupported(model.graph(), problems, /*checkAttributes=*/false);
+    if (reportUnsupported(fileLoc, problems))
+      return failure();
     return emitError(fileLoc) << "the model imports no default-domain opset";
+  }
 
   // Models newer than libonnx (opsets 18 and up, IR versions 9 and 10) are
   // rewritten into their opset-17 form first.
@@ -693,7 +699,6 @@ LogicalResult Importer::prepare(onnx::ModelProto &model) {
 
   // Unknown operators are listed first, all at once, before anything else
   // can fail on them (an op type's support does not depend on the opset).
-  SmallVector<Unsupported> problems;
   collectUnsupported(model.graph(), problems, /*checkAttributes=*/false);
   if (reportUnsupported(fileLoc, problems))
     return failure();
