@@ -574,9 +574,6 @@ AdaptResult adaptToOpset17(onnx::ModelProto &model, int64_t fromOpset) {
   for (onnx::OperatorSetIdProto &opset : *model.mutable_opset_import())
     if (opset.domain().empty() || opset.domain() == "ai.onnx")
       opset.set_version(kTargetOpset);
-  // libonnx 1.12's checker refuses IR versions above its own (8).
-  if (model.ir_version() > 8)
-    model.set_ir_version(8);
   return result;
 }
 

@@ -25,6 +25,8 @@ namespace tessera::onnx_adapt {
 constexpr int64_t kTargetOpset = 17;
 /// The newest default-domain opset the adapters read.
 constexpr int64_t kNewestOpset = 21;
+/// The newest IR version the importer reads (that of opset 21).
+constexpr int64_t kNewestIRVersion = 10;
 
 /// Something the adapters cannot express at opset 17.
 struct Problem {
@@ -41,9 +43,8 @@ struct AdaptResult {
 };
 
 /// Rewrites `model`, whose default-domain opset is `fromOpset` (18 to
-/// kNewestOpset), into opset kTargetOpset and IR version 8 when it declares
-/// a newer one, walking subgraphs too. Reports every node it cannot adapt;
-/// the model is only meaningful when there are none.
+/// kNewestOpset), into opset kTargetOpset, walking subgraphs too. Reports every
+/// node it cannot adapt; the model is only meaningful when there are none.
 AdaptResult adaptToOpset17(onnx::ModelProto &model, int64_t fromOpset);
 
 /// Reports the IR 9/10 features libonnx 1.12 cannot read at all (function

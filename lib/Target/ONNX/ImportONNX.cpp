@@ -676,10 +676,18 @@ LogicalResult Importer::prepare(onnx::ModelProto &model) {
           << problem.message;
     return !adaptProblems.empty();
   };
+  if (model.ir_version() > adapt::kNewestIRVersion)
+    return emitError(fileLoc)
+           << "the model has IR version " << model.ir_version()
+           << "; Tessera reads IR versions up to " << adapt::kNewestIRVersion;
   std::vector<adapt::Problem> irProblems;
   adapt::checkNewIRFeatures(model, irProblems);
   if (reportAdaptProblems(irProblems))
     return failure();
+  // IR versions 9 and 10 only added what checkNewIRFeatures refuses; libonnx
+  // 1.12's checker refuses anything above its own 8.
+  if (model.ir_version() > 8)
+    model.set_ir_version(8);
   if (opset > options.targetOpset &&
       (opset > adapt::kNewestOpset ||
        options.targetOpset != adapt::kTargetOpset))

@@ -183,6 +183,17 @@ def opset22():
                  [vi("x", [2])], [vi("y", [2])], opset=22)
 
 
+def ir11():
+    return model([helper.make_node("Relu", ["x"], ["y"], name="relu0")],
+                 [vi("x", [2])], [vi("y", [2])], opset=17, ir=11)
+
+
+def ir9_opset17():
+    # IR version 9 (float8 types) without using them: read as IR 8.
+    return model([helper.make_node("Relu", ["x"], ["y"], name="relu0")],
+                 [vi("x", [2])], [vi("y", [2])], opset=17, ir=9)
+
+
 def int4_weight():
     w = TensorProto(name="w4", data_type=22, dims=[2], raw_data=b"\x21")  # INT4 (IR 10)
     return model([helper.make_node("Add", ["x", "x"], ["y"], name="add0")],
@@ -241,7 +252,7 @@ def subgraph_undefined():
 
 ERRORS = {f.__name__: f for f in (
     reduce_axes_input, resize_antialias, scatter_max, group_norm, pad_wrap, pad_axes_partial,
-    opset22, int4_weight, overload, cycle, subgraph_unsorted, subgraph_cycle,
+    opset22, ir11, ir9_opset17, int4_weight, overload, cycle, subgraph_unsorted, subgraph_cycle,
     subgraph_undefined)}
 
 
