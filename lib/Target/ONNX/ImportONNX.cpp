@@ -98,6 +98,9 @@ private:
   llvm::StringMap<Value> values;
   llvm::StringMap<const onnx::TypeProto *> valueTypes;
   Value none;
+  /// Whether the model's opset is below 10, where the version converter
+  /// turns Upsample into Resize.
+  bool upsampleConverts = false;
 };
 
 } // namespace
@@ -362,6 +365,9 @@ void Importer::collectUnsupported(const onnx::GraphProto &graph,
           report("attribute '" + attr.name() + "' is not supported");
       continue;
     }
+    // Before opset 10, the version converter turns Upsample into Resize.
+    if (node.op_type() == "Upsample" && !checkAttributes && upsampleConverts)
+      continue;
     auto it = table.find(node.op_type());
     if (it == table.end()) {
       report("operator is not supported");
@@ -706,7 +712,9 @@ LogicalResult Importer::prepare(onnx::ModelProto &model) {
   }
 
   // Unknown operators are listed first, all at once, before anything else
-  // can fail on them (an op type's support does not depend on the opset).
+  // can fail on them (an op type's support does not depend on the opset,
+  // except for Upsample, which the upgrade from opsets below 10 replaces).
+  upsampleConverts = opset < 10;
   collectUnsupported(model.graph(), problems, /*checkAttributes=*/false);
   if (reportUnsupported(fileLoc, problems))
     return failure();

@@ -431,6 +431,44 @@ static int adaptUnrankedSoftmax(onnx::ModelProto &model) {
   return rewritten;
 }
 
+/// Before opset 11, Upsample and Resize map an output coordinate x to the
+/// input coordinate x / scale and take the nearest input pixel by rounding
+/// down (ONNX Runtime's implementation of those versions); libonnx's Upsample
+/// 9->10 and Resize 10->11 adapters keep the node as it is, which opset 11
+/// reads as half_pixel coordinates and round_prefer_floor. Every Resize of a
+/// model upgraded from below opset 11 came from one of those: states their
+/// coordinates explicitly, in every graph.
+static void fixLegacyResizes(onnx::GraphProto &graph) {
+  for (onnx::NodeProto &node : *graph.mutable_node()) {
+    for (onnx::AttributeProto &attr : *node.mutable_attribute()) {
+      if (attr.has_g())
+        fixLegacyResizes(*attr.mutable_g());
+      for (onnx::GraphProto &sub : *attr.mutable_graphs())
+        fixLegacyResizes(sub);
+    }
+    if (node.op_type() != "Resize" || !node.domain().empty())
+      continue;
+    std::string mode = "nearest";
+    for (const onnx::AttributeProto &attr : node.attribute())
+      if (attr.name() == "mode")
+        mode = attr.s();
+    auto set = [&](const char *name, const char *value) {
+      for (onnx::AttributeProto &attr : *node.mutable_attribute())
+        if (attr.name() == name) {
+          attr.set_s(value);
+          return;
+        }
+      onnx::AttributeProto *attr = node.add_attribute();
+      attr->set_name(name);
+      attr->set_type(onnx::AttributeProto::STRING);
+      attr->set_s(value);
+    };
+    set("coordinate_transformation_mode", "asymmetric");
+    if (mode == "nearest")
+      set("nearest_mode", "floor");
+  }
+}
+
 //===----------------------------------------------------------------------===//
 // The libonnx steps, in-process or contained in a forked child
 //===----------------------------------------------------------------------===//
@@ -469,6 +507,8 @@ static PrepareResult runSteps(onnx::ModelProto &model,
       error = inferShapes(model, /*strict=*/false);
     if (error.empty())
       error = convertOpset(model, fromOpset, targetOpset);
+    if (error.empty() && fromOpset < 11 && targetOpset >= 11)
+      fixLegacyResizes(*model.mutable_graph());
     if (!error.empty())
       return fail(Step::Upgrade, error);
   }

@@ -136,8 +136,47 @@ def softmax_unranked11():
                          "ly": np.log(softmax(x.reshape(6, 4))).reshape(2, 3, 4)}
 
 
+def _resize_asymmetric(x, scales, mode):
+    # Opsets before 11: input coordinate x / scale, nearest rounds down.
+    out = x
+    for axis, scale in enumerate(scales):
+        n = out.shape[axis]
+        m = int(math.floor(n * scale))
+        pos = np.arange(m) / scale
+        if mode == "nearest":
+            out = np.take(out, np.minimum(np.floor(pos).astype(int), n - 1), axis=axis)
+        else:
+            lo = np.minimum(np.floor(pos).astype(int), n - 1)
+            hi = np.minimum(lo + 1, n - 1)
+            w = (pos - lo).reshape([-1 if a == axis else 1 for a in range(x.ndim)])
+            out = np.take(out, lo, axis=axis) * (1 - w) + np.take(out, hi, axis=axis) * w
+    return out.astype(np.float32)
+
+
+def legacy_resize():
+    # Upsample (opset 9, scales as an input) and Resize (opset 10) become
+    # opset-11 Resize nodes, with the older coordinate mapping spelled out.
+    x = np.random.default_rng(4).standard_normal((1, 2, 3, 4)).astype(np.float32)
+    scales = numpy_helper.from_array(np.array([1, 1, 2, 3], np.float32), "scales")
+    scales2 = numpy_helper.from_array(np.array([1, 1, 2, 1.5], np.float32), "scales2")
+    m9 = model([helper.make_node("Upsample", ["x", "scales"], ["nearest"], name="up0"),
+                helper.make_node("Upsample", ["x", "scales2"], ["linear"], name="up1",
+                                 mode="linear")],
+               [vi("x", [1, 2, 3, 4])], [vi("nearest", [1, 2, 6, 12]), vi("linear", [1, 2, 6, 6])],
+               [scales, scales2], opset=9, ir=4)
+    m10 = model([helper.make_node("Resize", ["x", "scales"], ["nearest"], name="resize0"),
+                 helper.make_node("Resize", ["x", "scales2"], ["linear"], name="resize1",
+                                  mode="linear")],
+                [vi("x", [1, 2, 3, 4])], [vi("nearest", [1, 2, 6, 12]), vi("linear", [1, 2, 6, 6])],
+                [scales, scales2], opset=10, ir=5)
+    refs = {"nearest": _resize_asymmetric(x, [1, 1, 2, 3], "nearest"),
+            "linear": _resize_asymmetric(x, [1, 1, 2, 1.5], "linear")}
+    return [("upsample9", m9), ("resize10", m10)], {"x": x}, refs
+
+
 E2E = {"reduce18": reduce18, "split_mish18": split_mish18, "gelu20": gelu20,
-       "unsorted": unsorted, "softmax_unranked11": softmax_unranked11}
+       "unsorted": unsorted, "softmax_unranked11": softmax_unranked11,
+       "legacy_resize": legacy_resize}
 
 
 # Models that fail, with a located error.
@@ -262,7 +301,8 @@ def main():
         os.makedirs(out, exist_ok=True)
         for name, make in E2E.items():
             m, inputs, refs = make()
-            open(os.path.join(out, name + ".onnx"), "wb").write(m.SerializeToString())
+            for model_name, proto in m if isinstance(m, list) else [(name, m)]:
+                open(os.path.join(out, model_name + ".onnx"), "wb").write(proto.SerializeToString())
             for k, v in list(inputs.items()) + list(refs.items()):
                 np.save(os.path.join(out, "%s.%s.npy" % (name, k)), np.asarray(v))
         return
