@@ -322,6 +322,11 @@ void Adapter::adaptNode(
     return true;
   };
 
+  // A node without its data input or result is left to the checker.
+  if (node.input_size() == 0 || node.input(0).empty() ||
+      node.output_size() == 0)
+    return keep();
+
   auto added = newOperators().find(op);
   if (added != newOperators().end() && added->second > kTargetOpset) {
     if (op == "Mish")
