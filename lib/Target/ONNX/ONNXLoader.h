@@ -41,6 +41,26 @@ std::string convertOpset(onnx::ModelProto &model, int64_t fromVersion,
 /// node-level inference errors into failures.
 std::string inferShapes(onnx::ModelProto &model, bool strict);
 
+/// How sorting a model's nodes went.
+struct SortResult {
+  /// Empty on success, else why the nodes cannot be ordered.
+  std::string error;
+  /// The node the error is about (its name, or OpType_index when unnamed).
+  std::string node;
+  /// How many nodes changed place, in the main graph and its subgraphs.
+  int64_t moved = 0;
+};
+
+/// Orders the nodes of the main graph and of every subgraph (GRAPH and
+/// GRAPHS attributes, recursively) topologically, keeping the file order
+/// among nodes that are ready together; a graph already in order is left
+/// as it is. A node depends on the producers of its inputs and of the values
+/// its subgraphs read from the enclosing scope. Fails on a cycle, and on a
+/// subgraph node input that neither the subgraph nor an enclosing scope
+/// defines (inputs of main-graph nodes that nothing defines are left to
+/// Tessera's validation, which reports them all).
+SortResult sortNodes(onnx::ModelProto &model);
+
 /// The libonnx steps of an import, in order.
 enum class Step { None, Check, Upgrade, Infer };
 
