@@ -36,7 +36,8 @@ def nn_ops(build):
     """The ONNX op types the nn dialect implements (from NNOnnxNames.def)."""
     here = os.path.dirname(os.path.abspath(__file__))
     names = os.path.join(here, "..", "..", "dialects", "NN", "NNOnnxNames.def")
-    ops = {"Constant"}
+    # Constant, and the hand-written ops that hold subgraphs.
+    ops = {"Constant", "If", "Loop", "Scan"}
     with open(names) as f:
         for line in f:
             m = re.match(r'NN_ONNX_OP\("(\w+)"', line)
@@ -52,12 +53,20 @@ def survey_one(args):
     model = onnx.load(path, load_external_data=False)
     unsupported = []
     opset = max((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), default=0)
-    for i, node in enumerate(model.graph.node):
-        # The upgrade from opsets below 10 turns Upsample into Resize.
-        if node.op_type == "Upsample" and opset < 10 and "Resize" in supported:
-            continue
-        if node.domain not in ("", "ai.onnx") or node.op_type not in supported:
-            unsupported.append(node.name or "%s_%d" % (node.op_type, i))
+
+    def collect(graph):
+        # Nodes of subgraphs (If branches, Loop and Scan bodies) too.
+        for i, node in enumerate(graph.node):
+            for attr in node.attribute:
+                if attr.type == onnx.AttributeProto.GRAPH:
+                    collect(attr.g)
+            # The upgrade from opsets below 10 turns Upsample into Resize.
+            if node.op_type == "Upsample" and opset < 10 and "Resize" in supported:
+                continue
+            if node.domain not in ("", "ai.onnx") or node.op_type not in supported:
+                unsupported.append(node.name or "%s_%d" % (node.op_type, i))
+
+    collect(model.graph)
     proc = subprocess.run([compile_bin, path, "--emit=nn", "-o", os.devnull],
                           capture_output=True, text=True, timeout=120)
     err = proc.stderr.strip()

@@ -204,6 +204,39 @@ def scan_axes():
     return m, {"s0": s0, "a": a, "b": b}, {"s": s, "z1": z1, "z2": z2}
 
 
+def loop_if():
+    # for i in range(3): acc = (i < 1) ? acc + x : acc * x; scan out acc.
+    # The If inside the body reads the loop-carried value and the iteration
+    # number (values of the enclosing subgraph) and x (of the main graph).
+    then_g = graph([helper.make_node("Add", ["acc_in", "x"], ["t"],
+                                     name="li_add")],
+                   "then_g", [], [vi("t", [2])])
+    else_g = graph([helper.make_node("Mul", ["acc_in", "x"], ["e"],
+                                     name="li_mul")],
+                   "else_g", [], [vi("e", [2])])
+    body = graph(
+        [helper.make_node("Less", ["i", "one"], ["first"], name="b_less"),
+         helper.make_node("If", ["first"], ["acc_out"], name="b_if",
+                          then_branch=then_g, else_branch=else_g),
+         helper.make_node("Identity", ["acc_out"], ["scan"], name="b_scan")],
+        "body", [vi("i", [], TensorProto.INT64),
+                 vi("cond_in", [], TensorProto.BOOL), vi("acc_in", [2])],
+        [vi("cond_in", [], TensorProto.BOOL), vi("acc_out", [2]),
+         vi("scan", [2])], [const("one", np.int64(1))])
+    m = model(
+        [helper.make_node("Loop", ["m", "", "acc0"], ["acc", "accs"],
+                          name="loop_if", body=body)],
+        [vi("x", [2]), vi("acc0", [2])], [vi("acc", [2]), vi("accs", [3, 2])],
+        [const("m", np.int64(3))])
+    x = np.array([2.0, -0.5], dtype=np.float32)
+    acc0 = np.array([1.0, 3.0], dtype=np.float32)
+    acc, rows = acc0.copy(), []
+    for i in range(3):
+        acc = acc + x if i < 1 else acc * x
+        rows.append(acc)
+    return m, {"x": x, "acc0": acc0}, {"acc": acc, "accs": np.stack(rows)}
+
+
 def if_unsupported():
     then_g = graph(
         [helper.make_node("NonMaxSuppression", ["x", "x"], ["t"],
@@ -263,7 +296,8 @@ def scan_bad_axis():
 
 
 CASES = {f.__name__: f for f in (
-    if_dynamic, if_const, loop_scan, loop_while, scan_axes, if_unsupported,
+    if_dynamic, if_const, loop_scan, loop_while, scan_axes, loop_if,
+    if_unsupported,
     if_mismatch, loop_dynamic_scan, scan_bad_axis)}
 
 
