@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# ===- make_recurrent_models.py - LSTM/GRU/RNN models and numpy references ---===#
+# ===- make_recurrent_models.py - LSTM/GRU/RNN models and numpy references ----===#
 #
 # Usage: make_recurrent_models.py OUT_DIR [--no-layout1]
 # Writes OUT_DIR/model.onnx (one graph with many LSTM, GRU and RNN nodes: every
