@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# ===- make_indexing_model.py - indexing and loss ops against numpy ----------===#
+# ===- make_indexing_model.py - indexing and loss ops against numpy --------===#
 #
 # Writes OUT/model.onnx, a model of the cases of the indexing, scatter/gather
 # and loss ops that ONNX's node tests do not cover (duplicate scatter indices
@@ -10,7 +10,7 @@
 #
 # Usage: /usr/bin/python3 make_indexing_model.py OUT
 #
-# ===-------------------------------------------------------------------------===#
+# ===-----------------------------------------------------------------------===#
 import os
 import sys
 
