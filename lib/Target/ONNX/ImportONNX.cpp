@@ -583,8 +583,9 @@ LogicalResult Importer::finishOp(Operation *op, const onnx::NodeProto &node) {
   // the shape function's otherwise; the verifier reports any conflict.
   FailureOr<SmallVector<Type>> inferred =
       tessera::nn::inferResultTypesQuietly(op);
-  // An absent output without an inferred type would fail the op's type
-  // constraints first: report the shape function's own error instead.
+  // An output without a type (absent, or unknown to ONNX) has one only from
+  // the shape function, and would fail the op's type constraints first:
+  // report why the shape function failed instead.
   if (failed(inferred) &&
       llvm::any_of(op->getResultTypes(), llvm::IsaPred<NoneType>) &&
       failed(tessera::nn::verifyInferredResultTypes(op)))
@@ -603,12 +604,6 @@ LogicalResult Importer::finishOp(Operation *op, const onnx::NodeProto &node) {
     else if (compatible && isa<UnrankedTensorType>(current))
       result.setType(candidate);
   }
-  // An output without a type (absent, or unknown to ONNX) has one only from
-  // the shape function: report why that failed rather than the missing type.
-  if (failed(inferred) && llvm::any_of(op->getResultTypes(),
-                                       [](Type t) { return isa<NoneType>(t); }))
-    if (failed(tessera::nn::verifyInferredResultTypes(op)))
-      return failure();
   if (failed(verify(op)))
     return failure();
   for (auto [i, output] : llvm::enumerate(node.output()))
