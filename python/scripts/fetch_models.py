@@ -25,7 +25,7 @@
 # (npm onnxruntime-node in BUILD_DIR/ort, through bench/ort_run.js) on a fixed
 # random input and on every .npy of --inputs DIR, printing the max errors.
 #
-# The other models (ppocr_det, ppocr_rec, silero_vad_legacy, silero_vad_v5,
+# The other models (ppocr_det, ppocr_rec, silero_vad_legacy, silero_vad_v5, silero_vad_v6,
 # oww_melspectrogram, oww_embedding, oww_hey_jarvis) are fetched the same way
 # and checked against ONNX Runtime by check_trained_models.py.
 #
@@ -92,6 +92,15 @@ MODELS = {
         "tarball": "ricky0123-vad-web-0.0.31.tgz",
         "member": "package/dist/silero_vad_v5.onnx",
         "sha256": "2623a2953f6ff3d2c1e61740c6cdb7168133479b267dfef114a4a3cc5bdd788f",
+        "inputs": [("input", (1, 512), "float32", "audio"), ("state", (2, 1, 128), "float32", 0),
+                   ("sr", (), "int64", 16000)],
+    },
+    "silero_vad_v6": {
+        "package": "@ricky0123/vad-web",
+        "version": "0.0.31",
+        "tarball": "ricky0123-vad-web-0.0.31.tgz",
+        "member": "package/dist/silero_vad_v6.onnx",
+        "sha256": "1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3",
         "inputs": [("input", (1, 512), "float32", "audio"), ("state", (2, 1, 128), "float32", 0),
                    ("sr", (), "int64", 16000)],
     },
