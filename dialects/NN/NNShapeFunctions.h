@@ -81,6 +81,12 @@ TESSERA_NN_SHAPE_FN(SpaceToDepth)
 TESSERA_NN_SHAPE_FN(Shape)
 TESSERA_NN_SHAPE_FN(ConstantOfShape)
 TESSERA_NN_SHAPE_FN(Range)
+// Detection and image ops (NNShapesDetection.cpp).
+TESSERA_NN_SHAPE_FN(GridSample)
+TESSERA_NN_SHAPE_FN(RoiAlign)
+TESSERA_NN_SHAPE_FN(Det)
+TESSERA_NN_SHAPE_FN(MaxUnpool)
+TESSERA_NN_SHAPE_FN(NonZero)
 #undef TESSERA_NN_SHAPE_FN
 
 } // namespace tessera::nn

@@ -70,6 +70,9 @@ OPS = {
     # Quantization.
     "QuantizeLinear": "Quantize", "DequantizeLinear": "Dequantize",
     "DynamicQuantizeLinear": "DynamicQuantize",
+    # Detection and image ops.
+    "GridSample": "GridSample", "RoiAlign": "RoiAlign", "Det": "Det",
+    "MaxUnpool": "MaxUnpool", "NonZero": "NonZero",
 }
 
 # Ops with a hand-written folder in NNFolds.cpp.
@@ -78,7 +81,7 @@ FOLDERS = {
     "Slice", "Identity", "ConstantOfShape", "Range", "Add", "Sub", "Mul",
     "Div", "Equal", "Where", "Expand", "Flatten", "Transpose", "Less",
     "Greater", "Not", "Neg", "Abs", "Max", "Min", "Tile", "ReduceProd",
-    "Dropout",
+    "Dropout", "NonZero",
 }
 
 # Names that would collide with accessors every MLIR op already has.

@@ -146,4 +146,5 @@ void tessera::populateNNToLinalgConversionPatterns(
   populateNNReductionToLinalgPatterns(converter, patterns);
   populateNNDataMovementToLinalgPatterns(converter, patterns);
   populateNNQuantizationToLinalgPatterns(converter, patterns);
+  populateNNDetectionToLinalgPatterns(converter, patterns);
 }

@@ -44,6 +44,9 @@ void populateNNDataMovementToLinalgPatterns(
 /// MatMulInteger.
 void populateNNQuantizationToLinalgPatterns(
     const mlir::TypeConverter &converter, mlir::RewritePatternSet &patterns);
+/// GridSample, RoiAlign, Det, MaxUnpool.
+void populateNNDetectionToLinalgPatterns(const mlir::TypeConverter &converter,
+                                         mlir::RewritePatternSet &patterns);
 
 } // namespace tessera
 
