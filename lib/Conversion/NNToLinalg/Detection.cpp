@@ -542,8 +542,11 @@ static FailureOr<Value> lowerDet(nn::DetOp op, nn::DetOp::Adaptor adaptor,
 //===----------------------------------------------------------------------===//
 
 /// Zeros with each X value stored at its flat index from I (the indices
-/// MaxPool returns: row-major over the whole output). Out-of-range indices
-/// (an invalid model) are clamped so they never write out of bounds.
+/// MaxPool returns: row-major over the whole unpooled tensor, of the shape
+/// the attributes imply). A larger constant `output_shape` extends that
+/// tensor with zeros at the end of each dim, as ONNX's reference does.
+/// Out-of-range indices (an invalid model) are clamped so they never write
+/// out of bounds.
 static FailureOr<Value> lowerMaxUnpool(nn::MaxUnpoolOp op,
                                        nn::MaxUnpoolOp::Adaptor adaptor,
                                        RankedTensorType type,
@@ -554,11 +557,34 @@ static FailureOr<Value> lowerMaxUnpool(nn::MaxUnpoolOp op,
       staticOperandType(op, adaptor.getI(), rewriter);
   if (failed(xType) || failed(iType))
     return failure();
+  if (!nn::isNone(op.getOutputShape()) &&
+      !nn::getConstantInts(op.getOutputShape()))
+    return op.emitOpError("output_shape must be a constant: a computed one "
+                          "gives a result shape that depends on input values");
   Location loc = op.getLoc();
   OpBuilder &b = rewriter;
   Type element = type.getElementType();
   Scalar s{b, loc, element};
-  int64_t count = xType->getNumElements(), total = type.getNumElements();
+  // The unpooled shape the attributes imply.
+  ArrayRef<int64_t> kernel = op.getKernelShape();
+  size_t spatial = kernel.size();
+  SmallVector<int64_t> strides(spatial, 1), pads(2 * spatial, 0);
+  if (std::optional<ArrayRef<int64_t>> v = op.getStrides())
+    strides.assign(v->begin(), v->end());
+  if (std::optional<ArrayRef<int64_t>> v = op.getPads())
+    pads.assign(v->begin(), v->end());
+  SmallVector<int64_t> inferred = {xType->getDimSize(0), xType->getDimSize(1)};
+  for (size_t i = 0; i < spatial; ++i)
+    inferred.push_back((xType->getDimSize(i + 2) - 1) * strides[i] + kernel[i] -
+                       pads[i] - pads[i + spatial]);
+  auto inferredType = RankedTensorType::get(inferred, element);
+  if (inferred.size() != (size_t)type.getRank())
+    return rewriter.notifyMatchFailure(op, "result rank mismatch");
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (inferred[d] <= 0 || inferred[d] > type.getDimSize(d))
+      return rewriter.notifyMatchFailure(op, "result smaller than unpooled");
+  int64_t count = xType->getNumElements();
+  int64_t total = inferredType.getNumElements();
   Value x = reshapeTo(b, loc, adaptor.getX(),
                       RankedTensorType::get({count}, element));
   Value ind =
@@ -578,7 +604,24 @@ static FailureOr<Value> lowerMaxUnpool(nn::MaxUnpoolOp op,
             lb, l,
             Value(tensor::InsertOp::create(lb, l, v, args[0], ValueRange{k})));
       });
-  return reshapeTo(b, loc, loop.getResult(0), type);
+  Value unpooled = reshapeTo(b, loc, loop.getResult(0), inferredType);
+  if (inferredType == type)
+    return unpooled;
+  // Zero-extend to output_shape.
+  return buildIndexGeneric(
+      b, loc, type, [&](OpBuilder &gb, Location gl, ValueRange iv) -> Value {
+        Scalar sg{gb, gl, element};
+        Value inside;
+        SmallVector<Value> coords;
+        for (int64_t d = 0; d < type.getRank(); ++d) {
+          Value in = arith::CmpIOp::create(gb, gl, arith::CmpIPredicate::slt,
+                                           iv[d], sg.idx(inferred[d]));
+          inside = inside ? sg.andI(inside, in) : in;
+          coords.push_back(sg.clampIdx(iv[d], 0, inferred[d] - 1));
+        }
+        Value v = tensor::ExtractOp::create(gb, gl, unpooled, coords);
+        return sg.sel(inside, v, sg.c(0));
+      });
 }
 
 /// Results without elements are `tensor.empty`.
