@@ -98,3 +98,19 @@ func.func @max_unpool(%x: tensor<1x2x2x2xf32>, %i: tensor<1x2x2x2xi64>) -> tenso
   %y = nn.max_unpool %x, %i, %n {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<1x2x2x2xf32>, tensor<1x2x2x2xi64>, none) -> tensor<1x2x4x4xf32>
   return %y : tensor<1x2x4x4xf32>
 }
+
+// -----
+
+// A constant output_shape larger than the unpooled shape: the unpooled
+// tensor is zero-extended at the end of each dim.
+// CHECK-LABEL: func.func @max_unpool_output_shape
+// CHECK:         scf.for {{.*}} -> (tensor<16xf32>)
+// CHECK:         tensor.expand_shape {{.*}} into tensor<1x1x4x4xf32>
+// CHECK:         linalg.generic {{.*}} outs(%{{.*}} : tensor<1x1x5x5xf32>)
+// CHECK:           tensor.extract %{{.*}} : tensor<1x1x4x4xf32>
+// CHECK:           arith.select
+func.func @max_unpool_output_shape(%x: tensor<1x1x2x2xf32>, %i: tensor<1x1x2x2xi64>) -> tensor<1x1x5x5xf32> {
+  %s = nn.constant dense<[1, 1, 5, 5]> : tensor<4xi64>
+  %y = nn.max_unpool %x, %i, %s {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<1x1x2x2xf32>, tensor<1x1x2x2xi64>, tensor<4xi64>) -> tensor<1x1x5x5xf32>
+  return %y : tensor<1x1x5x5xf32>
+}
