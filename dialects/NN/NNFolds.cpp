@@ -624,3 +624,33 @@ OpFoldResult BlackmanWindowOp::fold(FoldAdaptor) {
   return foldWindow(getOutput().getType(), getPeriodic() != 0,
                     {0.42, -0.5, 0.08});
 }
+//===----------------------------------------------------------------------===//
+// NonZero
+//===----------------------------------------------------------------------===//
+
+/// The coordinates of the nonzero elements of a constant, row-major: its
+/// result size is known only from the values.
+OpFoldResult NonZeroOp::fold(FoldAdaptor adaptor) {
+  auto type = dyn_cast<RankedTensorType>(getY().getType());
+  auto input = dyn_cast<RankedTensorType>(getX().getType());
+  std::optional<Values> values = getValues(adaptor.getX());
+  if (!type || !type.hasStaticShape() || !input || !values ||
+      input.getRank() == 0)
+    return {};
+  ArrayRef<int64_t> shape = input.getShape();
+  int64_t rank = shape.size();
+  SmallVector<SmallVector<int64_t>> coords(rank);
+  for (size_t i = 0; i < values->size(); ++i) {
+    if (values->asDouble(i) == 0)
+      continue;
+    int64_t rest = i;
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      coords[d].push_back(rest % shape[d]);
+      rest /= shape[d];
+    }
+  }
+  Values v;
+  for (const SmallVector<int64_t> &c : coords)
+    v.ints.append(c.begin(), c.end());
+  return makeAttr(type, v);
+}

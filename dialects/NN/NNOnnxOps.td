@@ -1024,6 +1024,35 @@ def NN_DequantizeLinearOp : NN_Op<"dequantize_linear", [Pure]> {
   let shapeFunction = "inferDequantizeShape";
 }
 
+def NN_DetOp : NN_Op<"det", [Pure]> {
+  let summary = "ONNX Det (opset 11 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `Det` as of opset 11 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.det %x : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Det calculates determinant of a square matrix or batches of square matrices.
+    Det takes one input tensor of shape `[*, M, M]`, where `*` is zero or more batch dimensions,
+    and the inner-most 2 dimensions form square matrices.
+    The output is a tensor of shape `[*]`, containing the determinants of all input submatrices.
+    e.g., When the input is 2-D, the output is a scalar(shape is empty: `[]`).
+  }];
+  let arguments = (ins
+    TensorOf<[F16, F32, F64]>:$X
+  );
+  let results = (outs
+    TensorOf<[F16, F32, F64]>:$Y
+  );
+  let shapeFunction = "inferDetShape";
+}
+
 def NN_DivOp : NN_Op<"div", [Pure]> {
   let summary = "ONNX Div (opset 14 semantics)";
   let description = [{
@@ -1964,6 +1993,42 @@ def NN_GreaterOrEqualOp : NN_Op<"greater_or_equal", [Pure]> {
   let shapeFunction = "inferCompareShape";
 }
 
+def NN_GridSampleOp : NN_Op<"grid_sample", [Pure]> {
+  let summary = "ONNX GridSample (opset 16 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `GridSample` as of opset 16 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.grid_sample %x, %grid : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Given an `input` and a flow-field `grid`, computes the `output` using `input` values and pixel locations from `grid`.
+    Currently, only spatial (4-D) inputs are supported. For `input` with shape (N, C, H, W) and `grid` with shape (N, H_out, W_out, 2),
+    the `output` will have shape (N, C, H_out, W_out).
+    For each output location `output[N, C, H_out, W_out]`, the size-2 vector `grid[N, H_out, W_out]` specifies `input` pixel locations `x` and `y`,
+    which are used to interpolate the output value `output[N, C, H_out, W_out]`.
+
+    The GridSample operator is often used in doing grid generator and sampler in the [Spatial Transformer Networks](https://arxiv.org/abs/1506.02025).
+    See also in [torch.nn.functional.grid_sample](https://pytorch.org/docs/master/generated/torch.nn.functional.grid_sample.html#torch-nn-functional-grid-sample).
+  }];
+  let arguments = (ins
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64, I1]>:$X,
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64, I1]>:$grid,
+    DefaultValuedAttr<I64Attr, "0">:$align_corners,
+    DefaultValuedStrAttr<StrAttr, "bilinear">:$mode,
+    DefaultValuedStrAttr<StrAttr, "zeros">:$padding_mode
+  );
+  let results = (outs
+    TensorOf<[F16, F32, F64]>:$Y
+  );
+  let shapeFunction = "inferGridSampleShape";
+}
+
 def NN_HammingWindowOp : NN_Op<"hamming_window", [Pure]> {
   let summary = "ONNX HammingWindow (opset 17 semantics)";
   let description = [{
@@ -2765,6 +2830,53 @@ def NN_MaxPoolOp : NN_Op<"max_pool", [Pure]> {
   let shapeFunction = "inferPoolShape";
 }
 
+def NN_MaxUnpoolOp : NN_Op<"max_unpool", [Pure]> {
+  let summary = "ONNX MaxUnpool (opset 11 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `MaxUnpool` as of opset 11 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.max_unpool %x, %i, %output_shape : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    MaxUnpool essentially computes the partial inverse of the MaxPool op.
+     The input information to this op is typically the the output information from a MaxPool op. The first
+     input tensor X is the tensor that needs to be unpooled, which is typically the pooled tensor (first output)
+     from MaxPool. The second input tensor, I, contains the indices to the (locally maximal) elements corrsponding
+     to the elements in the first input tensor X. Input tensor I is typically the second output of the MaxPool op.
+     The third (optional) input is a tensor that specifies the output size of the unpooling operation.
+
+    MaxUnpool is intended to do 'partial' inverse of the MaxPool op. 'Partial' because all the non-maximal
+     values from the original input to MaxPool are set to zero in the output of the MaxUnpool op. Pooling
+     the result of an unpooling operation should give back the original input to the unpooling op.
+
+    MaxUnpool can produce the same output size for several input sizes, which makes unpooling op ambiguous.
+     The third input argument, output_size, is meant to disambiguate the op and produce output tensor of
+     known/predictable size.
+
+    In addition to the inputs, MaxUnpool takes three attributes, namely kernel_shape, strides, and pads,
+     which define the exact unpooling op. The attributes typically have the same values as the corrsponding
+     pooling op that the unpooling op is trying to invert.
+  }];
+  let arguments = (ins
+    TensorOf<[F16, F32, F64]>:$X,
+    TensorOf<[I64]>:$I,
+    NN_Optional<TensorOf<[I64]>>:$output_shape,
+    DenseI64ArrayAttr:$kernel_shape,
+    OptionalAttr<DenseI64ArrayAttr>:$pads,
+    OptionalAttr<DenseI64ArrayAttr>:$strides
+  );
+  let results = (outs
+    TensorOf<[F16, F32, F64]>:$output
+  );
+  let shapeFunction = "inferMaxUnpoolShape";
+}
+
 def NN_MeanOp : NN_Op<"mean", [Pure]> {
   let summary = "ONNX Mean (opset 13 semantics)";
   let description = [{
@@ -3057,6 +3169,36 @@ def NN_NegativeLogLikelihoodLossOp : NN_Op<"negative_log_likelihood_loss", [Pure
     TensorOf<[F16, F32, F64]>:$loss
   );
   let shapeFunction = "inferLossShape";
+}
+
+def NN_NonZeroOp : NN_Op<"non_zero", [Pure]> {
+  let summary = "ONNX NonZero (opset 13 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `NonZero` as of opset 13 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.non_zero %x : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Returns the indices of the elements that are non-zero
+        (in row-major order - by dimension).
+        NonZero behaves similar to numpy.nonzero:
+        https://docs.scipy.org/doc/numpy/reference/generated/numpy.nonzero.html,
+        but for scalar input, NonZero produces output shape (0, N) instead of (1, N), which is different from Numpy's behavior.
+  }];
+  let arguments = (ins
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$X
+  );
+  let results = (outs
+    TensorOf<[I64]>:$Y
+  );
+  let shapeFunction = "inferNonZeroShape";
+  let hasFolder = 1;
 }
 
 def NN_NotOp : NN_Op<"not", [Pure]> {
@@ -4095,6 +4237,49 @@ def NN_ReverseSequenceOp : NN_Op<"reverse_sequence", [Pure]> {
     TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64, I1]>:$Y
   );
   let shapeFunction = "inferReverseSequenceShape";
+}
+
+def NN_RoiAlignOp : NN_Op<"roi_align", [Pure]> {
+  let summary = "ONNX RoiAlign (opset 16 semantics)";
+  let description = [{
+    Tensor op with the semantics of ONNX `RoiAlign` as of opset 16 (the
+    schema current at opset 17). Absent optional operands are `nn.none`
+    values; optional results are always present and may be unused.
+
+    Example:
+    ```mlir
+    %r = nn.roi_align %x, %rois, %batch_indices : (...) -> ...
+    ```
+
+    ONNX documentation:
+
+    Region of Interest (RoI) align operation described in the
+    [Mask R-CNN paper](https://arxiv.org/abs/1703.06870).
+    RoiAlign consumes an input tensor X and region of interests (rois)
+    to apply pooling across each RoI; it produces a 4-D tensor of shape
+    (num_rois, C, output_height, output_width).
+
+    RoiAlign is proposed to avoid the misalignment by removing
+    quantizations while converting from original image into feature
+    map and from feature map into RoI feature; in each ROI bin,
+    the value of the sampled locations are computed directly
+    through bilinear interpolation.
+  }];
+  let arguments = (ins
+    TensorOf<[F16, F32, F64]>:$X,
+    TensorOf<[F16, F32, F64]>:$rois,
+    TensorOf<[I64]>:$batch_indices,
+    DefaultValuedStrAttr<StrAttr, "half_pixel">:$coordinate_transformation_mode,
+    DefaultValuedStrAttr<StrAttr, "avg">:$mode,
+    DefaultValuedAttr<I64Attr, "1">:$output_height,
+    DefaultValuedAttr<I64Attr, "1">:$output_width,
+    DefaultValuedAttr<I64Attr, "0">:$sampling_ratio,
+    DefaultValuedAttr<F32Attr, "1.0">:$spatial_scale
+  );
+  let results = (outs
+    TensorOf<[F16, F32, F64]>:$Y
+  );
+  let shapeFunction = "inferRoiAlignShape";
 }
 
 def NN_RoundOp : NN_Op<"round", [Pure]> {

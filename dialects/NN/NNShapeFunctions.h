@@ -120,6 +120,12 @@ TESSERA_NN_SHAPE_FN(EyeLike)
 /// target's shape for reduction 'none', a scalar otherwise) and, for the
 /// latter, log_prob (the scores' shape).
 TESSERA_NN_SHAPE_FN(Loss)
+// Detection and image ops (NNShapesDetection.cpp).
+TESSERA_NN_SHAPE_FN(GridSample)
+TESSERA_NN_SHAPE_FN(RoiAlign)
+TESSERA_NN_SHAPE_FN(Det)
+TESSERA_NN_SHAPE_FN(MaxUnpool)
+TESSERA_NN_SHAPE_FN(NonZero)
 #undef TESSERA_NN_SHAPE_FN
 
 } // namespace tessera::nn

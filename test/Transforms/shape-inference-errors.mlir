@@ -16,3 +16,12 @@ func.func @dynamic_input(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
   %r = nn.relu %x : (tensor<?x3xf32>) -> tensor<?x3xf32>
   return %r : tensor<?x3xf32>
 }
+
+// -----
+
+// NonZero of a runtime tensor: the count of nonzero values is data.
+func.func @non_zero_runtime(%x: tensor<2x2xf32>) -> tensor<2x?xi64> {
+  // expected-error @+1 {{its size depends on the values of the inputs (data-dependent shapes are unsupported)}}
+  %r = nn.non_zero %x : (tensor<2x2xf32>) -> tensor<2x?xi64>
+  return %r : tensor<2x?xi64>
+}

@@ -41,3 +41,16 @@ func.func @negative_unknown_shape(%x: tensor<6xf32>, %s: tensor<2xi64>) -> tenso
   %r = nn.reshape %x, %s : (tensor<6xf32>, tensor<2xi64>) -> tensor<?x?xf32>
   return %r : tensor<?x?xf32>
 }
+
+// -----
+
+// NonZero of a constant folds to the coordinates of its nonzero values.
+// CHECK-LABEL: func.func @non_zero_constant
+// CHECK-SAME:    -> tensor<2x3xi64>
+// CHECK:         %[[C:.*]] = nn.constant dense<{{\[\[}}0, 1, 1], [1, 0, 2]]> : tensor<2x3xi64>
+// CHECK:         return %[[C]]
+func.func @non_zero_constant() -> tensor<?x?xi64> {
+  %x = nn.constant dense<[[0.0, 2.0, 0.0], [-1.0, 0.0, 0.5]]> : tensor<2x3xf32>
+  %r = nn.non_zero %x : (tensor<2x3xf32>) -> tensor<?x?xi64>
+  return %r : tensor<?x?xi64>
+}

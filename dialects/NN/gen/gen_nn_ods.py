@@ -89,6 +89,9 @@ OPS = {
     "DynamicQuantizeLinear": "DynamicQuantize",
     # Recurrent networks.
     "LSTM": "Recurrent", "GRU": "Recurrent", "RNN": "Recurrent",
+    # Detection and image ops.
+    "GridSample": "GridSample", "RoiAlign": "RoiAlign", "Det": "Det",
+    "MaxUnpool": "MaxUnpool", "NonZero": "NonZero",
 }
 
 # Ops with a hand-written folder in NNFolds.cpp.
@@ -98,6 +101,7 @@ FOLDERS = {
     "Div", "Equal", "Where", "Expand", "Flatten", "Transpose", "Less",
     "Greater", "Not", "Neg", "Abs", "Max", "Min", "Tile", "ReduceProd",
     "Dropout", "Size", "BlackmanWindow", "HammingWindow", "HannWindow",
+    "Dropout", "NonZero",
 }
 
 # Names that would collide with accessors every MLIR op already has.

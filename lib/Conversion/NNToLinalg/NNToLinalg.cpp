@@ -155,4 +155,5 @@ void tessera::populateNNToLinalgConversionPatterns(
   populateNNScanToLinalgPatterns(converter, patterns);
   populateNNRecurrentToLinalgPatterns(converter, patterns);
   populateNNIndexingToLinalgPatterns(converter, patterns);
+  populateNNDetectionToLinalgPatterns(converter, patterns);
 }

@@ -27,3 +27,14 @@ func.func @negative_dynamic_quantize_linear_dynamic(%x: tensor<?x3xf32>) -> tens
   %y, %s, %zp = nn.dynamic_quantize_linear %x : (tensor<?x3xf32>) -> (tensor<?x3xui8>, tensor<f32>, tensor<ui8>)
   return %s : tensor<f32>
 }
+
+// -----
+
+// MaxUnpool's output_shape must be a constant: a computed one could differ
+// from the declared result type.
+func.func @max_unpool_runtime_output_shape(%x: tensor<1x1x2x2xf32>, %i: tensor<1x1x2x2xi64>, %s: tensor<4xi64>) -> tensor<1x1x5x5xf32> {
+  // expected-error @+2 {{'nn.max_unpool' op output_shape must be a constant: a computed one gives a result shape that depends on input values}}
+  // expected-error @+1 {{failed to legalize operation 'nn.max_unpool'}}
+  %y = nn.max_unpool %x, %i, %s {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<1x1x2x2xf32>, tensor<1x1x2x2xi64>, tensor<4xi64>) -> tensor<1x1x5x5xf32>
+  return %y : tensor<1x1x5x5xf32>
+}

@@ -62,6 +62,9 @@ void populateNNRecurrentToLinalgPatterns(const mlir::TypeConverter &converter,
 /// EyeLike, NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss.
 void populateNNIndexingToLinalgPatterns(const mlir::TypeConverter &converter,
                                         mlir::RewritePatternSet &patterns);
+/// GridSample, RoiAlign, Det, MaxUnpool.
+void populateNNDetectionToLinalgPatterns(const mlir::TypeConverter &converter,
+                                         mlir::RewritePatternSet &patterns);
 
 } // namespace tessera
 

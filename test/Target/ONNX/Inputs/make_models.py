@@ -91,6 +91,30 @@ def bad_pad_mode():
         [vi("x", [2, 3])], [vi("y", ["a", "b"])], [pads])
 
 
+def bad_grid_sample_mode():
+    # ONNX 1.12's shape inference accepts any mode; nn's verifier does not.
+    return model(
+        [helper.make_node("GridSample", ["x", "g"], ["y"], name="gs_bad",
+                          mode="linear")],
+        [vi("x", [1, 1, 4, 4]), vi("g", [1, 2, 2, 2])], [vi("y", [1, 1, 2, 2])],
+        opset=16)
+
+
+def bad_roi_batch_index():
+    # A constant batch index past the end of the batch.
+    idx = numpy_helper.from_array(np.array([0, 3], dtype=np.int64), "idx")
+    return model(
+        [helper.make_node("RoiAlign", ["x", "rois", "idx"], ["y"],
+                          name="roi_bad", output_height=2, output_width=2)],
+        [vi("x", [2, 1, 8, 8]), vi("rois", [2, 4])], [vi("y", [2, 1, 2, 2])],
+        [idx], opset=16)
+
+
+def det_not_square():
+    return model([helper.make_node("Det", ["x"], ["y"], name="det_bad")],
+                 [vi("x", [2, 3, 4])], [vi("y", ["n"])])
+
+
 def dynamic_rank():
     return model([helper.make_node("Relu", ["x"], ["y"], name="relu0")],
                  [helper.make_tensor_value_info("x", TensorProto.FLOAT, None)],
@@ -479,7 +503,9 @@ CASES = {
     "lstm_bad_layout": lstm_bad_layout,
     "conv_relu": conv_relu, "dynamic_reshape": dynamic_reshape,
     "unsupported_ops": unsupported_ops, "bad_kernel": bad_kernel,
-    "bad_transpose": bad_transpose, "bad_pad_mode": bad_pad_mode, "dynamic_rank": dynamic_rank,
+    "bad_transpose": bad_transpose, "bad_pad_mode": bad_pad_mode,
+    "bad_grid_sample_mode": bad_grid_sample_mode,
+    "bad_roi_batch_index": bad_roi_batch_index, "det_not_square": det_not_square, "dynamic_rank": dynamic_rank,
     "upgrade": upgrade, "upgrade_computed_reshape": upgrade_computed_reshape,
     "too_new": too_new, "add_bcast": add_bcast,
     "bad_broadcast": bad_broadcast, "dup_output": dup_output,
