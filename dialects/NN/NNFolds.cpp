@@ -318,7 +318,9 @@ OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
   if (!data || !indices || !dataShape || !indicesShape || indices->isFloat)
     return {};
   int64_t rank = dataShape->size();
-  int64_t axis = getAxis() < 0 ? getAxis() + rank : getAxis();
+  int64_t axis = static_cast<int64_t>(getAxis());
+  if (axis < 0)
+    axis += rank;
   if (axis < 0 || axis >= rank)
     return {};
   SmallVector<int64_t> dataStrides = stridesOf(*dataShape);
@@ -349,7 +351,9 @@ OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
   if (!type || !smallCount(type, kMaxFoldElements))
     return {};
   int64_t rank = type.getRank();
-  int64_t axis = getAxis() < 0 ? getAxis() + rank : getAxis();
+  int64_t axis = static_cast<int64_t>(getAxis());
+  if (axis < 0)
+    axis += rank;
   Values out;
   SmallVector<Values> parts;
   SmallVector<int64_t> blocks;

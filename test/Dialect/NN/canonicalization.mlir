@@ -182,3 +182,20 @@ func.func @negative_fold_bounds() -> (tensor<8192x8192xf32>, tensor<1xi64>, tens
   %p = nn.reduce_prod %two {keepdims = 1 : i64} : (tensor<2xi64>) -> tensor<1xi64>
   return %c, %sum, %p : tensor<8192x8192xf32>, tensor<1xi64>, tensor<1xi64>
 }
+
+// -----
+
+// Negative axes of Gather and Concat count from the back when they fold.
+// CHECK-LABEL: func.func @negative_axes_fold
+func.func @negative_axes_fold() -> (tensor<2x1xi64>, tensor<2x3xi64>) {
+  // CHECK-DAG: nn.constant dense<{{\[}}[2], [5]]> : tensor<2x1xi64>
+  // CHECK-DAG: nn.constant dense<{{\[}}[1, 2, 7], [4, 5, 8]]> : tensor<2x3xi64>
+  // CHECK-NOT: nn.gather
+  // CHECK-NOT: nn.concat
+  %d = nn.constant dense<[[1, 2], [4, 5]]> : tensor<2x2xi64>
+  %i = nn.constant dense<[1]> : tensor<1xi64>
+  %g = nn.gather %d, %i {axis = -1 : i64} : (tensor<2x2xi64>, tensor<1xi64>) -> tensor<2x1xi64>
+  %e = nn.constant dense<[[7], [8]]> : tensor<2x1xi64>
+  %c = nn.concat %d, %e {axis = -1 : i64} : (tensor<2x2xi64>, tensor<2x1xi64>) -> tensor<2x3xi64>
+  return %g, %c : tensor<2x1xi64>, tensor<2x3xi64>
+}
