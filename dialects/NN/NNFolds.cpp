@@ -226,9 +226,20 @@ static Attribute foldElementwise(
   return makeAttr(type, out);
 }
 
-/// Returns `input` when the op does not change its type.
+/// Returns `input` when the op does not change its type (for ops that never
+/// move elements: Identity, Cast, a one-input Concat).
 static OpFoldResult foldIdentityType(Operation *op, Value input) {
   if (input.getType() == op->getResult(0).getType())
+    return input;
+  return {};
+}
+
+/// Returns `input` when the op keeps its static shape (a reshape to the same
+/// shape). Equal types with unknown dims say nothing: a Squeeze of an
+/// unranked tensor has an unranked result too.
+static OpFoldResult foldSameStaticShape(Operation *op, Value input) {
+  auto type = dyn_cast<RankedTensorType>(input.getType());
+  if (type && type.hasStaticShape() && type == op->getResult(0).getType())
     return input;
   return {};
 }
@@ -380,17 +391,15 @@ OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
 }
 
 OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
-  if (OpFoldResult same = foldIdentityType(*this, getData()))
-    if (getData().getType() == getOutput().getType() &&
-        cast<RankedTensorType>(getOutput().getType()).hasStaticShape()) {
-      // Only a slice that provably keeps everything is an identity.
-      auto starts = getConstantInts(getStarts());
-      auto steps = getConstantInts(getSteps());
-      if (starts && llvm::all_of(*starts, [](int64_t s) { return s == 0; }) &&
-          (isNone(getSteps()) ||
-           (steps && llvm::all_of(*steps, [](int64_t s) { return s == 1; }))))
-        return same;
-    }
+  if (OpFoldResult same = foldSameStaticShape(*this, getData())) {
+    // Only a slice that provably keeps everything is an identity.
+    auto starts = getConstantInts(getStarts());
+    auto steps = getConstantInts(getSteps());
+    if (starts && llvm::all_of(*starts, [](int64_t s) { return s == 0; }) &&
+        (isNone(getSteps()) ||
+         (steps && llvm::all_of(*steps, [](int64_t s) { return s == 1; }))))
+      return same;
+  }
   std::optional<Values> data = getValues(adaptor.getData());
   std::optional<SmallVector<int64_t>> shape = staticShape(getData());
   auto starts = getConstantInts(getStarts());
@@ -453,7 +462,7 @@ OpFoldResult TileOp::fold(FoldAdaptor adaptor) {
 }
 
 OpFoldResult ExpandOp::fold(FoldAdaptor adaptor) {
-  if (OpFoldResult same = foldIdentityType(*this, getInput()))
+  if (OpFoldResult same = foldSameStaticShape(*this, getInput()))
     return same;
   std::optional<Values> data = getValues(adaptor.getInput());
   std::optional<SmallVector<int64_t>> shape = staticShape(getInput());
@@ -465,20 +474,19 @@ OpFoldResult ExpandOp::fold(FoldAdaptor adaptor) {
 }
 
 OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
-  if (OpFoldResult same = foldIdentityType(*this, getData()))
-    if (cast<ShapedType>(getData().getType()).hasStaticShape())
-      return same;
+  if (OpFoldResult same = foldSameStaticShape(*this, getData()))
+    return same;
   return foldReshapeConstant(*this, adaptor.getData());
 }
 
 OpFoldResult FlattenOp::fold(FoldAdaptor adaptor) {
-  if (OpFoldResult same = foldIdentityType(*this, getInput()))
+  if (OpFoldResult same = foldSameStaticShape(*this, getInput()))
     return same;
   return foldReshapeConstant(*this, adaptor.getInput());
 }
 
 OpFoldResult SqueezeOp::fold(FoldAdaptor adaptor) {
-  if (OpFoldResult same = foldIdentityType(*this, getData()))
+  if (OpFoldResult same = foldSameStaticShape(*this, getData()))
     return same;
   return foldReshapeConstant(*this, adaptor.getData());
 }

