@@ -42,28 +42,6 @@ static std::optional<int64_t> normalize(int64_t axis, int64_t rank) {
   return axis;
 }
 
-/// A `linalg.generic` with no inputs producing `type`; `body` maps the loop
-/// indices (`linalg.index` values) to the element.
-static Value
-buildIndexGeneric(OpBuilder &b, Location loc, RankedTensorType type,
-                  function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
-  int64_t rank = type.getRank();
-  MLIRContext *ctx = b.getContext();
-  SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx)};
-  SmallVector<utils::IteratorType> iterators(rank,
-                                             utils::IteratorType::parallel);
-  auto generic = linalg::GenericOp::create(
-      b, loc, TypeRange{type}, ValueRange{},
-      ValueRange{createEmpty(b, loc, type)}, maps, iterators,
-      [&](OpBuilder &nb, Location nloc, ValueRange) {
-        SmallVector<Value> indices;
-        for (int64_t d = 0; d < rank; ++d)
-          indices.push_back(linalg::IndexOp::create(nb, nloc, d));
-        linalg::YieldOp::create(nb, nloc, body(nb, nloc, indices));
-      });
-  return generic.getResult(0);
-}
-
 /// A `linalg.generic` producing `type` whose only input is read through
 /// `inputExprs` (one affine expression of the output dims per input dim).
 static Value buildMappedCopy(OpBuilder &b, Location loc, RankedTensorType type,
@@ -151,15 +129,6 @@ lowerUnlessEmpty(OpTy op, typename OpTy::Adaptor adaptor, RankedTensorType type,
 template <typename OpTy, LowerFn<OpTy> Lower>
 using DataMovementLowering =
     SingleResultLowering<OpTy, lowerUnlessEmpty<OpTy, Lower>>;
-
-/// The statically shaped converted operand, or a match failure.
-static FailureOr<RankedTensorType>
-staticOperandType(Operation *op, Value v, ConversionPatternRewriter &rewriter) {
-  auto type = dyn_cast<RankedTensorType>(v.getType());
-  if (!type || !type.hasStaticShape())
-    return rewriter.notifyMatchFailure(op, "operand shape is not static");
-  return type;
-}
 
 //===----------------------------------------------------------------------===//
 // Reshape, Flatten, Squeeze, Unsqueeze

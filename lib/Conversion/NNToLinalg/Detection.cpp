@@ -82,36 +82,6 @@ static Type computeType(Type element) {
   return element;
 }
 
-/// A `linalg.generic` with no inputs producing `type`; `body` maps the loop
-/// indices to the element.
-static Value
-buildIndexGeneric(OpBuilder &b, Location loc, RankedTensorType type,
-                  function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
-  int64_t rank = type.getRank();
-  MLIRContext *ctx = b.getContext();
-  SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx)};
-  SmallVector<utils::IteratorType> iterators(rank,
-                                             utils::IteratorType::parallel);
-  auto generic = linalg::GenericOp::create(
-      b, loc, TypeRange{type}, ValueRange{},
-      ValueRange{createEmpty(b, loc, type)}, maps, iterators,
-      [&](OpBuilder &nb, Location nloc, ValueRange) {
-        SmallVector<Value> indices;
-        for (int64_t d = 0; d < rank; ++d)
-          indices.push_back(linalg::IndexOp::create(nb, nloc, d));
-        linalg::YieldOp::create(nb, nloc, body(nb, nloc, indices));
-      });
-  return generic.getResult(0);
-}
-
-static FailureOr<RankedTensorType>
-staticOperandType(Operation *op, Value v, ConversionPatternRewriter &rewriter) {
-  auto type = dyn_cast<RankedTensorType>(v.getType());
-  if (!type || !type.hasStaticShape())
-    return rewriter.notifyMatchFailure(op, "operand shape is not static");
-  return type;
-}
-
 //===----------------------------------------------------------------------===//
 // GridSample
 //===----------------------------------------------------------------------===//

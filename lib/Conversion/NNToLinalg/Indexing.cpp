@@ -39,15 +39,6 @@ static std::optional<int64_t> normalize(int64_t axis, int64_t rank) {
   return axis;
 }
 
-/// The statically shaped converted operand, or a match failure.
-static FailureOr<RankedTensorType>
-staticOperandType(Operation *op, Value v, ConversionPatternRewriter &rewriter) {
-  auto type = dyn_cast<RankedTensorType>(v.getType());
-  if (!type || !type.hasStaticShape())
-    return rewriter.notifyMatchFailure(op, "operand shape is not static");
-  return type;
-}
-
 /// An integer index value `v` (any integer type) as an `index` into an axis
 /// of `size` elements: negative values wrap once, then the result is clamped
 /// into [0, size - 1].

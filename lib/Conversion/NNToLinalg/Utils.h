@@ -114,6 +114,19 @@ struct SingleResultLowering : public mlir::OpConversionPattern<OpTy> {
   }
 };
 
+/// A `linalg.generic` with no inputs producing `type`; `body` maps the loop
+/// indices (`linalg.index` values) to the element.
+mlir::Value buildIndexGeneric(
+    mlir::OpBuilder &b, mlir::Location loc, mlir::RankedTensorType type,
+    llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                   mlir::ValueRange)>
+        body);
+
+/// The statically shaped converted operand, or a match failure.
+llvm::FailureOr<mlir::RankedTensorType>
+staticOperandType(mlir::Operation *op, mlir::Value v,
+                  mlir::ConversionPatternRewriter &rewriter);
+
 } // namespace tessera::nn_to_linalg
 
 #endif // TESSERA_LIB_CONVERSION_NNTOLINALG_UTILS_H
