@@ -114,17 +114,6 @@ static FailureOr<std::optional<SmallVector<int64_t>>> getOptionalInts(Value v) {
 // Results without elements
 //===----------------------------------------------------------------------===//
 
-/// Results without elements short-circuit to `tensor.empty` (no data to
-/// move, and no index arithmetic on empty ranges); the others go to `Lower`.
-template <typename OpTy, LowerFn<OpTy> Lower>
-static FailureOr<Value>
-lowerUnlessEmpty(OpTy op, typename OpTy::Adaptor adaptor, RankedTensorType type,
-                 ConversionPatternRewriter &rewriter) {
-  if (type.getNumElements() == 0)
-    return createEmpty(rewriter, op.getLoc(), type);
-  return Lower(op, adaptor, type, rewriter);
-}
-
 /// The pattern of a single-result data-movement op.
 template <typename OpTy, LowerFn<OpTy> Lower>
 using DataMovementLowering =

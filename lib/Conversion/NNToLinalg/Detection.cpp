@@ -594,16 +594,6 @@ static FailureOr<Value> lowerMaxUnpool(nn::MaxUnpoolOp op,
       });
 }
 
-/// Results without elements are `tensor.empty`.
-template <typename OpTy, LowerFn<OpTy> Lower>
-static FailureOr<Value>
-lowerUnlessEmpty(OpTy op, typename OpTy::Adaptor adaptor, RankedTensorType type,
-                 ConversionPatternRewriter &rewriter) {
-  if (type.getNumElements() == 0)
-    return createEmpty(rewriter, op.getLoc(), type);
-  return Lower(op, adaptor, type, rewriter);
-}
-
 template <typename OpTy, LowerFn<OpTy> Lower>
 using DetectionLowering =
     SingleResultLowering<OpTy, lowerUnlessEmpty<OpTy, Lower>>;

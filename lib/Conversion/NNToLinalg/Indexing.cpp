@@ -396,16 +396,6 @@ static FailureOr<Value> lowerEyeLike(nn::EyeLikeOp op,
       });
 }
 
-/// Results without elements short-circuit to `tensor.empty`.
-template <typename OpTy, LowerFn<OpTy> Lower>
-static FailureOr<Value>
-lowerUnlessEmpty(OpTy op, typename OpTy::Adaptor adaptor, RankedTensorType type,
-                 ConversionPatternRewriter &rewriter) {
-  if (type.getNumElements() == 0)
-    return createEmpty(rewriter, op.getLoc(), type);
-  return Lower(op, adaptor, type, rewriter);
-}
-
 template <typename OpTy, LowerFn<OpTy> Lower>
 using IndexingLowering =
     SingleResultLowering<OpTy, lowerUnlessEmpty<OpTy, Lower>>;

@@ -114,6 +114,18 @@ struct SingleResultLowering : public mlir::OpConversionPattern<OpTy> {
   }
 };
 
+/// `Lower`, except that results without elements short-circuit to
+/// `tensor.empty` (no data to move, no index arithmetic on empty ranges).
+template <typename OpTy, LowerFn<OpTy> Lower>
+llvm::FailureOr<mlir::Value>
+lowerUnlessEmpty(OpTy op, typename OpTy::Adaptor adaptor,
+                 mlir::RankedTensorType type,
+                 mlir::ConversionPatternRewriter &rewriter) {
+  if (type.getNumElements() == 0)
+    return createEmpty(rewriter, op.getLoc(), type);
+  return Lower(op, adaptor, type, rewriter);
+}
+
 /// A `linalg.generic` with no inputs producing `type`; `body` maps the loop
 /// indices (`linalg.index` values) to the element.
 mlir::Value buildIndexGeneric(
