@@ -11,9 +11,9 @@
 # 1e-3, atol 1e-4. Prints one table row per model: producer, opset, the ops
 # of note (subgraphs included), compile seconds, max abs error, result.
 #
-# Exits 1 when a model fails, or when a model named in --xfail (models that
-# wait for operators not yet implemented) passes: then it is to be removed
-# from the list.
+# Exits 1 when a model fails, or when a model named in --xfail (models known
+# to be refused, e.g. for an unsupported operator) passes, so that the list
+# stays true.
 #
 # Usage: /usr/bin/python3 check_trained_models.py [BUILD_DIR] [--models a,b]
 #            [--model-dir DIR] [--xfail a,b]
