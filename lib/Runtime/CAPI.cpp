@@ -318,15 +318,13 @@ tessera_status tessera_model_run(const tessera_model *model,
     if (!t.data)
       continue;
     const char *name = model->outputs[i].name;
-    if (t.rank && !t.shape)
-      return invalid("output '" + Twine(name) + "' (#" + Twine(i) +
-                     ") has rank " + Twine(t.rank) + " but a NULL shape");
     const char *dtype = tessera_dtype_name(t.dtype);
     if (!dtype)
       return failWith(TESSERA_ERROR_DTYPE_MISMATCH,
                       "output '" + Twine(name) + "' (#" + Twine(i) +
                           ") has dtype " + Twine(int(t.dtype)) +
                           ", which is not a tessera_dtype");
+    // A NULL shape takes the declared one (whatever the rank says).
     std::optional<ArrayRef<int64_t>> shape;
     if (t.shape)
       shape = ArrayRef(t.shape, t.rank);
