@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tessera/Runtime/Runtime.h"
+#include "tessera/Runtime/HostCPU.h"
 #include "tessera/Runtime/NPUDevice.h"
 #include "tessera/Target/CPU/CPUTarget.h"
 #include "tessera/Target/GPU/GPUTarget.h"
@@ -331,11 +332,20 @@ Expected<Artifact> Artifact::load(StringRef dir) {
   if (!root || root->getString("format") != StringRef("tessera-artifact"))
     return bad("not a Tessera artifact manifest");
   std::optional<int64_t> version = root->getInteger("format_version");
-  if (version != kArtifactFormatVersion)
+  if (!version || *version < kMinArtifactFormatVersion ||
+      *version > kArtifactFormatVersion)
     return bad("artifact format version " +
                (version ? Twine(*version) : Twine("(none)")) +
-               ", but this tessera-run reads version " +
+               ", but this tessera-run reads versions " +
+               Twine(kMinArtifactFormatVersion) + " to " +
                Twine(kArtifactFormatVersion) + "; recompile the model");
+  // Before dlopen: the library's constructors already run its code.
+  Expected<std::optional<std::string>> unsupported =
+      checkHostCPU(*root, *version, manifestPath, dir);
+  if (!unsupported)
+    return unsupported.takeError();
+  if (*unsupported)
+    return fail(**unsupported);
   Artifact artifact;
   auto specs = [&](StringRef key, SmallVectorImpl<TensorSpec> &out) -> Error {
     const json::Array *array = root->getArray(key);

@@ -237,9 +237,7 @@ void registerGPUBackend() {
                          runHostLLVMStage, nullptr});
   info.stages.push_back({"obj", "native object for the host CPU",
                          [](Compilation &) { return success(); },
-                         [](Compilation &c, StringRef path) {
-                           return emitHostObject(c.module, path);
-                         }});
+                         writeHostObject});
   info.writeArtifact = writeGPUArtifact;
   // The kernels are made from the CPU target's linalg: the same ops.
   info.supportsOp = [](Operation *op) {
@@ -271,9 +269,7 @@ void registerGPUBackend() {
                             nullptr});
   emulate.stages.push_back({"obj", "native object for the host CPU",
                             [](Compilation &) { return success(); },
-                            [](Compilation &c, StringRef path) {
-                              return emitHostObject(c.module, path);
-                            }});
+                            writeHostObject});
   emulate.writeArtifact = [](Compilation &c, StringRef dir) {
     return writeHostArtifact(c, dir, "gpu-emulate");
   };

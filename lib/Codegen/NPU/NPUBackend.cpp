@@ -205,9 +205,7 @@ void registerNPUBackend() {
                          lowerToLLVM, nullptr});
   info.stages.push_back({"obj", "native object for the host CPU",
                          [](Compilation &) { return success(); },
-                         [](Compilation &c, StringRef path) {
-                           return emitHostObject(c.module, path);
-                         }});
+                         writeHostObject});
   info.writeArtifact = writeArtifact;
   // The host runs everything the NPU does not: what the CPU executes.
   info.supportsOp = [](Operation *op) {

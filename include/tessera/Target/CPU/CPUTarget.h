@@ -21,14 +21,19 @@
 
 namespace tessera {
 
-/// The artifact format this build writes and reads.
-constexpr int64_t kArtifactFormatVersion = 1;
+struct TargetCPU;
 
-/// Translates an LLVM-dialect module to LLVM IR, optimizes it (O3, host CPU
-/// and features) and writes an object file. With `llvmIR`, writes the
-/// optimized LLVM IR as text instead.
+/// The artifact format this build writes. Version 2 added the manifest's
+/// `cpu` section (the CPU the code was compiled for and the features it
+/// needs); the runtime reads versions kMinArtifactFormatVersion to this one.
+constexpr int64_t kArtifactFormatVersion = 2;
+constexpr int64_t kMinArtifactFormatVersion = 1;
+
+/// Translates an LLVM-dialect module to LLVM IR, optimizes it (O3, for
+/// `cpu`'s name and features) and writes an object file. With `llvmIR`,
+/// writes the optimized LLVM IR as text instead.
 llvm::LogicalResult emitHostObject(mlir::ModuleOp module, llvm::StringRef path,
-                                   bool llvmIR = false);
+                                   const TargetCPU &cpu, bool llvmIR = false);
 
 /// Links an object into a shared library in-process with LLD, together with
 /// the runtime support built with Tessera (buffer allocation, `memrefCopy`,
@@ -43,11 +48,12 @@ linkSharedLibrary(mlir::Location loc, llvm::StringRef object,
                   llvm::StringRef library,
                   llvm::ArrayRef<llvm::ArrayRef<uint8_t>> extraObjects = {});
 
-/// Writes `manifest.json` for an artifact of `target`; `extra` holds more
-/// top-level keys (the npu target's "npu" section).
+/// Writes `manifest.json` for an artifact of `target` whose code was
+/// compiled for `cpu` (its `cpu` section); `extra` holds more top-level keys
+/// (the npu target's "npu" section).
 llvm::LogicalResult writeManifest(mlir::Location loc, llvm::StringRef path,
                                   const ModelSignature &signature,
-                                  llvm::StringRef library,
+                                  llvm::StringRef library, const TargetCPU &cpu,
                                   llvm::StringRef target = "cpu",
                                   llvm::json::Object extra = {});
 
