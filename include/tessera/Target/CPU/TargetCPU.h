@@ -41,8 +41,10 @@ struct TargetCPU {
   /// The TargetMachine's feature string (`+avx2,-avx512f,...`).
   std::string getFeatureString() const;
   /// The widest vectors the code generator may use: 512 with AVX-512F
-  /// (32 registers), else 256.
-  int64_t getVectorBits() const { return hasFeature("avx512f") ? 512 : 256; }
+  /// (32 registers), 256 with AVX, else 128 (SSE; 16 registers each).
+  int64_t getVectorBits() const {
+    return hasFeature("avx512f") ? 512 : hasFeature("avx") ? 256 : 128;
+  }
   /// The manifest's `cpu` section: {"name": ..., "features": [...]}.
   llvm::json::Object toJSON() const;
 };
