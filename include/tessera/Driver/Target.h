@@ -31,9 +31,9 @@ namespace tessera {
 
 struct CompileOptions;
 
-/// What travels from stage to stage of one compilation.
 struct TargetCPU;
 
+/// What travels from stage to stage of one compilation.
 struct Compilation {
   mlir::ModuleOp module;
   const CompileOptions &options;

@@ -125,7 +125,7 @@ void registerCPUBackend() {
   info.stages.push_back({"llvm", "LLVM dialect: vectorized, bufferized, C ABI",
                          [](Compilation &c) { return lowerHostToLLVM(c); },
                          nullptr});
-  info.stages.push_back({"obj", "native object for the host CPU",
+  info.stages.push_back({"obj", "native object for the target CPU (--cpu)",
                          [](Compilation &) { return success(); },
                          writeHostObject});
   info.writeArtifact = [](Compilation &c, StringRef dir) {

@@ -235,7 +235,7 @@ void registerGPUBackend() {
                          "LLVM dialect: host code with the PTX "
                          "embedded and runtime calls",
                          runHostLLVMStage, nullptr});
-  info.stages.push_back({"obj", "native object for the host CPU",
+  info.stages.push_back({"obj", "native object for the target CPU (--cpu)",
                          [](Compilation &) { return success(); },
                          writeHostObject});
   info.writeArtifact = writeGPUArtifact;
@@ -267,7 +267,7 @@ void registerGPUBackend() {
                               return addRunEntryPoint(c.module, c.signature);
                             },
                             nullptr});
-  emulate.stages.push_back({"obj", "native object for the host CPU",
+  emulate.stages.push_back({"obj", "native object for the target CPU (--cpu)",
                             [](Compilation &) { return success(); },
                             writeHostObject});
   emulate.writeArtifact = [](Compilation &c, StringRef dir) {

@@ -203,7 +203,7 @@ void registerNPUBackend() {
                          "LLVM dialect: host code with the programs embedded "
                          "and launches as runtime calls",
                          lowerToLLVM, nullptr});
-  info.stages.push_back({"obj", "native object for the host CPU",
+  info.stages.push_back({"obj", "native object for the target CPU (--cpu)",
                          [](Compilation &) { return success(); },
                          writeHostObject});
   info.writeArtifact = writeArtifact;
