@@ -84,7 +84,7 @@ if platform.machine() in ("x86_64", "AMD64"):
             [os.path.join(config.tessera_tools_dir, "tessera-compile"), "--print-cpu"],
             capture_output=True, text=True, check=True).stdout)
         missing = next((f for f in ["avx512fp16", "amx-tile", "avx512vp2intersect",
-                                    "avx10.1", "sha512", "avxvnniint8", "uintr",
+                                    "avx10.1", "sha512", "avxvnniint8",
                                     "avx512f", "avx2", "avx"]
                         if f not in host_cpu["features"]), None)
     except (OSError, ValueError, KeyError, subprocess.CalledProcessError):

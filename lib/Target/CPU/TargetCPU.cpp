@@ -49,10 +49,28 @@ static const StringSet<> &getDetectableFeatures() {
   return detectable;
 }
 
+/// System instructions (OS state, virtualization, security, cache control,
+/// random numbers, user interrupts, ...): LLVM emits them only for their
+/// intrinsics, which Tessera's code never calls, and hypervisors often hide
+/// them (a Zen 4 VM without `pku`, `rdpru`, `wbnoinvd` or `mwaitx`).
+/// Requiring them would refuse hosts that run the code fine.
+static bool isSystemFeature(StringRef name) {
+  static const StringSet<> system = {
+      "clflushopt", "cldemote",  "clwb",      "clzero",    "cmpccxadd",
+      "enqcmd",     "fsgsbase",  "fxsr",      "hreset",    "invpcid",
+      "kl",         "lwp",       "movdir64b", "movdiri",   "movrs",
+      "mwaitx",     "pconfig",   "pku",       "prefetchi", "ptwrite",
+      "raoint",     "rdpid",     "rdpru",     "rdrnd",     "rdseed",
+      "rtm",        "serialize", "sgx",       "shstk",     "tsxldtrk",
+      "uintr",      "usermsr",   "waitpkg",   "wbnoinvd",  "widekl",
+      "xsave",      "xsavec",    "xsaveopt",  "xsaves"};
+  return system.contains(name);
+}
+
 std::vector<std::string> getISAFeatureNames() {
   std::vector<std::string> names;
   for (StringRef name : getX86FeatureNames())
-    if (getDetectableFeatures().contains(name))
+    if (getDetectableFeatures().contains(name) && !isSystemFeature(name))
       names.push_back(name.str());
   return names;
 }
@@ -60,7 +78,8 @@ std::vector<std::string> getISAFeatureNames() {
 std::vector<std::string> TargetCPU::getRequiredFeatures() const {
   std::vector<std::string> required;
   for (const auto &entry : features)
-    if (entry.second && getDetectableFeatures().contains(entry.first()))
+    if (entry.second && getDetectableFeatures().contains(entry.first()) &&
+        !isSystemFeature(entry.first()))
       required.push_back(entry.first().str());
   llvm::sort(required);
   return required;
@@ -156,12 +175,13 @@ Expected<TargetCPU> resolveTargetCPU(StringRef cpu, StringRef featureList) {
                         "a CPU such as znver4 or skylake-avx512)");
     }
     target.name = cpu.str();
+    // Every x86-64 CPU has the x86-64 baseline (getFeaturesForCPU lists
+    // neither it nor the 64-bit mode for some CPUs: znver4 has no cmov), and
+    // the X86 back end adds SSE2 to every 64-bit CPU.
     SmallVector<StringRef> implied;
+    X86::getFeaturesForCPU("x86-64", implied);
     X86::getFeaturesForCPU(cpu, implied);
-    // getFeaturesForCPU leaves out the 64-bit mode, which the host reports,
-    // and the X86 back end adds SSE2 to every 64-bit CPU.
-    setFeature(target.features, "64bit", true);
-    setFeature(target.features, "sse2", true);
+    implied.append({"64bit", "sse2"});
     for (StringRef feature : implied)
       setFeature(target.features, feature, true);
   }
