@@ -1,5 +1,7 @@
 # -*- Python -*- lit configuration of Tessera's regression tests.
+import json
 import os
+import platform
 import shutil
 import subprocess
 
@@ -74,6 +76,27 @@ if chromium:
 tool_dirs = [config.tessera_tools_dir, config.llvm_tools_dir]
 tools = ["tessera-opt", "tessera-translate", "tessera-compile", "tessera-sim", "tessera-explore"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# The tests of --cpu (test/tools/tessera-compile-cpu-target.test) compile for
+# x86-64 CPUs (REQUIRES: x86_64-host). The refusal test needs a real ISA
+# feature this host lacks: the first of these that `tessera-compile
+# --print-cpu` (the host's CPU) does not list, as %missing_cpu_feature
+# (REQUIRES: host-lacks-cpu-feature; a host with all of them skips it).
+if platform.machine() in ("x86_64", "AMD64"):
+    config.available_features.add("x86_64-host")
+    try:
+        host_cpu = json.loads(subprocess.run(
+            [os.path.join(config.tessera_tools_dir, "tessera-compile"), "--print-cpu"],
+            capture_output=True, text=True, check=True).stdout)
+        missing = next((f for f in ["avx512fp16", "amx-tile", "avx512vp2intersect",
+                                    "avx10.1", "sha512", "avxvnniint8",
+                                    "avx512f", "avx2", "avx"]
+                        if f not in host_cpu["features"]), None)
+    except (OSError, ValueError, KeyError, subprocess.CalledProcessError):
+        missing = None
+    if missing:
+        config.available_features.add("host-lacks-cpu-feature")
+        config.substitutions.append(("%missing_cpu_feature", missing))
 
 # The GPU target's offline checks: PTX assembled by the CUDA toolkit's ptxas
 # (tests REQUIRES: ptxas skip where it is missing), and execution tests on a

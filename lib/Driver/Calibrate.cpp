@@ -209,6 +209,9 @@ static LogicalResult compileExposed(
   options.report.clear();
   options.reportJsonPath.clear();
   options.fuse = false;
+  // The calibration artifact runs here, whatever CPU the model is for.
+  options.cpu.name = "native";
+  options.cpu.features.clear();
   if (!quantized)
     options.quant = QuantizeDriverOptions();
   const TargetInfo *target = lookupTarget("cpu");

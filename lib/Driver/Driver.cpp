@@ -10,6 +10,7 @@
 #include "tessera/Driver/Calibrate.h"
 #include "tessera/Driver/FusionReport.h"
 #include "tessera/Driver/Target.h"
+#include "tessera/Target/CPU/TargetCPU.h"
 #include "tessera/Target/ONNX/ImportONNX.h"
 
 #include "mlir/IR/AsmState.h"
@@ -92,6 +93,11 @@ llvm::Error validateOptions(const CompileOptions &options) {
     if (options.gpu.precision != gpuDefaults.precision)
       return usageError("--gpu-precision needs --target=gpu or gpu-emulate");
   }
+  // Every target's host code is compiled for the CPU the flags name.
+  if (llvm::Expected<TargetCPU> cpu =
+          resolveTargetCPU(options.cpu.name, options.cpu.features);
+      !cpu)
+    return cpu.takeError();
   const QuantizeDriverOptions &quant = options.quant;
   if (!quant.mode.empty() && quant.mode != "int8")
     return usageError("unknown --quantize mode '" + quant.mode +

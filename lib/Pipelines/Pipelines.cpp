@@ -53,12 +53,10 @@ void tessera::buildLinalgStagePipeline(OpPassManager &pm) {
   funcs.addPass(createCSEPass());
 }
 
-void tessera::buildCPUCodegenPipeline(OpPassManager &pm,
-                                      bool vectorizeElementwise,
-                                      bool fuseElementwise,
-                                      int64_t convChannelTile,
-                                      int64_t convPixelTile, bool fuseEpilogues,
-                                      bool approximateMath, bool fuseRows) {
+void tessera::buildCPUCodegenPipeline(
+    OpPassManager &pm, bool vectorizeElementwise, bool fuseElementwise,
+    int64_t convChannelTile, int64_t convPixelTile, bool fuseEpilogues,
+    bool approximateMath, bool fuseRows, int64_t vectorBits) {
   pm.nest<func::FuncOp>().addPass(createCPUConvLayout());
   pm.addPass(createCanonicalizerPass());
   // Output channel counts no tile divides (ShuffleNetV2's 58, 116, 232).
@@ -81,6 +79,7 @@ void tessera::buildCPUCodegenPipeline(OpPassManager &pm,
   options.channelTile = convChannelTile;
   options.pixelTile = convPixelTile;
   options.fuseEpilogues = fuseEpilogues;
+  options.vectorBits = vectorBits;
   pm.addPass(createCPUVectorize(options));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tessera/Runtime/HostCPU.h"
 #include "tessera/Runtime/NPUDevice.h"
 #include "tessera/Runtime/Runtime.h"
 #include "tessera/Target/CPU/ArtifactFormat.h"
@@ -317,12 +318,22 @@ Expected<Artifact> Artifact::loadManifest(
   if (!root || root->getString("format") != StringRef("tessera-artifact"))
     return bad("not a Tessera artifact manifest");
   std::optional<int64_t> version = root->getInteger("format_version");
-  if (version != kArtifactFormatVersion)
+  if (!version || *version < kMinArtifactFormatVersion ||
+      *version > kArtifactFormatVersion)
     return fail(TESSERA_ERROR_VERSION_MISMATCH,
                 where + ": artifact format version " +
                     (version ? Twine(*version) : Twine("(none)")) +
-                    ", but this Tessera runtime reads version " +
+                    ", but this Tessera runtime reads versions " +
+                    Twine(kMinArtifactFormatVersion) + " to " +
                     Twine(kArtifactFormatVersion) + "; recompile the model");
+  // Before the library is opened: its constructors already run its code.
+  Expected<std::optional<std::string>> unsupported =
+      checkHostCPU(*root, *version, where, dir);
+  if (!unsupported)
+    return fail(TESSERA_ERROR_INVALID_ARTIFACT,
+                toString(unsupported.takeError()));
+  if (*unsupported)
+    return makeUnsupportedHostError(**unsupported);
   Artifact artifact;
   auto specs = [&](StringRef key, SmallVectorImpl<TensorSpec> &out) -> Error {
     const json::Array *array = root->getArray(key);

@@ -92,6 +92,8 @@ static std::tuple<int, std::string> compileModel(const py::dict &options) {
   readOption(options, "quantize", o.quant.mode);
   readOption(options, "calibration", o.quant.calibrationDir);
   readOption(options, "calibration_cache", o.quant.calibrationCache);
+  readOption(options, "cpu", o.cpu.name);
+  readOption(options, "cpu_features", o.cpu.features);
   std::string diagnostics;
   int code;
   {

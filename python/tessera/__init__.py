@@ -110,7 +110,8 @@ def _hardware_arg(hw, scratch):
 
 
 def compile(model, output, *, target="cpu", hw=None, input_shapes=None, quantize=None,
-            calibration=None, calibration_cache=None, emit=None, report=None):
+            calibration=None, calibration_cache=None, emit=None, report=None,
+            cpu=None, cpu_features=None):
     """Compiles an ONNX model, as tessera-compile does.
 
     Args:
@@ -129,6 +130,10 @@ def compile(model, output, *, target="cpu", hw=None, input_shapes=None, quantize
       emit: stop after this stage ("nn", "linalg", ...) and write it.
       report: "fusion", "quant", "placement" (npu) or "kernels" (gpu): the
         report to return as a dict.
+      cpu: the x86-64 CPU the code is compiled for ("x86-64-v3", "znver4",
+        ...; None or "native": this host's), as --cpu.
+      cpu_features: "+feature,-feature,..." on top of the CPU's, as
+        --cpu-features.
 
     Returns:
       {"output": path, "target": name, "diagnostics": warnings (text),
@@ -153,6 +158,8 @@ def compile(model, output, *, target="cpu", hw=None, input_shapes=None, quantize
             "quantize": quantize or "",
             "calibration": os.fspath(calibration) if calibration else "",
             "calibration_cache": os.fspath(calibration_cache) if calibration_cache else "",
+            "cpu": cpu or "native",
+            "cpu_features": cpu_features or "",
         }
         report_file = None
         if report:

@@ -1,4 +1,6 @@
 # ===- test_compile_run.py - tessera.compile, run, simulate -------------------===#
+import platform
+
 import numpy as np
 import pytest
 
@@ -21,6 +23,24 @@ def test_cpu_compile_and_run_match_the_numpy_reference(tiny_model, sample_input,
     assert logits.shape == (1, 10) and logits.dtype == np.float32
     np.testing.assert_allclose(logits, tiny_cnn_reference(tiny_model, sample_input),
                                rtol=1e-3, atol=1e-4)
+
+
+def test_cpu_level_is_recorded_and_runs(tiny_model, sample_input, tmp_path):
+    if platform.machine() != "x86_64":
+        pytest.skip("cpu names an x86-64 CPU")
+    info = tessera.compile(tiny_model, tmp_path / "tiny.cpu", input_shapes=SHAPES,
+                           cpu="x86-64-v2", cpu_features="+popcnt")
+    assert info["manifest"]["format_version"] == 2
+    assert info["manifest"]["cpu"]["name"] == "x86-64-v2"
+    assert "sse4.2" in info["manifest"]["cpu"]["features"]
+    assert not any(f.startswith("avx") for f in info["manifest"]["cpu"]["features"])
+    logits = tessera.run(info["output"], {"input": sample_input})["outputs"]["logits"]
+    np.testing.assert_allclose(logits, tiny_cnn_reference(tiny_model, sample_input),
+                               rtol=1e-3, atol=1e-4)
+    with pytest.raises(tessera.CompileError) as error:
+        tessera.compile(tiny_model, tmp_path / "bad.cpu", input_shapes=SHAPES, cpu="x86-64-v5")
+    assert error.value.exit_code == 2
+    assert "--cpu=x86-64-v5: unknown x86-64 CPU" in error.value.diagnostics
 
 
 def test_run_takes_npy_paths(tiny_model, sample_input, tmp_path):

@@ -250,11 +250,16 @@ TEST_F(CAPITest, LoadCorruptManifest) {
                                replaced(manifest, "\"library\"", "\"libary\"")),
                   TESSERA_ERROR_INVALID_ARTIFACT, "missing 'library'");
   expectLoadFails(
-      withManifest("version", replaced(manifest, "\"format_version\": 1",
+      withManifest("version", replaced(manifest, "\"format_version\": 2",
                                        "\"format_version\": 7")),
       TESSERA_ERROR_VERSION_MISMATCH,
       "version/manifest.json: artifact format version 7, but "
-      "this Tessera runtime reads version 1");
+      "this Tessera runtime reads versions 1 to 2");
+  // The cpu section (format version 2) names features as strings.
+  expectLoadFails(
+      withManifest("cpufeatures",
+                   replaced(manifest, "\"features\": [", "\"features\": [1, ")),
+      TESSERA_ERROR_INVALID_ARTIFACT, "cpufeatures/manifest.json");
 }
 
 TEST_F(CAPITest, LoadBadLibrary) {
@@ -567,7 +572,7 @@ TEST_F(CAPITest, LoadFromMemoryErrors) {
             0u)
       << tessera_last_error();
   std::string old =
-      replaced(manifest, "\"format_version\": 1", "\"format_version\": 0");
+      replaced(manifest, "\"format_version\": 2", "\"format_version\": 0");
   EXPECT_EQ(tessera_model_load_from_memory(old.data(), old.size(),
                                            library.data(), library.size(), &m),
             TESSERA_ERROR_VERSION_MISMATCH);
@@ -726,6 +731,15 @@ TEST_F(CAPITest, UnsupportedHost) {
   expectLoadFails((root / "gpu").string(), TESSERA_ERROR_UNSUPPORTED_HOST,
                   "gpu needs an NVIDIA GPU");
   unsetenv("TESSERA_CUDA_DRIVER");
+}
+
+// A cpu artifact whose code needs a CPU feature this host lacks is refused
+// before its library is loaded, naming the feature.
+TEST_F(CAPITest, UnsupportedHostCPU) {
+  std::string dir = withManifest(
+      "cpufeature", replaced(cpuManifest(), "\"features\": [",
+                             "\"features\": [\"zz-no-such-isa\", "));
+  expectLoadFails(dir, TESSERA_ERROR_UNSUPPORTED_HOST, "zz-no-such-isa");
 }
 
 // A gpu artifact on the fake CUDA driver: it runs, and a failed launch is a

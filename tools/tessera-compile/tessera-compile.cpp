@@ -8,9 +8,12 @@
 
 #include "tessera/Driver/Driver.h"
 #include "tessera/Driver/Target.h"
+#include "tessera/Target/CPU/TargetCPU.h"
 
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/WithColor.h"
 
 namespace cl = llvm::cl;
 
@@ -138,6 +141,26 @@ static cl::opt<bool> perTensor("per-tensor",
                                cl::desc("One weight scale per tensor"),
                                cl::init(false), cl::cat(category));
 
+static cl::opt<std::string>
+    cpuName("cpu",
+            cl::desc("The x86-64 CPU the code is compiled for: x86-64, "
+                     "x86-64-v2, x86-64-v3, x86-64-v4, any CPU LLVM knows "
+                     "(znver4, skylake-avx512, ...) or 'native' (this "
+                     "host's, the default); the artifact refuses to load on "
+                     "a host without its features (docs/cpu.md)"),
+            cl::value_desc("name"), cl::init("native"), cl::cat(category));
+static cl::opt<std::string> cpuFeatures(
+    "cpu-features",
+    cl::desc("Features to enable (+f) or disable (-f) on top of the --cpu's, "
+             "comma-separated"),
+    cl::value_desc("+f,-g,..."), cl::init(""), cl::cat(category));
+static cl::opt<bool> printCPU(
+    "print-cpu",
+    cl::desc("Print the CPU --cpu and --cpu-features resolve to (default: "
+             "this host's) as the manifest's 'cpu' section records it, and "
+             "exit"),
+    cl::init(false), cl::cat(category));
+
 static cl::opt<bool>
     listTargets("list-targets",
                 cl::desc("Print the targets and stages as Markdown"),
@@ -176,6 +199,18 @@ int main(int argc, char **argv) {
     llvm::outs() << tessera::describeTargetsMarkdown();
     return 0;
   }
+  if (printCPU) {
+    llvm::Expected<tessera::TargetCPU> cpu =
+        tessera::resolveTargetCPU(cpuName, cpuFeatures);
+    if (!cpu) {
+      llvm::WithColor::error(llvm::errs(), "tessera-compile")
+          << llvm::toString(cpu.takeError()) << "\n";
+      return 2;
+    }
+    llvm::outs() << llvm::formatv("{0:2}", llvm::json::Value(cpu->toJSON()))
+                 << "\n";
+    return 0;
+  }
 
   tessera::CompileOptions options;
   options.inputFile = inputFile;
@@ -196,7 +231,8 @@ int main(int argc, char **argv) {
   options.gpu.precision = gpuPrecision;
   options.cpu = {
       vectorizeElementwise, fuseElementwise, convChannelTile, convPixelTile,
-      fuseEpilogues,        approximateMath, fuseRows};
+      fuseEpilogues,        approximateMath, fuseRows,        cpuName,
+      cpuFeatures};
   if (activations != "symmetric" && activations != "asymmetric") {
     llvm::errs() << "tessera-compile: error: unknown --activations '"
                  << activations << "' (symmetric, asymmetric)\n";

@@ -42,6 +42,13 @@ struct CPUCodegenOptions {
   bool approximateMath = true;
   /// Softmax / layer normalization chains as one vectorized row loop.
   bool fuseRows = true;
+  /// The CPU the code is compiled for (`--cpu`): an x86-64 CPU LLVM knows
+  /// (x86-64, x86-64-v3, znver4, ...) or "native", the host's (docs/cpu.md,
+  /// "Compiling for another CPU").
+  std::string name = "native";
+  /// `--cpu-features`: comma-separated `+feature` / `-feature`, applied
+  /// after the CPU's own.
+  std::string features;
 };
 
 /// `--quantize=int8` and its calibration (docs/quantization.md).

@@ -31,6 +31,8 @@ namespace tessera {
 
 struct CompileOptions;
 
+struct TargetCPU;
+
 /// What travels from stage to stage of one compilation.
 struct Compilation {
   mlir::ModuleOp module;
@@ -44,6 +46,9 @@ struct Compilation {
   /// module is unchanged (the npu target: the programs the `npu` stage
   /// translated, reused by `llvm`); null for none.
   std::shared_ptr<void> targetState = nullptr;
+  /// The CPU the host code is compiled for, resolved from the options'
+  /// `--cpu`/`--cpu-features` once (getTargetCPU).
+  std::shared_ptr<const TargetCPU> targetCPU = nullptr;
 };
 
 /// A stage `--emit` can stop after.
@@ -99,6 +104,14 @@ void registerAllTargets();
 /// returning `statusFunction`'s result when one is named) ...
 mlir::LogicalResult lowerHostToLLVM(Compilation &c,
                                     llvm::StringRef statusFunction = "");
+/// The CPU `c`'s host code is compiled for (`--cpu`, `--cpu-features`),
+/// resolved on first use; an error at the module when the options name none.
+mlir::FailureOr<const TargetCPU *> getTargetCPU(Compilation &c);
+
+/// The `obj` stage every target shares: the host code as an object file for
+/// the target CPU.
+mlir::LogicalResult writeHostObject(Compilation &c, llvm::StringRef path);
+
 /// ... and the artifact: DIR/model.so + DIR/manifest.json naming `target`,
 /// with the manifest's `extra` keys; `extraObjects` (object file bytes) are
 /// linked into model.so besides the CPU runtime support (the GPU runtime).

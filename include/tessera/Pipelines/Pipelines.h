@@ -34,14 +34,13 @@ void buildNNStagePipeline(mlir::OpPassManager &pm, bool requireStatic = true,
 void buildLinalgStagePipeline(mlir::OpPassManager &pm);
 
 /// CPU code generation on linalg: NHWC convolutions, register tiling and
-/// vectorization (between the `linalg` and `llvm` stages).
-void buildCPUCodegenPipeline(mlir::OpPassManager &pm,
-                             bool vectorizeElementwise = true,
-                             bool fuseElementwise = true,
-                             int64_t convChannelTile = 0,
-                             int64_t convPixelTile = 0,
-                             bool fuseEpilogues = true,
-                             bool approximateMath = true, bool fuseRows = true);
+/// vectorization (between the `linalg` and `llvm` stages). `vectorBits`:
+/// the target CPU's vector width, 256 or 512 (0: the host's).
+void buildCPUCodegenPipeline(
+    mlir::OpPassManager &pm, bool vectorizeElementwise = true,
+    bool fuseElementwise = true, int64_t convChannelTile = 0,
+    int64_t convPixelTile = 0, bool fuseEpilogues = true,
+    bool approximateMath = true, bool fuseRows = true, int64_t vectorBits = 0);
 
 /// Stage `llvm` (CPU): bufferized, out-params for results, lowered to the
 /// LLVM dialect with bare-pointer calling convention.

@@ -11,6 +11,7 @@
 #include "tessera/Driver/Target.h"
 #include "tessera/Pipelines/Pipelines.h"
 #include "tessera/Target/CPU/CPUTarget.h"
+#include "tessera/Target/CPU/TargetCPU.h"
 
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringSet.h"
@@ -64,14 +65,35 @@ static bool isLoweredToLinalg(Operation *op) {
                       [&](TypeID id) { return op->getName().hasTrait(id); });
 }
 
+FailureOr<const TargetCPU *> getTargetCPU(Compilation &c) {
+  if (!c.targetCPU) {
+    llvm::Expected<TargetCPU> resolved =
+        resolveTargetCPU(c.options.cpu.name, c.options.cpu.features);
+    if (!resolved)
+      return emitError(c.module.getLoc()) << toString(resolved.takeError());
+    c.targetCPU = std::make_shared<const TargetCPU>(std::move(*resolved));
+  }
+  return c.targetCPU.get();
+}
+
+LogicalResult writeHostObject(Compilation &c, StringRef path) {
+  FailureOr<const TargetCPU *> cpu = getTargetCPU(c);
+  if (failed(cpu))
+    return failure();
+  return emitHostObject(c.module, path, **cpu);
+}
+
 LogicalResult lowerHostToLLVM(Compilation &c, StringRef statusFunction) {
-  if (failed(prepareForCABI(c.module)))
+  FailureOr<const TargetCPU *> targetCPU = getTargetCPU(c);
+  if (failed(targetCPU) || failed(prepareForCABI(c.module)))
     return failure();
   const CPUCodegenOptions &cpu = c.options.cpu;
   PassManager pm(c.module.getContext());
+  // The register tiles are chosen for the target CPU's vectors.
   buildCPUCodegenPipeline(pm, cpu.vectorizeElementwise, cpu.fuseElementwise,
                           cpu.convChannelTile, cpu.convPixelTile,
-                          cpu.fuseEpilogues, cpu.approximateMath, cpu.fuseRows);
+                          cpu.fuseEpilogues, cpu.approximateMath, cpu.fuseRows,
+                          (*targetCPU)->getVectorBits());
   buildCPULLVMStagePipeline(pm);
   if (failed(pm.run(c.module)))
     return failure();
@@ -86,10 +108,11 @@ LogicalResult writeHostArtifact(Compilation &c, StringRef dir, StringRef target,
   llvm::sys::path::append(object, "model.o");
   llvm::sys::path::append(library, "model.so");
   llvm::sys::path::append(manifest, "manifest.json");
-  if (failed(emitHostObject(c.module, object)) ||
+  FailureOr<const TargetCPU *> cpu = getTargetCPU(c);
+  if (failed(cpu) || failed(emitHostObject(c.module, object, **cpu)) ||
       failed(linkSharedLibrary(loc, object, library, extraObjects)) ||
-      failed(writeManifest(loc, manifest, c.signature, "model.so", target,
-                           std::move(extra))))
+      failed(writeManifest(loc, manifest, c.signature, "model.so", **cpu,
+                           target, std::move(extra))))
     return failure();
   llvm::sys::fs::remove(object);
   return success();
@@ -102,11 +125,9 @@ void registerCPUBackend() {
   info.stages.push_back({"llvm", "LLVM dialect: vectorized, bufferized, C ABI",
                          [](Compilation &c) { return lowerHostToLLVM(c); },
                          nullptr});
-  info.stages.push_back({"obj", "native object for the host CPU",
+  info.stages.push_back({"obj", "native object for the target CPU (--cpu)",
                          [](Compilation &) { return success(); },
-                         [](Compilation &c, StringRef path) {
-                           return emitHostObject(c.module, path);
-                         }});
+                         writeHostObject});
   info.writeArtifact = [](Compilation &c, StringRef dir) {
     return writeHostArtifact(c, dir);
   };

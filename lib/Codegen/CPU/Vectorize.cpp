@@ -45,7 +45,7 @@ namespace {
 
 /// The host's vector registers, as the conv register tiles see them.
 struct HostVectors {
-  int64_t lanes;     ///< f32 lanes per register: 16 with AVX-512, else 8
+  int64_t lanes;     ///< f32 lanes per register: 16 AVX-512, 8 AVX, 4 SSE
   int64_t registers; ///< architectural vector registers: 32 or 16
 };
 
@@ -685,13 +685,15 @@ struct CPUVectorizePass
     TileOptions options{channelTile, pixelTile, HostVectors(), packFilter};
     if (vectorBits == 0)
       options.host = getHostVectors();
+    else if (vectorBits == 128)
+      options.host = {4, 16};
     else if (vectorBits == 256)
       options.host = {8, 16};
     else if (vectorBits == 512)
       options.host = {16, 32};
     else
       return module.emitError()
-             << "vector-bits must be 0 (the host), 256 or 512, got "
+             << "vector-bits must be 0 (the host), 128, 256 or 512, got "
              << int64_t(vectorBits);
     if (channelTile < 0)
       return module.emitError()

@@ -235,11 +235,9 @@ void registerGPUBackend() {
                          "LLVM dialect: host code with the PTX "
                          "embedded and runtime calls",
                          runHostLLVMStage, nullptr});
-  info.stages.push_back({"obj", "native object for the host CPU",
+  info.stages.push_back({"obj", "native object for the target CPU (--cpu)",
                          [](Compilation &) { return success(); },
-                         [](Compilation &c, StringRef path) {
-                           return emitHostObject(c.module, path);
-                         }});
+                         writeHostObject});
   info.writeArtifact = writeGPUArtifact;
   // The kernels are made from the CPU target's linalg: the same ops.
   info.supportsOp = [](Operation *op) {
@@ -269,11 +267,9 @@ void registerGPUBackend() {
                               return addRunEntryPoint(c.module, c.signature);
                             },
                             nullptr});
-  emulate.stages.push_back({"obj", "native object for the host CPU",
+  emulate.stages.push_back({"obj", "native object for the target CPU (--cpu)",
                             [](Compilation &) { return success(); },
-                            [](Compilation &c, StringRef path) {
-                              return emitHostObject(c.module, path);
-                            }});
+                            writeHostObject});
   emulate.writeArtifact = [](Compilation &c, StringRef dir) {
     return writeHostArtifact(c, dir, "gpu-emulate");
   };

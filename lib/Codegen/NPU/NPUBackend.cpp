@@ -203,11 +203,9 @@ void registerNPUBackend() {
                          "LLVM dialect: host code with the programs embedded "
                          "and launches as runtime calls",
                          lowerToLLVM, nullptr});
-  info.stages.push_back({"obj", "native object for the host CPU",
+  info.stages.push_back({"obj", "native object for the target CPU (--cpu)",
                          [](Compilation &) { return success(); },
-                         [](Compilation &c, StringRef path) {
-                           return emitHostObject(c.module, path);
-                         }});
+                         writeHostObject});
   info.writeArtifact = writeArtifact;
   // The host runs everything the NPU does not: what the CPU executes.
   info.supportsOp = [](Operation *op) {

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tessera/Target/CPU/CPUTarget.h"
+#include "tessera/Target/CPU/TargetCPU.h"
 
 #include "lld/Common/Driver.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -25,7 +26,6 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
-#include "llvm/TargetParser/SubtargetFeature.h"
 
 #include <mutex>
 
@@ -40,7 +40,8 @@ using namespace mlir;
 
 namespace tessera {
 
-LogicalResult emitHostObject(ModuleOp module, StringRef path, bool llvmIR) {
+LogicalResult emitHostObject(ModuleOp module, StringRef path,
+                             const TargetCPU &cpu, bool llvmIR) {
   static bool initialized = [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
@@ -64,21 +65,17 @@ LogicalResult emitHostObject(ModuleOp module, StringRef path, bool llvmIR) {
   if (!target)
     return emitError(module.getLoc())
            << "no LLVM target for " << triple << ": " << error;
-  std::string cpu = llvm::sys::getHostCPUName().str();
-  llvm::SubtargetFeatures features;
-  for (auto &feature : llvm::sys::getHostCPUFeatures())
-    features.AddFeature(feature.first(), feature.second);
   llvm::TargetOptions options;
   // Global constructors go to .init_array, which the dynamic loader runs (the
   // GPU lowering loads its kernels' modules in constructors); .ctors would
   // need crtbegin.o, which artifacts are not linked with.
   options.UseInitArray = true;
   std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      llvm::Triple(triple), cpu, features.getString(), options,
+      llvm::Triple(triple), cpu.name, cpu.getFeatureString(), options,
       llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
   if (!machine)
     return emitError(module.getLoc())
-           << "cannot create a target machine for " << cpu;
+           << "cannot create a target machine for " << cpu.name;
   llvmModule->setDataLayout(machine->createDataLayout());
   llvmModule->setTargetTriple(llvm::Triple(triple));
   auto optimize = makeOptimizingTransformer(3, 0, machine.get());
@@ -264,7 +261,8 @@ LogicalResult linkSharedLibrary(Location loc, StringRef object,
 
 LogicalResult writeManifest(Location loc, StringRef path,
                             const ModelSignature &signature, StringRef library,
-                            StringRef target, llvm::json::Object extra) {
+                            const TargetCPU &cpu, StringRef target,
+                            llvm::json::Object extra) {
   auto tensors = [](ArrayRef<TensorDesc> descs) {
     llvm::json::Array array;
     for (const TensorDesc &d : descs) {
@@ -284,6 +282,7 @@ LogicalResult writeManifest(Location loc, StringRef path,
       {"entry", "tessera_run"},
       {"inputs", tensors(signature.inputs)},
       {"outputs", tensors(signature.outputs)},
+      {"cpu", cpu.toJSON()},
   };
   for (auto &entry : extra)
     manifest[entry.first] = std::move(entry.second);

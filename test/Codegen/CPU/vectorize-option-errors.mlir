@@ -6,7 +6,7 @@
 // RUN: tessera-opt %t/pixel-tile.mlir -verify-diagnostics -tessera-cpu-vectorize="pixel-tile=-1"
 
 //--- vector-bits.mlir
-// expected-error@+1 {{vector-bits must be 0 (the host), 256 or 512, got 100}}
+// expected-error@+1 {{vector-bits must be 0 (the host), 128, 256 or 512, got 100}}
 module {
   func.func @f() {
     return

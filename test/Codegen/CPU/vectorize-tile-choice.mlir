@@ -1,5 +1,6 @@
 // RUN: tessera-opt %s -split-input-file -tessera-cpu-vectorize="vector-bits=256 pack-filter=0" | FileCheck %s --check-prefix=AVX2
 // RUN: tessera-opt %s -split-input-file -tessera-cpu-vectorize="vector-bits=512 pack-filter=0" | FileCheck %s --check-prefix=AVX512
+// RUN: tessera-opt %s -split-input-file -tessera-cpu-vectorize="vector-bits=128 pack-filter=0" | FileCheck %s --check-prefix=SSE
 // RUN: tessera-opt %s -split-input-file -tessera-cpu-vectorize="vector-bits=512 pack-filter=0 channel-tile=64 pixel-tile=7" | FileCheck %s --check-prefix=EXPLICIT
 
 // The conv register tile (output pixels x output channels) follows the
@@ -19,6 +20,10 @@
 // AVX512-LABEL: func.func @w56
 // AVX512: vector<1x8x32xf32>
 // AVX512-NOT: vector<1x7x64xf32>
+// SSE (tessera-compile --cpu=x86-64: 16 registers of 4 floats) applies
+// AVX2's rule to its narrower vectors: 2 pixels x 16 channels.
+// SSE-LABEL: func.func @w56
+// SSE: vector<1x2x16xf32>
 // EXPLICIT-LABEL: func.func @w56
 // EXPLICIT: vector<1x7x64xf32>
 func.func @w56(%x: tensor<1x58x58x8xf32>, %w: tensor<3x3x8x64xf32>, %o: tensor<1x56x56x64xf32>) -> tensor<1x56x56x64xf32> {
@@ -36,6 +41,8 @@ func.func @w56(%x: tensor<1x58x58x8xf32>, %w: tensor<3x3x8x64xf32>, %o: tensor<1
 // AVX2-COUNT-7: vector.fma {{.*}} : vector<8xf32>
 // AVX512-LABEL: func.func @w7
 // AVX512: vector<1x7x32xf32>
+// SSE-LABEL: func.func @w7
+// SSE: vector<1x7x4xf32>
 func.func @w7(%x: tensor<1x7x7x16xf32>, %w: tensor<1x1x16x128xf32>, %o: tensor<1x7x7x128xf32>) -> tensor<1x7x7x128xf32> {
   %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
      ins(%x, %w : tensor<1x7x7x16xf32>, tensor<1x1x16x128xf32>) outs(%o : tensor<1x7x7x128xf32>) -> tensor<1x7x7x128xf32>

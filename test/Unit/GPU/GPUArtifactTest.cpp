@@ -14,6 +14,7 @@
 #include "tessera/Runtime/Run.h"
 #include "tessera/Runtime/Runtime.h"
 #include "tessera/Target/CPU/CPUTarget.h"
+#include "tessera/Target/CPU/TargetCPU.h"
 #include "tessera/Target/GPU/GPUTarget.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -132,14 +133,16 @@ protected:
     llvm::sys::path::append(library, "model.so");
     llvm::sys::path::append(manifest, "manifest.json");
     Location loc = module->getLoc();
-    ASSERT_TRUE(succeeded(emitHostObject(*module, object)));
+    llvm::Expected<TargetCPU> cpu = resolveTargetCPU();
+    ASSERT_TRUE(bool(cpu)) << llvm::toString(cpu.takeError());
+    ASSERT_TRUE(succeeded(emitHostObject(*module, object, *cpu)));
     ASSERT_TRUE(succeeded(
         linkSharedLibrary(loc, object, library, {gpu::getGPURuntimeObject()})));
     ModelSignature signature;
     signature.inputs.push_back({"x", "float32", {4}});
     signature.outputs.push_back({"y", "float32", {4}});
-    ASSERT_TRUE(
-        succeeded(writeManifest(loc, manifest, signature, "model.so", "gpu")));
+    ASSERT_TRUE(succeeded(
+        writeManifest(loc, manifest, signature, "model.so", *cpu, "gpu")));
     llvm::sys::fs::remove(object);
   }
   static void TearDownTestSuite() { llvm::sys::fs::remove_directories(dir); }

@@ -131,7 +131,7 @@ def CPUVectorize : Pass<"tessera-cpu-vectorize", "mlir::ModuleOp"> {
     or bias broadcast init) fused into the loop, so that the accumulator
     goes through the epilogue in registers before it is stored.
 
-    A `vector-bits` other than 0, 256 or 512, a negative `channel-tile` or
+    A `vector-bits` other than 0, 128, 256 or 512, a negative `channel-tile` or
     `pixel-tile`, and a schedule that fails to apply are errors.
   }];
   let options = [
@@ -147,8 +147,9 @@ def CPUVectorize : Pass<"tessera-cpu-vectorize", "mlir::ModuleOp"> {
            "Output channels per conv register tile (0: chosen from the "
            "vector registers, see chooseConvTile)">,
     Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"0",
-           "Vector ISA the register tiles are chosen for: 256 (AVX2, 16 "
-           "registers) or 512 (AVX-512, 32 registers); 0: the host's">,
+           "Vector ISA the register tiles are chosen for: 128 (SSE, 16 "
+           "registers), 256 (AVX2, 16 registers) or 512 (AVX-512, 32 "
+           "registers); 0: the host's">,
     Option<"pixelTile", "pixel-tile", "int64_t", /*default=*/"0",
            "Preferred output pixels per conv register tile when it divides "
            "the output width (0: chosen for the host)">

@@ -13,8 +13,11 @@
 
 namespace tessera {
 
-/// The artifact format this build writes and reads.
-constexpr int64_t kArtifactFormatVersion = 1;
+/// The artifact format this build writes. Version 2 added the manifest's
+/// `cpu` section (the CPU the code was compiled for and the features it
+/// needs); the runtime reads versions kMinArtifactFormatVersion to this one.
+constexpr int64_t kArtifactFormatVersion = 2;
+constexpr int64_t kMinArtifactFormatVersion = 1;
 
 } // namespace tessera
 

@@ -22,11 +22,13 @@
 
 namespace tessera {
 
-/// Translates an LLVM-dialect module to LLVM IR, optimizes it (O3, host CPU
-/// and features) and writes an object file. With `llvmIR`, writes the
-/// optimized LLVM IR as text instead.
+struct TargetCPU;
+
+/// Translates an LLVM-dialect module to LLVM IR, optimizes it (O3, for
+/// `cpu`'s name and features) and writes an object file. With `llvmIR`,
+/// writes the optimized LLVM IR as text instead.
 llvm::LogicalResult emitHostObject(mlir::ModuleOp module, llvm::StringRef path,
-                                   bool llvmIR = false);
+                                   const TargetCPU &cpu, bool llvmIR = false);
 
 /// Links an object into a shared library in-process with LLD, together with
 /// the runtime support built with Tessera (buffer allocation, `memrefCopy`,
@@ -41,11 +43,12 @@ linkSharedLibrary(mlir::Location loc, llvm::StringRef object,
                   llvm::StringRef library,
                   llvm::ArrayRef<llvm::ArrayRef<uint8_t>> extraObjects = {});
 
-/// Writes `manifest.json` for an artifact of `target`; `extra` holds more
-/// top-level keys (the npu target's "npu" section).
+/// Writes `manifest.json` for an artifact of `target` whose code was
+/// compiled for `cpu` (its `cpu` section); `extra` holds more top-level keys
+/// (the npu target's "npu" section).
 llvm::LogicalResult writeManifest(mlir::Location loc, llvm::StringRef path,
                                   const ModelSignature &signature,
-                                  llvm::StringRef library,
+                                  llvm::StringRef library, const TargetCPU &cpu,
                                   llvm::StringRef target = "cpu",
                                   llvm::json::Object extra = {});
 
