@@ -150,7 +150,11 @@ install(DIRECTORY ${TESSERA_SOURCE_DIR}/docs/
 # `cpack -G DEB` (or `ninja package`) in the build directory writes
 # tessera_<version>_<arch>.deb: everything above, installed under /usr,
 # binaries stripped. Its Depends come from dpkg-shlibdeps (the libraries the
-# binaries link: libllvm22, libmlir-22, libonnx1, libprotobuf32, libc6, ...).
+# binaries link: libmlir-22, libonnx1, libprotobuf32, libc6, ...), plus
+# libllvm22: dpkg-shlibdeps finds libLLVM.so.22.1 as the llvm-22-dev symlink
+# /usr/lib/llvm-22/lib/libLLVM.so.22.1, without dependency information, and
+# leaves it out. lintian-overrides gives the reason of each lintian tag it
+# overrides.
 set(TESSERA_PACKAGE_MAINTAINER "Tessera developers <tessera-dev@tessera.invalid>"
     CACHE STRING "The Maintainer field of the Debian package")
 
@@ -168,7 +172,7 @@ install(FILES ${CMAKE_CURRENT_LIST_DIR}/copyright
   DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT docs)
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/lintian-overrides
   DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/lintian/overrides
-  RENAME tessera COMPONENT docs EXCLUDE_FROM_ALL)
+  RENAME tessera COMPONENT docs)
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME tessera)
@@ -191,5 +195,6 @@ set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${TESSERA_PACKAGE_MAINTAINER}")
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libllvm22")
 set(CPACK_DEBIAN_COMPRESSION_TYPE gzip)
 include(CPack)
