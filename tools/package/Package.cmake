@@ -120,6 +120,18 @@ foreach(dialect NN NPU)
     FILES_MATCHING PATTERN "*.h.inc" PATTERN "CMakeFiles" EXCLUDE)
 endforeach()
 
+# check-tessera installs the build (test/Install): everything installed is
+# built first.
+add_custom_target(tessera-installed)
+add_dependencies(tessera-installed ${TESSERA_INSTALLED_TOOLS}
+                 ${TESSERA_EXPORTED_LIBRARIES} tessera-docs)
+if(TARGET tessera_runtime)
+  add_dependencies(tessera-installed tessera_runtime)
+endif()
+if(TARGET check-tessera)
+  add_dependencies(check-tessera tessera-installed)
+endif()
+
 #===- The CMake package ---------------------------------------------------===//
 
 # TesseraConfig.cmake adds the MLIR and LLVM include directories to these.
