@@ -1,19 +1,16 @@
-//===- Runtime.cpp - loading and running Tessera artifacts ----------------===//
+//===- Runtime.cpp - tensor files of the host runtime ---------------------===//
 //
-// Part of Tessera.
+// Part of Tessera. .npy and ONNX TensorProto files (libonnx, protobuf); the
+// artifact core that loads and runs models is Artifact.cpp, which the shared
+// C runtime links without these.
 //
 //===----------------------------------------------------------------------===//
 
 #include "tessera/Runtime/Runtime.h"
-#include "tessera/Runtime/NPUDevice.h"
-#include "tessera/Target/CPU/CPUTarget.h"
-#include "tessera/Target/GPU/GPUTarget.h"
 #include "tessera/Target/ONNX/TensorProto.h"
 
 #include "llvm/ADT/StringExtras.h"
-#include "llvm/Support/CheckedArithmetic.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/JSON.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
@@ -22,7 +19,6 @@
 
 #include <climits>
 #include <cstring>
-#include <dlfcn.h>
 
 using namespace llvm;
 
@@ -30,47 +26,6 @@ namespace tessera::runtime {
 
 static Error fail(const Twine &message) {
   return createStringError(inconvertibleErrorCode(), message);
-}
-
-size_t getDTypeSize(StringRef dtype) {
-  return StringSwitch<size_t>(dtype)
-      .Cases({"float32", "int32", "uint32"}, 4)
-      .Cases({"float64", "int64", "uint64"}, 8)
-      .Cases({"float16", "bfloat16", "int16", "uint16"}, 2)
-      .Cases({"int8", "uint8", "bool"}, 1)
-      .Default(0);
-}
-
-int64_t HostTensor::numElements() const {
-  std::optional<int64_t> n = getNumElements(shape);
-  return n ? *n : -1;
-}
-
-std::optional<int64_t> getNumElements(ArrayRef<int64_t> shape) {
-  if (llvm::any_of(shape, [](int64_t d) { return d < 0; }))
-    return std::nullopt;
-  // A zero dim makes the tensor empty, however large the others.
-  if (llvm::is_contained(shape, 0))
-    return 0;
-  int64_t n = 1;
-  for (int64_t d : shape) {
-    std::optional<int64_t> next = checkedMul(n, d);
-    if (!next)
-      return std::nullopt;
-    n = *next;
-  }
-  return n;
-}
-
-std::optional<int64_t> getByteSize(ArrayRef<int64_t> shape, StringRef dtype) {
-  std::optional<int64_t> n = getNumElements(shape);
-  size_t size = getDTypeSize(dtype);
-  if (!n || size == 0)
-    return std::nullopt;
-  std::optional<int64_t> bytes = checkedMul(*n, (int64_t)size);
-  if (!bytes || *bytes > kMaxTensorBytes)
-    return std::nullopt;
-  return bytes;
 }
 
 static float halfToFloat(uint16_t h, bool bf16) {
@@ -134,13 +89,6 @@ double HostTensor::getAsDouble(int64_t i) const {
     return halfToFloat(h, dtype == "bfloat16");
   }
   return 0;
-}
-
-std::string shapeString(ArrayRef<int64_t> shape) {
-  std::string s = "[";
-  for (auto [i, d] : llvm::enumerate(shape))
-    s += (i ? "," : "") + std::to_string(d);
-  return s + "]";
 }
 
 static StringRef npyDescr(StringRef dtype) {
@@ -312,209 +260,6 @@ Expected<HostTensor> readTensorFile(StringRef path) {
   if (path.ends_with(".npy"))
     return readNpy(path);
   return readTensorProto(path);
-}
-
-Expected<Artifact> Artifact::load(StringRef dir) {
-  SmallString<256> manifestPath(dir);
-  sys::path::append(manifestPath, "manifest.json");
-  auto buffer = MemoryBuffer::getFile(manifestPath);
-  if (!buffer)
-    return fail(manifestPath + ": cannot read: " + buffer.getError().message() +
-                " (is '" + dir +
-                "' an artifact of tessera-compile --target=cpu?)");
-  Expected<json::Value> parsed = json::parse((*buffer)->getBuffer());
-  if (!parsed)
-    return fail(manifestPath +
-                ": invalid JSON: " + toString(parsed.takeError()));
-  const json::Object *root = parsed->getAsObject();
-  auto bad = [&](const Twine &why) { return fail(manifestPath + ": " + why); };
-  if (!root || root->getString("format") != StringRef("tessera-artifact"))
-    return bad("not a Tessera artifact manifest");
-  std::optional<int64_t> version = root->getInteger("format_version");
-  if (version != kArtifactFormatVersion)
-    return bad("artifact format version " +
-               (version ? Twine(*version) : Twine("(none)")) +
-               ", but this tessera-run reads version " +
-               Twine(kArtifactFormatVersion) + "; recompile the model");
-  Artifact artifact;
-  auto specs = [&](StringRef key, SmallVectorImpl<TensorSpec> &out) -> Error {
-    const json::Array *array = root->getArray(key);
-    if (!array)
-      return bad("missing '" + key + "'");
-    for (const json::Value &v : *array) {
-      const json::Object *o = v.getAsObject();
-      const json::Array *shape = o ? o->getArray("shape") : nullptr;
-      if (!o || !o->getString("name") || !o->getString("dtype") || !shape)
-        return bad("malformed entry in '" + key + "'");
-      TensorSpec spec;
-      spec.name = o->getString("name")->str();
-      spec.dtype = o->getString("dtype")->str();
-      if (shape->size() > kMaxTensorRank)
-        return bad("'" + spec.name + "' in '" + key + "' has rank " +
-                   Twine(shape->size()) + ", more than the supported " +
-                   Twine(kMaxTensorRank));
-      for (const json::Value &d : *shape) {
-        std::optional<int64_t> dim = d.getAsInteger();
-        if (!dim || *dim < 0)
-          return bad("'" + spec.name + "' in '" + key +
-                     "' has a dimension that is not a non-negative integer");
-        spec.shape.push_back(*dim);
-      }
-      // Everything the runtime allocates from a spec is checked here, once.
-      if (getDTypeSize(spec.dtype) == 0)
-        return bad("'" + spec.name + "' in '" + key +
-                   "' has unsupported dtype '" + spec.dtype + "'");
-      if (!getByteSize(spec.shape, spec.dtype))
-        return bad("'" + spec.name + "' in '" + key + "' (" + spec.dtype + " " +
-                   shapeString(spec.shape) + ") is too large (more than " +
-                   Twine(kMaxTensorBytes) + " bytes)");
-      out.push_back(std::move(spec));
-    }
-    return Error::success();
-  };
-  if (Error err = specs("inputs", artifact.inputs))
-    return std::move(err);
-  if (Error err = specs("outputs", artifact.outputs))
-    return std::move(err);
-  std::optional<StringRef> library = root->getString("library");
-  if (!library)
-    return bad("missing 'library'");
-  SmallString<256> libraryPath(dir);
-  sys::path::append(libraryPath, *library);
-  void *handle = ::dlopen(libraryPath.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!handle)
-    return fail(libraryPath + ": cannot load: " + ::dlerror());
-  // A gpu artifact's CUDA runtime gives its device memory and modules back
-  // first (its destructor cannot: at process exit the driver is gone).
-  artifact.handle = std::shared_ptr<void>(handle, [](void *h) {
-    using ShutdownFn = void (*)();
-    if (auto shutdown =
-            reinterpret_cast<ShutdownFn>(::dlsym(h, gpu::kGPUShutdownFunction)))
-      shutdown();
-    ::dlclose(h);
-  });
-  if (const json::Object *npuSection = root->getObject("npu")) {
-    Expected<std::unique_ptr<NPUDevice>> device =
-        NPUDevice::create(*npuSection, manifestPath);
-    if (!device)
-      return device.takeError();
-    using SetDeviceFn = void (*)(decltype(&launchOnNPUDevice), void *);
-    auto setDevice = reinterpret_cast<SetDeviceFn>(
-        ::dlsym(handle, "tessera_npu_set_device"));
-    if (!setDevice)
-      return fail(libraryPath +
-                  ": an npu artifact without 'tessera_npu_set_device'");
-    artifact.npu = std::move(*device);
-    setDevice(launchOnNPUDevice, artifact.npu.get());
-  }
-  if (root->getString("target") == StringRef("gpu"))
-    if (Error err = artifact.startGPU(dir, libraryPath))
-      return std::move(err);
-  std::string entry = root->getString("entry").value_or("tessera_run").str();
-  artifact.entry = reinterpret_cast<EntryFn>(::dlsym(handle, entry.c_str()));
-  if (!artifact.entry)
-    return fail(libraryPath + ": no entry point '" + entry + "'");
-  return artifact;
-}
-
-Error Artifact::startGPU(StringRef dir, StringRef libraryPath) {
-  void *library = handle.get();
-  auto gpuFunctions = std::make_shared<GPUFunctions>();
-  int32_t (*init)() = nullptr;
-  auto find = [&](const char *name, auto &function) -> Error {
-    function = reinterpret_cast<std::remove_reference_t<decltype(function)>>(
-        ::dlsym(library, name));
-    if (!function)
-      return fail(libraryPath + ": a gpu artifact without '" + name + "'");
-    return Error::success();
-  };
-  if (Error err = find(gpu::kGPUInitFunction, init))
-    return err;
-  if (Error err = find(gpu::kGPUErrorFunction, gpuFunctions->error))
-    return err;
-  if (Error err = find(gpu::kGPUClearErrorFunction, gpuFunctions->clearError))
-    return err;
-  if (Error err =
-          find(gpu::kGPUSetProfilingFunction, gpuFunctions->setProfiling))
-    return err;
-  if (Error err = find(gpu::kGPUProfileFunction, gpuFunctions->profileJSON))
-    return err;
-  // Loading the library may have started the runtime already (the modules
-  // are loaded by constructors): init then reports what that found.
-  int32_t status = init();
-  if (status != 0) {
-    std::string message = gpuFunctions->error();
-    gpuFunctions->clearError();
-    if (status == gpu::kGPUNoDriver || status == gpu::kGPUNoDevice)
-      return fail("artifact " + dir + " needs an NVIDIA GPU: " + message);
-    return fail("artifact " + dir + ": the GPU runtime failed: " + message);
-  }
-  gpu = std::move(gpuFunctions);
-  return Error::success();
-}
-
-void Artifact::setGPUProfiling(bool on) const {
-  if (gpu)
-    gpu->setProfiling(on ? 1 : 0);
-}
-
-std::string Artifact::getGPUProfileJSON() const {
-  return gpu ? std::string(gpu->profileJSON()) : std::string("[]");
-}
-
-Expected<std::vector<HostTensor>>
-Artifact::run(ArrayRef<const HostTensor *> given) const {
-  if (given.size() != inputs.size())
-    return fail("the model takes " + Twine(inputs.size()) + " inputs, got " +
-                Twine(given.size()));
-  SmallVector<void *> inPtrs, outPtrs;
-  for (auto [spec, tensor] : llvm::zip(inputs, given)) {
-    if (tensor->dtype != spec.dtype ||
-        ArrayRef<int64_t>(tensor->shape) != ArrayRef<int64_t>(spec.shape))
-      return fail("input '" + spec.name + "' is " + tensor->dtype + " " +
-                  shapeString(tensor->shape) + ", but the model expects " +
-                  spec.dtype + " " + shapeString(spec.shape));
-    if ((int64_t)tensor->data.size() != *getByteSize(spec.shape, spec.dtype))
-      return fail("input '" + spec.name + "' holds " +
-                  Twine(tensor->data.size()) + " data bytes, expected " +
-                  Twine(*getByteSize(spec.shape, spec.dtype)));
-    // Empty inputs still get one (unread) element of storage.
-    static const char kEmpty[16] = {};
-    inPtrs.push_back(tensor->data.empty()
-                         ? const_cast<char *>(kEmpty)
-                         : const_cast<char *>(tensor->data.data()));
-  }
-  std::vector<HostTensor> results;
-  results.reserve(outputs.size());
-  for (const TensorSpec &spec : outputs) {
-    HostTensor t;
-    t.name = spec.name;
-    t.dtype = spec.dtype;
-    t.shape = spec.shape;
-    // One element at least: the ABI passes empty tensors as one element.
-    t.data.assign(std::max<int64_t>(t.numElements(), 1) * getDTypeSize(t.dtype),
-                  0);
-    results.push_back(std::move(t));
-  }
-  for (HostTensor &t : results)
-    outPtrs.push_back(t.data.data());
-  int32_t rc = entry(inPtrs.data(), outPtrs.data());
-  if (rc != 0) {
-    std::string npuError = npu ? npu->takeError() : "";
-    if (!npuError.empty())
-      return fail(npuError);
-    // The CUDA runtime's first failure; forgotten so that a later run may
-    // try again (a failure that poisons the context fails that one too).
-    std::string gpuError = gpu ? gpu->error() : "";
-    if (gpu)
-      gpu->clearError();
-    if (!gpuError.empty())
-      return fail(gpuError);
-    return fail("the model returned error code " + Twine(rc));
-  }
-  for (HostTensor &t : results)
-    t.data.resize(t.numElements() * getDTypeSize(t.dtype));
-  return results;
 }
 
 } // namespace tessera::runtime

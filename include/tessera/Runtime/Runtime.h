@@ -1,20 +1,25 @@
 //===- Runtime.h - loading and running Tessera artifacts --------*- C++ -*-===//
 //
 // Part of Tessera. The host runtime: tensors read from and written to .npy
-// and ONNX TensorProto (.pb) files, and artifacts (a shared library with the
-// C ABI of tessera/Target/CPU/CPUTarget.h plus manifest.json) loaded with
-// dlopen and run. Device programs will be started through this runtime too.
+// and ONNX TensorProto (.pb) files (Runtime.cpp), and artifacts (a shared
+// library with the C ABI of tessera/Target/CPU/CPUTarget.h plus
+// manifest.json) loaded with dlopen and run (Artifact.cpp, the core that the
+// C API of tessera/tessera_runtime.h shares; docs/runtime-api.md).
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef TESSERA_RUNTIME_RUNTIME_H
 #define TESSERA_RUNTIME_RUNTIME_H
 
+#include "tessera/tessera_runtime.h"
+
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +27,36 @@
 namespace tessera::runtime {
 
 class NPUDevice;
+
+/// An error of the artifact core that carries the C API's status for it
+/// (tessera_runtime.h): the C API returns the status, the C++ faces print
+/// the message. Errors without one take the status of the call that failed.
+class RuntimeError : public llvm::ErrorInfo<RuntimeError> {
+public:
+  static char ID;
+  RuntimeError(tessera_status status, std::string message)
+      : status(status), message(std::move(message)) {}
+  tessera_status getStatus() const { return status; }
+  const std::string &getMessage() const { return message; }
+  void log(llvm::raw_ostream &os) const override;
+  std::error_code convertToErrorCode() const override;
+
+private:
+  tessera_status status;
+  std::string message;
+};
+
+/// A RuntimeError of `status` with `message`.
+llvm::Error makeRuntimeError(tessera_status status, const llvm::Twine &message);
+
+/// The error of an artifact this host cannot run (its message says why, such
+/// as the CPU features it lacks): TESSERA_ERROR_UNSUPPORTED_HOST.
+llvm::Error makeUnsupportedHostError(const llvm::Twine &message);
+
+/// Consumes `err`: its status (`fallback` for an error that is not a
+/// RuntimeError) and its message in `message`.
+tessera_status takeErrorStatus(llvm::Error err, std::string &message,
+                               tessera_status fallback);
 
 /// A dense row-major tensor in host memory.
 struct HostTensor {
@@ -72,11 +107,20 @@ struct TensorSpec {
   llvm::SmallVector<int64_t> shape;
 };
 
-/// A loaded artifact.
+/// A loaded artifact. Copies share the loaded library and its device. Runs
+/// of a CPU artifact may go on concurrently; those of npu and gpu artifacts
+/// (whose device and launch status the copies share) are serialized.
 class Artifact {
 public:
   /// Loads `dir/manifest.json` and the library it names.
   static llvm::Expected<Artifact> load(llvm::StringRef dir);
+  /// Loads an artifact from the bytes of its manifest and of its library
+  /// (errors name "<memory>/manifest.json" and "<memory>/LIBRARY").
+  static llvm::Expected<Artifact> loadFromMemory(llvm::StringRef manifest,
+                                                 llvm::StringRef library);
+
+  /// The manifest's target: "cpu", "npu", "gpu", ...
+  llvm::StringRef getTarget() const { return target; }
 
   llvm::ArrayRef<TensorSpec> getInputs() const { return inputs; }
   llvm::ArrayRef<TensorSpec> getOutputs() const { return outputs; }
@@ -96,7 +140,31 @@ public:
   llvm::Expected<std::vector<HostTensor>>
   run(llvm::ArrayRef<const HostTensor *> inputs) const;
 
+  /// Checks that a tensor of `dtype`, `shape` and `byteSize` bytes may be
+  /// input `index` (< getInputs().size()): DTYPE_MISMATCH, SHAPE_MISMATCH or
+  /// BUFFER_SIZE errors otherwise.
+  llvm::Error checkInput(size_t index, llvm::StringRef dtype,
+                         llvm::ArrayRef<int64_t> shape,
+                         uint64_t byteSize) const;
+  /// Checks that a buffer of `dtype`, `shape` (nullopt: unstated) and
+  /// `byteSize` bytes can take output `index`.
+  llvm::Error checkOutput(size_t index, llvm::StringRef dtype,
+                          std::optional<llvm::ArrayRef<int64_t>> shape,
+                          uint64_t byteSize) const;
+  /// Runs the model on buffers: one per input and output, in order, each
+  /// checked by checkInput/checkOutput (those of empty tensors may be null).
+  llvm::Error runBuffers(llvm::ArrayRef<const void *> inputs,
+                         llvm::ArrayRef<void *> outputs) const;
+
 private:
+  /// Loads the artifact of the manifest `text`: `where` names it in errors
+  /// ("DIR/manifest.json"), `openLibrary` loads the library the manifest
+  /// names.
+  static llvm::Expected<Artifact>
+  loadManifest(llvm::StringRef text, llvm::StringRef dir, llvm::StringRef where,
+               llvm::function_ref<llvm::Expected<std::shared_ptr<void>>(
+                   llvm::StringRef library, bool privateCopy)>
+                   openLibrary);
   /// Finds the CUDA runtime's functions in a gpu artifact and starts it.
   llvm::Error startGPU(llvm::StringRef dir, llvm::StringRef libraryPath);
 
@@ -110,6 +178,9 @@ private:
   };
   llvm::SmallVector<TensorSpec> inputs, outputs;
   EntryFn entry = nullptr;
+  std::string target;
+  /// npu and gpu artifacts: held by each run.
+  std::shared_ptr<std::mutex> runLock;
   std::shared_ptr<NPUDevice> npu;
   std::shared_ptr<GPUFunctions> gpu;
   std::shared_ptr<void> handle;

@@ -12,6 +12,7 @@
 #define TESSERA_TARGET_CPU_CPUTARGET_H
 
 #include "tessera/Pipelines/ModelSignature.h"
+#include "tessera/Target/CPU/ArtifactFormat.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/SmallVector.h"
@@ -20,9 +21,6 @@
 #include <string>
 
 namespace tessera {
-
-/// The artifact format this build writes and reads.
-constexpr int64_t kArtifactFormatVersion = 1;
 
 /// Translates an LLVM-dialect module to LLVM IR, optimizes it (O3, host CPU
 /// and features) and writes an object file. With `llvmIR`, writes the
