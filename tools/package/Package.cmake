@@ -35,9 +35,9 @@ install(TARGETS ${TESSERA_INSTALLED_TOOLS}
 #===- The runtime library -------------------------------------------------===//
 
 if(TARGET tessera_runtime)
+  # Tessera::runtime; its include directory is lib/Runtime/CMakeLists.txt's
+  # INSTALL_INTERFACE.
   set_target_properties(tessera_runtime PROPERTIES EXPORT_NAME runtime)
-  target_include_directories(tessera_runtime INTERFACE
-    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
   install(TARGETS tessera_runtime EXPORT TesseraRuntimeTargets
     LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT runtime
             NAMELINK_COMPONENT runtime)
