@@ -1,4 +1,4 @@
-#===- tools/package/Package.cmake - install rules, CMake package, CPack -===//
+#===- tools/package/Package.cmake - install rules, CMake package, CPack ---===//
 #
 # Included at the end of the top-level CMakeLists.txt, once every target
 # exists. `cmake --install build --prefix P` lays out (docs/deployment.md):
@@ -10,9 +10,10 @@
 #   P/include/tessera            tessera_runtime.h and the compiler headers,
 #                                generated .inc files, P/include/tessera/dialects
 #                                the nn and npu dialect headers
+#   P/lib/python3/dist-packages  the tessera Python package, where it is built
 #   P/share/doc/tessera          README.md and docs/ (with docs/examples)
-# Install components: runtime, tools, compiler, docs. `cpack -G DEB` in the
-# build directory packs all of them as the Debian package `tessera`.
+# Install components: runtime, tools, compiler, python, docs. `cpack -G DEB`
+# in the build directory packs all of them as the Debian package `tessera`.
 #
 #===----------------------------------------------------------------------===//
 
@@ -149,6 +150,23 @@ install(FILES ${TESSERA_BINARY_DIR}/tools/package/TesseraConfig.cmake
               ${TESSERA_BINARY_DIR}/tools/package/TesseraConfigVersion.cmake
   DESTINATION ${TESSERA_CMAKE_INSTALL_DIR} COMPONENT runtime)
 
+#===- The Python package --------------------------------------------------===//
+
+# The tessera package (python/, docs/python.md) where Debian's python3 finds
+# it with a /usr prefix: <prefix>/lib/python3/dist-packages/tessera (set
+# PYTHONPATH for another prefix).
+if(TESSERA_PYTHON_PACKAGE)
+  set(TESSERA_PYTHON_INSTALL_DIR lib/python3/dist-packages CACHE STRING
+      "Where the tessera Python package is installed, under the prefix")
+  install(TARGETS _tessera
+    LIBRARY DESTINATION ${TESSERA_PYTHON_INSTALL_DIR}/tessera
+    COMPONENT python)
+  install(DIRECTORY ${TESSERA_SOURCE_DIR}/python/tessera
+    DESTINATION ${TESSERA_PYTHON_INSTALL_DIR} COMPONENT python
+    FILES_MATCHING PATTERN "*.py" PATTERN "__pycache__" EXCLUDE)
+  add_dependencies(tessera-installed tessera-python)
+endif()
+
 #===- Documentation -------------------------------------------------------===//
 
 install(FILES ${TESSERA_SOURCE_DIR}/README.md
@@ -161,12 +179,12 @@ install(DIRECTORY ${TESSERA_SOURCE_DIR}/docs/
 
 # `cpack -G DEB` (or `ninja package`) in the build directory writes
 # tessera_<version>_<arch>.deb: everything above, installed under /usr,
-# binaries stripped. Its Depends come from dpkg-shlibdeps (the libraries the
-# binaries link: libmlir-22, libonnx1, libprotobuf32, libc6, ...), plus
-# libllvm22: dpkg-shlibdeps finds libLLVM.so.22.1 as the llvm-22-dev symlink
-# /usr/lib/llvm-22/lib/libLLVM.so.22.1, without dependency information, and
-# leaves it out. lintian-overrides gives the reason of each lintian tag it
-# overrides.
+# binaries stripped. Its Depends come from dpkg-shlibdeps: the libraries the
+# binaries link (libllvm22, libmlir-22, libonnx1, libprotobuf32, libc6, ...;
+# libllvm22 through libtessera_runtime.so.1, as the tools' libLLVM.so.22.1
+# resolves to llvm-22-dev's symlink in /usr/lib/llvm-22/lib, which has no
+# dependency information). lintian-overrides gives the reason of each
+# lintian tag it overrides.
 set(TESSERA_PACKAGE_MAINTAINER "Tessera developers <tessera-dev@tessera.invalid>"
     CACHE STRING "The Maintainer field of the Debian package")
 
@@ -207,7 +225,15 @@ set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${TESSERA_PACKAGE_MAINTAINER}")
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libllvm22")
+if(TESSERA_PYTHON_PACKAGE)
+  # The Python package's extension is built for this python3 minor version.
+  string(REPLACE "." ";" version "${TESSERA_PYTHON_VERSION}")
+  list(GET version 0 major)
+  list(GET version 1 minor)
+  math(EXPR next_minor "${minor} + 1")
+  set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "python3 (>= ${major}.${minor}~), \
+python3 (<< ${major}.${next_minor}), python3-numpy")
+endif()
 set(CPACK_DEBIAN_COMPRESSION_TYPE gzip)
 # libtessera_runtime.so.1: a shlibs file for packages that link it, and the
 # ldconfig trigger rather than the ldconfig calls CPack would otherwise put in
