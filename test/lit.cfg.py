@@ -41,6 +41,11 @@ if getattr(config, "tessera_python_package", False) and subprocess.run(
         [python, "-c", "import numpy, onnx, pytest, distributed"],
         capture_output=True).returncode == 0:
     config.available_features.add("python-package")
+# The C API's concurrency test under ThreadSanitizer (test/Runtime), where
+# the build found clang to build it with.
+if os.path.exists(os.path.join(config.tessera_obj_root, "test", "Runtime",
+                               "tessera-capi-threads-tsan")):
+    config.available_features.add("tsan")
 if shutil.which("clang-format-22"):
     config.available_features.add("clang-format")
 # The trained-model acceptance test (test/Target/ONNX/trained-models.test)

@@ -151,10 +151,9 @@ TESSERA_API tessera_status tessera_model_load(const char *dir,
  * shared library the manifest names (for applications that embed the model
  * in their own binary). The bytes are copied; the caller may free them once
  * this returns. */
-TESSERA_API tessera_status
-tessera_model_load_from_memory(const void *manifest, size_t manifest_size,
-                               const void *library, size_t library_size,
-                               tessera_model **model);
+TESSERA_API tessera_status tessera_model_load_from_memory(
+    const void *manifest, size_t manifest_size, const void *library,
+    size_t library_size, tessera_model **model);
 
 /* Frees a model (NULL is ignored). */
 TESSERA_API void tessera_model_free(tessera_model *model);
@@ -167,17 +166,21 @@ TESSERA_API size_t tessera_model_num_inputs(const tessera_model *model);
 TESSERA_API size_t tessera_model_num_outputs(const tessera_model *model);
 
 /* The declared input / output `index`. */
-TESSERA_API tessera_status tessera_model_input_info(
-    const tessera_model *model, size_t index, tessera_tensor_info *info);
-TESSERA_API tessera_status tessera_model_output_info(
-    const tessera_model *model, size_t index, tessera_tensor_info *info);
+TESSERA_API tessera_status tessera_model_input_info(const tessera_model *model,
+                                                    size_t index,
+                                                    tessera_tensor_info *info);
+TESSERA_API tessera_status tessera_model_output_info(const tessera_model *model,
+                                                     size_t index,
+                                                     tessera_tensor_info *info);
 
 /* The index of the input / output called `name`; TESSERA_ERROR_NOT_FOUND
  * when there is none. */
-TESSERA_API tessera_status tessera_model_find_input(
-    const tessera_model *model, const char *name, size_t *index);
-TESSERA_API tessera_status tessera_model_find_output(
-    const tessera_model *model, const char *name, size_t *index);
+TESSERA_API tessera_status tessera_model_find_input(const tessera_model *model,
+                                                    const char *name,
+                                                    size_t *index);
+TESSERA_API tessera_status tessera_model_find_output(const tessera_model *model,
+                                                     const char *name,
+                                                     size_t *index);
 
 /* Runs the model once.
  *

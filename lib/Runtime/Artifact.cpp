@@ -26,6 +26,7 @@
 #include <cerrno>
 #include <cstring>
 #include <dlfcn.h>
+#include <elf.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -155,10 +156,51 @@ static bool writeAll(int fd, StringRef bytes) {
   return true;
 }
 
+/// Checks that `bytes` hold a whole ELF shared library of this host's kind
+/// before it is loaded: the loader maps a truncated one and the process dies
+/// of SIGBUS when it touches the missing pages.
+static Error checkLibrary(StringRef bytes, StringRef name) {
+  auto bad = [&](const Twine &why) {
+    return fail(TESSERA_ERROR_INVALID_ARTIFACT,
+                name + ": not a valid shared library: " + why);
+  };
+  Elf64_Ehdr header;
+  if (bytes.size() < sizeof(header) || !bytes.starts_with(ELFMAG))
+    return bad("not an ELF file");
+  std::memcpy(&header, bytes.data(), sizeof(header));
+  if (header.e_ident[EI_CLASS] != ELFCLASS64 ||
+      header.e_ident[EI_DATA] != ELFDATA2LSB || header.e_type != ET_DYN)
+    return bad("not a 64-bit little-endian ELF shared object");
+#if defined(__x86_64__)
+  if (header.e_machine != EM_X86_64)
+    return bad("built for ELF machine " + Twine(header.e_machine) +
+               ", not x86-64");
+#endif
+  if (header.e_phentsize != sizeof(Elf64_Phdr) ||
+      header.e_phoff > bytes.size() ||
+      uint64_t(header.e_phnum) * sizeof(Elf64_Phdr) >
+          bytes.size() - header.e_phoff)
+    return bad("truncated program headers");
+  for (unsigned i = 0; i < header.e_phnum; ++i) {
+    Elf64_Phdr segment;
+    std::memcpy(&segment,
+                bytes.data() + header.e_phoff + i * sizeof(Elf64_Phdr),
+                sizeof(segment));
+    if (segment.p_offset > bytes.size() ||
+        segment.p_filesz > bytes.size() - segment.p_offset)
+      return bad("truncated: segment " + Twine(i) + " ends at byte " +
+                 Twine(segment.p_offset + segment.p_filesz) +
+                 ", the file has " + Twine(bytes.size()));
+  }
+  return Error::success();
+}
+
 /// Loads the library `bytes` (`name` in errors): from a memory file, else
 /// from a temporary file removed once it is loaded.
 static Expected<std::shared_ptr<void>> openLibraryBytes(StringRef bytes,
                                                         StringRef name) {
+  if (Error err = checkLibrary(bytes, name))
+    return std::move(err);
   std::string memfdError;
   int fd = ::memfd_create("tessera-model", MFD_CLOEXEC);
   if (fd >= 0) {
@@ -220,6 +262,13 @@ Expected<Artifact> Artifact::load(StringRef dir) {
     if (!sys::fs::exists(path))
       return fail(TESSERA_ERROR_NOT_FOUND,
                   path + ": cannot load: No such file or directory");
+    auto file = MemoryBuffer::getFile(path, /*IsText=*/false,
+                                      /*RequiresNullTerminator=*/false);
+    if (!file)
+      return fail(TESSERA_ERROR_INVALID_ARTIFACT,
+                  path + ": cannot read: " + file.getError().message());
+    if (Error err = checkLibrary((*file)->getBuffer(), path))
+      return std::move(err);
     // A library already loaded from this path would be shared with the
     // artifact that loaded it, and with it the device an npu artifact's
     // library points at and a gpu artifact's CUDA runtime: a second load of
@@ -231,12 +280,7 @@ Expected<Artifact> Artifact::load(StringRef dir) {
       lock.lock();
       if (void *loaded = ::dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD)) {
         ::dlclose(loaded);
-        auto bytes = MemoryBuffer::getFile(path, /*IsText=*/false,
-                                           /*RequiresNullTerminator=*/false);
-        if (!bytes)
-          return fail(TESSERA_ERROR_NOT_FOUND,
-                      path + ": cannot read: " + bytes.getError().message());
-        return openLibraryBytes((*bytes)->getBuffer(), path);
+        return openLibraryBytes((*file)->getBuffer(), path);
       }
     }
     void *handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);

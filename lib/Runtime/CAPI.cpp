@@ -152,6 +152,15 @@ tessera_status find(const tessera_model *model, const char *name, size_t *index,
                       (names.empty() ? "none" : names) + ")");
 }
 
+/// The failure of a tensor whose dtype is not a tessera_dtype.
+tessera_status notADType(const char *kind, const char *name, size_t index,
+                         tessera_dtype dtype) {
+  return failWith(TESSERA_ERROR_DTYPE_MISMATCH,
+                  Twine(kind) + " '" + name + "' (#" + Twine(index) +
+                      ") has dtype " + Twine(int(dtype)) +
+                      ", which is not a tessera_dtype");
+}
+
 } // namespace
 
 extern "C" {
@@ -304,10 +313,7 @@ tessera_status tessera_model_run(const tessera_model *model,
                      " but NULL data");
     const char *dtype = tessera_dtype_name(t.dtype);
     if (!dtype)
-      return failWith(TESSERA_ERROR_DTYPE_MISMATCH,
-                      "input '" + Twine(name) + "' (#" + Twine(i) +
-                          ") has dtype " + Twine(int(t.dtype)) +
-                          ", which is not a tessera_dtype");
+      return notADType("input", name, i, t.dtype);
     if (Error err = artifact.checkInput(i, dtype, ArrayRef(t.shape, t.rank),
                                         t.byte_size))
       return failWith(std::move(err), TESSERA_ERROR_INVALID_ARGUMENT);
@@ -318,15 +324,10 @@ tessera_status tessera_model_run(const tessera_model *model,
     if (!t.data)
       continue;
     const char *name = model->outputs[i].name;
-    if (t.rank && !t.shape)
-      return invalid("output '" + Twine(name) + "' (#" + Twine(i) +
-                     ") has rank " + Twine(t.rank) + " but a NULL shape");
     const char *dtype = tessera_dtype_name(t.dtype);
     if (!dtype)
-      return failWith(TESSERA_ERROR_DTYPE_MISMATCH,
-                      "output '" + Twine(name) + "' (#" + Twine(i) +
-                          ") has dtype " + Twine(int(t.dtype)) +
-                          ", which is not a tessera_dtype");
+      return notADType("output", name, i, t.dtype);
+    // A NULL shape takes the declared one (whatever the rank says).
     std::optional<ArrayRef<int64_t>> shape;
     if (t.shape)
       shape = ArrayRef(t.shape, t.rank);
