@@ -249,7 +249,8 @@ Expected<Artifact> Artifact::load(StringRef dir) {
   sys::path::append(manifestPath, "manifest.json");
   auto buffer = MemoryBuffer::getFile(manifestPath);
   if (!buffer)
-    return fail(buffer.getError() == std::errc::no_such_file_or_directory
+    return fail(buffer.getError() == std::errc::no_such_file_or_directory ||
+                        buffer.getError() == std::errc::not_a_directory
                     ? TESSERA_ERROR_NOT_FOUND
                     : TESSERA_ERROR_INVALID_ARTIFACT,
                 manifestPath + ": cannot read: " + buffer.getError().message() +

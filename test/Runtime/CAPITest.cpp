@@ -219,6 +219,9 @@ TEST_F(CAPITest, LoadNotFound) {
   fs::create_directories(scratch / "empty");
   expectLoadFails((scratch / "empty").string(), TESSERA_ERROR_NOT_FOUND,
                   "empty/manifest.json: cannot read");
+  writeFile(scratch / "file", "not a directory\n");
+  expectLoadFails((scratch / "file").string(), TESSERA_ERROR_NOT_FOUND,
+                  "file/manifest.json: cannot read: Not a directory");
   fs::path nolib = scratch / "nolib";
   fs::create_directories(nolib);
   fs::copy_file(cpu / "manifest.json", nolib / "manifest.json");
@@ -652,6 +655,48 @@ TEST_F(CAPITest, NPUModelsLoadedTwice) {
   tessera_free(outA.data);
   tessera_free(outB.data);
   tessera_model_free(b);
+}
+
+// Several artifacts loaded at once, from directories and from memory, each
+// with its own library and device.
+TEST_F(CAPITest, SeveralModelsAtOnce) {
+  std::string manifest = cpuManifest(), library = readFile(cpu / "model.so");
+  std::string npu = (root / "npu").string(),
+              otherhw = (root / "npu-otherhw").string();
+  tessera_model *models[4] = {};
+  ASSERT_EQ(tessera_model_load(cpu.c_str(), &models[0]), TESSERA_OK);
+  ASSERT_EQ(tessera_model_load_from_memory(manifest.data(), manifest.size(),
+                                           library.data(), library.size(),
+                                           &models[1]),
+            TESSERA_OK);
+  ASSERT_EQ(tessera_model_load(npu.c_str(), &models[2]), TESSERA_OK);
+  ASSERT_EQ(tessera_model_load(otherhw.c_str(), &models[3]), TESSERA_OK);
+  setInputs();
+  for (tessera_model *m : {models[0], models[1]}) {
+    tessera_tensor outs[2] = {};
+    ASSERT_EQ(tessera_model_run(m, inputs, 2, outs, 2), TESSERA_OK)
+        << tessera_last_error();
+    const float *got = static_cast<const float *>(outs[0].data);
+    for (size_t i = 0; i < z.size(); ++i)
+      EXPECT_NEAR(got[i], z[i], 1e-5f + 1e-5f * std::abs(z[i])) << i;
+    tessera_free(outs[0].data);
+    tessera_free(outs[1].data);
+  }
+  // The npu models' devices are their own: one runs, the other (another
+  // hardware) fails.
+  tessera_tensor_info info;
+  ASSERT_EQ(tessera_model_input_info(models[2], 0, &info), TESSERA_OK);
+  std::vector<int8_t> in(info.byte_size);
+  tessera_tensor input = {info.dtype, info.rank, info.shape, in.data(),
+                          in.size()};
+  tessera_tensor out = {};
+  EXPECT_EQ(tessera_model_run(models[3], &input, 1, &out, 1),
+            TESSERA_ERROR_RUN_FAILED);
+  ASSERT_EQ(tessera_model_run(models[2], &input, 1, &out, 1), TESSERA_OK)
+      << tessera_last_error();
+  tessera_free(out.data);
+  for (tessera_model *m : models)
+    tessera_model_free(m);
 }
 
 // A device failure fails the run: the program's hardware hash differs from
