@@ -179,12 +179,13 @@ install(DIRECTORY ${TESSERA_SOURCE_DIR}/docs/
 
 # `cpack -G DEB` (or `ninja package`) in the build directory writes
 # tessera_<version>_<arch>.deb: everything above, installed under /usr,
-# binaries stripped. Its Depends come from dpkg-shlibdeps: the libraries the
-# binaries link (libllvm22, libmlir-22, libonnx1, libprotobuf32, libc6, ...;
-# libllvm22 through libtessera_runtime.so.1, as the tools' libLLVM.so.22.1
-# resolves to llvm-22-dev's symlink in /usr/lib/llvm-22/lib, which has no
-# dependency information). lintian-overrides gives the reason of each
-# lintian tag it overrides.
+# binaries stripped. Its Depends come from dpkg-shlibdeps (the libraries the
+# binaries link: libmlir-22, libonnx1, libprotobuf32, libc6, ...) plus
+# libllvm22, named here: dpkg-shlibdeps meets libLLVM.so.22.1 first as
+# llvm-22-dev's symlink in /usr/lib/llvm-22/lib (the RUNPATH), which has no
+# dependency information, and lists libllvm22 only some of the time (it may
+# then appear twice). lintian-overrides gives the reason of each lintian tag
+# it overrides.
 set(TESSERA_PACKAGE_MAINTAINER "Tessera developers <tessera-dev@tessera.invalid>"
     CACHE STRING "The Maintainer field of the Debian package")
 
@@ -225,6 +226,7 @@ set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${TESSERA_PACKAGE_MAINTAINER}")
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libllvm22")
 if(TESSERA_PYTHON_PACKAGE)
   # The Python package's extension is built for this python3 minor version.
   string(REPLACE "." ";" version "${TESSERA_PYTHON_VERSION}")
