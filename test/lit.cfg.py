@@ -73,6 +73,15 @@ if chromium:
     config.available_features.add("chromium")
     config.substitutions.append(("%chromium", chromium))
 
+# The install and package tests (test/Install, docs/deployment.md): the build's
+# cmake and cpack; pkg-config and dpkg-deb where they exist, and lintian on
+# the Debian package where it is installed.
+config.substitutions.append(("%cmake", config.cmake_command))
+config.substitutions.append(("%cpack", config.cpack_command))
+for tool in ["pkg-config", "dpkg-deb", "lintian"]:
+    if shutil.which(tool):
+        config.available_features.add(tool)
+
 tool_dirs = [config.tessera_tools_dir, config.llvm_tools_dir]
 tools = ["tessera-opt", "tessera-translate", "tessera-compile", "tessera-sim", "tessera-explore"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)

@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tessera/Explore/Explore.h"
+#include "tessera/Version.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/CommandLine.h"
@@ -76,6 +77,7 @@ static void report(Error error) {
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  tessera::setVersionPrinter("tessera-explore");
   cl::HideUnrelatedOptions(category);
   cl::extrahelp exitCodes("\nExit codes: 0 the sweep ran (failed points are "
                           "listed), 1 it could not run, 2 bad options or "

@@ -13,6 +13,7 @@
 #include "tessera/Quantization/ExposeActivations.h"
 #include "tessera/Quantization/Quantize.h"
 #include "tessera/Transforms/Passes.h"
+#include "tessera/Version.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -28,6 +29,7 @@ void registerTestHopperGemmPass();
 } // namespace tessera::gpu
 
 int main(int argc, char **argv) {
+  tessera::setVersionPrinter("tessera-opt");
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);

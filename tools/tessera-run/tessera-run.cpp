@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tessera/Runtime/Run.h"
+#include "tessera/Version.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -78,6 +79,7 @@ static cl::opt<bool> gpuProfile(
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  tessera::setVersionPrinter("tessera-run");
   cl::HideUnrelatedOptions(category);
   if (!cl::ParseCommandLineOptions(argc, argv, "Run a Tessera artifact\n",
                                    &errs()))

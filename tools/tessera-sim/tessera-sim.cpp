@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tessera/Sim/Simulate.h"
+#include "tessera/Version.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -67,6 +68,7 @@ static cl::opt<bool> quiet("q", cl::desc("Do not print the report table"),
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  tessera::setVersionPrinter("tessera-sim");
   cl::HideUnrelatedOptions(category);
   if (!cl::ParseCommandLineOptions(argc, argv,
                                    "Tessera NPU simulator: runs an NPU "

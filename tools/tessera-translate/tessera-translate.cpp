@@ -7,11 +7,13 @@
 #include "tessera/Target/NPU/ExportNPU.h"
 #include "tessera/Target/NPU/Translations.h"
 #include "tessera/Target/ONNX/ImportONNX.h"
+#include "tessera/Version.h"
 
 #include "mlir/InitAllTranslations.h"
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
 
 int main(int argc, char **argv) {
+  tessera::setVersionPrinter("tessera-translate");
   mlir::registerAllTranslations();
   tessera::registerONNXImportTranslation();
   tessera::npu::registerNPUTranslations();
