@@ -6,7 +6,7 @@
 # the same model, one thread each, alternating rounds:
 #
 #   /usr/bin/python3 bench/int8_bench.py BUILD
-#       [--model /work/models/resnet50.onnx]
+#       --model MODELS/resnet50.onnx
 #       [--runs 10] [--rounds 3] [--work DIR] [--reuse]
 #
 # The int8 model is `nn` MLIR, which tessera-compile does not read: it goes
@@ -92,7 +92,7 @@ def bench(build, artifact, runs):
 def main():
     ap = argparse.ArgumentParser(description="int8 vs fp32 CPU latency")
     ap.add_argument("build")
-    ap.add_argument("--model", default="/work/models/resnet50.onnx")
+    ap.add_argument("--model", required=True)
     ap.add_argument("--input-shape", default="1,3,224,224")
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--rounds", type=int, default=3)
