@@ -136,6 +136,19 @@ protected:
     EXPECT_EQ(outs[1].data, nullptr);
   }
 
+  /// Runs `m` with `inputs` into runtime-allocated outputs, checks the
+  /// first against the numpy reference `z` and frees both.
+  void expectRunMatches(tessera_model *m) {
+    tessera_tensor outs[2] = {};
+    ASSERT_EQ(tessera_model_run(m, inputs, 2, outs, 2), TESSERA_OK)
+        << tessera_last_error();
+    const float *got = static_cast<const float *>(outs[0].data);
+    for (size_t i = 0; i < z.size(); ++i)
+      EXPECT_NEAR(got[i], z[i], 1e-5f + 1e-5f * std::abs(z[i])) << i;
+    tessera_free(outs[0].data);
+    tessera_free(outs[1].data);
+  }
+
   fs::path root, cpu, scratch;
   std::vector<float> x, y, z, zt;
   int64_t xShape[2] = {4, 8}, yShape[2] = {4, 16};
@@ -524,14 +537,7 @@ TEST_F(CAPITest, LoadFromMemory) {
   // The bytes were copied.
   std::fill(library.begin(), library.end(), '\0');
   setInputs();
-  tessera_tensor outs[2] = {};
-  ASSERT_EQ(tessera_model_run(model, inputs, 2, outs, 2), TESSERA_OK)
-      << tessera_last_error();
-  const float *got = static_cast<const float *>(outs[0].data);
-  for (size_t i = 0; i < z.size(); ++i)
-    EXPECT_NEAR(got[i], z[i], 1e-5f + 1e-5f * std::abs(z[i])) << i;
-  tessera_free(outs[0].data);
-  tessera_free(outs[1].data);
+  expectRunMatches(model);
 
   // A second one loaded from memory (the first one's memory file still
   // open) is a library of its own.
@@ -677,16 +683,8 @@ TEST_F(CAPITest, SeveralModelsAtOnce) {
   ASSERT_EQ(tessera_model_load(npu.c_str(), &models[2]), TESSERA_OK);
   ASSERT_EQ(tessera_model_load(otherhw.c_str(), &models[3]), TESSERA_OK);
   setInputs();
-  for (tessera_model *m : {models[0], models[1]}) {
-    tessera_tensor outs[2] = {};
-    ASSERT_EQ(tessera_model_run(m, inputs, 2, outs, 2), TESSERA_OK)
-        << tessera_last_error();
-    const float *got = static_cast<const float *>(outs[0].data);
-    for (size_t i = 0; i < z.size(); ++i)
-      EXPECT_NEAR(got[i], z[i], 1e-5f + 1e-5f * std::abs(z[i])) << i;
-    tessera_free(outs[0].data);
-    tessera_free(outs[1].data);
-  }
+  for (tessera_model *m : {models[0], models[1]})
+    expectRunMatches(m);
   // The npu models' devices are their own: one runs, the other (another
   // hardware) fails.
   tessera_tensor_info info;
