@@ -81,6 +81,21 @@ config.substitutions.append(("%cpack", config.cpack_command))
 for tool in ["pkg-config", "dpkg-deb", "lintian"]:
     if shutil.which(tool):
         config.available_features.add(tool)
+# The package on a fresh Debian 12 root (test/Install/deb-fresh-root.test):
+# root, debootstrap and chroot, and the Debian mirror answering.
+def debian_mirror_reachable():
+    import urllib.request
+    try:
+        with urllib.request.urlopen("http://deb.debian.org/debian/dists/bookworm/Release",
+                                    timeout=15) as reply:
+            return reply.status == 200
+    except Exception:
+        return False
+
+
+if (os.environ.get("TESSERA_OFFLINE") != "1" and hasattr(os, "geteuid") and os.geteuid() == 0
+        and shutil.which("debootstrap") and shutil.which("chroot") and debian_mirror_reachable()):
+    config.available_features.add("fresh-root")
 
 tool_dirs = [config.tessera_tools_dir, config.llvm_tools_dir]
 tools = ["tessera-opt", "tessera-translate", "tessera-compile", "tessera-sim", "tessera-explore"]

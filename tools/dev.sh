@@ -26,8 +26,9 @@ PACKAGES=(cmake ninja-build ccache g++ git googletest libgtest-dev
 PACKAGES+=(python3-dev pybind11-dev python3-pytest python3-distributed
            python3-matplotlib chromium)
 # The install and package tests (test/Install, docs/deployment.md): pkg-config,
-# CPack's DEB generator (dpkg-shlibdeps, file) and lintian on the package.
-PACKAGES+=(pkgconf dpkg-dev file lintian)
+# CPack's DEB generator (dpkg-shlibdeps, file), lintian on the package, and
+# debootstrap for installing it into a fresh Debian 12 root (test/Install).
+PACKAGES+=(pkgconf dpkg-dev file lintian debootstrap)
 # The fuzz targets (test/fuzz, docs/fuzzing.md): `test` runs their smoke run.
 PACKAGES+=(clang-22 libclang-rt-22-dev)
 FUZZ_BUILD_DIR=${FUZZ_BUILD_DIR:-$ROOT/build-fuzz}
