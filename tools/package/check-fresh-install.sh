@@ -24,6 +24,11 @@ command -v debootstrap >/dev/null ||
   { echo "check-fresh-install: needs debootstrap (apt-get install debootstrap)" >&2; exit 2; }
 ROOT=${2:-$(mktemp -d /tmp/tessera-fresh-root.XXXXXX)}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# Commands in the root get a clean environment: the caller's TMPDIR and the
+# like name directories that do not exist there.
+in_root() {
+  env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 chroot "$ROOT" "$@"
+}
 
 echo "== debootstrap bookworm (minbase) into $ROOT"
 debootstrap --variant=minbase bookworm "$ROOT" "$MIRROR" > "$ROOT.debootstrap.log" 2>&1 ||
@@ -40,13 +45,13 @@ cp -r "$ROOT_DIR/docs/examples/run-model" "$ROOT/work/run-model"
 /usr/bin/python3 "$ROOT_DIR/python/scripts/make_example.py" "$ROOT/work/tiny_cnn.onnx" > /dev/null
 
 echo "== apt install ./$(basename "$DEB") (and its dependencies) in the fresh root"
-chroot "$ROOT" sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+in_root sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
   apt-get install -y -qq /work/$(basename "$DEB")" > "$ROOT.apt.log" 2>&1 ||
   { echo "check-fresh-install: apt install failed, see $ROOT.apt.log" >&2; exit 1; }
 grep -c '^Setting up' "$ROOT.apt.log" | sed 's/^/   packages set up: /'
 
 echo "== the installed tools, a model, the example application"
-chroot "$ROOT" sh -ec '
+in_root sh -ec '
   for t in compile opt run sim translate explore; do tessera-$t --version | head -1; done
   cd /work
   tessera-compile tiny_cnn.onnx --input-shape input=1,3,32,32 --cpu=x86-64-v3 -o tiny.cpu
