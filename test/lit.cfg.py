@@ -81,7 +81,7 @@ config.substitutions.append(("%cpack", config.cpack_command))
 for tool in ["pkg-config", "dpkg-deb", "lintian"]:
     if shutil.which(tool):
         config.available_features.add(tool)
-# The package on a fresh Debian 12 root (test/Install/deb-fresh-root.test):
+# The package on a fresh Debian 12 root (test/Install/deb.test):
 # root, debootstrap and chroot, and the Debian mirror answering.
 def debian_mirror_reachable():
     import urllib.request
